@@ -1,0 +1,97 @@
+"""engage: community engagement and consultation for policing in London."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from engage.config import PROJECT_ROOT, build_config
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> Path:
+    """templates/ and migrations/ sit at the top of a checkout and inside the package of a wheel."""
+    in_checkout = PROJECT_ROOT / name
+    return in_checkout if in_checkout.is_dir() else PACKAGE_DIR / name
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = build_config(config)
+    app = Flask(
+        __name__,
+        template_folder=str(_resource_dir("templates")),
+        instance_path=settings["ENGAGE_INSTANCE_PATH"],
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.getLogger("engage").setLevel(logging.INFO)
+
+    if app.config["ENGAGE_TRUSTED_PROXIES"]:
+        n = app.config["ENGAGE_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(app.template_folder),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from engage import cli, security, templating
+    from engage.celery import celery_init_app
+
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    celery_init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from engage.auth import sessions
+    from engage.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_resource_dir("migrations")),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    sessions.init_app(app)
+    WTFormsHelpers(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from engage.sqlite import enable_sqlite_pragmas
+
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from engage.admin.views import admin
+    from engage.auth.views import auth
+    from engage.errors import errors
+    from engage.public.views import public
+    from engage.staff.views import staff
+
+    for blueprint in (public, auth, staff, admin, errors):
+        app.register_blueprint(blueprint)
+    if app.config["ENGAGE_ENV"] == "development":
+        from engage.devmail.views import devmail
+
+        app.register_blueprint(devmail)
+
+    # Import every model so Alembic and create_all see the whole schema.
+    from engage import models  # noqa: F401

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from engage.auth.models import STAFF_ROLE_LABELS
+from engage.boroughs.models import borough_choices
+from engage.forms import (
+    FlaskForm,
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+    email_field,
+    name_field,
+)
+
+ADMINISTRATOR = "administrator"
+ROLE_CHOICES = [(role.value, label) for role, label in STAFF_ROLE_LABELS.items()]
+
+
+class InviteStaffForm(FlaskForm):
+    name = name_field("Their full name")
+    email = email_field("Their email address", hint="We will email them a link to accept.")
+    role = RadioField(
+        "Role", choices=[*ROLE_CHOICES, (ADMINISTRATOR, "Administrator (all boroughs)")],
+        validators=[InputRequired("Select a role")], widget=GovRadioInput(),
+    )
+    boroughs = SelectMultipleField(
+        "Boroughs", widget=GovCheckboxesInput(), validators=[Optional()],
+        description="Select every borough the role is for. Not needed for administrators.",
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+    def load_choices(self) -> None:
+        self.boroughs.choices = borough_choices()
+
+    def validate_boroughs(self, field):
+        if self.role.data and self.role.data != ADMINISTRATOR and not field.data:
+            raise ValidationError("Select at least one borough for this role")
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField("Role", choices=[("", "Select a role"), *ROLE_CHOICES],
+                       validators=[InputRequired("Select a role")], widget=GovSelect())
+    borough = SelectField("Borough", validators=[InputRequired("Select a borough")],
+                          widget=GovSelect())
+    submit = SubmitField("Add role", widget=GovSubmitInput())
+
+    def load_choices(self) -> None:
+        self.borough.choices = [("", "Select a borough"), *borough_choices()]
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter, changes nothing
+
+    borough = SelectField("Borough", validators=[Optional()], widget=GovSelect())
+    action = StringField("Action starts with", validators=[Optional()], widget=GovTextInput())
+    submit = SubmitField("Filter", widget=GovSubmitInput())
+
+    def load_choices(self) -> None:
+        self.borough.choices = [("", "All boroughs"), *borough_choices()]

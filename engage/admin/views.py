@@ -1,0 +1,193 @@
+"""Administrators: staff and their roles, the audit log, the outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engage.admin.forms import ADMINISTRATOR, AuditFilterForm, GrantRoleForm, InviteStaffForm
+from engage.audit.models import AuditEvent
+from engage.audit.operations import record
+from engage.auth import operations as accounts
+from engage.auth.access import admin_required
+from engage.auth.forms import ConfirmForm
+from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
+from engage.boroughs.models import Borough
+from engage.clock import to_london, utcnow
+from engage.exports import csv_response
+from engage.extensions import db
+from engage.outbox.models import OutboxMessage, OutboxStatus
+from engage.outbox.operations import requeue_failed
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@admin.route("/staff")
+@admin_required
+def staff_list():
+    people = db.session.scalars(
+        select(User).where(User.is_admin | User.staff_roles.any()).order_by(User.name)
+    ).all()
+    invitations = db.session.scalars(
+        select(StaffInvitation)
+        .where(StaffInvitation.accepted_at.is_(None), StaffInvitation.revoked_at.is_(None),
+               StaffInvitation.expires_at > utcnow())
+        .order_by(StaffInvitation.created_at.desc())
+    ).all()
+    return render_template("admin/staff_list.html", people=people, invitations=invitations,
+                           revoke_form=ConfirmForm())
+
+
+@admin.route("/staff/invite", methods=["GET", "POST"])
+@admin_required
+def invite():
+    form = InviteStaffForm()
+    form.load_choices()
+    if form.validate_on_submit():
+        make_admin = form.role.data == ADMINISTRATOR
+        boroughs = [] if make_admin else db.session.scalars(
+            select(Borough).where(Borough.slug.in_(form.boroughs.data)).order_by(Borough.name)
+        ).all()
+        invitation = accounts.invite_staff(
+            email=form.email.data, name=form.name.data, make_admin=make_admin,
+            role=None if make_admin else StaffRoleName(form.role.data), boroughs=boroughs,
+            invited_by=current_user,
+        )
+        grants = accounts.describe_grants(invitation)
+        for borough in boroughs or [None]:
+            record("staff.invited", borough=borough, target=f"invitation:{invitation.id}",
+                   email=invitation.email, grants=grants)
+        db.session.commit()
+        flash(f"An invitation has been sent to {invitation.email}.", "success")
+        return redirect(url_for("admin.staff_list"))
+    return render_template("admin/invite.html", form=form)
+
+
+@admin.route("/staff/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@admin_required
+def revoke_invitation(invitation_id: int):
+    invitation = db.get_or_404(StaffInvitation, invitation_id)
+    if ConfirmForm().validate_on_submit() and invitation.accepted_at is None:
+        invitation.revoked_at = utcnow()
+        record("staff.invitation_revoked", target=f"invitation:{invitation.id}",
+               email=invitation.email)
+        db.session.commit()
+        flash(f"The invitation to {invitation.email} is cancelled.", "success")
+    return redirect(url_for("admin.staff_list"))
+
+
+@admin.route("/staff/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def staff_member(user_id: int):
+    person = db.get_or_404(User, user_id)
+    form = GrantRoleForm()
+    form.load_choices()
+    if form.validate_on_submit():
+        borough = db.session.scalar(select(Borough).where(Borough.slug == form.borough.data))
+        role = StaffRoleName(form.role.data)
+        if any(g.role == role and g.borough_id == borough.id for g in person.staff_roles):
+            form.role.errors.append(f"{person.name} already has this role in {borough.name}")
+        else:
+            person.staff_roles.append(StaffRole(role=role, borough=borough,
+                                                granted_by_id=current_user.id))
+            record("staff.role_granted", borough=borough, target=f"user:{person.id}",
+                   role=role.value)
+            db.session.commit()
+            flash(f"{person.name} is now {role.label} for {borough.name}.", "success")
+            return redirect(url_for("admin.staff_member", user_id=person.id))
+    return render_template("admin/staff_member.html", person=person, form=form,
+                           button_form=ConfirmForm())
+
+
+@admin.route("/staff/<int:user_id>/roles/<int:role_id>/remove", methods=["POST"])
+@admin_required
+def remove_role(user_id: int, role_id: int):
+    grant = db.get_or_404(StaffRole, role_id)
+    if grant.user_id != user_id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        person, borough, role = grant.user, grant.borough, grant.role
+        db.session.delete(grant)
+        record("staff.role_removed", borough=borough, target=f"user:{person.id}",
+               role=role.value)
+        db.session.commit()
+        flash(f"{person.name} is no longer {role.label} for {borough.name}.", "success")
+    return redirect(url_for("admin.staff_member", user_id=user_id))
+
+
+@admin.route("/staff/<int:user_id>/administrator", methods=["POST"])
+@admin_required
+def toggle_admin(user_id: int):
+    person = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        if person.id == current_user.id:
+            flash("You cannot remove your own administrator role. Ask another administrator.",
+                  "error")
+        else:
+            person.is_admin = not person.is_admin
+            record("staff.admin_granted" if person.is_admin else "staff.admin_removed",
+                   target=f"user:{person.id}")
+            db.session.commit()
+            flash(f"{person.name} is {'now' if person.is_admin else 'no longer'} an "
+                  "administrator.", "success")
+    return redirect(url_for("admin.staff_member", user_id=person.id))
+
+
+def _audit_query(form: AuditFilterForm):
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if form.borough.data:
+        query = query.join(Borough).where(Borough.slug == form.borough.data)
+    if form.action.data:
+        query = query.where(AuditEvent.action.startswith(form.action.data.strip()))
+    return query
+
+
+@admin.route("/audit")
+@admin_required
+def audit_log():
+    form = AuditFilterForm(request.args)
+    form.load_choices()
+    form.validate()
+    page = db.paginate(_audit_query(form), per_page=50, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)
+
+
+@admin.route("/audit.csv")
+@admin_required
+def audit_csv():
+    form = AuditFilterForm(request.args)
+    form.load_choices()
+    form.validate()
+    events = db.session.scalars(_audit_query(form).limit(100_000))
+    rows = [
+        [to_london(e.at).isoformat(timespec="seconds"), e.actor_label, e.action,
+         e.borough.name if e.borough else "", e.target or "", e.details]
+        for e in events
+    ]
+    return csv_response("engage-audit-log.csv",
+                        ["when (London)", "who", "action", "borough", "target", "details"], rows)
+
+
+@admin.route("/outbox")
+@admin_required
+def outbox():
+    status = request.args.get("status") or None
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if status in {s.value for s in OutboxStatus}:
+        query = query.where(OutboxMessage.status == OutboxStatus(status))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/outbox.html", page=page, status=status,
+                           statuses=list(OutboxStatus), retry_form=ConfirmForm())
+
+
+@admin.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@admin_required
+def retry_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if ConfirmForm().validate_on_submit() and message.status == OutboxStatus.FAILED:
+        requeue_failed(message)
+        record("outbox.retried", target=f"outbox:{message.id}")
+        db.session.commit()
+        flash(f"Message {message.id} will be sent again.", "success")
+    return redirect(url_for("admin.outbox", status="failed"))

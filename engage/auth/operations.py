@@ -1,0 +1,188 @@
+"""The rules for accounts. Views and tasks call these; they add and flush, the caller commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
+from engage.auth.passwords import hash_password, needs_rehash, verify_password
+from engage.auth.tokens import fingerprint, hash_token, make_token, random_token, read_token
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.outbox.operations import queue_email
+
+CONFIRM = "confirm-email"
+RESET = "reset-password"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, built from ENGAGE_BASE_URL (tasks have no request)."""
+    return current_app.config["ENGAGE_BASE_URL"] + url_for(endpoint, **values)
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def borough_by_slug(slug: str | None) -> Borough | None:
+    if not slug:
+        return None
+    return db.session.scalar(select(Borough).where(Borough.slug == slug))
+
+
+def register(name: str, email: str, password: str, home_borough_slug: str | None) -> User | None:
+    """Create an account and send the confirmation link.
+
+    If the address already has an account, nothing is created and that address is told so instead
+    (the page the registrant sees is the same either way, so it reveals nothing).
+    """
+    existing = find_user(email)
+    if existing is not None:
+        queue_email(existing.email, "account_exists", name=existing.name,
+                    sign_in_url=external_url("auth.sign_in"),
+                    reset_url=external_url("auth.forgotten_password"))
+        return None
+    user = User(name=name, email=email, password_hash=hash_password(password),
+                home_borough=borough_by_slug(home_borough_slug))
+    db.session.add(user)
+    db.session.flush()
+    send_confirmation(user)
+    return user
+
+
+def send_confirmation(user: User, email: str | None = None) -> None:
+    """Email a confirmation link to `email` (a new address being changed to) or the account's."""
+    address = email or user.email
+    token = make_token(CONFIRM, {"uid": user.id, "email": address})
+    queue_email(address, "confirm_email", name=user.name,
+                confirm_url=external_url("auth.confirm_email", token=token),
+                is_change=address != user.email)
+
+
+def confirm_email(token: str) -> User | None:
+    """Apply a confirmation link. Returns the user, or None if the link is bad, old or used."""
+    payload = read_token(CONFIRM, token)
+    if payload is None:
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    address = payload.get("email")
+    if user is None or not address:
+        return None
+    if address != user.email:
+        # An email change: only while nobody else has taken the address meanwhile.
+        if find_user(address) is not None:
+            return None
+        old = user.email
+        user.email = address
+        queue_email(old, "email_changed", name=user.name, new_email=address)
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def send_password_reset(email: str) -> None:
+    user = find_user(email)
+    if user is None:
+        return  # the page says the same thing either way
+    token = make_token(RESET, {"uid": user.id, "pw": fingerprint(user.password_hash)})
+    queue_email(user.email, "reset_password", name=user.name,
+                reset_url=external_url("auth.reset_password", token=token), hours=1)
+
+
+def user_for_reset(token: str) -> User | None:
+    payload = read_token(RESET, token, max_age_hours=1)
+    if payload is None:
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or payload.get("pw") != fingerprint(user.password_hash):
+        return None  # used already: the password has changed since the link was made
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    # Following a reset link proves the address too.
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    queue_email(user.email, "password_changed", name=user.name,
+                reset_url=external_url("auth.forgotten_password"))
+
+
+def delete_account(user: User) -> None:
+    queue_email(user.email, "account_deleted", name=user.name)
+    db.session.delete(user)
+
+
+# Staff invitations -------------------------------------------------------------------------
+
+def invite_staff(*, email: str, name: str, make_admin: bool, role: StaffRoleName | None,
+                 boroughs: list[Borough], invited_by: User) -> StaffInvitation:
+    token, token_hash = random_token()
+    days = current_app.config["ENGAGE_INVITATION_DAYS"]
+    invitation = StaffInvitation(
+        email=email, name=name, token_hash=token_hash, make_admin=make_admin,
+        grants=[[role.value, b.id] for b in boroughs] if role else [],
+        invited_by=invited_by, expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    queue_email(email, "staff_invitation", name=name, inviter=invited_by.name,
+                roles=describe_grants(invitation), days=days,
+                accept_url=external_url("auth.accept_invitation", token=token))
+    return invitation
+
+
+def describe_grants(invitation: StaffInvitation) -> list[str]:
+    if invitation.make_admin:
+        return ["Administrator (all boroughs)"]
+    names = dict(db.session.execute(select(Borough.id, Borough.name)).all())
+    return [f"{StaffRoleName(role).label}, {names.get(borough_id, 'unknown borough')}"
+            for role, borough_id in invitation.grants]
+
+
+def open_invitation(token: str) -> StaffInvitation | None:
+    invitation = db.session.scalar(
+        select(StaffInvitation).where(StaffInvitation.token_hash == hash_token(token))
+    )
+    if (invitation is None or invitation.accepted_at or invitation.revoked_at
+            or invitation.expires_at < utcnow()):
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: StaffInvitation, user: User) -> None:
+    """Grant what the invitation says to `user` (whose address it was sent to)."""
+    if invitation.make_admin:
+        user.is_admin = True
+    held = {(g.role, g.borough_id) for g in user.staff_roles}
+    for role, borough_id in invitation.grants:
+        key = (StaffRoleName(role), borough_id)
+        if key not in held:
+            user.staff_roles.append(StaffRole(role=key[0], borough_id=borough_id,
+                                              granted_by_id=invitation.invited_by_id))
+            held.add(key)
+    invitation.accepted_at = utcnow()
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+
+
+def create_invited_account(invitation: StaffInvitation, name: str, password: str,
+                           home_borough_slug: str | None) -> User:
+    """A new account for an invited address: following the emailed link confirmed it."""
+    user = User(name=name, email=invitation.email, password_hash=hash_password(password),
+                home_borough=borough_by_slug(home_borough_slug))
+    db.session.add(user)
+    db.session.flush()
+    accept_invitation(invitation, user)
+    return user

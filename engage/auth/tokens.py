@@ -1,0 +1,45 @@
+"""Signed, expiring links for email confirmation and password reset.
+
+Each token names what it is for (the salt) and carries enough of the account's state that it stops
+working once used: a reset token carries a fingerprint of the password hash, a confirmation token
+the address it confirms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"engage.{purpose}")
+
+
+def make_token(purpose: str, payload: dict) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str, max_age_hours: int | None = None) -> dict | None:
+    hours = max_age_hours or current_app.config["ENGAGE_TOKEN_MAX_AGE_HOURS"]
+    try:
+        payload = _serializer(purpose).loads(token, max_age=hours * 3600)
+    except BadSignature:  # includes SignatureExpired
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def fingerprint(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def random_token() -> tuple[str, str]:
+    """A random token for a link or cookie, and the hash to store in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

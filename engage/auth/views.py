@@ -1,0 +1,254 @@
+"""Registration, sign-in and the account pages. Views parse, call an operation, commit, redirect."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from engage.audit.operations import record
+from engage.auth import operations
+from engage.auth.forms import (
+    NOT_IN_LONDON,
+    AcceptInvitationForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    ForgottenPasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from engage.auth.passwords import verify_password
+from engage.auth.sessions import (
+    end_all_sessions,
+    end_other_sessions,
+    end_session,
+    start_session,
+)
+from engage.extensions import db, limiter
+from engage.forms import normalise_email
+
+auth = Blueprint("auth", __name__)
+
+
+def _failed(response) -> bool:
+    """Only failures count towards the sign-in limits: success redirects."""
+    return response.status_code != 302
+
+
+def _submitted_email() -> str:
+    return "account:" + normalise_email(request.form.get("email"))
+
+
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+@auth.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = RegisterForm()
+    form.home_borough.load_choices()
+    if form.validate_on_submit():
+        borough = None if form.home_borough.data == NOT_IN_LONDON else form.home_borough.data
+        operations.register(form.name.data, form.email.data, form.password.data, borough)
+        db.session.commit()
+        return redirect(url_for("auth.check_email", to=form.email.data))
+    return render_template("auth/register.html", form=form)
+
+
+@auth.route("/register/check-your-email")
+def check_email():
+    return render_template("auth/check_email.html", email=request.args.get("to", ""))
+
+
+@auth.route("/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = operations.confirm_email(token)
+        if user is None:
+            db.session.rollback()
+            return render_template("auth/link_expired.html", what="confirm your email address"), 400
+        db.session.commit()
+        flash("Your email address is confirmed.", "success")
+        return redirect(url_for("auth.account") if current_user.is_authenticated
+                        else url_for("auth.sign_in"))
+    # A GET only shows a button: mail scanners that open links change nothing.
+    return render_template("auth/confirm_email.html", form=form)
+
+
+@auth.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT"), methods=["POST"], deduct_when=_failed,
+               key_func=_submitted_email)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(url_for("auth.account")))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None and user.is_confirmed:
+            start_session(user)
+            db.session.commit()
+            return redirect(_safe_next(url_for("staff.dashboard") if user.is_staff
+                                       else url_for("auth.account")))
+        if user is not None:
+            # The right password for an unconfirmed address: only its owner can see this.
+            operations.send_confirmation(user)
+            db.session.commit()
+            return render_template("auth/unconfirmed.html", email=user.email), 200
+        form.email.errors.append("Enter the email address and password of your account. "
+                                 "Both must be correct")
+    return render_template("auth/sign_in.html", form=form)
+
+
+@auth.route("/sign-out", methods=["POST"])
+def sign_out():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        end_session()
+        db.session.commit()
+        flash("You have signed out.", "success")
+    return redirect(url_for("public.home"))
+
+
+@auth.route("/forgotten-password", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email)
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        operations.send_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgotten_password.html", form=form)
+
+
+@auth.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = operations.user_for_reset(token)
+    if user is None:
+        return render_template("auth/link_expired.html", what="reset your password"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        operations.set_password(user, form.password.data)
+        end_session()  # whoever was signed in on this browser
+        end_all_sessions(user)  # and everywhere this account was signed in
+        db.session.commit()
+        flash("Your password has been reset. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@auth.route("/account")
+@login_required
+def account():
+    return render_template("auth/account.html", user=current_user)
+
+
+@auth.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        else:
+            operations.set_password(current_user, form.password.data)
+            end_other_sessions(current_user)
+            db.session.commit()
+            flash("Your password has been changed. Other devices have been signed out.",
+                  "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@auth.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        elif form.email.data == current_user.email:
+            form.email.errors.append("Enter an email address different from your current one")
+        else:
+            # Whether or not the address is taken, the person sees the same page; a taken
+            # address simply never receives a link that can work.
+            if operations.find_user(form.email.data) is None:
+                operations.send_confirmation(current_user, email=form.email.data)
+            db.session.commit()
+            return render_template("auth/check_email.html", email=form.email.data,
+                                   changing=True)
+    return render_template("auth/change_email.html", form=form)
+
+
+@auth.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your password is not correct")
+        else:
+            user = current_user._get_current_object()
+            if user.is_staff:
+                record("account.deleted", target=f"user:{user.id}")
+            end_session()
+            operations.delete_account(user)
+            db.session.commit()
+            flash("Your account has been deleted.", "success")
+            return redirect(url_for("public.home"))
+    return render_template("auth/delete_account.html", form=form)
+
+
+@auth.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = operations.open_invitation(token)
+    if invitation is None:
+        return render_template("auth/link_expired.html", what="accept this invitation"), 400
+    existing = operations.find_user(invitation.email)
+    grants = operations.describe_grants(invitation)
+
+    if existing is not None:
+        # The account exists: its owner must be signed in to accept.
+        if not current_user.is_authenticated or current_user.id != existing.id:
+            return render_template("auth/invitation_sign_in.html", invitation=invitation,
+                                   grants=grants, next_url=request.path)
+        form = ConfirmForm()
+        if form.validate_on_submit():
+            operations.accept_invitation(invitation, existing)
+            record("staff.invitation_accepted", target=f"user:{existing.id}", grants=grants)
+            db.session.commit()
+            flash("You have accepted the invitation.", "success")
+            return redirect(url_for("staff.dashboard"))
+        return render_template("auth/invitation_accept.html", invitation=invitation,
+                               grants=grants, form=form)
+
+    form = AcceptInvitationForm(name=invitation.name)
+    form.home_borough.load_choices()
+    if form.validate_on_submit():
+        borough = None if form.home_borough.data == NOT_IN_LONDON else form.home_borough.data
+        user = operations.create_invited_account(invitation, form.name.data,
+                                                 form.password.data, borough)
+        record("staff.invitation_accepted", target=f"user:{user.id}", actor=user, grants=grants)
+        start_session(user)
+        db.session.commit()
+        flash("Your account is ready.", "success")
+        return redirect(url_for("staff.dashboard"))
+    return render_template("auth/invitation_register.html", invitation=invitation,
+                           grants=grants, form=form)

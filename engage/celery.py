@@ -1,0 +1,28 @@
+"""Celery bound to the Flask app: every task runs inside an application context."""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+from kombu import Queue
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    settings = dict(app.config["CELERY"])
+    queue_names = settings.pop("task_queues_names")
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(settings)
+    # Declaring every queue makes a worker started without -Q consume all of them.
+    celery_app.conf.task_queues = [Queue(name) for name in queue_names]
+    celery_app.set_default()
+    # Register every task module with this app.
+    import engage.auth.tasks  # noqa: F401
+    import engage.outbox.tasks  # noqa: F401
+
+    app.extensions["celery"] = celery_app
+    return celery_app

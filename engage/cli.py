@@ -1,0 +1,99 @@
+"""`flask engage ...`: reference data, demo data and development helpers."""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from engage.auth.models import StaffRole, StaffRoleName, User
+from engage.auth.passwords import hash_password
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+
+engage_cli = click.Group("engage", help="engage's own commands.")
+
+DEMO_PASSWORD = "demo-password-2027"  # noqa: S105 - development data only, refused in production
+DEMO_PEOPLE = [
+    # (name, email, home borough slug, admin?, roles in Kensington and Chelsea)
+    ("Ada Admin", "admin@example.org", "westminster", True, []),
+    ("Olu Officer", "officer@example.org", "kensington-and-chelsea", False,
+     [StaffRoleName.OFFICER]),
+    ("Mina Member", "mina@example.org", "kensington-and-chelsea", False, []),
+    ("Tom Member", "tom@example.org", "kensington-and-chelsea", False, []),
+    ("Priya Member", "priya@example.org", "kensington-and-chelsea", False, []),
+]
+
+
+def load_boroughs() -> tuple[int, int]:
+    """Insert or update the 32 London boroughs from the packaged list. Returns (added, updated)."""
+    existing = {b.ons_code: b for b in db.session.scalars(select(Borough))}
+    added = updated = 0
+    source = resources.files("engage.boroughs").joinpath("data/london-boroughs.csv")
+    with source.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            borough = existing.get(row["ons_code"])
+            if borough is None:
+                db.session.add(Borough(ons_code=row["ons_code"], name=row["name"],
+                                       slug=row["slug"]))
+                added += 1
+            elif (borough.name, borough.slug) != (row["name"], row["slug"]):
+                borough.name, borough.slug = row["name"], row["slug"]
+                updated += 1
+    return added, updated
+
+
+@engage_cli.command("boroughs")
+def boroughs_command():
+    """Load the 32 London boroughs (safe to run again)."""
+    added, updated = load_boroughs()
+    db.session.commit()
+    click.echo(f"Boroughs: {added} added, {updated} updated, "
+               f"{db.session.scalar(select(db.func.count(Borough.id)))} in all.")
+
+
+@engage_cli.command("demo")
+def demo_command():
+    """Add demo people for trying engage out (development only; safe to run again)."""
+    if current_app.config["ENGAGE_ENV"] == "production":
+        raise click.ClickException("demo data is for development; ENGAGE_ENV is production")
+    load_boroughs()
+    boroughs = {b.slug: b for b in db.session.scalars(select(Borough))}
+    kensington = boroughs["kensington-and-chelsea"]
+    for name, email, home, is_admin, roles in DEMO_PEOPLE:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(name=name, email=email, password_hash=hash_password(DEMO_PASSWORD),
+                        home_borough=boroughs[home], is_admin=is_admin,
+                        email_confirmed_at=utcnow())
+            db.session.add(user)
+        for role in roles:
+            if not any(g.role == role and g.borough_id == kensington.id
+                       for g in user.staff_roles):
+                user.staff_roles.append(StaffRole(role=role, borough=kensington))
+    db.session.commit()
+    click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+    for name, email, _home, is_admin, roles in DEMO_PEOPLE:
+        what = "administrator" if is_admin else (
+            ", ".join(f"{r.label}, Kensington and Chelsea" for r in roles) or "CPEG member")
+        click.echo(f"  {email:<24} {name} ({what})")
+
+
+@engage_cli.command("mailcatcher")
+def mailcatcher_command():
+    """Catch outgoing mail on the SMTP port, readable at /dev/mail (development only)."""
+    if current_app.config["ENGAGE_ENV"] != "development":
+        raise click.ClickException("the mail catcher is for development (ENGAGE_ENV=development)")
+    from engage.devmail.catcher import run_catcher
+
+    config = current_app.config
+    run_catcher(config["ENGAGE_SMTP_HOST"], config["ENGAGE_SMTP_PORT"],
+                config["ENGAGE_DEV_MAIL_DIR"])
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(engage_cli)

@@ -1,0 +1,204 @@
+"""Settings, all read from environment variables (see the README's table).
+
+Development defaults need nothing installed: SQLite files and an SQLite-backed Celery broker under
+instance/. Production is the same code with ENGAGE_DATABASE_URL, ENGAGE_BROKER_URL and
+ENGAGE_RATELIMIT_STORAGE_URL pointing at PostgreSQL and Redis (or RabbitMQ for the broker).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from celery.schedules import crontab
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+ENVIRONMENTS = ("development", "test", "production")
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside development and test
+
+
+class QueueNames:
+    """One named queue per kind of work, so each can be scaled and watched on its own."""
+
+    EMAIL = "email"
+    PERIODIC = "periodic"
+    DEFAULT = "default"
+
+    @classmethod
+    def all(cls) -> list[str]:
+        return [cls.EMAIL, cls.PERIODIC, cls.DEFAULT]
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment describes an unsafe or impossible set-up."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def build_config(overrides: dict | None = None) -> dict:
+    """Return the Flask config mapping for this process, validated."""
+    env = _env("ENGAGE_ENV", "production")
+    if overrides and "ENGAGE_ENV" in overrides:
+        env = overrides["ENGAGE_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"ENGAGE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+
+    instance = Path(_env("ENGAGE_INSTANCE_PATH", str(DEFAULT_INSTANCE)))
+    database_url = _env("ENGAGE_DATABASE_URL", f"sqlite:///{instance / 'engage.db'}")
+    broker_url = _env("ENGAGE_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.db'}")
+    # The rate-limit counters must be shared by every web process: Redis in production. The
+    # development default follows a Redis broker when there is one.
+    default_limits_store = broker_url if broker_url.startswith("redis") else "memory://"
+    secure_cookies = env == "production" or _bool("ENGAGE_SECURE_COOKIES", False)
+
+    config: dict = {
+        "ENGAGE_ENV": env,
+        "DEBUG": False,
+        "TESTING": env == "test",
+        "SECRET_KEY": _env("ENGAGE_SECRET_KEY", DEV_SECRET_KEY if env != "production" else None),
+        "ENGAGE_INSTANCE_PATH": str(instance),
+        "ENGAGE_BASE_URL": _env("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "ENGAGE_SERVICE_NAME": "engage",
+        # Database
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        # Sessions and cookies
+        "SESSION_COOKIE_NAME": "engage_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("ENGAGE_SESSION_HOURS", 12)),
+        "ENGAGE_SESSION_IDLE_MINUTES": _int("ENGAGE_SESSION_IDLE_MINUTES", 120),
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "WTF_CSRF_TIME_LIMIT": 3600 * 4,
+        "MAX_CONTENT_LENGTH": _int("ENGAGE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Email
+        "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", "engage <no-reply@engage.example.org>"),
+        "ENGAGE_SMTP_HOST": _env("ENGAGE_SMTP_HOST", "127.0.0.1"),
+        "ENGAGE_SMTP_PORT": _int("ENGAGE_SMTP_PORT", 1025),
+        "ENGAGE_SMTP_USERNAME": _env("ENGAGE_SMTP_USERNAME"),
+        "ENGAGE_SMTP_PASSWORD": _env("ENGAGE_SMTP_PASSWORD"),
+        "ENGAGE_SMTP_STARTTLS": _bool("ENGAGE_SMTP_STARTTLS", False),
+        "ENGAGE_SMTP_TIMEOUT": _int("ENGAGE_SMTP_TIMEOUT", 15),
+        "ENGAGE_EMAIL_MAX_ATTEMPTS": _int("ENGAGE_EMAIL_MAX_ATTEMPTS", 6),
+        "ENGAGE_EMAIL_RETRY_BASE_SECONDS": _int("ENGAGE_EMAIL_RETRY_BASE_SECONDS", 30),
+        "ENGAGE_OUTBOX_GRACE_SECONDS": _int("ENGAGE_OUTBOX_GRACE_SECONDS", 120),
+        "ENGAGE_OUTBOX_LEASE_SECONDS": _int("ENGAGE_OUTBOX_LEASE_SECONDS", 600),
+        "ENGAGE_DEV_MAIL_DIR": str(instance / "mail"),
+        # Accounts and sign-in
+        "ENGAGE_TOKEN_MAX_AGE_HOURS": _int("ENGAGE_TOKEN_MAX_AGE_HOURS", 48),
+        "ENGAGE_INVITATION_DAYS": _int("ENGAGE_INVITATION_DAYS", 7),
+        "ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT": _env("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "ENGAGE_SIGNIN_LIMIT_PER_ADDRESS": _env("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": _env("ENGAGE_RATELIMIT_STORAGE_URL", default_limits_store),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Published figures: counts below this are shown as "fewer than N".
+        "ENGAGE_SUPPRESSION_THRESHOLD": _int("ENGAGE_SUPPRESSION_THRESHOLD", 10),
+        # Behind a proxy (gunicorn behind nginx): how many proxies to trust for the client address.
+        "ENGAGE_TRUSTED_PROXIES": _int("ENGAGE_TRUSTED_PROXIES", 0),
+        # How tasks leave a committed transaction: "broker" sends them, "record" keeps them for a
+        # test to run (tests only; see engage.tasks).
+        "ENGAGE_TASK_DISPATCH": "broker",
+        "CELERY": celery_config(broker_url, env, instance),
+    }
+    if overrides:
+        config.update(overrides)
+    validate(config)
+    return config
+
+
+def _engine_options(database_url: str) -> dict:
+    if database_url.startswith("sqlite"):
+        # Web, worker and beat share one file: wait for a lock rather than fail at once.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": _int("ENGAGE_DB_POOL_SIZE", 5)}
+
+
+def celery_config(broker_url: str, env: str, instance: Path) -> dict:
+    transport_options: dict = {}
+    if broker_url.startswith("sqla+"):
+        transport_options["polling_interval"] = 0.5
+    if broker_url.startswith("redis"):
+        # Long delays live in the database (due_at columns swept by beat), never in the broker,
+        # so the visibility timeout only has to outlast the longest single task.
+        transport_options["visibility_timeout"] = 3600
+    return {
+        "broker_url": broker_url,
+        "broker_transport_options": transport_options,
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "Europe/London",
+        "enable_utc": True,
+        "task_default_queue": QueueNames.DEFAULT,
+        "task_queues_names": QueueNames.all(),
+        "task_routes": {
+            "engage.outbox.*": {"queue": QueueNames.EMAIL},
+            "engage.periodic.*": {"queue": QueueNames.PERIODIC},
+        },
+        # A publish that cannot reach the broker gives up quickly: the row is already committed
+        # and the beat sweeper will queue it again.
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.5,
+            "interval_max": 1,
+        },
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "beat_schedule_filename": str(instance / "celerybeat-schedule"),
+        "beat_schedule": {
+            "sweep-outbox": {
+                "task": "engage.periodic.sweep_outbox",
+                "schedule": 60.0,
+            },
+            "prune-sessions": {
+                "task": "engage.periodic.prune_sessions",
+                "schedule": crontab(minute=17, hour=3),
+            },
+        },
+    }
+
+
+def validate(config: dict) -> None:
+    env = config["ENGAGE_ENV"]
+    secret = config.get("SECRET_KEY")
+    if env == "production":
+        if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
+            raise ConfigError(
+                "ENGAGE_SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside development (for example: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+            raise ConfigError(
+                "ENGAGE_RATELIMIT_STORAGE_URL must point at a store every web process shares "
+                "(redis://...) in production; per-process memory would let sign-in attempts "
+                "through once per process"
+            )

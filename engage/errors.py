@@ -1,0 +1,35 @@
+"""Error pages in plain English, for every blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_wtf.csrf import CSRFError
+
+errors = Blueprint("errors", __name__)
+
+MESSAGES = {
+    400: ("Sorry, there is a problem with that request", "Go back and try again."),
+    403: ("You do not have access to this page",
+          "If you think you should, ask an administrator to give you the right role."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Sorry, that did not work", "Go back and try again."),
+    413: ("That file is too big", "Go back and choose a smaller file."),
+    429: ("Too many attempts", "Wait 15 minutes, then try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later."),
+}
+
+
+def _page(status: int, detail: str | None = None):
+    title, advice = MESSAGES.get(status, MESSAGES[500])
+    return render_template("errors/error.html", title=title, advice=advice, detail=detail,
+                           status=status), status
+
+
+@errors.app_errorhandler(CSRFError)
+def csrf_error(error):
+    return _page(400, "The form had expired or was sent from somewhere else. "
+                      "Go back, refresh the page and try again.")
+
+
+for _status in MESSAGES:
+    errors.app_errorhandler(_status)(lambda error, _s=_status: _page(_s))

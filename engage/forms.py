@@ -1,0 +1,89 @@
+"""Form pieces shared by every domain: GOV.UK widgets and plain-English validators."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Length, ValidationError
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 128
+
+
+def normalise_email(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+class EmailAddress:
+    """Checks the form of an address (no DNS look-up: a form must work offline)."""
+
+    def __call__(self, form, field):
+        try:
+            validate_email(field.data or "", check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(
+                "Enter an email address in the correct format, like name@example.com"
+            ) from exc
+
+
+def email_field(label: str = "Email address", hint: str | None = None) -> EmailField:
+    return EmailField(
+        label,
+        filters=[normalise_email],
+        validators=[InputRequired("Enter your email address"), Length(max=254), EmailAddress()],
+        widget=GovTextInput(),
+        description=hint or "",
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def new_password_field(label: str = "Create a password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired("Enter a password"),
+            Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
+                   message=f"Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"),
+        ],
+        widget=GovPasswordInput(),
+        description=f"Use {MIN_PASSWORD} characters or more. A few unrelated words is a good way.",
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def current_password_field(label: str = "Password") -> PasswordField:
+    return PasswordField(label, validators=[InputRequired("Enter your password")],
+                         widget=GovPasswordInput(),
+                         render_kw={"autocomplete": "current-password"})
+
+
+def name_field(label: str = "Full name") -> StringField:
+    return StringField(label, filters=[lambda v: (v or "").strip()],
+                       validators=[InputRequired("Enter your full name"), Length(max=200)],
+                       widget=GovTextInput(), render_kw={"autocomplete": "name",
+                                                         "spellcheck": "false"})
+
+
+__all__ = [
+    "EmailAddress", "FlaskForm", "GovCheckboxesInput", "GovRadioInput", "GovSelect",
+    "GovSubmitInput", "GovTextInput", "RadioField", "SelectField", "SelectMultipleField",
+    "StringField", "SubmitField", "current_password_field", "email_field", "name_field",
+    "new_password_field", "normalise_email",
+]

@@ -1,0 +1,10 @@
+"""Every table, imported in one place so Alembic's autogenerate and `flask db check` see them all."""
+
+from engage.audit.models import AuditEvent
+from engage.auth.models import StaffInvitation, StaffRole, User, UserSession
+from engage.boroughs.models import Borough
+from engage.outbox.models import OutboxMessage
+
+__all__ = [
+    "AuditEvent", "Borough", "OutboxMessage", "StaffInvitation", "StaffRole", "User", "UserSession",
+]

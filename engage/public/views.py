@@ -1,0 +1,43 @@
+"""Pages anyone can read."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from engage.boroughs.models import Borough, all_boroughs
+from engage.extensions import db
+
+public = Blueprint("public", __name__)
+
+
+@public.route("/")
+def home():
+    return render_template("public/home.html", boroughs=all_boroughs())
+
+
+@public.route("/boroughs")
+def boroughs():
+    return render_template("public/boroughs.html", boroughs=all_boroughs())
+
+
+@public.route("/boroughs/<slug>")
+def borough(slug: str):
+    borough = db.first_or_404(select(Borough).where(Borough.slug == slug))
+    return render_template("public/borough.html", borough=borough)
+
+
+@public.route("/accessibility")
+def accessibility():
+    return render_template("public/accessibility.html")
+
+
+@public.route("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@public.route("/healthz")
+def health():
+    db.session.execute(select(1))
+    return {"status": "ok"}

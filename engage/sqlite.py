@@ -1,0 +1,14 @@
+"""SQLite as a real multi-process default: web, worker and beat share the file."""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def enable_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")  # SQLite ignores foreign keys unless asked
+        cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()

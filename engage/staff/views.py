@@ -1,0 +1,58 @@
+"""Pages for staff, scoped to the boroughs they hold roles in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from engage.audit.operations import record
+from engage.auth.access import boroughs_for, staff_borough, staff_required
+from engage.auth.models import StaffRole, StaffRoleName, User
+from engage.extensions import db
+from engage.staff.forms import BoroughContactForm
+
+staff = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@staff.route("/")
+@staff_required
+def dashboard():
+    return render_template("staff/dashboard.html", boroughs=boroughs_for(),
+                           roles=sorted(current_user.staff_roles,
+                                        key=lambda g: (g.borough.name, g.role.value)))
+
+
+@staff.route("/boroughs/<slug>")
+@staff_required
+def borough(slug: str):
+    borough = staff_borough(slug)
+    team = db.session.execute(
+        select(User, StaffRole.role)
+        .join(StaffRole, StaffRole.user_id == User.id)
+        .where(StaffRole.borough_id == borough.id)
+        .order_by(User.name, StaffRole.role)
+    ).all()
+    residents = db.session.scalar(
+        select(func.count(User.id)).where(User.home_borough_id == borough.id)
+    )
+    return render_template("staff/borough.html", borough=borough, team=team, residents=residents,
+                           can_edit=current_user.has_role(borough, StaffRoleName.OFFICER))
+
+
+@staff.route("/boroughs/<slug>/contact", methods=["GET", "POST"])
+@staff_required
+def borough_contact(slug: str):
+    borough = staff_borough(slug, StaffRoleName.OFFICER)
+    form = BoroughContactForm(obj=borough)
+    if form.validate_on_submit():
+        before = {"contact_email": borough.contact_email, "contact_phone": borough.contact_phone}
+        borough.contact_email = form.contact_email.data or None
+        borough.contact_phone = form.contact_phone.data or None
+        after = {"contact_email": borough.contact_email, "contact_phone": borough.contact_phone}
+        record("borough.contact_changed", borough=borough, target=f"borough:{borough.slug}",
+               before=before, after=after)
+        db.session.commit()
+        flash(f"{borough.name}'s contact details are saved.", "success")
+        return redirect(url_for("staff.borough", slug=borough.slug))
+    return render_template("staff/borough_contact.html", borough=borough, form=form)

@@ -1,0 +1,40 @@
+"""Template filters and globals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from engage.clock import to_london
+
+
+def london_time(value: datetime | None) -> str:
+    """`14 March 2027 at 6:30pm`, in London time, the way GOV.UK writes dates."""
+    if value is None:
+        return ""
+    local = to_london(value)
+    hour = local.strftime("%I").lstrip("0")
+    suffix = local.strftime("%p").lower()
+    clock = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local:%M}{suffix}"
+    return f"{local.day} {local:%B %Y} at {clock}"
+
+
+def suppressed(count: int | None) -> str:
+    """A count as published: below the suppression threshold it says "fewer than N"."""
+    threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
+    if count is None:
+        return ""
+    return f"fewer than {threshold}" if count < threshold else f"{count:,}"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(london_time)
+    app.add_template_filter(suppressed)
+
+    @app.context_processor
+    def _globals():
+        from engage.auth.forms import ConfirmForm
+
+        return {"service_name": app.config["ENGAGE_SERVICE_NAME"],
+                "sign_out_form": ConfirmForm, "engage_env": app.config["ENGAGE_ENV"]}

@@ -1,0 +1,100 @@
+"""Registering, confirming the address by the emailed link, and signing in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engage.auth.models import User
+from engage.extensions import db
+from tests.factories import PASSWORD, create_user
+from tests.helpers import page_text, title
+from tests.mailbox import links
+
+NEW = {"name": "Grace Hopper", "email": "Grace@Example.org", "password": PASSWORD,
+       "home_borough": "lambeth"}
+
+
+def test_register_confirm_by_email_then_sign_in(client, mailbox, run_tasks, app):
+    response = client.submit("/register", NEW)
+    assert response.status_code == 302
+    page = client.get(response.location)
+    assert "We have sent an email to grace@example.org" in page_text(page)
+
+    # Nothing has been emailed until the task runs: the row was committed first.
+    assert mailbox.to("grace@example.org") == []
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    assert message["Subject"] == "Confirm your email address for engage"
+    confirm_link = next(link for link in links(message) if "/confirm-email/" in link)
+
+    # Not confirmed yet: the right password gets a fresh link, not a session.
+    unconfirmed = client.submit("/sign-in", {"email": "grace@example.org", "password": PASSWORD})
+    assert "Confirm your email address first" in page_text(unconfirmed)
+
+    # Opening the link only shows a button; pressing it confirms.
+    assert client.get(confirm_link).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(User.email_confirmed_at)) is None
+    confirmed = client.submit(confirm_link, {})
+    assert confirmed.status_code == 302
+
+    client.sign_in("grace@example.org", PASSWORD)
+    account = client.get("/account")
+    assert account.status_code == 200
+    text = page_text(account)
+    assert "Grace Hopper" in text and "grace@example.org" in text and "Lambeth" in text
+
+
+def test_password_is_stored_as_argon2id(client, app):
+    client.submit("/register", NEW)
+    with app.app_context():
+        stored = db.session.scalar(select(User.password_hash))
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
+def test_errors_are_listed_and_linked_to_their_fields(client):
+    response = client.submit("/register", {"name": "", "email": "not-an-email",
+                                           "password": "short", "home_borough": ""})
+    assert response.status_code == 200
+    assert title(response).startswith("Error: ")
+    html = response.get_data(as_text=True)
+    assert 'class="govuk-error-summary"' in html
+    for field, message in [
+        ("name", "Enter your full name"),
+        ("email", "Enter an email address in the correct format"),
+        ("password", "Password must be between 12 and 128 characters"),
+        ("home_borough", "Select your borough"),
+    ]:
+        assert f'href="#{field}"' in html
+        assert message in html
+
+
+def test_a_registered_address_gets_the_same_page_and_an_email_instead(client, mailbox,
+                                                                     run_tasks, app):
+    with app.app_context():
+        create_user(email="grace@example.org", name="Existing Grace")
+    response = client.submit("/register", NEW, follow_redirects=True)
+    assert "We have sent an email to grace@example.org" in page_text(response)
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    assert "already has one" in message.get_body(("plain",)).get_content()
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 1
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, app):
+    response = client.post("/register", dict(NEW))
+    assert response.status_code == 400
+    assert "The form had expired" in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 0
+
+
+def test_a_tampered_confirmation_link_does_not_work(client, mailbox, run_tasks):
+    client.submit("/register", NEW)
+    run_tasks()
+    link = next(x for x in links(mailbox.to("grace@example.org")[0]) if "/confirm-email/" in x)
+    response = client.submit(link[:-3] + "abc", {}, form_page=link)
+    assert response.status_code == 400
+    assert "This link does not work" in page_text(response)

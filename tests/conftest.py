@@ -1,0 +1,154 @@
+"""Test harness: one schema per run, a clean database per test, real SMTP on 127.0.0.1.
+
+By default everything is embedded (SQLite files, an SQLite-backed Celery broker, in-memory rate
+limits). CI runs the suite a second time with ENGAGE_TEST_DATABASE_URL (PostgreSQL),
+ENGAGE_TEST_BROKER_URL and ENGAGE_TEST_RATELIMIT_STORAGE_URL (Redis) set.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["ENGAGE_ENV"] = "test"
+
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from engage import create_app  # noqa: E402
+from engage.cli import load_boroughs  # noqa: E402
+from engage.extensions import db, limiter  # noqa: E402
+from tests.helpers import Browser  # noqa: E402
+from tests.mailbox import SMTPServer  # noqa: E402
+
+SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory) -> dict:
+    """Where this run's database, broker and rate-limit counters live."""
+    tmp = tmp_path_factory.mktemp("engage")
+    return {
+        "instance": str(tmp),
+        "database": os.environ.get("ENGAGE_TEST_DATABASE_URL") or f"sqlite:///{tmp}/test.db",
+        "broker": os.environ.get("ENGAGE_TEST_BROKER_URL") or f"sqla+sqlite:///{tmp}/broker.db",
+        "limits": os.environ.get("ENGAGE_TEST_RATELIMIT_STORAGE_URL") or "memory://",
+    }
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_settings(backend, smtp_server) -> dict:
+    return {
+        "ENGAGE_ENV": "test",
+        "SECRET_KEY": SECRET_KEY,
+        "ENGAGE_INSTANCE_PATH": backend["instance"],
+        "SQLALCHEMY_DATABASE_URI": backend["database"],
+        "SQLALCHEMY_ENGINE_OPTIONS": (
+            {"connect_args": {"timeout": 30}} if backend["database"].startswith("sqlite") else {}
+        ),
+        "RATELIMIT_STORAGE_URI": backend["limits"],
+        "ENGAGE_SMTP_HOST": smtp_server.host,
+        "ENGAGE_SMTP_PORT": smtp_server.port,
+        "ENGAGE_BASE_URL": "http://localhost",
+        "ENGAGE_TASK_DISPATCH": "record",
+        "ENGAGE_EMAIL_RETRY_BASE_SECONDS": 30,
+        "ENGAGE_SMTP_TIMEOUT": 5,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(app_settings, backend):
+    """Build the schema once per run (tests only: real databases get it from migrations)."""
+    settings = dict(app_settings)
+    settings["CELERY"] = _celery(backend)
+    app = create_app(settings)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _celery(backend) -> dict:
+    from engage.config import celery_config
+
+    return celery_config(backend["broker"], "test", __import__("pathlib").Path(backend["instance"]))
+
+
+@pytest.fixture
+def app(app_settings, backend, _schema, smtp_server):
+    settings = dict(app_settings)
+    settings["CELERY"] = _celery(backend)
+    app = create_app(settings)
+    with app.app_context():
+        load_boroughs()
+        db.session.commit()
+        limiter.reset()
+    smtp_server.clear()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as conn:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return Browser(app)
+
+
+@pytest.fixture
+def other_client(app):
+    """A second browser, for a second person or a copied cookie."""
+    return Browser(app)
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    return smtp_server
+
+
+@pytest.fixture
+def run_tasks(app):
+    """Run every task the app has queued since the last call, as a worker would, until none are
+    left (a task may queue more). Returns the (name, args) run, in order."""
+
+    def run() -> list[tuple[str, tuple]]:
+        celery_app = app.extensions["celery"]
+        done = []
+        recorded = app.extensions.setdefault("engage_recorded_tasks", [])
+        while recorded:
+            name, args = recorded.pop(0)
+            with app.app_context():
+                celery_app.tasks[name].apply(args=list(args), throw=True)
+            done.append((name, args))
+        return done
+
+    return run
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,79 @@
+"""Drive the app over HTTP the way a browser does: GET the form, send its CSRF token back."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+TITLE = re.compile(r"<title[^>]*>\s*(.*?)\s*</title>", re.S)
+
+
+class Browser:
+    def __init__(self, app: Flask, address: str = "127.0.0.1"):
+        self.app = app
+        self.http: FlaskClient = app.test_client()
+        self.address = address
+
+    def _environ(self) -> dict:
+        return {"REMOTE_ADDR": self.address}
+
+    def get(self, url: str, **kwargs):
+        return self.http.get(path_of(url), environ_base=self._environ(), **kwargs)
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        return self.http.post(path_of(url), data=data or {}, environ_base=self._environ(),
+                              **kwargs)
+
+    def submit(self, url: str, data: dict | None = None, form_page: str | None = None,
+               follow_redirects: bool = False):
+        """GET `form_page` (default: `url`), then POST `data` with that page's CSRF token."""
+        page = self.get(form_page or url)
+        assert page.status_code == 200, f"GET {form_page or url} gave {page.status_code}"
+        token = csrf_token(page.get_data(as_text=True))
+        return self.post(url, {"csrf_token": token, **(data or {})},
+                         follow_redirects=follow_redirects)
+
+    def sign_in(self, email: str, password: str):
+        response = self.submit("/sign-in", {"email": email, "password": password})
+        assert response.status_code == 302, f"sign-in failed: {page_text(response)[:500]}"
+        return response
+
+    def sign_out(self):
+        return self.submit("/sign-out", form_page="/account")
+
+    @property
+    def session_cookie(self) -> str | None:
+        cookie = self.http.get_cookie("engage_session")
+        return cookie.value if cookie else None
+
+    def set_session_cookie(self, value: str) -> None:
+        self.http.set_cookie("engage_session", value)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "the page has no form with a CSRF token"
+    return unescape(match.group(1))
+
+
+def page_text(response) -> str:
+    """The page's visible-ish text, squashed, for assertions on what a person reads."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", unescape(text)).strip()
+
+
+def title(response) -> str:
+    match = TITLE.search(response.get_data(as_text=True))
+    return unescape(match.group(1)) if match else ""
