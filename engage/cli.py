@@ -7,6 +7,7 @@ from importlib import resources
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from engage.auth.models import StaffRole, StaffRoleName, User
@@ -15,7 +16,7 @@ from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
 
-engage_cli = click.Group("engage", help="engage's own commands.")
+engage_cli = AppGroup("engage", help="engage's own commands.")
 
 DEMO_PASSWORD = "demo-password-2027"  # noqa: S105 - development data only, refused in production
 DEMO_PEOPLE = [

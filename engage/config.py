@@ -139,9 +139,8 @@ def _engine_options(database_url: str) -> dict:
 
 
 def celery_config(broker_url: str, env: str, instance: Path) -> dict:
+    # (The SQLAlchemy transport hands its options to create_engine, so it gets none.)
     transport_options: dict = {}
-    if broker_url.startswith("sqla+"):
-        transport_options["polling_interval"] = 0.5
     if broker_url.startswith("redis"):
         # Long delays live in the database (due_at columns swept by beat), never in the broker,
         # so the visibility timeout only has to outlast the longest single task.

@@ -1,0 +1,133 @@
+"""Forgotten passwords, changing email or password, deleting the account."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engage.auth.models import User, UserSession
+from engage.extensions import db
+from tests.factories import PASSWORD, create_user
+from tests.helpers import Browser, page_text
+from tests.mailbox import body, links
+
+NEW_PASSWORD = "a completely different passphrase"
+
+
+def _link(message, fragment: str) -> str:
+    return next(link for link in links(message) if fragment in link)
+
+
+def test_reset_a_forgotten_password_by_email(client, mailbox, run_tasks, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    response = client.submit("/forgotten-password", {"email": "ada@example.org"})
+    assert "If ada@example.org has an engage account" in page_text(response)
+    run_tasks()
+    [message] = mailbox.to("ada@example.org")
+    reset = _link(message, "/reset-password/")
+
+    done = client.submit(reset, {"password": NEW_PASSWORD})
+    assert done.status_code == 302
+    run_tasks()
+    assert mailbox.to("ada@example.org")[-1]["Subject"] == "Your engage password has changed"
+
+    # The link works once; the old password no longer does, the new one does.
+    assert client.get(reset).status_code == 400
+    failed = client.submit("/sign-in", {"email": "ada@example.org", "password": PASSWORD})
+    assert failed.status_code == 200
+    client.sign_in("ada@example.org", NEW_PASSWORD)
+
+
+def test_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, mailbox,
+                                                                      run_tasks):
+    response = client.submit("/forgotten-password", {"email": "nobody@example.org"})
+    assert "If nobody@example.org has an engage account" in page_text(response)
+    assert run_tasks() == []
+    assert mailbox.messages == []
+
+
+def test_a_password_reset_signs_out_every_session(client, other_client, mailbox, run_tasks,
+                                                  app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    other_client.sign_in("ada@example.org", PASSWORD)
+    client.submit("/forgotten-password", {"email": "ada@example.org"})
+    run_tasks()
+    client.submit(_link(mailbox.to("ada@example.org")[0], "/reset-password/"),
+                  {"password": NEW_PASSWORD})
+    assert other_client.get("/account").status_code == 302
+
+
+def test_change_password_needs_the_current_one_and_signs_out_other_devices(
+        client, other_client, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    other_client.sign_in("ada@example.org", PASSWORD)
+
+    wrong = client.submit("/account/password", {"current_password": "not my password",
+                                                "password": NEW_PASSWORD})
+    assert "Your current password is not correct" in page_text(wrong)
+
+    done = client.submit("/account/password", {"current_password": PASSWORD,
+                                               "password": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert client.get("/account").status_code == 200  # this device stays signed in
+    assert other_client.get("/account").status_code == 302  # the other is signed out
+    Browser(app, address="192.0.2.1").sign_in("ada@example.org", NEW_PASSWORD)
+
+
+def test_change_email_takes_effect_when_the_new_address_confirms(client, mailbox, run_tasks,
+                                                                 app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    response = client.submit("/account/email", {"email": "ada@new.example.org",
+                                                "current_password": PASSWORD})
+    assert "Check your email" in page_text(response)
+    run_tasks()
+    [message] = mailbox.to("ada@new.example.org")
+    assert message["Subject"] == "Confirm your new email address for engage"
+    with app.app_context():
+        assert db.session.scalar(select(User.email)) == "ada@example.org"  # not yet
+
+    client.submit(_link(message, "/confirm-email/"), {})
+    run_tasks()
+    with app.app_context():
+        assert db.session.scalar(select(User.email)) == "ada@new.example.org"
+    [notice] = mailbox.to("ada@example.org")
+    assert "ada@new.example.org" in body(notice)
+
+
+def test_change_email_to_a_taken_address_reveals_nothing_and_changes_nothing(
+        client, mailbox, run_tasks, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+        create_user(email="grace@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    response = client.submit("/account/email", {"email": "grace@example.org",
+                                                "current_password": PASSWORD})
+    assert "Check your email" in page_text(response)
+    run_tasks()
+    assert mailbox.to("grace@example.org") == []
+
+
+def test_delete_account(client, other_client, mailbox, run_tasks, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    other_client.sign_in("ada@example.org", PASSWORD)
+
+    unconfirmed = client.submit("/account/delete", {"current_password": PASSWORD})
+    assert "Confirm that you want to delete your account" in page_text(unconfirmed)
+
+    response = client.submit("/account/delete", {"current_password": PASSWORD, "confirm": "y"})
+    assert response.status_code == 302
+    run_tasks()
+    assert mailbox.to("ada@example.org")[0]["Subject"] == "Your engage account has been deleted"
+    with app.app_context():
+        assert db.session.scalars(select(User)).all() == []
+        assert db.session.scalars(select(UserSession)).all() == []
+    assert other_client.get("/account").status_code == 302
+    failed = client.submit("/sign-in", {"email": "ada@example.org", "password": PASSWORD})
+    assert failed.status_code == 200

@@ -1,0 +1,84 @@
+"""The app as a whole: safe settings, security headers, the public pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from engage.config import ConfigError, build_config
+from tests.helpers import page_text
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="ENGAGE_SECRET_KEY"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "short")
+    with pytest.raises(ConfigError, match="ENGAGE_SECRET_KEY"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    assert build_config()["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_per_process_rate_limit_counters(monkeypatch):
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "memory://")
+    with pytest.raises(ConfigError, match="every web process shares"):
+        build_config()
+
+
+def test_unknown_environment_is_refused(monkeypatch):
+    monkeypatch.setenv("ENGAGE_ENV", "staging")
+    with pytest.raises(ConfigError, match="ENGAGE_ENV"):
+        build_config()
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    # The one inline script carries this response's nonce.
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_is_http_only_and_same_site(client, app):
+    from tests.factories import PASSWORD, create_user
+
+    with app.app_context():
+        create_user(email="ada@example.org")
+    response = client.submit("/sign-in", {"email": "ada@example.org", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_home_page_lists_the_32_boroughs_and_the_ways_to_take_part(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Join your CPEG" in text and "Have your say" in text
+    assert "call 999" in text and "101" in text
+    html = response.get_data(as_text=True)
+    assert html.count('href="/boroughs/') == 32
+    assert "Kensington and Chelsea" in text and "City of London</a>" not in html
+    # engage's own header, never GOV.UK's crown.
+    assert "govuk-logo" not in html and "GOV.UK" not in text
+
+
+def test_borough_page_and_unknown_borough(client):
+    assert "Kensington and Chelsea" in page_text(client.get("/boroughs/kensington-and-chelsea"))
+    missing = client.get("/boroughs/gotham")
+    assert missing.status_code == 404
+    assert "Page not found" in page_text(missing)
+
+
+def test_health_check(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -1,0 +1,43 @@
+"""`flask engage boroughs` and `flask engage demo`: safe to run again and again."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engage.auth.models import StaffRole, User
+from engage.boroughs.models import Borough
+from engage.cli import DEMO_PASSWORD
+from engage.extensions import db
+from tests.helpers import Browser
+
+
+def test_boroughs_load_once_however_often_the_command_runs(runner, app):
+    first = runner.invoke(args=["engage", "boroughs"])
+    second = runner.invoke(args=["engage", "boroughs"])
+    assert first.exit_code == second.exit_code == 0
+    assert "32 in all" in second.output
+    with app.app_context():
+        codes = db.session.scalars(select(Borough.ons_code).order_by(Borough.ons_code)).all()
+    assert codes == [f"E090000{n:02d}" for n in range(2, 34)]  # not E09000001, the City
+
+
+def test_demo_data_is_idempotent_and_signs_in(runner, app, monkeypatch):
+    app.config["ENGAGE_ENV"] = "development"
+    for _ in range(2):
+        result = runner.invoke(args=["engage", "demo"])
+        assert result.exit_code == 0, result.output
+    assert "admin@example.org" in result.output and DEMO_PASSWORD in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 5
+        assert db.session.scalar(select(func.count(StaffRole.id))) == 1
+    officer = Browser(app)
+    officer.sign_in("officer@example.org", DEMO_PASSWORD)
+    assert officer.get("/staff/boroughs/kensington-and-chelsea").status_code == 200
+    assert officer.get("/staff/boroughs/camden").status_code == 403
+
+
+def test_demo_data_is_refused_in_production(runner, app):
+    app.config["ENGAGE_ENV"] = "production"
+    result = runner.invoke(args=["engage", "demo"])
+    assert result.exit_code != 0
+    assert "development" in result.output
