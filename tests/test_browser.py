@@ -1,0 +1,142 @@
+"""The public pages in a real headless Chromium: accessible, usable by keyboard and without
+JavaScript, and fit for a phone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("ENGAGE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# As this machine needs: no sandbox as root, and nothing that phones home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PUBLIC_PAGES = ["/", "/boroughs", "/boroughs/kensington-and-chelsea", "/register", "/sign-in",
+                "/forgotten-password", "/accessibility", "/privacy", "/no-such-page"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs it (Debian package "
+                    "chromium), or set ENGAGE_TEST_CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served over real HTTP on 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+def _axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)"
+            for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_have_no_wcag_22_aa_failures(page, live_server, path):
+    page.goto(live_server + path)
+    assert page.locator("h1").count() == 1
+    assert _axe_violations(page) == []
+
+
+def test_form_errors_are_accessible_and_the_summary_takes_focus(page, live_server):
+    page.goto(live_server + "/register")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Error: ")
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    # GOV.UK Frontend moves focus to the summary so screen readers announce it.
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    # Each error links to its field.
+    summary.get_by_role("link", name="Enter your full name").click()
+    assert page.evaluate("document.activeElement.id") == "name"
+    assert _axe_violations(page) == []
+
+
+def test_the_first_tab_reaches_the_skip_link(page, live_server):
+    page.goto(live_server + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main-content"
+
+
+def test_registering_and_signing_in_work_without_javascript(page_without_js, live_server, app):
+    page = page_without_js
+    page.goto(live_server + "/register")
+    page.get_by_label("Full name").fill("Grace Hopper")
+    page.get_by_label("Email address").fill("grace@example.org")
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_label("Which London borough do you live in?").select_option("lambeth")
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+
+    from tests.factories import create_user
+
+    with app.app_context():
+        create_user(email="ada@example.org", name="Ada Lovelace")
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="Your account", exact=True).is_visible()
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_text("You have signed out.").is_visible()
+
+
+def test_pages_fit_a_small_phone_screen(chromium, live_server):
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    for path in ["/", "/register", "/boroughs"]:
+        page.goto(live_server + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+    context.close()
+
+
+def test_the_page_is_styled_by_engage_not_gov_uk(page, live_server):
+    page.goto(live_server + "/")
+    heading = page.locator("h1")
+    assert "GDS Transport" not in heading.evaluate("e => getComputedStyle(e).fontFamily")
+    # The stylesheet loaded: GOV.UK Frontend's extra-large heading size and text colour apply.
+    assert float(heading.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 32
+    assert heading.evaluate("e => getComputedStyle(e).color") == "rgb(11, 12, 12)"
