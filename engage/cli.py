@@ -77,7 +77,7 @@ def demo_command():
                        for g in user.staff_roles):
                 user.staff_roles.append(StaffRole(role=role, borough=kensington))
     db.session.commit()
-    click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
     for name, email, _home, is_admin, roles in DEMO_PEOPLE:
         what = "administrator" if is_admin else (
             ", ".join(f"{r.label}, Kensington and Chelsea" for r in roles) or "CPEG member")

@@ -111,8 +111,10 @@ def build_config(overrides: dict | None = None) -> dict:
         # Accounts and sign-in
         "ENGAGE_TOKEN_MAX_AGE_HOURS": _int("ENGAGE_TOKEN_MAX_AGE_HOURS", 48),
         "ENGAGE_INVITATION_DAYS": _int("ENGAGE_INVITATION_DAYS", 7),
-        "ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT": _env("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
-        "ENGAGE_SIGNIN_LIMIT_PER_ADDRESS": _env("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        "ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT": _env("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT",
+                                                "5 per 15 minutes"),
+        "ENGAGE_SIGNIN_LIMIT_PER_ADDRESS": _env("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS",
+                                                "20 per 15 minutes"),
         "RATELIMIT_STORAGE_URI": _env("ENGAGE_RATELIMIT_STORAGE_URL", default_limits_store),
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "moving-window",

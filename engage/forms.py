@@ -60,7 +60,8 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
         validators=[
             InputRequired("Enter a password"),
             Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
-                   message=f"Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} characters"),
+                   message=f"Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} "
+                           "characters"),
         ],
         widget=GovPasswordInput(),
         description=f"Use {MIN_PASSWORD} characters or more. A few unrelated words is a good way.",

@@ -1,4 +1,4 @@
-"""Every table, imported in one place so Alembic's autogenerate and `flask db check` see them all."""
+"""Every table, imported in one place so Alembic and `flask db check` see them all."""
 
 from engage.audit.models import AuditEvent
 from engage.auth.models import StaffInvitation, StaffRole, User, UserSession

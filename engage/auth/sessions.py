@@ -19,7 +19,7 @@ from engage.auth.tokens import hash_token, random_token
 from engage.clock import utcnow
 from engage.extensions import db, login_manager
 
-SESSION_TOKEN_KEY = "engage_sid"
+SESSION_TOKEN_KEY = "engage_sid"  # noqa: S105 - a session key name, not a secret
 # Record activity at most this often, so reading pages does not write on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 
