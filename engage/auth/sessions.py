@@ -34,8 +34,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _load_user_first():
         # Load (and touch) the session before the view changes anything, so the loader's commit
-        # never carries a half-done change with it.
-        _ = current_user.is_authenticated
+        # never carries a half-done change with it. Static files need no user.
+        if request.endpoint != "static":
+            _ = current_user.is_authenticated
 
 
 @login_manager.user_loader
