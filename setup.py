@@ -10,8 +10,7 @@ setup(
     py_modules=["worker"],
     package_dir={"engage.templates": "templates", "engage.migrations": "migrations"},
     package_data={
-        "engage": ["boroughs/data/*.csv", "static/*.css", "static/govuk/*.js",
-                   "static/govuk/assets/**/*"],
+        "engage": ["boroughs/data/*.csv", "static/*.css", "static/govuk/*.js"],
         "engage.templates": ["*.html", "*/*.html", "*/*.txt"],
         "engage.migrations": ["alembic.ini", "script.py.mako", "*.py", "versions/*.py"],
     },
