@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Celery, Task
 from flask import Flask
-from kombu import Queue
+from kombu import Exchange, Queue
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -17,8 +17,12 @@ def celery_init_app(app: Flask) -> Celery:
     queue_names = settings.pop("task_queues_names")
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(settings)
-    # Declaring every queue makes a worker started without -Q consume all of them.
-    celery_app.conf.task_queues = [Queue(name) for name in queue_names]
+    # Declaring every queue makes a worker started without -Q consume all of them. Each gets its
+    # own exchange and routing key rather than Celery's shared "default" pair, so on RabbitMQ too
+    # a queue is bound to exactly the messages routed to it.
+    celery_app.conf.task_queues = [
+        Queue(name, Exchange(name, type="direct"), routing_key=name) for name in queue_names
+    ]
     celery_app.set_default()
     # Register every task module with this app.
     import engage.auth.tasks  # noqa: F401

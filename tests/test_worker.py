@@ -117,6 +117,9 @@ def test_every_task_is_routed_to_a_queue_the_worker_consumes(app):
     celery_app = app.extensions["celery"]
     consumed = {queue.name for queue in celery_app.conf.task_queues}
     assert consumed == set(QueueNames.all())
+    # One routing key per queue, so a message lands in its own queue only.
+    keys = [queue.routing_key for queue in celery_app.conf.task_queues]
+    assert sorted(keys) == sorted(QueueNames.all())
     engage_tasks = [name for name in celery_app.tasks if name.startswith("engage.")]
     assert engage_tasks
     for name in engage_tasks:
