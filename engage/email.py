@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 
 from flask import current_app, render_template
 
@@ -28,11 +28,20 @@ def render(message: OutboxMessage) -> EmailMessage:
     email["From"] = current_app.config["ENGAGE_MAIL_FROM"]
     email["To"] = message.recipient
     # Stable per outbox row: if a send is ever repeated after a crash, receivers can tell.
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="engage.local")
+    # (make_msgid() would add the time and a random number, a new id on every attempt.)
+    email["Message-ID"] = message_id(message)
     email["X-Engage-Outbox-Id"] = str(message.id)
     email.set_content(body.strip() + "\n")
     email.add_alternative(html, subtype="html")
     return email
+
+
+def message_id(message: OutboxMessage) -> str:
+    """The same Message-ID for every attempt at one outbox row; the row's creation time keeps it
+    unique across databases (a rebuilt database starts its ids at 1 again)."""
+    domain = parseaddr(current_app.config["ENGAGE_MAIL_FROM"])[1].rpartition("@")[2]
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox-{message.id}.{stamp}@{domain or 'engage.local'}>"
 
 
 def deliver(email: EmailMessage) -> None:

@@ -21,7 +21,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
@@ -77,7 +77,7 @@ def current_password_field(label: str = "Password") -> PasswordField:
 
 def name_field(label: str = "Full name") -> StringField:
     return StringField(label, filters=[lambda v: (v or "").strip()],
-                       validators=[InputRequired("Enter your full name"), Length(max=200)],
+                       validators=[DataRequired("Enter your full name"), Length(max=200)],
                        widget=GovTextInput(), render_kw={"autocomplete": "name",
                                                          "spellcheck": "false"})
 

@@ -11,6 +11,7 @@ import os
 
 os.environ["ENGAGE_ENV"] = "test"
 
+import jinja2  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -21,6 +22,23 @@ from tests.helpers import Browser  # noqa: E402
 from tests.mailbox import SMTPServer  # noqa: E402
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+class SharedTemplateCache(jinja2.BytecodeCache):
+    """Each test builds its own app; sharing compiled templates saves compiling them each time."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedTemplateCache()
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +108,7 @@ def app(app_settings, backend, _schema, smtp_server):
     settings = dict(app_settings)
     settings["CELERY"] = _celery(backend)
     app = create_app(settings)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         load_boroughs()
         db.session.commit()

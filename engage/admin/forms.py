@@ -18,22 +18,26 @@ from engage.forms import (
 
 ADMINISTRATOR = "administrator"
 ROLE_CHOICES = [(role.value, label) for role, label in STAFF_ROLE_LABELS.items()]
+# Choices are set in load_choices(), not in the field's constructor: WTForms 3.3 deprecates
+# tuples passed to the constructor (a DeprecationWarning, an error under the test settings),
+# while assigning them later is the supported way that works on every 3.x release.
 
 
 class InviteStaffForm(FlaskForm):
     name = name_field("Their full name")
     email = email_field("Their email address", hint="We will email them a link to accept.")
-    role = RadioField(
-        "Role", choices=[*ROLE_CHOICES, (ADMINISTRATOR, "Administrator (all boroughs)")],
-        validators=[InputRequired("Select a role")], widget=GovRadioInput(),
-    )
+    role = RadioField("Role", validators=[InputRequired("Select a role")],
+                      widget=GovRadioInput())
+    # No Optional() here: it would stop the chain on an empty selection, so validate_boroughs
+    # below would never run and an officer could be invited for no borough at all.
     boroughs = SelectMultipleField(
-        "Boroughs", widget=GovCheckboxesInput(), validators=[Optional()],
+        "Boroughs", widget=GovCheckboxesInput(),
         description="Select every borough the role is for. Not needed for administrators.",
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
     def load_choices(self) -> None:
+        self.role.choices = [*ROLE_CHOICES, (ADMINISTRATOR, "Administrator (all boroughs)")]
         self.boroughs.choices = borough_choices()
 
     def validate_boroughs(self, field):
@@ -42,13 +46,13 @@ class InviteStaffForm(FlaskForm):
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField("Role", choices=[("", "Select a role"), *ROLE_CHOICES],
-                       validators=[InputRequired("Select a role")], widget=GovSelect())
+    role = SelectField("Role", validators=[InputRequired("Select a role")], widget=GovSelect())
     borough = SelectField("Borough", validators=[InputRequired("Select a borough")],
                           widget=GovSelect())
     submit = SubmitField("Add role", widget=GovSubmitInput())
 
     def load_choices(self) -> None:
+        self.role.choices = [("", "Select a role"), *ROLE_CHOICES]
         self.borough.choices = [("", "Select a borough"), *borough_choices()]
 
 

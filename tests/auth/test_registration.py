@@ -98,3 +98,11 @@ def test_a_tampered_confirmation_link_does_not_work(client, mailbox, run_tasks):
     response = client.submit(link[:-3] + "abc", {}, form_page=link)
     assert response.status_code == 400
     assert "This link does not work" in page_text(response)
+
+
+def test_a_name_of_only_spaces_is_refused(client, app):
+    response = client.submit("/register", dict(NEW, name="   "))
+    assert response.status_code == 200
+    assert "Enter your full name" in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 0
