@@ -3,8 +3,10 @@
 from engage.audit.models import AuditEvent
 from engage.auth.models import StaffInvitation, StaffRole, User, UserSession
 from engage.boroughs.models import Borough
+from engage.locks import TaskLock
 from engage.outbox.models import OutboxMessage
 
 __all__ = [
-    "AuditEvent", "Borough", "OutboxMessage", "StaffInvitation", "StaffRole", "User", "UserSession",
+    "AuditEvent", "Borough", "OutboxMessage", "StaffInvitation", "StaffRole", "TaskLock", "User",
+    "UserSession",
 ]

@@ -8,6 +8,7 @@ from flask import current_app
 from engage.clock import utcnow
 from engage.email import PermanentEmailError, deliver, render
 from engage.extensions import db
+from engage.locks import held
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from engage.outbox.operations import claim, due_for_queueing, retry_delay
 from engage.tasks import dispatch
@@ -59,9 +60,15 @@ def _fail(message: OutboxMessage, error: str) -> None:
 
 @shared_task(name="engage.periodic.sweep_outbox")
 def sweep_outbox() -> int:
-    """Queue again every message a worker should have had by now (see due_for_queueing)."""
-    ids = due_for_queueing()
-    db.session.commit()
-    for message_id in ids:
-        dispatch(send_email.name, (message_id,))
-    return len(ids)
+    """Queue again every message a worker should have had by now (see due_for_queueing).
+
+    Returns how many it queued, or -1 when another sweep is still running.
+    """
+    with held("sweep-outbox", seconds=300) as mine:
+        if not mine:
+            return -1
+        ids = due_for_queueing()
+        db.session.commit()
+        for message_id in ids:
+            dispatch(send_email.name, (message_id,))
+        return len(ids)
