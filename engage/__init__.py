@@ -83,10 +83,15 @@ def _register_blueprints(app: Flask) -> None:
     from engage.admin.views import admin
     from engage.auth.views import auth
     from engage.errors import errors
+    from engage.groups.import_views import member_import
+    from engage.groups.representation_views import representation_pages
+    from engage.groups.staff_views import groups_staff
+    from engage.groups.views import groups
     from engage.public.views import public
     from engage.staff.views import staff
 
-    for blueprint in (public, auth, staff, admin, errors):
+    for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
+                      member_import, admin, errors):
         app.register_blueprint(blueprint)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password
 from engage.boroughs.models import Borough
+from engage.boroughs.population import load_census
 from engage.clock import utcnow
 from engage.extensions import db
+from engage.groups.operations import ensure_cpegs
 
 engage_cli = AppGroup("engage", help="engage's own commands.")
 
@@ -50,11 +52,14 @@ def load_boroughs() -> tuple[int, int]:
 
 @engage_cli.command("boroughs")
 def boroughs_command():
-    """Load the 32 London boroughs (safe to run again)."""
+    """Load the 32 London boroughs, each with its CPEG (safe to run again)."""
     added, updated = load_boroughs()
+    groups = ensure_cpegs()
+    load_census()
     db.session.commit()
     click.echo(f"Boroughs: {added} added, {updated} updated, "
-               f"{db.session.scalar(select(db.func.count(Borough.id)))} in all.")
+               f"{db.session.scalar(select(db.func.count(Borough.id)))} in all; "
+               f"{groups} new CPEGs.")
 
 
 @engage_cli.command("demo")
@@ -63,6 +68,7 @@ def demo_command():
     if current_app.config["ENGAGE_ENV"] == "production":
         raise click.ClickException("demo data is for development; ENGAGE_ENV is production")
     load_boroughs()
+    ensure_cpegs()
     boroughs = {b.slug: b for b in db.session.scalars(select(Borough))}
     kensington = boroughs["kensington-and-chelsea"]
     for name, email, home, is_admin, roles in DEMO_PEOPLE:

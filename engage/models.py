@@ -2,11 +2,18 @@
 
 from engage.audit.models import AuditEvent
 from engage.auth.models import StaffInvitation, StaffRole, User, UserSession
-from engage.boroughs.models import Borough
+from engage.boroughs.models import Borough, PopulationFigure
+from engage.groups.models import (
+    EqualityAnswers,
+    Group,
+    Membership,
+    MembershipEvent,
+)
 from engage.locks import TaskLock
 from engage.outbox.models import OutboxMessage
 
 __all__ = [
-    "AuditEvent", "Borough", "OutboxMessage", "StaffInvitation", "StaffRole", "TaskLock", "User",
+    "AuditEvent", "Borough", "EqualityAnswers", "Group", "Membership", "MembershipEvent",
+    "OutboxMessage", "PopulationFigure", "StaffInvitation", "StaffRole", "TaskLock", "User",
     "UserSession",
 ]

@@ -16,8 +16,10 @@ import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from engage import create_app  # noqa: E402
+from engage.boroughs.population import load_census  # noqa: E402
 from engage.cli import load_boroughs  # noqa: E402
 from engage.extensions import db, limiter  # noqa: E402
+from engage.groups.operations import ensure_cpegs  # noqa: E402
 from tests.helpers import Browser  # noqa: E402
 from tests.mailbox import SMTPServer  # noqa: E402
 
@@ -111,6 +113,8 @@ def app(app_settings, backend, _schema, smtp_server):
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         load_boroughs()
+        ensure_cpegs()
+        load_census()
         db.session.commit()
         limiter.reset()
     smtp_server.clear()

@@ -4,6 +4,7 @@ JavaScript, and fit for a phone."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 
@@ -20,7 +21,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PUBLIC_PAGES = ["/", "/boroughs", "/boroughs/kensington-and-chelsea", "/register", "/sign-in",
+PUBLIC_PAGES = ["/", "/boroughs", "/boroughs/kensington-and-chelsea",
+                "/boroughs/kensington-and-chelsea/groups/cpeg", "/register", "/sign-in",
                 "/forgotten-password", "/accessibility", "/privacy", "/no-such-page"]
 
 
@@ -140,3 +142,29 @@ def test_the_page_is_styled_by_engage_not_gov_uk(page, live_server):
     # The stylesheet loaded: GOV.UK Frontend's extra-large heading size and text colour apply.
     assert float(heading.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 32
     assert heading.evaluate("e => getComputedStyle(e).color") == "rgb(11, 12, 12)"
+
+
+def test_asking_to_join_a_group_is_accessible_with_and_without_errors(page, live_server, app):
+    from tests.factories import create_user
+
+    with app.app_context():
+        create_user(email="ada@example.org")
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server + "/boroughs/camden/groups/cpeg")
+    page.get_by_role("button", name="Ask to join").click()
+    heading = "Ask to join Community Police Engagement Group"
+    assert page.get_by_role("heading", name=heading).is_visible()
+    assert _axe_violations(page) == []
+
+    # An equality answer without consent: the error is announced and linked.
+    page.get_by_label("25 to 34").check()
+    page.get_by_role("button", name="Ask to join").click()
+    assert page.title().startswith("Error: ")
+    assert _axe_violations(page) == []
+    page.get_by_label("Myself, as a resident").check()
+    page.get_by_label(re.compile("I agree that engage may keep these answers")).check()
+    page.get_by_role("button", name="Ask to join").click()
+    assert page.get_by_text("Your request to join").is_visible()

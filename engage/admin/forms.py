@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from engage.auth.models import STAFF_ROLE_LABELS
 from engage.boroughs.models import borough_choices
@@ -66,3 +68,18 @@ class AuditFilterForm(FlaskForm):
 
     def load_choices(self) -> None:
         self.borough.choices = [("", "All boroughs"), *borough_choices()]
+
+
+class PopulationUploadForm(FlaskForm):
+    figures = FileField(
+        "CSV file", validators=[FileRequired("Choose a CSV file of population figures"),
+                                FileAllowed(["csv"], "The file must be a CSV file")],
+        widget=GovFileInput(),
+        description="Columns: ons_code, dimension, category, count. One line per borough, "
+                    "dimension and category.")
+    source = StringField("Where the figures come from", filters=[lambda v: (v or "").strip()],
+                         validators=[InputRequired("Say where the figures come from"),
+                                     Length(max=200)],
+                         widget=GovTextInput(),
+                         description="For example: ONS mid-year population estimates, 2024")
+    submit = SubmitField("Upload figures", widget=GovSubmitInput())

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from engage.admin.forms import ADMINISTRATOR, AuditFilterForm, GrantRoleForm, InviteStaffForm
+from engage.admin.forms import (
+    ADMINISTRATOR,
+    AuditFilterForm,
+    GrantRoleForm,
+    InviteStaffForm,
+    PopulationUploadForm,
+)
 from engage.audit.models import AuditEvent
 from engage.audit.operations import record
 from engage.auth import operations as accounts
 from engage.auth.access import admin_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
-from engage.boroughs.models import Borough
+from engage.boroughs.models import Borough, PopulationFigure
+from engage.boroughs.population import DIMENSIONS, import_figures
 from engage.clock import to_london, utcnow
 from engage.exports import csv_response
 from engage.extensions import db
@@ -191,3 +198,36 @@ def retry_message(message_id: int):
         db.session.commit()
         flash(f"Message {message.id} will be sent again.", "success")
     return redirect(url_for("admin.outbox", status="failed"))
+
+
+@admin.route("/population", methods=["GET", "POST"])
+@admin_required
+def population():
+    form = PopulationUploadForm()
+    errors = []
+    if form.validate_on_submit():
+        raw = form.figures.data.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.figures.errors.append("The file must be saved as UTF-8 text (CSV UTF-8)")
+        else:
+            written, errors = import_figures(text, form.source.data)
+            if not errors:
+                record("population.uploaded", target="population_figures",
+                       figures=written, source=form.source.data)
+                db.session.commit()
+                flash(f"{written} population figures saved.", "success")
+                return redirect(url_for("admin.population"))
+            db.session.rollback()
+            form.figures.errors.append(f"The file has {len(errors)} problem"
+                                       f"{'' if len(errors) == 1 else 's'}: nothing was saved. "
+                                       "Correct the lines listed below and upload it again")
+    summary = db.session.execute(
+        select(PopulationFigure.dimension, PopulationFigure.source,
+               func.count(func.distinct(PopulationFigure.borough_id)))
+        .group_by(PopulationFigure.dimension, PopulationFigure.source)
+        .order_by(PopulationFigure.dimension)
+    ).all()
+    return render_template("admin/population.html", form=form, errors=errors[:200],
+                           error_count=len(errors), summary=summary, dimensions=DIMENSIONS)

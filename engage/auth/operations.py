@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
@@ -17,11 +17,17 @@ from engage.outbox.operations import queue_email
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
+SET_PASSWORD = "set-password"  # noqa: S105 - a token purpose, not a password
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, built from ENGAGE_BASE_URL (tasks have no request)."""
-    return current_app.config["ENGAGE_BASE_URL"] + url_for(endpoint, **values)
+    """An absolute link for an email, built from ENGAGE_BASE_URL. Works inside a request or
+    outside one (a task, a command), where url_for cannot build without SERVER_NAME."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["ENGAGE_BASE_URL"] + path
 
 
 def find_user(email: str) -> User | None:
@@ -102,7 +108,23 @@ def send_password_reset(email: str) -> None:
 
 
 def user_for_reset(token: str) -> User | None:
-    payload = read_token(RESET, token, max_age_hours=1)
+    return _user_for_password_token(RESET, token, hours=1)
+
+
+def set_password_link(user: User) -> str:
+    """A link for someone whose account staff created (an imported member) to choose a password.
+    It lasts as long as a staff invitation, and works once."""
+    token = make_token(SET_PASSWORD, {"uid": user.id, "pw": fingerprint(user.password_hash)})
+    return external_url("auth.set_password", token=token)
+
+
+def user_for_set_password(token: str) -> User | None:
+    return _user_for_password_token(SET_PASSWORD, token,
+                                    hours=24 * current_app.config["ENGAGE_INVITATION_DAYS"])
+
+
+def _user_for_password_token(purpose: str, token: str, hours: int) -> User | None:
+    payload = read_token(purpose, token, max_age_hours=hours)
     if payload is None:
         return None
     user = db.session.get(User, payload.get("uid"))

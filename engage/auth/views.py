@@ -140,18 +140,28 @@ def forgotten_password():
 
 @auth.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user = operations.user_for_reset(token)
+    return _choose_password(operations.user_for_reset(token), "reset your password",
+                            "auth/reset_password.html")
+
+
+@auth.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    return _choose_password(operations.user_for_set_password(token), "choose a password",
+                            "auth/set_password.html")
+
+
+def _choose_password(user, what: str, template: str):
     if user is None:
-        return render_template("auth/link_expired.html", what="reset your password"), 400
+        return render_template("auth/link_expired.html", what=what), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         operations.set_password(user, form.password.data)
         end_session()  # whoever was signed in on this browser
         end_all_sessions(user)  # and everywhere this account was signed in
         db.session.commit()
-        flash("Your password has been reset. Sign in with your new password.", "success")
+        flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.sign_in"))
-    return render_template("auth/reset_password.html", form=form)
+    return render_template(template, form=form, user=user)
 
 
 @auth.route("/account")

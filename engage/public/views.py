@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engage.boroughs.models import Borough, all_boroughs
 from engage.extensions import db
+from engage.groups.operations import groups_of
 
 public = Blueprint("public", __name__)
 
@@ -24,7 +25,7 @@ def boroughs():
 @public.route("/boroughs/<slug>")
 def borough(slug: str):
     borough = db.first_or_404(select(Borough).where(Borough.slug == slug))
-    return render_template("public/borough.html", borough=borough)
+    return render_template("public/borough.html", borough=borough, groups=groups_of(borough))
 
 
 @public.route("/accessibility")

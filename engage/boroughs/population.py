@@ -1,0 +1,128 @@
+"""Population figures: the 2011 Census ethnic groups shipped with engage, and CSV uploads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from importlib import resources
+
+from sqlalchemy import delete, select
+
+from engage.boroughs.models import Borough, PopulationFigure
+from engage.extensions import db
+from engage.groups.models import PREFER_NOT, AgeBand, Disability, EthnicGroup
+
+CENSUS_SOURCE = ("2011 Census: usual residents by broad ethnic group (Office for National "
+                 "Statistics, Open Government Licence v3.0)")
+CENSUS_COLUMNS = {"white": "white", "mixed": "mixed", "asian": "asian", "black": "black",
+                  "other": "other"}
+
+# What a figure can describe: the same categories people answer in equality monitoring.
+DIMENSIONS: dict[str, dict[str, str]] = {
+    "ethnic_group": {m.value: m.label for m in EthnicGroup if m.value != PREFER_NOT},
+    "age_band": {m.value: m.label for m in AgeBand if m.value != PREFER_NOT},
+    "disability": {m.value: m.label for m in Disability if m.value != PREFER_NOT},
+}
+UPLOAD_COLUMNS = ["ons_code", "dimension", "category", "count"]
+MAX_UPLOAD_LINES = 10_000
+
+
+@dataclass(frozen=True)
+class UploadError:
+    line: int
+    field: str
+    message: str
+
+
+def load_census() -> int:
+    """Insert or update the 2011 Census ethnic groups for every borough. Returns rows written."""
+    boroughs = {b.ons_code: b for b in db.session.scalars(select(Borough))}
+    existing = {(f.borough_id, f.category): f for f in db.session.scalars(
+        select(PopulationFigure).where(PopulationFigure.dimension == "ethnic_group",
+                                       PopulationFigure.source == CENSUS_SOURCE))}
+    written = 0
+    source = resources.files("engage.boroughs").joinpath("data/census-2011-ethnic-group.csv")
+    with source.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            borough = boroughs.get(row["ons_code"])
+            if borough is None:
+                continue
+            for column, category in CENSUS_COLUMNS.items():
+                count = int(row[column])
+                figure = existing.get((borough.id, category))
+                if figure is None:
+                    db.session.add(PopulationFigure(
+                        borough_id=borough.id, dimension="ethnic_group", category=category,
+                        count=count, source=CENSUS_SOURCE))
+                    written += 1
+                elif figure.count != count:
+                    figure.count = count
+                    written += 1
+    db.session.flush()
+    return written
+
+
+def import_figures(text: str, source: str) -> tuple[int, list[UploadError]]:
+    """Check every line of an uploaded CSV; write nothing unless all of it is right.
+
+    Each (borough, dimension) in the file replaces that borough's figures for that dimension.
+    Returns (figures written, errors): errors is empty on success.
+    """
+    errors: list[UploadError] = []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in UPLOAD_COLUMNS if c not in header]
+    if missing:
+        return 0, [UploadError(1, "header", "The first line must name the columns "
+                               f"{', '.join(UPLOAD_COLUMNS)}; missing: {', '.join(missing)}")]
+    reader.fieldnames = header
+    boroughs = {b.ons_code: b for b in db.session.scalars(select(Borough))}
+    figures: dict[tuple[int, str, str], int] = {}
+    for row in reader:
+        line = reader.line_num  # the physical line, even after a quoted line break
+        if line > MAX_UPLOAD_LINES + 1:
+            errors.append(UploadError(line, "file", f"More than {MAX_UPLOAD_LINES:,} lines"))
+            break
+        values = {k: (row.get(k) or "").strip() for k in UPLOAD_COLUMNS}
+        if not any(values.values()):
+            continue  # a blank line
+        borough = boroughs.get(values["ons_code"].upper())
+        if borough is None:
+            errors.append(UploadError(line, "ons_code", f"{values['ons_code']!r} is not the "
+                                      "ONS code of a London borough (E09000002 to E09000033)"))
+        dimension = values["dimension"].lower()
+        categories = DIMENSIONS.get(dimension)
+        if categories is None:
+            errors.append(UploadError(line, "dimension", f"{values['dimension']!r} must be one "
+                                      f"of {', '.join(DIMENSIONS)}"))
+        category = values["category"].lower()
+        if categories is not None and category not in categories:
+            errors.append(UploadError(line, "category", f"{values['category']!r} is not a "
+                                      f"category of {dimension}: use {', '.join(categories)}"))
+        try:
+            count = int(values["count"].replace(",", ""))
+            if count < 0:
+                raise ValueError
+        except ValueError:
+            errors.append(UploadError(line, "count", f"{values['count']!r} must be a whole "
+                                      "number, 0 or more"))
+            continue
+        if borough is None or categories is None or category not in categories:
+            continue
+        key = (borough.id, dimension, category)
+        if key in figures:
+            errors.append(UploadError(line, "category", f"{borough.name} {dimension} "
+                                      f"{category} appears twice"))
+        figures[key] = count
+    if not figures and not errors:
+        errors.append(UploadError(2, "file", "The file has no figures"))
+    if errors:
+        return 0, errors
+    for borough_id, dimension in {(b, d) for b, d, _ in figures}:
+        db.session.execute(delete(PopulationFigure).where(
+            PopulationFigure.borough_id == borough_id, PopulationFigure.dimension == dimension))
+    db.session.add_all(PopulationFigure(borough_id=b, dimension=d, category=c, count=n,
+                                        source=source) for (b, d, c), n in figures.items())
+    db.session.flush()
+    return len(figures), []

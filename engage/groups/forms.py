@@ -1,0 +1,69 @@
+"""Forms members of the public fill in: asking to join a group, equality monitoring."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
+from wtforms import BooleanField, RadioField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput, GovTextInput
+from engage.groups.models import AgeBand, Disability, EthnicGroup, Represents
+
+CONSENT_LABEL = ("I agree that engage may keep these answers to check how well the group "
+                 "reflects the people of the borough")
+
+
+class EqualityFields:
+    """The optional equality-monitoring questions, shared by the join and account forms."""
+
+    age_band = RadioField("What is your age?", choices=AgeBand.choices(),
+                          validators=[Optional()], widget=GovRadioInput())
+    ethnic_group = RadioField("What is your ethnic group?", choices=EthnicGroup.choices(),
+                              validators=[Optional()], widget=GovRadioInput())
+    disability = RadioField(
+        "Do you have a disability or a long-term health condition?",
+        choices=Disability.choices(), validators=[Optional()], widget=GovRadioInput(),
+        description="One that affects your day-to-day activities and has lasted, or is "
+                    "expected to last, 12 months or more.")
+    equality_consent = BooleanField(CONSENT_LABEL, widget=GovCheckboxInput())
+
+    def equality_answers(self) -> tuple[AgeBand | None, EthnicGroup | None, Disability | None]:
+        return (AgeBand(self.age_band.data) if self.age_band.data else None,
+                EthnicGroup(self.ethnic_group.data) if self.ethnic_group.data else None,
+                Disability(self.disability.data) if self.disability.data else None)
+
+    def has_equality_answers(self) -> bool:
+        return any(self.equality_answers())
+
+    def validate_equality_consent(self, field):
+        if self.has_equality_answers() and not field.data:
+            raise ValidationError("Tick the box to agree that we may keep your answers, or "
+                                  "leave the questions unanswered")
+
+
+class JoinGroupForm(EqualityFields, FlaskForm):
+    represents = RadioField("Who will you represent in the group?",
+                            choices=Represents.choices(),
+                            validators=[InputRequired("Select who you will represent")],
+                            widget=GovRadioInput())
+    organisation = StringField(
+        "Name of the organisation or business", filters=[lambda v: (v or "").strip()],
+        validators=[Length(max=200)], widget=GovTextInput(),
+        description="Leave this empty if you represent yourself.")
+    submit = SubmitField("Ask to join", widget=GovSubmitInput())
+
+    def validate_organisation(self, field):
+        if self.represents.data and self.represents.data != Represents.SELF and not field.data:
+            raise ValidationError("Enter the name of the organisation or business you represent")
+
+
+class EqualityForm(EqualityFields, FlaskForm):
+    submit = SubmitField("Save my answers", widget=GovSubmitInput())
+
+    def validate_equality_consent(self, field):
+        if not field.data:
+            raise ValidationError("Tick the box to agree that we may keep your answers")
+
+
+class ButtonForm(FlaskForm):
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -1,0 +1,65 @@
+"""Staff page: import a group's existing members from a CSV file (officers only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput
+from wtforms import BooleanField, SubmitField
+
+from engage.audit.operations import record
+from engage.auth.access import staff_borough, staff_required
+from engage.auth.models import StaffRoleName
+from engage.extensions import db
+from engage.forms import FlaskForm, GovSubmitInput
+from engage.groups import imports
+from engage.groups.models import GroupRole, Represents
+from engage.groups.operations import group_or_404
+
+member_import = Blueprint("member_import", __name__,
+                          url_prefix="/staff/boroughs/<borough_slug>/groups/<group_slug>")
+
+
+class MemberImportForm(FlaskForm):
+    members = FileField(
+        "CSV file", widget=GovFileInput(),
+        validators=[FileRequired("Choose a CSV file of members"),
+                    FileAllowed(["csv"], "The file must be a CSV file")])
+    email_new = BooleanField("Email people who are new to engage a link to choose a password",
+                             default=True, widget=GovCheckboxInput())
+    submit = SubmitField("Import members", widget=GovSubmitInput())
+
+
+@member_import.route("/import", methods=["GET", "POST"])
+@staff_required
+def upload(borough_slug: str, group_slug: str):
+    borough = staff_borough(borough_slug, StaffRoleName.OFFICER)
+    group = group_or_404(borough, group_slug)
+    form = MemberImportForm()
+    errors: list[imports.ImportError_] = []
+    if form.validate_on_submit():
+        try:
+            text = form.members.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.members.errors.append("The file must be saved as UTF-8 text (CSV UTF-8)")
+        else:
+            rows, errors = imports.check(text)
+            if errors:
+                form.members.errors.append(
+                    f"The file has {len(errors)} problem{'' if len(errors) == 1 else 's'}: "
+                    "nobody was imported. Correct the lines listed below and upload it again")
+            else:
+                result = imports.apply(group, rows, current_user, form.email_new.data)
+                record("members.imported", borough=borough,
+                       target=f"group:{group.id}", added=result.added,
+                       already_members=result.already_members, new_accounts=result.new_accounts)
+                db.session.commit()
+                flash(f"{result.added} members imported ({result.new_accounts} new to engage). "
+                      f"{result.already_members} were already members and were left as they "
+                      "were.", "success")
+                return redirect(url_for("groups_staff.members", borough_slug=borough.slug,
+                                        group_slug=group.slug))
+    return render_template("groups/import.html", group=group, form=form, errors=errors[:200],
+                           error_count=len(errors), represents=Represents, roles=GroupRole,
+                           columns=imports.COLUMNS)

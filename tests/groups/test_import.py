@@ -1,0 +1,121 @@
+"""Officers import a group's existing members from CSV: all lines checked, all or nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from sqlalchemy import func, select
+
+from engage.auth.models import User
+from engage.extensions import db
+from engage.groups.models import GroupRole, Membership, MembershipStatus
+from tests.factories import PASSWORD, create_officer, create_user
+from tests.helpers import Browser, page_text
+from tests.mailbox import links
+
+IMPORT = "/staff/boroughs/camden/groups/cpeg/import"
+GOOD = """name,email,represents,organisation,role,joined
+Ada Lovelace,ada@example.org,self,,chair,2023-04-01
+Grace Hopper,Grace@Example.org,A residents' or tenants' association,Kentish Town TRA,,01/02/2024
+Existing Person,existing@example.org,business,Camden Bakery,member,
+"""
+
+
+def _upload(client, text: str, email_new: bool = True):
+    data = {"members": (io.BytesIO(text.encode()), "members.csv")}
+    if email_new:
+        data["email_new"] = "y"
+    return client.submit(IMPORT, data)
+
+
+def _officer(client, app):
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+        create_user(email="existing@example.org", name="Existing Person")
+    client.sign_in("officer@example.org", PASSWORD)
+
+
+def test_import_members_and_invite_the_new_ones(client, app, mailbox, run_tasks):
+    _officer(client, app)
+    response = _upload(client, GOOD)
+    assert response.status_code == 302
+    assert "3 members imported (2 new to engage)" in page_text(client.get(response.location))
+    with app.app_context():
+        ada = db.session.scalar(select(Membership).join(User).where(
+            User.email == "ada@example.org"))
+        assert ada.status == MembershipStatus.ACTIVE
+        assert ada.role == GroupRole.CHAIR and ada.role_starts_on == date(2023, 4, 1)
+        grace = db.session.scalar(select(Membership).join(User).where(
+            User.email == "grace@example.org"))
+        assert grace.organisation == "Kentish Town TRA"
+        assert grace.joined_at.date() == date(2024, 2, 1)
+        assert [e.kind for e in grace.events] == ["imported"]
+    run_tasks()
+    # New people get a link to choose a password; the person with an account does not.
+    assert mailbox.to("existing@example.org") == []
+    [welcome] = mailbox.to("ada@example.org")
+    link = next(x for x in links(welcome) if "/set-password/" in x)
+    # They cannot sign in until they choose a password; then they can, once.
+    ada_browser = Browser(app, address="192.0.2.44")
+    refused = ada_browser.submit("/sign-in", {"email": "ada@example.org",
+                                              "password": "!no-password:"})
+    assert refused.status_code == 200
+    assert ada_browser.submit(link, {"password": PASSWORD}).status_code == 302
+    ada_browser.sign_in("ada@example.org", PASSWORD)
+    assert "Member" in page_text(ada_browser.get("/account/groups"))
+    assert ada_browser.get(link).status_code == 400
+
+
+def test_importing_the_same_file_twice_adds_nobody_twice(client, app, mailbox, run_tasks):
+    _officer(client, app)
+    _upload(client, GOOD)
+    again = _upload(client, GOOD)
+    assert "0 members imported (0 new to engage). 3 were already members" in page_text(
+        client.get(again.location))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 3
+        assert db.session.scalar(select(func.count(User.id))) == 4  # officer, existing, 2 new
+
+
+def test_every_problem_is_reported_by_line_and_nobody_is_imported(client, app):
+    _officer(client, app)
+    bad = ("name,email,represents,organisation,role,joined\n"
+           "Ada Lovelace,ada@example.org,self,,chair,2023-04-01\n"
+           ",not-an-email,self,,,\n"
+           "Grace Hopper,grace@example.org,business,,,\n"
+           "Tom,tom@example.org,alien,,emperor,2099-01-01\n"
+           "Ada Again,ADA@example.org,self,,,31/31/2020\n")
+    response = _upload(client, bad)
+    text = page_text(response)
+    assert "nobody was imported" in text
+    for expected in [
+        "3 name Enter the member's name",
+        "3 email 'not-an-email' is not an email address",
+        "4 organisation Enter the organisation the member represents",
+        "5 represents 'alien' must be one of",
+        "5 role 'emperor' must be one of",
+        "5 joined The date joined cannot be in the future",
+        "6 email ada@example.org is also on line 2",
+        "6 joined '31/31/2020' must be a date",
+    ]:
+        assert expected in text, expected
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+        assert db.session.scalar(select(func.count(User.id))) == 2
+
+
+def test_a_file_without_the_columns_is_refused(client, app):
+    _officer(client, app)
+    text = page_text(_upload(client, "who,where\nAda,London\n"))
+    assert "missing: name, email, represents" in text
+
+
+def test_only_officers_of_the_borough_import(client, app):
+    with app.app_context():
+        create_user(email="analyst@example.org", roles={"analyst": "camden"})
+        create_officer("lambeth", email="lambeth@example.org")
+    for email in ("analyst@example.org", "lambeth@example.org"):
+        client.sign_in(email, PASSWORD)
+        assert client.get(IMPORT).status_code == 403
+        client.sign_out()

@@ -1,0 +1,173 @@
+"""Groups as people see them: the public page, asking to join, leaving, equality answers."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engage.extensions import db
+from engage.groups import operations
+from engage.groups.models import (
+    EqualityAnswers,
+    Group,
+    Membership,
+    MembershipEvent,
+    MembershipStatus,
+)
+from tests.factories import PASSWORD, create_officer, create_user
+from tests.helpers import csrf_token, page_text
+
+CPEG = "/boroughs/camden/groups/cpeg"
+JOIN = CPEG + "/join"
+
+
+def _signed_in(client, app, **overrides):
+    with app.app_context():
+        user = create_user(**overrides)
+        email = user.email
+    client.sign_in(email, PASSWORD)
+    return email
+
+
+def _membership(app) -> Membership:
+    with app.app_context():
+        return db.session.scalar(select(Membership))
+
+
+def test_every_borough_has_a_cpeg_with_a_public_page(client, app):
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Group.id))) == 32
+    borough = client.get("/boroughs/camden")
+    assert f'href="{CPEG}"' in borough.get_data(as_text=True)
+    page = page_text(client.get(CPEG))
+    assert "Community Police Engagement Group" in page
+    assert "No meetings have been arranged yet" in page
+    assert "Sign in or create an account to ask to join" in page
+    assert client.get("/boroughs/camden/groups/no-such-group").status_code == 404
+    assert client.get("/boroughs/gotham/groups/cpeg").status_code == 404
+
+
+def test_asking_to_join_needs_an_account(client):
+    response = client.get(JOIN)
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in")
+
+
+def test_ask_to_join_for_yourself(client, app, mailbox, run_tasks):
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+        create_officer("lambeth", email="lambeth@example.org")
+    email = _signed_in(client, app, email="ada@example.org")
+    response = client.submit(JOIN, {"represents": "self"})
+    assert response.status_code == 302
+    assert "You have asked to join this group" in page_text(client.get(CPEG))
+
+    membership = _membership(app)
+    assert membership.status == MembershipStatus.PENDING
+    run_tasks()
+    assert mailbox.to(email)[0]["Subject"] == "We have your request to join Community Police " \
+                                              "Engagement Group"
+    # Camden's officers hear of it; Lambeth's do not.
+    assert len(mailbox.to("officer@example.org")) == 1
+    assert mailbox.to("lambeth@example.org") == []
+
+
+def test_a_double_click_makes_one_request(client, app, mailbox, run_tasks):
+    _signed_in(client, app, email="ada@example.org")
+    token = csrf_token(client.get(JOIN).get_data(as_text=True))
+    for _ in range(2):
+        client.post(JOIN, {"csrf_token": token, "represents": "self"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 1
+        assert db.session.scalar(select(func.count(MembershipEvent.id))) == 1
+    run_tasks()
+    assert len(mailbox.to("ada@example.org")) == 1
+
+
+def test_representing_an_organisation_needs_its_name(client, app):
+    _signed_in(client, app)
+    response = client.submit(JOIN, {"represents": "residents-association"})
+    assert "Enter the name of the organisation or business you represent" in page_text(response)
+    client.submit(JOIN, {"represents": "residents-association",
+                         "organisation": "Kentish Town Tenants"})
+    membership = _membership(app)
+    assert membership.organisation == "Kentish Town Tenants"
+
+
+def test_equality_answers_need_consent_and_are_kept_apart(client, app):
+    _signed_in(client, app)
+    refused = client.submit(JOIN, {"represents": "self", "age_band": "25-34"})
+    assert "Tick the box to agree that we may keep your answers" in page_text(refused)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+
+    client.submit(JOIN, {"represents": "self", "age_band": "25-34", "ethnic_group": "black",
+                         "disability": "prefer-not-to-say", "equality_consent": "y"})
+    with app.app_context():
+        answers = db.session.scalar(select(EqualityAnswers))
+        assert (answers.age_band, answers.ethnic_group, answers.disability) == (
+            "25-34", "black", "prefer-not-to-say")
+        assert answers.consented_at is not None
+
+
+def test_no_answers_means_nothing_is_stored(client, app):
+    _signed_in(client, app)
+    client.submit(JOIN, {"represents": "self", "equality_consent": "y"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count(EqualityAnswers.user_id))) == 0
+
+
+def test_people_who_have_answered_are_not_asked_again(client, app):
+    _signed_in(client, app)
+    client.submit("/account/equality", {"age_band": "65-74", "equality_consent": "y"})
+    text = page_text(client.get(JOIN))
+    assert "You have already answered the equality monitoring questions" in text
+    assert "What is your age?" not in text
+
+
+def test_change_and_delete_equality_answers(client, app):
+    _signed_in(client, app)
+    no_consent = client.submit("/account/equality", {"age_band": "65-74"})
+    assert "Tick the box to agree" in page_text(no_consent)
+    client.submit("/account/equality", {"age_band": "65-74", "equality_consent": "y"})
+    client.submit("/account/equality", {"age_band": "75+", "ethnic_group": "asian",
+                                        "equality_consent": "y"})
+    with app.app_context():
+        answers = db.session.scalar(select(EqualityAnswers))
+        assert (answers.age_band, answers.ethnic_group) == ("75+", "asian")
+    assert 'value="75+" checked' in client.get("/account/equality").get_data(as_text=True)
+    client.submit("/account/equality", {"withdraw-submit": "y"}, )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(EqualityAnswers.user_id))) == 0
+
+
+def test_leave_and_ask_again_keeps_the_history(client, app):
+    _signed_in(client, app, email="ada@example.org")
+    client.submit(JOIN, {"represents": "self"})
+    with app.app_context():
+        officer = create_officer("camden")
+        operations.approve(db.session.scalar(select(Membership)), officer)
+        db.session.commit()
+    assert "You are a member of this group" in page_text(client.get(CPEG))
+    assert "Member" in page_text(client.get("/account/groups"))
+
+    left = client.submit(CPEG + "/leave", {})
+    assert left.status_code == 302
+    assert _membership(app).status == MembershipStatus.LEFT
+    assert "Ask to join" in page_text(client.get(CPEG))
+
+    client.submit(JOIN, {"represents": "business", "organisation": "Camden Bakery"})
+    with app.app_context():
+        membership = db.session.scalar(select(Membership))
+        assert membership.status == MembershipStatus.PENDING
+        assert membership.organisation == "Camden Bakery"
+        assert [e.kind for e in membership.events] == ["requested", "approved", "left",
+                                                       "requested"]
+
+
+def test_deleting_an_account_deletes_its_memberships_and_answers(client, app):
+    _signed_in(client, app, email="ada@example.org")
+    client.submit(JOIN, {"represents": "self", "age_band": "25-34", "equality_consent": "y"})
+    client.submit("/account/delete", {"current_password": PASSWORD, "confirm": "y"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+        assert db.session.scalar(select(func.count(EqualityAnswers.user_id))) == 0

@@ -1,0 +1,99 @@
+"""How well a group reflects its borough: counts beside the census, never a small number."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.groups import operations
+from engage.groups.models import AgeBand, Disability, EthnicGroup, Group, Represents
+from tests.factories import PASSWORD, borough, create_officer, create_user
+from tests.helpers import page_text
+
+PAGE = "/staff/boroughs/camden/groups/cpeg/representation"
+
+
+def _members(app, spec: list[tuple[int, EthnicGroup | None, Represents]]) -> None:
+    """Add active CPEG members in Camden: (how many, ethnic group or no answers, represents)."""
+    with app.app_context():
+        officer = create_officer("camden", email="approver@example.org")
+        cpeg = db.session.scalar(select(Group).where(Group.borough_id == borough("camden").id,
+                                                     Group.slug == "cpeg"))
+        for how_many, ethnic, represents in spec:
+            for _ in range(how_many):
+                user = create_user()
+                membership = operations.request_to_join(cpeg, user, represents, None)
+                operations.approve(membership, officer)
+                if ethnic is not None:
+                    operations.save_equality_answers(user, AgeBand.FROM_35, ethnic,
+                                                     Disability.NO)
+        db.session.commit()
+
+
+def _analyst(client, app):
+    with app.app_context():
+        create_user(email="analyst@example.org", roles={"analyst": "camden"})
+    client.sign_in("analyst@example.org", PASSWORD)
+
+
+def test_members_beside_the_census_with_the_largest_gaps_called_out(client, app):
+    _members(app, [(30, EthnicGroup.WHITE, Represents.SELF),
+                   (12, EthnicGroup.ASIAN, Represents.SELF),
+                   (10, EthnicGroup.BLACK, Represents.BUSINESS),
+                   (11, None, Represents.SELF)])
+    _analyst(client, app)
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    text = page_text(response)
+    # Camden, 2011 Census: 66% White, 16% Asian, 8% Black.
+    assert "White 30 58% 66% -9" in text
+    assert "Black, Black British, Caribbean or African 10 19% 8% +11" in text
+    assert "under-represented" in text or "over-represented" in text
+    assert "Not answered or prefer not to say 11" in text
+    assert "Businesses and business associations 10" in text
+    assert "2011 Census" in text
+
+
+def test_small_counts_and_their_complements_are_hidden_on_the_page_and_in_the_csv(client, app):
+    _members(app, [(30, EthnicGroup.WHITE, Represents.SELF),
+                   (3, EthnicGroup.BLACK, Represents.SELF),
+                   (12, EthnicGroup.ASIAN, Represents.SELF)])
+    _analyst(client, app)
+    text = page_text(client.get(PAGE))
+    assert "Black, Black British, Caribbean or African fewer than 10" in text
+    # With Black hidden, the next smallest is hidden too, and no shares are given that would
+    # let someone multiply back.
+    assert "Asian or Asian British fewer than 10" in text
+    assert "White 30 not shown" in text
+
+    rows = list(csv.reader(io.StringIO(client.get(PAGE.replace("representation",
+                                                             "representation.csv"))
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    ethnic = {r[1]: r[2] for r in rows if r[0] == "Ethnic group"}
+    assert ethnic["Black, Black British, Caribbean or African"] == "fewer than 10"
+    assert ethnic["Asian or Asian British"] == "fewer than 10"
+    assert "3" not in ethnic.values() and "12" not in ethnic.values()
+
+
+def test_a_small_group_shows_no_counts_at_all(client, app):
+    _members(app, [(4, EthnicGroup.WHITE, Represents.SELF)])
+    _analyst(client, app)
+    text = page_text(client.get(PAGE))
+    assert "White fewer than 10" in text
+    assert " 4 " not in text
+
+
+def test_only_staff_of_the_borough_see_it(client, app):
+    _members(app, [(12, EthnicGroup.WHITE, Represents.SELF)])
+    with app.app_context():
+        create_officer("lambeth", email="lambeth@example.org")
+        create_user(email="member@example.org")
+    client.sign_in("lambeth@example.org", PASSWORD)
+    assert client.get(PAGE).status_code == 403
+    assert client.get(PAGE.replace("representation", "representation.csv")).status_code == 403
+    client.sign_out()
+    client.sign_in("member@example.org", PASSWORD)
+    assert client.get(PAGE).status_code == 403
