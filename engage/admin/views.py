@@ -26,6 +26,7 @@ from engage.exports import csv_response
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from engage.outbox.operations import requeue_failed
+from engage.uploads import NOT_UTF8, problems_message, read_text
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -206,11 +207,9 @@ def population():
     form = PopulationUploadForm()
     errors = []
     if form.validate_on_submit():
-        raw = form.figures.data.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.figures.errors.append("The file must be saved as UTF-8 text (CSV UTF-8)")
+        text = read_text(form.figures.data)
+        if text is None:
+            form.figures.errors.append(NOT_UTF8)
         else:
             written, errors = import_figures(text, form.source.data)
             if not errors:
@@ -220,9 +219,7 @@ def population():
                 flash(f"{written} population figures saved.", "success")
                 return redirect(url_for("admin.population"))
             db.session.rollback()
-            form.figures.errors.append(f"The file has {len(errors)} problem"
-                                       f"{'' if len(errors) == 1 else 's'}: nothing was saved. "
-                                       "Correct the lines listed below and upload it again")
+            form.figures.errors.append(problems_message(errors, "nothing was saved"))
     summary = db.session.execute(
         select(PopulationFigure.dimension, PopulationFigure.source,
                func.count(func.distinct(PopulationFigure.borough_id)))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
-from dataclasses import dataclass
 from importlib import resources
 
 from sqlalchemy import delete, select
@@ -12,6 +10,7 @@ from sqlalchemy import delete, select
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.extensions import db
 from engage.groups.models import PREFER_NOT, AgeBand, Disability, EthnicGroup
+from engage.uploads import LineError, open_csv
 
 CENSUS_SOURCE = ("2011 Census: usual residents by broad ethnic group (Office for National "
                  "Statistics, Open Government Licence v3.0)")
@@ -26,13 +25,6 @@ DIMENSIONS: dict[str, dict[str, str]] = {
 }
 UPLOAD_COLUMNS = ["ons_code", "dimension", "category", "count"]
 MAX_UPLOAD_LINES = 10_000
-
-
-@dataclass(frozen=True)
-class UploadError:
-    line: int
-    field: str
-    message: str
 
 
 def load_census() -> int:
@@ -63,60 +55,55 @@ def load_census() -> int:
     return written
 
 
-def import_figures(text: str, source: str) -> tuple[int, list[UploadError]]:
+def import_figures(text: str, source: str) -> tuple[int, list[LineError]]:
     """Check every line of an uploaded CSV; write nothing unless all of it is right.
 
     Each (borough, dimension) in the file replaces that borough's figures for that dimension.
     Returns (figures written, errors): errors is empty on success.
     """
-    errors: list[UploadError] = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in UPLOAD_COLUMNS if c not in header]
-    if missing:
-        return 0, [UploadError(1, "header", "The first line must name the columns "
-                               f"{', '.join(UPLOAD_COLUMNS)}; missing: {', '.join(missing)}")]
-    reader.fieldnames = header
+    reader, errors = open_csv(text, UPLOAD_COLUMNS, UPLOAD_COLUMNS)
+    if reader is None:
+        return 0, errors
     boroughs = {b.ons_code: b for b in db.session.scalars(select(Borough))}
     figures: dict[tuple[int, str, str], int] = {}
     for row in reader:
         line = reader.line_num  # the physical line, even after a quoted line break
         if line > MAX_UPLOAD_LINES + 1:
-            errors.append(UploadError(line, "file", f"More than {MAX_UPLOAD_LINES:,} lines"))
+            errors.append(LineError(line, "file", f"More than {MAX_UPLOAD_LINES:,} lines"))
             break
         values = {k: (row.get(k) or "").strip() for k in UPLOAD_COLUMNS}
         if not any(values.values()):
             continue  # a blank line
         borough = boroughs.get(values["ons_code"].upper())
         if borough is None:
-            errors.append(UploadError(line, "ons_code", f"{values['ons_code']!r} is not the "
+            errors.append(LineError(line, "ons_code", f"{values['ons_code']!r} is not the "
                                       "ONS code of a London borough (E09000002 to E09000033)"))
         dimension = values["dimension"].lower()
         categories = DIMENSIONS.get(dimension)
         if categories is None:
-            errors.append(UploadError(line, "dimension", f"{values['dimension']!r} must be one "
+            errors.append(LineError(line, "dimension", f"{values['dimension']!r} must be one "
                                       f"of {', '.join(DIMENSIONS)}"))
         category = values["category"].lower()
         if categories is not None and category not in categories:
-            errors.append(UploadError(line, "category", f"{values['category']!r} is not a "
+            errors.append(LineError(line, "category", f"{values['category']!r} is not a "
                                       f"category of {dimension}: use {', '.join(categories)}"))
         try:
             count = int(values["count"].replace(",", ""))
             if count < 0:
                 raise ValueError
         except ValueError:
-            errors.append(UploadError(line, "count", f"{values['count']!r} must be a whole "
+            errors.append(LineError(line, "count", f"{values['count']!r} must be a whole "
                                       "number, 0 or more"))
             continue
         if borough is None or categories is None or category not in categories:
             continue
         key = (borough.id, dimension, category)
         if key in figures:
-            errors.append(UploadError(line, "category", f"{borough.name} {dimension} "
+            errors.append(LineError(line, "category", f"{borough.name} {dimension} "
                                       f"{category} appears twice"))
         figures[key] = count
     if not figures and not errors:
-        errors.append(UploadError(2, "file", "The file has no figures"))
+        errors.append(LineError(2, "file", "The file has no figures"))
     if errors:
         return 0, errors
     for borough_id, dimension in {(b, d) for b, d, _ in figures}:

@@ -16,6 +16,7 @@ from engage.forms import FlaskForm, GovSubmitInput
 from engage.groups import imports
 from engage.groups.models import GroupRole, Represents
 from engage.groups.operations import group_or_404
+from engage.uploads import NOT_UTF8, LineError, problems_message, read_text
 
 member_import = Blueprint("member_import", __name__,
                           url_prefix="/staff/boroughs/<borough_slug>/groups/<group_slug>")
@@ -37,18 +38,15 @@ def upload(borough_slug: str, group_slug: str):
     borough = staff_borough(borough_slug, StaffRoleName.OFFICER)
     group = group_or_404(borough, group_slug)
     form = MemberImportForm()
-    errors: list[imports.ImportError_] = []
+    errors: list[LineError] = []
     if form.validate_on_submit():
-        try:
-            text = form.members.data.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.members.errors.append("The file must be saved as UTF-8 text (CSV UTF-8)")
+        text = read_text(form.members.data)
+        if text is None:
+            form.members.errors.append(NOT_UTF8)
         else:
             rows, errors = imports.check(text)
             if errors:
-                form.members.errors.append(
-                    f"The file has {len(errors)} problem{'' if len(errors) == 1 else 's'}: "
-                    "nobody was imported. Correct the lines listed below and upload it again")
+                form.members.errors.append(problems_message(errors, "nobody was imported"))
             else:
                 result = imports.apply(group, rows, current_user, form.email_new.data)
                 record("members.imported", borough=borough,

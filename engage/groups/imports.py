@@ -8,8 +8,6 @@ set a password from the emailed link.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,19 +28,13 @@ from engage.groups.models import (
     Represents,
 )
 from engage.outbox.operations import queue_email
+from engage.uploads import LineError, open_csv
 
 COLUMNS = ["name", "email", "represents", "organisation", "role", "joined"]
 REQUIRED = ["name", "email", "represents"]
 MAX_LINES = 5_000
 # No argon2 hash looks like this, so the account cannot be signed in to until a password is set.
 NO_PASSWORD_PREFIX = "!no-password:"  # noqa: S105 - a marker, not a password
-
-
-@dataclass(frozen=True)
-class ImportError_:
-    line: int
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -80,64 +72,59 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-def check(text: str) -> tuple[list[ImportRow], list[ImportError_]]:
+def check(text: str) -> tuple[list[ImportRow], list[LineError]]:
     """Read and check every line; return the rows, or every problem found."""
-    errors: list[ImportError_] = []
     rows: list[ImportRow] = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return [], [ImportError_(1, "header", "The first line must name the columns "
-                                 f"{', '.join(COLUMNS)}; missing: {', '.join(missing)}")]
-    reader.fieldnames = header
+    reader, errors = open_csv(text, REQUIRED, COLUMNS)
+    if reader is None:
+        return [], errors
     seen: dict[str, int] = {}
     today = date.today()
     for raw in reader:
         line = reader.line_num
         if line > MAX_LINES + 1:
-            errors.append(ImportError_(line, "file", f"More than {MAX_LINES:,} lines"))
+            errors.append(LineError(line, "file", f"More than {MAX_LINES:,} lines"))
             break
         value = {c: (raw.get(c) or "").strip() for c in COLUMNS}
         if not any(value.values()):
             continue
         problems = len(errors)
         if not value["name"]:
-            errors.append(ImportError_(line, "name", "Enter the member's name"))
+            errors.append(LineError(line, "name", "Enter the member's name"))
         email = value["email"].lower()
         try:
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
-            errors.append(ImportError_(line, "email", f"{value['email']!r} is not an email "
+            errors.append(LineError(line, "email", f"{value['email']!r} is not an email "
                                        "address"))
         if email in seen:
-            errors.append(ImportError_(line, "email", f"{email} is also on line {seen[email]}"))
+            errors.append(LineError(line, "email", f"{email} is also on line {seen[email]}"))
         seen.setdefault(email, line)
         represents = _lookup(Represents, value["represents"])
         if represents is None:
-            errors.append(ImportError_(line, "represents", f"{value['represents']!r} must be "
+            errors.append(LineError(line, "represents", f"{value['represents']!r} must be "
                                        f"one of {', '.join(r.value for r in Represents)}"))
         elif represents != Represents.SELF and not value["organisation"]:
-            errors.append(ImportError_(line, "organisation", "Enter the organisation the "
+            errors.append(LineError(line, "organisation", "Enter the organisation the "
                                        "member represents"))
         role = _lookup(GroupRole, value["role"]) if value["role"] else GroupRole.MEMBER
         if role is None:
-            errors.append(ImportError_(line, "role", f"{value['role']!r} must be one of "
+            errors.append(LineError(line, "role", f"{value['role']!r} must be one of "
                                        f"{', '.join(r.value for r in GroupRole)}"))
         joined = _parse_date(value["joined"]) if value["joined"] else today
         if joined is None:
-            errors.append(ImportError_(line, "joined", f"{value['joined']!r} must be a date "
+            errors.append(LineError(line, "joined", f"{value['joined']!r} must be a date "
                                        "like 2024-03-31 or 31/03/2024"))
         elif joined > today:
-            errors.append(ImportError_(line, "joined", "The date joined cannot be in the "
+            errors.append(LineError(line, "joined", "The date joined cannot be in the "
                                        "future"))
         if len(value["name"]) > 200 or len(value["organisation"]) > 200:
-            errors.append(ImportError_(line, "name", "Names must be 200 characters or fewer"))
+            errors.append(LineError(line, "name", "Names must be 200 characters or fewer"))
         if len(errors) == problems:
             rows.append(ImportRow(line, value["name"], email, represents,
                                   value["organisation"] or None, role, joined))
     if not rows and not errors:
-        errors.append(ImportError_(2, "file", "The file has no members"))
+        errors.append(LineError(2, "file", "The file has no members"))
     return rows, errors
 
 
