@@ -16,7 +16,15 @@ from engage.boroughs.models import Borough
 from engage.boroughs.population import load_census
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.groups.operations import ensure_cpegs
+from engage.groups.models import GroupRole, Represents
+from engage.groups.operations import (
+    CPEG_SLUG,
+    approve,
+    ensure_cpegs,
+    group_or_404,
+    membership_of,
+    request_to_join,
+)
 
 engage_cli = AppGroup("engage", help="engage's own commands.")
 
@@ -29,6 +37,12 @@ DEMO_PEOPLE = [
     ("Mina Member", "mina@example.org", "kensington-and-chelsea", False, []),
     ("Tom Member", "tom@example.org", "kensington-and-chelsea", False, []),
     ("Priya Member", "priya@example.org", "kensington-and-chelsea", False, []),
+]
+# Kensington and Chelsea's CPEG: (email, represents, organisation, role or None if still asking)
+DEMO_MEMBERSHIPS = [
+    ("mina@example.org", Represents.RESIDENTS, "Golborne Residents' Association", GroupRole.CHAIR),
+    ("tom@example.org", Represents.BUSINESS, "Portobello Road Traders", GroupRole.MEMBER),
+    ("priya@example.org", Represents.SELF, None, None),
 ]
 
 
@@ -71,6 +85,7 @@ def demo_command():
     ensure_cpegs()
     boroughs = {b.slug: b for b in db.session.scalars(select(Borough))}
     kensington = boroughs["kensington-and-chelsea"]
+    people = {}
     for name, email, home, is_admin, roles in DEMO_PEOPLE:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
@@ -82,11 +97,22 @@ def demo_command():
             if not any(g.role == role and g.borough_id == kensington.id
                        for g in user.staff_roles):
                 user.staff_roles.append(StaffRole(role=role, borough=kensington))
+        people[email] = user
+    db.session.flush()
+    cpeg = group_or_404(kensington, CPEG_SLUG)
+    for email, represents, organisation, role in DEMO_MEMBERSHIPS:
+        if membership_of(cpeg, people[email]) is None:
+            membership = request_to_join(cpeg, people[email], represents, organisation)
+            if role is not None:
+                approve(membership, people["officer@example.org"])
+                membership.role = role
     db.session.commit()
     click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+    in_cpeg = {email: (f"{role.label} of the CPEG" if role else "asking to join the CPEG")
+               for email, _represents, _organisation, role in DEMO_MEMBERSHIPS}
     for name, email, _home, is_admin, roles in DEMO_PEOPLE:
         what = "administrator" if is_admin else (
-            ", ".join(f"{r.label}, Kensington and Chelsea" for r in roles) or "CPEG member")
+            ", ".join(f"{r.label}, Kensington and Chelsea" for r in roles) or in_cpeg[email])
         click.echo(f"  {email:<24} {name} ({what})")
 
 

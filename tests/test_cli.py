@@ -8,6 +8,7 @@ from engage.auth.models import StaffRole, User
 from engage.boroughs.models import Borough
 from engage.cli import DEMO_PASSWORD
 from engage.extensions import db
+from engage.groups.models import Membership, MembershipStatus
 from tests.helpers import Browser
 
 
@@ -30,6 +31,9 @@ def test_demo_data_is_idempotent_and_signs_in(runner, app, monkeypatch):
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 5
         assert db.session.scalar(select(func.count(StaffRole.id))) == 1
+        statuses = db.session.scalars(select(Membership.status).order_by(Membership.id)).all()
+        assert statuses == [MembershipStatus.ACTIVE, MembershipStatus.ACTIVE,
+                            MembershipStatus.PENDING]
     officer = Browser(app)
     officer.sign_in("officer@example.org", DEMO_PASSWORD)
     assert officer.get("/staff/boroughs/kensington-and-chelsea").status_code == 200
