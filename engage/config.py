@@ -95,6 +95,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_TIME_LIMIT": 3600 * 4,
         "MAX_CONTENT_LENGTH": _int("ENGAGE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        "ENGAGE_PAPER_MAX_MB": _int("ENGAGE_PAPER_MAX_MB", 10),
         # Email
         "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", "engage <no-reply@engage.example.org>"),
         "ENGAGE_SMTP_HOST": _env("ENGAGE_SMTP_HOST", "127.0.0.1"),

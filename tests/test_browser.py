@@ -168,3 +168,18 @@ def test_asking_to_join_a_group_is_accessible_with_and_without_errors(page, live
     page.get_by_label(re.compile("I agree that engage may keep these answers")).check()
     page.get_by_role("button", name="Ask to join").click()
     assert page.get_by_text("Your request to join").is_visible()
+
+
+def test_a_public_meeting_page_is_accessible(page, live_server, app):
+    from datetime import datetime
+
+    from tests.meetings.support import create_meeting
+
+    meeting_id = create_meeting(app, datetime(2027, 3, 30, 17, 30), datetime(2027, 3, 30, 19),
+                                agenda=["Welcome", "Neighbourhood priorities"],
+                                access_notes="Step-free entrance. Hearing loop.")
+    page.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}")
+    assert page.get_by_text("Tuesday 30 March 2027").first.is_visible()
+    assert _axe_violations(page) == []
+    page.goto(live_server + "/boroughs/camden/groups/cpeg")
+    assert page.get_by_role("link", name="Quarterly meeting").is_visible()

@@ -1,0 +1,85 @@
+"""A meeting as an iCalendar (RFC 5545) file, for people to add to their own calendars.
+
+The UID stays the same for the life of the meeting and SEQUENCE is the meeting's `sequence`, so a
+calendar that imports the file again replaces the meeting instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from engage.clock import to_london, utcnow
+from engage.meetings.models import Meeting
+
+PRODID = "-//engage//Meetings//EN"
+
+
+def uid(meeting: Meeting) -> str:
+    domain = urlsplit(current_app.config["ENGAGE_BASE_URL"]).hostname or "engage.invalid"
+    return f"meeting-{meeting.id}@{domain}"
+
+
+def location(meeting: Meeting) -> str:
+    if meeting.mode.has_venue:
+        place = ", ".join(part for part in [meeting.venue or "",
+                                            *(meeting.address or "").splitlines()]
+                          if part.strip())
+        return f"{place} (and online)" if meeting.mode.has_link else place
+    return "Online"
+
+
+def _organizer(meeting: Meeting) -> vCalAddress:
+    group = meeting.group
+    email = (group.contact_email or group.borough.contact_email
+             or parseaddr(current_app.config["ENGAGE_MAIL_FROM"])[1])
+    organizer = vCalAddress(f"mailto:{email}")
+    organizer.params["cn"] = vText(f"{group.name}, {group.borough.name}")
+    return organizer
+
+
+def _description(meeting: Meeting, show_link: bool) -> str:
+    parts = [meeting.description] if meeting.description else []
+    if meeting.access_notes:
+        parts.append(f"Access: {meeting.access_notes}")
+    if meeting.agenda:
+        parts.append("Agenda:\n" + "\n".join(
+            f"{n}. {item.title}" + (f" ({item.presenter})" if item.presenter else "")
+            for n, item in enumerate(meeting.agenda, start=1)))
+    if show_link and meeting.online_link:
+        parts.append(f"Join online: {meeting.online_link}")
+    return "\n\n".join(parts)
+
+
+def calendar_for(meeting: Meeting, page_url: str, show_link: bool) -> bytes:
+    """The meeting as a METHOD:PUBLISH calendar. `show_link` puts the online link in the
+    description, for people allowed to see it."""
+    event = Event()
+    event.add("uid", uid(meeting))
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", utcnow().replace(tzinfo=UTC))
+    event.add("created", meeting.created_at.replace(tzinfo=UTC))
+    event.add("last-modified", meeting.updated_at.replace(tzinfo=UTC))
+    event.add("dtstart", to_london(meeting.starts_at))
+    event.add("dtend", to_london(meeting.ends_at))
+    event.add("summary", f"{meeting.title} ({meeting.group.name})")
+    event.add("location", location(meeting))
+    event.add("description", _description(meeting, show_link))
+    event.add("url", page_url)
+    event.add("organizer", _organizer(meeting))
+    event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    # VTIMEZONE for Europe/London, covering a year either side of the meeting.
+    start = to_london(meeting.starts_at).date()
+    calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1),
+                                   last_date=date(start.year + 2, 1, 1))
+    return calendar.to_ical()

@@ -1,0 +1,141 @@
+"""Meetings of a group, their agendas, and the papers attached to agenda items.
+
+Times are stored as naive UTC (see engage.clock) and shown in London time. `sequence` is the
+iCalendar SEQUENCE: it rises whenever the time or place changes or the meeting is cancelled, so
+calendars that already hold the meeting replace it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.auth.models import User
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.groups.models import Group, LabelledEnum, _enum
+
+
+class MeetingMode(LabelledEnum):
+    IN_PERSON = "in-person", "In person"
+    ONLINE = "online", "Online"
+    HYBRID = "hybrid", "Hybrid: in person and online"
+
+    @property
+    def has_venue(self) -> bool:
+        return self in (MeetingMode.IN_PERSON, MeetingMode.HYBRID)
+
+    @property
+    def has_link(self) -> bool:
+        return self in (MeetingMode.ONLINE, MeetingMode.HYBRID)
+
+
+class MeetingVisibility(LabelledEnum):
+    PUBLIC = "public", "Anyone"
+    MEMBERS_ONLY = "members-only", "Members of the group only"
+
+
+class MeetingStatus(LabelledEnum):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        Index("ix_meetings_group_id_status_starts_at", "group_id", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]  # naive UTC
+    ends_at: Mapped[datetime]  # naive UTC
+    mode: Mapped[MeetingMode] = mapped_column(_enum(MeetingMode, 20))
+    venue: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    access_notes: Mapped[str] = mapped_column(Text, default="")
+    online_link: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None]
+    visibility: Mapped[MeetingVisibility] = mapped_column(_enum(MeetingVisibility, 20))
+    status: Mapped[MeetingStatus] = mapped_column(_enum(MeetingStatus, 20),
+                                                  default=MeetingStatus.DRAFT)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Group] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == MeetingStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+    @property
+    def is_members_only(self) -> bool:
+        return self.visibility == MeetingVisibility.MEMBERS_ONLY
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "position"),
+        CheckConstraint("minutes IS NULL OR minutes > 0", name="minutes_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    presenter: Mapped[str | None] = mapped_column(String(200))
+    minutes: Mapped[int | None]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda")
+    papers: Mapped[list[Paper]] = relationship(
+        back_populates="agenda_item", order_by="Paper.id",
+        cascade="all, delete-orphan", passive_deletes=True,
+    )
+
+
+class Paper(db.Model):
+    """A PDF or Word document for an agenda item. The file lives outside the web root, under
+    the instance folder, by its random `stored_name`; people download it by the paper's id."""
+
+    __tablename__ = "papers"
+    __table_args__ = (
+        UniqueConstraint("stored_name"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+    agenda_item: Mapped[AgendaItem] = relationship(back_populates="papers")
+    uploaded_by: Mapped[User | None] = relationship()

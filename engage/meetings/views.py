@@ -1,0 +1,76 @@
+"""Meetings as the public and members see them: the meeting page, its calendar file and papers.
+
+Drafts are seen only by the borough's staff; members-only meetings are "not found" to everyone
+who is not an active member of the group (or the borough's staff).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from engage.auth.operations import external_url
+from engage.boroughs.models import Borough
+from engage.extensions import db
+from engage.groups.models import Group
+from engage.groups.operations import group_or_404
+from engage.meetings import ical, operations, papers
+from engage.meetings.models import Meeting
+
+meetings = Blueprint("meetings", __name__,
+                     url_prefix="/boroughs/<borough_slug>/groups/<group_slug>/meetings")
+
+
+@meetings.app_template_filter("meeting_time")
+def meeting_time(meeting: Meeting) -> str:
+    return operations.when(meeting)
+
+
+@meetings.app_template_global()
+def upcoming_meetings(group: Group) -> list[Meeting]:
+    """For the group page: the published meetings still to come that the viewer may see."""
+    return operations.upcoming_for(group, current_user)
+
+
+def _visible_meeting(borough_slug: str, group_slug: str, meeting_id: int) -> Meeting:
+    borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
+    meeting = operations.meeting_or_404(group_or_404(borough, group_slug), meeting_id)
+    if not operations.may_see(meeting, current_user):
+        abort(404)
+    return meeting
+
+
+@meetings.route("/<int:meeting_id>")
+def meeting(borough_slug: str, group_slug: str, meeting_id: int):
+    meeting = _visible_meeting(borough_slug, group_slug, meeting_id)
+    return render_template("meetings/meeting.html", meeting=meeting, group=meeting.group,
+                           show_link=operations.may_see_link(meeting, current_user),
+                           is_member=operations.is_active_member(meeting.group, current_user))
+
+
+@meetings.route("/<int:meeting_id>.ics")
+def calendar(borough_slug: str, group_slug: str, meeting_id: int):
+    meeting = _visible_meeting(borough_slug, group_slug, meeting_id)
+    group = meeting.group
+    page_url = external_url("meetings.meeting", borough_slug=group.borough.slug,
+                            group_slug=group.slug, meeting_id=meeting.id)
+    body = ical.calendar_for(meeting, page_url,
+                             show_link=operations.may_see_link(meeting, current_user))
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting.id}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@meetings.route("/<int:meeting_id>/papers/<int:paper_id>")
+def paper(borough_slug: str, group_slug: str, meeting_id: int, paper_id: int):
+    meeting = _visible_meeting(borough_slug, group_slug, meeting_id)
+    paper = operations.paper_or_404(meeting, paper_id)
+    path = papers.path_of(paper.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=paper.content_type, as_attachment=True,
+                         download_name=paper.original_filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

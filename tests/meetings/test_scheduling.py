@@ -1,0 +1,190 @@
+"""Scheduling and changing meetings as staff, through HTTP with CSRF on."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from engage.audit.models import AuditEvent
+from engage.extensions import db
+from engage.meetings.models import AgendaItem, Meeting, MeetingStatus
+from tests.factories import create_officer, create_user
+from tests.helpers import csrf_token, page_text, title
+from tests.meetings.support import FORM, STAFF, meeting, schedule, sign_in
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(Meeting.id)))
+
+
+def test_london_times_are_stored_as_utc_either_side_of_the_clocks_going_forward(client, app):
+    sign_in(client, app)
+    summer = meeting(app, schedule(client, date=["30", "3", "2027"]))  # BST, UTC+1
+    assert (summer.starts_at, summer.ends_at) == (datetime(2027, 3, 30, 17, 30),
+                                                  datetime(2027, 3, 30, 19, 0))
+    winter = meeting(app, schedule(client, date=["16", "3", "2027"], start_time="18:30",
+                                   end_time="20:00"))  # GMT
+    assert (winter.starts_at, winter.ends_at) == (datetime(2027, 3, 16, 18, 30),
+                                                  datetime(2027, 3, 16, 20, 0))
+    assert "Tuesday 30 March 2027, 6:30pm to 8pm" in page_text(
+        client.get(f"{STAFF}/{summer.id}"))
+
+
+def test_a_time_the_clocks_skip_is_refused(client, app):
+    sign_in(client, app)
+    response = client.submit(STAFF + "/new", {**FORM, "date": ["28", "3", "2027"],
+                                              "start_time": "01:30", "end_time": "3am"})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "There is a problem" in text
+    assert "The start time does not exist: the clocks go forward from 1am to 2am" in text
+    with app.app_context():
+        assert _count() == 0
+
+
+def test_the_repeated_autumn_hour_means_the_first_one(client, app):
+    sign_in(client, app)
+    found = meeting(app, schedule(client, date=["31", "10", "2027"], start_time="1:30am",
+                                  end_time="3am"))
+    # 01:30 BST is 00:30 UTC; the second 01:30 (GMT) would be 01:30 UTC.
+    assert found.starts_at == datetime(2027, 10, 31, 0, 30)
+    assert found.ends_at == datetime(2027, 10, 31, 3, 0)
+
+
+def test_errors_are_summarised_and_linked_to_their_fields(client, app):
+    sign_in(client, app)
+    response = client.submit(STAFF + "/new", {
+        **FORM, "title": "", "start_time": "8pm", "end_time": "7pm", "mode": "hybrid",
+        "venue": "", "online_link": "http://meet.example.org/cpeg", "capacity": "lots",
+    })
+    html = response.get_data(as_text=True)
+    assert title(response).startswith("Error: ")
+    summary = html[html.index("govuk-error-summary"):html.index("</ul>",
+                                                                 html.index("govuk-error-summary"))]
+    for field, message in [
+        ("title", "Enter the title of the meeting"),
+        ("end_time", "The end time must be after the start time"),
+        ("venue", "Enter the name of the venue"),
+        ("online_link", "Enter a link that starts with https://"),
+        ("capacity", "The number of places must be a whole number between 1 and 100,000"),
+    ]:
+        assert re.search(rf'href="#{field}"[^>]*>\s*{re.escape(message)}', summary), message
+    with app.app_context():
+        assert _count() == 0
+
+
+def test_online_meetings_need_a_link_and_keep_no_venue(client, app):
+    sign_in(client, app)
+    refused = client.submit(STAFF + "/new", {**FORM, "mode": "online"})
+    assert "Enter the link to join online" in page_text(refused)
+    found = meeting(app, schedule(client, mode="online",
+                                  online_link="https://meet.example.org/cpeg"))
+    assert (found.venue, found.address, found.online_link) == (
+        None, None, "https://meet.example.org/cpeg")
+
+
+def test_another_boroughs_officer_is_refused_and_changes_nothing(client, other_client, app):
+    sign_in(client, app)
+    meeting_id = schedule(client)
+    sign_in(other_client, app, create_officer, "lambeth")
+    assert other_client.get(STAFF).status_code == 403
+    assert other_client.get(f"{STAFF}/{meeting_id}").status_code == 403
+    # Their own valid CSRF token: what stops them is the borough check, not the token.
+    token = _token(other_client, "/account")
+    for url, data in [
+        (STAFF + "/new", FORM),
+        (f"{STAFF}/{meeting_id}/edit", {**FORM, "title": "Taken over"}),
+        (f"{STAFF}/{meeting_id}/publish", {}),
+        (f"{STAFF}/{meeting_id}/cancel", {}),
+        (f"{STAFF}/{meeting_id}/agenda/new", {"title": "Sneaky item"}),
+    ]:
+        response = other_client.post(url, {"csrf_token": token, **data})
+        assert response.status_code == 403, url
+    found = meeting(app, meeting_id)
+    assert (found.title, found.status, found.sequence) == ("Spring meeting",
+                                                           MeetingStatus.DRAFT, 0)
+    with app.app_context():
+        assert _count() == 1
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == 0
+
+
+def _token(client, url: str) -> str:
+    return csrf_token(client.get(url).get_data(as_text=True))
+
+
+def test_an_analyst_can_look_but_not_change(client, other_client, app):
+    sign_in(client, app)
+    meeting_id = schedule(client)
+    sign_in(other_client, app, create_user, roles={"analyst": "camden"})
+    listing = other_client.get(STAFF)
+    assert listing.status_code == 200
+    assert "Spring meeting" in page_text(listing)
+    assert "Schedule a meeting" not in page_text(listing)
+    page = page_text(other_client.get(f"{STAFF}/{meeting_id}"))
+    assert "Tuesday 30 March 2027, 6:30pm to 8pm" in page
+    assert "Publish the meeting" not in page and "Change the details" not in page
+    assert other_client.get(STAFF + "/new").status_code == 403
+    assert other_client.get(f"{STAFF}/{meeting_id}/edit").status_code == 403
+    # A valid CSRF token (from the analyst's own page) does not make the change allowed.
+    response = other_client.submit(f"{STAFF}/{meeting_id}/publish", {}, form_page=STAFF)
+    assert response.status_code == 403
+    assert meeting(app, meeting_id).status == MeetingStatus.DRAFT
+
+
+def test_publish_cancel_and_the_calendar_sequence(client, app):
+    sign_in(client, app)
+    meeting_id = schedule(client)
+    page = f"{STAFF}/{meeting_id}"
+    assert meeting(app, meeting_id).sequence == 0
+
+    client.submit(page + "/publish", {}, form_page=page)
+    found = meeting(app, meeting_id)
+    assert (found.status, found.sequence) == (MeetingStatus.PUBLISHED, 0)
+    assert found.published_at is not None
+
+    # A new title is not a new time or place: calendars need no update.
+    client.submit(page + "/edit", {**FORM, "title": "Spring meeting (rescheduled)"})
+    assert meeting(app, meeting_id).sequence == 0
+    # A new time is.
+    client.submit(page + "/edit", {**FORM, "title": "Spring meeting (rescheduled)",
+                                   "start_time": "7pm"})
+    found = meeting(app, meeting_id)
+    assert (found.starts_at, found.sequence) == (datetime(2027, 3, 30, 18, 0), 1)
+    # So is a new place.
+    client.submit(page + "/edit", {**FORM, "title": "Spring meeting (rescheduled)",
+                                   "start_time": "7pm", "venue": "Kentish Town Library"})
+    assert meeting(app, meeting_id).sequence == 2
+    # Saving without changes changes nothing.
+    unchanged = client.submit(page + "/edit", {**FORM, "title": "Spring meeting (rescheduled)",
+                                               "start_time": "7pm",
+                                               "venue": "Kentish Town Library"},
+                              follow_redirects=True)
+    assert "Nothing was changed" in page_text(unchanged)
+    assert meeting(app, meeting_id).sequence == 2
+
+    confirm = client.get(page + "/cancel")
+    assert "You cannot undo this" in page_text(confirm)
+    client.submit(page + "/cancel", {})
+    found = meeting(app, meeting_id)
+    assert (found.status, found.sequence) == (MeetingStatus.CANCELLED, 3)
+    assert found.cancelled_at is not None
+    # A cancelled meeting stays as it was.
+    assert client.get(page + "/edit").status_code == 302
+    assert meeting(app, meeting_id).sequence == 3
+
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)
+                                     .where(AuditEvent.target == f"meeting:{meeting_id}")
+                                     .order_by(AuditEvent.id)).all()
+    assert actions == ["meeting.scheduled", "meeting.published", "meeting.changed",
+                       "meeting.changed", "meeting.changed", "meeting.cancelled"]
+
+
+def test_editing_shows_the_london_times(client, app):
+    sign_in(client, app)
+    meeting_id = schedule(client)
+    html = client.get(f"{STAFF}/{meeting_id}/edit").get_data(as_text=True)
+    assert 'value="18:30"' in html and 'value="20:00"' in html
+    assert 'value="30"' in html and 'value="2027"' in html
