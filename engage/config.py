@@ -96,6 +96,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": 3600 * 4,
         "MAX_CONTENT_LENGTH": _int("ENGAGE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         "ENGAGE_PAPER_MAX_MB": _int("ENGAGE_PAPER_MAX_MB", 10),
+        "ENGAGE_MEETING_REMINDER_HOURS": _int("ENGAGE_MEETING_REMINDER_HOURS", 48),
         # Email
         "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", "engage <no-reply@engage.example.org>"),
         "ENGAGE_SMTP_HOST": _env("ENGAGE_SMTP_HOST", "127.0.0.1"),
@@ -162,6 +163,7 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
         "task_queues_names": QueueNames.all(),
         "task_routes": {
             "engage.outbox.*": {"queue": QueueNames.EMAIL},
+            "engage.meetings.*": {"queue": QueueNames.EMAIL},
             "engage.periodic.*": {"queue": QueueNames.PERIODIC},
         },
         # A publish that cannot reach the broker gives up quickly: the row is already committed
@@ -178,6 +180,10 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
         "beat_schedule": {
             "sweep-outbox": {
                 "task": "engage.periodic.sweep_outbox",
+                "schedule": 60.0,
+            },
+            "meeting-mailings": {
+                "task": "engage.periodic.meeting_mailings",
                 "schedule": 60.0,
             },
             "prune-sessions": {

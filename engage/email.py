@@ -1,15 +1,32 @@
-"""Render one outbox message and hand it to SMTP. Called only from the outbox task."""
+"""Render outbox messages and hand them to SMTP. Called only from the outbox tasks."""
 
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app, render_template
 
 from engage.outbox.models import OutboxMessage
+
+# Builders for attachments named in an outbox message's context:
+#   context["attachments"] = [{"kind": "meeting_ics", "args": {...}}]
+# Each returns (filename, content type "main/sub", content-type parameters, bytes). Domains
+# register theirs (engage.meetings.mailings), so a message is rendered from the state of things
+# when it is sent, and the outbox row stays small.
+ATTACHMENTS: dict[str, Callable[..., tuple[str, str, dict, bytes]]] = {}
+
+
+def attachment(kind: str):
+    def register(builder):
+        ATTACHMENTS[kind] = builder
+        return builder
+
+    return register
 
 
 class PermanentEmailError(Exception):
@@ -33,7 +50,44 @@ def render(message: OutboxMessage) -> EmailMessage:
     email["X-Engage-Outbox-Id"] = str(message.id)
     email.set_content(body.strip() + "\n")
     email.add_alternative(html, subtype="html")
+    for spec in message.context.get("attachments", []):
+        filename, content_type, params, data = ATTACHMENTS[spec["kind"]](**spec["args"])
+        maintype, _, subtype = content_type.partition("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
+                             params=params)
     return email
+
+
+def _transmit(smtp: smtplib.SMTP, email: EmailMessage,
+              before_end_of_data: Callable[[], None] | None) -> None:
+    """smtplib's send_message, in its steps, with a hook before the end-of-data marker."""
+    smtp.ehlo_or_helo_if_needed()
+    sender = parseaddr(str(email["From"]))[1]
+    recipients = [parseaddr(str(email["To"]))[1]]
+    code, reply = smtp.mail(sender)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = smtp.rcpt(recipients[0])
+    if code not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({recipients[0]: (code, reply)})
+    code, reply = smtp.docmd("data")
+    if code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, reply)
+    # What send_message would write: CRLF line ends, then the dot-stuffing of smtplib.data().
+    data = smtplib._quote_periods(  # noqa: SLF001
+        email.as_bytes(policy=email.policy.clone(linesep="\r\n", max_line_length=998)))
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    smtp.send(data)
+    if before_end_of_data is not None:
+        before_end_of_data()
+    smtp.send(b".\r\n")
+    code, reply = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
 
 
 def message_id(message: OutboxMessage) -> str:
@@ -44,18 +98,46 @@ def message_id(message: OutboxMessage) -> str:
     return f"<outbox-{message.id}.{stamp}@{domain or 'engage.local'}>"
 
 
-def deliver(email: EmailMessage) -> None:
-    """Send through the configured SMTP server. Raises PermanentEmailError for 5xx refusals;
-    anything else (server down, 4xx) is worth retrying."""
+def connect() -> smtplib.SMTP:
+    """An open, authenticated connection to the configured SMTP server."""
     config = current_app.config
+    smtp = smtplib.SMTP(config["ENGAGE_SMTP_HOST"], config["ENGAGE_SMTP_PORT"],
+                        timeout=config["ENGAGE_SMTP_TIMEOUT"])
+    # The message and its end-of-data marker go in two writes (see deliver): without this,
+    # Nagle's algorithm holds the second until the first is acknowledged, ~40 ms a message.
+    smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        with smtplib.SMTP(config["ENGAGE_SMTP_HOST"], config["ENGAGE_SMTP_PORT"],
-                          timeout=config["ENGAGE_SMTP_TIMEOUT"]) as smtp:
-            if config["ENGAGE_SMTP_STARTTLS"]:
-                smtp.starttls(context=ssl.create_default_context())
-            if config["ENGAGE_SMTP_USERNAME"]:
-                smtp.login(config["ENGAGE_SMTP_USERNAME"], config["ENGAGE_SMTP_PASSWORD"] or "")
-            smtp.send_message(email)
+        if config["ENGAGE_SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["ENGAGE_SMTP_USERNAME"]:
+            smtp.login(config["ENGAGE_SMTP_USERNAME"], config["ENGAGE_SMTP_PASSWORD"] or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def disconnect(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def deliver(email: EmailMessage, smtp: smtplib.SMTP,
+            before_end_of_data: Callable[[], None] | None = None) -> None:
+    """Send over an open connection. Raises PermanentEmailError for 5xx refusals; anything
+    else (server down, 4xx) is worth retrying.
+
+    `before_end_of_data` runs after the whole message has been written but before the final
+    "." that asks the server to accept it. Until that dot, a server that loses the connection
+    discards the message (RFC 5321, 4.1.1.4), so a worker killed before it can safely send again;
+    the caller records the hand-over there, so a worker killed after it is not sent twice.
+    """
+    try:
+        _transmit(smtp, email, before_end_of_data)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         if all(code >= 500 for code in codes):

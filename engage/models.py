@@ -10,11 +10,18 @@ from engage.groups.models import (
     MembershipEvent,
 )
 from engage.locks import TaskLock
-from engage.meetings.models import AgendaItem, Meeting, Paper
+from engage.meetings.models import (
+    AgendaItem,
+    Invitation,
+    Mailing,
+    MailingDelivery,
+    Meeting,
+    Paper,
+)
 from engage.outbox.models import OutboxMessage
 
 __all__ = [
-    "AgendaItem", "Meeting", "Paper",
+    "AgendaItem", "Invitation", "Mailing", "MailingDelivery", "Meeting", "Paper",
     "AuditEvent", "Borough", "EqualityAnswers", "Group", "Membership", "MembershipEvent",
     "OutboxMessage", "PopulationFigure", "StaffInvitation", "StaffRole", "TaskLock", "User",
     "UserSession",

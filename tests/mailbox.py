@@ -29,6 +29,7 @@ class _Handler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.server.lock:
             self.server.messages.append(message)
+            self.server.delivered.extend(envelope.rcpt_tos)
         return "250 Message accepted for delivery"
 
 
@@ -43,6 +44,8 @@ class SMTPServer:
         self.host = "127.0.0.1"
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        # Envelope recipients, one per message received: cheap to count while waiting.
+        self.delivered: list[str] = []
         self.refuse: set[str] = set()
         self.lock = threading.Lock()
         self._controller: Controller | None = None
@@ -63,6 +66,7 @@ class SMTPServer:
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+            self.delivered.clear()
         self.refuse.clear()
 
     def to(self, address: str) -> list[EmailMessage]:

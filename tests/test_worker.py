@@ -6,12 +6,7 @@ same flow through the broker: serialisation, routing, the after-commit hand-over
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,53 +15,18 @@ from engage.clock import utcnow
 from engage.config import QueueNames
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
-from tests.conftest import SECRET_KEY
 from tests.factories import PASSWORD
+from tests.workers import start_worker, stop_worker
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.worker
 
 
 @pytest.fixture(scope="module")
 def worker(backend, smtp_server, _schema, tmp_path_factory):
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = dict(os.environ)
-    env.update({
-        "ENGAGE_ENV": "test",
-        "ENGAGE_SECRET_KEY": SECRET_KEY,
-        "ENGAGE_INSTANCE_PATH": backend["instance"],
-        "ENGAGE_DATABASE_URL": backend["database"],
-        "ENGAGE_BROKER_URL": backend["broker"],
-        "ENGAGE_SMTP_HOST": smtp_server.host,
-        "ENGAGE_SMTP_PORT": str(smtp_server.port),
-        "ENGAGE_BASE_URL": "http://localhost",
-    })
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--hostname=engage-test@%h"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    _wait_until_ready(process, log_path)
+    process = start_worker(backend, smtp_server,
+                           tmp_path_factory.mktemp("worker") / "worker.log")
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _wait_until_ready(process, log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the worker exited:\n{log_path.read_text()}")
-        if " ready." in log_path.read_text():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the worker did not start:\n{log_path.read_text()}")
+    stop_worker(process)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wtforms import SelectChoice
 
@@ -120,6 +120,8 @@ class Membership(db.Model):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     joined_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    # False once the member follows "unsubscribe" in a meeting email: later mailings skip them.
+    meeting_emails: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     group: Mapped[Group] = relationship()
     user: Mapped[User] = relationship()

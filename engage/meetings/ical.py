@@ -55,12 +55,15 @@ def _description(meeting: Meeting, show_link: bool) -> str:
     return "\n\n".join(parts)
 
 
-def calendar_for(meeting: Meeting, page_url: str, show_link: bool) -> bytes:
-    """The meeting as a METHOD:PUBLISH calendar. `show_link` puts the online link in the
-    description, for people allowed to see it."""
+def calendar_for(meeting: Meeting, page_url: str, show_link: bool, method: str = "PUBLISH",
+                 attendee: str | None = None, sequence: int | None = None) -> bytes:
+    """The meeting as a calendar. `show_link` puts the online link in the description, for
+    people allowed to see it. For an emailed invitation, `method` is REQUEST (or CANCEL),
+    `attendee` the recipient and `sequence` the SEQUENCE the mailing was made for (RFC 5546);
+    replies come through the link in the email, so the attendee is asked for no RSVP."""
     event = Event()
     event.add("uid", uid(meeting))
-    event.add("sequence", meeting.sequence)
+    event.add("sequence", meeting.sequence if sequence is None else sequence)
     event.add("dtstamp", utcnow().replace(tzinfo=UTC))
     event.add("created", meeting.created_at.replace(tzinfo=UTC))
     event.add("last-modified", meeting.updated_at.replace(tzinfo=UTC))
@@ -71,12 +74,17 @@ def calendar_for(meeting: Meeting, page_url: str, show_link: bool) -> bytes:
     event.add("description", _description(meeting, show_link))
     event.add("url", page_url)
     event.add("organizer", _organizer(meeting))
-    event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
+    if attendee:
+        guest = vCalAddress(f"mailto:{attendee}")
+        guest.params["rsvp"] = vText("FALSE")
+        event.add("attendee", guest)
+    event.add("status", "CANCELLED" if meeting.is_cancelled or method == "CANCEL"
+              else "CONFIRMED")
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add_component(event)
     # VTIMEZONE for Europe/London, covering a year either side of the meeting.
     start = to_london(meeting.starts_at).date()

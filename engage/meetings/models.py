@@ -139,3 +139,76 @@ class Paper(db.Model):
 
     agenda_item: Mapped[AgendaItem] = relationship(back_populates="papers")
     uploaded_by: Mapped[User | None] = relationship()
+
+
+# Invitations and the mailings that reach them -----------------------------------------------
+
+class Reply(LabelledEnum):
+    ATTENDING = "attending", "Attending"
+    NOT_ATTENDING = "not-attending", "Not attending"
+    MAYBE = "maybe", "Maybe"
+    WAITING = "waiting", "On the waiting list"
+
+
+class Invitation(db.Model):
+    """One person invited to one meeting, and their reply. Made for every active member when
+    the meeting is published (and for people who join before a later mailing)."""
+
+    __tablename__ = "meeting_invitations"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        Index("ix_meeting_invitations_meeting_id_reply", "meeting_id", "reply"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reply: Mapped[Reply | None] = mapped_column(_enum(Reply, 20))
+    replied_at: Mapped[datetime | None]
+    # When a full meeting put them on the waiting list: the earliest is offered the next place.
+    waiting_since: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class MailingKind(LabelledEnum):
+    INVITATION = "invitation", "Invitation"
+    UPDATE = "update", "Update"
+    CANCELLATION = "cancellation", "Cancellation"
+    REMINDER = "reminder", "Reminder"
+
+
+class Mailing(db.Model):
+    """One email to everyone invited to a meeting: the invitation, an update after a change of
+    time or place (one per SEQUENCE), the cancellation, the reminder. The unique key makes a
+    second mailing of the same kind and SEQUENCE impossible."""
+
+    __tablename__ = "meeting_mailings"
+    __table_args__ = (UniqueConstraint("meeting_id", "kind", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    kind: Mapped[MailingKind] = mapped_column(_enum(MailingKind, 20))
+    sequence: Mapped[int]
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    meeting: Mapped[Meeting] = relationship()
+
+
+class MailingDelivery(db.Model):
+    """That one mailing has been queued for one invitation: the unique key is what makes
+    "nobody receives the same email twice" hold, whatever the workers do."""
+
+    __tablename__ = "meeting_mailing_deliveries"
+    __table_args__ = (UniqueConstraint("mailing_id", "invitation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("meeting_mailings.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_invitations.id", ondelete="CASCADE"), index=True)
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="SET NULL"))

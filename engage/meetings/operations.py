@@ -185,8 +185,19 @@ def change(meeting: Meeting, details: Details) -> tuple[dict, dict]:
             setattr(meeting, name, value)
     if any(name in after for name in TIME_AND_PLACE):
         meeting.sequence += 1
+        if meeting.is_published:
+            _mail(meeting, "update")
     db.session.flush()
     return before, after
+
+
+def _mail(meeting: Meeting, kind: str) -> None:
+    # Imported here: the mailings module builds on this one.
+    from engage.meetings.mailings import open_mailing
+    from engage.meetings.models import MailingKind
+
+    db.session.flush()
+    open_mailing(meeting, MailingKind(kind))
 
 
 def publish(meeting: Meeting) -> bool:
@@ -194,16 +205,19 @@ def publish(meeting: Meeting) -> bool:
         return False
     meeting.status = MeetingStatus.PUBLISHED
     meeting.published_at = utcnow()
-    db.session.flush()
+    _mail(meeting, "invitation")
     return True
 
 
 def cancel(meeting: Meeting) -> bool:
     if meeting.status == MeetingStatus.CANCELLED:
         return False
+    was_published = meeting.is_published
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = utcnow()
     meeting.sequence += 1
+    if was_published:
+        _mail(meeting, "cancellation")
     db.session.flush()
     return True
 

@@ -37,6 +37,12 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When it may next be tried, and when it was last handed to the broker.
     due_at: Mapped[datetime]
+    # Set on messages queued together (a mailing's batch), so they are written in one statement
+    # and read back by one query.
+    batch_key: Mapped[str | None] = mapped_column(String(32), index=True)
     queued_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
+    # Committed just before the SMTP end-of-data marker: past this point the server may have the
+    # message, so a worker that dies now must not leave it to be sent again (see engage.email).
+    handed_over_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from engage.clock import utcnow
 from engage.extensions import db
@@ -30,6 +31,29 @@ def queue_email(recipient: str, template: str, **context) -> OutboxMessage:
     return message
 
 
+def queue_emails(messages: list[tuple[str, str, dict]]) -> dict[str, int]:
+    """Add many emails at once — (recipient, template, context) each, one per recipient — and
+    one task to send them all over a single SMTP connection once the caller commits.
+
+    Two statements whatever the number: one multi-row INSERT, one SELECT of the new ids.
+    Returns {recipient: outbox message id}.
+    """
+    from engage.outbox.tasks import send_emails
+
+    if not messages:
+        return {}
+    now, key = utcnow(), uuid.uuid4().hex
+    db.session.execute(insert(OutboxMessage), [
+        {"recipient": recipient, "template": template, "context": context,
+         "status": OutboxStatus.PENDING, "attempts": 0, "due_at": now, "queued_at": now,
+         "batch_key": key}
+        for recipient, template, context in messages])
+    ids = dict(db.session.execute(select(OutboxMessage.recipient, OutboxMessage.id)
+                                  .where(OutboxMessage.batch_key == key)).all())
+    send_after_commit(send_emails, sorted(ids.values()))
+    return ids
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: base, 4x base, 16x base... capped at six hours."""
     base = current_app.config["ENGAGE_EMAIL_RETRY_BASE_SECONDS"]
@@ -48,21 +72,25 @@ def requeue_failed(message: OutboxMessage) -> None:
     send_after_commit(send_email, message.id)
 
 
-def claim(message_id: int) -> bool:
-    """Atomically move a due message from pending to sending. False: someone else has it."""
+def claim(message_ids: list[int]) -> list[int]:
+    """Atomically move due messages from pending to sending, in one UPDATE, and commit. Returns
+    the ids this caller now holds: any other worker, or a second delivery of the same task,
+    finds them claimed and leaves them alone."""
     now = utcnow()
-    result = db.session.execute(
+    claimed = db.session.scalars(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == message_id,
+            OutboxMessage.id.in_(message_ids),
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.due_at <= now,
         )
         .values(status=OutboxStatus.SENDING, claimed_at=now,
                 attempts=OutboxMessage.attempts + 1)
-    )
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(claimed)
 
 
 def due_for_queueing(limit: int = 500) -> list[int]:
@@ -76,10 +104,21 @@ def due_for_queueing(limit: int = 500) -> list[int]:
     now = utcnow()
     grace = now - timedelta(seconds=config["ENGAGE_OUTBOX_GRACE_SECONDS"])
     lease = now - timedelta(seconds=config["ENGAGE_OUTBOX_LEASE_SECONDS"])
+    # A worker died mid-send. Before the hand-over the server discarded the message: send it
+    # again. After it, the server almost surely has it: count it sent, and say so, rather than
+    # risk a second copy.
+    abandoned = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < lease)
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < lease)
+        .where(abandoned, OutboxMessage.handed_over_at.is_(None))
         .values(status=OutboxStatus.PENDING, last_error="worker stopped while sending")
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(abandoned, OutboxMessage.handed_over_at.is_not(None))
+        .values(status=OutboxStatus.SENT, sent_at=OutboxMessage.handed_over_at,
+                last_error="worker stopped just after the server was given the message; "
+                           "counted as sent")
     )
     ids = list(db.session.scalars(
         select(OutboxMessage.id)

@@ -4,9 +4,10 @@ import logging
 
 from celery import shared_task
 from flask import current_app
+from sqlalchemy import select
 
 from engage.clock import utcnow
-from engage.email import PermanentEmailError, deliver, render
+from engage.email import PermanentEmailError, connect, deliver, disconnect, render
 from engage.extensions import db
 from engage.locks import held
 from engage.outbox.models import OutboxMessage, OutboxStatus
@@ -14,6 +15,7 @@ from engage.outbox.operations import claim, due_for_queueing, retry_delay
 from engage.tasks import dispatch
 
 log = logging.getLogger(__name__)
+SWEEP_CHUNK = 100
 
 
 @shared_task(name="engage.outbox.send_email", acks_late=True)
@@ -25,37 +27,73 @@ def send_email(message_id: int) -> str:
     to pending with a later due_at; the beat sweeper queues it again then, so long delays live in
     the database rather than in the broker.
     """
-    if not claim(message_id):
-        return "skipped"
-    message = db.session.get(OutboxMessage, message_id)
+    return send_emails([message_id])[0]
+
+
+@shared_task(name="engage.outbox.send_emails", acks_late=True)
+def send_emails(message_ids: list[int]) -> list[str]:
+    """Send several outbox messages over one SMTP connection, claimed together and settled one
+    by one as send_email does. Used for mailings to many people.
+
+    One commit per message: the hand-over of each (see engage.email.deliver) also commits the
+    "sent" of the one before, which is safe because a handed-over message is never sent again.
+    """
+    claimed = set(claim(message_ids))
+    messages = {m.id: m for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(claimed)))}
+    outcomes = []
+    smtp = None
     try:
-        deliver(render(message))
-    except PermanentEmailError as exc:
-        _fail(message, str(exc))
-        return "failed"
-    except Exception as exc:  # noqa: BLE001 - server down, timeouts, 4xx: all worth retrying
-        if message.attempts >= current_app.config["ENGAGE_EMAIL_MAX_ATTEMPTS"]:
-            _fail(message, f"gave up after {message.attempts} attempts: {exc!r}")
-            return "failed"
-        message.status = OutboxStatus.PENDING
-        message.last_error = repr(exc)[:2000]
-        message.due_at = utcnow() + retry_delay(message.attempts)
-        message.queued_at = None
+        for message_id in message_ids:
+            message = messages.get(message_id)
+            if message is None:
+                outcomes.append("skipped")
+                continue
+            try:
+                smtp = smtp or connect()
+                deliver(render(message), smtp,
+                        before_end_of_data=lambda m=message: _handed_over(m))
+            except PermanentEmailError as exc:
+                outcomes.append(_fail(message, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - server down, timeouts, 4xx: worth retrying
+                disconnect(smtp)
+                smtp = None
+                outcomes.append(_retry_later(message, exc))
+            else:
+                message.status = OutboxStatus.SENT
+                message.sent_at = utcnow()
+                message.last_error = None
+                outcomes.append("sent")
+    finally:
         db.session.commit()
-        log.info("email %s not sent (attempt %s): %r", message_id, message.attempts, exc)
-        return "retry"
-    message.status = OutboxStatus.SENT
-    message.sent_at = utcnow()
-    message.last_error = None
+        disconnect(smtp)
+    return outcomes
+
+
+def _handed_over(message: OutboxMessage) -> None:
+    message.handed_over_at = utcnow()
     db.session.commit()
-    return "sent"
 
 
-def _fail(message: OutboxMessage, error: str) -> None:
+def _retry_later(message: OutboxMessage, exc: Exception) -> str:
+    if message.attempts >= current_app.config["ENGAGE_EMAIL_MAX_ATTEMPTS"]:
+        return _fail(message, f"gave up after {message.attempts} attempts: {exc!r}")
+    message.status = OutboxStatus.PENDING
+    message.handed_over_at = None  # the server answered: it did not take the message
+    message.last_error = repr(exc)[:2000]
+    message.due_at = utcnow() + retry_delay(message.attempts)
+    message.queued_at = None
+    db.session.commit()
+    log.info("email %s not sent (attempt %s): %r", message.id, message.attempts, exc)
+    return "retry"
+
+
+def _fail(message: OutboxMessage, error: str) -> str:
     message.status = OutboxStatus.FAILED
     message.last_error = error[:2000]
     db.session.commit()
     log.error("email %s failed: %s", message.id, error)
+    return "failed"
 
 
 @shared_task(name="engage.periodic.sweep_outbox")
@@ -69,6 +107,7 @@ def sweep_outbox() -> int:
             return -1
         ids = due_for_queueing()
         db.session.commit()
-        for message_id in ids:
-            dispatch(send_email.name, (message_id,))
+        # In chunks, each sent over one SMTP connection: after an outage there may be many.
+        for start in range(0, len(ids), SWEEP_CHUNK):
+            dispatch(send_emails.name, (ids[start:start + SWEEP_CHUNK],))
         return len(ids)

@@ -1,0 +1,199 @@
+"""Emailing everyone invited to a meeting, each person exactly once per mailing.
+
+A Mailing (invitation, update, cancellation, reminder) is a row, unique per meeting, kind and
+SEQUENCE, committed before any worker hears of it. The fan-out task then works in batches: each
+batch picks invitations that have no MailingDelivery for this mailing yet, and in ONE transaction
+adds their outbox messages and delivery rows. A worker killed mid-batch loses only an uncommitted
+transaction, so running the task again picks the same people up; a batch that committed is never
+picked again, and the unique (mailing, invitation) key stops a second copy even if two fan-outs
+ran at once. Nobody is left out: the task loops until no one is missing, and beat re-queues any
+mailing left unfinished.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from flask import current_app
+from sqlalchemy import exists, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from engage.auth.models import User
+from engage.auth.operations import external_url
+from engage.auth.tokens import make_token
+from engage.clock import utcnow
+from engage.email import attachment
+from engage.extensions import db
+from engage.groups.models import Membership, MembershipStatus
+from engage.locks import held
+from engage.meetings import ical
+from engage.meetings.models import (
+    Invitation,
+    Mailing,
+    MailingDelivery,
+    MailingKind,
+    Meeting,
+    MeetingStatus,
+    Reply,
+)
+from engage.meetings.operations import when
+from engage.outbox.operations import queue_emails
+from engage.tasks import dispatch, send_after_commit
+
+BATCH_SIZE = 500
+REPLY = "meeting-reply"
+UNSUBSCRIBE = "meeting-unsubscribe"
+TEMPLATES = {
+    MailingKind.INVITATION: "meeting_invitation",
+    MailingKind.UPDATE: "meeting_update",
+    MailingKind.CANCELLATION: "meeting_cancelled",
+    MailingKind.REMINDER: "meeting_reminder",
+}
+
+
+def invite_members(meeting: Meeting) -> None:
+    """Make an invitation for every active member of the group who has none (one INSERT)."""
+    already = exists().where(Invitation.meeting_id == meeting.id,
+                             Invitation.user_id == Membership.user_id)
+    db.session.execute(insert(Invitation).from_select(
+        ["meeting_id", "user_id", "created_at"],
+        select(literal(meeting.id), Membership.user_id, literal(utcnow()))
+        .where(Membership.group_id == meeting.group_id,
+               Membership.status == MembershipStatus.ACTIVE, ~already)))
+
+
+def open_mailing(meeting: Meeting, kind: MailingKind) -> Mailing | None:
+    """Start a mailing to everyone invited; the fan-out is sent once the caller commits.
+    Returns None when this mailing exists already (a double click, a second reminder run)."""
+    sequence = 0 if kind == MailingKind.REMINDER else meeting.sequence
+    if kind != MailingKind.CANCELLATION:
+        invite_members(meeting)
+    mailing = Mailing(meeting_id=meeting.id, kind=kind, sequence=sequence)
+    try:
+        with db.session.begin_nested():
+            db.session.add(mailing)
+    except IntegrityError:
+        return None
+    send_after_commit(fan_out, mailing.id)
+    return mailing
+
+
+def _recipients(mailing: Mailing, limit: int):
+    """Invitations still owed this mailing: the person is still an active member who has not
+    unsubscribed, and (for a reminder) has not said they are not coming."""
+    sent = exists().where(MailingDelivery.mailing_id == mailing.id,
+                          MailingDelivery.invitation_id == Invitation.id)
+    query = (select(Invitation.id, Invitation.reply, User.email, User.name, Membership.id)
+             .join(User, User.id == Invitation.user_id)
+             .join(Membership, (Membership.user_id == Invitation.user_id)
+                   & (Membership.group_id == mailing.meeting.group_id))
+             .where(Invitation.meeting_id == mailing.meeting_id,
+                    Membership.status == MembershipStatus.ACTIVE,
+                    Membership.meeting_emails.is_(True), ~sent)
+             .order_by(Invitation.id).limit(limit))
+    if mailing.kind == MailingKind.REMINDER:
+        query = query.where((Invitation.reply.is_(None))
+                            | (Invitation.reply != Reply.NOT_ATTENDING))
+    return db.session.execute(query).all()
+
+
+def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
+    """Queue this mailing for up to `limit` people who have not had it, and commit.
+    A constant number of queries, however large the batch."""
+    rows = _recipients(mailing, limit)
+    if not rows:
+        return 0
+    meeting = mailing.meeting
+    common = _common_context(mailing)
+    method = "CANCEL" if mailing.kind == MailingKind.CANCELLATION else "REQUEST"
+    messages = []
+    for _invitation_id, reply, email, name, membership_id in rows:
+        context = dict(common, name=name,
+                       reply=reply.label if reply else None,
+                       unsubscribe_url=external_url("meeting_replies.unsubscribe",
+                                                    token=make_token(UNSUBSCRIBE,
+                                                                     {"m": membership_id})),
+                       attachments=[{"kind": "meeting_ics", "args": {
+                           "meeting_id": meeting.id, "method": method,
+                           "sequence": mailing.sequence if mailing.kind != MailingKind.REMINDER
+                           else meeting.sequence, "attendee": email}}])
+        if mailing.kind != MailingKind.CANCELLATION:
+            context["reply_url"] = external_url(
+                "meeting_replies.reply", token=make_token(REPLY, {"i": _invitation_id}))
+        messages.append((email, TEMPLATES[mailing.kind], context))
+    outbox_ids = queue_emails(messages)
+    db.session.execute(insert(MailingDelivery), [
+        {"mailing_id": mailing.id, "invitation_id": row[0], "outbox_message_id": outbox_ids[row[2]]}
+        for row in rows])
+    mailing.recipients += len(rows)
+    db.session.commit()
+    return len(rows)
+
+
+def _common_context(mailing: Mailing) -> dict:
+    meeting = mailing.meeting
+    group = meeting.group
+    return {
+        "meeting": meeting.title, "group": group.name, "borough": group.borough.name,
+        "when": when(meeting), "where": ical.location(meeting),
+        "access_notes": meeting.access_notes,
+        "members_only": meeting.is_members_only, "online": meeting.mode.has_link,
+        "meeting_url": external_url("meetings.meeting", borough_slug=group.borough.slug,
+                                    group_slug=group.slug, meeting_id=meeting.id),
+    }
+
+
+@shared_task(name="engage.meetings.fan_out", acks_late=True)
+def fan_out(mailing_id: int) -> int:
+    """Queue a mailing for everyone it is owed to, batch by batch. Safe to run twice, or again
+    after being killed: see the module's docstring. Returns how many it queued this run."""
+    with held(f"mailing-{mailing_id}", seconds=300) as mine:
+        if not mine:
+            return 0
+        mailing = db.session.get(Mailing, mailing_id)
+        if mailing is None or mailing.finished_at is not None:
+            return 0
+        queued = 0
+        while batch := deliver_batch(mailing):
+            queued += batch
+        mailing.finished_at = utcnow()
+        db.session.commit()
+        return queued
+
+
+@shared_task(name="engage.periodic.meeting_mailings")
+def sweep_mailings() -> int:
+    """Beat: send reminders that are due, and restart any fan-out a lost task left unfinished."""
+    with held("sweep-meeting-mailings", seconds=300) as mine:
+        if not mine:
+            return -1
+        now = utcnow()
+        hours = current_app.config["ENGAGE_MEETING_REMINDER_HOURS"]
+        due = db.session.scalars(
+            select(Meeting).where(
+                Meeting.status == MeetingStatus.PUBLISHED,
+                Meeting.starts_at > now, Meeting.starts_at <= now + timedelta(hours=hours),
+                ~exists().where(Mailing.meeting_id == Meeting.id,
+                                Mailing.kind == MailingKind.REMINDER))).all()
+        for meeting in due:
+            open_mailing(meeting, MailingKind.REMINDER)
+        db.session.commit()
+        grace = now - timedelta(seconds=current_app.config["ENGAGE_OUTBOX_GRACE_SECONDS"])
+        stalled = db.session.scalars(select(Mailing.id).where(
+            Mailing.finished_at.is_(None), Mailing.created_at < grace)).all()
+        for mailing_id in stalled:
+            dispatch(fan_out.name, (mailing_id,))
+        return len(due) + len(stalled)
+
+
+@attachment("meeting_ics")
+def meeting_ics(meeting_id: int, method: str, sequence: int, attendee: str):
+    meeting = db.session.get(Meeting, meeting_id)
+    group = meeting.group
+    page = external_url("meetings.meeting", borough_slug=group.borough.slug,
+                        group_slug=group.slug, meeting_id=meeting.id)
+    # Invitations go only to members, who may see the online link.
+    data = ical.calendar_for(meeting, page, show_link=True, method=method, attendee=attendee,
+                             sequence=sequence)
+    return "meeting.ics", "text/calendar", {"method": method}, data

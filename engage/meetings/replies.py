@@ -1,0 +1,98 @@
+"""Replies to invitations: attending, not attending, maybe — and the waiting list when a meeting
+with a capacity is full. The earliest on the waiting list is given the next place that frees, and
+told by email."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engage.auth.operations import external_url
+from engage.auth.tokens import make_token, read_token
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.groups.models import Membership
+from engage.meetings.models import Invitation, Meeting, Reply
+from engage.outbox.operations import queue_email
+
+# Links in meeting emails work for as long as anyone could want them; the meeting's own dates
+# decide whether a reply is still useful.
+LINK_DAYS = 400
+
+
+def invitation_for(token: str) -> Invitation | None:
+    from engage.meetings.mailings import REPLY
+
+    payload = read_token(REPLY, token, max_age_hours=24 * LINK_DAYS)
+    return db.session.get(Invitation, payload.get("i")) if payload else None
+
+
+def membership_for(token: str) -> Membership | None:
+    from engage.meetings.mailings import UNSUBSCRIBE
+
+    payload = read_token(UNSUBSCRIBE, token, max_age_hours=24 * LINK_DAYS)
+    return db.session.get(Membership, payload.get("m")) if payload else None
+
+
+def open_for_replies(meeting: Meeting) -> bool:
+    return meeting.is_published and meeting.ends_at > utcnow()
+
+
+def places_taken(meeting: Meeting, besides: Invitation | None = None) -> int:
+    query = select(func.count(Invitation.id)).where(Invitation.meeting_id == meeting.id,
+                                                     Invitation.reply == Reply.ATTENDING)
+    if besides is not None:
+        query = query.where(Invitation.id != besides.id)
+    return db.session.scalar(query)
+
+
+def reply(invitation: Invitation, answer: Reply) -> Reply:
+    """Record a reply and return what was recorded: ATTENDING becomes WAITING when the meeting is
+    full. Giving up a place offers it to the earliest on the waiting list."""
+    # Lock the meeting row, so two people cannot take the last place at once (PostgreSQL; SQLite
+    # lets one writer in at a time anyway).
+    meeting = db.session.execute(
+        select(Meeting).where(Meeting.id == invitation.meeting_id).with_for_update()
+    ).scalar_one()
+    before = invitation.reply
+    full = (meeting.capacity is not None
+            and places_taken(meeting, invitation) >= meeting.capacity)
+    if answer == Reply.ATTENDING and before != Reply.ATTENDING and full:
+        answer = Reply.WAITING
+    if answer == Reply.WAITING and before == Reply.WAITING:
+        return before  # keep their place in the queue
+    invitation.reply = answer
+    invitation.replied_at = utcnow()
+    invitation.waiting_since = utcnow() if answer == Reply.WAITING else None
+    db.session.flush()
+    if before == Reply.ATTENDING and answer != Reply.ATTENDING:
+        promote_from_waiting_list(meeting)
+    return answer
+
+
+def promote_from_waiting_list(meeting: Meeting) -> Invitation | None:
+    if meeting.capacity is not None and places_taken(meeting) >= meeting.capacity:
+        return None
+    first = db.session.scalar(
+        select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                 Invitation.reply == Reply.WAITING)
+        .order_by(Invitation.waiting_since, Invitation.id).limit(1))
+    if first is None:
+        return None
+    first.reply = Reply.ATTENDING
+    first.replied_at = utcnow()
+    first.waiting_since = None
+    from engage.meetings.mailings import REPLY
+    from engage.meetings.operations import when
+
+    queue_email(first.user.email, "meeting_place_offered", name=first.user.name,
+                meeting=meeting.title, group=meeting.group.name, when=when(meeting),
+                reply_url=external_url("meeting_replies.reply",
+                                       token=make_token(REPLY, {"i": first.id})))
+    db.session.flush()
+    return first
+
+
+def counts(meeting: Meeting) -> dict[Reply | None, int]:
+    return dict(db.session.execute(
+        select(Invitation.reply, func.count(Invitation.id))
+        .where(Invitation.meeting_id == meeting.id).group_by(Invitation.reply)).all())

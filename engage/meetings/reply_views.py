@@ -1,0 +1,65 @@
+"""Replying to a meeting invitation, and unsubscribing from a group's meeting emails, from the
+links in the emails: no sign-in needed, the signed link is the key."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from wtforms import RadioField, SelectChoice, SubmitField
+from wtforms.validators import InputRequired
+
+from engage.extensions import db
+from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput
+from engage.groups.forms import ButtonForm
+from engage.meetings import replies
+from engage.meetings.models import Reply
+from engage.meetings.operations import when
+
+meeting_replies = Blueprint("meeting_replies", __name__, url_prefix="/meetings")
+
+
+class ReplyForm(FlaskForm):
+    reply = RadioField("Can you come?",
+                       choices=[SelectChoice(r.value, r.label)
+                                for r in (Reply.ATTENDING, Reply.NOT_ATTENDING, Reply.MAYBE)],
+                       validators=[InputRequired("Select whether you can come")],
+                       widget=GovRadioInput())
+    submit = SubmitField("Send reply", widget=GovSubmitInput())
+
+
+@meeting_replies.route("/reply/<token>", methods=["GET", "POST"])
+def reply(token: str):
+    invitation = replies.invitation_for(token)
+    if invitation is None:
+        return render_template("auth/link_expired.html", what="reply to this invitation"), 400
+    meeting = invitation.meeting
+    form = ReplyForm(data={"reply": invitation.reply.value} if invitation.reply
+                     and invitation.reply != Reply.WAITING else None)
+    if not replies.open_for_replies(meeting):
+        return render_template("meetings/reply_closed.html", meeting=meeting,
+                               when=when(meeting)), 410
+    if form.validate_on_submit():
+        recorded = replies.reply(invitation, Reply(form.reply.data))
+        db.session.commit()
+        if recorded == Reply.WAITING:
+            flash("The meeting is full, so you are on the waiting list. We will email you if a "
+                  "place comes free.", "success")
+        else:
+            flash(f"Thank you. Your reply is saved: {recorded.label.lower()}.", "success")
+        return redirect(url_for("meeting_replies.reply", token=token))
+    return render_template("meetings/reply.html", meeting=meeting, invitation=invitation,
+                           form=form, when=when(meeting), waiting=Reply.WAITING)
+
+
+@meeting_replies.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    membership = replies.membership_for(token)
+    if membership is None:
+        return render_template("auth/link_expired.html", what="change your emails"), 400
+    form = ButtonForm()
+    if form.validate_on_submit():
+        membership.meeting_emails = request.form.get("emails") == "on"
+        db.session.commit()
+        flash("You will get meeting emails from this group again." if membership.meeting_emails
+              else "You will not get any more meeting emails from this group.", "success")
+        return redirect(url_for("meeting_replies.unsubscribe", token=token))
+    return render_template("meetings/unsubscribe.html", membership=membership, form=form)
