@@ -183,3 +183,30 @@ def test_a_public_meeting_page_is_accessible(page, live_server, app):
     assert _axe_violations(page) == []
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     assert page.get_by_role("link", name="Quarterly meeting").is_visible()
+
+
+def test_replying_to_an_invitation_is_accessible(page, live_server, app):
+    from datetime import datetime
+
+    from engage.auth.tokens import make_token
+    from engage.extensions import db
+    from engage.meetings.mailings import REPLY
+    from engage.meetings.models import Invitation, MeetingStatus
+    from tests.factories import create_user
+    from tests.meetings.support import create_meeting
+
+    meeting_id = create_meeting(app, datetime(2030, 3, 30, 17, 30), datetime(2030, 3, 30, 19),
+                                status=MeetingStatus.PUBLISHED)
+    with app.app_context():
+        invitation = Invitation(meeting_id=meeting_id, user_id=create_user().id)
+        db.session.add(invitation)
+        db.session.commit()
+        token = make_token(REPLY, {"i": invitation.id})
+    page.goto(f"{live_server}/meetings/reply/{token}")
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Send reply").click()
+    assert page.title().startswith("Error: ")
+    assert _axe_violations(page) == []
+    page.get_by_label("Maybe").check()
+    page.get_by_role("button", name="Send reply").click()
+    assert page.get_by_text("Your reply is saved: maybe").is_visible()

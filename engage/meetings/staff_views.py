@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from engage.audit.operations import record
 from engage.auth.access import staff_borough, staff_required
@@ -18,9 +19,9 @@ from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
-from engage.meetings import operations, papers
+from engage.meetings import operations, papers, replies
 from engage.meetings.forms import AgendaItemForm, MeetingForm, PaperForm
-from engage.meetings.models import Meeting
+from engage.meetings.models import Mailing, Meeting, Reply
 
 meetings_staff = Blueprint("meetings_staff", __name__,
                            url_prefix="/staff/boroughs/<borough_slug>/groups/<group_slug>/meetings")
@@ -88,7 +89,11 @@ def meeting(borough_slug: str, group_slug: str, meeting_id: int):
     borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id)
     can_edit = current_user.has_role(borough, OFFICER) and not meeting.is_cancelled
     return render_template("meetings/staff/meeting.html", borough=borough, group=group,
-                           meeting=meeting, can_edit=can_edit)
+                           meeting=meeting, can_edit=can_edit,
+                           replies=replies.counts(meeting), reply_kinds=Reply,
+                           mailings=db.session.scalars(
+                               select(Mailing).where(Mailing.meeting_id == meeting.id)
+                               .order_by(Mailing.id)).all())
 
 
 @meetings_staff.route("/<int:meeting_id>/edit", methods=["GET", "POST"])

@@ -264,3 +264,23 @@ def test_a_message_handed_over_before_its_worker_died_is_not_sent_again(app, run
         assert stuck.status == OutboxStatus.SENT
         assert "counted as sent" in stuck.last_error
     assert run_tasks() == []
+
+
+def test_staff_see_the_replies_and_the_mailings(app, mailbox, run_tasks):
+    members = _members(app, 3)
+    meeting_id = _meeting(app, capacity=1)
+    _publish(app, meeting_id)
+    run_tasks()
+    browser = Browser(app)
+    for email, answer in zip(members, ["attending", "attending", "not-attending"], strict=True):
+        link = next(x for x in links(mailbox.to(email)[0]) if "/meetings/reply/" in x)
+        browser.submit(link, {"reply": answer})
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    from tests.factories import PASSWORD
+
+    officer = Browser(app)
+    officer.sign_in("officer@example.org", PASSWORD)
+    text = page_text(officer.get(f"/staff/boroughs/camden/groups/cpeg/meetings/{meeting_id}"))
+    assert "Attending 1 Not attending 1 Maybe 0 On the waiting list 1 No reply yet 0" in text
+    assert "Invitation: 3 people, queued" in text
