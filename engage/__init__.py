@@ -87,15 +87,15 @@ def _register_blueprints(app: Flask) -> None:
     from engage.groups.representation_views import representation_pages
     from engage.groups.staff_views import groups_staff
     from engage.groups.views import groups
-    from engage.meetings.reply_views import meeting_replies
+    from engage.meetings.reply_views import meeting_replies, my_meetings
     from engage.meetings.staff_views import meetings_staff
     from engage.meetings.views import meetings
     from engage.public.views import public
     from engage.staff.views import staff
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
-                      member_import, meetings, meetings_staff, meeting_replies, admin,
-                      errors):
+                      member_import, meetings, meetings_staff, meeting_replies,
+                      my_meetings, admin, errors):
         app.register_blueprint(blueprint)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail

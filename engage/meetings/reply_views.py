@@ -4,17 +4,25 @@ links in the emails: no sign-in needed, the signed link is the key."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired
 
+from engage.auth.tokens import make_token
+from engage.clock import utcnow
 from engage.extensions import db
 from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput
 from engage.groups.forms import ButtonForm
+from engage.groups.models import Group
 from engage.meetings import replies
-from engage.meetings.models import Reply
+from engage.meetings.mailings import REPLY
+from engage.meetings.models import Invitation, Meeting, MeetingStatus, Reply
 from engage.meetings.operations import when
 
 meeting_replies = Blueprint("meeting_replies", __name__, url_prefix="/meetings")
+my_meetings = Blueprint("my_meetings", __name__)
 
 
 class ReplyForm(FlaskForm):
@@ -63,3 +71,20 @@ def unsubscribe(token: str):
               else "You will not get any more meeting emails from this group.", "success")
         return redirect(url_for("meeting_replies.unsubscribe", token=token))
     return render_template("meetings/unsubscribe.html", membership=membership, form=form)
+
+
+@my_meetings.route("/account/meetings")
+@login_required
+def index():
+    """The meetings the signed-in person is invited to: coming up first, then past ones."""
+    invitations = db.session.scalars(
+        select(Invitation).join(Meeting).where(Invitation.user_id == current_user.id,
+                                               Meeting.status != MeetingStatus.DRAFT)
+        .options(joinedload(Invitation.meeting).joinedload(Meeting.group)
+                 .joinedload(Group.borough))
+        .order_by(Meeting.starts_at)).all()
+    now = utcnow()
+    coming = [i for i in invitations if i.meeting.ends_at >= now]
+    past = [i for i in invitations if i.meeting.ends_at < now][::-1]
+    return render_template("meetings/mine.html", coming=coming, past=past, when=when,
+                           reply_token=lambda i: make_token(REPLY, {"i": i.id}))

@@ -284,3 +284,25 @@ def test_staff_see_the_replies_and_the_mailings(app, mailbox, run_tasks):
     text = page_text(officer.get(f"/staff/boroughs/camden/groups/cpeg/meetings/{meeting_id}"))
     assert "Attending 1 Not attending 1 Maybe 0 On the waiting list 1 No reply yet 0" in text
     assert "Invitation: 3 people, queued" in text
+
+
+def test_my_meetings_lists_invitations_with_reply_and_calendar_links(app, mailbox, run_tasks):
+    from tests.factories import PASSWORD
+
+    [email] = _members(app, 1)
+    meeting_id = _meeting(app)
+    _publish(app, meeting_id)
+    _meeting(app, title="Not yet published")  # a draft: nobody is invited to it yet
+    browser = Browser(app)
+    browser.sign_in(email, PASSWORD)
+    response = browser.get("/account/meetings")
+    text = page_text(response)
+    assert "Coming up" in text and "Quarterly meeting" in text and "No reply yet" in text
+    assert "Not yet published" not in text
+    html = response.get_data(as_text=True)
+    ics = f"/boroughs/camden/groups/cpeg/meetings/{meeting_id}.ics"
+    assert ics in html
+    assert browser.get(ics).mimetype == "text/calendar"
+    reply = html.split('href="/meetings/reply/')[1].split('"')[0]
+    browser.submit(f"/meetings/reply/{reply}", {"reply": "maybe"})
+    assert "Maybe" in page_text(browser.get("/account/meetings"))
