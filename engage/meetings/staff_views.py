@@ -7,7 +7,7 @@ Every change is written to the audit log in the same transaction.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -57,6 +57,14 @@ def _cancelled(meeting: Meeting):
     return _back(meeting)
 
 
+def _changeable(borough_slug: str, group_slug: str, meeting_id: int):
+    """The meeting, for an officer to change: a cancelled one sends them back to it instead."""
+    borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
+    if meeting.is_cancelled:
+        abort(_cancelled(meeting))
+    return borough, group, meeting
+
+
 @meetings_staff.route("")
 @staff_required
 def index(borough_slug: str, group_slug: str):
@@ -99,9 +107,7 @@ def meeting(borough_slug: str, group_slug: str, meeting_id: int):
 @meetings_staff.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(borough_slug: str, group_slug: str, meeting_id: int):
-    borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
-    if meeting.is_cancelled:
-        return _cancelled(meeting)
+    borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     form = MeetingForm.for_editing(meeting) if request.method == "GET" else MeetingForm()
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
@@ -162,9 +168,7 @@ def cancel(borough_slug: str, group_slug: str, meeting_id: int):
 @meetings_staff.route("/<int:meeting_id>/agenda/new", methods=["GET", "POST"])
 @staff_required
 def add_item(borough_slug: str, group_slug: str, meeting_id: int):
-    borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
-    if meeting.is_cancelled:
-        return _cancelled(meeting)
+    borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     form = AgendaItemForm()
     if form.validate_on_submit():
         item = operations.add_item(meeting, form.title.data, form.presenter.data,
@@ -181,9 +185,7 @@ def add_item(borough_slug: str, group_slug: str, meeting_id: int):
 @meetings_staff.route("/<int:meeting_id>/agenda/<int:item_id>/move", methods=["POST"])
 @staff_required
 def move_item(borough_slug: str, group_slug: str, meeting_id: int, item_id: int):
-    borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
-    if meeting.is_cancelled:
-        return _cancelled(meeting)
+    borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     item = operations.agenda_item_or_404(meeting, item_id)
     direction = request.form.get("direction", "")
     if ConfirmForm().validate_on_submit() and operations.move_item(item, direction):
@@ -198,9 +200,7 @@ def move_item(borough_slug: str, group_slug: str, meeting_id: int, item_id: int)
 @meetings_staff.route("/<int:meeting_id>/agenda/<int:item_id>/remove", methods=["POST"])
 @staff_required
 def remove_item(borough_slug: str, group_slug: str, meeting_id: int, item_id: int):
-    borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
-    if meeting.is_cancelled:
-        return _cancelled(meeting)
+    borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     item = operations.agenda_item_or_404(meeting, item_id)
     if ConfirmForm().validate_on_submit():
         title, papers_removed = item.title, [p.original_filename for p in item.papers]
@@ -219,9 +219,7 @@ def remove_item(borough_slug: str, group_slug: str, meeting_id: int, item_id: in
                       methods=["GET", "POST"])
 @staff_required
 def add_paper(borough_slug: str, group_slug: str, meeting_id: int, item_id: int):
-    borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
-    if meeting.is_cancelled:
-        return _cancelled(meeting)
+    borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     item = operations.agenda_item_or_404(meeting, item_id)
     form = PaperForm()
     # Large uploads are spooled to temporary files: close them whatever happens.
@@ -241,9 +239,7 @@ def add_paper(borough_slug: str, group_slug: str, meeting_id: int, item_id: int)
 @meetings_staff.route("/<int:meeting_id>/papers/<int:paper_id>/remove", methods=["POST"])
 @staff_required
 def remove_paper(borough_slug: str, group_slug: str, meeting_id: int, paper_id: int):
-    borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
-    if meeting.is_cancelled:
-        return _cancelled(meeting)
+    borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     paper = operations.paper_or_404(meeting, paper_id)
     if ConfirmForm().validate_on_submit():
         filename = paper.original_filename
