@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.groups.representation_views import representation_pages
     from engage.groups.staff_views import groups_staff
     from engage.groups.views import groups
+    from engage.meetings.minutes_views import meeting_minutes
     from engage.meetings.reply_views import meeting_replies, my_meetings
     from engage.meetings.staff_views import meetings_staff
     from engage.meetings.views import meetings
@@ -95,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
-                      my_meetings, admin, errors):
+                      meeting_minutes, my_meetings, admin, errors):
         app.register_blueprint(blueprint)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail

@@ -10,6 +10,7 @@ from engage.groups.models import (
     MembershipEvent,
 )
 from engage.locks import TaskLock
+from engage.meetings.minutes import ActionPoint, Attendance, Minutes
 from engage.meetings.models import (
     AgendaItem,
     Invitation,
@@ -21,6 +22,7 @@ from engage.meetings.models import (
 from engage.outbox.models import OutboxMessage
 
 __all__ = [
+    "ActionPoint", "Attendance", "Minutes",
     "AgendaItem", "Invitation", "Mailing", "MailingDelivery", "Meeting", "Paper",
     "AuditEvent", "Borough", "EqualityAnswers", "Group", "Membership", "MembershipEvent",
     "OutboxMessage", "PopulationFigure", "StaffInvitation", "StaffRole", "TaskLock", "User",
