@@ -15,7 +15,8 @@ from engage.outbox.models import OutboxMessage
 
 # Builders for attachments named in an outbox message's context:
 #   context["attachments"] = [{"kind": "meeting_ics", "args": {...}}]
-# Each returns (filename, content type "main/sub", content-type parameters, bytes). Domains
+# Each takes a cache dict (shared by a batch) and the args, and returns (filename, content type
+# "main/sub", content-type parameters, bytes). Domains
 # register theirs (engage.meetings.mailings), so a message is rendered from the state of things
 # when it is sent, and the outbox row stays small.
 ATTACHMENTS: dict[str, Callable[..., tuple[str, str, dict, bytes]]] = {}
@@ -33,7 +34,9 @@ class PermanentEmailError(Exception):
     """The server refused the message for good: retrying cannot help."""
 
 
-def render(message: OutboxMessage) -> EmailMessage:
+def render(message: OutboxMessage, cache: dict | None = None) -> EmailMessage:
+    """The email for an outbox row. `cache` lets attachment builders share work between the
+    messages of one batch (a meeting's calendar, say)."""
     context = dict(message.context, service_name=current_app.config["ENGAGE_SERVICE_NAME"],
                    base_url=current_app.config["ENGAGE_BASE_URL"])
     text = render_template(f"email/{message.template}.txt", **context)
@@ -51,7 +54,8 @@ def render(message: OutboxMessage) -> EmailMessage:
     email.set_content(body.strip() + "\n")
     email.add_alternative(html, subtype="html")
     for spec in message.context.get("attachments", []):
-        filename, content_type, params, data = ATTACHMENTS[spec["kind"]](**spec["args"])
+        filename, content_type, params, data = ATTACHMENTS[spec["kind"]](
+            cache if cache is not None else {}, **spec["args"])
         maintype, _, subtype = content_type.partition("/")
         email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
                              params=params)

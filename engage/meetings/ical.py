@@ -57,6 +57,22 @@ def _description(meeting: Meeting, show_link: bool) -> str:
 
 def calendar_for(meeting: Meeting, page_url: str, show_link: bool, method: str = "PUBLISH",
                  attendee: str | None = None, sequence: int | None = None) -> bytes:
+    return build_calendar(meeting, page_url, show_link, method, attendee, sequence).to_ical()
+
+
+def with_attendee(calendar: Calendar, attendee: str) -> bytes:
+    """The same calendar addressed to one attendee: a mailing builds the calendar once and
+    only this changes from person to person."""
+    event = calendar.walk("VEVENT")[0]
+    event.pop("ATTENDEE", None)
+    guest = vCalAddress(f"mailto:{attendee}")
+    guest.params["rsvp"] = vText("FALSE")
+    event.add("attendee", guest)
+    return calendar.to_ical()
+
+
+def build_calendar(meeting: Meeting, page_url: str, show_link: bool, method: str = "PUBLISH",
+                   attendee: str | None = None, sequence: int | None = None) -> Calendar:
     """The meeting as a calendar. `show_link` puts the online link in the description, for
     people allowed to see it. For an emailed invitation, `method` is REQUEST (or CANCEL),
     `attendee` the recipient and `sequence` the SEQUENCE the mailing was made for (RFC 5546);
@@ -90,4 +106,4 @@ def calendar_for(meeting: Meeting, page_url: str, show_link: bool, method: str =
     start = to_london(meeting.starts_at).date()
     calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1),
                                    last_date=date(start.year + 2, 1, 1))
-    return calendar.to_ical()
+    return calendar

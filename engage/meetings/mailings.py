@@ -188,12 +188,16 @@ def sweep_mailings() -> int:
 
 
 @attachment("meeting_ics")
-def meeting_ics(meeting_id: int, method: str, sequence: int, attendee: str):
-    meeting = db.session.get(Meeting, meeting_id)
-    group = meeting.group
-    page = external_url("meetings.meeting", borough_slug=group.borough.slug,
-                        group_slug=group.slug, meeting_id=meeting.id)
-    # Invitations go only to members, who may see the online link.
-    data = ical.calendar_for(meeting, page, show_link=True, method=method, attendee=attendee,
-                             sequence=sequence)
+def meeting_ics(cache: dict, meeting_id: int, method: str, sequence: int, attendee: str):
+    # One calendar per meeting, method and SEQUENCE for a whole batch; only the attendee differs.
+    key = ("meeting_ics", meeting_id, method, sequence)
+    if key not in cache:
+        meeting = db.session.get(Meeting, meeting_id)
+        group = meeting.group
+        page = external_url("meetings.meeting", borough_slug=group.borough.slug,
+                            group_slug=group.slug, meeting_id=meeting.id)
+        # Invitations go only to members, who may see the online link.
+        cache[key] = ical.build_calendar(meeting, page, show_link=True, method=method,
+                                         sequence=sequence)
+    data = ical.with_attendee(cache[key], attendee)
     return "meeting.ics", "text/calendar", {"method": method}, data

@@ -43,6 +43,11 @@ def send_emails(message_ids: list[int]) -> list[str]:
         select(OutboxMessage).where(OutboxMessage.id.in_(claimed)))}
     outcomes = []
     smtp = None
+    cache: dict = {}
+    session = db.session()
+    # This task owns the rows it claimed: nothing else changes them while it runs, so there is
+    # no need to read them (and the meeting behind a batch) again after every commit.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         for message_id in message_ids:
             message = messages.get(message_id)
@@ -51,7 +56,7 @@ def send_emails(message_ids: list[int]) -> list[str]:
                 continue
             try:
                 smtp = smtp or connect()
-                deliver(render(message), smtp,
+                deliver(render(message, cache), smtp,
                         before_end_of_data=lambda m=message: _handed_over(m))
             except PermanentEmailError as exc:
                 outcomes.append(_fail(message, str(exc)))
@@ -66,6 +71,7 @@ def send_emails(message_ids: list[int]) -> list[str]:
                 outcomes.append("sent")
     finally:
         db.session.commit()
+        session.expire_on_commit = expire_on_commit
         disconnect(smtp)
     return outcomes
 
