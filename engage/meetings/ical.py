@@ -55,14 +55,15 @@ def _description(meeting: Meeting, show_link: bool) -> str:
     return "\n\n".join(parts)
 
 
-def calendar_for(meeting: Meeting, page_url: str, show_link: bool, method: str = "PUBLISH",
-                 attendee: str | None = None, sequence: int | None = None) -> bytes:
-    return build_calendar(meeting, page_url, show_link, method, attendee, sequence).to_ical()
+def calendar_for(meeting: Meeting, page_url: str, show_link: bool) -> bytes:
+    """The meeting as a METHOD:PUBLISH calendar file, for downloading."""
+    return build_calendar(meeting, page_url, show_link).to_ical()
 
 
 def with_attendee(calendar: Calendar, attendee: str) -> bytes:
     """The same calendar addressed to one attendee: a mailing builds the calendar once and
-    only this changes from person to person."""
+    only this changes from person to person. Replies come through the link in the email, so
+    the attendee is asked for no RSVP."""
     event = calendar.walk("VEVENT")[0]
     event.pop("ATTENDEE", None)
     guest = vCalAddress(f"mailto:{attendee}")
@@ -72,11 +73,10 @@ def with_attendee(calendar: Calendar, attendee: str) -> bytes:
 
 
 def build_calendar(meeting: Meeting, page_url: str, show_link: bool, method: str = "PUBLISH",
-                   attendee: str | None = None, sequence: int | None = None) -> Calendar:
+                   sequence: int | None = None) -> Calendar:
     """The meeting as a calendar. `show_link` puts the online link in the description, for
-    people allowed to see it. For an emailed invitation, `method` is REQUEST (or CANCEL),
-    `attendee` the recipient and `sequence` the SEQUENCE the mailing was made for (RFC 5546);
-    replies come through the link in the email, so the attendee is asked for no RSVP."""
+    people allowed to see it. For an emailed invitation, `method` is REQUEST (or CANCEL) and
+    `sequence` the SEQUENCE the mailing was made for (RFC 5546); see with_attendee."""
     event = Event()
     event.add("uid", uid(meeting))
     event.add("sequence", meeting.sequence if sequence is None else sequence)
@@ -90,10 +90,6 @@ def build_calendar(meeting: Meeting, page_url: str, show_link: bool, method: str
     event.add("description", _description(meeting, show_link))
     event.add("url", page_url)
     event.add("organizer", _organizer(meeting))
-    if attendee:
-        guest = vCalAddress(f"mailto:{attendee}")
-        guest.params["rsvp"] = vText("FALSE")
-        event.add("attendee", guest)
     event.add("status", "CANCELLED" if meeting.is_cancelled or method == "CANCEL"
               else "CONFIRMED")
 
