@@ -27,6 +27,11 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 128
 
 
+def strip(value: str | None) -> str:
+    """A form filter: surrounding spaces removed, and None (an absent field) read as ""."""
+    return (value or "").strip()
+
+
 def normalise_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
@@ -76,7 +81,7 @@ def current_password_field(label: str = "Password") -> PasswordField:
 
 
 def name_field(label: str = "Full name") -> StringField:
-    return StringField(label, filters=[lambda v: (v or "").strip()],
+    return StringField(label, filters=[strip],
                        validators=[DataRequired("Enter your full name"), Length(max=200)],
                        widget=GovTextInput(), render_kw={"autocomplete": "name",
                                                          "spellcheck": "false"})
@@ -86,5 +91,5 @@ __all__ = [
     "EmailAddress", "FlaskForm", "GovCheckboxesInput", "GovRadioInput", "GovSelect",
     "GovSubmitInput", "GovTextInput", "RadioField", "SelectField", "SelectMultipleField",
     "StringField", "SubmitField", "current_password_field", "email_field", "name_field",
-    "new_password_field", "normalise_email",
+    "new_password_field", "normalise_email", "strip",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app
 
@@ -20,6 +20,11 @@ def london_time(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {clock}"
 
 
+def long_date(value: date | None) -> str:
+    """`1 April 2027`, the way GOV.UK writes a date."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
 def suppressed(count: int | None) -> str:
     """A count as published: below the suppression threshold it says "fewer than N"."""
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
@@ -30,6 +35,7 @@ def suppressed(count: int | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(london_time)
+    app.add_template_filter(long_date)
     app.add_template_filter(suppressed)
 
     @app.context_processor

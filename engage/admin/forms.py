@@ -16,6 +16,7 @@ from engage.forms import (
     GovTextInput,
     email_field,
     name_field,
+    strip,
 )
 
 ADMINISTRATOR = "administrator"
@@ -77,7 +78,7 @@ class PopulationUploadForm(FlaskForm):
         widget=GovFileInput(),
         description="Columns: ons_code, dimension, category, count. One line per borough, "
                     "dimension and category.")
-    source = StringField("Where the figures come from", filters=[lambda v: (v or "").strip()],
+    source = StringField("Where the figures come from", filters=[strip],
                          validators=[InputRequired("Say where the figures come from"),
                                      Length(max=200)],
                          widget=GovTextInput(),

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from wtforms import BooleanField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput, GovTextInput
+from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput, GovTextInput, strip
 from engage.groups.models import AgeBand, Disability, EthnicGroup, Represents
 
 CONSENT_LABEL = ("I agree that engage may keep these answers to check how well the group "
@@ -47,7 +47,7 @@ class JoinGroupForm(EqualityFields, FlaskForm):
                             validators=[InputRequired("Select who you will represent")],
                             widget=GovRadioInput())
     organisation = StringField(
-        "Name of the organisation or business", filters=[lambda v: (v or "").strip()],
+        "Name of the organisation or business", filters=[strip],
         validators=[Length(max=200)], widget=GovTextInput(),
         description="Leave this empty if you represent yourself.")
     submit = SubmitField("Ask to join", widget=GovSubmitInput())

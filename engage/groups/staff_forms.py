@@ -33,30 +33,27 @@ from engage.forms import (
     GovSubmitInput,
     GovTextInput,
     normalise_email,
+    strip,
 )
 from engage.groups.models import GroupKind, GroupRole, Represents
-
-
-def _strip(value: str | None) -> str:
-    return (value or "").strip()
 
 
 class GroupForm(FlaskForm):
     """A group's details. `kind` is chosen once, when the group is added (see `for_editing`)."""
 
-    name = StringField("Name of the group", filters=[_strip],
+    name = StringField("Name of the group", filters=[strip],
                        validators=[DataRequired("Enter the name of the group"), Length(max=200)],
                        widget=GovTextInput(),
                        description="People see this name on the borough's public pages.")
     kind = RadioField("Kind of group", validators=[InputRequired("Select the kind of group")],
                       widget=GovRadioInput())
     purpose = TextAreaField(
-        "What the group is for", filters=[_strip],
+        "What the group is for", filters=[strip],
         validators=[Length(max=5000, message="Purpose must be 5,000 characters or fewer")],
         widget=GovTextArea(),
         description="A few sentences for people deciding whether to join.")
     terms_of_reference = TextAreaField(
-        "Terms of reference", filters=[_strip],
+        "Terms of reference", filters=[strip],
         validators=[Length(max=20000,
                            message="Terms of reference must be 20,000 characters or fewer")],
         widget=GovTextArea(),
@@ -67,7 +64,7 @@ class GroupForm(FlaskForm):
         description="Shown on the group's public page. Leave empty to show none.",
     )
     contact_phone = StringField(
-        "Contact telephone", filters=[_strip],
+        "Contact telephone", filters=[strip],
         validators=[Optional(), Length(max=40),
                     Regexp(r"^[0-9 +()\-]{6,40}$",
                            message="Enter a telephone number, like 020 7946 0000")],
@@ -89,7 +86,7 @@ class GroupForm(FlaskForm):
 
 class DeclineForm(FlaskForm):
     reason = TextAreaField(
-        "Why are you declining this request?", filters=[_strip],
+        "Why are you declining this request?", filters=[strip],
         validators=[DataRequired("Enter a reason; it is sent to the person"),
                     Length(max=2000, message="The reason must be 2,000 characters or fewer")],
         widget=GovTextArea(),
@@ -111,7 +108,7 @@ class DayMonthYearField(Field):
         return ""
 
     def process_formdata(self, valuelist):
-        parts = [_strip(v) for v in valuelist][:3]
+        parts = [strip(v) for v in valuelist][:3]
         parts += [""] * (3 - len(parts))
         self.raw_data = parts  # the widget shows what was typed, box by box
         if not any(parts):
@@ -154,7 +151,7 @@ class MemberFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter, changes nothing
 
-    q = StringField("Name or email contains", filters=[_strip], validators=[Optional()],
+    q = StringField("Name or email contains", filters=[strip], validators=[Optional()],
                     widget=GovTextInput())
     role = SelectField("Role", validators=[Optional()], widget=GovSelect())
     represents = SelectField("Represents", validators=[Optional()], widget=GovSelect())

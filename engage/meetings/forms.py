@@ -12,17 +12,13 @@ from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from engage.clock import to_london
-from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput, GovTextInput
+from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput, GovTextInput, strip
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings import papers
 from engage.meetings.models import Meeting, MeetingMode, MeetingVisibility
 from engage.meetings.operations import Details, NonExistentTime, from_london
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?([ap]\.?m\.?)?$")
-
-
-def _strip(value: str | None) -> str:
-    return (value or "").strip()
 
 
 def parse_time(text: str | None) -> time | None:
@@ -56,52 +52,52 @@ def _whole_number(field, label: str, largest: int) -> int | None:
 
 
 class MeetingForm(FlaskForm):
-    title = StringField("Title", filters=[_strip],
+    title = StringField("Title", filters=[strip],
                         validators=[DataRequired("Enter the title of the meeting"),
                                     Length(max=200, message="The title must be 200 characters "
                                                             "or fewer")],
                         widget=GovTextInput(),
                         description="For example, Quarterly meeting: spring 2027")
     description = TextAreaField(
-        "What the meeting is about", filters=[_strip],
+        "What the meeting is about", filters=[strip],
         validators=[Length(max=5000, message="The description must be 5,000 characters or "
                                              "fewer")],
         widget=GovTextArea(), description="Optional. Shown on the meeting's page.")
     date = DayMonthYearField("Date", description="For example, 14 3 2027")
     # There is no GOV.UK time component: a text box that takes the ways people write times.
     start_time = StringField(
-        "Start time", filters=[_strip], widget=GovTextInput(),
+        "Start time", filters=[strip], widget=GovTextInput(),
         description="London time, for example 6:30pm or 18:30. On the night the clocks go "
                     "back, a time from 1am to 1:59am means the first one (British Summer Time).")
-    end_time = StringField("End time", filters=[_strip], widget=GovTextInput(),
+    end_time = StringField("End time", filters=[strip], widget=GovTextInput(),
                            description="For example, 8pm or 20:00")
     mode = RadioField("How will people attend?", choices=MeetingMode.choices(),
                       validators=[InputRequired("Select how people will attend")],
                       widget=GovRadioInput())
-    venue = StringField("Name of the venue", filters=[_strip],
+    venue = StringField("Name of the venue", filters=[strip],
                         validators=[Length(max=200, message="The name of the venue must be 200 "
                                                             "characters or fewer")],
                         widget=GovTextInput(),
                         description="For meetings in person or hybrid meetings.")
-    address = TextAreaField("Address of the venue", filters=[_strip],
+    address = TextAreaField("Address of the venue", filters=[strip],
                             validators=[Length(max=1000, message="The address must be 1,000 "
                                                                  "characters or fewer")],
                             widget=GovTextArea(),
                             description="For meetings in person or hybrid meetings.")
     access_notes = TextAreaField(
-        "Access information", filters=[_strip],
+        "Access information", filters=[strip],
         validators=[Length(max=2000, message="Access information must be 2,000 characters or "
                                              "fewer")],
         widget=GovTextArea(),
         description="Optional. For example: step-free entrance on High Street, hearing loop, "
                     "nearest station.")
     online_link = StringField(
-        "Link to join online", filters=[_strip],
+        "Link to join online", filters=[strip],
         validators=[Length(max=500, message="The link must be 500 characters or fewer")],
         widget=GovTextInput(),
         description="For online or hybrid meetings. It must start with https://. Only members "
                     "of the group who are signed in see it.")
-    capacity = StringField("Number of places", filters=[_strip], widget=GovTextInput(),
+    capacity = StringField("Number of places", filters=[strip], widget=GovTextInput(),
                            description="Optional. Leave empty if there is no limit.",
                            render_kw={"inputmode": "numeric"})
     visibility = RadioField("Who can see the meeting?", choices=MeetingVisibility.choices(),
@@ -205,18 +201,18 @@ class MeetingForm(FlaskForm):
 
 
 class AgendaItemForm(FlaskForm):
-    title = StringField("Agenda item", filters=[_strip],
+    title = StringField("Agenda item", filters=[strip],
                         validators=[DataRequired("Enter the agenda item"),
                                     Length(max=200, message="The agenda item must be 200 "
                                                             "characters or fewer")],
                         widget=GovTextInput(), description="For example, Stop and search: "
                                                            "the latest figures")
-    presenter = StringField("Presenter", filters=[_strip],
+    presenter = StringField("Presenter", filters=[strip],
                             validators=[Length(max=200, message="The presenter must be 200 "
                                                                 "characters or fewer")],
                             widget=GovTextInput(),
                             description="Optional. For example, Inspector Priya Shah")
-    minutes = StringField("Time allowed, in minutes", filters=[_strip], widget=GovTextInput(),
+    minutes = StringField("Time allowed, in minutes", filters=[strip], widget=GovTextInput(),
                           description="Optional.", render_kw={"inputmode": "numeric"})
     submit = SubmitField("Add to the agenda", widget=GovSubmitInput())
 

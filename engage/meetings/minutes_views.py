@@ -20,7 +20,7 @@ from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
-from engage.forms import FlaskForm, GovSubmitInput, GovTextInput
+from engage.forms import FlaskForm, GovSubmitInput, GovTextInput, strip
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
 from engage.groups.staff_forms import DayMonthYearField
@@ -35,12 +35,8 @@ PUBLIC = "/boroughs/<borough_slug>/groups/<group_slug>/meetings/<int:meeting_id>
 OFFICER = StaffRoleName.OFFICER
 
 
-def _strip(value: str | None) -> str:
-    return (value or "").strip()
-
-
 class MinutesForm(FlaskForm):
-    body = TextAreaField("Minutes", filters=[_strip],
+    body = TextAreaField("Minutes", filters=[strip],
                          validators=[Length(max=50_000, message="The minutes must be 50,000 "
                                                                 "characters or fewer")],
                          widget=GovTextArea(),
@@ -55,11 +51,11 @@ class MinutesForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     description = TextAreaField(
-        "What needs to be done", filters=[_strip],
+        "What needs to be done", filters=[strip],
         validators=[DataRequired("Enter what needs to be done"),
                     Length(max=2000, message="The action must be 2,000 characters or fewer")],
         widget=GovTextArea())
-    owner = StringField("Who will do it", filters=[_strip],
+    owner = StringField("Who will do it", filters=[strip],
                         validators=[DataRequired("Enter who will do it"),
                                     Length(max=200, message="The name must be 200 characters "
                                                             "or fewer")],

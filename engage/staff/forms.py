@@ -3,7 +3,14 @@ from __future__ import annotations
 from wtforms import EmailField, StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
-from engage.forms import EmailAddress, FlaskForm, GovSubmitInput, GovTextInput, normalise_email
+from engage.forms import (
+    EmailAddress,
+    FlaskForm,
+    GovSubmitInput,
+    GovTextInput,
+    normalise_email,
+    strip,
+)
 
 
 class BoroughContactForm(FlaskForm):
@@ -13,7 +20,7 @@ class BoroughContactForm(FlaskForm):
         description="Shown on the borough's public page. Leave empty to show none.",
     )
     contact_phone = StringField(
-        "Public contact telephone", filters=[lambda v: (v or "").strip()],
+        "Public contact telephone", filters=[strip],
         validators=[Optional(), Length(max=40),
                     Regexp(r"^[0-9 +()\-]{6,40}$",
                            message="Enter a telephone number, like 020 7946 0000")],
