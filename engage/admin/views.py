@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from engage.admin.forms import (
     ADMINISTRATOR,
@@ -36,6 +37,7 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 def staff_list():
     people = db.session.scalars(
         select(User).where(User.is_admin | User.staff_roles.any()).order_by(User.name)
+        .options(selectinload(User.staff_roles).joinedload(StaffRole.borough))
     ).all()
     invitations = db.session.scalars(
         select(StaffInvitation)

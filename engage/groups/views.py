@@ -6,12 +6,19 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.groups import operations
 from engage.groups.forms import ButtonForm, EqualityForm, JoinGroupForm
-from engage.groups.models import EqualityAnswers, Membership, MembershipStatus, Represents
+from engage.groups.models import (
+    EqualityAnswers,
+    Group,
+    Membership,
+    MembershipStatus,
+    Represents,
+)
 
 groups = Blueprint("groups", __name__)
 
@@ -82,6 +89,7 @@ def leave(borough_slug: str, group_slug: str):
 def my_groups():
     memberships = db.session.scalars(
         select(Membership).where(Membership.user_id == current_user.id)
+        .options(joinedload(Membership.group).joinedload(Group.borough))
         .order_by(Membership.requested_at.desc())
     ).all()
     return render_template("groups/my_groups.html", memberships=memberships,

@@ -649,3 +649,32 @@ def test_the_invitation_is_audited_without_its_token(client, app, mailbox, run_t
     with app.app_context():
         stored = db.session.scalar(select(StaffInvitation.token_hash))
         assert token not in stored
+
+
+def test_the_staff_list_costs_the_same_queries_however_many_staff(client, app):
+    from sqlalchemy import event
+
+    from engage.extensions import db as database
+
+    with app.app_context():
+        create_admin(email="lead@example.org")
+    client.sign_in("lead@example.org", PASSWORD)
+
+    def queries() -> int:
+        statements = []
+        with app.app_context():
+            listener = lambda *args: statements.append(args[2])  # noqa: E731
+            event.listen(database.engine, "before_cursor_execute", listener)
+            try:
+                assert client.get("/admin/staff").status_code == 200
+            finally:
+                event.remove(database.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    with app.app_context():
+        create_officer("camden")
+    few = queries()
+    with app.app_context():
+        for slug in ("lambeth", "hackney", "barnet", "brent"):
+            create_user(roles={"officer": slug, "analyst": "camden"})
+    assert queries() == few
