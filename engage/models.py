@@ -20,6 +20,20 @@ from engage.meetings.models import (
     Paper,
 )
 from engage.outbox.models import OutboxMessage
+from engage.surveys.models import (
+    Answer,
+    Consultation,
+    Invitee,
+    InviteeList,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ResponseContact,
+    ResponseDraft,
+    Section,
+)
 
 __all__ = [
     "ActionPoint", "Attendance", "Minutes",
@@ -27,4 +41,6 @@ __all__ = [
     "AuditEvent", "Borough", "EqualityAnswers", "Group", "Membership", "MembershipEvent",
     "OutboxMessage", "PopulationFigure", "StaffInvitation", "StaffRole", "TaskLock", "User",
     "UserSession",
+    "Answer", "Consultation", "Invitee", "InviteeList", "Option", "Question", "Questionnaire",
+    "QuestionnaireVersion", "Response", "ResponseContact", "ResponseDraft", "Section",
 ]

@@ -1,0 +1,305 @@
+"""How each kind of question is answered, checked, shown back and stored.
+
+One place for the rules, so the online pages, the builder's preview, the JSON API and the paper
+and telephone channels all accept exactly the same answers. An answer travels as a small JSON
+value (kept in drafts between pages), one shape per kind:
+
+    single choice, rating, yes/no   {"option": "burglary", "other": "..."}
+    multiple choice                 {"options": ["burglary", "robbery"], "other": "..."}
+    ranking                         {"ranked": ["burglary", "robbery", "knife-crime"]}
+    number                          {"number": 3}
+    short or long text              {"text": "..."}
+    postcode                        {"postcode": "SW3 4AB"}
+    date                            {"date": "2027-01-31"}
+
+"other" is there only when the chosen option asks "other, please say". A question left
+unanswered has no value at all (None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from engage.surveys.models import Option, Question, QuestionKind
+
+SHORT_TEXT_LIMIT = 500
+LONG_TEXT_LIMIT = 5000
+OTHER_LIMIT = 200
+NUMBER_LIMIT = 10**12
+
+# The shapes of a UK postcode (Royal Mail's formats); the inward part is always digit + 2 letters.
+POSTCODE = re.compile(
+    r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKMNPR-Y]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
+    r" ?[0-9][ABD-HJLNP-UW-Z]{2})$")
+
+YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"))
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be accepted, with the words to show the person."""
+
+    def __init__(self, message: str, part: str | None = None):
+        super().__init__(message)
+        self.message = message
+        # Which part of the answer is wrong: None for the answer itself, "other" for the
+        # "please say" text.
+        self.part = part
+
+
+def normalise_postcode(raw: str) -> str | None:
+    """'sw34ab ' -> 'SW3 4AB'; None if it is not shaped like a UK postcode."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    if not 5 <= len(compact) <= 7 or not POSTCODE.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def postcode_district(postcode: str) -> str:
+    """The outward code: 'SW3 4AB' -> 'SW3'."""
+    return postcode.split(" ")[0]
+
+
+def is_shown(question: Question, answers: Mapping[str, dict]) -> bool:
+    """Whether a question applies, given the answers so far (its show-if condition)."""
+    condition = question.show_if_question
+    if condition is None:
+        return True
+    if not is_shown(condition, answers):
+        return False
+    return bool(set(chosen_values(answers.get(condition.key))) & set(question.show_if_values))
+
+
+def chosen_values(value: dict | None) -> list[str]:
+    """The option values an answer picked, whatever its kind."""
+    if not value:
+        return []
+    if "option" in value:
+        return [value["option"]]
+    return list(value.get("options") or value.get("ranked") or [])
+
+
+def _text(raw: object, limit: int) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise AnswerError("Enter your answer as text")
+    text = raw.strip()
+    if len(text) > limit:
+        raise AnswerError(f"Your answer must be {limit:,} characters or fewer")
+    return text
+
+
+def _option(question: Question, raw: object) -> Option:
+    option = question.option(raw) if isinstance(raw, str) else None
+    if option is None:
+        raise AnswerError("Select one of the options shown")
+    return option
+
+
+def _other(options: list[Option], raw: object) -> dict:
+    """The 'other, please say' text, required when an option that asks for it is chosen."""
+    if not any(o.asks_other for o in options):
+        return {}
+    try:
+        other = _text(raw, OTHER_LIMIT)
+    except AnswerError as error:
+        raise AnswerError(error.message, part="other") from None
+    if not other:
+        label = next(o.label for o in options if o.asks_other)
+        raise AnswerError(f"Say what you mean by \u201c{label}\u201d", part="other")
+    return {"other": other}
+
+
+def check(question: Question, value: object) -> dict | None:
+    """Return the answer in its canonical shape, or raise AnswerError saying what is wrong.
+
+    None (or an empty answer) is accepted for an optional question and refused for a
+    required one."""
+    if value is not None and not isinstance(value, dict):
+        raise AnswerError("This answer is not in a form we understand")
+    cleaned = _clean(question, value or {})
+    if cleaned is None and question.required:
+        raise AnswerError(_missing_message(question))
+    return cleaned
+
+
+def _missing_message(question: Question) -> str:
+    kind = question.kind
+    if kind == QuestionKind.MULTIPLE_CHOICE:
+        return "Select at least one option"
+    if kind == QuestionKind.RANKING:
+        return "Choose your first choice"
+    if kind.has_options:
+        return "Select an answer"
+    if kind == QuestionKind.POSTCODE:
+        return "Enter a postcode"
+    if kind == QuestionKind.DATE:
+        return "Enter a date"
+    if kind == QuestionKind.NUMBER:
+        return "Enter a number"
+    return "Enter your answer"
+
+
+def _clean(question: Question, value: dict) -> dict | None:  # noqa: C901 - one branch a kind
+    kind = question.kind
+    if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO):
+        if value.get("option") in (None, ""):
+            return None
+        option = _option(question, value["option"])
+        return {"option": option.value, **_other([option], value.get("other"))}
+
+    if kind == QuestionKind.MULTIPLE_CHOICE:
+        raw = value.get("options") or []
+        if not isinstance(raw, list):
+            raise AnswerError("Select one or more of the options shown")
+        chosen = []
+        for item in raw:
+            option = _option(question, item)
+            if option not in chosen:
+                chosen.append(option)
+        if not chosen:
+            return None
+        if len(chosen) > 1 and any(o.exclusive for o in chosen):
+            only = next(o for o in chosen if o.exclusive)
+            raise AnswerError(f"Select \u201c{only.label}\u201d on its own, or other options")
+        if question.max_choices and len(chosen) > question.max_choices:
+            raise AnswerError(f"Select no more than {question.max_choices} options")
+        chosen.sort(key=lambda o: o.position)
+        return {"options": [o.value for o in chosen], **_other(chosen, value.get("other"))}
+
+    if kind == QuestionKind.RANKING:
+        raw = value.get("ranked") or []
+        if not isinstance(raw, list):
+            raise AnswerError("Choose your choices in order")
+        limit = question.rank_count or len(question.options)
+        if len(raw) > limit:
+            raise AnswerError(f"Choose no more than {limit}")
+        items = ["" if item is None else item for item in raw]
+        filled = [item for item in items if item != ""]
+        if items[:len(filled)] != filled:
+            raise AnswerError("Fill your choices in order, without gaps")
+        ranked = [_option(question, item) for item in filled]
+        if len({o.value for o in ranked}) < len(ranked):
+            raise AnswerError("Choose each option only once")
+        if not ranked:
+            return None
+        if question.required and len(ranked) < min(limit, len(question.options)):
+            raise AnswerError(f"Choose {min(limit, len(question.options))} options in order")
+        return {"ranked": [o.value for o in ranked]}
+
+    if kind == QuestionKind.NUMBER:
+        raw = value.get("number")
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, str):
+            raw = raw.strip().replace(",", "")
+            if not re.fullmatch(r"-?\d{1,13}", raw):
+                raise AnswerError("Enter a whole number, like 12")
+            raw = int(raw)
+        if isinstance(raw, bool) or not isinstance(raw, int) or abs(raw) > NUMBER_LIMIT:
+            raise AnswerError("Enter a whole number, like 12")
+        low, high = question.min_value, question.max_value
+        if low is not None and high is not None and not low <= raw <= high:
+            raise AnswerError(f"Enter a number between {low:,} and {high:,}")
+        if low is not None and raw < low:
+            raise AnswerError(f"Enter a number that is {low:,} or more")
+        if high is not None and raw > high:
+            raise AnswerError(f"Enter a number that is {high:,} or less")
+        return {"number": raw}
+
+    if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+        limit = SHORT_TEXT_LIMIT if kind == QuestionKind.SHORT_TEXT else LONG_TEXT_LIMIT
+        text = _text(value.get("text"), limit)
+        return {"text": text} if text else None
+
+    if kind == QuestionKind.POSTCODE:
+        raw = _text(value.get("postcode"), 20)
+        if not raw:
+            return None
+        postcode = normalise_postcode(raw)
+        if postcode is None:
+            raise AnswerError("Enter a full UK postcode, like SW1A 2AA")
+        return {"postcode": postcode}
+
+    if kind == QuestionKind.DATE:
+        raw = value.get("date")
+        if raw in (None, ""):
+            return None
+        try:
+            day = date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise AnswerError("Enter a real date, like 27 3 2027")
+        return {"date": day.isoformat()}
+
+    raise AssertionError(f"unknown question kind {kind}")
+
+
+def describe(question: Question, value: dict | None) -> list[str]:
+    """The answer in words, one line each, for "check your answers" and staff views."""
+    if not value:
+        return ["Not answered"]
+    labels = {o.value: o.label for o in question.options}
+    other = value.get("other")
+    if "option" in value:
+        return [labels.get(value["option"], value["option"])] + ([other] if other else [])
+    if "options" in value:
+        return [labels.get(v, v) for v in value["options"]] + ([other] if other else [])
+    if "ranked" in value:
+        return [f"{n}. {labels.get(v, v)}" for n, v in enumerate(value["ranked"], start=1)]
+    if "number" in value:
+        return [f"{value['number']:,}"]
+    if "date" in value:
+        day = date.fromisoformat(value["date"])
+        return [f"{day.day} {day:%B %Y}"]
+    if "postcode" in value:
+        return [value["postcode"]]
+    return [value.get("text", "")]
+
+
+def answer_rows(question: Question, value: dict | None) -> list[dict]:
+    """The `answers` rows that store one (already checked) answer."""
+    if not value:
+        return []
+    ids = {o.value: o.id for o in question.options}
+    asks_other = {o.value for o in question.options if o.asks_other}
+    base = {"question_id": question.id, "option_id": None, "rank": None, "text": None,
+            "number": None, "date": None}
+    if "option" in value or "options" in value:
+        values = [value["option"]] if "option" in value else value["options"]
+        return [{**base, "option_id": ids[v],
+                 "text": value.get("other") if v in asks_other else None} for v in values]
+    if "ranked" in value:
+        return [{**base, "option_id": ids[v], "rank": n}
+                for n, v in enumerate(value["ranked"], start=1)]
+    if "number" in value:
+        return [{**base, "number": value["number"]}]
+    if "date" in value:
+        return [{**base, "date": date.fromisoformat(value["date"])}]
+    if "postcode" in value:
+        return [{**base, "text": value["postcode"]}]
+    return [{**base, "text": value["text"]}]
+
+
+def check_all(questions: list[Question], answers: Mapping[str, object]
+              ) -> tuple[dict[str, dict], dict[str, str]]:
+    """Check a whole questionnaire's answers: (the answers that apply, {key: error}).
+
+    Answers to questions hidden by a show-if condition are dropped, not stored, so a person
+    who changed their mind leaves nothing behind."""
+    accepted: dict[str, dict] = {}
+    errors: dict[str, str] = {}
+    for question in questions:
+        if not is_shown(question, accepted):
+            continue
+        try:
+            value = check(question, answers.get(question.key))
+        except AnswerError as error:
+            errors[question.key] = error.message
+            continue
+        if value is not None:
+            accepted[question.key] = value
+    return accepted, errors

@@ -1,0 +1,141 @@
+"""Storing a response exactly once, whatever the channel.
+
+Every channel (online pages, paper keyed by a clerk, a telephone interview) ends here. The
+response carries an idempotency key that is unique in the database: a double click, a browser
+retry or a replayed POST arrives with the same key and gets back the response already stored,
+never a second one. A personal invitation link is unique on the response too, so it is used once.
+Answers are checked again here (not only on the pages), so nothing that skipped a page, or was
+tampered with, is stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.surveys.models import (
+    Answer,
+    Channel,
+    QuestionnaireVersion,
+    Response,
+    ResponseContact,
+    ResponseDraft,
+)
+from engage.surveys.questions import answer_rows, check_all
+from engage.surveys.references import new_reference
+
+
+class ResponseRefused(Exception):
+    """Why a response cannot be stored, in words for the person."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class LinkAlreadyUsed(ResponseRefused):
+    def __init__(self):
+        super().__init__("This personal link has already been used to send a response.")
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def applicable_questions(version: QuestionnaireVersion, equality_consent: bool) -> list:
+    """The questions whose answers may be stored: equality questions only with consent."""
+    return [q for s in version.sections if equality_consent or not s.is_equality
+            for q in s.questions]
+
+
+def store_response(version: QuestionnaireVersion, answers: Mapping[str, object], *,
+                   idempotency_key: str, borough: Borough | None, channel: Channel,
+                   reference: str | None = None, invitee_id: int | None = None,
+                   equality_consent: bool = False, entered_by_id: int | None = None,
+                   started_at: datetime | None = None, duration_seconds: int | None = None,
+                   contact: Mapping[str, str] | None = None) -> Response:
+    """Store one response with its answers, or return the one already stored under this key.
+
+    Adds and flushes in a savepoint; the caller commits. Raises ResponseRefused (with an error
+    per question key) when an answer is missing or wrong, LinkAlreadyUsed when the invitation
+    link has a response already."""
+    earlier = response_for_key(idempotency_key)
+    if earlier is not None:
+        return earlier
+    questionnaire = version.questionnaire
+    consultation = questionnaire.consultation
+    if borough is not None and not consultation.covers(borough):
+        raise ResponseRefused(f"This consultation does not cover {borough.name}.")
+    checked, errors = check_all(applicable_questions(version, equality_consent), answers)
+    if errors:
+        raise ResponseRefused("Some answers are missing or need correcting.", errors)
+    by_key = {q.key: q for q in version.ordered_questions()}
+
+    for _attempt in range(3):
+        response = Response(
+            consultation_id=consultation.id, questionnaire_id=questionnaire.id,
+            version_id=version.id, borough_id=borough.id if borough else None, channel=channel,
+            reference=reference or new_reference(), idempotency_key=idempotency_key,
+            invitee_id=invitee_id, equality_consent=equality_consent,
+            entered_by_id=entered_by_id, started_at=started_at,
+            duration_seconds=duration_seconds, submitted_at=utcnow())
+        try:
+            with db.session.begin_nested():
+                db.session.add(response)
+                db.session.flush()
+                rows = [{**row, "response_id": response.id}
+                        for key, value in checked.items()
+                        for row in answer_rows(by_key[key], value)]
+                if rows:
+                    db.session.execute(insert(Answer), rows)
+                if contact:
+                    db.session.add(ResponseContact(response_id=response.id, **contact))
+                    db.session.flush()
+            return response
+        except IntegrityError:
+            # Someone stored this key first (two requests at once), the link was used, or
+            # (once in a trillion) the random reference was taken: find out which.
+            earlier = response_for_key(idempotency_key)
+            if earlier is not None:
+                return earlier
+            if invitee_id is not None and db.session.scalar(
+                    select(Response.id).where(Response.invitee_id == invitee_id)):
+                raise LinkAlreadyUsed() from None
+            if reference is not None:
+                raise ResponseRefused(f"Reference {reference} has a response already.") from None
+    raise RuntimeError("could not find a free response reference")
+
+
+def response_for_key(idempotency_key: str) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.idempotency_key == idempotency_key))
+
+
+def start_draft(version: QuestionnaireVersion, *, borough: Borough | None = None,
+                invitee_id: int | None = None) -> ResponseDraft:
+    """A new, empty set of answers for someone starting the questionnaire (added, flushed)."""
+    draft = ResponseDraft(token=new_key(), submission_key=new_key(),
+                          questionnaire_id=version.questionnaire_id, version_id=version.id,
+                          borough_id=borough.id if borough else None, invitee_id=invitee_id,
+                          answers={})
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def submit_draft(draft: ResponseDraft, contact: Mapping[str, str] | None = None) -> Response:
+    """Store a draft's answers as an online response (once: see store_response)."""
+    response = store_response(
+        draft.version, draft.answers, idempotency_key=draft.submission_key,
+        borough=draft.borough, channel=Channel.ONLINE, invitee_id=draft.invitee_id,
+        equality_consent=bool(draft.equality_consent), started_at=draft.created_at,
+        contact=contact)
+    draft.response_id = response.id
+    return response
