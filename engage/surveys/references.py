@@ -2,9 +2,10 @@
 character that catches a mistyped or swapped character before anything is looked up.
 
 Eight random characters from Crockford's base 32 (no I, L, O or U, so nothing looks like 1, 0 or
-V) and one check character from the same alphabet (the Luhn mod N algorithm: it catches every
-single wrong character and every swap of two neighbours), shown as "K7M3-9QX2-T". 32^8 is about
-10^12, so guessing someone else's reference is hopeless.
+V) and one check character from the same alphabet, shown as "K7M3-9QX2-T". The check is Damm's
+algorithm over the field of 32 elements (x * y = 2x + y): it catches every single wrong character
+and every swap of two neighbours, which Luhn's mod-N check does not (it misses "0Z" <-> "Z0").
+32^8 is about 10^12, so guessing someone else's reference is hopeless.
 """
 
 from __future__ import annotations
@@ -17,14 +18,22 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
 
 
+def _times_two(x: int) -> int:
+    """2x in GF(32), built on the irreducible polynomial x^5 + x^2 + 1."""
+    x <<= 1
+    return x ^ 0b100101 if x & 0b100000 else x
+
+
+def _interim(characters: str) -> int:
+    interim = 0
+    for character in characters:
+        interim = _times_two(interim) ^ ALPHABET.index(character)
+    return interim
+
+
 def _check_character(body: str) -> str:
-    n = len(ALPHABET)
-    total, factor = 0, 2
-    for character in reversed(body):
-        addend = factor * ALPHABET.index(character)
-        total += addend // n + addend % n
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(n - total % n) % n]
+    # The character that brings the running value back to zero: 2 * interim + c == 0.
+    return ALPHABET[_times_two(_interim(body))]
 
 
 def new_reference() -> str:
