@@ -91,12 +91,13 @@ def _register_blueprints(app: Flask) -> None:
     from engage.meetings.reply_views import meeting_replies, my_meetings
     from engage.meetings.staff_views import meetings_staff
     from engage.meetings.views import meetings
+    from engage.news.views import news
     from engage.public.views import public
     from engage.staff.views import staff
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
-                      meeting_minutes, my_meetings, admin, errors):
+                      meeting_minutes, my_meetings, news, admin, errors):
         app.register_blueprint(blueprint)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail

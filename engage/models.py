@@ -19,6 +19,7 @@ from engage.meetings.models import (
     Meeting,
     Paper,
 )
+from engage.news.models import NewsSubscription  # noqa: F401
 from engage.outbox.models import OutboxMessage
 from engage.surveys.models import (
     Answer,

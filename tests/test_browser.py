@@ -23,7 +23,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PUBLIC_PAGES = ["/", "/boroughs", "/boroughs/kensington-and-chelsea",
                 "/boroughs/kensington-and-chelsea/groups/cpeg", "/register", "/sign-in",
-                "/forgotten-password", "/accessibility", "/privacy", "/no-such-page"]
+                "/forgotten-password", "/accessibility", "/privacy", "/no-such-page",
+                "/boroughs/kensington-and-chelsea/meeting-news"]
 
 
 @pytest.fixture(scope="session")
@@ -183,6 +184,40 @@ def test_a_public_meeting_page_is_accessible(page, live_server, app):
     assert _axe_violations(page) == []
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     assert page.get_by_role("link", name="Quarterly meeting").is_visible()
+
+
+def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
+        page, live_server, app):
+    from datetime import datetime
+
+    from tests.meetings.support import create_meeting
+
+    meeting_id = create_meeting(app, datetime(2030, 3, 30, 17, 30), datetime(2030, 3, 30, 19))
+    page.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}")
+    assert page.get_by_role("heading", name="Register to attend").is_visible()
+    page.get_by_role("button", name="Register to attend").click()
+    assert page.title().startswith("Error: ")
+    assert _axe_violations(page) == []
+    page.get_by_role("link", name="Enter your full name").click()
+    assert page.evaluate("document.activeElement.id") == "name"
+    page.get_by_label("Full name").fill("Grace Hopper")
+    page.get_by_label("Email address").fill("grace@example.org")
+    page.get_by_label("Access needs (optional)").fill("A hearing loop")
+    page.get_by_role("button", name="Register to attend").click()
+    assert page.get_by_role("heading", name="You are registered").is_visible()
+    assert _axe_violations(page) == []
+
+
+def test_asking_for_meeting_news_is_accessible_with_and_without_errors(page, live_server):
+    page.goto(live_server + "/boroughs/camden/groups/cpeg")
+    page.get_by_role("link", name="Get emails about public meetings in Camden").click()
+    page.get_by_role("button", name="Get emails about meetings").click()
+    assert page.title().startswith("Error: ")
+    assert _axe_violations(page) == []
+    page.get_by_label("Email address").fill("grace@example.org")
+    page.get_by_role("button", name="Get emails about meetings").click()
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    assert _axe_violations(page) == []
 
 
 def test_replying_to_an_invitation_is_accessible(page, live_server, app):

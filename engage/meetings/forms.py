@@ -1,4 +1,5 @@
-"""Forms staff fill in for meetings: the meeting's details, agenda items and papers."""
+"""Forms for meetings: those staff fill in (the meeting's details, agenda items and papers), and
+the public's registration for a meeting."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from engage.clock import to_london
-from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput, GovTextInput, strip
+from engage.forms import (
+    FlaskForm,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+    email_field,
+    name_field,
+    strip,
+)
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings import papers
 from engage.meetings.models import Meeting, MeetingMode, MeetingVisibility
@@ -96,7 +105,7 @@ class MeetingForm(FlaskForm):
         validators=[Length(max=500, message="The link must be 500 characters or fewer")],
         widget=GovTextInput(),
         description="For online or hybrid meetings. It must start with https://. Only members "
-                    "of the group who are signed in see it.")
+                    "of the group and people who register see it.")
     capacity = StringField("Number of places", filters=[strip], widget=GovTextInput(),
                            description="Optional. Leave empty if there is no limit.",
                            render_kw={"inputmode": "numeric"})
@@ -241,3 +250,19 @@ class PaperForm(FlaskForm):
             self.checked = papers.check(field.data.stream, field.data.filename)
         except papers.PaperRejected as exc:
             raise ValidationError(str(exc)) from None
+
+
+class RegisterForm(FlaskForm):
+    """Registering for a public meeting, without an account."""
+
+    name = name_field()
+    email = email_field(hint="We will email you the details, and a link to cancel if you "
+                             "cannot come.")
+    access_needs = TextAreaField(
+        "Access needs (optional)", filters=[strip],
+        validators=[Length(max=1000, message="Access needs must be 1,000 characters or fewer")],
+        widget=GovTextArea(),
+        description="Anything that would help you take part, for example step-free access, a "
+                    "hearing loop, or a British Sign Language or other interpreter. Only the "
+                    "borough team sees this.")
+    submit = SubmitField("Register to attend", widget=GovSubmitInput())

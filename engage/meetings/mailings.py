@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import exists, insert, literal, select
+from sqlalchemy import case, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from engage.auth.models import User
@@ -38,6 +38,8 @@ from engage.meetings.models import (
     Reply,
 )
 from engage.meetings.operations import when
+from engage.news import operations as news
+from engage.news.models import NewsSubscription
 from engage.outbox.operations import queue_emails
 from engage.tasks import dispatch, send_after_commit
 
@@ -53,14 +55,37 @@ TEMPLATES = {
 
 
 def invite_members(meeting: Meeting) -> None:
-    """Make an invitation for every active member of the group who has none (one INSERT)."""
+    """Make an invitation for every active member of the group who has none (one INSERT).
+    A member whose address is already invited without an account (they registered on the
+    meeting's page before joining) keeps that one: one invitation per address."""
     already = exists().where(Invitation.meeting_id == meeting.id,
-                             Invitation.user_id == Membership.user_id)
+                             (Invitation.user_id == Membership.user_id)
+                             | (Invitation.email == User.email))
     db.session.execute(insert(Invitation).from_select(
         ["meeting_id", "user_id", "created_at"],
         select(literal(meeting.id), Membership.user_id, literal(utcnow()))
+        .join(User, User.id == Membership.user_id)
         .where(Membership.group_id == meeting.group_id,
                Membership.status == MembershipStatus.ACTIVE, ~already)))
+
+
+def invite_subscribers(meeting: Meeting) -> None:
+    """For a public meeting, make an invitation for everyone with confirmed news of the
+    borough who is not invited already, by address: a member who also asked for the news is
+    invited once, as a member (one INSERT)."""
+    if meeting.is_members_only:
+        return
+    as_guest = exists().where(Invitation.meeting_id == meeting.id,
+                              Invitation.email == NewsSubscription.email)
+    as_member = (exists().where(Invitation.meeting_id == meeting.id,
+                                Invitation.user_id == User.id,
+                                User.email == NewsSubscription.email))
+    db.session.execute(insert(Invitation).from_select(
+        ["meeting_id", "email", "name", "news_subscription_id", "created_at"],
+        select(literal(meeting.id), NewsSubscription.email, NewsSubscription.name,
+               NewsSubscription.id, literal(utcnow()))
+        .where(NewsSubscription.borough_id == meeting.group.borough_id,
+               NewsSubscription.active(), ~as_guest, ~as_member)))
 
 
 def open_mailing(meeting: Meeting, kind: MailingKind) -> Mailing | None:
@@ -69,6 +94,9 @@ def open_mailing(meeting: Meeting, kind: MailingKind) -> Mailing | None:
     sequence = 0 if kind == MailingKind.REMINDER else meeting.sequence
     if kind != MailingKind.CANCELLATION:
         invite_members(meeting)
+    if kind == MailingKind.INVITATION:
+        # The borough's news is the invitation itself; later mailings go to those invited.
+        invite_subscribers(meeting)
     mailing = Mailing(meeting_id=meeting.id, kind=kind, sequence=sequence)
     try:
         with db.session.begin_nested():
@@ -80,22 +108,53 @@ def open_mailing(meeting: Meeting, kind: MailingKind) -> Mailing | None:
 
 
 def _recipients(mailing: Mailing, limit: int):
-    """Invitations still owed this mailing: the person is still an active member who has not
-    unsubscribed, and (for a reminder) has not said they are not coming."""
+    """Invitations still owed this mailing. A member must still be an active member who has not
+    unsubscribed. Someone without an account must have registered on the meeting's page or
+    still get the borough's news, and not have said they are not coming. For a reminder,
+    nobody who said they are not coming."""
     sent = exists().where(MailingDelivery.mailing_id == mailing.id,
                           MailingDelivery.invitation_id == Invitation.id)
-    query = (select(Invitation.id, Invitation.reply, User.email, User.name, Membership.id)
-             .join(User, User.id == Invitation.user_id)
-             .join(Membership, (Membership.user_id == Invitation.user_id)
-                   & (Membership.group_id == mailing.meeting.group_id))
-             .where(Invitation.meeting_id == mailing.meeting_id,
-                    Membership.status == MembershipStatus.ACTIVE,
-                    Membership.meeting_emails.is_(True), ~sent)
+    news_active = NewsSubscription.active()
+    not_declined = (Invitation.reply.is_(None)) | (Invitation.reply != Reply.NOT_ATTENDING)
+    member = (Invitation.user_id.is_not(None)
+              & (Membership.status == MembershipStatus.ACTIVE)
+              & Membership.meeting_emails.is_(True))
+    guest = (Invitation.user_id.is_(None) & not_declined
+             & (Invitation.registered_at.is_not(None) | news_active))
+    query = (select(Invitation.id.label("invitation_id"), Invitation.reply,
+                    Invitation.user_id,
+                    func.coalesce(User.email, Invitation.email).label("email"),
+                    func.coalesce(User.name, Invitation.name).label("name"),
+                    Membership.id.label("membership_id"),
+                    case((news_active, NewsSubscription.id)).label("subscription_id"))
+             .outerjoin(User, User.id == Invitation.user_id)
+             .outerjoin(Membership, (Membership.user_id == Invitation.user_id)
+                        & (Membership.group_id == mailing.meeting.group_id))
+             .outerjoin(NewsSubscription,
+                        NewsSubscription.id == Invitation.news_subscription_id)
+             .where(Invitation.meeting_id == mailing.meeting_id, member | guest, ~sent)
              .order_by(Invitation.id).limit(limit))
     if mailing.kind == MailingKind.REMINDER:
-        query = query.where((Invitation.reply.is_(None))
-                            | (Invitation.reply != Reply.NOT_ATTENDING))
+        query = query.where(not_declined)
     return db.session.execute(query).all()
+
+
+def unsubscribe_link(membership_id: int | None, subscription_id: int | None) -> dict:
+    """The unsubscribe line of a meeting email: a member stops the group's meeting emails, a
+    news subscriber the borough's news. Someone who only registered has none to stop."""
+    if membership_id is not None:
+        return {"unsubscribe_url": external_url(
+            "meeting_replies.unsubscribe", token=make_token(UNSUBSCRIBE, {"m": membership_id}))}
+    if subscription_id is not None:
+        return {"unsubscribe_url": news.unsubscribe_url(subscription_id), "news": True}
+    return {}
+
+
+def ics_attachment(meeting: Meeting, method: str, sequence: int, attendee: str,
+                   show_link: bool) -> dict:
+    return {"kind": "meeting_ics", "args": {
+        "meeting_id": meeting.id, "method": method, "sequence": sequence,
+        "attendee": attendee, "show_link": show_link}}
 
 
 def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
@@ -105,34 +164,38 @@ def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
     if not rows:
         return 0
     meeting = mailing.meeting
-    common = _common_context(mailing)
+    common = meeting_context(meeting)
     method = "CANCEL" if mailing.kind == MailingKind.CANCELLATION else "REQUEST"
+    sequence = mailing.sequence if mailing.kind != MailingKind.REMINDER else meeting.sequence
     messages = []
-    for _invitation_id, reply, email, name, membership_id in rows:
-        context = dict(common, name=name,
-                       reply=reply.label if reply else None,
-                       unsubscribe_url=external_url("meeting_replies.unsubscribe",
-                                                    token=make_token(UNSUBSCRIBE,
-                                                                     {"m": membership_id})),
-                       attachments=[{"kind": "meeting_ics", "args": {
-                           "meeting_id": meeting.id, "method": method,
-                           "sequence": mailing.sequence if mailing.kind != MailingKind.REMINDER
-                           else meeting.sequence, "attendee": email}}])
+    for row in rows:
+        # Members invited see the online link; people without an account once they have a
+        # place (see Invitation.may_see_link).
+        show_link = bool(meeting.online_link) and (row.user_id is not None
+                                                   or row.reply == Reply.ATTENDING)
+        context = dict(common, name=row.name or "",
+                       reply=row.reply.label if row.reply else None,
+                       attachments=[ics_attachment(meeting, method, sequence, row.email,
+                                                   show_link)],
+                       **unsubscribe_link(row.membership_id, row.subscription_id))
         if mailing.kind != MailingKind.CANCELLATION:
             context["reply_url"] = external_url(
-                "meeting_replies.reply", token=make_token(REPLY, {"i": _invitation_id}))
-        messages.append((email, TEMPLATES[mailing.kind], context))
+                "meeting_replies.reply", token=make_token(REPLY, {"i": row.invitation_id}))
+            if show_link:
+                context["online_link"] = meeting.online_link
+        messages.append((row.email, TEMPLATES[mailing.kind], context))
     outbox_ids = queue_emails(messages)
     db.session.execute(insert(MailingDelivery), [
-        {"mailing_id": mailing.id, "invitation_id": row[0], "outbox_message_id": outbox_ids[row[2]]}
+        {"mailing_id": mailing.id, "invitation_id": row.invitation_id,
+         "outbox_message_id": outbox_ids[row.email]}
         for row in rows])
     mailing.recipients += len(rows)
     db.session.commit()
     return len(rows)
 
 
-def _common_context(mailing: Mailing) -> dict:
-    meeting = mailing.meeting
+def meeting_context(meeting: Meeting) -> dict:
+    """What every email about the meeting says of it."""
     group = meeting.group
     return {
         "meeting": meeting.title, "group": group.name, "borough": group.borough.name,
@@ -188,16 +251,17 @@ def sweep_mailings() -> int:
 
 
 @attachment("meeting_ics")
-def meeting_ics(cache: dict, meeting_id: int, method: str, sequence: int, attendee: str):
-    # One calendar per meeting, method and SEQUENCE for a whole batch; only the attendee differs.
-    key = ("meeting_ics", meeting_id, method, sequence)
+def meeting_ics(cache: dict, meeting_id: int, method: str, sequence: int, attendee: str,
+                show_link: bool = True):
+    # One calendar per meeting, method, SEQUENCE and link for a whole batch; only the attendee
+    # differs. (Messages queued before show_link existed went only to members: True.)
+    key = ("meeting_ics", meeting_id, method, sequence, show_link)
     if key not in cache:
         meeting = db.session.get(Meeting, meeting_id)
         group = meeting.group
         page = external_url("meetings.meeting", borough_slug=group.borough.slug,
                             group_slug=group.slug, meeting_id=meeting.id)
-        # Invitations go only to members, who may see the online link.
-        cache[key] = ical.build_calendar(meeting, page, show_link=True, method=method,
+        cache[key] = ical.build_calendar(meeting, page, show_link=show_link, method=method,
                                          sequence=sequence)
     data = ical.with_attendee(cache[key], attendee)
     return "meeting.ics", "text/calendar", {"method": method}, data

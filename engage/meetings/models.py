@@ -16,6 +16,7 @@ from engage.auth.models import User
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import Group, LabelledEnum, _enum
+from engage.news.models import NewsSubscription
 
 
 class MeetingMode(LabelledEnum):
@@ -152,17 +153,33 @@ class Reply(LabelledEnum):
 
 class Invitation(db.Model):
     """One person invited to one meeting, and their reply. Made for every active member when
-    the meeting is published (and for people who join before a later mailing)."""
+    the meeting is published (and for people who join before a later mailing); for a public
+    meeting, also for everyone with confirmed news of the borough, and for anyone who registers
+    on the meeting's page. People without an account have an email address instead of a user.
+    """
 
     __tablename__ = "meeting_invitations"
     __table_args__ = (
         UniqueConstraint("meeting_id", "user_id"),
+        UniqueConstraint("meeting_id", "email"),
+        CheckConstraint("(user_id IS NULL) <> (email IS NULL)", name="user_or_email"),
         Index("ix_meeting_invitations_meeting_id_reply", "meeting_id", "reply"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
+    # Someone without an account: their address (lower-case) and the name they gave, if any.
+    email: Mapped[str | None] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    # Personal data: shown only to the borough's staff.
+    access_needs: Mapped[str | None] = mapped_column(Text)
+    # Invited because they asked for news of the borough: their emails carry its unsubscribe.
+    news_subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("news_subscriptions.id", ondelete="SET NULL"))
+    # When they registered on the meeting's page.
+    registered_at: Mapped[datetime | None]
     reply: Mapped[Reply | None] = mapped_column(_enum(Reply, 20))
     replied_at: Mapped[datetime | None]
     # When a full meeting put them on the waiting list: the earliest is offered the next place.
@@ -170,7 +187,22 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
+    news_subscription: Mapped[NewsSubscription | None] = relationship()
+
+    @property
+    def recipient(self) -> str:
+        return self.user.email if self.user is not None else self.email
+
+    @property
+    def recipient_name(self) -> str:
+        return self.user.name if self.user is not None else (self.name or "")
+
+    @property
+    def may_see_link(self) -> bool:
+        """Members invited see the online link; people without an account once they have a
+        place."""
+        return self.user_id is not None or self.reply == Reply.ATTENDING
 
 
 class MailingKind(LabelledEnum):

@@ -101,8 +101,9 @@ def may_see(meeting: Meeting, user) -> bool:
 
 
 def may_see_link(meeting: Meeting, user) -> bool:
-    """Who is shown the online link. For now: signed-in active members of the group (and the
-    borough's staff). When people can register for a meeting, registrants will see it too."""
+    """Who is shown the online link on the meeting's page: signed-in active members of the
+    group and the borough's staff. People who register without an account are sent it by
+    email, and see it on the reply page their link opens (Invitation.may_see_link)."""
     if not meeting.mode.has_link or meeting.is_cancelled:
         return False
     return is_borough_staff(meeting.group, user) or is_active_member(meeting.group, user)

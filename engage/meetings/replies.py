@@ -81,15 +81,29 @@ def promote_from_waiting_list(meeting: Meeting) -> Invitation | None:
     first.reply = Reply.ATTENDING
     first.replied_at = utcnow()
     first.waiting_since = None
-    from engage.meetings.mailings import REPLY
+    db.session.flush()
+    tell_about_place(first)
+    return first
+
+
+def tell_about_place(invitation: Invitation) -> None:
+    """Email the person given a place: now that they have one, the online link too."""
+    from engage.meetings.mailings import REPLY, ics_attachment, unsubscribe_link
     from engage.meetings.operations import when
 
-    queue_email(first.user.email, "meeting_place_offered", name=first.user.name,
-                meeting=meeting.title, group=meeting.group.name, when=when(meeting),
+    meeting = invitation.meeting
+    show_link = bool(meeting.online_link) and invitation.may_see_link
+    subscription = invitation.news_subscription
+    queue_email(invitation.recipient, "meeting_place_offered", name=invitation.recipient_name,
+                meeting=meeting.title, group=meeting.group.name,
+                borough=meeting.group.borough.name, when=when(meeting),
+                online_link=meeting.online_link if show_link else None,
                 reply_url=external_url("meeting_replies.reply",
-                                       token=make_token(REPLY, {"i": first.id})))
-    db.session.flush()
-    return first
+                                       token=make_token(REPLY, {"i": invitation.id})),
+                attachments=[ics_attachment(meeting, "REQUEST", meeting.sequence,
+                                            invitation.recipient, show_link)],
+                **unsubscribe_link(None, subscription.id if subscription is not None
+                                   and subscription.is_active else None))
 
 
 def counts(meeting: Meeting) -> dict[Reply | None, int]:

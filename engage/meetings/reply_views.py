@@ -54,8 +54,13 @@ def reply(token: str):
         else:
             flash(f"Thank you. Your reply is saved: {recorded.label.lower()}.", "success")
         return redirect(url_for("meeting_replies.reply", token=token))
+    # The link in the email is the key: whoever holds it may see the online link once they
+    # are registered (see Invitation.may_see_link).
+    show_link = (meeting.mode.has_link and bool(meeting.online_link)
+                 and invitation.may_see_link)
     return render_template("meetings/reply.html", meeting=meeting, invitation=invitation,
-                           form=form, when=when(meeting), waiting=Reply.WAITING)
+                           form=form, when=when(meeting), waiting=Reply.WAITING,
+                           show_link=show_link)
 
 
 @meeting_replies.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -76,10 +81,13 @@ def unsubscribe(token: str):
 @my_meetings.route("/account/meetings")
 @login_required
 def index():
-    """The meetings the signed-in person is invited to: coming up first, then past ones."""
+    """The meetings the signed-in person is invited to, as a member or by their (confirmed)
+    address when they registered without signing in: coming up first, then past ones."""
     invitations = db.session.scalars(
-        select(Invitation).join(Meeting).where(Invitation.user_id == current_user.id,
-                                               Meeting.status != MeetingStatus.DRAFT)
+        select(Invitation).join(Meeting)
+        .where((Invitation.user_id == current_user.id)
+               | (Invitation.email == current_user.email),
+               Meeting.status != MeetingStatus.DRAFT)
         .options(joinedload(Invitation.meeting).joinedload(Meeting.group)
                  .joinedload(Group.borough))
         .order_by(Meeting.starts_at)).all()

@@ -19,7 +19,7 @@ from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
-from engage.meetings import operations, papers, replies
+from engage.meetings import operations, papers, registration, replies
 from engage.meetings.forms import AgendaItemForm, MeetingForm, PaperForm
 from engage.meetings.models import Mailing, Meeting, Reply
 
@@ -99,6 +99,7 @@ def meeting(borough_slug: str, group_slug: str, meeting_id: int):
     return render_template("meetings/staff/meeting.html", borough=borough, group=group,
                            meeting=meeting, can_edit=can_edit,
                            replies=replies.counts(meeting), reply_kinds=Reply,
+                           registrations=registration.registrations(meeting),
                            mailings=db.session.scalars(
                                select(Mailing).where(Mailing.meeting_id == meeting.id)
                                .order_by(Mailing.id)).all())

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from engage.auth.operations import external_url
 from engage.boroughs.models import Borough
-from engage.extensions import db
+from engage.extensions import db, limiter
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
-from engage.meetings import ical, operations, papers
-from engage.meetings.models import Meeting
+from engage.meetings import ical, operations, papers, registration
+from engage.meetings.forms import RegisterForm
+from engage.meetings.models import Meeting, MeetingStatus, Reply
 
 meetings = Blueprint("meetings", __name__,
                      url_prefix="/boroughs/<borough_slug>/groups/<group_slug>/meetings")
@@ -41,12 +42,47 @@ def _visible_meeting(borough_slug: str, group_slug: str, meeting_id: int) -> Mee
     return meeting
 
 
-@meetings.route("/<int:meeting_id>")
-def meeting(borough_slug: str, group_slug: str, meeting_id: int):
-    meeting = _visible_meeting(borough_slug, group_slug, meeting_id)
+def _page(meeting: Meeting, form: RegisterForm | None = None):
+    """The meeting's page; with the registration form while registration is open to the viewer
+    (members are invited already, and reply to their invitation instead)."""
+    is_member = operations.is_active_member(meeting.group, current_user)
+    registering = registration.is_open(meeting) and not is_member
+    if registering and form is None:
+        known = ({"name": current_user.name, "email": current_user.email}
+                 if current_user.is_authenticated else None)
+        form = RegisterForm(data=known)
     return render_template("meetings/meeting.html", meeting=meeting, group=meeting.group,
                            show_link=operations.may_see_link(meeting, current_user),
-                           is_member=operations.is_active_member(meeting.group, current_user))
+                           is_member=is_member, form=form if registering else None,
+                           registration_open=registration.is_open(meeting),
+                           full=registering and registration.is_full(meeting))
+
+
+@meetings.route("/<int:meeting_id>")
+def meeting(borough_slug: str, group_slug: str, meeting_id: int):
+    return _page(_visible_meeting(borough_slug, group_slug, meeting_id))
+
+
+@meetings.route("/<int:meeting_id>/register", methods=["POST"])
+@limiter.limit("20 per hour")
+def register(borough_slug: str, group_slug: str, meeting_id: int):
+    meeting = _visible_meeting(borough_slug, group_slug, meeting_id)
+    if meeting.is_members_only or meeting.status == MeetingStatus.DRAFT:
+        abort(404)
+    if not registration.is_open(meeting):
+        return render_template("meetings/registration_closed.html", meeting=meeting,
+                               group=meeting.group), 410
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        return _page(meeting, form)
+    invitation = registration.register(meeting, form.name.data, form.email.data,
+                                       form.access_needs.data)
+    db.session.commit()
+    # Shown, not redirected to: the page names the address, which does not belong in a URL.
+    # Sending the form again is harmless: it finds the same registration.
+    return render_template("meetings/registered.html", meeting=meeting, group=meeting.group,
+                           email=form.email.data, waiting=invitation.reply == Reply.WAITING,
+                           online=bool(meeting.online_link))
 
 
 @meetings.route("/<int:meeting_id>.ics")

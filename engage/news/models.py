@@ -1,0 +1,40 @@
+"""People who asked for news of a borough's policing meetings, with or without an account.
+
+A subscription counts only once its address is confirmed (double opt-in) and until it is
+unsubscribed. One row per borough and address (kept lower-case): asking again reuses it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+
+
+class NewsSubscription(db.Model):
+    __tablename__ = "news_subscriptions"
+    __table_args__ = (UniqueConstraint("borough_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    borough_id: Mapped[int] = mapped_column(ForeignKey("boroughs.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+
+    borough: Mapped[Borough] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+    @classmethod
+    def active(cls):
+        """The SQL condition for a subscription that receives news."""
+        return cls.confirmed_at.is_not(None) & cls.unsubscribed_at.is_(None)

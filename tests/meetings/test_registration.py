@@ -1,0 +1,231 @@
+"""Registering for a public meeting without an account: the form on the meeting's page, the
+confirmation email with its calendar file and cancel link, the waiting list, the online link
+for registered people only, and access needs for the borough's staff only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.meetings.models import (
+    Invitation,
+    MeetingMode,
+    MeetingStatus,
+    MeetingVisibility,
+    Reply,
+)
+from tests.factories import PASSWORD, create_officer, create_user
+from tests.helpers import Browser, page_text, title
+from tests.mailbox import body, links
+from tests.meetings.support import PUBLIC, STAFF, create_meeting, make_member, sign_in
+
+LINK = "https://meet.example.org/camden-cpeg"
+NEEDS = "Step-free access and a British Sign Language interpreter"
+
+
+def _open_meeting(app, **overrides) -> int:
+    start = utcnow().replace(microsecond=0) + timedelta(days=7)
+    return create_meeting(app, start, start + timedelta(hours=2), **overrides)
+
+
+def _register(browser: Browser, meeting_id: int, email: str, name: str = "Grace Hopper",
+              access_needs: str = ""):
+    return browser.submit(f"{PUBLIC}/{meeting_id}/register",
+                          {"name": name, "email": email, "access_needs": access_needs},
+                          form_page=f"{PUBLIC}/{meeting_id}")
+
+
+def _invitations(app, meeting_id: int) -> list[Invitation]:
+    with app.app_context():
+        rows = db.session.scalars(select(Invitation).where(Invitation.meeting_id == meeting_id)
+                                  .order_by(Invitation.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def _calendar(message) -> Calendar:
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    return Calendar.from_ical(part.get_content())
+
+
+def _reply_link(message) -> str:
+    return next(link for link in links(message) if "/meetings/reply/" in link)
+
+
+def test_register_without_an_account(client, app, mailbox, run_tasks):
+    meeting_id = _open_meeting(app)
+    page = client.get(f"{PUBLIC}/{meeting_id}")
+    assert "Register to attend" in page_text(page)
+    done = _register(client, meeting_id, " Grace@Example.org ", access_needs=NEEDS)
+    assert done.status_code == 200
+    assert "You are registered" in page_text(done)
+    assert "We have sent a confirmation to grace@example.org" in page_text(done)
+    [invitation] = _invitations(app, meeting_id)
+    assert (invitation.user_id, invitation.email, invitation.name, invitation.access_needs,
+            invitation.reply) == (None, "grace@example.org", "Grace Hopper", NEEDS,
+                                  Reply.ATTENDING)
+    assert invitation.registered_at is not None
+
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    assert message["Subject"].startswith("Registered: Quarterly meeting")
+    assert "Hello Grace Hopper," in body(message)
+    assert NEEDS not in body(message)  # personal data stays out of the outbox's copy
+    calendar = _calendar(message)
+    assert calendar["METHOD"] == "REQUEST"
+    assert str(calendar.walk("VEVENT")[0]["ATTENDEE"]) == "mailto:grace@example.org"
+    # The link in the email cancels, without signing in.
+    link = _reply_link(message)
+    cancelled = Browser(app).submit(link, {"reply": "not-attending"}, follow_redirects=True)
+    assert "Your reply is saved: not attending" in page_text(cancelled)
+    assert _invitations(app, meeting_id)[0].reply == Reply.NOT_ATTENDING
+
+
+def test_a_full_meeting_puts_registrants_on_the_waiting_list_and_promotes_them(
+        app, mailbox, run_tasks):
+    meeting_id = _open_meeting(app, capacity=1)
+    _register(Browser(app), meeting_id, "first@example.org")
+    assert "The meeting is full" in page_text(Browser(app).get(f"{PUBLIC}/{meeting_id}"))
+    waiting = _register(Browser(app), meeting_id, "second@example.org")
+    assert "You are on the waiting list" in page_text(waiting)
+    assert [i.reply for i in _invitations(app, meeting_id)] == [Reply.ATTENDING, Reply.WAITING]
+    run_tasks()
+    assert mailbox.to("second@example.org")[0]["Subject"].startswith("Waiting list:")
+    # The first cancels: the place goes to the second, who is told by email.
+    Browser(app).submit(_reply_link(mailbox.to("first@example.org")[0]),
+                        {"reply": "not-attending"})
+    run_tasks()
+    assert [i.reply for i in _invitations(app, meeting_id)] == [Reply.NOT_ATTENDING,
+                                                                 Reply.ATTENDING]
+    offered = mailbox.to("second@example.org")[-1]
+    assert offered["Subject"].startswith("A place is yours: Quarterly meeting")
+    assert _reply_link(offered)
+
+
+def test_registering_twice_makes_one_registration(client, app, mailbox, run_tasks):
+    meeting_id = _open_meeting(app)
+    first = _register(client, meeting_id, "grace@example.org", access_needs=NEEDS)
+    again = _register(Browser(app), meeting_id, "GRACE@example.org", name="Someone Else",
+                      access_needs="Nothing")
+    assert page_text(again) == page_text(first)
+    [invitation] = _invitations(app, meeting_id)
+    assert (invitation.name, invitation.access_needs, invitation.reply) == (
+        "Grace Hopper", NEEDS, Reply.ATTENDING)
+
+
+def test_a_member_who_registers_uses_their_invitation(client, app, mailbox, run_tasks):
+    with app.app_context():
+        user_id = create_user(email="mina@example.org").id
+    make_member(app, user_id)
+    meeting_id = _open_meeting(app, status=MeetingStatus.DRAFT)
+    with app.app_context():
+        from engage.meetings import operations
+        from engage.meetings.models import Meeting
+
+        operations.publish(db.session.get(Meeting, meeting_id))
+        db.session.commit()
+    run_tasks()
+    _register(client, meeting_id, "mina@example.org", access_needs=NEEDS)
+    [invitation] = _invitations(app, meeting_id)
+    assert (invitation.user_id, invitation.email) == (user_id, None)
+    assert (invitation.reply, invitation.access_needs) == (Reply.ATTENDING, NEEDS)
+
+
+def test_registration_closes_when_the_meeting_starts(client, app):
+    now = utcnow().replace(microsecond=0)
+    started = create_meeting(app, now - timedelta(minutes=5), now + timedelta(hours=1))
+    assert "Register to attend" not in page_text(client.get(f"{PUBLIC}/{started}"))
+    # A form sent from a page opened before the start is refused.
+    late = client.submit(f"{PUBLIC}/{started}/register",
+                         {"name": "Grace", "email": "grace@example.org"}, form_page="/sign-in")
+    assert late.status_code == 410
+    assert "Registration for this meeting has closed" in page_text(late)
+    cancelled = _open_meeting(app, status=MeetingStatus.CANCELLED)
+    assert client.submit(f"{PUBLIC}/{cancelled}/register", {"name": "Grace",
+                         "email": "grace@example.org"}, form_page="/sign-in").status_code == 410
+    members_only = _open_meeting(app, visibility=MeetingVisibility.MEMBERS_ONLY)
+    assert client.submit(f"{PUBLIC}/{members_only}/register", {"name": "Grace",
+                         "email": "grace@example.org"}, form_page="/sign-in").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(Invitation.id)) is None
+
+
+def test_bad_input_gives_errors_linked_to_their_fields(client, app):
+    meeting_id = _open_meeting(app)
+    response = _register(client, meeting_id, "not-an-email", name="  ",
+                         access_needs="x" * 1001)
+    assert response.status_code == 200
+    assert title(response).startswith("Error: ")
+    html = response.get_data(as_text=True)
+    assert 'class="govuk-error-summary"' in html
+    for field, message in [("name", "Enter your full name"),
+                           ("email", "Enter an email address in the correct format"),
+                           ("access_needs", "Access needs must be 1,000 characters or fewer")]:
+        assert f'href="#{field}"' in html
+        assert message in html
+    assert _invitations(app, meeting_id) == []
+
+
+def test_the_online_link_goes_only_to_people_with_a_place(client, app, mailbox, run_tasks):
+    meeting_id = _open_meeting(app, mode=MeetingMode.HYBRID, online_link=LINK, capacity=1)
+    page = client.get(f"{PUBLIC}/{meeting_id}")
+    assert LINK not in page.get_data(as_text=True)
+    assert "We email the link to join to people who register" in page_text(page)
+    assert LINK not in client.get(f"{PUBLIC}/{meeting_id}.ics").get_data(as_text=True)
+
+    _register(client, meeting_id, "first@example.org")
+    _register(Browser(app), meeting_id, "second@example.org")  # on the waiting list
+    run_tasks()
+    [registered] = mailbox.to("first@example.org")
+    assert f"Join online: {LINK}" in body(registered)
+    assert LINK in str(_calendar(registered).walk("VEVENT")[0]["DESCRIPTION"])
+    assert LINK in Browser(app).get(_reply_link(registered)).get_data(as_text=True)
+    # Registering did not show the link on the public page to that browser.
+    assert LINK not in client.get(f"{PUBLIC}/{meeting_id}").get_data(as_text=True)
+
+    [waiting] = mailbox.to("second@example.org")
+    assert LINK not in body(waiting)
+    assert LINK not in str(_calendar(waiting).walk("VEVENT")[0]["DESCRIPTION"])
+    assert LINK not in Browser(app).get(_reply_link(waiting)).get_data(as_text=True)
+    # Given a place, they are sent the link.
+    Browser(app).submit(_reply_link(registered), {"reply": "not-attending"})
+    run_tasks()
+    offered = mailbox.to("second@example.org")[-1]
+    assert f"Join online: {LINK}" in body(offered)
+    assert LINK in Browser(app).get(_reply_link(waiting)).get_data(as_text=True)
+
+
+def test_only_the_boroughs_staff_see_access_needs(client, other_client, app):
+    meeting_id = _open_meeting(app)
+    _register(Browser(app), meeting_id, "grace@example.org", access_needs=NEEDS)
+    assert NEEDS not in Browser(app).get(f"{PUBLIC}/{meeting_id}").get_data(as_text=True)
+    sign_in(client, app)
+    staff_page = page_text(client.get(f"{STAFF}/{meeting_id}"))
+    assert "People who registered" in staff_page
+    assert f"Grace Hopper grace@example.org Attending {NEEDS}" in staff_page
+    sign_in(other_client, app, create_officer, "lambeth")
+    for url in (f"{STAFF}/{meeting_id}",
+                f"/staff/boroughs/lambeth/groups/cpeg/meetings/{meeting_id}"):
+        response = other_client.get(url)
+        assert response.status_code in (403, 404)
+        assert NEEDS not in response.get_data(as_text=True)
+
+
+def test_my_meetings_lists_a_registration_made_with_the_accounts_address(app, run_tasks):
+    meeting_id = _open_meeting(app)
+    _register(Browser(app), meeting_id, "ada@example.org")
+    with app.app_context():
+        create_user(email="ada@example.org")
+    browser = Browser(app)
+    browser.sign_in("ada@example.org", PASSWORD)
+    text = page_text(browser.get("/account/meetings"))
+    assert "Quarterly meeting" in text and "Attending" in text
+    other = Browser(app)
+    with app.app_context():
+        create_user(email="someone@example.org")
+    other.sign_in("someone@example.org", PASSWORD)
+    assert "Quarterly meeting" not in page_text(other.get("/account/meetings"))
