@@ -16,3 +16,12 @@ def enable_sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.close()
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(connection, _name):
+        # pysqlite opens a transaction only before INSERT, UPDATE or DELETE. A SAVEPOINT sent
+        # first would itself become the outer transaction, and releasing it would COMMIT, even
+        # if the request then rolls back. Opening the transaction first keeps it a savepoint.
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")
