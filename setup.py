@@ -10,8 +10,10 @@ setup(
     py_modules=["worker"],
     package_dir={"engage.templates": "templates", "engage.migrations": "migrations"},
     package_data={
-        "engage": ["boroughs/data/*.csv", "static/*.css", "static/govuk/*.js"],
-        "engage.templates": ["*.html", "*/*.html", "*/*.txt"],
+        "engage": ["boroughs/data/*.csv", "surveys/data/*.toml", "static/*.css",
+                   "static/govuk/*.js"],
+        # Domains keep templates in folders of folders (surveys/staff/, surveys/public/...).
+        "engage.templates": ["**/*.html", "**/*.txt", "**/*.svg"],
         "engage.migrations": ["alembic.ini", "script.py.mako", "*.py", "versions/*.py"],
     },
 )
