@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from engage.admin.views import admin
+    from engage.api.views import api
     from engage.auth.views import auth
     from engage.errors import errors
     from engage.groups.import_views import member_import
@@ -94,11 +95,22 @@ def _register_blueprints(app: Flask) -> None:
     from engage.news.views import news
     from engage.public.views import public
     from engage.staff.views import staff
+    from engage.surveys.builder_views import surveys_builder
+    from engage.surveys.invitation_views import surveys_invitations
+    from engage.surveys.invited_views import surveys_invited
+    from engage.surveys.public_views import surveys_public
+    from engage.surveys.staff_views import surveys_staff
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
                       meeting_minutes, my_meetings, news, admin, errors):
         app.register_blueprint(blueprint)
+    app.register_blueprint(api)
+    app.register_blueprint(surveys_staff)
+    app.register_blueprint(surveys_builder)
+    app.register_blueprint(surveys_invitations)
+    app.register_blueprint(surveys_invited)
+    app.register_blueprint(surveys_public)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 
 import click
@@ -14,7 +15,7 @@ from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password
 from engage.boroughs.models import Borough
 from engage.boroughs.population import load_census
-from engage.clock import utcnow
+from engage.clock import LONDON, to_london, utcnow
 from engage.extensions import db
 from engage.groups.models import GroupRole, Represents
 from engage.groups.operations import (
@@ -25,6 +26,9 @@ from engage.groups.operations import (
     membership_of,
     request_to_join,
 )
+from engage.surveys.models import Consultation
+from engage.surveys.template import add_template_questionnaires
+from engage.templating import london_time
 
 engage_cli = AppGroup("engage", help="engage's own commands.")
 
@@ -44,6 +48,11 @@ DEMO_MEMBERSHIPS = [
     ("tom@example.org", Represents.BUSINESS, "Portobello Road Traders", GroupRole.MEMBER),
     ("priya@example.org", Represents.SELF, None, None),
 ]
+DEMO_CONSULTATION = ("have-your-say-2027-28", "Have your say 2027/28",
+                     "Each year the public helps set their borough's policing priorities. Tell "
+                     "the police and your Community Police Engagement Group what matters most "
+                     "where you live or work.")
+DEMO_CONSULTATION_WEEKS = 6
 
 
 def load_boroughs() -> tuple[int, int]:
@@ -106,7 +115,9 @@ def demo_command():
             if role is not None:
                 approve(membership, people["officer@example.org"])
                 membership.role = role
+    consultation_line = ensure_demo_consultation(people["admin@example.org"])
     db.session.commit()
+    click.echo(consultation_line)
     click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
     in_cpeg = {email: (f"{role.label} of the CPEG" if role else "asking to join the CPEG")
                for email, _represents, _organisation, role in DEMO_MEMBERSHIPS}
@@ -114,6 +125,27 @@ def demo_command():
         what = "administrator" if is_admin else (
             ", ".join(f"{r.label}, Kensington and Chelsea" for r in roles) or in_cpeg[email])
         click.echo(f"  {email:<24} {name} ({what})")
+
+
+def ensure_demo_consultation(created_by: User) -> str:
+    """Add the demo consultation, open now for all 32 boroughs with the ready questionnaires,
+    unless it is already there (left as it is, even once closed). Returns what it did."""
+    slug, title, purpose = DEMO_CONSULTATION
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is not None:
+        return f"Consultation: \u201c{title}\u201d already there, left as it was."
+    now = utcnow().replace(second=0, microsecond=0)
+    # Close at 11:59pm London time, the way a real consultation would, about six weeks on.
+    last_day = (to_london(now) + timedelta(weeks=DEMO_CONSULTATION_WEEKS)).date()
+    closes_at = (datetime.combine(last_day, time(23, 59), tzinfo=LONDON)
+                 .astimezone(UTC).replace(tzinfo=None))
+    consultation = Consultation(slug=slug, title=title, purpose=purpose, opens_at=now,
+                                closes_at=closes_at, all_boroughs=True, created_by=created_by)
+    db.session.add(consultation)
+    add_template_questionnaires(consultation, created_by=created_by)
+    return (f"Consultation: \u201c{title}\u201d added for all 32 boroughs, open until "
+            f"{london_time(closes_at)}, with the ready residents' and businesses' "
+            "questionnaires.")
 
 
 @engage_cli.command("mailcatcher")

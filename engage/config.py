@@ -97,6 +97,10 @@ def build_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _int("ENGAGE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         "ENGAGE_PAPER_MAX_MB": _int("ENGAGE_PAPER_MAX_MB", 10),
         "ENGAGE_MEETING_REMINDER_HOURS": _int("ENGAGE_MEETING_REMINDER_HOURS", 48),
+        # Have your say: POSTs per address to the question pages, and to send the answers.
+        "ENGAGE_SURVEY_PAGE_LIMIT": _env("ENGAGE_SURVEY_PAGE_LIMIT", "60 per minute"),
+        "ENGAGE_SURVEY_SUBMIT_LIMIT": _env("ENGAGE_SURVEY_SUBMIT_LIMIT", "10 per minute"),
+        "ENGAGE_SURVEY_REMINDER_DAYS": _int("ENGAGE_SURVEY_REMINDER_DAYS", 7),
         # Email
         "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", "engage <no-reply@engage.example.org>"),
         "ENGAGE_SMTP_HOST": _env("ENGAGE_SMTP_HOST", "127.0.0.1"),
@@ -164,6 +168,7 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
         "task_routes": {
             "engage.outbox.*": {"queue": QueueNames.EMAIL},
             "engage.meetings.*": {"queue": QueueNames.EMAIL},
+            "engage.survey_mailings.*": {"queue": QueueNames.EMAIL},
             "engage.periodic.*": {"queue": QueueNames.PERIODIC},
         },
         # A publish that cannot reach the broker gives up quickly: the row is already committed
@@ -186,9 +191,17 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
                 "task": "engage.periodic.meeting_mailings",
                 "schedule": 60.0,
             },
+            "survey-mailings": {
+                "task": "engage.periodic.survey_mailings",
+                "schedule": 60.0,
+            },
             "prune-sessions": {
                 "task": "engage.periodic.prune_sessions",
                 "schedule": crontab(minute=17, hour=3),
+            },
+            "prune-survey-drafts": {
+                "task": "engage.periodic.prune_survey_drafts",
+                "schedule": crontab(minute=37, hour=3),
             },
         },
     }

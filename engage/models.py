@@ -21,6 +21,12 @@ from engage.meetings.models import (
 )
 from engage.news.models import NewsSubscription  # noqa: F401
 from engage.outbox.models import OutboxMessage
+from engage.surveys.invitation_models import (  # noqa: F401
+    SurveyAutoReminder,
+    SurveyMailing,
+    SurveyMailingDelivery,
+    SurveyOptOut,
+)
 from engage.surveys.models import (
     Answer,
     Consultation,

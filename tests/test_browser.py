@@ -245,3 +245,104 @@ def test_replying_to_an_invitation_is_accessible(page, live_server, app):
     page.get_by_label("Maybe").check()
     page.get_by_role("button", name="Send reply").click()
     assert page.get_by_text("Your reply is saved: maybe").is_visible()
+
+
+def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, live_server, app):
+    from tests.surveys.answering_support import make_every_kind, responses
+
+    make_every_kind(app, title="Have your say 2027/28")
+    seen: list[str] = []
+
+    def check(expected_heading: str) -> None:
+        page.wait_for_load_state()
+        assert page.locator("h1").count() == 1, page.url
+        assert expected_heading in page.locator("h1").inner_text(), page.url
+        assert page.get_by_text("This is not the way to report a crime.").is_visible()
+        assert _axe_violations(page) == [], page.url
+        seen.append(page.url)
+
+    def carry_on() -> None:
+        page.get_by_role("button", name="Continue", exact=True).click()
+
+    page.goto(live_server + "/have-your-say/")
+    check("Have your say on policing in your area")
+    page.get_by_role("link", name="Have your say: residents").click()
+    check("Have your say: residents")
+    page.get_by_role("button", name="Start now").click()
+    check("What is your postcode?")
+    page.get_by_label("What is your postcode?").fill("w10 4aa")
+    carry_on()
+    check("Which borough do you live in?")
+    page.get_by_label("Kensington and Chelsea").check()
+    carry_on()
+    check("Which crimes should the police in your area focus on?")
+    page.get_by_label("First choice").select_option(label="Knife crime")
+    page.get_by_label("Second choice").select_option(label="Burglary")
+    page.get_by_label("Third choice").select_option(label="Drugs")
+    carry_on()
+    check("Policing")
+    carry_on()  # nothing answered: the errors are announced, linked and accessible
+    assert page.title().startswith("Error: ")
+    check("Policing")
+    page.get_by_label("Good", exact=True).check()
+    page.get_by_label("Somewhere else", exact=True).check()
+    page.get_by_label("If you chose \u201cSomewhere else\u201d, say what you mean").fill(
+        "On the bus")
+    page.get_by_label("Yes", exact=True).check()
+    carry_on()
+    check("What happened")
+    page.get_by_label("Theft").check()
+    page.get_by_label("Day").fill("3")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("2027")
+    carry_on()
+    check("A little more")
+    page.get_by_label("How many years have you lived here?").fill("12")
+    carry_on()
+    check("Would you like to answer some optional questions about yourself?")
+    page.get_by_label("Yes", exact=True).check()
+    carry_on()
+    check("What is your age?")
+    page.get_by_label("25 to 64").check()
+    carry_on()
+    check("Would you like a reply?")
+    page.get_by_label("Yes, I would like a reply").check()
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("I agree that engage may keep these details to reply to me").check()
+    carry_on()
+    check("Check your answers before sending them")
+    page.get_by_role("button", name="Send my answers").click()
+    check("Your answers have been sent")
+
+    [response] = responses(app)
+    assert page.get_by_text(response.reference).is_visible()
+    assert response.borough.name == "Kensington and Chelsea"
+    assert len(seen) == 14
+
+
+def test_answering_works_without_javascript_on_a_small_phone(chromium, live_server, app):
+    from tests.surveys.answering_support import make_every_kind
+
+    made = make_every_kind(app)
+    context = chromium.new_context(java_script_enabled=False,
+                                   viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{live_server}/have-your-say/{made.questionnaire_id}")
+    page.get_by_role("button", name="Start now").click()
+    page.get_by_label("What is your postcode?").fill("SW9 6AA")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    page.get_by_label("First choice").select_option(label="Knife crime")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    assert page.get_by_text("Choose 3 options in order").first.is_visible()
+    page.get_by_label("Second choice").select_option(label="Burglary")
+    page.get_by_label("Third choice").select_option(label="Drugs")
+    page.get_by_role("button", name="Continue", exact=True).click()
+    # Without JavaScript the boxes a ticked choice would reveal are simply shown.
+    page.get_by_label("Good", exact=True).check()
+    page.get_by_label("In the street").check()
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Continue", exact=True).click()
+    assert page.get_by_label("Say what you mean by \u201cSomething else\u201d").is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the question page scrolls sideways by {overflow}px"
+    context.close()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from engage.auth.models import StaffRole, User
 from engage.boroughs.models import Borough
 from engage.cli import DEMO_PASSWORD
+from engage.clock import to_london
 from engage.extensions import db
 from engage.groups.models import Membership, MembershipStatus
+from engage.surveys.models import Consultation, Question
 from tests.helpers import Browser
 
 
@@ -45,3 +49,27 @@ def test_demo_data_is_refused_in_production(runner, app):
     result = runner.invoke(args=["engage", "demo"])
     assert result.exit_code != 0
     assert "development" in result.output
+
+
+def test_demo_adds_the_have_your_say_consultation_once(runner, app):
+    app.config["ENGAGE_ENV"] = "development"
+    first = runner.invoke(args=["engage", "demo"])
+    second = runner.invoke(args=["engage", "demo"])
+    assert first.exit_code == second.exit_code == 0, first.output + second.output
+    assert ("Consultation: \u201cHave your say 2027/28\u201d added for all 32 boroughs, open "
+            "until ") in first.output
+    assert ("Consultation: \u201cHave your say 2027/28\u201d already there, left as it was."
+            in second.output)
+    with app.app_context():
+        (consultation,) = db.session.scalars(select(Consultation)).all()
+        assert consultation.is_open() and consultation.all_boroughs
+        assert consultation.created_by.email == "admin@example.org"
+        closes_in = consultation.closes_at - consultation.opens_at
+        assert timedelta(weeks=6) - timedelta(hours=1) < closes_in < timedelta(weeks=6, days=1)
+        assert to_london(consultation.closes_at).strftime("%H:%M") == "23:59"
+        assert {q.audience.value: len(q.versions) for q in consultation.questionnaires} == {
+            "residents": 1, "businesses": 1}
+        assert db.session.scalar(select(func.count(Question.id))) == sum(
+            len(q.current_version.ordered_questions()) for q in consultation.questionnaires)
+    listed = Browser(app).get("/api/consultations").get_json()["consultations"]
+    assert [c["slug"] for c in listed] == ["have-your-say-2027-28"]

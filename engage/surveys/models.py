@@ -28,9 +28,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    select,
     true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from engage.auth.models import User
 from engage.boroughs.models import Borough
@@ -182,6 +183,18 @@ class QuestionnaireVersion(db.Model):
     def ordered_questions(self) -> list[Question]:
         """Every question in the order a respondent meets them."""
         return [q for section in self.sections for q in section.questions]
+
+
+def load_version(version_id: int) -> QuestionnaireVersion | None:
+    """A version with all its sections, questions and options, in three queries.
+
+    Every page of the questionnaire walks the whole version (which pages apply, what was
+    answered); loaded lazily that is a query per section and per question. Show-if conditions
+    point at questions already loaded, so following them costs nothing."""
+    return db.session.scalar(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.id == version_id).options(
+            selectinload(QuestionnaireVersion.sections).selectinload(Section.questions)
+            .selectinload(Question.options)))
 
 
 class Section(db.Model):

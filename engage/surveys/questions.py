@@ -85,7 +85,8 @@ def _text(raw: object, limit: int) -> str:
         return ""
     if not isinstance(raw, str):
         raise AnswerError("Enter your answer as text")
-    text = raw.strip()
+    # PostgreSQL's text type cannot hold NUL, and no one means to type one.
+    text = raw.replace("\x00", "").strip()
     if len(text) > limit:
         raise AnswerError(f"Your answer must be {limit:,} characters or fewer")
     return text

@@ -1,0 +1,168 @@
+"""GET-only JSON endpoints under /api for open consultations and their questionnaires.
+
+Only consultations open now are shown: one not yet open may still be being drafted, so it is
+"not found" like an unknown address; one that has closed answers 410 Gone, saying when. Every
+answer under /api, errors included, is JSON ({"error": "..."} for errors), may be read from
+any origin, and may be cached for a minute.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from engage.api import serialise
+from engage.api.openapi import document
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.surveys.models import (
+    Audience,
+    Consultation,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Section,
+)
+from engage.templating import london_time
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+VERSION = re.compile(r"^[0-9]{1,10}$")
+MAX_VERSION = 2**31 - 1
+MESSAGES = {
+    400: "The request is not one this API understands.",
+    404: "There is nothing at this address. The API's addresses are listed at /api/openapi.json.",
+    405: "This API only answers GET requests.",
+    500: "Sorry, something went wrong on our side. Try again later.",
+}
+
+
+def is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def error(status: int, message: str):
+    return jsonify(error=message), status
+
+
+@api.route("/consultations")
+def consultations():
+    now = utcnow()
+    found = db.session.scalars(
+        select(Consultation)
+        .where(Consultation.opens_at <= now, Consultation.closes_at > now)
+        .options(selectinload(Consultation.boroughs),
+                 selectinload(Consultation.questionnaires).selectinload(Questionnaire.versions))
+        .order_by(Consultation.closes_at, Consultation.id)
+    ).all()
+    boroughs = _all_boroughs()
+    return jsonify(consultations=[serialise.consultation(c, boroughs) for c in found])
+
+
+@api.route("/consultations/<slug>")
+def consultation(slug: str):
+    found = _open_consultation(slug)
+    return jsonify(serialise.consultation(found, _all_boroughs()))
+
+
+@api.route("/consultations/<slug>/questionnaires/<audience>")
+def questionnaire(slug: str, audience: str):
+    number = _version_asked()
+    found = _open_consultation(slug)
+    try:
+        wanted = Audience(audience)
+    except ValueError:
+        abort(404, description="There is no such audience: ask for residents or businesses.")
+    item = found.questionnaire_for(wanted)
+    if item is None or not item.versions:
+        abort(404, description=f"This consultation has no questionnaire for {wanted.value}.")
+    number = number or item.current_version.number
+    version = db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == item.id,
+               QuestionnaireVersion.number == number)
+        .options(selectinload(QuestionnaireVersion.sections)
+                 .selectinload(Section.questions).selectinload(Question.options)))
+    if version is None:
+        abort(404, description=f"This questionnaire has no version {number}. The latest is "
+                               f"version {item.current_version.number}.")
+    return jsonify(serialise.questionnaire(item, version))
+
+
+@api.route("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+def _all_boroughs() -> list[Borough]:
+    return list(db.session.scalars(select(Borough).order_by(Borough.name)))
+
+
+def _open_consultation(slug: str) -> Consultation:
+    # Slugs are short lower-case words; anything else cannot exist, so is not looked up.
+    found = None
+    if re.fullmatch(r"[a-z0-9-]{1,100}", slug):
+        found = db.session.scalar(
+            select(Consultation).where(Consultation.slug == slug)
+            .options(selectinload(Consultation.boroughs),
+                     selectinload(Consultation.questionnaires)
+                     .selectinload(Questionnaire.versions)))
+    now = utcnow()
+    if found is None or found.opens_at > now:
+        abort(404, description="There is no open consultation at this address.")
+    if found.has_closed(now):
+        abort(410, description=f"This consultation closed on {london_time(found.closes_at)} "
+                               "(London time).")
+    return found
+
+
+def _version_asked() -> int | None:
+    raw = request.args.get("version")
+    if raw is None:
+        return None
+    if not VERSION.match(raw) or not 1 <= int(raw) <= MAX_VERSION:
+        abort(400, description="version must be a whole number, 1 or more, like ?version=2.")
+    return int(raw)
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return error(exc.code or 500, exc.description if exc.code in (400, 404, 410)
+                 else MESSAGES.get(exc.code or 500, MESSAGES[500]))
+
+
+# Flask looks up error handlers by status code before class, and the app's HTML pages are
+# registered by code; these put the API's own first for everything its views raise.
+for _status in (400, 404, 405, 410, 500):
+    api.errorhandler(_status)(_http_error)
+
+
+@api.before_app_request
+def _routing_errors():
+    """An unknown address or method under /api never reaches the blueprint's handlers (no view
+    matched), so answer those in JSON here rather than with the site's HTML error pages."""
+    exc = request.routing_exception
+    if not is_api_request() or not isinstance(exc, NotFound | MethodNotAllowed):
+        return None
+    response, status = error(exc.code, MESSAGES[exc.code])
+    if isinstance(exc, MethodNotAllowed):
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+    return response, status
+
+
+@api.after_app_request
+def _api_headers(response):
+    if not is_api_request():
+        return response
+    # Public, read-only data: any web page may read it, and caches may keep it for a minute.
+    # Vary: Cookie keeps a signed-in person's refreshed session cookie out of shared caches.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    cacheable = response.status_code in (200, 404, 410)
+    response.headers["Cache-Control"] = "public, max-age=60" if cacheable else "no-store"
+    response.vary.add("Cookie")
+    return response

@@ -1,0 +1,353 @@
+"""The builder's question pages: adding a question (its kind, then its details), changing,
+moving and removing it, its options one by one, and its show-if condition.
+
+Routes sit on the builder's blueprint (engage.surveys.builder_views), and every change goes
+through its `editing` helper, so a locked version is copied first.
+"""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from engage.auth.access import staff_required
+from engage.auth.forms import ConfirmForm
+from engage.extensions import db
+from engage.surveys import builder as rules
+from engage.surveys import versions
+from engage.surveys.builder import BuilderError
+from engage.surveys.builder_consultations import may_edit
+from engage.surveys.builder_views import (
+    editing,
+    log,
+    questionnaire_for_url,
+    refused,
+    saved,
+    surveys_builder,
+    thing_or_404,
+    to_builder,
+    to_question,
+)
+from engage.surveys.models import Option, Question, QuestionKind, Section
+from engage.surveys.staff_forms import (
+    ConditionQuestionForm,
+    ConditionValuesForm,
+    ConfirmRemoveForm,
+    KindForm,
+    OptionForm,
+    QuestionForm,
+)
+
+# Adding a question: first its kind, then its details -------------------------------------------
+
+@surveys_builder.route("/sections/<int:section_id>/questions/new", methods=["GET", "POST"])
+@staff_required
+def choose_kind(slug: str, audience: str, section_id: int):
+    questionnaire = questionnaire_for_url(slug, audience)
+    section = thing_or_404(Section, section_id, questionnaire)
+    form = KindForm()
+    if form.validate_on_submit():
+        return redirect(url_for(".add_question", slug=slug, audience=audience,
+                                section_id=section.id, kind=form.kind.data))
+    return render_template("surveys/staff/kind_form.html", form=form,
+                           questionnaire=questionnaire, section=section)
+
+
+@surveys_builder.route("/sections/<int:section_id>/questions/new/<kind>",
+                       methods=["GET", "POST"])
+@staff_required
+def add_question(slug: str, audience: str, section_id: int, kind: str):
+    questionnaire = questionnaire_for_url(slug, audience)
+    original = thing_or_404(Section, section_id, questionnaire)
+    try:
+        question_kind = QuestionKind(kind)
+    except ValueError:
+        abort(404)
+    form = QuestionForm(kind=question_kind, creating=True)
+    if request.method == "GET":
+        form.required.data = "yes"
+    if form.validate_on_submit():
+        version, section, copied_from = editing(questionnaire, original)
+        try:
+            question = rules.add_question(section, form.details())
+        except BuilderError as error:
+            refused(error, form)
+        else:
+            log("questionnaire.question_added", questionnaire, version,
+                question_id=question.id, key=question.key, kind=question.kind.value)
+            db.session.commit()
+            saved("The question is added.", version, copied_from)
+            return to_question(question)
+    return render_template("surveys/staff/question_form.html", form=form,
+                           questionnaire=questionnaire, section=original, question=None,
+                           kind=question_kind,
+                           locked=versions.is_locked(questionnaire.current_version))
+
+
+
+# One question ---------------------------------------------------------------------------------
+
+def _question(slug: str, audience: str, question_id: int, editing_: bool = True):
+    questionnaire = questionnaire_for_url(slug, audience, editing=editing_)
+    return questionnaire, thing_or_404(Question, question_id, questionnaire)
+
+
+@surveys_builder.route("/questions/<int:question_id>")
+@staff_required
+def question(slug: str, audience: str, question_id: int):
+    questionnaire, question = _question(slug, audience, question_id, editing_=False)
+    if question.version_id != questionnaire.current_version.id:
+        abort(404)  # an old version's question: the builder shows only the current version
+    return render_template("surveys/staff/question.html", questionnaire=questionnaire,
+                           question=question, confirm=ConfirmForm(),
+                           can_edit=may_edit(current_user, questionnaire.consultation),
+                           locked=versions.is_locked(question.version),
+                           can_have_condition=bool(rules.condition_sources(question)))
+
+
+def _question_data(question: Question) -> dict:
+    def text(value):
+        return "" if value is None else str(value)
+
+    return {"text": question.text, "key": question.key, "kind": question.kind.value,
+            "section": str(question.section_id), "help_text": question.help_text,
+            "interviewer_note": question.interviewer_note,
+            "required": "yes" if question.required else "no",
+            "tag": question.tag.value if question.tag else "",
+            "max_choices": text(question.max_choices), "rank_count": text(question.rank_count),
+            "min_value": text(question.min_value), "max_value": text(question.max_value)}
+
+
+@surveys_builder.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_question(slug: str, audience: str, question_id: int):
+    questionnaire, original = _question(slug, audience, question_id)
+    options = {"kind": original.kind, "kinds": rules.allowed_kinds(original.kind),
+               "sections": list(original.version.sections)}
+    form = (QuestionForm(data=_question_data(original), **options) if request.method == "GET"
+            else QuestionForm(**options))
+    if form.validate_on_submit():
+        details = form.details()
+        version, question, copied_from = editing(questionnaire, original)
+        if details.section is not None:
+            details.section = versions.section_in(version, details.section)
+        try:
+            rules.update_question(question, details)
+        except BuilderError as error:
+            refused(error, form)
+        else:
+            log("questionnaire.question_changed", questionnaire, version,
+                question_id=question.id, key=question.key, kind=question.kind.value)
+            db.session.commit()
+            saved("The question is saved.", version, copied_from)
+            return to_question(question)
+    return render_template("surveys/staff/question_form.html", form=form,
+                           questionnaire=questionnaire, section=original.section,
+                           question=original, kind=original.kind,
+                           locked=versions.is_locked(questionnaire.current_version))
+
+
+@surveys_builder.route("/questions/<int:question_id>/move", methods=["POST"])
+@staff_required
+def move_question(slug: str, audience: str, question_id: int):
+    questionnaire, original = _question(slug, audience, question_id)
+    direction = request.form.get("direction", "")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    version, question, copied_from = editing(questionnaire, original)
+    if not rules.move_question(question, direction):
+        db.session.rollback()
+        return to_builder(questionnaire, f"question-{original.id}")
+    log("questionnaire.question_moved", questionnaire, version, question_id=question.id,
+        direction=direction)
+    db.session.commit()
+    saved(f"The question \u201c{question.text}\u201d is moved {direction}.", version,
+          copied_from)
+    return to_builder(questionnaire, f"question-{question.id}")
+
+
+@surveys_builder.route("/questions/<int:question_id>/remove", methods=["GET", "POST"])
+@staff_required
+def remove_question(slug: str, audience: str, question_id: int):
+    questionnaire, original = _question(slug, audience, question_id)
+    form = ConfirmRemoveForm()
+    if form.validate_on_submit():
+        version, question, copied_from = editing(questionnaire, original)
+        key, text = question.key, question.text
+        try:
+            rules.remove_question(question)
+        except BuilderError as error:
+            refused(error)
+            return to_question(original)
+        log("questionnaire.question_removed", questionnaire, version, key=key)
+        db.session.commit()
+        saved(f"The question \u201c{text}\u201d is removed.", version, copied_from)
+        return to_builder(questionnaire)
+    return render_template("surveys/staff/remove.html", form=form, questionnaire=questionnaire,
+                           thing=f"the question \u201c{original.text}\u201d", detail="",
+                           back=url_for(".question", slug=slug, audience=audience,
+                                        question_id=original.id),
+                           locked=versions.is_locked(questionnaire.current_version))
+
+
+# The show-if condition: first the earlier question, then which of its answers -----------------
+
+@surveys_builder.route("/questions/<int:question_id>/condition", methods=["GET", "POST"])
+@staff_required
+def condition(slug: str, audience: str, question_id: int):
+    questionnaire, question = _question(slug, audience, question_id)
+    sources = rules.condition_sources(question)
+    form = ConditionQuestionForm()
+    form.source.choices = [SelectChoice(str(q.id), q.text) for q in sources]
+    if request.method == "GET" and question.show_if_question_id:
+        form.source.data = str(question.show_if_question_id)
+    if form.validate_on_submit():
+        return redirect(url_for(".condition_values", slug=slug, audience=audience,
+                                question_id=question.id, source_id=int(form.source.data)))
+    return render_template("surveys/staff/condition_question.html", form=form,
+                           questionnaire=questionnaire, question=question, sources=sources)
+
+
+@surveys_builder.route("/questions/<int:question_id>/condition/<int:source_id>",
+                       methods=["GET", "POST"])
+@staff_required
+def condition_values(slug: str, audience: str, question_id: int, source_id: int):
+    questionnaire, original = _question(slug, audience, question_id)
+    source = thing_or_404(Question, source_id, questionnaire)
+    if source not in rules.condition_sources(original):
+        abort(404)
+    form = ConditionValuesForm()
+    form.values.choices = [SelectChoice(o.value, o.label) for o in source.options]
+    if request.method == "GET" and original.show_if_question_id == source.id:
+        form.values.data = list(original.show_if_values)
+    if form.validate_on_submit():
+        version, question, copied_from = editing(questionnaire, original)
+        try:
+            rules.set_condition(question, versions.question_in(version, source),
+                                form.values.data)
+        except BuilderError as error:
+            refused(error, form)
+        else:
+            log("questionnaire.condition_set", questionnaire, version, question_id=question.id,
+                depends_on=source.key, values=question.show_if_values)
+            db.session.commit()
+            saved("The condition is saved.", version, copied_from)
+            return to_question(question)
+    return render_template("surveys/staff/condition_values.html", form=form,
+                           questionnaire=questionnaire, question=original, source=source)
+
+
+@surveys_builder.route("/questions/<int:question_id>/condition/remove", methods=["POST"])
+@staff_required
+def clear_condition(slug: str, audience: str, question_id: int):
+    questionnaire, original = _question(slug, audience, question_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    version, question, copied_from = editing(questionnaire, original)
+    rules.clear_condition(question)
+    log("questionnaire.condition_removed", questionnaire, version, question_id=question.id)
+    db.session.commit()
+    saved("The condition is removed: the question is always shown.", version, copied_from)
+    return to_question(question)
+
+
+# Options ----------------------------------------------------------------------------------------
+
+def _option_form(question: Question, creating: bool, **kwargs) -> OptionForm:
+    return OptionForm(creating=creating,
+                      multiple=question.kind == QuestionKind.MULTIPLE_CHOICE, **kwargs)
+
+
+@surveys_builder.route("/questions/<int:question_id>/options/new", methods=["GET", "POST"])
+@staff_required
+def add_option(slug: str, audience: str, question_id: int):
+    questionnaire, original = _question(slug, audience, question_id)
+    form = _option_form(original, creating=True)
+    if form.validate_on_submit():
+        version, question, copied_from = editing(questionnaire, original)
+        try:
+            option = rules.add_option(question, form.label.data,
+                                      asks_other=form.asks_other.data,
+                                      exclusive="exclusive" in form and form.exclusive.data)
+        except BuilderError as error:
+            refused(error, form)
+        else:
+            log("questionnaire.option_added", questionnaire, version, question_id=question.id,
+                value=option.value)
+            db.session.commit()
+            saved(f"The option \u201c{option.label}\u201d is added.", version, copied_from)
+            return to_question(question)
+    return render_template("surveys/staff/option_form.html", form=form,
+                           questionnaire=questionnaire, question=original, option=None,
+                           locked=versions.is_locked(questionnaire.current_version))
+
+
+def _option(slug: str, audience: str, option_id: int):
+    questionnaire = questionnaire_for_url(slug, audience)
+    return questionnaire, thing_or_404(Option, option_id, questionnaire)
+
+
+@surveys_builder.route("/options/<int:option_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_option(slug: str, audience: str, option_id: int):
+    questionnaire, original = _option(slug, audience, option_id)
+    form = _option_form(original.question, creating=False,
+                        obj=original if request.method == "GET" else None)
+    if form.validate_on_submit():
+        version, option, copied_from = editing(questionnaire, original)
+        try:
+            rules.update_option(option, form.label.data, form.value.data,
+                                form.asks_other.data,
+                                "exclusive" in form and form.exclusive.data)
+        except BuilderError as error:
+            refused(error, form)
+        else:
+            log("questionnaire.option_changed", questionnaire, version, option_id=option.id,
+                value=option.value)
+            db.session.commit()
+            saved(f"The option \u201c{option.label}\u201d is saved.", version, copied_from)
+            return to_question(option.question)
+    return render_template("surveys/staff/option_form.html", form=form,
+                           questionnaire=questionnaire, question=original.question,
+                           option=original,
+                           locked=versions.is_locked(questionnaire.current_version))
+
+
+@surveys_builder.route("/options/<int:option_id>/move", methods=["POST"])
+@staff_required
+def move_option(slug: str, audience: str, option_id: int):
+    questionnaire, original = _option(slug, audience, option_id)
+    direction = request.form.get("direction", "")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    version, option, copied_from = editing(questionnaire, original)
+    if not rules.move_option(option, direction):
+        db.session.rollback()
+        return to_question(original.question)
+    log("questionnaire.option_moved", questionnaire, version, option_id=option.id,
+        direction=direction)
+    db.session.commit()
+    saved(f"The option \u201c{option.label}\u201d is moved {direction}.", version, copied_from)
+    return redirect(url_for(".question", slug=slug, audience=audience,
+                            question_id=option.question_id, _anchor=f"option-{option.id}"))
+
+
+@surveys_builder.route("/options/<int:option_id>/remove", methods=["POST"])
+@staff_required
+def remove_option(slug: str, audience: str, option_id: int):
+    questionnaire, original = _option(slug, audience, option_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    version, option, copied_from = editing(questionnaire, original)
+    question, label = option.question, option.label
+    try:
+        rules.remove_option(option)
+    except BuilderError as error:
+        refused(error)
+        return to_question(original.question)
+    log("questionnaire.option_removed", questionnaire, version, question_id=question.id,
+        label=label)
+    db.session.commit()
+    saved(f"The option \u201c{label}\u201d is removed.", version, copied_from)
+    return to_question(question)

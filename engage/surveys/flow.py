@@ -1,0 +1,231 @@
+"""The public questionnaire as a run of steps, with the answers so far kept in a ResponseDraft.
+
+Entering the flow with a draft made elsewhere (a personal invitation link, for example):
+
+    draft = start_draft(version, borough=borough, invitee_id=invitee.id)
+    db.session.commit()
+    return begin_with_draft(draft)
+
+`begin_with_draft(draft)` remembers the draft in this browser's session (in place of any other
+draft of the same questionnaire) and returns a redirect to its first step: the borough question,
+or the first page of questions when the draft already has a borough.
+
+The steps, in order: the borough (a postcode, then a choice where the postcode leaves doubt), one
+page per section (engage.surveys.pages), the consent question just before the equality section,
+"Would you like a reply?", then "Check your answers", which submits. The session holds only the
+draft's token and, until the answers are sent, any contact details given for a reply: those are
+stored apart from the answers (ResponseContact) and never in the draft.
+
+Preview drafts (staff walking the pages) have tokens starting "preview-": the public steps never
+load them and nothing submits them, so a preview can never become a response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from flask import redirect, session, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as HttpResponse
+
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.surveys.models import Questionnaire, QuestionnaireVersion, ResponseDraft
+from engage.surveys.pages import pages, visible_questions
+from engage.surveys.questions import is_shown
+from engage.surveys.responses import new_key, start_draft
+
+PREVIEW_PREFIX = "preview-"
+# A draft left alone this long is deleted (engage.surveys.tasks), and so its resume link dies.
+DRAFT_DAYS = 30
+_SESSION_KEYS = {False: "surveys", True: "surveys_preview"}
+
+
+class Step(NamedTuple):
+    """One step: the view's endpoint name and, for a page of questions, its section position."""
+
+    name: str
+    position: int | None = None
+
+
+POSTCODE = Step("postcode")
+ABOUT_YOU = Step("about_you")
+REPLY = Step("reply")
+CHECK_ANSWERS = Step("check_answers")
+
+
+def is_preview(draft: ResponseDraft) -> bool:
+    return draft.token.startswith(PREVIEW_PREFIX)
+
+
+# The session ---------------------------------------------------------------------------------
+
+def _entries(preview: bool) -> dict:
+    return dict(session.get(_SESSION_KEYS[preview]) or {})
+
+
+def _save_entries(preview: bool, entries: dict) -> None:
+    session[_SESSION_KEYS[preview]] = entries
+
+
+def remember(draft: ResponseDraft) -> None:
+    """Make `draft` this browser's draft of its questionnaire (any reply given is forgotten)."""
+    preview = is_preview(draft)
+    entries = _entries(preview)
+    entries[str(draft.questionnaire_id)] = {"token": draft.token}
+    _save_entries(preview, entries)
+
+
+def forget(questionnaire_id: int, preview: bool) -> None:
+    entries = _entries(preview)
+    if entries.pop(str(questionnaire_id), None) is not None:
+        _save_entries(preview, entries)
+
+
+def draft_in_session(questionnaire: Questionnaire, preview: bool) -> ResponseDraft | None:
+    """This browser's unsent draft of `questionnaire`, if it has one."""
+    entry = _entries(preview).get(str(questionnaire.id))
+    if not entry:
+        return None
+    draft = db.session.scalar(select(ResponseDraft).where(
+        ResponseDraft.token == entry["token"], ResponseDraft.questionnaire_id == questionnaire.id,
+        ResponseDraft.response_id.is_(None)))
+    if draft is None or is_preview(draft) != preview:
+        return None
+    return draft
+
+
+def reply_in_session(draft: ResponseDraft) -> dict | None:
+    """What the person said on "Would you like a reply?": None until asked, then
+    {"wants": False} or {"wants": True, "name": ..., "email": ..., "phone": ...}."""
+    entry = _entries(is_preview(draft)).get(str(draft.questionnaire_id)) or {}
+    return entry.get("reply") if entry.get("token") == draft.token else None
+
+
+def remember_reply(draft: ResponseDraft, reply: dict) -> None:
+    preview = is_preview(draft)
+    entries = _entries(preview)
+    entries[str(draft.questionnaire_id)] = {"token": draft.token, "reply": reply}
+    _save_entries(preview, entries)
+
+
+def contact_for_response(draft: ResponseDraft) -> dict | None:
+    """The ResponseContact fields, when the person asked for a reply."""
+    reply = reply_in_session(draft)
+    if not reply or not reply.get("wants"):
+        return None
+    return {"name": reply.get("name") or "", "email": reply.get("email") or None,
+            "phone": reply.get("phone") or None}
+
+
+# The steps -----------------------------------------------------------------------------------
+
+def steps(draft: ResponseDraft) -> list[Step]:
+    """Every step this person will meet, given their answers so far."""
+    answers = draft.answers or {}
+    shown = {s.id for s in pages(draft.version, answers, bool(draft.equality_consent))}
+    result = [POSTCODE]
+    asked = False
+    for section in draft.version.sections:
+        if section.is_equality and not asked and visible_questions(section, answers):
+            result.append(ABOUT_YOU)
+            asked = True
+        if section.id in shown:
+            result.append(Step("section", section.position))
+    return result + [REPLY, CHECK_ANSWERS]
+
+
+def first_incomplete(draft: ResponseDraft) -> Step:
+    """The first step still to do; "Check your answers" once everything is."""
+    if draft.borough_id is None:
+        return POSTCODE
+    answers = draft.answers or {}
+    sections = {s.position: s for s in draft.version.sections}
+    for step in steps(draft):
+        if step.name == "section" and any(
+                q.key not in answers for q in visible_questions(sections[step.position], answers)):
+            return step
+        if step == ABOUT_YOU and draft.equality_consent is None:
+            return step
+        if step == REPLY and reply_in_session(draft) is None:
+            return step
+    return CHECK_ANSWERS
+
+
+def step_after(draft: ResponseDraft, step: Step) -> Step:
+    order = steps(draft)
+    return order[order.index(step) + 1] if step in order[:-1] else first_incomplete(draft)
+
+
+def step_before(draft: ResponseDraft, step: Step) -> Step | None:
+    order = steps(draft)
+    return order[order.index(step) - 1] if step in order[1:] else None
+
+
+def step_url(questionnaire_id: int, step: Step, preview: bool = False, **values) -> str:
+    if step.position is not None:
+        values["position"] = step.position
+    return url_for(f"surveys_public.{step.name}", questionnaire_id=questionnaire_id,
+                   preview=preview, **values)
+
+
+def begin_with_draft(draft: ResponseDraft) -> HttpResponse:
+    """Remember `draft` in this browser and send the person to its first step to do."""
+    remember(draft)
+    return redirect(step_url(draft.questionnaire_id, first_incomplete(draft),
+                             preview=is_preview(draft)))
+
+
+# Changing a draft (these flush; the view commits) --------------------------------------------
+
+def start_preview(version: QuestionnaireVersion) -> ResponseDraft:
+    draft = start_draft(version)
+    draft.token = PREVIEW_PREFIX + new_key()
+    draft.submission_key = PREVIEW_PREFIX + new_key()
+    db.session.flush()
+    return draft
+
+
+def applicable_answers(version: QuestionnaireVersion, answers: Mapping[str, dict | None],
+                       equality_consent: bool | None) -> dict[str, dict | None]:
+    """The answers still asked for: those to questions a changed answer now hides, and equality
+    answers without consent, are dropped, so nothing the person took back is stored."""
+    kept: dict[str, dict | None] = {}
+    for section in version.sections:
+        if section.is_equality and not equality_consent:
+            continue
+        for question in section.questions:
+            if question.key in answers and is_shown(question, kept):
+                kept[question.key] = answers[question.key]
+    return kept
+
+
+def save_answers(draft: ResponseDraft, page_answers: Mapping[str, dict | None]) -> None:
+    """Keep one page's checked answers. A question left blank is kept as None: asked, and not
+    answered, so the page counts as done."""
+    merged = {**(draft.answers or {}), **page_answers}
+    draft.answers = applicable_answers(draft.version, merged, draft.equality_consent)
+    draft.updated_at = utcnow()
+    db.session.flush()
+
+
+def set_equality_consent(draft: ResponseDraft, consent: bool) -> None:
+    draft.equality_consent = consent
+    draft.answers = applicable_answers(draft.version, draft.answers or {}, consent)
+    draft.updated_at = utcnow()
+    db.session.flush()
+
+
+def set_borough(draft: ResponseDraft, borough: Borough) -> None:
+    draft.borough_id = borough.id
+    draft.updated_at = utcnow()
+    db.session.flush()
+
+
+def expires_at(draft: ResponseDraft) -> datetime:
+    """When a draft left as it is now stops working: 30 days unused, or the closing time."""
+    closes = draft.questionnaire.consultation.closes_at
+    return min(draft.updated_at + timedelta(days=DRAFT_DAYS), closes)

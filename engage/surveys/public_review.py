@@ -1,0 +1,46 @@
+"""What "Check your answers" lists: every answer the person will send, grouped by section, each
+with the step that changes it."""
+
+from __future__ import annotations
+
+from engage.surveys.flow import ABOUT_YOU, POSTCODE, REPLY, Step, steps
+from engage.surveys.models import Audience
+from engage.surveys.pages import visible_questions
+from engage.surveys.questions import describe
+
+
+def summary(flow, reply: dict | None) -> list[dict]:
+    """[{"title": ..., "rows": [{"key", "question", "lines", "href"}]}] in the order asked."""
+    draft = flow.draft
+    answers = draft.answers or {}
+    sections = {s.position: s for s in draft.version.sections}
+
+    def row(question: str, lines: list[str], step: Step, key: str | None = None) -> dict:
+        return {"key": key, "question": question, "lines": lines,
+                "href": flow.url(step, change="1")}
+
+    where = ("Your business\u2019s borough" if flow.questionnaire.audience == Audience.BUSINESSES
+             else "Your borough")
+    groups = [{"title": "Where", "rows": [
+        row(where, [draft.borough.name if draft.borough else "Not answered"], POSTCODE)]}]
+    for step in steps(draft):
+        if step == ABOUT_YOU:
+            equality = next(s for s in draft.version.sections
+                            if s.is_equality and visible_questions(s, answers))
+            groups.append({"title": equality.title, "rows": [row(
+                "Answer questions about yourself",
+                ["Yes" if draft.equality_consent else "No"], ABOUT_YOU)]})
+        elif step.name == "section":
+            section = sections[step.position]
+            rows = [row(q.text, describe(q, answers.get(q.key)), step, key=q.key)
+                    for q in visible_questions(section, answers)]
+            if section.is_equality and groups[-1]["title"] == section.title:
+                groups[-1]["rows"].extend(rows)
+            else:
+                groups.append({"title": section.title, "rows": rows})
+    if reply and reply.get("wants"):
+        lines = ["Yes"] + [reply[k] for k in ("name", "email", "phone") if reply.get(k)]
+    else:
+        lines = ["No"]
+    groups.append({"title": "Reply", "rows": [row("Would you like a reply?", lines, REPLY)]})
+    return groups

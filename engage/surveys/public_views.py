@@ -1,0 +1,256 @@
+"""Have your say: the open consultations, each questionnaire's start page, the staff preview,
+and coming back to a saved draft. The question pages themselves are in public_flow.py, on the
+same blueprint; the steps and the session are engage.surveys.flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engage.auth.operations import external_url
+from engage.clock import utcnow
+from engage.extensions import db, limiter
+from engage.forms import normalise_email
+from engage.outbox.operations import queue_email
+from engage.surveys.flow import (
+    Step,
+    begin_with_draft,
+    draft_in_session,
+    expires_at,
+    first_incomplete,
+    forget,
+    is_preview,
+    start_preview,
+    step_after,
+    step_url,
+)
+from engage.surveys.models import Consultation, Questionnaire, ResponseDraft, load_version
+from engage.surveys.public_forms import SaveForm, StartForm, error_list
+from engage.surveys.responses import start_draft
+from engage.templating import london_time
+
+surveys_public = Blueprint("surveys_public", __name__, url_prefix="/have-your-say")
+SENT_KEY = "surveys_sent"  # {questionnaire id: reference} for the confirmation page
+
+
+def setting(name: str):
+    return lambda: current_app.config[name]
+
+
+# One count per address across every page's POSTs (generous: people on one shared address, a
+# library or an office, must all get through), and a tighter one on sending.
+page_limit = limiter.shared_limit(setting("ENGAGE_SURVEY_PAGE_LIMIT"), scope="survey-pages",
+                                  methods=["POST"])
+submit_limit = limiter.limit(setting("ENGAGE_SURVEY_SUBMIT_LIMIT"), methods=["POST"])
+
+
+def step_route(rule: str, **options):
+    """Route a step twice: for the public, and under /preview/ for staff (`preview` tells)."""
+
+    def register(view):
+        surveys_public.add_url_rule(f"/<int:questionnaire_id>{rule}", view_func=view,
+                                    defaults={"preview": False}, **options)
+        surveys_public.add_url_rule(f"/preview/<int:questionnaire_id>{rule}", view_func=view,
+                                    defaults={"preview": True}, **options)
+        return view
+
+    return register
+
+
+@dataclass
+class Flow:
+    """The questionnaire, this person's draft, and whether it is a staff preview."""
+
+    questionnaire: Questionnaire
+    draft: ResponseDraft
+    preview: bool
+
+    def url(self, step: Step, **values) -> str:
+        return step_url(self.questionnaire.id, step, self.preview, **values)
+
+    def next_url(self, step: Step, changing: bool) -> str:
+        # Changing an answer returns to "Check your answers", unless it brought new questions.
+        return self.url(first_incomplete(self.draft) if changing
+                        else step_after(self.draft, step))
+
+
+def _require_staff():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_staff:
+        abort(403)
+    return None
+
+
+def unavailable(consultation: Consultation):
+    """The page for a consultation not open now (None when it is open): not yet, or closed. A
+    person halfway through is told the same, and nothing of theirs is sent."""
+    if consultation.is_open():
+        return None
+    closed = consultation.has_closed()
+    return render_template("surveys/public/unavailable.html", consultation=consultation,
+                           closed=closed), 410 if closed else 200
+
+
+def start_url(questionnaire_id: int, preview: bool) -> str:
+    return url_for("surveys_public.preview" if preview else "surveys_public.start",
+                   questionnaire_id=questionnaire_id)
+
+
+def flow_step(view):
+    """Load the questionnaire and this browser's draft of it, or send the person to the start."""
+
+    @wraps(view)
+    def wrapped(questionnaire_id: int, preview: bool, **kwargs):
+        questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+        refused = _require_staff() if preview else unavailable(questionnaire.consultation)
+        if refused is not None:
+            return refused
+        draft = draft_in_session(questionnaire, preview)
+        if preview and draft is not None and draft.version_id != questionnaire.current_version.id:
+            draft = None  # the questionnaire has a newer version: preview that
+        if draft is None:
+            return redirect(start_url(questionnaire_id, preview))
+        # The whole tree at once, not a query a question; held by the draft, because the
+        # session's identity map keeps nothing that no one refers to.
+        set_committed_value(draft, "version", load_version(draft.version_id))
+        return view(Flow(questionnaire, draft, preview), **kwargs)
+
+    return wrapped
+
+
+def minutes_to_answer(questionnaire: Questionnaire) -> int:
+    """A rough guide for the start page: about 20 seconds a question, in 5-minute steps."""
+    count = len(questionnaire.current_version.ordered_questions())
+    return max(5, -(-count * 20 // 300) * 5)
+
+
+@surveys_public.route("/")
+def index():
+    now = utcnow()
+    current = db.session.scalars(select(Consultation).where(
+        Consultation.opens_at <= now, Consultation.closes_at > now)
+        .order_by(Consultation.closes_at)).all()
+    upcoming = db.session.scalars(select(Consultation).where(Consultation.opens_at > now)
+                                  .order_by(Consultation.opens_at)).all()
+    return render_template("surveys/public/index.html", current=current, upcoming=upcoming)
+
+
+def _start_page(questionnaire: Questionnaire, preview: bool):
+    draft = draft_in_session(questionnaire, preview)
+    return render_template("surveys/public/start.html", questionnaire=questionnaire,
+                           consultation=questionnaire.consultation, preview=preview,
+                           started=draft is not None, form=StartForm(),
+                           minutes=minutes_to_answer(questionnaire),
+                           begin_url=url_for("surveys_public.begin", preview=preview,
+                                             questionnaire_id=questionnaire.id))
+
+
+@surveys_public.route("/<int:questionnaire_id>")
+def start(questionnaire_id: int):
+    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    return unavailable(questionnaire.consultation) or _start_page(questionnaire, preview=False)
+
+
+@surveys_public.route("/preview/<int:questionnaire_id>")
+def preview(questionnaire_id: int):
+    """Staff see the public pages of the questionnaire's current version; nothing is kept."""
+    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    return _require_staff() or _start_page(questionnaire, preview=True)
+
+
+@step_route("/start", methods=["POST"])
+@page_limit
+def begin(questionnaire_id: int, preview: bool):
+    """Start now: continue this browser's draft, or begin a new one."""
+    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    refused = _require_staff() if preview else unavailable(questionnaire.consultation)
+    if refused is not None:
+        return refused
+    if not StartForm().validate_on_submit():
+        abort(400)
+    draft = draft_in_session(questionnaire, preview)
+    version = questionnaire.current_version
+    if draft is None or (preview and draft.version_id != version.id):
+        draft = start_preview(version) if preview else start_draft(version)
+        db.session.commit()
+    return begin_with_draft(draft)
+
+
+@surveys_public.route("/<int:questionnaire_id>/save", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"],
+               key_func=lambda: "survey-save:" + normalise_email(request.form.get("email")))
+def save(questionnaire_id: int):
+    """Save and come back later: email a link that brings this draft back."""
+    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    refused = unavailable(questionnaire.consultation)
+    if refused is not None:
+        return refused
+    draft = draft_in_session(questionnaire, preview=False)
+    if draft is None:
+        return redirect(start_url(questionnaire_id, preview=False))
+    form = SaveForm()
+    back = request.args.get("back") or ""
+    if not back.startswith(f"/have-your-say/{questionnaire_id}/"):  # never a link elsewhere
+        back = step_url(questionnaire_id, first_incomplete(draft))
+    if form.validate_on_submit():
+        if not form.caught:
+            queue_email(form.email.data, "survey_resume", title=questionnaire.title,
+                        resume_url=external_url("surveys_public.resume", token=draft.token),
+                        expires=london_time(expires_at(draft)),
+                        closes=london_time(questionnaire.consultation.closes_at))
+            db.session.commit()
+        return render_template("surveys/public/saved.html", questionnaire=questionnaire,
+                               email=form.email.data, expires=expires_at(draft), back=back)
+    return render_template("surveys/public/save.html", questionnaire=questionnaire, form=form,
+                           errors=error_list(form), back=back, expires=expires_at(draft))
+
+
+@surveys_public.route("/resume/<token>")
+def resume(token: str):
+    """The emailed link: this browser takes up the draft where the person left off."""
+    draft = db.session.scalar(select(ResponseDraft).where(ResponseDraft.token == token))
+    if draft is None or is_preview(draft):
+        return render_template("surveys/public/link_expired.html"), 404
+    questionnaire = draft.questionnaire
+    refused = unavailable(questionnaire.consultation)
+    if refused is not None:
+        return refused
+    if draft.response_id is not None:
+        return render_template("surveys/public/already_sent.html", questionnaire=questionnaire,
+                               reference=draft.response.reference), 409
+    return begin_with_draft(draft)
+
+
+@surveys_public.route("/<int:questionnaire_id>/confirmation")
+def confirmation(questionnaire_id: int):
+    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    reference = (session.get(SENT_KEY) or {}).get(str(questionnaire_id))
+    if reference is None:
+        return redirect(start_url(questionnaire_id, preview=False))
+    return render_template("surveys/public/confirmation.html", questionnaire=questionnaire,
+                           reference=reference, preview=False)
+
+
+def remember_sent(questionnaire_id: int, reference: str) -> None:
+    forget(questionnaire_id, preview=False)
+    session[SENT_KEY] = {**(session.get(SENT_KEY) or {}), str(questionnaire_id): reference}
+
+
+# The question pages join this blueprint.
+from engage.surveys import public_flow  # noqa: E402, F401

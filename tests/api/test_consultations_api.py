@@ -1,0 +1,232 @@
+"""GET /api/consultations...: open consultations and their questionnaires, as JSON."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from engage.api import views
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.surveys.models import Consultation
+from engage.surveys.template import definition
+from tests.api.support import add_version, make_consultation
+from tests.factories import PASSWORD, create_user
+from tests.helpers import Browser
+
+QUESTIONNAIRE = "/api/consultations/have-your-say-2027-28/questionnaires/{}"
+
+
+def get_json(client, url: str, status: int = 200):
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_lists_only_consultations_open_now(client, app):
+    make_consultation(app, "open-now")
+    make_consultation(app, "not-yet-open", opens_in_days=2, closes_in_days=30)
+    make_consultation(app, "closed", opens_in_days=-30, closes_in_days=-1)
+    make_consultation(app, "closing-sooner", closes_in_days=3, boroughs=("camden", "hackney"))
+
+    listed = get_json(client, "/api/consultations")["consultations"]
+
+    assert [c["slug"] for c in listed] == ["closing-sooner", "open-now"]
+    sooner, open_now = listed
+    assert sooner["all_boroughs"] is False
+    assert sooner["boroughs"] == [
+        {"ons_code": "E09000007", "name": "Camden", "slug": "camden"},
+        {"ons_code": "E09000012", "name": "Hackney", "slug": "hackney"}]
+    assert open_now["all_boroughs"] is True and len(open_now["boroughs"]) == 32
+    assert open_now["closes_at"].endswith("Z") and "T" in open_now["opens_at"]
+    assert open_now["questionnaires"] == [
+        {"audience": "businesses", "title": "Have your say on policing: businesses",
+         "current_version": 1,
+         "url": "http://localhost/api/consultations/open-now/questionnaires/businesses"},
+        {"audience": "residents", "title": "Have your say on policing in your area",
+         "current_version": 1,
+         "url": "http://localhost/api/consultations/open-now/questionnaires/residents"}]
+    assert open_now["url"] == "http://localhost/api/consultations/open-now"
+
+
+def test_times_are_utc_with_z_whatever_the_clocks_say(client, app):
+    make_consultation(app)
+    with app.app_context():
+        consultation = db.session.scalars(db.select(Consultation)).one()
+        consultation.closes_at = consultation.opens_at.replace(year=2099, month=7, day=1,
+                                                               hour=22, minute=59, second=0)
+        db.session.commit()
+    found = get_json(client, "/api/consultations/have-your-say-2027-28")
+    # 22:59 UTC in July is 23:59 in London (BST); the API says UTC, plainly.
+    assert found["closes_at"] == "2099-07-01T22:59:00Z"
+
+
+def test_listing_costs_the_same_queries_for_one_consultation_or_many(client, app):
+    def queries_for_listing() -> int:
+        counted = []
+
+        def count(*args):
+            counted.append(args)
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                client.get("/api/consultations")
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+        return len(counted)
+
+    make_consultation(app, "first", boroughs=("camden",))
+    one = queries_for_listing()
+    for n in range(4):
+        make_consultation(app, f"more-{n}", boroughs=("camden", "hackney"))
+    assert queries_for_listing() == one
+
+
+def test_one_open_consultation(client, app):
+    make_consultation(app)
+    found = get_json(client, "/api/consultations/have-your-say-2027-28")
+    assert found["title"] == "Consultation have-your-say-2027-28"
+    assert found["purpose"] == "Set the policing priorities."
+    assert [q["audience"] for q in found["questionnaires"]] == ["businesses", "residents"]
+
+
+@pytest.mark.parametrize("url", ["/api/consultations/{}",
+                                 "/api/consultations/{}/questionnaires/residents"])
+def test_unknown_or_not_yet_open_is_404_and_closed_is_410(client, app, url):
+    make_consultation(app, "not-yet-open", opens_in_days=2)
+    make_consultation(app, "closed", opens_in_days=-30, closes_in_days=-1)
+
+    assert get_json(client, url.format("no-such-thing"), 404) == {
+        "error": "There is no open consultation at this address."}
+    assert get_json(client, url.format("not-yet-open"), 404) == {
+        "error": "There is no open consultation at this address."}
+    gone = get_json(client, url.format("closed"), 410)
+    assert gone["error"].startswith("This consultation closed on ")
+    assert "(London time)" in gone["error"]
+
+
+def test_the_residents_questionnaire_in_full(client, app):
+    make_consultation(app)
+    residents = get_json(client, QUESTIONNAIRE.format("residents"))
+
+    assert residents["audience"] == "residents" and residents["version"] == 1
+    assert residents["current_version"] == 1
+    assert residents["consultation"]["slug"] == "have-your-say-2027-28"
+    spec = next(q for q in definition().questionnaires if q.audience == "residents")
+    assert [s["title"] for s in residents["sections"]] == [s.title for s in spec.sections]
+    assert [s["equality"] for s in residents["sections"]][-1] is True
+    questions = {q["key"]: q for s in residents["sections"] for q in s["questions"]}
+    priorities = questions["priorities"]
+    assert priorities["kind"] == "ranking" and priorities["rank_count"] == 3
+    assert priorities["tag"] == "priorities" and priorities["required"] is True
+    assert priorities["options"][0] == {"value": "burglary", "label": "Burglary",
+                                        "asks_other": False, "exclusive": False}
+    assert questions["victim-crimes"]["show_if"] == {"question": "victim", "values": ["yes"]}
+    assert questions["confidence"]["show_if"] is None
+    other = next(o for o in questions["victim-crimes"]["options"] if o["asks_other"])
+    assert other["value"] == "something-else"
+    assert questions["age-band"]["required"] is False
+
+
+def test_the_businesses_questionnaire_has_its_number_bounds(client, app):
+    make_consultation(app)
+    businesses = get_json(client, QUESTIONNAIRE.format("businesses"))
+    questions = {q["key"]: q for s in businesses["sections"] for q in s["questions"]}
+    assert questions["business-incidents"]["kind"] == "number"
+    assert (questions["business-incidents"]["min_value"],
+            questions["business-incidents"]["max_value"]) == (1, 10000)
+    assert questions["business-sector"]["tag"] == "business-sector"
+
+
+def test_an_earlier_version_on_request(client, app):
+    consultation_id = make_consultation(app)
+    assert add_version(app, consultation_id) == 2
+
+    current = get_json(client, QUESTIONNAIRE.format("residents"))
+    assert (current["version"], current["current_version"]) == (2, 2)
+    assert [q["key"] for s in current["sections"] for q in s["questions"]] == ["confidence"]
+    first = get_json(client, QUESTIONNAIRE.format("residents") + "?version=1")
+    assert (first["version"], first["current_version"]) == (1, 2)
+    assert len(first["sections"]) == 6
+    listed = get_json(client, "/api/consultations/have-your-say-2027-28")
+    assert {q["audience"]: q["current_version"] for q in listed["questionnaires"]} == {
+        "businesses": 1, "residents": 2}
+
+
+@pytest.mark.parametrize(("query", "status", "message"), [
+    ("?version=3", 404, "This questionnaire has no version 3. The latest is version 1."),
+    ("?version=0", 400, "version must be a whole number, 1 or more, like ?version=2."),
+    ("?version=two", 400, "version must be a whole number, 1 or more, like ?version=2."),
+    ("?version=-1", 400, "version must be a whole number, 1 or more, like ?version=2."),
+    ("?version=99999999999", 400, "version must be a whole number, 1 or more, like ?version=2."),
+])
+def test_a_version_that_is_not_there_says_why(client, app, query, status, message):
+    make_consultation(app)
+    assert get_json(client, QUESTIONNAIRE.format("residents") + query, status) == {
+        "error": message}
+
+
+def test_an_audience_without_a_questionnaire_or_unknown_is_404(client, app):
+    make_consultation(app, template=False)
+    assert get_json(client, QUESTIONNAIRE.format("residents"), 404) == {
+        "error": "This consultation has no questionnaire for residents."}
+    assert get_json(client, QUESTIONNAIRE.format("visitors"), 404) == {
+        "error": "There is no such audience: ask for residents or businesses."}
+
+
+@pytest.mark.parametrize("url", ["/api", "/api/", "/api/nothing-here",
+                                 "/api/consultations/a/b/c"])
+def test_unknown_addresses_under_api_answer_in_json(client, url):
+    assert get_json(client, url, 404)["error"].startswith("There is nothing at this address.")
+
+
+def test_other_methods_are_405_in_json_with_allow(client, app):
+    make_consultation(app)
+    for method in ("post", "put", "delete", "patch"):
+        response = getattr(client.http, method)("/api/consultations")
+        assert response.status_code == 405
+        assert response.get_json() == {"error": "This API only answers GET requests."}
+        assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_the_rest_of_the_site_keeps_its_html_error_pages(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_any_origin_may_read_and_caches_keep_it_a_minute(client, app):
+    make_consultation(app)
+    for url in ("/api/consultations", QUESTIONNAIRE.format("residents"), "/api/openapi.json",
+                "/api/consultations/nothing"):
+        response = client.get(url, headers={"Origin": "https://example.com"})
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["Cache-Control"] == "public, max-age=60"
+        assert "Cookie" in response.headers["Vary"]
+    bad = client.get(QUESTIONNAIRE.format("residents") + "?version=x")
+    assert bad.headers["Cache-Control"] == "no-store"
+
+
+def test_signed_in_people_see_the_same_and_their_cookie_is_never_shared(app):
+    make_consultation(app)
+    person = Browser(app)
+    with app.app_context():
+        create_user(email="reader@example.org")
+    person.sign_in("reader@example.org", PASSWORD)
+    response = person.get("/api/consultations")
+    assert response.status_code == 200
+    # A session cookie refreshed on this answer must only ever go back to its owner.
+    assert "Cookie" in response.headers["Vary"]
+    anonymous = Browser(app).get("/api/consultations")
+    assert response.get_json() == anonymous.get_json()
+
+
+def test_times_move_with_the_clock(client, app, monkeypatch):
+    make_consultation(app, closes_in_days=1)
+    later = utcnow() + timedelta(days=2)
+    monkeypatch.setattr(views, "utcnow", lambda: later)
+    assert get_json(client, "/api/consultations")["consultations"] == []
+    get_json(client, "/api/consultations/have-your-say-2027-28", 410)

@@ -1,0 +1,167 @@
+"""Every kind of question answered through the public pages: what is stored, and each message
+a wrong or missing answer gets, in the error summary linked to its field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from tests.helpers import page_text, title
+from tests.surveys.answering_support import (
+    ANSWERS,
+    answers_by_key,
+    check_answers,
+    complete,
+    make_every_kind,
+    post,
+    reach,
+    responses,
+)
+
+VICTIM = {2: {"q_confidence": "fair", "q_safe": "streets", "q_victim": "yes"}}
+
+
+@pytest.fixture
+def made(app):
+    return make_every_kind(app)
+
+
+def _error(response, message: str, href: str) -> None:
+    """The page says `message` next to the field and in the summary, linking to `href`."""
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert title(response).startswith("Error: ")
+    summary = html.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert f'<a href="#{href}">{message}</a>' in summary.replace("&#34;", '"'), summary
+    assert re.search(rf'id="{re.escape(href)}"', html), f"nothing on the page has id {href}"
+    assert page_text(response).count(message.replace("&#34;", '"')) >= 2
+
+
+def test_every_kind_is_stored_as_answered(client, app, made):
+    qid = made.questionnaire_id
+    complete(client, qid, answers={
+        **VICTIM,
+        3: {"q_crimes": ["burglary", "other"], "q_crimes_other": "Fly-tipping",
+            "q_when": ["03", "2", "2027"]},
+        4: {"q_years": " 1,2 ", "q_street": "  Acre\x00 Lane ", "q_postcode": "sw2 1aa",
+            "q_comments": "More patrols, please.\nThank you."}})
+    assert check_answers(client, qid).status_code == 302
+    [response] = responses(app)
+    stored = answers_by_key(response)
+    ranked = sorted(stored["priorities"], key=lambda a: a.rank)
+    assert [(a.rank, a.option.value) for a in ranked] == [(1, "knife-crime"), (2, "burglary"),
+                                                          (3, "drugs")]
+    assert [a.option.value for a in stored["confidence"]] == ["fair"]
+    assert [a.option.value for a in stored["victim"]] == ["yes"]
+    assert {(a.option.value, a.text) for a in stored["crimes"]} == {
+        ("burglary", None), ("other", "Fly-tipping")}
+    assert stored["when"][0].date == date(2027, 2, 3)
+    assert stored["years"][0].number == 12
+    assert stored["street"][0].text == "Acre Lane"
+    assert stored["postcode"][0].text == "SW2 1AA"
+    assert stored["comments"][0].text == "More patrols, please.\nThank you."
+    assert response.borough.name == "Lambeth"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "Choose your first choice"),
+    ({"q_priorities_1": "burglary", "q_priorities_3": "drugs"},
+     "Fill your choices in order, without gaps"),
+    ({"q_priorities_1": "burglary", "q_priorities_2": "burglary", "q_priorities_3": "drugs"},
+     "Choose each option only once"),
+    ({"q_priorities_1": "burglary", "q_priorities_2": "drugs"}, "Choose 3 options in order"),
+    ({"q_priorities_1": "arson", "q_priorities_2": "drugs", "q_priorities_3": "robbery"},
+     "Select one of the options shown"),
+])
+def test_ranking_messages(client, made, data, message):
+    url = reach(client, made.questionnaire_id, 1)
+    _error(post(client, url, data), message, "q_priorities_1")
+
+
+@pytest.mark.parametrize(("data", "message", "href"), [
+    ({**ANSWERS[2], "q_confidence": ""}, "Select an answer", "q_confidence"),
+    ({**ANSWERS[2], "q_confidence": "brilliant"}, "Select one of the options shown",
+     "q_confidence"),
+    ({**ANSWERS[2], "q_safe": "somewhere-else"}, "Say what you mean by \u201cSomewhere else\u201d",
+     "q_safe_other"),
+    ({**ANSWERS[2], "q_victim": ""}, "Select an answer", "q_victim"),
+])
+def test_single_choice_rating_and_yes_no_messages(client, made, data, message, href):
+    url = reach(client, made.questionnaire_id, 2)
+    _error(post(client, url, data), message, href)
+
+
+@pytest.mark.parametrize(("data", "message", "href"), [
+    ({"q_when": ["1", "1", "2027"]}, "Select at least one option", "q_crimes"),
+    ({"q_crimes": ["theft", "burglary", "assault"], "q_when": ["1", "1", "2027"]},
+     "Select no more than 2 options", "q_crimes"),
+    ({"q_crimes": ["theft", "prefer-not-to-say"], "q_when": ["1", "1", "2027"]},
+     "Select \u201cPrefer not to say\u201d on its own, or other options", "q_crimes"),
+    ({"q_crimes": ["other"], "q_when": ["1", "1", "2027"]},
+     "Say what you mean by \u201cSomething else\u201d", "q_crimes_other"),
+    ({"q_crimes": ["theft"]}, "Enter a date", "q_when-day"),
+    ({"q_crimes": ["theft"], "q_when": ["31", "2", "2027"]}, "Enter a real date, like 27 3 2027",
+     "q_when-day"),
+    ({"q_crimes": ["theft"], "q_when": ["1", "", "2027"]}, "Enter a real date, like 27 3 2027",
+     "q_when-day"),
+    ({"q_crimes": ["theft"], "q_when": ["1", "1", "27"]}, "Enter a real date, like 27 3 2027",
+     "q_when-day"),
+])
+def test_multiple_choice_and_date_messages(client, made, data, message, href):
+    url = reach(client, made.questionnaire_id, 3, answers=VICTIM)
+    _error(post(client, url, data), message, href)
+
+
+@pytest.mark.parametrize(("data", "message", "href"), [
+    ({"q_years": ""}, "Enter a number", "q_years"),
+    ({"q_years": "twelve"}, "Enter a whole number, like 12", "q_years"),
+    ({"q_years": "1.5"}, "Enter a whole number, like 12", "q_years"),
+    ({"q_years": "101"}, "Enter a number between 0 and 100", "q_years"),
+    ({"q_years": "-1"}, "Enter a number between 0 and 100", "q_years"),
+    ({"q_years": "3", "q_street": "x" * 501}, "Your answer must be 500 characters or fewer",
+     "q_street"),
+    ({"q_years": "3", "q_postcode": "SW1"}, "Enter a full UK postcode, like SW1A 2AA",
+     "q_postcode"),
+    ({"q_years": "3", "q_comments": "x" * 5001},
+     "Your answer must be 5,000 characters or fewer", "q_comments"),
+])
+def test_number_text_and_postcode_messages(client, made, data, message, href):
+    url = reach(client, made.questionnaire_id, 4)
+    _error(post(client, url, data), message, href)
+
+
+def test_a_page_with_errors_keeps_what_was_typed(client, made):
+    url = reach(client, made.questionnaire_id, 4)
+    html = post(client, url, {"q_years": "lots", "q_street": "Acre Lane"}).get_data(as_text=True)
+    assert 'value="lots"' in html
+    assert 'value="Acre Lane"' in html
+
+
+def test_a_lone_question_is_the_page_heading_and_several_sit_under_the_section(client, made):
+    qid = made.questionnaire_id
+    lone = client.get(reach(client, qid, 1)).get_data(as_text=True)
+    assert re.search(r'<h1 class="govuk-fieldset__heading">\s*Which crimes should the police '
+                     r'in your area focus on\?\s*</h1>', lone)
+    assert lone.count("<h1") == 1
+    several = client.get(reach(client, qid, 4)).get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">A little more</h1>' in several
+    assert several.count("<h1") == 1
+    assert "How many years have you lived here?" in several
+    # Optional questions say so; a question without help text has no empty hint.
+    assert "Which street do you live on? (optional)" in several
+    assert not re.search(r'<div[^>]*class="govuk-hint"[^>]*>\s*</div>', several)
+    assert 'id="q_years-hint"' not in several
+
+
+def test_choices_show_other_boxes_and_an_exclusive_option(client, made):
+    html = client.get(reach(client, made.questionnaire_id, 3, answers=VICTIM)).get_data(
+        as_text=True)
+    assert 'data-behaviour="exclusive"' in html
+    assert '<div class="govuk-checkboxes__divider">or</div>' in html
+    assert 'data-aria-controls="conditional-q_crimes-4"' in html
+    assert 'id="q_crimes_other"' in html
+    # A radio's "please say" box follows the radios and says which answer it is for.
+    html = client.get(reach(client, made.questionnaire_id, 2)).get_data(as_text=True)
+    assert "If you chose \u201cSomewhere else\u201d, say what you mean" in html

@@ -1,0 +1,187 @@
+"""Save and come back later (a link by email), the daily clear-out of drafts, the staff preview,
+and the rate limits on the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from engage.clock import utcnow
+from engage.config import QueueNames
+from engage.extensions import db
+from engage.outbox.models import OutboxMessage
+from engage.surveys.models import Consultation, Response, ResponseDraft
+from tests.factories import create_officer, create_user
+from tests.helpers import Browser, csrf_token, page_text
+from tests.mailbox import body, links
+from tests.surveys.answering_support import (
+    ANSWERS,
+    check_answers,
+    complete,
+    drafts,
+    make_every_kind,
+    page,
+    post,
+    reach,
+    responses,
+    step,
+    submission_key,
+)
+from tests.surveys.support import sign_in_staff
+
+PRUNE = "engage.periodic.prune_survey_drafts"
+
+
+@pytest.fixture
+def made(app):
+    return make_every_kind(app)
+
+
+def _resume_link(mailbox, address: str) -> str:
+    [message] = mailbox.to(address)
+    return next(link for link in links(message) if "/have-your-say/resume/" in link)
+
+
+def test_save_and_come_back_later_on_another_device(client, app, made, mailbox, run_tasks):
+    qid = made.questionnaire_id
+    url = reach(client, qid, 2)
+    saved = post(client, url, {**ANSWERS[2], "action": "save"})
+    assert saved.headers["Location"].startswith(step(qid, "save"))
+    form_page = client.get(saved.headers["Location"])
+    assert "The link works until" in page_text(form_page)
+    invalid = client.submit(saved.headers["Location"], {"email": "not an address"})
+    assert "Enter an email address in the correct format" in page_text(invalid)
+    sent = client.submit(saved.headers["Location"], {"email": "Ada@Example.org"})
+    assert "We have sent a link to ada@example.org" in page_text(sent)
+    run_tasks()
+    [message] = mailbox.to("ada@example.org")
+    assert message["Subject"] == "Come back to your answers: Have your say: residents"
+    assert "please do not forward this email" in body(message)
+    assert "In an emergency call 999" in body(message)
+
+    phone = Browser(app)
+    resumed = phone.get(_resume_link(mailbox, "ada@example.org"))
+    # Page 2 was answered before saving, so they carry on at page 4 (3 is hidden).
+    assert resumed.headers["Location"] == page(qid, 4)
+    assert 'value="good" checked' in phone.get(page(qid, 2)).get_data(as_text=True)
+    complete_rest(phone, qid)
+    assert check_answers(phone, qid).status_code == 302
+    assert len(responses(app)) == 1
+    # The link now says the answers were sent, with their reference.
+    again = Browser(app).get(_resume_link(mailbox, "ada@example.org"))
+    assert again.status_code == 409
+    assert f"Your reference number is {responses(app)[0].reference}" in page_text(again)
+
+
+def complete_rest(browser: Browser, qid: int) -> None:
+    post(browser, page(qid, 4), ANSWERS[4])
+    post(browser, step(qid, "about-you"), {"consent": "no"})
+    post(browser, step(qid, "reply"), {})
+
+
+def test_the_save_page_links_back_only_into_the_questionnaire(client, made):
+    qid = made.questionnaire_id
+    reach(client, qid, 2)
+    html = client.get(step(qid, "save") + "?back=https://evil.example/").get_data(as_text=True)
+    assert "evil.example" not in html
+    assert f'href="{page(qid, 2)}">Carry on answering instead' in html
+
+
+def test_the_save_form_honeypot_sends_nothing(client, app, made, mailbox, run_tasks):
+    reach(client, made.questionnaire_id, 2)
+    response = client.submit(step(made.questionnaire_id, "save"),
+                             {"email": "victim@example.org", "website": "spam"})
+    assert "We have sent a link" in page_text(response)
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_an_unknown_resume_link_says_so(client):
+    response = client.get("/have-your-say/resume/no-such-token")
+    assert response.status_code == 404
+    assert "We cannot find those answers" in page_text(response)
+
+
+def test_the_daily_task_deletes_drafts_nobody_can_use(client, app, made, run_tasks):
+    live = make_every_kind(app)
+    closed = make_every_kind(app)
+    for qid in (made.questionnaire_id, live.questionnaire_id, closed.questionnaire_id):
+        reach(Browser(app), qid, 2)
+    complete(Browser(app), live.questionnaire_id)
+    sent_browser = Browser(app)
+    complete(sent_browser, live.questionnaire_id)
+    check_answers(sent_browser, live.questionnaire_id)
+    old, fresh, closed_draft, unsent, sent = (d.id for d in drafts(app))
+    now = utcnow()
+    with app.app_context():
+        db.session.execute(update(ResponseDraft).where(ResponseDraft.id == old)
+                           .values(updated_at=now - timedelta(days=31)))
+        db.session.execute(update(ResponseDraft).where(ResponseDraft.id == sent)
+                           .values(updated_at=now - timedelta(days=2)))
+        db.session.execute(update(Consultation).where(Consultation.id == closed.consultation_id)
+                           .values(closes_at=now - timedelta(minutes=5)))
+        db.session.commit()
+        celery_app = app.extensions["celery"]
+        assert celery_app.tasks[PRUNE].apply().get() == 3
+    assert [d.id for d in drafts(app)] == [fresh, unsent]
+    with app.app_context():
+        assert len(db.session.scalars(select(Response)).all()) == 1  # responses stay
+    schedule = app.config["CELERY"]["beat_schedule"]
+    assert {"task": PRUNE} in [{"task": e["task"]} for e in schedule.values()]
+    assert celery_app.amqp.router.route({}, PRUNE)["queue"].name == QueueNames.PERIODIC
+
+
+def test_staff_preview_walks_the_same_pages_and_keeps_nothing(client, app, made):
+    qid = made.questionnaire_id
+    preview = f"/have-your-say/preview/{qid}"
+    assert client.get(preview).status_code == 302  # sign in first
+    with app.app_context():
+        create_user(email="resident@example.org")
+    resident = Browser(app)
+    resident.sign_in("resident@example.org", "correct horse battery staple")
+    assert resident.get(preview).status_code == 403
+
+    sign_in_staff(client, app, create_officer, "lambeth")
+    start = client.get(preview)
+    assert "Preview: answers are not saved" in page_text(start)
+    began = client.submit(f"{preview}/start", {}, form_page=preview)
+    assert began.headers["Location"] == f"{preview}/postcode"
+    post(client, f"{preview}/postcode", {"postcode": "SW9 6AA"})
+    for position in (1, 2, 4):
+        url = f"{preview}/questions/{position}"
+        assert "Preview: answers are not saved" in page_text(client.get(url))
+        assert "Save and come back later" not in page_text(client.get(url))
+        assert post(client, url, ANSWERS[position]).status_code == 302
+    bad = post(client, f"{preview}/questions/4", {"q_years": "many"})
+    assert "Enter a whole number, like 12" in page_text(bad)
+    post(client, f"{preview}/about-you", {"consent": "no"})
+    post(client, f"{preview}/reply", {})
+    review = client.get(f"{preview}/check-answers")
+    assert "This is a preview, so nothing will be sent." in page_text(review)
+    [draft] = drafts(app)
+    # The preview's draft is never taken by the public steps or the resume link.
+    assert Browser(app).get(f"/have-your-say/resume/{draft.token}").status_code == 404
+    assert client.get(step(qid, "check-answers")).status_code == 302
+    done = client.submit(f"{preview}/check-answers", {"submission_key": draft.submission_key})
+    assert "Preview complete" in page_text(done)
+    assert responses(app) == []
+    assert drafts(app) == []
+
+
+def test_rate_limits_on_the_pages_and_on_sending(client, app, made):
+    app.config["ENGAGE_SURVEY_PAGE_LIMIT"] = "3 per minute"
+    qid = made.questionnaire_id
+    url = reach(client, qid, 1, postcode="SW9 6AA")  # start and postcode: 2 POSTs
+    assert post(client, url, {}).status_code == 200
+    assert post(client, url, {}).status_code == 429
+    # Another address is not held back.
+    other = Browser(app, address="10.0.0.2")
+    assert reach(other, qid, 1)
+    app.config["ENGAGE_SURVEY_PAGE_LIMIT"] = "60 per minute"
+    app.config["ENGAGE_SURVEY_SUBMIT_LIMIT"] = "1 per minute"
+    html = complete(other, qid).get_data(as_text=True)
+    form = {"csrf_token": csrf_token(html), "submission_key": submission_key(html)}
+    assert other.post(step(qid, "check-answers"), form).status_code == 302
+    assert other.post(step(qid, "check-answers"), form).status_code == 429

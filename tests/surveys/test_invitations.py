@@ -1,0 +1,173 @@
+"""Officers make lists of people to invite to answer a questionnaire: from a group's active
+members, or from an uploaded CSV checked line by line (all or nothing). Everything is scoped to
+the officer's borough."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from engage.audit.models import AuditEvent
+from engage.extensions import db
+from engage.groups.models import GroupKind, MembershipStatus
+from engage.groups.operations import create_group
+from engage.surveys.models import Audience, Invitee, InviteeList, InviteeListSource
+from tests.factories import borough
+from tests.helpers import csrf_token, page_text
+from tests.surveys.test_invitations_support import (
+    STAFF,
+    add_members,
+    invitees,
+    list_count,
+    list_from_group,
+    make_consultation,
+    officer,
+)
+
+
+def _upload(browser, url: str, csv_text: str | bytes, **fields):
+    page = browser.get(url)
+    assert page.status_code == 200
+    data = csv_text.encode() if isinstance(csv_text, str) else csv_text
+    return browser.post(url, {"csrf_token": csrf_token(page.get_data(as_text=True)),
+                              "people": (io.BytesIO(data), "people.csv"), **fields},
+                        content_type="multipart/form-data")
+
+
+def test_a_list_from_a_group_has_its_active_members_each_with_a_personal_link(app):
+    ids = make_consultation(app)
+    add_members(app, ["ada@example.org", "Bob@Example.org"])
+    add_members(app, ["pending@example.org"], status=MembershipStatus.PENDING)
+    add_members(app, ["lambeth@example.org"], group_slug="lambeth")
+    browser = officer(app)
+    list_id = list_from_group(browser, ids[Audience.RESIDENTS])
+    page = page_text(browser.get(f"{STAFF}/{list_id}"))
+    assert "Members of Community Police Engagement Group" in page
+    assert "People on the list 2" in page
+    found = invitees(app, list_id)
+    assert [i.email for i in found] == ["ada@example.org", "bob@example.org"]
+    assert len({i.token for i in found}) == 2 and all(len(i.token) >= 40 for i in found)
+    with app.app_context():
+        made = db.session.get(InviteeList, list_id)
+        assert made.source == InviteeListSource.GROUP
+        assert made.borough.slug == "camden"
+        assert db.session.scalar(select(AuditEvent.action).where(
+            AuditEvent.target == f"survey-list:{list_id}")) == "survey_list.created"
+
+
+def test_a_group_with_no_active_members_makes_no_list(app):
+    ids = make_consultation(app)
+    with app.app_context():
+        group_id = create_group(borough("camden"), GroupKind.WARD_PANEL, "Empty panel").id
+        db.session.commit()
+    browser = officer(app)
+    response = browser.submit(STAFF + "/new/group", {
+        "questionnaire": str(ids[Audience.RESIDENTS]), "group": str(group_id)})
+    assert response.status_code == 200
+    assert "Empty panel has no active members, so there is nobody to invite" in \
+        page_text(response)
+    assert list_count(app) == 0
+
+
+def test_the_group_form_needs_a_questionnaire_and_a_group(app):
+    make_consultation(app)
+    browser = officer(app)
+    response = browser.submit(STAFF + "/new/group", {})
+    text = page_text(response)
+    assert "There is a problem" in text
+    assert "Select a questionnaire" in text and "Select a group" in text
+    html = response.get_data(as_text=True)
+    assert 'href="#questionnaire"' in html and 'href="#group"' in html
+    assert list_count(app) == 0
+
+
+def test_an_upload_with_problems_lists_them_by_line_and_column_and_adds_nobody(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    csv_text = ("email,name,organisation\n"
+                "shop@example.org,Sam,Corner Shop\n"
+                "not-an-address,Kim,Bakery\n"
+                "cafe@example.org,Jo,\n"
+                "\n"
+                "SHOP@example.org,Sam again,Corner Shop\n")
+    response = _upload(browser, STAFF + "/new/upload", csv_text, name="High street",
+                       questionnaire=str(ids[Audience.BUSINESSES]))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The file has 3 problems: nobody was added" in text
+    assert "3 email 'not-an-address' is not an email address" in text
+    assert "4 organisation Enter the name of the business" in text
+    assert "6 email shop@example.org is also on line 2" in text
+    assert list_count(app) == 0
+    with app.app_context():
+        assert db.session.scalars(select(Invitee.id)).all() == []
+
+
+def test_an_upload_needs_the_email_column_and_utf8(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    fields = {"name": "High street", "questionnaire": str(ids[Audience.BUSINESSES])}
+    no_email = _upload(browser, STAFF + "/new/upload", "name,organisation\nSam,Shop\n", **fields)
+    assert "1 header The first line must name the columns email, name, organisation; " \
+           "missing: email" in page_text(no_email)
+    latin1 = _upload(browser, STAFF + "/new/upload",
+                     "email,name,organisation\ncafé@example.org,Zoë,Café\n".encode("latin-1"),
+                     **fields)
+    assert "The file must be saved as UTF-8 text" in page_text(latin1)
+    assert list_count(app) == 0
+
+
+def test_adding_a_file_to_a_list_reports_people_already_on_it(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    first = _upload(browser, STAFF + "/new/upload",
+                    "email,name,organisation\nshop@example.org,Sam,Corner Shop\n"
+                    "cafe@example.org,Jo,Cafe\n",
+                    name="High street", questionnaire=str(ids[Audience.BUSINESSES]))
+    assert first.status_code == 302
+    list_id = int(first.location.rsplit("/", 1)[1])
+    added = _upload(browser, f"{STAFF}/{list_id}/add",
+                    "organisation,email\nCorner Shop,Shop@example.org\nGarage,garage@example.org\n")
+    assert added.status_code == 302
+    text = page_text(browser.get(added.location))
+    assert ("1 person added. 1 person already on the list (line 2) was left as before."
+            in text)
+    assert [i.email for i in invitees(app, list_id)] == [
+        "cafe@example.org", "garage@example.org", "shop@example.org"]
+
+
+def test_a_group_list_cannot_take_uploads(app):
+    ids = make_consultation(app)
+    add_members(app, ["ada@example.org"])
+    browser = officer(app)
+    list_id = list_from_group(browser, ids[Audience.RESIDENTS])
+    assert browser.get(f"{STAFF}/{list_id}/add").status_code == 404
+
+
+def test_only_the_boroughs_officers_see_its_lists(app):
+    ids = make_consultation(app)
+    add_members(app, ["ada@example.org"])
+    camden = officer(app)
+    list_id = list_from_group(camden, ids[Audience.RESIDENTS])
+    lambeth = officer(app, "lambeth")
+    for path in ("", "/new/group", "/new/upload", f"/{list_id}", f"/{list_id}/send",
+                 f"/{list_id}/reminder", f"/{list_id}/automatic-reminder"):
+        assert lambeth.get(STAFF + path).status_code == 403, path
+    own = STAFF.replace("/camden/", "/lambeth/")
+    assert lambeth.get(own).status_code == 200
+    # Camden's list through Lambeth's pages is not found, and shows nothing of it.
+    for path in (f"/{list_id}", f"/{list_id}/send", f"/{list_id}/reminder"):
+        response = lambeth.get(own + path)
+        assert response.status_code == 404, path
+        assert "Members of" not in page_text(response)
+    page = lambeth.submit(f"{own}/{list_id}/send", form_page=own + "/new/group")
+    assert page.status_code == 404
+    analyst = officer(app, role="analyst")
+    assert analyst.get(STAFF).status_code == 403
+    assert camden.get(STAFF.replace("have-your-say-2027", "nothing")).status_code == 404
+
+
+def test_a_consultation_for_other_boroughs_is_not_found(app):
+    make_consultation(app, only=["lambeth"])
+    assert officer(app).get(STAFF).status_code == 404

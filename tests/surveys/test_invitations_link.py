@@ -1,0 +1,151 @@
+"""The personal link in an invitation: a start page that changes nothing when opened, a draft
+handed to the public questionnaire when the person starts, one response per link."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+from sqlalchemy import func, select
+
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.surveys.models import Audience, Consultation, Response, ResponseDraft
+from tests.helpers import Browser, csrf_token, page_text, path_of, title
+from tests.surveys.test_invitations_support import (
+    add_members,
+    invitees,
+    list_from_group,
+    make_consultation,
+    officer,
+)
+
+
+def _invitee(app, email: str = "ada@example.org"):
+    """A list of one member of Camden's CPEG: the invitee row, with its token."""
+    ids = make_consultation(app)
+    add_members(app, [email])
+    list_id = list_from_group(officer(app), ids[Audience.RESIDENTS])
+    [invitee] = invitees(app, list_id)
+    return invitee
+
+
+def _drafts(app) -> list[ResponseDraft]:
+    with app.app_context():
+        found = db.session.scalars(select(ResponseDraft)).all()
+        db.session.expunge_all()
+        return list(found)
+
+
+def _responses(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Response.id)))
+
+
+def _answer_all(browser: Browser, response) -> object:
+    """Follow the public questionnaire from a redirect to its first step, answering each page,
+    until the answers are sent. Returns the last response."""
+    for _ in range(10):
+        if response.status_code != 302:
+            return response
+        url = path_of(response.location)
+        page = browser.get(url)
+        html = page.get_data(as_text=True)
+        if "/check-answers" in url:
+            key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', html)
+            return browser.post(url, {"csrf_token": csrf_token(html),
+                                      "submission_key": unescape(key.group(1))})
+        data = {"csrf_token": csrf_token(html)}
+        if 'name="q_comments"' in html:
+            data["q_comments"] = "More patrols near the station"
+        if 'name="wants"' in html:
+            data["wants"] = "no"
+        response = browser.post(url, data)
+    raise AssertionError("the questionnaire did not end")
+
+
+def test_an_unknown_link_is_a_plain_english_404(app):
+    make_consultation(app)
+    response = Browser(app).get("/have-your-say/invited/not-a-real-token")
+    assert response.status_code == 404
+    assert title(response).startswith("This link does not work")
+    assert "check that you used the whole link from the email" in page_text(response)
+
+
+def test_opening_the_link_changes_nothing_until_the_person_starts(app):
+    invitee = _invitee(app)
+    browser = Browser(app)
+    page = browser.get(f"/have-your-say/invited/{invitee.token}")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Policing priorities: residents" in text
+    assert "This link is personal: please do not forward it." in text
+    assert "You can answer until" in text
+    assert _drafts(app) == []
+    started = browser.submit(f"/have-your-say/invited/{invitee.token}")
+    assert started.status_code == 302
+    [draft] = _drafts(app)
+    assert draft.invitee_id == invitee.id
+    with app.app_context():
+        assert db.session.get(ResponseDraft, draft.id).borough.slug == "camden"
+    # The person's borough is known, so the questionnaire starts at its questions.
+    assert "/postcode" not in started.location
+    assert f"/have-your-say/{draft.questionnaire_id}/" in started.location
+    # Starting again (another click, another device) carries on with the same draft.
+    Browser(app).submit(f"/have-your-say/invited/{invitee.token}")
+    assert len(_drafts(app)) == 1
+
+
+def test_the_link_gives_one_response_and_then_says_thank_you(app):
+    invitee = _invitee(app)
+    link = f"/have-your-say/invited/{invitee.token}"
+    browser = Browser(app)
+    started = browser.submit(link)
+    with app.app_context():
+        # A second draft for the same link, as if started on another device long ago.
+        draft = db.session.scalar(select(ResponseDraft))
+        questionnaire_id = draft.questionnaire_id
+        db.session.add(ResponseDraft(
+            token="other-device", submission_key="other-device-key",
+            questionnaire_id=questionnaire_id, version_id=draft.version_id,
+            borough_id=draft.borough_id, invitee_id=draft.invitee_id, answers={}))
+        db.session.commit()
+    done = _answer_all(browser, started)
+    assert done.status_code == 302 and "/confirmation" in done.location
+    with app.app_context():
+        assert db.session.scalar(select(Response.invitee_id)) == invitee.id
+    again = browser.get(link)
+    assert again.status_code == 200
+    assert title(again).startswith("You've already answered, thank you")
+    assert "cannot answer again with it" in page_text(again)
+    # Sending the other device's draft is refused: one response per link.
+    other = Browser(app)
+    page = other.get(f"/have-your-say/{questionnaire_id}")
+    refused = other.post(f"/have-your-say/{questionnaire_id}/check-answers", {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "submission_key": "other-device-key"})
+    assert refused.status_code == 409
+    assert _responses(app) == 1
+
+
+def test_a_link_to_a_consultation_not_open_says_so(app):
+    invitee = _invitee(app)
+    browser = Browser(app)
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation))
+        consultation.opens_at = utcnow() - timedelta(days=30)
+        consultation.closes_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    closed = browser.get(f"/have-your-say/invited/{invitee.token}")
+    assert closed.status_code == 410
+    assert "closed" in title(closed).lower()
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation))
+        consultation.opens_at = utcnow() + timedelta(days=1)
+        consultation.closes_at = utcnow() + timedelta(days=30)
+        db.session.commit()
+    early = browser.get(f"/have-your-say/invited/{invitee.token}")
+    assert early.status_code == 200
+    assert "Start now" not in page_text(early)
+    assert _drafts(app) == []

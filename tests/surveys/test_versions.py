@@ -1,0 +1,242 @@
+"""Versions: once a version has a response it is locked, and any change makes the next version
+as an exact copy, so every response keeps pointing at the words it answered."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engage.audit.models import AuditEvent
+from engage.extensions import db
+from engage.surveys.models import (
+    Answer,
+    Channel,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+)
+from engage.surveys.versions import editable_version, is_locked
+from tests.helpers import page_text
+from tests.surveys.support import STAFF, make_consultation, make_response, sign_in_staff
+
+
+def _edit(client, base: str, app, question_id: int, **changes):
+    """Submit a question's edit form as a browser would: every field as shown, some changed."""
+    with app.app_context():
+        q = db.session.get(Question, question_id)
+        data = {"text": q.text, "key": q.key, "kind": q.kind.value, "section": str(q.section_id),
+                "help_text": q.help_text, "interviewer_note": q.interviewer_note,
+                "required": "yes" if q.required else "no", "tag": q.tag.value if q.tag else ""}
+    return client.submit(f"{base}/questions/{question_id}/edit", {**data, **changes},
+                         follow_redirects=True)
+
+
+def _snapshot(app, version_id: int) -> list:
+    """Everything a version says, by position: what an exact copy must repeat."""
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, version_id)
+        return [(s.position, s.title, s.introduction, s.is_equality,
+                 [(q.position, q.key, q.kind, q.text, q.help_text, q.interviewer_note,
+                   q.required, q.tag, q.min_value, q.max_value, q.max_choices, q.rank_count,
+                   q.show_if_question.key if q.show_if_question else None,
+                   list(q.show_if_values),
+                   [(o.position, o.value, o.label, o.asks_other, o.exclusive)
+                    for o in q.options])
+                  for q in s.questions])
+                for s in version.sections]
+
+
+def _versions(app, questionnaire_id: int) -> list[int]:
+    with app.app_context():
+        return [v.id for v in db.session.get(Questionnaire, questionnaire_id).versions]
+
+
+def _ids(app, version_id: int) -> dict[str, int]:
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, version_id)
+        return {q.key: q.id for q in version.ordered_questions()}
+
+
+def _locked(app):
+    """A consultation whose version 1 has a response, and an administrator signed in."""
+    made = make_consultation(app)
+    response_id = make_response(app, made.version_id, {
+        "priorities": {"options": ["burglary", "something-else"], "other": "Speeding"},
+        "confidence": {"option": "good"}, "victim": {"option": "yes"},
+        "reported": {"option": "no"}})
+    return made, response_id
+
+
+def test_a_response_locks_its_version(app):
+    made = make_consultation(app)
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, made.version_id)
+        assert not is_locked(version)
+        assert editable_version(version.questionnaire) is version
+    make_response(app, made.version_id, channel=Channel.PAPER)  # any channel locks it
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, made.version_id)
+        assert is_locked(version)
+        copy = editable_version(version.questionnaire)
+        assert copy.number == 2 and version.questionnaire.current_version is copy
+        db.session.commit()
+        copy_id = copy.id
+    assert _snapshot(app, copy_id) == _snapshot(app, made.version_id)
+
+
+def test_editing_a_locked_version_changes_a_copy(client, app):
+    made, response_id = _locked(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    before = _snapshot(app, made.version_id)
+    old = _ids(app, made.version_id)
+
+    builder = page_text(client.get(base))
+    assert "Version 1 has responses, so your next change makes version 2" in builder
+    url = f"{base}/questions/{old['confidence']}/edit"
+    assert "Version 1 has responses, so your change makes version 2" in page_text(client.get(url))
+
+    response = _edit(client, base, app, old["confidence"],
+                     text="How well do the police do their job?")
+    assert ("Version 1 has responses, so your change makes version 2. Responses already given "
+            "keep the words they answered.") in page_text(response)
+
+    v1, v2 = _versions(app, made.questionnaire_id)
+    assert v1 == made.version_id
+    assert _snapshot(app, v1) == before  # the words answered are untouched
+    after = _snapshot(app, v2)
+    changed = [q for s in after for q in s[4] if q[1] == "confidence"][0]
+    assert changed[3] == "How well do the police do their job?"
+    # Apart from that one question's words, the copy is exact: keys, tags, options, conditions.
+    assert [[q[:3] + q[4:] for q in s[4]] for s in after] == [
+        [q[:3] + q[4:] for q in s[4]] for s in before]
+
+    new = _ids(app, v2)
+    assert set(new) == set(old) and not set(new.values()) & set(old.values())
+    with app.app_context():
+        reported = db.session.get(Question, new["reported"])
+        assert reported.show_if_question_id == new["victim"]  # re-pointed to the copy
+        assert all(o.question_id == q for q in new.values()
+                   for o in db.session.get(Question, q).options)
+
+        # The response still points at version 1 and at the words it answered.
+        stored = db.session.get(Response, response_id)
+        assert stored.version_id == v1
+        answers = db.session.scalars(select(Answer).where(Answer.response_id == response_id))
+        answered = {a.question.key: (a.question.text, a.question.version_id) for a in answers}
+        assert answered["confidence"] == ("How good a job are the police doing in this area?",
+                                          v1)
+        assert {version for _text, version in answered.values()} == {v1}
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "questionnaire.version_created"))
+        assert event.details["number"] == 2 and event.details["copied_from"] == 1
+
+
+def test_the_copy_takes_every_change_until_it_is_answered_too(client, app):
+    made, _response = _locked(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    for text in ("First change", "Second change"):
+        v1_ids = _ids(app, _versions(app, made.questionnaire_id)[-1])
+        _edit(client, base, app, v1_ids["confidence"], text=text)
+    assert len(_versions(app, made.questionnaire_id)) == 2  # the second change used version 2
+
+    v2 = _versions(app, made.questionnaire_id)[-1]
+    make_response(app, v2)
+    v2_ids = _ids(app, v2)
+    _edit(client, base, app, v2_ids["confidence"], text="Third")
+    assert len(_versions(app, made.questionnaire_id)) == 3
+
+
+def _option_id(app, question_id: int, value: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Option.id).where(Option.question_id == question_id,
+                                                         Option.value == value))
+
+
+CHANGES = {
+    "add a section": lambda c, base, ids, app: c.submit(f"{base}/sections/new",
+                                                        {"title": "More"}),
+    "move a question": lambda c, base, ids, app: c.submit(
+        f"{base}/questions/{ids['victim']}/move", {"direction": "up"}, form_page=base),
+    "remove a question": lambda c, base, ids, app: c.submit(
+        f"{base}/questions/{ids['comments']}/remove"),
+    "change an option": lambda c, base, ids, app: c.submit(
+        f"{base}/options/{_option_id(app, ids['confidence'], 'good')}/edit",
+        {"label": "Quite good", "value": "good"}),
+    "move an option": lambda c, base, ids, app: c.submit(
+        f"{base}/options/{_option_id(app, ids['confidence'], 'good')}/move",
+        {"direction": "up"}, form_page=base),
+    "remove an option": lambda c, base, ids, app: c.submit(
+        f"{base}/options/{_option_id(app, ids['priorities'], 'robbery')}/remove",
+        form_page=base),
+    "set a condition": lambda c, base, ids, app: c.submit(
+        f"{base}/questions/{ids['comments']}/condition/{ids['victim']}", {"values": ["yes"]}),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_change_to_a_locked_version_makes_a_copy(client, app, change):
+    made, response_id = _locked(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    before = _snapshot(app, made.version_id)
+    response = CHANGES[change](client, base, _ids(app, made.version_id), app)
+    assert response.status_code == 302, page_text(response)[:2000]
+    versions = _versions(app, made.questionnaire_id)
+    assert len(versions) == 2
+    assert _snapshot(app, versions[0]) == before
+    assert _snapshot(app, versions[1]) != before  # the change is on the copy
+    with app.app_context():
+        assert db.session.get(Response, response_id).version_id == versions[0]
+
+
+def test_adding_the_equality_section_to_a_locked_version(client, app):
+    made = make_consultation(app, questions=False)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    client.submit(f"{base}/sections/new", {"title": "Your area"})
+    section_id = _section_ids(app, made.version_id)[0]
+    client.submit(f"{base}/sections/{section_id}/questions/new/short-text",
+                  {"text": "Anything to add?", "required": "no", "tag": ""})
+    make_response(app, made.version_id, {})
+    client.submit(f"{base}/equality-section", form_page=base)
+    v1, v2 = _versions(app, made.questionnaire_id)
+    # (The standard questions already have one, so this starts from a plain questionnaire.)
+    assert len(_section_ids(app, v1)) == 1 and len(_section_ids(app, v2)) == 2
+
+
+def _section_ids(app, version_id: int) -> list[int]:
+    with app.app_context():
+        return [s.id for s in db.session.get(QuestionnaireVersion, version_id).sections]
+
+
+def test_a_refused_change_makes_no_copy(client, app):
+    made, _response = _locked(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    ids = _ids(app, made.version_id)
+    taken = _edit(client, base, app, ids["confidence"], key="victim")
+    assert "already has this key" in page_text(taken)
+    assert "Version 1 has responses" in page_text(taken)  # the page still says version 1
+    refused = client.submit(f"{base}/questions/{ids['victim']}/remove", follow_redirects=True)
+    assert "depends on an answer to this question" in page_text(refused)
+    assert _versions(app, made.questionnaire_id) == [made.version_id]
+
+
+def test_a_page_for_an_older_version_is_not_applied(client, app):
+    made, _response = _locked(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    _edit(client, base, app, old["confidence"], text="Changed")
+    v2 = _versions(app, made.questionnaire_id)[-1]
+
+    # Someone submits a form they opened before version 2 existed.
+    stale = client.submit(f"{base}/questions/{old['victim']}/move", {"direction": "up"},
+                          form_page=base, follow_redirects=True)
+    assert "That page was for an earlier version of the questionnaire" in page_text(stale)
+    assert _versions(app, made.questionnaire_id)[-1] == v2
+    assert client.get(f"{base}/questions/{old['victim']}").status_code == 404
