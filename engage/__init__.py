@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.meetings.views import meetings
     from engage.news.views import news
     from engage.public.views import public
+    from engage.reports.views import reports
     from engage.staff.views import staff
     from engage.surveys.builder_views import surveys_builder
     from engage.surveys.invitation_views import surveys_invitations
@@ -103,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
-                      meeting_minutes, my_meetings, news, admin, errors):
+                      meeting_minutes, my_meetings, news, reports, admin, errors):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     app.register_blueprint(surveys_staff)

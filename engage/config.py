@@ -170,6 +170,8 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             "engage.meetings.*": {"queue": QueueNames.EMAIL},
             "engage.survey_mailings.*": {"queue": QueueNames.EMAIL},
             "engage.periodic.*": {"queue": QueueNames.PERIODIC},
+            # Report collation is long, scheduled work: beside the other periodic jobs.
+            "engage.reports.*": {"queue": QueueNames.PERIODIC},
         },
         # A publish that cannot reach the broker gives up quickly: the row is already committed
         # and the beat sweeper will queue it again.
@@ -194,6 +196,14 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             "survey-mailings": {
                 "task": "engage.periodic.survey_mailings",
                 "schedule": 60.0,
+            },
+            "collate-open-reports": {
+                "task": "engage.periodic.collate_open_reports",
+                "schedule": crontab(minute=40, hour=2),
+            },
+            "collate-closed-reports": {
+                "task": "engage.periodic.collate_closed_reports",
+                "schedule": crontab(minute="*/15"),
             },
             "prune-sessions": {
                 "task": "engage.periodic.prune_sessions",

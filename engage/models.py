@@ -21,6 +21,7 @@ from engage.meetings.models import (
 )
 from engage.news.models import NewsSubscription  # noqa: F401
 from engage.outbox.models import OutboxMessage
+from engage.reports.models import ReportSnapshot  # noqa: F401
 from engage.surveys.invitation_models import (  # noqa: F401
     SurveyAutoReminder,
     SurveyMailing,

@@ -1,0 +1,370 @@
+"""Collate a consultation's borough reports from 100,000 and 1,000,000 responses in PostgreSQL.
+
+    .venv/bin/python bench/collate.py [--sizes 100000 1000000] [--repeat 2]
+
+What it does, in one run (see /work/shared/BENCHMARKS.md):
+
+1. Creates its own PostgreSQL database on 127.0.0.1 (engage_bench_<random>), builds the schema
+   with the real migrations (tables they do not make yet are reported, then made from the
+   models), loads the 32 boroughs with their 2011 Census figures, and adds one open consultation
+   with the ready residents' and businesses' questionnaires (engage.surveys.template).
+2. For each size, tops the responses up to N with server-side INSERT ... SELECT FROM
+   generate_series (never a Python loop): residents and businesses, online, paper and
+   telephone, spread over the 32 boroughs (a few with no borough) and six weeks; each with a
+   top-3 priorities ranking skewed towards some options, a confidence and a feeling-safe answer,
+   and for two in three (those who agree) the three equality answers. Then ANALYZE.
+3. engage: every area's collation (32 boroughs and London) run by calling the very task the
+   workers run (engage.reports.tasks.collate_area_task), in this process, one after another:
+   seconds. Best of --repeat runs.
+4. The floor, same data, same process: one bare SQL statement that computes the same priority
+   shares for every borough and London (GROUPING SETS, one pass over the priorities answers,
+   shares by a window over the first places): floor_seconds. Best of --repeat runs.
+5. Checks that engage's London snapshot has the same priority counts as the floor, prints the
+   figures and, as the very last line, one JSON object. Always drops the database.
+
+Peak memory is this process's high-water mark (ru_maxrss) after the largest collation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+HOST = "127.0.0.1"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def say(*parts) -> None:
+    print(*parts, flush=True)
+
+
+def create_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def build_schema() -> dict:
+    """The real migrations; tables they do not make yet are reported, then made from the
+    models so the run can go on."""
+    from flask_migrate import upgrade
+    from sqlalchemy import inspect
+
+    from engage.extensions import db
+
+    upgrade()
+    have = set(inspect(db.engine).get_table_names())
+    missing = sorted(set(db.metadata.tables) - have)
+    if missing:
+        say(f"note: the migrations do not create {', '.join(missing)} yet; "
+            "creating them from the models")
+        db.metadata.create_all(db.engine, tables=[db.metadata.tables[t] for t in missing])
+    return {"tables_missing_from_migrations": missing}
+
+
+def setup_consultation() -> int:
+    from engage.boroughs.population import load_census
+    from engage.cli import load_boroughs
+    from engage.clock import utcnow
+    from engage.extensions import db
+    from engage.surveys.models import Consultation
+    from engage.surveys.template import add_template_questionnaires
+
+    load_boroughs()
+    load_census()
+    now = utcnow()
+    consultation = Consultation(slug="bench", title="Have your say (bench)",
+                                opens_at=now - timedelta(days=42), closes_at=now + timedelta(1))
+    db.session.add(consultation)
+    add_template_questionnaires(consultation)
+    db.session.commit()
+    return consultation.id
+
+
+# Generating responses, all in the database ------------------------------------------------------
+
+RESPONSES = """
+INSERT INTO responses (consultation_id, questionnaire_id, version_id, borough_id, channel,
+                       reference, idempotency_key, submitted_at, equality_consent)
+SELECT :consultation, CASE WHEN g % 20 < 3 THEN :b_questionnaire ELSE :r_questionnaire END,
+       CASE WHEN g % 20 < 3 THEN :b_version ELSE :r_version END,
+       CASE WHEN g % 97 = 0 THEN NULL ELSE (:boroughs)[1 + (g * 7919) % 32] END,
+       CASE WHEN g % 10 < 7 THEN 'online' WHEN g % 10 < 9 THEN 'paper' ELSE 'telephone' END,
+       'B' || g, 'bench-' || g,
+       :opens_at + make_interval(mins => ((g * 7907) % (42 * 24 * 60))::int),
+       g % 3 <> 0
+FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g
+"""
+
+# A top-3 ranking: the first choice skewed towards the start of the list (random()^2), the next
+# two a fixed step on (a step coprime with the list's length, so the three differ).
+RANKING = """
+SELECT r.id AS response_id, {question} AS question_id,
+       (ARRAY{options})[1 + ((p.first + (k - 1) * p.step) % {m})] AS option_id, k AS rank
+FROM responses r
+CROSS JOIN LATERAL (SELECT floor({m} * random() ^ 2 + 0 * r.id)::int AS first,
+                           (ARRAY{steps})[1 + floor(random() * 4 + 0 * r.id)::int] AS step) p
+CROSS JOIN generate_series(1, 3) AS k
+WHERE r.questionnaire_id = {questionnaire} AND r.id BETWEEN :low AND :high
+"""
+
+SINGLE = """
+SELECT r.id, {question}, (ARRAY{options})[1 + floor(random() * {m} + 0 * r.id)::int], NULL::int
+FROM responses r
+WHERE r.questionnaire_id = {questionnaire} AND r.id BETWEEN :low AND :high
+      AND ({every} OR r.equality_consent)
+"""
+
+
+def coprime_steps(m: int) -> list[int]:
+    from math import gcd
+
+    return [s for s in range(1, m) if gcd(s, m) == 1][:4]
+
+
+def answer_selects(residents, businesses) -> list[str]:
+    """One SELECT per tagged question (numbers only, formatted in: they come from our rows)."""
+    from engage.surveys.models import ReportingTag
+
+    selects = []
+    for questionnaire in (residents, businesses):
+        for question in questionnaire.current_version.ordered_questions():
+            if question.tag is None or not question.options:
+                continue
+            options = [o.id for o in question.options]
+            fields = {"question": question.id, "options": options, "m": len(options),
+                      "questionnaire": questionnaire.id}
+            if question.tag == ReportingTag.PRIORITIES:
+                selects.append(RANKING.format(**fields, steps=coprime_steps(len(options))))
+            else:
+                selects.append(SINGLE.format(**fields,
+                                             every=str(not question.tag.is_equality).upper()))
+    return selects
+
+
+def grow(consultation_id: int, have: int, want: int) -> None:
+    """Top the responses up to `want`. Answers go in ordered by response, as store_response
+    writes them (all of one response together); foreign-key triggers are off and the answers'
+    indexes are rebuilt afterwards, as a bulk load would do."""
+    from sqlalchemy import select, text
+
+    from engage.boroughs.models import Borough
+    from engage.extensions import db
+    from engage.surveys.models import Answer, Audience, Consultation
+
+    consultation = db.session.get(Consultation, consultation_id)
+    by_audience = {q.audience: q for q in consultation.questionnaires}
+    residents, businesses = by_audience[Audience.RESIDENTS], by_audience[Audience.BUSINESSES]
+    boroughs = list(db.session.scalars(select(Borough.id).order_by(Borough.id)))
+    low = db.session.scalar(text("SELECT coalesce(max(id), 0) + 1 FROM responses"))
+    db.session.execute(text(RESPONSES), {
+        "consultation": consultation_id, "r_questionnaire": residents.id,
+        "b_questionnaire": businesses.id, "r_version": residents.current_version.id,
+        "b_version": businesses.current_version.id, "boroughs": boroughs,
+        "opens_at": consultation.opens_at, "first": have + 1, "last": want})
+    high = db.session.scalar(text("SELECT max(id) FROM responses"))
+    union = " UNION ALL ".join(answer_selects(residents, businesses))
+    db.session.execute(text("SET LOCAL session_replication_role = replica"))
+    for index in Answer.__table__.indexes:
+        db.session.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+    insert = ("INSERT INTO answers (response_id, question_id, option_id, rank) "  # noqa: S608
+              f"SELECT * FROM ({union}) AS generated ORDER BY 1, 2, 4")  # ids from our rows
+    db.session.execute(text(insert), {"low": low, "high": high})
+    connection = db.session.connection()
+    for index in Answer.__table__.indexes:
+        index.create(connection)
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE responses"))
+        conn.execute(text("VACUUM ANALYZE answers"))
+
+
+# Measuring ----------------------------------------------------------------------------------------
+
+FLOOR = """
+SELECT r.borough_id, grouping(r.borough_id) AS london, o.value, count(*) AS chosen,
+       count(*)::float8 / sum(count(*) FILTER (WHERE a.rank = 1))
+           OVER (PARTITION BY grouping(r.borough_id), r.borough_id) AS share
+FROM answers a
+JOIN responses r ON r.id = a.response_id
+JOIN question_options o ON o.id = a.option_id
+WHERE r.consultation_id = :consultation AND a.question_id = ANY(:questions)
+GROUP BY GROUPING SETS ((r.borough_id, o.value), (o.value))
+"""
+
+
+def priority_questions(consultation_id: int) -> list[int]:
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.surveys.models import Question, Questionnaire, QuestionnaireVersion, ReportingTag
+
+    return list(db.session.scalars(
+        select(Question.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Question.version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(Questionnaire.consultation_id == consultation_id,
+               Question.tag == ReportingTag.PRIORITIES)))
+
+
+def time_floor(consultation_id: int) -> tuple[float, dict[str, int]]:
+    from sqlalchemy import text
+
+    from engage.extensions import db
+
+    questions = priority_questions(consultation_id)
+    db.session.rollback()
+    started = time.perf_counter()
+    rows = db.session.execute(text(FLOOR), {"consultation": consultation_id,
+                                            "questions": questions}).all()
+    elapsed = time.perf_counter() - started
+    db.session.rollback()
+    london = {value: chosen for _, is_london, value, chosen, _ in rows if is_london}
+    return elapsed, london
+
+
+def time_engage(consultation_id: int) -> float:
+    from sqlalchemy import select
+
+    from engage.boroughs.models import Borough
+    from engage.extensions import db
+    from engage.reports.tasks import collate_area_task
+
+    areas: list[int | None] = list(db.session.scalars(select(Borough.id).order_by(Borough.id)))
+    areas.append(None)
+    db.session.rollback()
+    started = time.perf_counter()
+    for borough_id in areas:
+        outcome = collate_area_task(consultation_id, borough_id)
+        if outcome != "collated":
+            raise RuntimeError(f"area {borough_id}: {outcome}")
+    return time.perf_counter() - started
+
+
+def london_counts(consultation_id: int) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.reports.models import LONDON, ReportSnapshot
+
+    figures = db.session.scalar(select(ReportSnapshot.figures).where(
+        ReportSnapshot.consultation_id == consultation_id, ReportSnapshot.area == LONDON))
+    return {o["value"]: o["chosen"] for o in figures["questions"]["priorities"]["options"]
+            if o["chosen"]}
+
+
+def profile(consultation_id: int) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(time_engage, consultation_id)
+    say("\nwhere one collation of every area spends its time:")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each; the best counts")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile one collation of the largest size (cProfile)")
+    args = parser.parse_args()
+    sizes = sorted(args.sizes)
+
+    db_name = f"engage_bench_{secrets.token_hex(4)}"
+    workdir = Path(tempfile.mkdtemp(prefix="engage-bench-"))
+    os.environ.update({
+        "ENGAGE_ENV": "development",
+        "ENGAGE_INSTANCE_PATH": str(workdir / "instance"),
+        "ENGAGE_DATABASE_URL": f"postgresql+psycopg://postgres@{HOST}:5432/{db_name}",
+    })
+    created = False
+    app = None
+    report: dict = {}
+    try:
+        say(f"bench/collate.py: sizes {', '.join(f'{n:,}' for n in sizes)}; database {db_name}")
+        create_database(db_name)
+        created = True
+        from engage import create_app
+        from engage.extensions import db
+
+        app = create_app()
+        by_size, floor_by_size, ratio_by_size = {}, {}, {}
+        with app.app_context():
+            report.update(build_schema())
+            consultation_id = setup_consultation()
+            have = 0
+            for n in sizes:
+                started = time.perf_counter()
+                grow(consultation_id, have, n)
+                have = n
+                answers = db.session.scalar(db.text("SELECT count(*) FROM answers"))
+                say(f"\n{n:,} responses ({answers:,} answers) generated in "
+                    f"{time.perf_counter() - started:.1f}s")
+                engage = min(time_engage(consultation_id) for _ in range(args.repeat))
+                floor, floor_london = min(time_floor(consultation_id)
+                                          for _ in range(args.repeat))
+                if london_counts(consultation_id) != floor_london:
+                    say("MISMATCH: engage's London priority counts differ from the floor's")
+                    report["mismatch"] = True
+                by_size[n], floor_by_size[n] = round(engage, 3), round(floor, 3)
+                ratio_by_size[n] = round(engage / floor, 2)
+                say(f"  engage: 33 areas collated in {engage:.2f}s "
+                    f"({engage / 33 * 1000:.0f} ms an area)")
+                say(f"  floor:  bare priority-shares query in {floor:.2f}s")
+                say(f"  ratio {engage / floor:.2f}; peak memory so far {peak_rss_mb():.0f} MB")
+            if args.profile:
+                profile(consultation_id)
+        largest = sizes[-1]
+        growth = (by_size[largest] / by_size[sizes[0]]) / (largest / sizes[0])
+        report.update({
+            "responses": largest, "seconds": by_size[largest],
+            "floor_seconds": floor_by_size[largest], "ratio": ratio_by_size[largest],
+            "peak_rss_mb": round(peak_rss_mb(), 1), "by_size": by_size,
+            "floor_by_size": floor_by_size, "ratio_by_size": ratio_by_size,
+            "areas": 33, "growth_vs_linear": round(growth, 2)})
+        say(f"\ntime grows {growth:.2f}x as fast as the responses (1.00 is linear); "
+            f"peak memory {report['peak_rss_mb']} MB")
+        return 0 if not report.get("mismatch") else 1
+    finally:
+        if app is not None:
+            with app.app_context():
+                from engage.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
+        if created:
+            drop_database(db_name)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if report.get("seconds") is not None:
+            print(json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

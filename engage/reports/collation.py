@@ -1,0 +1,261 @@
+"""Counting one area's responses to a consultation, in the database.
+
+A collation asks the database three GROUP BY questions per area (a borough, or London as a
+whole) and never loads a response into Python:
+
+1. who answered: responses by channel, questionnaire (so audience) and hour submitted;
+2. tagged answers: rows per (question, option) for every question with a reporting tag, with
+   the ranking points and the count of first places;
+3. respondents per multiple-choice question (a respondent has one row per option chosen).
+
+Questions line up by their reporting tag and options by their value code, so every version of
+both questionnaires (residents and businesses) adds into the same figures. Each result has at
+most a few thousand rows (options, or hours of the consultation), whatever the number of
+responses, and the folding into the snapshot's JSON happens in Python on those.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, distinct, func, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from engage.boroughs.models import Borough, PopulationFigure
+from engage.clock import to_london, utcnow
+from engage.extensions import db
+from engage.reports.models import LONDON, ReportSnapshot
+from engage.surveys.models import (
+    Answer,
+    Consultation,
+    Option,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireVersion,
+    ReportingTag,
+    Response,
+    consultation_boroughs,
+)
+
+# The tags a report counts, and the population dimension each equality tag is compared with.
+REPORTED_TAGS = (ReportingTag.PRIORITIES, ReportingTag.CONFIDENCE, ReportingTag.FEELING_SAFE,
+                 ReportingTag.ETHNIC_GROUP, ReportingTag.AGE_BAND, ReportingTag.DISABILITY)
+POPULATION_DIMENSIONS = {ReportingTag.ETHNIC_GROUP: "ethnic_group",
+                         ReportingTag.AGE_BAND: "age_band",
+                         ReportingTag.DISABILITY: "disability"}
+FIGURES_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TaggedQuestion:
+    id: int
+    tag: ReportingTag
+    kind: QuestionKind
+    places: int | None  # a ranking question's N: how many places it asks to fill
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The tagged questions of a consultation, in every version, and their options."""
+
+    questions: dict[int, TaggedQuestion]
+    option_values: dict[int, str]  # option id -> value code
+    # tag -> [(value, label)], in the order of the newest wording, then values it dropped.
+    options: dict[ReportingTag, list[tuple[str, str]]]
+
+
+def catalogue(consultation_id: int) -> Catalogue:
+    rows = db.session.execute(
+        select(Question.id, Question.tag, Question.kind, Question.rank_count,
+               Option.id, Option.value, Option.label)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Question.version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .join(Option, Option.question_id == Question.id)
+        .where(Questionnaire.consultation_id == consultation_id,
+               Question.tag.in_(REPORTED_TAGS))
+        # Newest question first: its labels and its order win.
+        .order_by(Question.id.desc(), Option.position)
+    ).all()
+    option_counts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        option_counts[row[0]] += 1
+    questions: dict[int, TaggedQuestion] = {}
+    option_values: dict[int, str] = {}
+    options: dict[ReportingTag, dict[str, str]] = defaultdict(dict)
+    for question_id, tag, kind, rank_count, option_id, value, label in rows:
+        if question_id not in questions:
+            places = (rank_count or option_counts[question_id]
+                      if kind == QuestionKind.RANKING else None)
+            questions[question_id] = TaggedQuestion(question_id, tag, kind, places)
+        option_values[option_id] = value
+        options[tag].setdefault(value, label)
+    return Catalogue(questions, option_values,
+                     {tag: list(labels.items()) for tag, labels in options.items()})
+
+
+def counted_responses(consultation_id: int, borough_id: int | None,
+                      verified_only: bool = False) -> list:
+    """The conditions that pick the responses an area's report counts.
+
+    Every response row that exists counts, from every channel: online and telephone responses
+    are complete when stored. `verified_only` is the hook for unverified paper responses, which
+    a later issue adds: it will add its condition here, and the snapshot records the flag.
+    """
+    conditions = [Response.consultation_id == consultation_id]
+    if borough_id is not None:
+        conditions.append(Response.borough_id == borough_id)
+    return conditions
+
+
+def _hour(column):
+    """The hour a time falls in: grouping by hour keeps the rows few (at most 24 a day) yet
+    lets Python place each response in its London-time week, right across clock changes."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", column)
+    return func.strftime("%Y-%m-%d %H:00:00", column)
+
+
+def _as_datetime(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def who_answered(conditions: list) -> dict:
+    hour = _hour(Response.submitted_at).label("hour")
+    audiences = dict(db.session.execute(select(Questionnaire.id, Questionnaire.audience)).all())
+    by_channel: dict[str, int] = defaultdict(int)
+    by_audience: dict[str, int] = defaultdict(int)
+    by_week: dict[str, int] = defaultdict(int)
+    total = 0
+    weeks: dict[object, str] = {}  # hour -> ISO week in London: each hour is worked out once
+    result = db.session.execute(
+        select(Response.channel, Response.questionnaire_id, hour, func.count())
+        .where(*conditions)
+        .group_by(Response.channel, Response.questionnaire_id, hour)
+        .execution_options(yield_per=1000))
+    for channel, questionnaire_id, started, n in result:
+        total += n
+        by_channel[channel.value] += n
+        by_audience[audiences[questionnaire_id].value] += n
+        if started not in weeks:
+            year, week, _ = to_london(_as_datetime(started)).isocalendar()
+            weeks[started] = f"{year}-W{week:02d}"
+        by_week[weeks[started]] += n
+    return {"respondents": total, "by_channel": dict(by_channel),
+            "by_audience": dict(by_audience), "by_week": dict(sorted(by_week.items()))}
+
+
+def tagged_answers(conditions: list, found: Catalogue) -> dict:
+    """Per tag: respondents who answered, and per option value the respondents who chose it,
+    their ranking points and their first places."""
+    if not found.questions:
+        return {}
+    ids = list(found.questions)
+    equality = [q.id for q in found.questions.values() if q.tag.is_equality]
+    ranking = {q.id: q.places + 1 for q in found.questions.values() if q.places}
+    # A ranked row is worth places + 1 - rank (statistics.ranking_points); other rows nothing.
+    points = (case(ranking, value=Answer.question_id) - Answer.rank) if ranking else literal(0)
+    first = func.sum(case((Answer.rank == 1, 1), else_=0))
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.option_id, func.count(),
+               func.coalesce(func.sum(points), 0), first)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.question_id.in_(ids), Answer.option_id.is_not(None), *conditions,
+               # Equality answers count only where the respondent agreed to give them.
+               or_(Answer.question_id.not_in(equality), Response.equality_consent)
+               if equality else literal(True))
+        .group_by(Answer.question_id, Answer.option_id)
+    ).all()
+    multiple = [q.id for q in found.questions.values()
+                if q.kind == QuestionKind.MULTIPLE_CHOICE]
+    answered_multiple = dict(db.session.execute(
+        select(Answer.question_id, func.count(distinct(Answer.response_id)))
+        .join(Response, Response.id == Answer.response_id)
+        .where(Answer.question_id.in_(multiple), *conditions)
+        .group_by(Answer.question_id)
+    ).all()) if multiple else {}
+
+    chosen: dict[ReportingTag, dict[str, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0]))
+    answered: dict[ReportingTag, int] = defaultdict(int)
+    for question_id, option_id, n, option_points, firsts in rows:
+        question = found.questions[question_id]
+        cell = chosen[question.tag][found.option_values[option_id]]
+        cell[0] += n
+        cell[1] += int(option_points)
+        if question.kind == QuestionKind.RANKING:
+            answered[question.tag] += int(firsts)  # every ranking answer has a first place
+        elif question.kind != QuestionKind.MULTIPLE_CHOICE:
+            answered[question.tag] += n  # one row per respondent
+    for question_id, n in answered_multiple.items():
+        answered[found.questions[question_id].tag] += n
+
+    figures = {}
+    for tag, labels in found.options.items():
+        kinds = {q.kind for q in found.questions.values() if q.tag == tag}
+        places = max((q.places or 0 for q in found.questions.values() if q.tag == tag),
+                     default=0)
+        figures[tag.value] = {
+            "ranking": QuestionKind.RANKING in kinds, "places": places or None,
+            "answered": answered[tag],
+            "options": [{"value": value, "label": label,
+                         "chosen": chosen[tag][value][0], "points": chosen[tag][value][1]}
+                        for value, label in labels],
+        }
+    return figures
+
+
+def population(consultation: Consultation, borough_id: int | None) -> dict:
+    """The area's population figures per dimension: a borough's own, or for London the sum
+    over the boroughs the consultation covers."""
+    query = (select(PopulationFigure.dimension, PopulationFigure.category,
+                    func.sum(PopulationFigure.count), func.min(PopulationFigure.source))
+             .group_by(PopulationFigure.dimension, PopulationFigure.category))
+    if borough_id is not None:
+        query = query.where(PopulationFigure.borough_id == borough_id)
+    elif not consultation.all_boroughs:
+        query = query.where(PopulationFigure.borough_id.in_(
+            select(consultation_boroughs.c.borough_id)
+            .where(consultation_boroughs.c.consultation_id == consultation.id)))
+    figures: dict[str, dict] = {}
+    for dimension, category, count, source in db.session.execute(query):
+        entry = figures.setdefault(dimension, {"source": source, "counts": {}})
+        entry["counts"][category] = int(count)
+    return figures
+
+
+def collate_area(consultation: Consultation, borough: Borough | None,
+                 verified_only: bool = False) -> dict:
+    """The raw figures of one area's report (a borough, or London when borough is None)."""
+    borough_id = borough.id if borough else None
+    conditions = counted_responses(consultation.id, borough_id, verified_only)
+    figures = {"version": FIGURES_VERSION, **who_answered(conditions),
+               "questions": tagged_answers(conditions, catalogue(consultation.id)),
+               "population": population(consultation, borough_id)}
+    return figures
+
+
+def save_snapshot(consultation: Consultation, borough: Borough | None, figures: dict,
+                  verified_only: bool = False) -> None:
+    """Insert the area's snapshot, or replace the one there in the same statement."""
+    values = {"consultation_id": consultation.id,
+              "area": borough.ons_code if borough else LONDON,
+              "borough_id": borough.id if borough else None, "made_at": utcnow(),
+              "respondents": figures["respondents"], "verified_only": verified_only,
+              "figures": figures}
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ReportSnapshot).values(**values)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["consultation_id", "area"],
+        set_={name: statement.excluded[name] for name in
+              ("made_at", "respondents", "verified_only", "figures")}))
+
+
+def covered_boroughs(consultation: Consultation) -> list[Borough]:
+    if consultation.all_boroughs:
+        return list(db.session.scalars(select(Borough).order_by(Borough.name)))
+    return list(consultation.boroughs)
+

@@ -1,0 +1,59 @@
+"""The arithmetic of a report: shares, 95% Wilson intervals and ranking scores.
+
+Pure functions of counts, so they can be checked by hand (tests/reports/test_statistics.py).
+
+- A **share** is k of n: the respondents who chose something over the respondents who answered
+  the question.
+- The **Wilson score interval** (Wilson, 1927) is the 95% confidence interval for a share. Unlike
+  the textbook "p ± 1.96 standard errors" it stays inside 0 to 100% and behaves for small n and
+  for shares near 0 or 1, which small boroughs and unpopular options give us all the time:
+
+      centre = (p + z²/2n) / (1 + z²/n)
+      half   = z / (1 + z²/n) · √(p(1 − p)/n + z²/4n²)
+
+- A **ranking score** summarises a "put your top N in order" question: each respondent gives an
+  option N points for first place, N − 1 for second ... 1 for Nth and 0 if they did not rank it;
+  the score is the mean over everyone who answered the question, so it runs from 0 (nobody ranked
+  it) to N (everybody put it first).
+"""
+
+from __future__ import annotations
+
+import math
+
+# The 97.5th percentile of the standard normal distribution: a two-sided 95% interval.
+Z_95 = 1.959963984540054
+
+
+def share(k: int, n: int) -> float | None:
+    """k of n as a fraction, or None when nobody answered."""
+    if n < 0 or not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n, not k={k}, n={n}")
+    return k / n if n else None
+
+
+def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval for k successes in n trials, as fractions; None when n is 0."""
+    p = share(k, n)
+    if p is None:
+        return None
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    # Clamp away rounding just outside [0, 1] at k = 0 or k = n.
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def ranking_points(rank: int, places: int) -> int:
+    """Points for one ranked choice: `places` for 1st down to 1 for the last place."""
+    if not 1 <= rank <= places:
+        raise ValueError(f"rank {rank} is not between 1 and {places}")
+    return places + 1 - rank
+
+
+def ranking_score(points: int, answered: int) -> float | None:
+    """Mean points per respondent who answered the ranking question."""
+    if answered < 0 or points < 0:
+        raise ValueError("points and respondents cannot be negative")
+    return points / answered if answered else None

@@ -1,0 +1,126 @@
+"""Collation in the workers: one task per consultation fans out one task per area.
+
+`collate_consultation` takes the consultation's lock and queues `collate_area` for each borough
+the consultation covers and for London. Each `collate_area` takes its own lock for (consultation,
+area), counts in the database and upserts the area's one snapshot row, so two collations of the
+same consultation never count the same area at once, and a duplicate or re-run task leaves the
+same single row. Beat queues open consultations every night, and closed ones until each area has
+a snapshot made after closing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.locks import held
+from engage.reports.collation import collate_area, covered_boroughs, save_snapshot
+from engage.reports.models import ReportSnapshot
+from engage.surveys.models import Consultation
+from engage.tasks import dispatch
+
+# Longer than the slowest area takes (London, a million responses: under a minute), short
+# enough that a worker killed mid-count holds the area back only briefly.
+AREA_LOCK_SECONDS = 1800
+FAN_OUT_LOCK_SECONDS = 300
+# Beat keeps trying a closed consultation's final collation for this long.
+FINAL_COLLATION_DAYS = 7
+
+
+def area_lock(consultation_id: int, borough_id: int | None) -> str:
+    return f"report:{consultation_id}:{borough_id or 'london'}"
+
+
+@shared_task(name="engage.reports.collate_consultation", acks_late=True)
+def collate_consultation(consultation_id: int) -> int:
+    """Queue one collation per area. Returns how many, or -1 when another fan-out of the same
+    consultation is running."""
+    with held(f"report:{consultation_id}", FAN_OUT_LOCK_SECONDS) as mine:
+        if not mine:
+            return -1
+        consultation = db.session.get(Consultation, consultation_id)
+        if consultation is None:
+            return 0
+        areas: list[int | None] = [b.id for b in covered_boroughs(consultation)]
+        areas.append(None)  # London
+        db.session.rollback()  # read only: end the transaction before handing work out
+        for borough_id in areas:
+            dispatch(collate_area_task.name, (consultation_id, borough_id))
+        return len(areas)
+
+
+@shared_task(name="engage.reports.collate_area", acks_late=True,
+             autoretry_for=(OperationalError,), max_retries=3, retry_backoff=30)
+def collate_area_task(consultation_id: int, borough_id: int | None) -> str:
+    """Count one area (a borough, or London when borough_id is None) and replace its snapshot.
+    Database hiccups are retried three times; anything else fails the task at once."""
+    with held(area_lock(consultation_id, borough_id), AREA_LOCK_SECONDS) as mine:
+        if not mine:
+            return "busy"
+        _consistent_reads()
+        consultation = db.session.get(Consultation, consultation_id)
+        borough = db.session.get(Borough, borough_id) if borough_id is not None else None
+        if consultation is None or (borough_id is not None and borough is None):
+            return "gone"
+        save_snapshot(consultation, borough, collate_area(consultation, borough))
+        db.session.commit()
+        return "collated"
+
+
+def _consistent_reads() -> None:
+    """On PostgreSQL, read every count of one area from the same snapshot of the database, so
+    responses arriving mid-collation cannot make the totals disagree."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+@shared_task(name="engage.periodic.collate_open_reports")
+def collate_open_reports() -> int:
+    """Nightly: collate every consultation open now. Returns how many were queued."""
+    with held("report:nightly", FAN_OUT_LOCK_SECONDS) as mine:
+        if not mine:
+            return -1
+        now = utcnow()
+        ids = list(db.session.scalars(select(Consultation.id).where(
+            Consultation.opens_at <= now, Consultation.closes_at > now)))
+        db.session.rollback()
+        for consultation_id in ids:
+            dispatch(collate_consultation.name, (consultation_id,))
+        return len(ids)
+
+
+@shared_task(name="engage.periodic.collate_closed_reports")
+def collate_closed_reports() -> int:
+    """Collate, once, each consultation that has closed since its last full collation."""
+    with held("report:closed", FAN_OUT_LOCK_SECONDS) as mine:
+        if not mine:
+            return -1
+        ids = final_collation_due()
+        db.session.rollback()
+        for consultation_id in ids:
+            dispatch(collate_consultation.name, (consultation_id,))
+        return len(ids)
+
+
+def final_collation_due() -> list[int]:
+    """Consultations closed in the last FINAL_COLLATION_DAYS with some area (a covered borough
+    or London) whose snapshot is missing or was made before closing."""
+    now = utcnow()
+    made_after_closing = (
+        select(func.count(ReportSnapshot.id))
+        .where(ReportSnapshot.consultation_id == Consultation.id,
+               ReportSnapshot.made_at >= Consultation.closes_at)
+        .correlate(Consultation).scalar_subquery())
+    closed = db.session.execute(
+        select(Consultation, made_after_closing)
+        .where(Consultation.closes_at <= now,
+               Consultation.closes_at > now - timedelta(days=FINAL_COLLATION_DAYS))
+        .order_by(Consultation.id)).all()
+    return [consultation.id for consultation, made in closed
+            if made < len(covered_boroughs(consultation)) + 1]

@@ -1,0 +1,158 @@
+"""Staff pages for borough priority reports: read the latest snapshot, never count.
+
+A borough's report is for its engagement officers and analysts (and administrators); the
+London-wide report is for administrators and analysts. Both offer the same figures as CSV and a
+button that asks the workers to count again.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engage.auth.access import boroughs_for, staff_borough, staff_required
+from engage.auth.forms import ConfirmForm
+from engage.auth.models import StaffRoleName
+from engage.boroughs.models import Borough
+from engage.exports import csv_response
+from engage.extensions import db
+from engage.reports import downloads
+from engage.reports.charts import Bar, bar_chart
+from engage.reports.operations import consultation_or_404, latest_snapshot, request_collation
+from engage.reports.published import build
+from engage.surveys.models import Consultation
+
+reports = Blueprint("reports", __name__, url_prefix="/staff")
+
+READERS = (StaffRoleName.OFFICER, StaffRoleName.ANALYST)
+
+
+def _may_see_london() -> bool:
+    return current_user.is_admin or any(
+        grant.role == StaffRoleName.ANALYST for grant in current_user.staff_roles)
+
+
+def _london_reader() -> None:
+    if not _may_see_london():
+        abort(403)
+
+
+@reports.route("/reports")
+@staff_required
+def index():
+    consultations = db.session.scalars(
+        select(Consultation).order_by(Consultation.opens_at.desc())).all()
+    boroughs = boroughs_for(*READERS)
+    return render_template("reports/index.html", consultations=consultations,
+                           boroughs=boroughs, london=_may_see_london())
+
+
+@reports.route("/boroughs/<borough_slug>/reports/<consultation_slug>")
+@staff_required
+def borough(borough_slug: str, consultation_slug: str):
+    area = staff_borough(borough_slug, *READERS)
+    consultation = consultation_or_404(consultation_slug, area)
+    return _page(consultation, area)
+
+
+@reports.route("/boroughs/<borough_slug>/reports/<consultation_slug>/figures.csv")
+@staff_required
+def borough_csv(borough_slug: str, consultation_slug: str):
+    area = staff_borough(borough_slug, *READERS)
+    consultation = consultation_or_404(consultation_slug, area)
+    return _csv(consultation, area)
+
+
+@reports.route("/boroughs/<borough_slug>/reports/<consultation_slug>/collate",
+               methods=["POST"])
+@staff_required
+def collate_borough(borough_slug: str, consultation_slug: str):
+    area = staff_borough(borough_slug, *READERS)
+    consultation = consultation_or_404(consultation_slug, area)
+    return _collate(consultation, area, url_for(".borough", borough_slug=area.slug,
+                                                consultation_slug=consultation.slug))
+
+
+@reports.route("/reports/<consultation_slug>/london")
+@staff_required
+def london(consultation_slug: str):
+    _london_reader()
+    return _page(consultation_or_404(consultation_slug), None)
+
+
+@reports.route("/reports/<consultation_slug>/london/figures.csv")
+@staff_required
+def london_csv(consultation_slug: str):
+    _london_reader()
+    return _csv(consultation_or_404(consultation_slug), None)
+
+
+@reports.route("/reports/<consultation_slug>/london/collate", methods=["POST"])
+@staff_required
+def collate_london(consultation_slug: str):
+    _london_reader()
+    consultation = consultation_or_404(consultation_slug)
+    return _collate(consultation, None, url_for(".london", consultation_slug=consultation.slug))
+
+
+def _page(consultation: Consultation, area: Borough | None):
+    snapshot = latest_snapshot(consultation, area)
+    name = area.name if area else "London"
+    threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
+    report = build(snapshot.figures, threshold, name) if snapshot else None
+    return render_template("reports/report.html", consultation=consultation, area=area,
+                           area_name=name, snapshot=snapshot, report=report,
+                           charts=_charts(report) if report else {}, form=ConfirmForm(),
+                           percent=_percent)
+
+
+def _csv(consultation: Consultation, area: Borough | None):
+    snapshot = latest_snapshot(consultation, area)
+    if snapshot is None:
+        abort(404)
+    threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
+    report = build(snapshot.figures, threshold, area.name if area else "London")
+    made = f"{snapshot.made_at:%Y-%m-%d-%H%M}"
+    return csv_response(f"{consultation.slug}-{area.slug if area else 'london'}-{made}.csv",
+                        downloads.HEADER, downloads.rows(report))
+
+
+def _collate(consultation: Consultation, area: Borough | None, back: str):
+    if ConfirmForm().validate_on_submit():
+        request_collation(consultation, area)
+        db.session.commit()
+        flash("The report will be counted again in the next few minutes. Refresh this page "
+              "to see when it was made.", "success")
+    return redirect(back)
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _charts(report) -> dict:
+    charts = {}
+    if report.priorities:
+        shown = [r for r in report.priorities.table.rows if r.share is not None]
+        if shown:
+            charts["priorities"] = bar_chart(
+                "chart-priorities", "Priorities: share of respondents choosing each",
+                "Bars show the share of respondents; the line across each bar is its 95% "
+                "confidence interval. Options with hidden counts are left out; the table "
+                "lists every option.",
+                [Bar(r.label, r.share, _interval_text(r), *r.interval) for r in shown])
+    headlines = [m for m in report.measures if m.headline]
+    if headlines:
+        charts["measures"] = bar_chart(
+            "chart-measures", "Confidence and feeling safe",
+            "Bars show the share answering positively, of those who gave a view; the line "
+            "across each bar is its 95% confidence interval.",
+            [Bar(f"{m.title}: {m.positive_words}", m.headline.share,
+                 _interval_text(m.headline), *m.headline.interval) for m in headlines])
+    return charts
+
+
+def _interval_text(row) -> str:
+    low, high = row.interval
+    return f"{_percent(row.share)} ({_percent(low)} to {_percent(high)})"

@@ -1,0 +1,246 @@
+"""Collation through the tasks: counts worked by hand, re-runs and duplicates that change
+nothing, the locks, and a plain-Python recount that agrees with the SQL to 1e-9."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.locks import acquire
+from engage.reports.models import LONDON
+from engage.reports.published import build
+from engage.reports.statistics import wilson_interval
+from engage.reports.tasks import area_lock
+from engage.surveys.models import QuestionKind
+from engage.tasks import dispatch
+from tests.factories import borough
+from tests.reports.support import (
+    answers,
+    hand_worked,
+    make_consultation,
+    respond,
+    snapshot,
+    snapshot_count,
+)
+
+COLLATE = "engage.reports.collate_consultation"
+
+
+def collate(app, run_tasks, consultation_id):
+    with app.app_context():
+        dispatch(COLLATE, (consultation_id,))
+    return run_tasks()
+
+
+def option(figures, tag, value):
+    return next(o for o in figures["questions"][tag]["options"] if o["value"] == value)
+
+
+def test_the_task_collates_every_borough_and_london_with_the_counts_worked_by_hand(
+        app, run_tasks):
+    made = hand_worked(app)
+    ran = collate(app, run_tasks, made.consultation_id)
+    assert [name for name, _ in ran].count("engage.reports.collate_area") == 33
+    with app.app_context():
+        assert snapshot_count() == 33  # 32 boroughs and London
+        camden = snapshot(made.consultation_id, borough("camden").ons_code)
+        figures = camden.figures
+        assert camden.respondents == figures["respondents"] == 20
+        assert figures["by_channel"] == {"online": 16, "telephone": 4}
+        assert figures["by_audience"] == {"residents": 16, "businesses": 4}
+        assert figures["by_week"] == {"2027-W01": 6, "2027-W02": 14}
+        priorities = figures["questions"]["priorities"]
+        assert (priorities["answered"], priorities["ranking"], priorities["places"]) == (20, True,
+                                                                                         3)
+        chosen = {o["value"]: (o["chosen"], o["points"]) for o in priorities["options"]}
+        assert chosen == {"burglary": (20, 44), "robbery": (18, 40), "knife-crime": (16, 28),
+                          "anti-social-behaviour": (6, 8)}
+        confidence = {o["value"]: o["chosen"] for o in option_list(figures, "confidence")}
+        assert confidence == {"excellent": 4, "good": 6, "fair": 4, "poor": 2, "very-poor": 0,
+                              "dont-know": 4}
+        ethnic = {o["value"]: o["chosen"] for o in option_list(figures, "ethnic-group")}
+        assert ethnic == {"white": 6, "mixed": 0, "asian": 2, "black": 4, "other": 0,
+                          "prefer-not-to-say": 0}
+        assert figures["questions"]["ethnic-group"]["answered"] == 12
+        assert figures["population"]["ethnic_group"]["counts"]["white"] > 0
+
+        london = snapshot(made.consultation_id, LONDON)
+        assert london.borough_id is None
+        assert london.respondents == 24  # Camden, Hackney and the one with no borough
+        assert option(london.figures, "priorities", "anti-social-behaviour")["chosen"] == 9
+        assert snapshot(made.consultation_id, borough("hackney").ons_code).respondents == 3
+        assert snapshot(made.consultation_id, borough("barnet").ons_code).respondents == 0
+
+
+def option_list(figures, tag):
+    return figures["questions"][tag]["options"]
+
+
+def test_published_figures_match_the_hand_worked_shares_and_intervals(app, run_tasks):
+    made = hand_worked(app)
+    collate(app, run_tasks, made.consultation_id)
+    with app.app_context():
+        report = build(snapshot(made.consultation_id, borough("camden").ons_code).figures,
+                       threshold=1, area_name="Camden")
+    rows = report.priorities.table.rows
+    assert [r.key for r in rows] == ["burglary", "robbery", "knife-crime",
+                                     "anti-social-behaviour"]
+    expected = {  # share, Wilson 95% interval (worked with exact arithmetic), ranking score
+        "burglary": (1.0, (0.838874841947, 1.0), 2.2),
+        "robbery": (0.9, (0.698966354772, 0.972133518786), 2.0),
+        "knife-crime": (0.8, (0.583982567748, 0.919342337420), 1.4),
+        "anti-social-behaviour": (0.3, (0.145477244868, 0.518972818354), 0.4),
+    }
+    for row in rows:
+        share, (low, high), score = expected[row.key]
+        assert row.share == pytest.approx(share, abs=1e-12)
+        assert row.interval == pytest.approx((low, high), abs=1e-11)
+        assert row.score == pytest.approx(score, abs=1e-12)
+    confidence, safe = report.measures
+    # Excellent 4 + good 6 of 16 who gave a view (4 "don't know" left out).
+    assert confidence.headline.share == pytest.approx(10 / 16)
+    assert confidence.headline.interval == pytest.approx((0.386410405455, 0.815187674411),
+                                                         abs=1e-11)
+    # Very 6 + fairly 4 of 12 (4 who never go out alone after dark left out).
+    assert safe.headline.share == pytest.approx(10 / 12)
+    assert safe.headline.interval == pytest.approx((0.551969137747, 0.953034857816), abs=1e-11)
+
+
+def test_a_rerun_or_a_duplicate_task_changes_nothing(app, run_tasks):
+    made = hand_worked(app)
+    collate(app, run_tasks, made.consultation_id)
+    with app.app_context():
+        first = snapshot(made.consultation_id, borough("camden").ons_code)
+        before = (first.id, first.figures, snapshot_count())
+        dispatch(COLLATE, (made.consultation_id,))
+        dispatch(COLLATE, (made.consultation_id,))
+        camden_id = borough("camden").id
+        dispatch("engage.reports.collate_area", (made.consultation_id, camden_id))
+    run_tasks()
+    with app.app_context():
+        again = snapshot(made.consultation_id, borough("camden").ons_code)
+        assert (again.id, again.figures, snapshot_count()) == before
+        assert again.made_at >= first.made_at
+
+
+def test_new_responses_replace_the_snapshot_in_place(app, run_tasks):
+    made = hand_worked(app)
+    collate(app, run_tasks, made.consultation_id)
+    with app.app_context():
+        respond(made.residents, answers(["robbery", "burglary", "knife-crime"]))
+        db.session.commit()
+        dispatch("engage.reports.collate_area", (made.consultation_id, borough("camden").id))
+    run_tasks()
+    with app.app_context():
+        camden = snapshot(made.consultation_id, borough("camden").ons_code)
+        assert camden.respondents == 21
+        assert option(camden.figures, "priorities", "robbery")["points"] == 43
+        assert snapshot_count() == 33
+
+
+def test_a_collation_already_running_is_not_started_twice(app, run_tasks):
+    made = hand_worked(app)
+    with app.app_context():
+        camden_id = borough("camden").id
+        assert acquire(f"report:{made.consultation_id}", 60)
+        dispatch(COLLATE, (made.consultation_id,))
+    ran = run_tasks()
+    assert ran == [(COLLATE, (made.consultation_id,))]  # it fanned nothing out
+    with app.app_context():
+        assert acquire(area_lock(made.consultation_id, camden_id), 60)
+        dispatch("engage.reports.collate_area", (made.consultation_id, camden_id))
+        dispatch("engage.reports.collate_area", (made.consultation_id, None))
+    run_tasks()
+    with app.app_context():
+        # Camden was locked, so only London was counted.
+        assert snapshot(made.consultation_id, borough("camden").ons_code) is None
+        assert snapshot(made.consultation_id, LONDON).respondents == 24
+
+
+def test_a_plain_python_recount_agrees_with_the_sql_collation(app, run_tasks):
+    """Random answers over three boroughs and two versions of the priorities question (a
+    ranking, then a multiple choice), recounted in Python from what was submitted."""
+    made = make_consultation(app, slug="ranked")
+    mixed = make_consultation(app, slug="mixed", priorities_kind=QuestionKind.MULTIPLE_CHOICE)
+    rng = random.Random(20270104)
+    values = ["burglary", "robbery", "knife-crime", "anti-social-behaviour"]
+    ratings = ["excellent", "good", "fair", "poor", "very-poor", "dont-know"]
+    given: dict[str, list[dict]] = {"camden": [], "hackney": [], "barnet": []}
+    with app.app_context():
+        for _ in range(180):
+            area = rng.choice(list(given))
+            kind = rng.choice([QuestionKind.RANKING, QuestionKind.MULTIPLE_CHOICE])
+            chosen = rng.sample(values, 3 if kind == QuestionKind.RANKING else rng.randint(1, 3))
+            rating = rng.choice(ratings)
+            version = made.residents if kind == QuestionKind.RANKING else mixed.residents
+            respond(version, answers(chosen, rating, kind=kind), borough_slug=area)
+            given[area].append({"kind": kind, "chosen": chosen, "rating": rating})
+        db.session.commit()
+    for consultation_id in (made.consultation_id, mixed.consultation_id):
+        collate(app, run_tasks, consultation_id)
+
+    for version_kind, consultation_id in ((QuestionKind.RANKING, made.consultation_id),
+                                          (QuestionKind.MULTIPLE_CHOICE,
+                                           mixed.consultation_id)):
+        areas = {slug: [g for g in people if g["kind"] == version_kind]
+                 for slug, people in given.items()}
+        areas["london"] = [g for people in areas.values() for g in people]
+        for slug, people in areas.items():
+            with app.app_context():
+                area = LONDON if slug == "london" else borough(slug).ons_code
+                report = build(snapshot(consultation_id, area).figures, 1, slug)
+            n = len(people)
+            rows = {r.key: r for r in report.priorities.table.rows}
+            for value in values:
+                k = sum(value in g["chosen"] for g in people)
+                points = sum(3 - g["chosen"].index(value) for g in people
+                             if value in g["chosen"] and g["kind"] == QuestionKind.RANKING)
+                assert rows[value].share == pytest.approx(k / n, abs=1e-9)
+                assert rows[value].interval == pytest.approx(_wilson(k, n), abs=1e-9)
+                if version_kind == QuestionKind.RANKING:
+                    assert rows[value].score == pytest.approx(points / n, abs=1e-9)
+            with_view = [g for g in people if g["rating"] != "dont-know"]
+            good = sum(g["rating"] in ("excellent", "good") for g in with_view)
+            headline = report.measures[0].headline
+            assert headline.share == pytest.approx(good / len(with_view), abs=1e-9)
+            assert headline.interval == pytest.approx(_wilson(good, len(with_view)), abs=1e-9)
+            assert wilson_interval(good, len(with_view)) == pytest.approx(headline.interval)
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    """The Wilson interval as the roots of (p̂ − p)² = z²p(1 − p)/n: a second derivation."""
+    z = 1.959963984540054
+    p_hat = k / n
+    a = 1 + z * z / n
+    b = -(2 * p_hat + z * z / n)
+    c = p_hat * p_hat
+    root = (b * b - 4 * a * c) ** 0.5
+    return max(0.0, (-b - root) / (2 * a)), min(1.0, (-b + root) / (2 * a))
+
+
+def test_beat_collates_open_consultations_nightly_and_closed_ones_once(app, run_tasks):
+    now = utcnow()
+    open_now = make_consultation(app, slug="open")
+    closed = make_consultation(app, slug="closed", opens_at=now - timedelta(days=30),
+                               closes_at=now - timedelta(hours=2), boroughs=["camden"])
+    make_consultation(app, slug="future", opens_at=now + timedelta(days=3),
+                      closes_at=now + timedelta(days=30))
+    make_consultation(app, slug="long-closed", opens_at=now - timedelta(days=90),
+                      closes_at=now - timedelta(days=60))
+    celery_app = app.extensions["celery"]
+    with app.app_context():
+        assert celery_app.tasks["engage.periodic.collate_open_reports"].apply().get() == 1
+        assert celery_app.tasks["engage.periodic.collate_closed_reports"].apply().get() == 1
+    ran = run_tasks()
+    fanned = [args for name, args in ran if name == COLLATE]
+    assert sorted(fanned) == sorted([(open_now.consultation_id,), (closed.consultation_id,)])
+    with app.app_context():
+        # The closed one covers Camden only: Camden and London, each counted after closing.
+        assert snapshot(closed.consultation_id, borough("camden").ons_code) is not None
+        assert snapshot(closed.consultation_id, borough("hackney").ons_code) is None
+        assert celery_app.tasks["engage.periodic.collate_closed_reports"].apply().get() == 0
+    assert run_tasks() == []
