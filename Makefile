@@ -80,7 +80,7 @@ chromium:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "Installing Chromium for the browser tests (apt-get)..."; \
 			export DEBIAN_FRONTEND=noninteractive; \
-			apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null \
+			apt-get update -qq && apt-get install -y -qq chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 >/dev/null \
 				|| { echo "Could not install chromium: browser tests will fail." >&2; exit 1; }; \
 		else \
 			echo "WARNING: $(CHROMIUM) is missing and this is not a root Debian shell," \

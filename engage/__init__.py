@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.groups.representation_views import representation_pages
     from engage.groups.staff_views import groups_staff
     from engage.groups.views import groups
+    from engage.mailouts.views import mailouts
     from engage.meetings.minutes_views import meeting_minutes
     from engage.meetings.reply_views import meeting_replies, my_meetings
     from engage.meetings.staff_views import meetings_staff
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
                       meeting_minutes, my_meetings, news, reports, admin, errors):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
+    app.register_blueprint(mailouts)
     app.register_blueprint(surveys_staff)
     app.register_blueprint(surveys_builder)
     app.register_blueprint(surveys_invitations)

@@ -97,6 +97,11 @@ def build_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _int("ENGAGE_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         "ENGAGE_PAPER_MAX_MB": _int("ENGAGE_PAPER_MAX_MB", 10),
         "ENGAGE_MEETING_REMINDER_HOURS": _int("ENGAGE_MEETING_REMINDER_HOURS", 48),
+        # Paper questionnaires: where they come back (lines split by |), and how long after a
+        # consultation closes the names and addresses of people who asked for one are kept.
+        "ENGAGE_PAPER_FREEPOST_ADDRESS": _env("ENGAGE_PAPER_FREEPOST_ADDRESS",
+                                              "Freepost HAVE YOUR SAY LONDON"),
+        "ENGAGE_PAPER_RETENTION_DAYS": _int("ENGAGE_PAPER_RETENTION_DAYS", 90),
         # Have your say: POSTs per address to the question pages, and to send the answers.
         "ENGAGE_SURVEY_PAGE_LIMIT": _env("ENGAGE_SURVEY_PAGE_LIMIT", "60 per minute"),
         "ENGAGE_SURVEY_SUBMIT_LIMIT": _env("ENGAGE_SURVEY_SUBMIT_LIMIT", "10 per minute"),
@@ -204,6 +209,19 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             "collate-closed-reports": {
                 "task": "engage.periodic.collate_closed_reports",
                 "schedule": crontab(minute="*/15"),
+            },
+            # Each working day, before the post goes: waiting paper requests into print runs.
+            "paper-print-runs": {
+                "task": "engage.periodic.paper_print_runs",
+                "schedule": crontab(minute=30, hour=7, day_of_week="mon-fri"),
+            },
+            "sweep-print-runs": {
+                "task": "engage.periodic.sweep_print_runs",
+                "schedule": 300.0,
+            },
+            "paper-retention": {
+                "task": "engage.periodic.paper_retention",
+                "schedule": crontab(minute=47, hour=3),
             },
             "prune-sessions": {
                 "task": "engage.periodic.prune_sessions",

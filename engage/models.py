@@ -10,6 +10,7 @@ from engage.groups.models import (
     MembershipEvent,
 )
 from engage.locks import TaskLock
+from engage.mailouts.models import PaperRequest, PaperRequestCount, PrintRun  # noqa: F401
 from engage.meetings.minutes import ActionPoint, Attendance, Minutes
 from engage.meetings.models import (
     AgendaItem,

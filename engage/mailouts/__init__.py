@@ -1,0 +1,1 @@
+"""Paper questionnaires by post: requests taken on the phone, print runs, and their retention."""

@@ -1,0 +1,164 @@
+"""Recording a paper request during a call: field errors on the page, the borough from the
+postcode, a likely duplicate confirmed rather than doubled, and who may see what."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.mailouts.models import PaperFormat, PaperRequest, RequestStatus
+from engage.surveys.references import normalise_reference
+from tests.factories import borough
+from tests.helpers import page_text, title
+from tests.mailouts.support import BASE, count, make_consultation, record, sign_in
+
+
+def test_a_request_is_saved_with_a_reference_and_the_borough_from_the_postcode(client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, interviewer="camden")
+    response = record(client, ids["residents"], name="  Ada Lovelace ", postcode="wc1h0ag",
+                      format="large-print", notes="Prefers mornings")
+    assert response.status_code == 302
+    with app.app_context():
+        paper = db.session.scalar(select(PaperRequest))
+        assert (paper.name, paper.postcode, paper.borough.slug) == (
+            "Ada Lovelace", "WC1H 0AG", "camden")
+        assert paper.format == PaperFormat.LARGE_PRINT
+        assert paper.status == RequestStatus.REQUESTED and paper.consented_at is not None
+        assert normalise_reference(paper.reference) == paper.reference
+        reference = paper.reference
+    page = client.get(response.headers["Location"])
+    assert f"Their reference is {reference}" in page_text(page)
+    assert "Prefers mornings" in page_text(page)
+
+
+def test_bad_input_is_shown_on_the_page_and_nothing_is_saved(client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    response = record(client, ids["residents"], name="", address_line_1="", town="",
+                      postcode="SW1 ZZZ", format=None, consent=None)
+    assert response.status_code == 200
+    assert title(response).startswith("Error: ")
+    html = response.get_data(as_text=True)
+    for field, message in [
+        ("name", "Enter the caller&#39;s full name"),
+        ("address_line_1", "Enter the first line of the address"),
+        ("town", "Enter the town or city"),
+        ("postcode", "Enter a full UK postcode, like SW1A 2AA"),
+        ("format", "Select the format"),
+        ("consent", "Ask the caller whether we may keep their name and address"),
+    ]:
+        assert f'href="#{field}' in html, field  # the error summary links to the field
+        assert message in html, message
+    with app.app_context():
+        assert count(PaperRequest) == 0
+
+
+def test_another_language_needs_the_language_and_is_kept_for_follow_up(client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    refused = record(client, ids["residents"], format="other-language")
+    assert "Enter the language they asked for" in page_text(refused)
+    saved = record(client, ids["residents"], format="other-language", language="Bengali")
+    assert saved.status_code == 302
+    listing = client.get(BASE.format("camden"))
+    assert "Needs follow-up: Bengali" in page_text(listing)
+
+
+def test_a_shared_postcode_district_asks_for_the_borough_and_suggests_one(client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, officer=["camden", "westminster"])
+    response = record(client, ids["residents"], postcode="NW1 4NP")
+    assert response.status_code == 200
+    assert "NW1 is shared by Camden and Westminster: select the borough" in page_text(response)
+    # The suggestion is chosen for them; submitting it again saves the request.
+    assert '<option value="camden" selected>' in response.get_data(as_text=True)
+    assert record(client, ids["residents"], postcode="NW1 4NP",
+                  borough="camden").status_code == 302
+
+
+def test_an_address_in_a_borough_the_caller_taker_does_not_work_in_is_refused(client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    response = record(client, ids["residents"], postcode="E8 1AA")
+    assert "The address is in Hackney, where you cannot record requests" in page_text(response)
+    with app.app_context():
+        assert count(PaperRequest) == 0
+
+
+def test_a_consultation_that_does_not_cover_the_borough_is_refused(client, app):
+    ids = make_consultation(app, boroughs=["hackney"])
+    sign_in(client, app, officer="camden")
+    response = record(client, ids["residents"])
+    assert "Have your say 2027 does not cover Camden" in page_text(response)
+
+
+def test_a_likely_duplicate_is_shown_to_confirm_never_silently_doubled(client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    assert record(client, ids["residents"]).status_code == 302
+    with app.app_context():
+        first = db.session.scalar(select(PaperRequest))
+        first_id, first_reference = first.id, first.reference
+
+    # Same person and address, written differently: the earlier request is shown instead.
+    again = record(client, ids["residents"], name="Mrs ADA lovelace",
+                   address_line_1="12, Gordon Square", postcode="WC1H0AG")
+    assert again.status_code == 200
+    assert title(again).startswith("They may have asked already")
+    assert first_reference in page_text(again)
+    with app.app_context():
+        assert count(PaperRequest) == 1
+
+    url = BASE.format("camden") + "/requests/new"
+    hidden = {"questionnaire": str(ids["residents"]), "name": "Mrs ADA lovelace",
+              "address_line_1": "12, Gordon Square", "address_line_2": "", "town": "London",
+              "postcode": "WC1H 0AG", "borough": "", "format": "easy-read", "language": "",
+              "consent": "y", "notes": "", "duplicate_of": str(first_id)}
+    unanswered = client.submit(url, hidden)
+    assert "Select yes if they need another copy" in page_text(unanswered)
+    declined = client.submit(url, {**hidden, "decision": "no"})
+    assert declined.status_code == 302 and declined.headers["Location"].endswith(
+        f"/requests/{first_id}")
+    with app.app_context():
+        assert count(PaperRequest) == 1
+
+    confirmed = client.submit(url, {**hidden, "decision": "yes"})
+    assert confirmed.status_code == 302
+    with app.app_context():
+        second = db.session.scalar(select(PaperRequest).where(PaperRequest.id != first_id))
+        assert second.confirmed_duplicate_of_id == first_id
+        assert second.format == PaperFormat.EASY_READ
+        assert second.reference != first_reference
+
+    # The businesses' questionnaire is another request, not a duplicate.
+    assert record(client, ids["businesses"]).status_code == 302
+
+
+def test_only_staff_of_the_borough_see_its_requests(client, other_client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    record(client, ids["residents"])
+    with app.app_context():
+        paper_id = db.session.scalar(select(PaperRequest.id))
+    camden = BASE.format("camden")
+
+    public = other_client.get(camden)
+    assert public.status_code == 302 and "/sign-in" in public.headers["Location"]
+
+    sign_in(other_client, app, officer="hackney")
+    for url in (camden, f"{camden}/requests/new", f"{camden}/requests/{paper_id}"):
+        assert other_client.get(url).status_code == 403, url
+    # Under their own borough's address, another borough's request does not exist.
+    assert other_client.get(
+        f"{BASE.format('hackney')}/requests/{paper_id}").status_code == 404
+
+    analyst = type(other_client)(app)
+    sign_in(analyst, app, analyst="camden")
+    assert analyst.get(camden).status_code == 403
+
+    clerk = type(other_client)(app)
+    sign_in(clerk, app, clerk="camden")
+    assert clerk.get(f"{camden}/requests/{paper_id}").status_code == 200
+    with app.app_context():
+        assert borough("camden").id  # the borough exists: 403 above was the role, not a 404
