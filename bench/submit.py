@@ -195,6 +195,7 @@ def path_of(location: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+FORM_START = re.compile(r'<form[^>]*method="post"', re.IGNORECASE)
 REFERENCE = re.compile(r"\b([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z])\b")
 
 
@@ -212,7 +213,10 @@ def complete_engage(person: Person, start: str, rng: random.Random, double: bool
         if "confirmation" in path and found:
             return found.group(1)
         parser = FormParser()
-        parser.feed(page)
+        # Only the form is parsed: the clients share the machine with the server, and parsing
+        # whole GOV.UK pages in Python would take CPU from it.
+        begin = FORM_START.search(page)
+        parser.feed(page[begin.start():page.find("</form>", begin.start()) + 7] if begin else "")
         if not parser.fields:
             raise RuntimeError(f"no form on {path}")
         action = path_of(parser.action) if parser.action else path
