@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.groups.representation_views import representation_pages
     from engage.groups.staff_views import groups_staff
     from engage.groups.views import groups
+    from engage.mailouts.keying_views import mailouts_keying
     from engage.mailouts.views import mailouts
     from engage.meetings.minutes_views import meeting_minutes
     from engage.meetings.reply_views import meeting_replies, my_meetings
@@ -95,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from engage.meetings.views import meetings
     from engage.news.views import news
     from engage.public.views import public
+    from engage.reports.public_views import public_reports
+    from engage.reports.targets_views import report_targets
     from engage.reports.views import reports
     from engage.staff.views import staff
     from engage.surveys.builder_views import surveys_builder
@@ -102,18 +105,23 @@ def _register_blueprints(app: Flask) -> None:
     from engage.surveys.invited_views import surveys_invited
     from engage.surveys.public_views import surveys_public
     from engage.surveys.staff_views import surveys_staff
+    from engage.telephone.interview_views import telephone
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
                       meeting_minutes, my_meetings, news, reports, admin, errors):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
+    app.register_blueprint(report_targets)
+    app.register_blueprint(public_reports)
     app.register_blueprint(mailouts)
+    app.register_blueprint(mailouts_keying)
     app.register_blueprint(surveys_staff)
     app.register_blueprint(surveys_builder)
     app.register_blueprint(surveys_invitations)
     app.register_blueprint(surveys_invited)
     app.register_blueprint(surveys_public)
+    app.register_blueprint(telephone)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail
 

@@ -32,6 +32,7 @@ def celery_init_app(app: Flask) -> Celery:
     import engage.reports.tasks  # noqa: F401
     import engage.surveys.invitation_tasks  # noqa: F401
     import engage.surveys.tasks  # noqa: F401
+    import engage.telephone.tasks  # noqa: F401
 
     app.extensions["celery"] = celery_app
     return celery_app

@@ -102,6 +102,12 @@ def build_config(overrides: dict | None = None) -> dict:
         "ENGAGE_PAPER_FREEPOST_ADDRESS": _env("ENGAGE_PAPER_FREEPOST_ADDRESS",
                                               "Freepost HAVE YOUR SAY LONDON"),
         "ENGAGE_PAPER_RETENTION_DAYS": _int("ENGAGE_PAPER_RETENTION_DAYS", 90),
+        # Telephone interviews: when calls may be made (London time), and how long after a
+        # consultation closes the names and numbers of people who asked to be called are kept.
+        "ENGAGE_CALLING_HOURS": _env("ENGAGE_CALLING_HOURS", "mon-fri 09:00-20:30"),
+        "ENGAGE_TELEPHONE_RETENTION_DAYS": _int("ENGAGE_TELEPHONE_RETENTION_DAYS", 90),
+        # Paper posted before a consultation closes is keyed in for this many days after.
+        "ENGAGE_PAPER_GRACE_DAYS": _int("ENGAGE_PAPER_GRACE_DAYS", 28),
         # Have your say: POSTs per address to the question pages, and to send the answers.
         "ENGAGE_SURVEY_PAGE_LIMIT": _env("ENGAGE_SURVEY_PAGE_LIMIT", "60 per minute"),
         "ENGAGE_SURVEY_SUBMIT_LIMIT": _env("ENGAGE_SURVEY_SUBMIT_LIMIT", "10 per minute"),
@@ -222,6 +228,10 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             "paper-retention": {
                 "task": "engage.periodic.paper_retention",
                 "schedule": crontab(minute=47, hour=3),
+            },
+            "telephone-retention": {
+                "task": "engage.periodic.telephone_retention",
+                "schedule": crontab(minute=52, hour=3),
             },
             "prune-sessions": {
                 "task": "engage.periodic.prune_sessions",

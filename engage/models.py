@@ -10,6 +10,7 @@ from engage.groups.models import (
     MembershipEvent,
 )
 from engage.locks import TaskLock
+from engage.mailouts.keying_models import KeyedEntry  # noqa: F401
 from engage.mailouts.models import PaperRequest, PaperRequestCount, PrintRun  # noqa: F401
 from engage.meetings.minutes import ActionPoint, Attendance, Minutes
 from engage.meetings.models import (
@@ -23,6 +24,13 @@ from engage.meetings.models import (
 from engage.news.models import NewsSubscription  # noqa: F401
 from engage.outbox.models import OutboxMessage
 from engage.reports.models import ReportSnapshot  # noqa: F401
+from engage.reports.targets_models import (  # noqa: F401
+    CrimeFigure,
+    CrimeFigureUpload,
+    PlannedPriority,
+    ReportPublication,
+    ReportTargets,
+)
 from engage.surveys.invitation_models import (  # noqa: F401
     SurveyAutoReminder,
     SurveyMailing,
@@ -43,6 +51,7 @@ from engage.surveys.models import (
     ResponseDraft,
     Section,
 )
+from engage.telephone.models import Call, CallCase, TelephoneCount  # noqa: F401
 
 __all__ = [
     "ActionPoint", "Attendance", "Minutes",

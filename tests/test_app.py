@@ -73,6 +73,21 @@ def test_home_page_lists_the_32_boroughs_and_the_ways_to_take_part(client):
     assert "govuk-logo" not in html and "GOV.UK" not in text
 
 
+def test_home_page_names_the_open_consultations(client, app):
+    from datetime import timedelta
+
+    from engage.clock import utcnow
+    from tests.surveys.support import make_consultation
+
+    assert "There are no consultations open at the moment" in page_text(client.get("/"))
+    make_consultation(app, title="Have your say 2027/28")
+    make_consultation(app, title="Not open yet", opens_at=utcnow() + timedelta(days=3),
+                      closes_at=utcnow() + timedelta(days=30))
+    text = page_text(client.get("/"))
+    assert "Have your say 2027/28" in text and "open until" in text
+    assert "Not open yet" not in text and "no consultations open" not in text
+
+
 def test_borough_page_and_unknown_borough(client):
     assert "Kensington and Chelsea" in page_text(client.get("/boroughs/kensington-and-chelsea"))
     missing = client.get("/boroughs/gotham")

@@ -346,3 +346,97 @@ def test_answering_works_without_javascript_on_a_small_phone(chromium, live_serv
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the question page scrolls sideways by {overflow}px"
     context.close()
+
+
+def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, page, live_server,
+                                                                   app):
+    from decimal import Decimal
+
+    from engage.extensions import db
+    from engage.reports.collation import collate_area, save_snapshot
+    from engage.reports.operations import latest_snapshot
+    from engage.reports.targets import (
+        add_planned,
+        check_crime_figures,
+        publish,
+        replace_crime_figures,
+        set_targets,
+    )
+    from engage.surveys.models import Consultation
+    from tests.factories import borough, create_officer
+    from tests.reports.support import hand_worked
+
+    made = hand_worked(app)
+    with app.app_context():
+        consultation = db.session.get(Consultation, made.consultation_id)
+        camden = borough("camden")
+        save_snapshot(consultation, camden, collate_area(consultation, camden))
+        officer = create_officer("camden")
+        set_targets(consultation, camden, Decimal("51.4"), Decimal("3.8"), officer)
+        add_planned(consultation, camden, "burglary", "Burglary", "A 1.2% reduction")
+        rows, _ = check_crime_figures(
+            "crime type,change in offences,percentage change,target,result\n"
+            "Theft or taking of vehicles,35,+7.3%,,missed\n"
+            "Serious youth violence,2,-2.7%,reduce by 4.7%,missed\n")
+        replace_crime_figures(consultation, camden, rows, "2026/27", "figures.csv", officer)
+        publish(consultation, camden, latest_snapshot(consultation, camden), officer)
+        db.session.commit()
+    path = "/boroughs/camden/have-your-say/have-your-say-2027/report"
+    page.goto(live_server + path)
+    assert page.locator("h1").count() == 1
+    assert page.get_by_role("img", name="Priorities: share of respondents choosing each"
+                            ).is_visible()
+    assert page.get_by_role("cell", name="reduce by 4.7%: target missed").is_visible()
+    assert _axe_violations(page) == []
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    phone = context.new_page()
+    phone.goto(live_server + path)
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0, f"the report scrolls sideways by {overflow}px at 320px wide"
+
+
+def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server, app):
+    from tests.factories import create_officer
+    from tests.reports.support import make_consultation
+
+    make_consultation(app)
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill("officer@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    report = live_server + "/staff/boroughs/camden/reports/have-your-say-2027"
+    page.goto(report + "/crime-figures")
+    page.get_by_label("Which year are the figures for?").fill("2026/27")
+    page.get_by_label("CSV file").set_input_files(files=[{
+        "name": "figures.csv", "mimeType": "text/csv",
+        "buffer": b"crime type,change in offences,percentage change,target,result\n"
+                  b"Burglary,lots,-8.8%,,maybe\n"}])
+    page.get_by_role("button", name="Upload crime figures").click()
+    assert page.title().startswith("Error: ")
+    assert page.get_by_role("cell", name="'maybe' must be achieved or missed").is_visible()
+    assert _axe_violations(page) == []
+    page.goto(report + "/targets")
+    page.get_by_label("Public confidence target (%)").fill("five")
+    page.get_by_role("button", name="Save targets").click()
+    assert _axe_violations(page) == []
+    page.get_by_label("Public confidence target (%)").fill("51.4")
+    page.get_by_role("button", name="Save targets").click()
+    page.goto(report + "/you-said-we-did")
+    page.get_by_label("Burglary").check()
+    page.get_by_label("What will the police do, and what is the target?").fill("Fewer burglaries")
+    page.get_by_role("button", name="Add priority").click()
+    page.get_by_label("Something else", exact=True).check()
+    page.get_by_label("What will the police do, and what is the target?").fill("More patrols")
+    page.get_by_role("button", name="Add priority").click()
+    assert page.title().startswith("Error: ")
+    assert _axe_violations(page) == []
+    page.get_by_role("link", name="Enter the priority").click()
+    assert page.evaluate("document.activeElement.id") == "other"
+    page.goto(report + "/publish")
+    assert _axe_violations(page) == []
+    page.goto(report)
+    assert page.get_by_text("against a target of 51.4%").is_visible()
+    assert _axe_violations(page) == []

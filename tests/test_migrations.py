@@ -63,3 +63,52 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(app, empty_da
         finally:
             db.engines[None] = original
             engine.dispose()
+
+
+def test_answers_stored_before_the_collation_columns_get_their_response_s_facts(
+        app, empty_database):
+    engine = create_engine(empty_database)
+    with app.app_context():
+        original = db.engines[None]
+        db.engines[None] = engine
+        try:
+            config = _alembic_config(app)
+            command.upgrade(config, "51bb8c97ef7c")
+            with engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO boroughs (id, ons_code, name, slug, updated_at) VALUES"
+                    " (7, 'E09000007', 'Camden', 'camden', '2026-01-01')"))
+                conn.execute(text(
+                    "INSERT INTO consultations (id, slug, title, purpose, opens_at, closes_at,"
+                    " all_boroughs, created_at, updated_at) VALUES (3, 'hys', 'Have your say', '',"
+                    " '2026-01-01', '2026-02-01', true, '2026-01-01', '2026-01-01')"))
+                conn.execute(text(
+                    "INSERT INTO questionnaires (id, consultation_id, audience, title,"
+                    " introduction) VALUES (4, 3, 'residents', 'Residents', '')"))
+                conn.execute(text(
+                    "INSERT INTO questionnaire_versions (id, questionnaire_id, number, created_at)"
+                    " VALUES (5, 4, 1, '2026-01-01')"))
+                conn.execute(text(
+                    "INSERT INTO questionnaire_sections (id, version_id, position, title,"
+                    " introduction, is_equality) VALUES (6, 5, 1, 'S', '', false)"))
+                conn.execute(text(
+                    "INSERT INTO questions (id, version_id, section_id, position, key, kind, text,"
+                    " help_text, interviewer_note, required, show_if_values) VALUES"
+                    " (8, 5, 6, 1, 'anything', 'short-text', 'Anything?', '', '', false, '[]')"))
+                conn.execute(text(
+                    "INSERT INTO responses (id, consultation_id, questionnaire_id, version_id,"
+                    " borough_id, channel, reference, idempotency_key, submitted_at,"
+                    " equality_consent) VALUES (9, 3, 4, 5, 7, 'online', 'AAAA-AAAA-A', 'k',"
+                    " '2026-01-02', true)"))
+                conn.execute(text(
+                    "INSERT INTO answers (id, response_id, question_id, text)"
+                    " VALUES (10, 9, 8, 'More patrols')"))
+            command.upgrade(config, "8bf8ef0ec735")
+            with engine.connect() as conn:
+                row = conn.execute(text(
+                    "SELECT consultation_id, borough_id, equality_consent FROM answers")).one()
+            assert tuple(row) == (3, 7, True)
+            command.downgrade(config, "base")
+        finally:
+            db.engines[None] = original
+            engine.dispose()

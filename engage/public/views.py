@@ -8,13 +8,15 @@ from sqlalchemy import select
 from engage.boroughs.models import Borough, all_boroughs
 from engage.extensions import db
 from engage.groups.operations import groups_of
+from engage.surveys.models import open_consultations
 
 public = Blueprint("public", __name__)
 
 
 @public.route("/")
 def home():
-    return render_template("public/home.html", boroughs=all_boroughs())
+    return render_template("public/home.html", boroughs=all_boroughs(),
+                           consultations=open_consultations())
 
 
 @public.route("/boroughs")

@@ -8,6 +8,10 @@ whole) and never loads a response into Python:
    the ranking points and the count of first places;
 3. respondents per multiple-choice question (a respondent has one row per option chosen).
 
+The answer queries never join responses: each answer carries its response's consultation,
+borough and equality consent, and the `ix_answers_collation` index holds every column they
+read, so a borough's counts read only that borough's index entries (bench/collate.py).
+
 Questions line up by their reporting tag and options by their value code, so every version of
 both questionnaires (residents and businesses) adds into the same figures. Each result has at
 most a few thousand rows (options, or hours of the consultation), whatever the number of
@@ -20,13 +24,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, distinct, func, literal, or_, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.reports.models import LONDON, ReportSnapshot
+from engage.reports.statistics import ranking_points
 from engage.surveys.models import (
     Answer,
     Consultation,
@@ -55,6 +60,15 @@ class TaggedQuestion:
     tag: ReportingTag
     kind: QuestionKind
     places: int | None  # a ranking question's N: how many places it asks to fill
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What an area's report counts, said twice: as conditions on responses (who answered)
+    and as the same choice on answers (everything else)."""
+
+    responses: list
+    answers: list
 
 
 @dataclass(frozen=True)
@@ -97,17 +111,23 @@ def catalogue(consultation_id: int) -> Catalogue:
 
 
 def counted_responses(consultation_id: int, borough_id: int | None,
-                      verified_only: bool = False) -> list:
-    """The conditions that pick the responses an area's report counts.
+                      verified_only: bool = False, rules: tuple = ()) -> Counted:
+    """The responses an area's report counts, and their answers.
 
     Every response row that exists counts, from every channel: online and telephone responses
     are complete when stored. `verified_only` is the hook for unverified paper responses, which
-    a later issue adds: it will add its condition here, and the snapshot records the flag.
+    a later issue adds: it will add its condition on responses to `rules`, and the snapshot
+    records the flag. Answers then count only where their response passes every rule, by a
+    semi-join that an area without rules never pays for.
     """
-    conditions = [Response.consultation_id == consultation_id]
+    responses = [Response.consultation_id == consultation_id, *rules]
+    answers = [Answer.consultation_id == consultation_id]
     if borough_id is not None:
-        conditions.append(Response.borough_id == borough_id)
-    return conditions
+        responses.append(Response.borough_id == borough_id)
+        answers.append(Answer.borough_id == borough_id)
+    if rules:
+        answers.append(Answer.response_id.in_(select(Response.id).where(*responses)))
+    return Counted(responses, answers)
 
 
 def _hour(column):
@@ -133,8 +153,9 @@ def who_answered(conditions: list) -> dict:
     result = db.session.execute(
         select(Response.channel, Response.questionnaire_id, hour, func.count())
         .where(*conditions)
-        .group_by(Response.channel, Response.questionnaire_id, hour)
-        .execution_options(yield_per=1000))
+        # A few thousand rows at most (channels x questionnaires x hours): fetched at once,
+        # as a server-side cursor would rule out a parallel plan for London.
+        .group_by(Response.channel, Response.questionnaire_id, hour))
     for channel, questionnaire_id, started, n in result:
         total += n
         by_channel[channel.value] += n
@@ -152,45 +173,48 @@ def tagged_answers(conditions: list, found: Catalogue) -> dict:
     their ranking points and their first places."""
     if not found.questions:
         return {}
-    ids = list(found.questions)
-    equality = [q.id for q in found.questions.values() if q.tag.is_equality]
-    ranking = {q.id: q.places + 1 for q in found.questions.values() if q.places}
-    # A ranked row is worth places + 1 - rank (statistics.ranking_points); other rows nothing.
-    points = (case(ranking, value=Answer.question_id) - Answer.rank) if ranking else literal(0)
-    first = func.sum(case((Answer.rank == 1, 1), else_=0))
+    # The database only counts rows per (question, option, rank, consent): the cheapest
+    # aggregate there is, read from the collation index alone. The rules (ranking points,
+    # first places, consent) apply below, to a few hundred rows whatever the responses.
     rows = db.session.execute(
-        select(Answer.question_id, Answer.option_id, func.count(),
-               func.coalesce(func.sum(points), 0), first)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Answer.question_id.in_(ids), Answer.option_id.is_not(None), *conditions,
-               # Equality answers count only where the respondent agreed to give them.
-               or_(Answer.question_id.not_in(equality), Response.equality_consent)
-               if equality else literal(True))
-        .group_by(Answer.question_id, Answer.option_id)
+        select(Answer.question_id, Answer.option_id, Answer.rank, Answer.equality_consent,
+               func.count())
+        .where(Answer.question_id.in_(list(found.questions)), Answer.option_id.is_not(None),
+               *conditions)
+        .group_by(Answer.question_id, Answer.option_id, Answer.rank, Answer.equality_consent)
     ).all()
     multiple = [q.id for q in found.questions.values()
                 if q.kind == QuestionKind.MULTIPLE_CHOICE]
-    answered_multiple = dict(db.session.execute(
-        select(Answer.question_id, func.count(distinct(Answer.response_id)))
-        .join(Response, Response.id == Answer.response_id)
+    # Respondents per multiple-choice question: consent is the response's, so each one falls
+    # in one (question, consent) group.
+    answered_multiple = db.session.execute(
+        select(Answer.question_id, Answer.equality_consent,
+               func.count(distinct(Answer.response_id)))
         .where(Answer.question_id.in_(multiple), *conditions)
-        .group_by(Answer.question_id)
-    ).all()) if multiple else {}
+        .group_by(Answer.question_id, Answer.equality_consent)
+    ).all() if multiple else []
 
     chosen: dict[ReportingTag, dict[str, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0]))
     answered: dict[ReportingTag, int] = defaultdict(int)
-    for question_id, option_id, n, option_points, firsts in rows:
+    for question_id, option_id, rank, consented, n in rows:
         question = found.questions[question_id]
+        # Equality answers count only where the respondent agreed to give them (a question
+        # with an equality tag may sit outside the equality section, and be answered anyway).
+        if question.tag.is_equality and not consented:
+            continue
         cell = chosen[question.tag][found.option_values[option_id]]
         cell[0] += n
-        cell[1] += int(option_points)
         if question.kind == QuestionKind.RANKING:
-            answered[question.tag] += int(firsts)  # every ranking answer has a first place
+            cell[1] += n * ranking_points(rank, question.places)
+            if rank == 1:
+                answered[question.tag] += n  # every ranking answer has one first place
         elif question.kind != QuestionKind.MULTIPLE_CHOICE:
             answered[question.tag] += n  # one row per respondent
-    for question_id, n in answered_multiple.items():
-        answered[found.questions[question_id].tag] += n
+    for question_id, consented, n in answered_multiple:
+        question = found.questions[question_id]
+        if consented or not question.tag.is_equality:
+            answered[question.tag] += n
 
     figures = {}
     for tag, labels in found.options.items():
@@ -230,9 +254,9 @@ def collate_area(consultation: Consultation, borough: Borough | None,
                  verified_only: bool = False) -> dict:
     """The raw figures of one area's report (a borough, or London when borough is None)."""
     borough_id = borough.id if borough else None
-    conditions = counted_responses(consultation.id, borough_id, verified_only)
-    figures = {"version": FIGURES_VERSION, **who_answered(conditions),
-               "questions": tagged_answers(conditions, catalogue(consultation.id)),
+    counted = counted_responses(consultation.id, borough_id, verified_only)
+    figures = {"version": FIGURES_VERSION, **who_answered(counted.responses),
+               "questions": tagged_answers(counted.answers, catalogue(consultation.id)),
                "population": population(consultation, borough_id)}
     return figures
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from engage.audit.operations import record
 from engage.auth.access import boroughs_for, staff_borough, staff_required
 from engage.auth.models import StaffRole, StaffRoleName, User
+from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.staff.forms import BoroughContactForm
+from engage.surveys.models import Consultation
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -36,7 +38,15 @@ def borough(slug: str):
     residents = db.session.scalar(
         select(func.count(User.id)).where(User.home_borough_id == borough.id)
     )
+    # The latest consultations that cover this borough, so staff reach their invitations,
+    # paper requests and reports from one place.
+    consultations = db.session.scalars(
+        select(Consultation).where(or_(
+            Consultation.all_boroughs.is_(True),
+            Consultation.boroughs.any(Borough.id == borough.id)))
+        .order_by(Consultation.opens_at.desc()).limit(5)).all()
     return render_template("staff/borough.html", borough=borough, team=team, residents=residents,
+                           consultations=consultations,
                            can_edit=current_user.has_role(borough, StaffRoleName.OFFICER))
 
 

@@ -104,7 +104,11 @@ class Consultation(db.Model):
     """One round of "have your say", for example "Have your say 2027/28"."""
 
     __tablename__ = "consultations"
-    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("paper_grace_until IS NULL OR paper_grace_until >= closes_at",
+                        name="paper_grace_after_closing"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
@@ -117,6 +121,11 @@ class Consultation(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Paper keyed in twice by different clerks, and stored only when the two agree.
+    double_keying: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Post is slow: paper is keyed in until then (naive UTC). None: closes_at plus
+    # ENGAGE_PAPER_GRACE_DAYS (engage.mailouts.keying.paper_deadline).
+    paper_grace_until: Mapped[datetime | None]
 
     boroughs: Mapped[list[Borough]] = relationship(secondary=consultation_boroughs,
                                                    order_by=Borough.name)
@@ -183,6 +192,14 @@ class QuestionnaireVersion(db.Model):
     def ordered_questions(self) -> list[Question]:
         """Every question in the order a respondent meets them."""
         return [q for section in self.sections for q in section.questions]
+
+
+def open_consultations(now: datetime | None = None) -> list[Consultation]:
+    """Consultations the public can answer now, the soonest to close first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Consultation).where(Consultation.opens_at <= now, Consultation.closes_at > now)
+        .order_by(Consultation.closes_at)))
 
 
 def load_version(version_id: int) -> QuestionnaireVersion | None:
@@ -329,15 +346,31 @@ class Response(db.Model):
 
 
 class Answer(db.Model):
+    """One row per value given (a ranking or multiple choice has one per option).
+
+    `consultation_id`, `borough_id` and `equality_consent` copy the response's own, which
+    never change once it is stored: a report counts a borough's answers from the index below
+    alone, without visiting responses (whose boroughs arrive interleaved, so a borough's rows
+    are spread over the whole table). A deleted borough sets both copies to NULL.
+    """
+
     __tablename__ = "answers"
     __table_args__ = (
         Index("ix_answers_question_id_option_id", "question_id", "option_id"),
+        # Serves collation as an index-only scan: a borough's counts are one short range per
+        # tagged question, London's (and the bare priorities query) skip untagged questions.
+        Index("ix_answers_collation", "consultation_id", "question_id", "borough_id",
+              "option_id", "rank", "equality_consent"),
         CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     response_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"))
+    borough_id: Mapped[int | None] = mapped_column(ForeignKey("boroughs.id", ondelete="SET NULL"))
+    equality_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"))
     option_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_options.id", ondelete="RESTRICT"))

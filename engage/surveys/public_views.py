@@ -38,7 +38,13 @@ from engage.surveys.flow import (
     step_after,
     step_url,
 )
-from engage.surveys.models import Consultation, Questionnaire, ResponseDraft, load_version
+from engage.surveys.models import (
+    Consultation,
+    Questionnaire,
+    ResponseDraft,
+    load_version,
+    open_consultations,
+)
 from engage.surveys.public_forms import SaveForm, StartForm, error_list
 from engage.surveys.responses import start_draft
 from engage.templating import london_time
@@ -142,9 +148,7 @@ def minutes_to_answer(questionnaire: Questionnaire) -> int:
 @surveys_public.route("/")
 def index():
     now = utcnow()
-    current = db.session.scalars(select(Consultation).where(
-        Consultation.opens_at <= now, Consultation.closes_at > now)
-        .order_by(Consultation.closes_at)).all()
+    current = open_consultations(now)
     upcoming = db.session.scalars(select(Consultation).where(Consultation.opens_at > now)
                                   .order_by(Consultation.opens_at)).all()
     return render_template("surveys/public/index.html", current=current, upcoming=upcoming)

@@ -113,15 +113,17 @@ def _other(options: list[Option], raw: object) -> dict:
     return {"other": other}
 
 
-def check(question: Question, value: object) -> dict | None:
+def check(question: Question, value: object, *, relax_required: bool = False) -> dict | None:
     """Return the answer in its canonical shape, or raise AnswerError saying what is wrong.
 
     None (or an empty answer) is accepted for an optional question and refused for a
-    required one."""
+    required one. `relax_required` treats every question as optional: on paper people skip
+    questions, and the clerk keys what is there (a wrong answer is still refused)."""
     if value is not None and not isinstance(value, dict):
         raise AnswerError("This answer is not in a form we understand")
-    cleaned = _clean(question, value or {})
-    if cleaned is None and question.required:
+    required = question.required and not relax_required
+    cleaned = _clean(question, value or {}, required)
+    if cleaned is None and required:
         raise AnswerError(_missing_message(question))
     return cleaned
 
@@ -143,7 +145,8 @@ def _missing_message(question: Question) -> str:
     return "Enter your answer"
 
 
-def _clean(question: Question, value: dict) -> dict | None:  # noqa: C901 - one branch a kind
+def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
+           required: bool) -> dict | None:
     kind = question.kind
     if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO):
         if value.get("option") in (None, ""):
@@ -186,7 +189,7 @@ def _clean(question: Question, value: dict) -> dict | None:  # noqa: C901 - one 
             raise AnswerError("Choose each option only once")
         if not ranked:
             return None
-        if question.required and len(ranked) < min(limit, len(question.options)):
+        if required and len(ranked) < min(limit, len(question.options)):
             raise AnswerError(f"Choose {min(limit, len(question.options))} options in order")
         return {"ranked": [o.value for o in ranked]}
 
@@ -285,8 +288,8 @@ def answer_rows(question: Question, value: dict | None) -> list[dict]:
     return [{**base, "text": value["text"]}]
 
 
-def check_all(questions: list[Question], answers: Mapping[str, object]
-              ) -> tuple[dict[str, dict], dict[str, str]]:
+def check_all(questions: list[Question], answers: Mapping[str, object], *,
+              relax_required: bool = False) -> tuple[dict[str, dict], dict[str, str]]:
     """Check a whole questionnaire's answers: (the answers that apply, {key: error}).
 
     Answers to questions hidden by a show-if condition are dropped, not stored, so a person
@@ -297,7 +300,7 @@ def check_all(questions: list[Question], answers: Mapping[str, object]
         if not is_shown(question, accepted):
             continue
         try:
-            value = check(question, answers.get(question.key))
+            value = check(question, answers.get(question.key), relax_required=relax_required)
         except AnswerError as error:
             errors[question.key] = error.message
             continue

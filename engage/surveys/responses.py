@@ -61,12 +61,14 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
                    reference: str | None = None, invitee_id: int | None = None,
                    equality_consent: bool = False, entered_by_id: int | None = None,
                    started_at: datetime | None = None, duration_seconds: int | None = None,
-                   contact: Mapping[str, str] | None = None) -> Response:
+                   contact: Mapping[str, str] | None = None,
+                   relax_required: bool = False) -> Response:
     """Store one response with its answers, or return the one already stored under this key.
 
     Adds and flushes in a savepoint; the caller commits. Raises ResponseRefused (with an error
     per question key) when an answer is missing or wrong, LinkAlreadyUsed when the invitation
-    link has a response already."""
+    link has a response already. `relax_required` (paper keyed in) stores a form with
+    questions left blank; wrong answers are still refused."""
     earlier = response_for_key(idempotency_key)
     if earlier is not None:
         return earlier
@@ -74,7 +76,8 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
     consultation = questionnaire.consultation
     if borough is not None and not consultation.covers(borough):
         raise ResponseRefused(f"This consultation does not cover {borough.name}.")
-    checked, errors = check_all(applicable_questions(version, equality_consent), answers)
+    checked, errors = check_all(applicable_questions(version, equality_consent), answers,
+                                relax_required=relax_required)
     if errors:
         raise ResponseRefused("Some answers are missing or need correcting.", errors)
     by_key = {q.key: q for q in version.ordered_questions()}
@@ -91,7 +94,11 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
             with db.session.begin_nested():
                 db.session.add(response)
                 db.session.flush()
-                rows = [{**row, "response_id": response.id}
+                # The response's facts go on each answer too: reports count from answers alone.
+                facts = {"response_id": response.id, "consultation_id": consultation.id,
+                         "borough_id": response.borough_id,
+                         "equality_consent": equality_consent}
+                rows = [{**row, **facts}
                         for key, value in checked.items()
                         for row in answer_rows(by_key[key], value)]
                 if rows:

@@ -83,18 +83,26 @@ class ConsultationForm(FlaskForm):
     opens_time = _text("Opening time", 20, hint="London time, for example 9am or 09:00")
     closes_on = DayMonthYearField("Closing date", description="For example, 30 6 2027")
     closes_time = _text("Closing time", 20, hint="London time, for example 11:59pm or 23:59")
+    # Administrators only, when editing: see engage.mailouts.keying.
+    double_keying = BooleanField(
+        "Key every paper form twice", widget=GovCheckboxInput(),
+        description="Two different data-entry clerks key each returned form. It counts when "
+                    "the two match, or when an engagement officer settles the differences.")
     submit = SubmitField("Save the consultation", widget=GovSubmitInput())
 
     _opens_at: datetime | None = None
     _closes_at: datetime | None = None
 
-    def __init__(self, *args, boroughs: list[Borough], admin: bool, **kwargs):
+    def __init__(self, *args, boroughs: list[Borough], admin: bool, editing: bool = False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self._choices = {b.slug: b for b in boroughs}
         self.boroughs.choices = [SelectChoice(b.slug, b.name) for b in boroughs]
         if not admin:
             # Only administrators may cover the whole of London: officers choose boroughs.
             del self.coverage
+        if not (admin and editing):
+            del self.double_keying
 
     @classmethod
     def for_editing(cls, consultation: Consultation, **kwargs) -> ConsultationForm:
@@ -105,7 +113,8 @@ class ConsultationForm(FlaskForm):
             "coverage": ALL if consultation.all_boroughs else SOME,
             "boroughs": [b.slug for b in consultation.boroughs],
             "opens_on": opens.date(), "opens_time": f"{opens:%H:%M}",
-            "closes_on": closes.date(), "closes_time": f"{closes:%H:%M}"}, **kwargs)
+            "closes_on": closes.date(), "closes_time": f"{closes:%H:%M}",
+            "double_keying": consultation.double_keying}, **kwargs)
         form.submit.label.text = "Save changes"
         return form
 

@@ -138,7 +138,7 @@ def consultation(slug: str):
 @staff_required
 def edit(slug: str):
     consultation = editable_consultation(slug)
-    options = {"boroughs": _form_boroughs(), "admin": current_user.is_admin}
+    options = {"boroughs": _form_boroughs(), "admin": current_user.is_admin, "editing": True}
     form = (ConsultationForm.for_editing(consultation, **options) if request.method == "GET"
             else ConsultationForm(**options))
     form.submit.label.text = "Save changes"
@@ -150,6 +150,9 @@ def edit(slug: str):
             db.session.rollback()
             _apply_error(form, error)
         else:
+            if "double_keying" in form and form.double_keying.data != consultation.double_keying:
+                before["double_keying"] = consultation.double_keying
+                consultation.double_keying = after["double_keying"] = form.double_keying.data
             if after:
                 audit("consultation.changed", consultation, before=before, after=after)
                 db.session.commit()

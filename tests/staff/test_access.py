@@ -319,3 +319,32 @@ def test_the_contact_form_needs_its_csrf_token(client, app):
                            {"contact_email": "x@example.org", "contact_phone": ""})
     assert response.status_code == 400
     assert _contacts(app, "camden") == (None, None)
+
+
+@pytest.mark.parametrize(("role", "links"), [
+    ("officer", {"Paper questionnaires", "Invitations by email", "Report"}),
+    ("analyst", {"Report"}),
+    ("clerk", {"Paper questionnaires"}),
+])
+def test_the_borough_page_leads_each_role_to_its_consultation_work(client, app, role, links):
+    from tests.surveys.support import make_consultation
+
+    make_consultation(app, title="Have your say 2027/28", slug="hys-2027")
+    make_consultation(app, title="Lambeth only", slug="lambeth-only", boroughs=["lambeth"])
+    with app.app_context():
+        email = create_user(roles={role: "camden"}).email
+    client.sign_in(email, PASSWORD)
+    response = client.get("/staff/boroughs/camden")
+    html = response.get_data(as_text=True)
+    assert "Have your say 2027/28" in page_text(response)
+    assert "Lambeth only" not in page_text(response)
+    targets = {
+        "Paper questionnaires": "/staff/boroughs/camden/paper",
+        "Invitations by email": "/staff/boroughs/camden/consultations/hys-2027/invitations",
+        "Report": "/staff/boroughs/camden/reports/hys-2027",
+    }
+    for name, href in targets.items():
+        assert (f'href="{href}"' in html) == (name in links), name
+        if name in links:
+            assert client.get(href).status_code == 200
+    assert 'href="/staff/reports"' in client.get("/staff/").get_data(as_text=True)

@@ -1,0 +1,70 @@
+"""The public borough report: what an officer published, for anyone, without signing in.
+
+It reads only the publication row (figures and staff additions pinned when it was published),
+so a later count or edit changes nothing here until the officer publishes again. Suppression is
+applied as the page is built, with the threshold in force, exactly as on the staff page.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, current_app, render_template
+from sqlalchemy import select
+
+from engage.boroughs.models import Borough
+from engage.extensions import db
+from engage.reports import targets
+from engage.reports.charts import Bar, bar_chart
+from engage.reports.operations import consultation_or_404
+from engage.reports.published import build
+from engage.reports.views import _charts, _percent
+
+public_reports = Blueprint("public_reports", __name__)
+
+
+@public_reports.route("/boroughs/<borough_slug>/have-your-say/<consultation_slug>/report")
+def report(borough_slug: str, consultation_slug: str):
+    borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
+    consultation = consultation_or_404(consultation_slug, borough)
+    published = targets.publication(consultation, borough)
+    if published is None:
+        abort(404)
+    threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
+    built = build(published.figures, threshold, borough.name)
+    content = published.content
+    confidence = targets.confidence_against_target(built, content["confidence_target"])
+    charts = _charts(built)
+    if confidence.share is not None and confidence.target is not None:
+        charts["confidence"] = _confidence_chart(confidence)
+    figures = content["crime_figures"]
+    return render_template(
+        "reports/public/report.html", borough=borough, consultation=consultation,
+        published=published, report=built, charts=charts, confidence=confidence,
+        gap_target=None if content["gap_target"] is None else Decimal(content["gap_target"]),
+        crime_figures=figures, planned=content["planned"], percent=_percent,
+        signed=signed)
+
+
+def _confidence_chart(confidence: targets.AgainstTarget):
+    target = float(confidence.target) / 100
+    return bar_chart(
+        "chart-confidence", "Public confidence against its target",
+        "The first bar is the share who said the police do an excellent or good job; the "
+        "second is the target.",
+        [Bar("Confidence", confidence.share, _percent(confidence.share)),
+         Bar("Target", target, f"{confidence.target}%")])
+
+
+def signed(value: int | Decimal | str) -> str:
+    """A change as the seed writes it, with its sign: +41, -89, +8.1, -18.9 (and nil as 0).
+
+    Offences are whole numbers; a percentage is shown to one decimal place, or two when its
+    second is not nought."""
+    if isinstance(value, int):
+        return f"{value:+d}" if value else "0"
+    number = Decimal(str(value))
+    if number == 0:
+        return "0"
+    text = f"{number:+.2f}"
+    return text[:-1] if text.endswith("0") else text

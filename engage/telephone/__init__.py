@@ -1,0 +1,1 @@
+"""Telephone interviews: call lists, calls and their outcomes, the interview screen."""

@@ -1,0 +1,150 @@
+"""The interview: one question a screen, the answers kept in the case's ResponseDraft, and the
+finished interview stored as a telephone response, exactly once.
+
+The screens, in order, are every question that applies given the answers so far (show-if
+conditions), with the consent question ("would they like to answer questions about
+themselves?") just before the equality section, whose questions are asked only after a yes;
+then "Check the answers", which finishes. Pausing is a call outcome (partial or appointment):
+the draft stays on the case, and the next call resumes it where it stopped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engage.auth.models import User
+from engage.extensions import db
+from engage.surveys.flow import save_answers, set_equality_consent
+from engage.surveys.models import Channel, Question, ResponseDraft, load_version
+from engage.surveys.pages import visible_questions
+from engage.surveys.responses import start_draft, store_response
+from engage.telephone.models import Call, CallCase, CaseStatus, Outcome
+from engage.telephone.operations import NotAllowed, end_call
+
+
+class Screen(NamedTuple):
+    """One screen: a question (by key), the equality consent ("about-you") or "finish"."""
+
+    kind: str
+    key: str = ""
+
+
+ABOUT_YOU = Screen("about-you")
+FINISH = Screen("finish")
+
+
+def loaded_draft(call_case: CallCase) -> ResponseDraft | None:
+    """The case's draft with its whole version loaded at once (every screen walks it)."""
+    draft = call_case.draft
+    if draft is not None:
+        set_committed_value(draft, "version", load_version(draft.version_id))
+    return draft
+
+
+def screens(draft: ResponseDraft) -> list[Screen]:
+    answers = draft.answers or {}
+    result: list[Screen] = []
+    asked = False
+    for section in draft.version.sections:
+        shown = visible_questions(section, answers)
+        if section.is_equality and shown and not asked:
+            result.append(ABOUT_YOU)
+            asked = True
+        if section.is_equality and not draft.equality_consent:
+            continue
+        result.extend(Screen("question", q.key) for q in shown)
+    return result + [FINISH]
+
+
+def first_to_do(draft: ResponseDraft) -> Screen:
+    """Where a resumed interview picks up: the first screen not yet answered."""
+    answers = draft.answers or {}
+    for screen in screens(draft):
+        if screen.kind == "question" and screen.key not in answers:
+            return screen
+        if screen == ABOUT_YOU and draft.equality_consent is None:
+            return screen
+    return FINISH
+
+
+def neighbours(draft: ResponseDraft, screen: Screen) -> tuple[Screen | None, Screen]:
+    """The screen before (None at the first) and the one after this one."""
+    order = screens(draft)
+    if screen not in order:
+        return None, first_to_do(draft)
+    at = order.index(screen)
+    return (order[at - 1] if at else None), order[min(at + 1, len(order) - 1)]
+
+
+def question(draft: ResponseDraft, key: str) -> Question | None:
+    return next((q for q in draft.version.ordered_questions() if q.key == key), None)
+
+
+def _open_call(call_case: CallCase) -> Call:
+    call = call_case.open_call
+    if call is None:
+        raise NotAllowed("Start a call before the interview.")
+    return call
+
+
+def begin(call_case: CallCase, now: datetime) -> ResponseDraft:
+    """Start the interview on the open call, or resume the case's draft. The questionnaire's
+    current version is asked; a resumed interview keeps the version it started with."""
+    call = _open_call(call_case)
+    if call_case.status != CaseStatus.OPEN:
+        raise NotAllowed("This case is closed.")
+    consultation = call_case.questionnaire.consultation
+    if not consultation.is_open(now):
+        raise NotAllowed(f"{consultation.title} is not open for answers.")
+    if call_case.draft is None:
+        draft = start_draft(call_case.questionnaire.current_version, borough=call_case.borough)
+        call_case.draft_id = draft.id
+        db.session.flush()
+        db.session.refresh(call_case, ["draft"])
+    if call.interview_started_at is None:
+        call.interview_started_at = now
+    db.session.flush()
+    return call_case.draft
+
+
+def answer(draft: ResponseDraft, checked: dict) -> None:
+    save_answers(draft, checked)
+
+
+def consent(draft: ResponseDraft, given: bool) -> None:
+    set_equality_consent(draft, given)
+
+
+def seconds_so_far(call_case: CallCase, now: datetime) -> int:
+    call = call_case.open_call
+    running = 0
+    if call is not None and call.interview_started_at is not None:
+        running = max(0, int((now - call.interview_started_at).total_seconds()))
+    return call_case.interview_seconds + running
+
+
+def finish(call_case: CallCase, by: User, now: datetime):
+    """Store the answers as a telephone response and close the case as complete. A second
+    finish (a double click, a replayed POST) finds the response already stored."""
+    draft = loaded_draft(call_case)
+    if draft is None:
+        raise NotAllowed("This interview has not started.")
+    if call_case.status == CaseStatus.COMPLETE and call_case.response_id is not None:
+        return call_case.response
+    call = _open_call(call_case)
+    if not call_case.questionnaire.consultation.is_open(now):
+        raise NotAllowed(f"{call_case.questionnaire.consultation.title} has closed: the "
+                         "answers cannot be stored.")
+    response = store_response(
+        draft.version, draft.answers or {}, idempotency_key=draft.submission_key,
+        borough=call_case.borough, channel=Channel.TELEPHONE, entered_by_id=by.id,
+        started_at=draft.created_at, duration_seconds=seconds_so_far(call_case, now),
+        equality_consent=bool(draft.equality_consent))
+    draft.response_id = response.id
+    call_case.response_id = response.id
+    db.session.flush()
+    end_call(call_case, call, Outcome.COMPLETE, now)
+    return response

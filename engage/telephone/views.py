@@ -1,0 +1,179 @@
+"""Staff pages for telephone interviews: recording a request to be called, the call list, a
+person's case with its calls, starting a call and recording how it ended.
+
+Engagement officers and telephone interviewers of the borough (and administrators) use them;
+the names and numbers are personal data, so analysts and other boroughs' staff get 403. Every
+change is audited in the same transaction, without the person's name or number.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import SelectChoice
+
+from engage.audit.operations import record
+from engage.auth.access import staff_borough, staff_required
+from engage.auth.forms import ConfirmForm
+from engage.auth.models import StaffRoleName
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.surveys.models import Consultation, Questionnaire
+from engage.telephone import operations
+from engage.telephone.forms import CallRequestForm, OutcomeForm
+from engage.telephone.hours import parse_hours
+from engage.telephone.models import MAX_ATTEMPTS, CallCase, CaseStatus, Outcome, TelephoneCount
+from engage.telephone.operations import BadAppointment, NotAllowed, RequestDetails
+
+telephone = Blueprint("telephone", __name__,
+                      url_prefix="/staff/boroughs/<borough_slug>/telephone")
+
+TELEPHONE_ROLES = (StaffRoleName.OFFICER, StaffRoleName.INTERVIEWER)
+
+
+@telephone.record_once
+def _check_setting(state) -> None:
+    # A mistyped ENGAGE_CALLING_HOURS stops the app starting, not the first call list.
+    parse_hours(state.app.config["ENGAGE_CALLING_HOURS"])
+
+
+@telephone.app_template_filter("uk_phone")
+def uk_phone(value: str | None) -> str:
+    return operations.phone_for_people(value)
+
+
+def borough_for(slug: str) -> Borough:
+    return staff_borough(slug, *TELEPHONE_ROLES)
+
+
+def case_url(call_case: CallCase) -> str:
+    return url_for("telephone.case_page", borough_slug=call_case.borough.slug,
+                   case_id=call_case.id)
+
+
+@telephone.route("")
+@staff_required
+def index(borough_slug: str):
+    borough = borough_for(borough_slug)
+    now = utcnow()
+    open_counts = dict(db.session.execute(
+        select(Questionnaire.consultation_id, func.count(CallCase.id))
+        .join(CallCase, CallCase.questionnaire_id == Questionnaire.id)
+        .where(CallCase.borough_id == borough.id, CallCase.status == CaseStatus.OPEN)
+        .group_by(Questionnaire.consultation_id)).all())
+    with_cases = db.session.scalars(
+        select(Consultation).where(Consultation.id.in_(
+            select(Questionnaire.consultation_id).join(
+                CallCase, CallCase.questionnaire_id == Questionnaire.id)
+            .where(CallCase.borough_id == borough.id)))).all()
+    current = {q.consultation for q in operations.open_questionnaires(borough, now)}
+    consultations = sorted(current | set(with_cases), key=lambda c: c.closes_at, reverse=True)
+    counts = db.session.scalars(
+        select(TelephoneCount).where(TelephoneCount.borough_id == borough.id)
+        .order_by(TelephoneCount.consultation_id, TelephoneCount.kind,
+                  TelephoneCount.value)).all()
+    return render_template("telephone/index.html", borough=borough,
+                           consultations=consultations, open_counts=open_counts,
+                           counts=counts, hours=operations.calling_hours().describe())
+
+
+@telephone.route("/requests/new", methods=["GET", "POST"])
+@staff_required
+def new_request(borough_slug: str):
+    borough = borough_for(borough_slug)
+    now = utcnow()
+    form = CallRequestForm()
+    questionnaires = operations.open_questionnaires(borough, now)
+    form.questionnaire.choices = [
+        SelectChoice(str(q.id), f"{q.consultation.title}: {q.audience.label.lower()}")
+        for q in questionnaires]
+    if form.validate_on_submit():
+        chosen = next(q for q in questionnaires if str(q.id) == form.questionnaire.data)
+        details = RequestDetails(
+            questionnaire=chosen, name=form.name.data, phone=form.phone.data,
+            best_times=form.best_times.data, part_of_day=form.part_of_day.data,
+            notes=form.notes.data)
+        call_case = operations.record_request(borough, details, current_user, now)
+        record("telephone.requested", borough=borough, target=f"telephone-case:{call_case.id}",
+               questionnaire_id=chosen.id)
+        db.session.commit()
+        flash("The request is saved. They are on the call list.", "success")
+        return redirect(case_url(call_case))
+    return render_template("telephone/request_form.html", borough=borough, form=form,
+                           questionnaires_open=bool(questionnaires))
+
+
+@telephone.route("/consultations/<int:consultation_id>")
+@staff_required
+def call_list(borough_slug: str, consultation_id: int):
+    borough = borough_for(borough_slug)
+    consultation = db.get_or_404(Consultation, consultation_id)
+    listed = operations.call_list(borough, consultation, utcnow())
+    return render_template("telephone/list.html", borough=borough, consultation=consultation,
+                           listed=listed, hours=operations.calling_hours().describe(),
+                           statuses=CaseStatus)
+
+
+@telephone.route("/cases/<int:case_id>")
+@staff_required
+def case_page(borough_slug: str, case_id: int):
+    borough = borough_for(borough_slug)
+    call_case = operations.case_or_404(borough, case_id)
+    return render_template("telephone/case.html", borough=borough, case=call_case,
+                           call=call_case.open_call, confirm=ConfirmForm(),
+                           statuses=CaseStatus, max_attempts=MAX_ATTEMPTS)
+
+
+@telephone.route("/cases/<int:case_id>/calls", methods=["POST"])
+@staff_required
+def start_call(borough_slug: str, case_id: int):
+    borough = borough_for(borough_slug)
+    call_case = operations.case_or_404(borough, case_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            call = operations.start_call(call_case, current_user, utcnow())
+        except NotAllowed as refused:
+            db.session.rollback()
+            flash(refused.args[0], "error")
+        else:
+            record("telephone.call.started", borough=borough,
+                   target=f"telephone-case:{call_case.id}", call_id=call.id)
+            db.session.commit()
+    return redirect(case_url(call_case))
+
+
+@telephone.route("/cases/<int:case_id>/outcome", methods=["GET", "POST"])
+@staff_required
+def outcome(borough_slug: str, case_id: int):
+    borough = borough_for(borough_slug)
+    call_case = operations.case_or_404(borough, case_id)
+    call = call_case.open_call
+    if call is None:
+        flash("There is no call in progress to this person: start a call first.", "info")
+        return redirect(case_url(call_case))
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        chosen = Outcome(form.outcome.data)
+        try:
+            operations.end_call(call_case, call, chosen, utcnow(),
+                                appointment_at=form.appointment_at, note=form.note.data)
+        except BadAppointment as refused:
+            db.session.rollback()
+            form.appointment_time.errors = [*form.appointment_time.errors, refused.args[0]]
+        except NotAllowed as refused:
+            # Someone else recorded this call's outcome first.
+            db.session.rollback()
+            flash(refused.args[0], "error")
+            return redirect(case_url(call_case))
+        else:
+            record("telephone.call.ended", borough=borough,
+                   target=f"telephone-case:{call_case.id}", call_id=call.id,
+                   outcome=chosen.value)
+            db.session.commit()
+            flash(f"Outcome saved: {chosen.label.lower()}.", "success")
+            return redirect(case_url(call_case))
+    return render_template("telephone/outcome.html", borough=borough, case=call_case,
+                           form=form, paused=call_case.draft_id is not None,
+                           hours=operations.calling_hours().describe(), max_attempts=MAX_ATTEMPTS)

@@ -1,0 +1,166 @@
+"""Double keying: two different clerks key each form; a match is stored once, a mismatch is
+shown side by side for a supervisor, and nothing counts until it is verified."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.mailouts.keying_models import KeyedEntry
+from engage.mailouts.models import PaperRequest, RequestStatus
+from engage.surveys.models import Channel, Response
+from tests.helpers import Browser, page_text, title
+from tests.mailouts.support import count, sign_in
+from tests.mailouts.test_keying_support import (
+    CAMDEN,
+    all_kinds,
+    key,
+    open_reference,
+    posted_paper,
+    responses,
+    set_consultation,
+)
+
+ANSWERS = {"q_confidence": "2", "q_priorities": "4 1 2", "q_street": "Gordon Square"}
+
+
+def _double(app):
+    made = all_kinds(app)
+    set_consultation(app, made.consultation_id, double_keying=True)
+    return made, posted_paper(app, made.questionnaire_id)
+
+
+def test_two_matching_keyings_store_the_form_once(client, other_client, app):
+    made, reference = _double(app)
+    sign_in(client, app, clerk="camden")
+    first = key(client, reference, ANSWERS)
+    assert first.status_code == 302
+    listing = page_text(client.get(first.headers["Location"]))
+    assert "Another clerk must key it too before it counts" in listing
+    assert "Keyed once, waiting for a second clerk" in listing and reference in listing
+    assert responses(app, reference) == []  # nothing counts yet
+    with app.app_context():
+        assert count(KeyedEntry) == 1
+
+    second_id = sign_in(other_client, app, clerk="camden")
+    second = key(other_client, reference, dict(ANSWERS, q_priorities="412"))
+    assert second.status_code == 302
+    assert "both keyings match" in page_text(other_client.get(second.headers["Location"]))
+    assert responses(app, reference) == [(responses(app, reference)[0][0], Channel.PAPER,
+                                          second_id)]
+    with app.app_context():
+        assert count(KeyedEntry) == 0  # the answers are kept once, in the response
+        assert db.session.scalar(select(PaperRequest)).status == RequestStatus.RETURNED
+    again = open_reference(other_client, reference)
+    assert "already keyed on" in page_text(again)
+
+
+def test_the_same_clerk_cannot_key_a_form_twice(client, app):
+    made, reference = _double(app)
+    sign_in(client, app, clerk="camden")
+    assert key(client, reference, ANSWERS).status_code == 302
+    refused = open_reference(client, reference)
+    assert "You have already keyed reference" in page_text(refused)
+    assert "Another clerk must key it the second time" in page_text(refused)
+    direct = client.get(f"{CAMDEN}/{reference}")
+    assert direct.status_code == 409
+    posted = client.submit(f"{CAMDEN}/{reference}", ANSWERS, form_page=CAMDEN)
+    assert posted.status_code == 409 and "You have already keyed" in page_text(posted)
+    with app.app_context():
+        assert count(KeyedEntry) == 1 and count(Response) == 0
+
+
+def test_a_mismatch_is_settled_by_a_supervisor_and_stored_once(client, other_client, app):
+    made, reference = _double(app)
+    sign_in(client, app, clerk="camden")
+    key(client, reference, dict(ANSWERS, equality_consent="y", q_age_band="2"))
+    sign_in(other_client, app, clerk="camden")
+    mismatch = key(other_client, reference, dict(ANSWERS, q_confidence="3",
+                                                 q_street="Gordon Sq"))
+    assert "the two keyings differ" in page_text(other_client.get(mismatch.headers["Location"]))
+    assert responses(app, reference) == []
+    # A third clerk is told it waits for a supervisor; a clerk cannot settle it.
+    third_clerk = Browser(app)
+    sign_in(third_clerk, app, clerk="camden")
+    third = open_reference(third_clerk, reference)
+    assert "has been keyed twice" in page_text(third)
+    assert "waiting for a supervisor" in page_text(third)
+    assert third_clerk.get(f"{CAMDEN}/{reference}/settle").status_code == 403
+
+    client.sign_out()
+    supervisor_id = sign_in(client, app, officer="camden")
+    index = page_text(client.get(CAMDEN))
+    assert f"Settle {reference}" in index
+    page = client.get(f"{CAMDEN}/{reference}/settle")
+    text = page_text(page)
+    # Side by side: the question, the first keying, the second keying.
+    assert "Question 3: How good a job do they do?" in text
+    assert "Good (keyed as 2) Fair (keyed as 3)" in text
+    assert "Question 7: Which street?" in text
+    assert "Second keying (Person" in text and ") Gordon Square Gordon Sq Which is right?" in text
+    assert "The consent box for the optional questions" in text
+    assert "Question 11: What is your age?" in text
+    assert "Question 1:" not in text  # the ranking was keyed the same
+
+    unanswered = client.submit(f"{CAMDEN}/{reference}/settle", {})
+    assert title(unanswered).startswith("Error: ")
+    assert "Select which answer is right for question 3" in page_text(unanswered)
+    wrong = client.submit(f"{CAMDEN}/{reference}/settle", {
+        "choose_confidence": "corrected", "q_confidence": "9", "choose_street": "first",
+        "choose_equality_consent": "first", "choose_age_band": "first"})
+    assert "Type box numbers from 1 to 5" in page_text(wrong)
+    assert responses(app, reference) == []
+
+    settled = client.submit(f"{CAMDEN}/{reference}/settle", {
+        "choose_confidence": "corrected", "q_confidence": "1", "choose_street": "first",
+        "choose_equality_consent": "first", "choose_age_band": "first"})
+    assert settled.status_code == 302
+    assert "is saved as you settled it" in page_text(client.get(settled.headers["Location"]))
+    stored = responses(app, reference)
+    assert len(stored) == 1 and stored[0][1:] == (Channel.PAPER, supervisor_id)
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        answers = {a.question.key: (a.option.value if a.option else a.text, a.rank)
+                   for a in response.answers if a.rank in (None, 1)}
+        assert answers == {"confidence": ("excellent", None), "street": ("Gordon Square", None),
+                           "priorities": ("anti-social-behaviour", 1),
+                           "age-band": ("25-to-64", None)}
+        assert response.equality_consent is True
+        assert count(KeyedEntry) == 0
+    # Settled once: a replay finds nothing to settle and stores nothing more.
+    replay = client.get(f"{CAMDEN}/{reference}/settle", follow_redirects=True)
+    assert "already keyed on" in page_text(replay)
+    assert len(responses(app, reference)) == 1
+
+
+def test_administrators_switch_double_keying_on_the_consultation(client, app):
+    from tests.surveys.support import STAFF, sign_in_staff
+
+    made = all_kinds(app)
+    sign_in_staff(client, app)
+    edit = f"{STAFF}/{made.slug}/edit"
+    page = client.get(edit)
+    assert "Key every paper form twice" in page_text(page)
+    form = {"title": "Have your say", "slug": made.slug, "purpose": "Priorities.",
+            "coverage": "all", "opens_on": ["1", "1", "2020"], "opens_time": "9am",
+            "closes_on": ["1", "1", "2099"], "closes_time": "5pm", "double_keying": "y"}
+    assert client.submit(edit, form).status_code == 302
+    with app.app_context():
+        from engage.surveys.models import Consultation
+
+        assert db.session.get(Consultation, made.consultation_id).double_keying is True
+    form.pop("double_keying")
+    assert client.submit(edit, form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Consultation, made.consultation_id).double_keying is False
+
+
+def test_officers_do_not_see_the_double_keying_switch(client, app):
+    from tests.factories import create_officer
+    from tests.surveys.support import STAFF, make_consultation, sign_in_staff
+
+    made = make_consultation(app, boroughs=["camden"])
+    sign_in_staff(client, app, create_officer, "camden")
+    page = client.get(f"{STAFF}/{made.slug}/edit")
+    assert page.status_code == 200
+    assert "Key every paper form twice" not in page_text(page)

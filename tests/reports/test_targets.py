@@ -1,0 +1,235 @@
+"""Officers add to a borough's report: crime figures from CSV (checked line by line, all or
+nothing, replaced only when asked), confidence targets, and "You said, we did"."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from engage.audit.models import AuditEvent
+from engage.extensions import db
+from engage.reports.targets_models import (
+    CrimeFigure,
+    CrimeFigureUpload,
+    PlannedPriority,
+    ReportTargets,
+)
+from tests.factories import PASSWORD, create_officer, create_user
+from tests.helpers import Browser, page_text
+from tests.reports.support import make_consultation
+
+REPORT = "/staff/boroughs/camden/reports/have-your-say-2027"
+UPLOAD = REPORT + "/crime-figures"
+TARGETS = REPORT + "/targets"
+PLANNED = REPORT + "/you-said-we-did"
+# The seed's table (Kensington and Chelsea, 2009/10), as the file staff upload.
+SEED = """crime type,change in offences,percentage change,target,result
+Residential burglary,89,-8.8%,,Target achieved
+Total robbery,41,+8.1%,,Target missed
+Theft from vehicles,198,-10.8%,,achieved
+Theft or taking of vehicles,35,+7.3%,,missed
+Serious youth violence,2,-2.7%,reduce by 4.7%,missed
+Knife crime,35 offences,-18.9%,,achieved
+Gun crime,0,-0.00%,reduce by 4.2%,achieved
+"""
+
+
+def officer(app, client, slug: str = "camden") -> None:
+    make_consultation(app)
+    with app.app_context():
+        create_officer(slug, email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+
+
+def upload(client, text: str, period: str = "2026/27", replace: bool = False):
+    data = {"period": period, "figures": (io.BytesIO(text.encode()), "figures.csv")}
+    if replace:
+        data["replace"] = "y"
+    return client.submit(UPLOAD, data)
+
+
+def stored(app) -> list[tuple]:
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            select(CrimeFigure.crime_type, CrimeFigure.change_in_offences,
+                   CrimeFigure.percentage_change, CrimeFigure.target, CrimeFigure.achieved)
+            .order_by(CrimeFigure.line))]
+
+
+def test_the_seed_table_uploads_and_shows_on_the_report(app, client):
+    officer(app, client)
+    assert "Upload performance against targets" in page_text(client.get(UPLOAD))
+    response = upload(client, SEED, "2009/10")
+    assert response.status_code == 302 and response.headers["Location"].endswith(REPORT)
+    rows = stored(app)
+    assert len(rows) == 7
+    # Unsigned offences take the percentage's direction, as the seed writes them.
+    assert rows[0] == ("Residential burglary", -89, Decimal("-8.80"), "", True)
+    assert rows[1] == ("Total robbery", 41, Decimal("8.10"), "", False)
+    assert rows[4] == ("Serious youth violence", -2, Decimal("-2.70"), "reduce by 4.7%", False)
+    assert rows[5][:2] == ("Knife crime", -35)
+    assert rows[6][:3] == ("Gun crime", 0, Decimal("0"))
+    report = page_text(client.get(REPORT))
+    assert "Performance against targets 2009/10, uploaded" in report
+    page = client.get(UPLOAD).get_data(as_text=True)
+    assert "Residential burglary" in page and "-89" in page and "+8.1%" in page
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "report.crime_figures_uploaded"))
+        assert event.details["lines"] == 7 and event.details["replaced"] is False
+
+
+def test_every_problem_is_listed_by_line_and_column_and_nothing_is_saved(app, client):
+    officer(app, client)
+    bad = """crime type,change in offences,percentage change,target,result
+Residential burglary,89,-8.8%,,achieved
+,12,+1%,,missed
+Total robbery,lots,+8.1%,,missed
+Knife crime,-35,+18.9%,,achieved
+Gun crime,3,minus two,,achieved
+residential BURGLARY,1,+1%,,achieved
+Theft from vehicles,198,-10.8%,,maybe
+"""
+    response = upload(client, bad)
+    assert response.status_code == 200
+    text = page_text(response)
+    assert text.startswith("Error: ")
+    assert "The file has 6 problems: no figures were saved" in text
+    assert "3 crime type Enter the crime type" in text
+    assert "4 change in offences 'lots' must be a whole number of offences" in text
+    assert "5 change in offences The offences and the percentage change go in different " \
+           "directions" in text
+    assert "6 percentage change 'minus two' must be a percentage" in text
+    assert "7 crime type residential BURGLARY is also on line 2" in text
+    assert "8 result 'maybe' must be achieved or missed" in text
+    # The error summary links to the file field.
+    assert 'href="#figures"' in response.get_data(as_text=True)
+    assert stored(app) == []
+
+
+def test_files_that_are_not_right_at_all_are_refused(app, client):
+    officer(app, client)
+    text = page_text(upload(client, "crime,offences\nBurglary,3\n"))
+    assert "The first line must name the columns crime type, change in offences" in text
+    assert "missing: crime type, change in offences, percentage change, result" in text
+    text = page_text(upload(client, "crime type,change in offences,percentage change,result\n"))
+    assert "The file has no crime figures" in text
+    response = client.submit(UPLOAD, {"period": "2026/27", "figures": (
+        io.BytesIO("crime type\nBurglary \xe9\n".encode("latin-1")), "figures.csv")})
+    assert "must be saved as UTF-8 text" in page_text(response)
+    text = page_text(upload(client, SEED, period="last year"))
+    assert "Enter the year like 2026/27" in text
+    many = "crime type,change in offences,percentage change,result\n" + "".join(
+        f"Crime {n},1,+1%,missed\n" for n in range(51))
+    assert "52 file The file has more than 50 crime types" in page_text(upload(client, many))
+    text = page_text(upload(client, "crime type,change in offences,percentage change,result\n"
+                                    "Burglary,2000000,+1%,missed\nRobbery,1,+12000%,missed\n"))
+    assert "2 change in offences The change is too large to be right" in text
+    assert "3 percentage change The change is too large to be right" in text
+    assert stored(app) == []
+
+
+def test_replacing_the_figures_must_be_asked_for(app, client):
+    officer(app, client)
+    upload(client, SEED, "2009/10")
+    newer = ("crime type,change in offences,percentage change,target,result\n"
+             "Burglary,-12,-1.5%,reduce by 1.2%,achieved\n")
+    response = upload(client, newer, "2010/11")
+    assert response.status_code == 200
+    assert "Tick the box to replace the figures uploaded before" in page_text(response)
+    assert len(stored(app)) == 7
+    response = upload(client, newer, "2010/11", replace=True)
+    assert response.status_code == 302
+    assert stored(app) == [("Burglary", -12, Decimal("-1.50"), "reduce by 1.2%", True)]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CrimeFigureUpload)) == 1
+        assert db.session.scalar(select(CrimeFigureUpload.period)) == "2010/11"
+
+
+def test_targets_are_checked_and_saved(app, client):
+    officer(app, client)
+    response = client.submit(TARGETS, {"confidence_target": "153", "gap_target": "three"})
+    text = page_text(response)
+    assert text.startswith("Error: ")
+    assert "Enter the public confidence target as a number from 0 to 100" in text
+    assert "Enter the confidence gap target as a number from 0 to 100" in text
+    html = response.get_data(as_text=True)
+    assert 'href="#confidence_target"' in html and 'href="#gap_target"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportTargets)) == 0
+    response = client.submit(TARGETS, {"confidence_target": "51.4%", "gap_target": "3.8"})
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.scalar(select(ReportTargets))
+        assert (saved.confidence_target, saved.gap_target) == (Decimal("51.4"), Decimal("3.8"))
+    text = page_text(client.get(REPORT))
+    assert "against a target of 51.4%" in text
+    assert "a gap of at most 3.8 percentage points" in text
+    assert 'value="51.4"' in client.get(TARGETS).get_data(as_text=True)
+    # Emptying a target removes it.
+    client.submit(TARGETS, {"confidence_target": "", "gap_target": "3.8"})
+    with app.app_context():
+        assert db.session.scalar(select(ReportTargets.confidence_target)) is None
+
+
+def test_you_said_we_did_is_an_ordered_list_of_priorities_and_targets(app, client):
+    officer(app, client)
+    page = page_text(client.get(PLANNED))
+    assert "Burglary" in page and "Anti-social behaviour" in page and "Something else" in page
+    response = client.submit(PLANNED, {"priority": "other", "target": ""})
+    text = page_text(response)
+    assert "Enter the priority" in text and "Enter what the police will do" in text
+    refused = page_text(client.submit(PLANNED, {"priority": "not-an-option", "target": "x"}))
+    assert "Choose a priority, or something else" in refused
+    assert "Choose a priority, or something else" in page_text(
+        client.submit(PLANNED, {"target": "x"}))
+    client.submit(PLANNED, {"priority": "burglary", "target": "A 1.2% reduction in burglary"})
+    client.submit(PLANNED, {"priority": "other", "other": "Sanction detections",
+                            "target": "Challenging targets for sanction detection rates"})
+    client.submit(PLANNED, {"priority": "knife-crime", "target": "A 3.0% reduction"})
+
+    def order() -> list[tuple[int, str]]:
+        with app.app_context():
+            return [(p.position, p.title) for p in db.session.scalars(
+                select(PlannedPriority).order_by(PlannedPriority.position))]
+
+    assert order() == [(1, "Burglary"), (2, "Sanction detections"), (3, "Knife crime")]
+    with app.app_context():
+        knife = db.session.scalar(select(PlannedPriority.id).where(
+            PlannedPriority.title == "Knife crime"))
+        written = db.session.scalar(select(PlannedPriority).where(
+            PlannedPriority.title == "Sanction detections"))
+        assert written.option_value is None
+    client.submit(f"{PLANNED}/{knife}/up", form_page=PLANNED)
+    assert order() == [(1, "Burglary"), (2, "Knife crime"), (3, "Sanction detections")]
+    client.submit(f"{PLANNED}/{knife}/up", form_page=PLANNED)
+    client.submit(f"{PLANNED}/{knife}/up", form_page=PLANNED)  # already first: no change
+    assert order() == [(1, "Knife crime"), (2, "Burglary"), (3, "Sanction detections")]
+    client.submit(f"{PLANNED}/{knife}/down", form_page=PLANNED)
+    assert order() == [(1, "Burglary"), (2, "Knife crime"), (3, "Sanction detections")]
+    client.submit(f"{PLANNED}/{knife}/remove", form_page=PLANNED)
+    assert order() == [(1, "Burglary"), (3, "Sanction detections")]
+    assert "2 priorities for next year" in page_text(client.get(REPORT))
+
+
+def test_another_borough_analysts_and_the_public_cannot_change_anything(app, client,
+                                                                       other_client):
+    make_consultation(app)
+    with app.app_context():
+        create_officer("hackney", email="hackney@example.org")
+        create_user(email="analyst@example.org", roles={"analyst": "camden"})
+    client.sign_in("hackney@example.org", PASSWORD)
+    for url in (UPLOAD, TARGETS, PLANNED, REPORT + "/publish"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(TARGETS, {"confidence_target": "50"}).status_code in (400, 403)
+    other_client.sign_in("analyst@example.org", PASSWORD)
+    assert other_client.get(UPLOAD).status_code == 403
+    report = other_client.get(REPORT).get_data(as_text=True)
+    assert "Targets and the public report" in report
+    assert "/crime-figures" not in report and "/publish" not in report  # nothing to change
+    response = Browser(app).get(TARGETS)  # nobody signed in
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportTargets)) == 0

@@ -1,0 +1,181 @@
+"""The interview screen: one question at a time with the words to read aloud and the
+interviewer's note; pausing and resuming the same answers; finishing stores one telephone
+response, with the interviewer and the duration, beside the online ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.surveys.models import Channel, Response, ResponseDraft
+from engage.telephone.models import Call, CaseStatus, Outcome
+from tests.helpers import csrf_token, page_text, title
+from tests.surveys.support import make_response
+from tests.telephone.support import (
+    NOTE,
+    case_row,
+    case_url,
+    consultation_with_note,
+    count,
+    end_call,
+    recorded_case,
+    sign_in,
+    start_call,
+)
+
+
+def _begin(client, case_id: int):
+    return client.submit(case_url(case_id) + "/interview", form_page=case_url(case_id))
+
+
+def _answer(client, location: str, data: dict):
+    return client.submit(location, data)
+
+
+def _interview_to_the_end(client, first: str) -> str:
+    """Answer every screen of the small questionnaire; returns the check page's address."""
+    at = _answer(client, first, {"q_priorities": ["burglary", "robbery"]}).headers["Location"]
+    at = _answer(client, at, {"q_confidence": "good"}).headers["Location"]
+    at = _answer(client, at, {"q_victim": "no"}).headers["Location"]
+    at = _answer(client, at, {"q_comments": "More patrols at night"}).headers["Location"]
+    assert at.endswith("/interview/about-them")
+    at = _answer(client, at, {"consent": "yes"}).headers["Location"]
+    at = _answer(client, at, {"q_age_band": "25-to-64"}).headers["Location"]
+    assert at.endswith("/interview/check")
+    return at
+
+
+def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app):
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    assert start_call(client, case_id).status_code == 302
+    begun = _begin(client, case_id)
+    assert begun.status_code == 302 and begun.headers["Location"].endswith(
+        "/interview/questions/priorities")
+
+    first = client.get(begun.headers["Location"])
+    html = first.get_data(as_text=True)
+    assert 'id="read-aloud"' in html and "Timer started" in page_text(first)
+    assert 'name="q_priorities"' in html and 'name="q_confidence"' not in html
+    assert NOTE not in page_text(first)
+    # Nothing chosen: the error is in the summary, linked to the question.
+    refused = _answer(client, begun.headers["Location"], {})
+    assert refused.status_code == 200 and title(refused).startswith("Error: ")
+    assert 'href="#q_priorities"' in refused.get_data(as_text=True)
+    assert "Select at least one option" in page_text(refused)
+
+    second = _answer(client, begun.headers["Location"], {"q_priorities": ["burglary"]})
+    assert second.headers["Location"].endswith("/interview/questions/confidence")
+    page = client.get(second.headers["Location"])
+    text = page_text(page)
+    assert "Read aloud How good a job are the police doing in this area?" in text
+    assert "Excellent Good Fair Poor Very poor" in text  # the options, read out
+    assert f"Interviewer note (do not read out) {NOTE}" in text
+    assert 'name="q_priorities"' not in page.get_data(as_text=True)
+    assert "/interview/questions/priorities" in page.get_data(as_text=True)  # the back link
+
+
+def test_finishing_stores_one_telephone_response_beside_the_online_ones(client, app):
+    made = consultation_with_note(app)
+    online_id = make_response(app, made.version_id)
+    interviewer_id = sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+    check = _interview_to_the_end(client, _begin(client, case_id).headers["Location"])
+    page = client.get(check)
+    text = page_text(page)
+    assert "Check the answers" in text and "Burglary Robbery" in text
+    assert "More patrols at night" in text and "25 to 64" in text
+
+    token = csrf_token(page.get_data(as_text=True))
+    with app.app_context():
+        key = case_row(case_id).draft.submission_key
+    finished = client.post(check, {"csrf_token": token, "submission_key": key})
+    assert finished.status_code == 302
+    # The same click again (a double click, a replayed POST) stores nothing more.
+    again = client.post(check, {"csrf_token": token, "submission_key": key})
+    assert again.status_code == 302 and again.headers["Location"].endswith(case_url(case_id))
+    assert "The interview is finished" in page_text(client.get(finished.headers["Location"]))
+
+    with app.app_context():
+        call_case = case_row(case_id)
+        assert call_case.status == CaseStatus.COMPLETE and call_case.response_id is not None
+        response = call_case.response
+        assert response.channel == Channel.TELEPHONE
+        assert response.entered_by_id == interviewer_id
+        assert response.duration_seconds is not None and response.duration_seconds >= 0
+        assert response.started_at is not None and response.idempotency_key == key
+        assert response.equality_consent is True
+        assert [c.outcome for c in call_case.calls] == [Outcome.COMPLETE]
+        # In the same responses as the online ones, for the same questionnaire.
+        channels = {r.id: r.channel for r in db.session.scalars(
+            select(Response).where(Response.consultation_id == made.consultation_id))}
+        assert channels == {online_id: Channel.ONLINE, response.id: Channel.TELEPHONE}
+
+
+def test_pause_and_resume_the_same_answers_on_a_later_call(client, app):
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+    first = _begin(client, case_id).headers["Location"]
+    _answer(client, first, {"q_priorities": ["knife-crime"]})
+    with app.app_context():
+        draft_id = case_row(case_id).draft_id
+        # Two minutes of interview on this call, as if the clock had run.
+        db.session.execute(update(Call).where(Call.case_id == case_id).values(
+            interview_started_at=utcnow() - timedelta(seconds=120)))
+        db.session.commit()
+
+    paused = end_call(client, case_id, "partial", note="Had to go out")
+    assert paused.status_code == 302
+    case_page = page_text(client.get(case_url(case_id)))
+    assert "Their interview is paused" in case_page
+    with app.app_context():
+        call_case = case_row(case_id)
+        assert call_case.status == CaseStatus.OPEN and call_case.attempts == 1
+        assert call_case.interview_seconds >= 120 and call_case.next_attempt_at is not None
+
+    start_call(client, case_id)
+    resumed = _begin(client, case_id)
+    assert resumed.headers["Location"].endswith("/interview/questions/confidence")
+    back = client.get(resumed.headers["Location"].replace("confidence", "priorities"))
+    # Going back shows the answer kept from the first call.
+    assert 'value="knife-crime" checked' in back.get_data(as_text=True)
+    assert 'value="burglary" checked' not in back.get_data(as_text=True)
+    at = _answer(client, resumed.headers["Location"], {"q_confidence": "fair"}).headers[
+        "Location"]
+    at = _answer(client, at, {"q_victim": "no"}).headers["Location"]
+    at = _answer(client, at, {"q_comments": ""}).headers["Location"]
+    at = _answer(client, at, {"consent": "no"}).headers["Location"]
+    assert at.endswith("/interview/check")
+    with app.app_context():
+        assert case_row(case_id).draft_id == draft_id
+        key = db.session.get(ResponseDraft, draft_id).submission_key
+    done = client.submit(at, {"submission_key": key})
+    assert done.status_code == 302
+    with app.app_context():
+        call_case = case_row(case_id)
+        response = call_case.response
+        assert response.duration_seconds >= 120  # the first call's interview counts
+        assert response.equality_consent is False
+        assert [c.outcome for c in call_case.calls] == [Outcome.PARTIAL, Outcome.COMPLETE]
+        assert count(Response) == 1
+
+
+def test_the_interview_needs_a_call_in_progress(client, app):
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    refused = _begin(client, case_id)
+    assert refused.status_code == 302
+    assert "Start a call before the interview" in page_text(
+        client.get(refused.headers["Location"]))
+    direct = client.get(case_url(case_id) + "/interview/questions/priorities")
+    assert direct.status_code == 302 and direct.headers["Location"].endswith(case_url(case_id))
+    with app.app_context():
+        assert count(ResponseDraft) == 0

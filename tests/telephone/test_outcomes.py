@@ -1,0 +1,163 @@
+"""Each outcome's retry: how long until the next call, within calling hours and the part of
+the day the person prefers; which outcomes close the case; the most calls before "no contact";
+one Call row per attempt, never overwritten."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.surveys.models import Questionnaire
+from engage.telephone import operations
+from engage.telephone.models import Call, CaseStatus, Outcome, PartOfDay
+from engage.telephone.operations import NotAllowed, RequestDetails
+from tests.factories import borough, create_user
+from tests.helpers import page_text
+from tests.telephone.support import (
+    case_row,
+    consultation_with_note,
+    end_call,
+    london,
+    recorded_case,
+    sign_in,
+    start_call,
+)
+
+MONDAY_10AM = london(2026, 11, 30, 10, 0)
+
+
+@pytest.fixture
+def fresh_case(app):
+    """make() -> (case, interviewer): a new case for someone who prefers `part`."""
+    made = consultation_with_note(app)
+
+    def make(part=PartOfDay.ANY):
+        questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
+        by = create_user(roles={"interviewer": "camden"})
+        details = RequestDetails(questionnaire=questionnaire, name="Ada", phone="+442079460000",
+                                 best_times="", part_of_day=part, notes="")
+        return operations.record_request(borough("camden"), details, by,
+                                         london(2026, 11, 27, 12, 0)), by
+
+    with app.app_context():
+        yield make
+
+
+def _call(call_case, by, outcome, at, **kwargs):
+    call = operations.start_call(call_case, by, at)
+    operations.end_call(call_case, call, outcome, at, **kwargs)
+    return call
+
+
+@pytest.mark.parametrize(("outcome", "at", "due"), [
+    (Outcome.NO_ANSWER, MONDAY_10AM, london(2026, 11, 30, 12, 0)),
+    (Outcome.ANSWERING_MACHINE, MONDAY_10AM, london(2026, 11, 30, 14, 0)),
+    (Outcome.PARTIAL, MONDAY_10AM, london(2026, 12, 1, 10, 0)),
+    # Two hours after 7pm is past closing: the next morning at opening time.
+    (Outcome.NO_ANSWER, london(2026, 11, 30, 19, 0), london(2026, 12, 1, 9, 0)),
+    # Friday afternoon, four hours on: Monday morning.
+    (Outcome.ANSWERING_MACHINE, london(2026, 12, 4, 18, 0), london(2026, 12, 7, 9, 0)),
+])
+def test_each_outcome_waits_its_default_time_within_calling_hours(fresh_case, outcome, at,
+                                                                   due):
+    call_case, by = fresh_case()
+    call = _call(call_case, by, outcome, at)
+    assert call_case.status == CaseStatus.OPEN and call_case.attempts == 1
+    assert call_case.next_attempt_at == due and call.next_attempt_at == due
+    assert call_case.appointment_at is None
+
+
+def test_a_retry_waits_for_the_part_of_the_day_they_prefer(fresh_case):
+    call_case, by = fresh_case(PartOfDay.EVENING)
+    _call(call_case, by, Outcome.NO_ANSWER, MONDAY_10AM)
+    assert call_case.next_attempt_at == london(2026, 11, 30, 17, 0)
+
+
+@pytest.mark.parametrize(("outcome", "status"), [
+    (Outcome.REFUSED, CaseStatus.REFUSED), (Outcome.WRONG_NUMBER, CaseStatus.WRONG_NUMBER)])
+def test_refused_and_wrong_number_close_the_case_with_no_retry(fresh_case, outcome, status):
+    call_case, by = fresh_case()
+    _call(call_case, by, outcome, MONDAY_10AM)
+    assert call_case.status == status and call_case.closed_at == MONDAY_10AM
+    assert call_case.next_attempt_at is None
+    with pytest.raises(NotAllowed, match="closed"):
+        operations.start_call(call_case, by, MONDAY_10AM)
+
+
+def test_an_appointment_or_partial_is_called_back_at_the_agreed_time(fresh_case):
+    call_case, by = fresh_case()
+    agreed = london(2026, 12, 2, 18, 30)
+    call = _call(call_case, by, Outcome.APPOINTMENT, MONDAY_10AM, appointment_at=agreed)
+    assert (call_case.next_attempt_at, call_case.appointment_at) == (agreed, agreed)
+    assert call.appointment_at == agreed
+    later = london(2026, 12, 3, 11, 0)
+    _call(call_case, by, Outcome.PARTIAL, london(2026, 12, 2, 18, 45), appointment_at=later)
+    assert (call_case.next_attempt_at, call_case.appointment_at) == (later, later)
+    # A no answer after that is an ordinary retry again, not an appointment.
+    _call(call_case, by, Outcome.NO_ANSWER, later)
+    assert call_case.appointment_at is None
+
+
+def test_an_appointment_needs_a_future_time_within_calling_hours(fresh_case):
+    call_case, by = fresh_case()
+    call = operations.start_call(call_case, by, MONDAY_10AM)
+    for agreed, message in [(None, "needs the date and time"),
+                            (london(2026, 11, 30, 9, 0), "in the future"),
+                            (london(2026, 11, 30, 21, 0), "within calling hours"),
+                            (london(2026, 12, 5, 11, 0), "within calling hours")]:
+        with pytest.raises(NotAllowed, match=message):
+            operations.end_call(call_case, call, Outcome.APPOINTMENT, MONDAY_10AM,
+                                appointment_at=agreed)
+    assert call.outcome is None and call_case.attempts == 0
+
+
+def test_after_six_unanswered_calls_the_case_closes_as_no_contact(fresh_case):
+    call_case, by = fresh_case()
+    at = MONDAY_10AM
+    for attempt in range(1, 7):
+        _call(call_case, by, Outcome.NO_ANSWER if attempt % 2 else Outcome.ANSWERING_MACHINE,
+              at)
+        if attempt < 6:
+            assert call_case.status == CaseStatus.OPEN, attempt
+            at = call_case.next_attempt_at
+    assert call_case.status == CaseStatus.NO_CONTACT and call_case.next_attempt_at is None
+    calls = list(db.session.scalars(select(Call).where(Call.case_id == call_case.id)
+                                    .order_by(Call.id)))
+    assert len(calls) == 6 and all(c.caller_id == by.id for c in calls)
+    assert [c.outcome for c in calls][:2] == [Outcome.NO_ANSWER, Outcome.ANSWERING_MACHINE]
+
+
+def test_a_call_has_one_outcome_and_one_call_is_open_at_a_time(fresh_case):
+    call_case, by = fresh_case()
+    call = operations.start_call(call_case, by, MONDAY_10AM)
+    with pytest.raises(NotAllowed, match="already on a call"):
+        operations.start_call(call_case, by, MONDAY_10AM)
+    operations.end_call(call_case, call, Outcome.NO_ANSWER, MONDAY_10AM)
+    with pytest.raises(NotAllowed, match="already has its outcome"):
+        operations.end_call(call_case, call, Outcome.REFUSED, MONDAY_10AM)
+    db.session.refresh(call)
+    assert call.outcome == Outcome.NO_ANSWER and call_case.attempts == 1
+
+
+def test_recording_an_outcome_through_the_page(client, app):
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    assert "There is no call in progress" in page_text(
+        client.get(f"/staff/boroughs/camden/telephone/cases/{case_id}/outcome",
+                   follow_redirects=True))
+    start_call(client, case_id)
+    missing = end_call(client, case_id, "appointment")
+    assert missing.status_code == 200
+    html = missing.get_data(as_text=True)
+    assert "Enter the date agreed for the call back" in html and 'href="#appointment_date' in html
+    past = end_call(client, case_id, "appointment", appointment_date=["1", "1", "2020"],
+                    appointment_time="10am")
+    assert "The time agreed must be in the future" in page_text(past)
+    saved = end_call(client, case_id, "no-answer", note="Rang 10 times")
+    assert saved.status_code == 302
+    page = page_text(client.get(saved.headers["Location"]))
+    assert "Outcome saved: no answer." in page and "Rang 10 times" in page
+    with app.app_context():
+        assert case_row(case_id).attempts == 1
