@@ -96,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from engage.meetings.views import meetings
     from engage.news.views import news
     from engage.public.views import public
+    from engage.reports.comments_views import report_comments
+    from engage.reports.download_views import report_downloads
     from engage.reports.public_views import public_reports
     from engage.reports.targets_views import report_targets
     from engage.reports.views import reports
@@ -114,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(report_targets)
     app.register_blueprint(public_reports)
+    app.register_blueprint(report_comments)
+    app.register_blueprint(report_downloads)
     app.register_blueprint(mailouts)
     app.register_blueprint(mailouts_keying)
     app.register_blueprint(surveys_staff)

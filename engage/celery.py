@@ -28,6 +28,8 @@ def celery_init_app(app: Flask) -> Celery:
     import engage.auth.tasks  # noqa: F401
     import engage.mailouts.tasks  # noqa: F401
     import engage.meetings.mailings  # noqa: F401
+    import engage.meetings.tasks  # noqa: F401
+    import engage.news.tasks  # noqa: F401
     import engage.outbox.tasks  # noqa: F401
     import engage.reports.tasks  # noqa: F401
     import engage.surveys.invitation_tasks  # noqa: F401

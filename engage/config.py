@@ -106,11 +106,19 @@ def build_config(overrides: dict | None = None) -> dict:
         # consultation closes the names and numbers of people who asked to be called are kept.
         "ENGAGE_CALLING_HOURS": _env("ENGAGE_CALLING_HOURS", "mon-fri 09:00-20:30"),
         "ENGAGE_TELEPHONE_RETENTION_DAYS": _int("ENGAGE_TELEPHONE_RETENTION_DAYS", 90),
+        # How long after a meeting ends the details of people who registered without an account
+        # (and any access needs) are kept; how long unconfirmed and unsubscribed news
+        # subscriptions are kept; how long a sent or failed email keeps its address and words.
+        "ENGAGE_MEETING_RETENTION_DAYS": _int("ENGAGE_MEETING_RETENTION_DAYS", 90),
+        "ENGAGE_NEWS_RETENTION_DAYS": _int("ENGAGE_NEWS_RETENTION_DAYS", 30),
+        "ENGAGE_OUTBOX_RETENTION_DAYS": _int("ENGAGE_OUTBOX_RETENTION_DAYS", 30),
         # Paper posted before a consultation closes is keyed in for this many days after.
         "ENGAGE_PAPER_GRACE_DAYS": _int("ENGAGE_PAPER_GRACE_DAYS", 28),
         # Have your say: POSTs per address to the question pages, and to send the answers.
         "ENGAGE_SURVEY_PAGE_LIMIT": _env("ENGAGE_SURVEY_PAGE_LIMIT", "60 per minute"),
         "ENGAGE_SURVEY_SUBMIT_LIMIT": _env("ENGAGE_SURVEY_SUBMIT_LIMIT", "10 per minute"),
+        # Public report PDFs per address: each is drawn when asked for (about half a second).
+        "ENGAGE_REPORT_PDF_LIMIT": _env("ENGAGE_REPORT_PDF_LIMIT", "20 per minute"),
         "ENGAGE_SURVEY_REMINDER_DAYS": _int("ENGAGE_SURVEY_REMINDER_DAYS", 7),
         # Email
         "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", "engage <no-reply@engage.example.org>"),
@@ -232,6 +240,18 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             "telephone-retention": {
                 "task": "engage.periodic.telephone_retention",
                 "schedule": crontab(minute=52, hour=3),
+            },
+            "meeting-retention": {
+                "task": "engage.periodic.meeting_retention",
+                "schedule": crontab(minute=7, hour=4),
+            },
+            "news-retention": {
+                "task": "engage.periodic.news_retention",
+                "schedule": crontab(minute=12, hour=4),
+            },
+            "outbox-retention": {
+                "task": "engage.periodic.outbox_retention",
+                "schedule": crontab(minute=22, hour=4),
             },
             "prune-sessions": {
                 "task": "engage.periodic.prune_sessions",

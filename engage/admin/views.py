@@ -195,7 +195,8 @@ def outbox():
 @admin_required
 def retry_message(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    if ConfirmForm().validate_on_submit() and message.status == OutboxStatus.FAILED:
+    if (ConfirmForm().validate_on_submit() and message.status == OutboxStatus.FAILED
+            and message.details_deleted_at is None):
         requeue_failed(message)
         record("outbox.retried", target=f"outbox:{message.id}")
         db.session.commit()

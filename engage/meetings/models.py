@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
@@ -75,6 +84,10 @@ class Meeting(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Once the details of people who registered without an account are deleted
+    # (engage.meetings.retention): how many there were, by reply ("attending", ...).
+    guest_counts: Mapped[dict | None] = mapped_column(JSON)
+    guest_details_deleted_at: Mapped[datetime | None]
 
     group: Mapped[Group] = relationship()
     created_by: Mapped[User | None] = relationship()

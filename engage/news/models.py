@@ -27,6 +27,10 @@ class NewsSubscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+    # The last time a confirmation link was asked for (asking again reuses the row), so
+    # retention never deletes a row whose link may still be followed. NULL on rows from before
+    # the column: created_at stands in.
+    last_requested_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     borough: Mapped[Borough] = relationship()
 

@@ -51,7 +51,9 @@ def subscribe(borough: Borough, email: str, name: str | None) -> NewsSubscriptio
         return found
     if name and not found.name:
         found.name = name
-    token = make_token(CONFIRM, {"s": found.id, "e": email, "t": utcnow().isoformat()})
+    asked = utcnow()
+    found.last_requested_at = asked
+    token = make_token(CONFIRM, {"s": found.id, "e": email, "t": asked.isoformat()})
     queue_email(email, "news_confirm", name=found.name or "", borough=borough.name,
                 confirm_url=external_url("news.confirm", token=token))
     db.session.flush()

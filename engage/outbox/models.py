@@ -46,3 +46,6 @@ class OutboxMessage(db.Model):
     # message, so a worker that dies now must not leave it to be sent again (see engage.email).
     handed_over_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # When the address and contents were emptied, a while after it was sent or given up on
+    # (engage.outbox.retention): the row stays for the counts of sent and failed.
+    details_deleted_at: Mapped[datetime | None]

@@ -117,3 +117,15 @@ def sweep_outbox() -> int:
         for start in range(0, len(ids), SWEEP_CHUNK):
             dispatch(send_emails.name, (ids[start:start + SWEEP_CHUNK],))
         return len(ids)
+
+
+@shared_task(name="engage.periodic.outbox_retention")
+def forget_finished_emails() -> int:
+    """Empty the address and contents of emails sent or given up on past the retention time.
+    Returns how many were emptied, or -1 when another run is still going."""
+    from engage.outbox import retention
+
+    with held("outbox-retention", seconds=1800) as mine:
+        if not mine:
+            return -1
+        return retention.forget_finished()

@@ -3,10 +3,15 @@ address's state, and an unsubscribe link that works without signing in."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
+from engage.clock import utcnow
 from engage.extensions import db
+from engage.news import retention
 from engage.news.models import NewsSubscription
+from tests.factories import borough
 from tests.helpers import Browser, page_text, title
 from tests.mailbox import body
 from tests.meetings.support import CPEG_PAGE
@@ -97,6 +102,34 @@ def test_a_new_request_after_unsubscribing_starts_the_news_again(client, app, ma
                         {})
     [row] = _subscriptions(app)
     assert row.is_active
+
+
+def test_asking_again_after_unsubscribing_a_month_ago_survives_that_nights_retention(
+        client, app, mailbox, run_tasks):
+    now = utcnow()
+    long_ago = now - timedelta(days=300)
+    with app.app_context():
+        db.session.add(NewsSubscription(
+            borough_id=borough("camden").id, email="ada@example.org", created_at=long_ago,
+            last_requested_at=long_ago, confirmed_at=long_ago,
+            unsubscribed_at=now - timedelta(days=29, hours=12)))
+        db.session.commit()
+    ask(client, "ada@example.org")
+    run_tasks()
+    with app.app_context():
+        # Tonight the unsubscribe is past the 30 days, but the new request is not.
+        assert retention.delete_stale(now + timedelta(hours=20)) == 0
+        db.session.commit()
+    confirmed = Browser(app).submit(
+        link_in(mailbox.to("ada@example.org")[-1], "/meeting-news/confirm/"), {})
+    assert confirmed.status_code == 200
+    [row] = _subscriptions(app)
+    assert row.is_active
+    # Nobody follows a link: 30 days after the request, the row goes.
+    with app.app_context():
+        db.session.get(NewsSubscription, row.id).unsubscribed_at = now
+        db.session.commit()
+        assert retention.delete_stale(now + timedelta(days=31)) == 1
 
 
 def test_the_news_of_each_borough_is_separate(client, app, mailbox, run_tasks):
