@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from flask import current_app
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engage.auth.models import User
 from engage.boroughs.models import Borough
-from engage.clock import utcnow
+from engage.clock import LONDON, to_london, utcnow
 from engage.extensions import db
 from engage.mailouts.keying_models import KeyedEntry
 from engage.mailouts.models import PaperRequest, RequestStatus
@@ -63,10 +63,29 @@ class Outcome(Enum):
 
 
 def paper_deadline(consultation: Consultation) -> datetime:
-    """The last moment paper is keyed in for this consultation (naive UTC)."""
+    """The last moment paper is keyed in for this consultation (naive UTC): its own grace date,
+    or ENGAGE_PAPER_GRACE_DAYS after closing counted in London days, so closing at 23:59 in
+    summer gives 23:59 London time in winter too, not 22:59."""
     if consultation.paper_grace_until is not None:
         return consultation.paper_grace_until
-    return consultation.closes_at + timedelta(days=current_app.config["ENGAGE_PAPER_GRACE_DAYS"])
+    return london_days_after(consultation.closes_at,
+                             current_app.config["ENGAGE_PAPER_GRACE_DAYS"])
+
+
+def london_days_after(value: datetime, days: int) -> datetime:
+    """`days` calendar days after `value` (naive UTC) at the same London wall-clock time, as
+    naive UTC. A time the spring change skips comes out an hour later (fold=0 reads it with
+    the offset before the change), and the autumn's repeated hour as its first occurrence."""
+    local = to_london(value).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=LONDON, fold=0).astimezone(UTC).replace(tzinfo=None)
+
+
+def accepting_paper(borough: Borough, now: datetime) -> list[tuple[Consultation, datetime]]:
+    """The consultations covering `borough` whose paper is keyed in now, each with the last
+    moment it is, soonest first: what the keying pages tell clerks."""
+    found = db.session.scalars(select(Consultation).where(Consultation.opens_at <= now))
+    accepting = [(c, paper_deadline(c)) for c in found if c.covers(borough)]
+    return sorted(((c, until) for c, until in accepting if until > now), key=lambda p: p[1])
 
 
 def reference_from(typed: str) -> str:
@@ -113,7 +132,9 @@ def _find(borough: Borough, typed: str) -> PaperRequest:
 
 
 def paper_for(borough: Borough, typed: str, now: datetime | None = None) -> PaperRequest:
-    """The paper request a returned form belongs to, if it may be keyed in now."""
+    """The paper request a returned form belongs to, if it may be keyed in now. A form already
+    keyed once under double keying came back in time: its second keying is not refused
+    after the deadline (paper_to_settle does not check it either), or it could never count."""
     paper = _find(borough, typed)
     reference = paper.reference
     if paper.print_run is None or paper.status == RequestStatus.IN_PRINT_RUN:
@@ -121,7 +142,7 @@ def paper_for(borough: Borough, typed: str, now: datetime | None = None) -> Pape
                             "print run as posted, then key it in")
     consultation = paper.questionnaire.consultation
     deadline = paper_deadline(consultation)
-    if (now or utcnow()) >= deadline:
+    if (now or utcnow()) >= deadline and not entries(paper):
         raise KeyingRefused(f"Paper for {consultation.title} was accepted until "
                             f"{london_time(deadline)}. This form came back too late to be "
                             "counted, so it cannot be keyed in", 410)

@@ -2,9 +2,10 @@
 the whole paper questionnaire on one page, and a supervisor's choices between two keyings.
 
 Options are keyed by number: the boxes are numbered 1, 2, 3... down the paper in the order
-printed, and the clerk types the number of the box ticked ("2"), of every box ticked ("1 3 4",
-or "134" when there are fewer than 10 boxes) or, for a ranking, of the boxes marked 1, 2 and 3
-in that order ("4 1 7"). Digits and Tab, hands never leaving the keyboard, and no JavaScript:
+printed, each number printed beside its box (engage.mailouts.rendering), and the clerk types
+the number of the box ticked ("2"), of every box ticked ("1 3 4", or "134" when there are
+fewer than 10 boxes) or, for a ranking, of the boxes marked 1, 2 and 3 in that order
+("4 1 7"). Digits and Tab, hands never leaving the keyboard, and no JavaScript:
 radios would need the arrow key pressed once per option to reach the fifth box, and a ranking
 three drop-downs. The numbers typed are turned into the canonical answers of
 engage.surveys.questions and checked there, like every other channel's.
@@ -64,7 +65,8 @@ def _numbers(question: Question, typed: str) -> list[int]:
         parts = [p for p in re.split(r"[\s,;/.+]+", typed) if p]
     if not all(p.isdigit() and 1 <= int(p) <= count for p in parts):
         spaced = " Put a space between numbers." if count >= 10 else ""
-        raise AnswerError(f"Type box numbers from 1 to {count}, counting down the paper.{spaced}")
+        raise AnswerError(f"Type box numbers from 1 to {count}, as printed beside the boxes."
+                          f"{spaced}")
     return [int(p) for p in parts]
 
 

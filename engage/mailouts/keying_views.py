@@ -16,6 +16,7 @@ from engage.audit.operations import record
 from engage.auth.access import staff_borough, staff_required
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
+from engage.clock import utcnow
 from engage.extensions import db
 from engage.mailouts import keying
 from engage.mailouts.keying import KeyingRefused, Outcome
@@ -50,7 +51,8 @@ def _index_page(borough: Borough, form: ReferenceForm, status: int = 200):
     return render_template(
         "mailouts/keying/index.html", borough=borough, form=form, may_settle=may_settle,
         to_settle=keying.waiting_for_supervisor(borough),
-        second=keying.waiting_for_second(borough)), status
+        second=keying.waiting_for_second(borough),
+        accepting=keying.accepting_paper(borough, utcnow())), status
 
 
 def _refused(borough: Borough, reference: str, refused: KeyingRefused):
@@ -112,10 +114,12 @@ def key(borough_slug: str, reference: str):
             db.session.commit()
             flash(MESSAGES[outcome].format(paper.reference), "success")
             return redirect(url_for(".index", borough_slug=borough.slug))
+    deadline = keying.paper_deadline(paper.questionnaire.consultation)
     return render_template("mailouts/keying/key.html", borough=borough, paper=paper,
                            version=version, form=form, layout=layout, params=params,
                            consent_field="equality_consent",
-                           double=paper.questionnaire.consultation.double_keying)
+                           double=paper.questionnaire.consultation.double_keying,
+                           accepted_until=deadline, past_deadline=deadline <= utcnow())
 
 
 @mailouts_keying.route("/<reference>/settle", methods=["GET", "POST"])

@@ -32,6 +32,7 @@ BODY_POINTS = {PaperFormat.STANDARD: 11, PaperFormat.LARGE_PRINT: 18, PaperForma
 
 @dataclass
 class PrintedOption:
+    number: int  # printed beside its box: what the clerk types (engage.mailouts.keying_forms)
     label: str
     asks_other: bool = False
     exclusive: bool = False
@@ -71,7 +72,9 @@ def _digits_for(question: Question) -> int:
 
 def _printed(question: Question, number: int, numbers: dict[int, int]) -> PrintedQuestion:
     kind = question.kind
-    options = [PrintedOption(o.label, o.asks_other, o.exclusive) for o in question.options]
+    # Numbered 1, 2, 3... in the question's order, as the keying screen counts them.
+    options = [PrintedOption(n, o.label, o.asks_other, o.exclusive)
+               for n, o in enumerate(question.options, start=1)]
     printed = PrintedQuestion(number=number, text=question.text, help_text=question.help_text,
                               required=question.required, layout="ticks", instruction="",
                               options=options)

@@ -12,12 +12,14 @@ staff to see and try again.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
+import holidays
 from celery import shared_task
 from sqlalchemy import or_, select, update
 
-from engage.clock import utcnow
+from engage import clock
+from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.locks import held
 from engage.mailouts import files, operations, retention
@@ -112,9 +114,20 @@ def render_print_run(run_id: int) -> str:
     return "rendered"
 
 
+def is_bank_holiday(day: date) -> bool:
+    """An England bank holiday (London's), when the mail house and the post do not work."""
+    return day in holidays.country_holidays("GB", subdiv="ENG", years=day.year)
+
+
 @shared_task(name="engage.periodic.paper_print_runs")
 def gather_print_runs() -> int:
-    """Each working day: every borough's waiting requests into print runs."""
+    """Each working day: every borough's waiting requests into print runs. Beat runs it Monday
+    to Friday; on a bank holiday it does nothing, and the next working day gathers them all
+    (staff can still press the button)."""
+    today = to_london(clock.utcnow()).date()
+    if is_bank_holiday(today):
+        log.info("print runs: %s is a bank holiday, nothing gathered", today.isoformat())
+        return 0
     with held("paper-print-runs", seconds=600) as mine:
         if not mine:
             return -1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextArea
 from wtforms import BooleanField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -83,6 +84,14 @@ class ConsultationForm(FlaskForm):
     opens_time = _text("Opening time", 20, hint="London time, for example 9am or 09:00")
     closes_on = DayMonthYearField("Closing date", description="For example, 30 6 2027")
     closes_time = _text("Closing time", 20, hint="London time, for example 11:59pm or 23:59")
+    # When editing: paper returns keyed in after closing (engage.mailouts.keying).
+    paper_grace_on = DayMonthYearField(
+        "Last day for paper returns",
+        description="Post is slow: paper questionnaires that come back after the closing date "
+                    "are keyed in until then. For example, 31 7 2027. Leave it empty to accept "
+                    "them for the usual time after closing.")
+    paper_grace_time = _text("Time paper returns stop", 20,
+                             hint="London time. Leave it empty for 11:59pm on that day.")
     # Administrators only, when editing: see engage.mailouts.keying.
     double_keying = BooleanField(
         "Key every paper form twice", widget=GovCheckboxInput(),
@@ -92,6 +101,7 @@ class ConsultationForm(FlaskForm):
 
     _opens_at: datetime | None = None
     _closes_at: datetime | None = None
+    paper_grace_until: datetime | None = None  # naive UTC, once validated
 
     def __init__(self, *args, boroughs: list[Borough], admin: bool, editing: bool = False,
                  **kwargs):
@@ -103,10 +113,20 @@ class ConsultationForm(FlaskForm):
             del self.coverage
         if not (admin and editing):
             del self.double_keying
+        if not editing:
+            del self.paper_grace_on, self.paper_grace_time
+        else:
+            days = current_app.config["ENGAGE_PAPER_GRACE_DAYS"]
+            self.paper_grace_on.description = self.paper_grace_on.description.replace(
+                "the usual time", f"{days} days")
 
     @classmethod
     def for_editing(cls, consultation: Consultation, **kwargs) -> ConsultationForm:
         opens, closes = to_london(consultation.opens_at), to_london(consultation.closes_at)
+        grace = {}
+        if consultation.paper_grace_until is not None:
+            until = to_london(consultation.paper_grace_until)
+            grace = {"paper_grace_on": until.date(), "paper_grace_time": f"{until:%H:%M}"}
         form = cls(data={
             "title": consultation.title, "slug": consultation.slug,
             "purpose": consultation.purpose,
@@ -114,7 +134,7 @@ class ConsultationForm(FlaskForm):
             "boroughs": [b.slug for b in consultation.boroughs],
             "opens_on": opens.date(), "opens_time": f"{opens:%H:%M}",
             "closes_on": closes.date(), "closes_time": f"{closes:%H:%M}",
-            "double_keying": consultation.double_keying}, **kwargs)
+            "double_keying": consultation.double_keying, **grace}, **kwargs)
         form.submit.label.text = "Save changes"
         return form
 
@@ -163,6 +183,20 @@ class ConsultationForm(FlaskForm):
         if self._opens_at and self._closes_at and self._closes_at <= self._opens_at:
             raise ValidationError("The closing date and time must be after the opening date "
                                   "and time")
+
+    def validate_paper_grace_time(self, field):
+        day = self.paper_grace_on
+        if day.data is None:
+            if field.data and not day.errors:
+                raise ValidationError("Enter the last day for paper returns, or leave the time "
+                                      "empty too")
+            return
+        if not field.data:
+            field.data = "11:59pm"
+        self.paper_grace_until = self._when(day, field)
+        if self._closes_at and self.paper_grace_until < self._closes_at:
+            raise ValidationError("Paper returns must be accepted until the closing date and "
+                                  "time or later")
 
     def details(self) -> ConsultationDetails:
         assert self._opens_at and self._closes_at, "call validate() first"

@@ -19,6 +19,7 @@ from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
+from engage.mailouts.keying import paper_deadline
 from engage.surveys import builder_consultations as operations
 from engage.surveys.builder import BuilderError
 from engage.surveys.models import (
@@ -131,7 +132,9 @@ def consultation(slug: str):
     return render_template(
         "surveys/staff/consultation.html", consultation=consultation,
         can_edit=operations.may_edit(current_user, consultation), audiences=list(Audience),
-        responses=responses, questions=questions, confirm=ConfirmForm())
+        responses=responses, questions=questions, confirm=ConfirmForm(),
+        paper_deadline=paper_deadline(consultation),
+        paper_deadline_is_default=consultation.paper_grace_until is None)
 
 
 @surveys_staff.route("/<slug>/edit", methods=["GET", "POST"])
@@ -143,13 +146,22 @@ def edit(slug: str):
             else ConsultationForm(**options))
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
+        grace_before = consultation.paper_grace_until
         try:
-            before, after = operations.update_consultation(consultation, form.details(),
-                                                           current_user)
+            # Flushed together with the new closing time, never apart: the database refuses a
+            # grace date before closing, even for a moment.
+            with db.session.no_autoflush:
+                consultation.paper_grace_until = form.paper_grace_until
+                before, after = operations.update_consultation(consultation, form.details(),
+                                                               current_user)
         except BuilderError as error:
             db.session.rollback()
             _apply_error(form, error)
         else:
+            if consultation.paper_grace_until != grace_before:
+                before["paper_grace_until"] = grace_before and grace_before.isoformat()
+                after["paper_grace_until"] = (consultation.paper_grace_until
+                                              and consultation.paper_grace_until.isoformat())
             if "double_keying" in form and form.double_keying.data != consultation.double_keying:
                 before["double_keying"] = consultation.double_keying
                 consultation.double_keying = after["double_keying"] = form.double_keying.data

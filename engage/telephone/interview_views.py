@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from engage import clock
 from engage.audit.operations import record
 from engage.auth.access import staff_required
 from engage.auth.forms import ConfirmForm
-from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.pages import page_form, read_page
 from engage.surveys.public_forms import error_list, question_view
@@ -57,7 +57,7 @@ def _render(template: str, call_case: CallCase, draft, screen: Screen, **context
         f"telephone/{template}", borough=call_case.borough, case=call_case, draft=draft,
         back=screen_url(call_case, before) if before else case_url(call_case),
         position=position, total=len(order), started_at=draft.created_at,
-        seconds=interview.seconds_so_far(call_case, utcnow()), **context)
+        seconds=interview.seconds_so_far(call_case, clock.utcnow()), **context)
 
 
 @telephone.route("/cases/<int:case_id>/interview", methods=["POST"])
@@ -68,7 +68,7 @@ def begin(borough_slug: str, case_id: int):
         return redirect(case_url(call_case))
     resuming = call_case.draft_id is not None
     try:
-        interview.begin(call_case, utcnow())
+        interview.begin(call_case, clock.utcnow())
     except NotAllowed as refused:
         db.session.rollback()
         flash(refused.args[0], "error")
@@ -157,7 +157,7 @@ def finish(borough_slug: str, case_id: int):
         if interview.first_to_do(draft) != FINISH:
             return redirect(screen_url(call_case, interview.first_to_do(draft)))
         try:
-            response = interview.finish(call_case, current_user, utcnow())
+            response = interview.finish(call_case, current_user, clock.utcnow())
         except NotAllowed as refused:
             db.session.rollback()
             errors = [{"text": refused.args[0], "href": "#answers"}]

@@ -30,6 +30,7 @@ from engage.telephone.models import (
     Outcome,
     PartOfDay,
 )
+from engage.templating import london_time
 
 CLOSING = {Outcome.REFUSED: CaseStatus.REFUSED, Outcome.WRONG_NUMBER: CaseStatus.WRONG_NUMBER,
            Outcome.COMPLETE: CaseStatus.COMPLETE}
@@ -43,8 +44,39 @@ class BadAppointment(NotAllowed):
     """The time agreed for the next call cannot be used, in words for staff."""
 
 
+class OutsideCallingHours(NotAllowed):
+    """A call cannot start now: it is outside calling hours."""
+
+
 def calling_hours() -> CallingHours:
     return parse_hours(current_app.config["ENGAGE_CALLING_HOURS"])
+
+
+def outside_hours_message(now: datetime) -> str | None:
+    """Why no call may start at `now`, in words for staff; None inside calling hours."""
+    hours = calling_hours()
+    if in_hours(now, hours):
+        return None
+    return (f"It is outside calling hours ({hours.describe()}). Calls can start again on "
+            f"{london_time(next_time(now, hours))}.")
+
+
+def not_open_message(consultation: Consultation, now: datetime) -> str | None:
+    """Why nobody is called for this consultation at `now` (an interview could not be stored),
+    in words for staff; None while it is open."""
+    if consultation.has_closed(now):
+        return (f"{consultation.title} closed on {london_time(consultation.closes_at)}: "
+                "nobody is called for it any more.")
+    if not consultation.is_open(now):
+        return (f"{consultation.title} opens on {london_time(consultation.opens_at)}: calls "
+                "start then.")
+    return None
+
+
+def why_no_call(call_case: CallCase, now: datetime) -> str | None:
+    """Why no call to this person may start at `now`; None when one may."""
+    return (not_open_message(call_case.questionnaire.consultation, now)
+            or outside_hours_message(now))
 
 
 def normalise_phone(raw: str) -> str | None:
@@ -116,6 +148,7 @@ def case_or_404(borough: Borough, case_id: int) -> CallCase:
 
 @dataclass(frozen=True)
 class CallList:
+    not_open: str | None  # why nobody is called for the consultation now, if nobody is
     in_hours: bool
     opens_at: datetime  # now, when in hours; else when calling may start again
     due: list[CallCase]  # call now, in this order
@@ -125,7 +158,8 @@ class CallList:
 
 def call_list(borough: Borough, consultation: Consultation, now: datetime) -> CallList:
     """Whom to call now: appointments first, then retries that are due, then people not yet
-    called; each group by when it fell due. Outside calling hours nobody is due."""
+    called; each group by when it fell due. Outside calling hours, and while the
+    consultation is not open, nobody is due."""
     hours = calling_hours()
     questionnaires = select(Questionnaire.id).where(
         Questionnaire.consultation_id == consultation.id).scalar_subquery()
@@ -134,8 +168,9 @@ def call_list(borough: Borough, consultation: Consultation, now: datetime) -> Ca
     due_now = CallCase.next_attempt_at.is_(None) | (CallCase.next_attempt_at <= now)
     group = case((CallCase.appointment_at.is_not(None), 0), (CallCase.attempts > 0, 1), else_=2)
     now_in_hours = in_hours(now, hours)
+    not_open = not_open_message(consultation, now)
     due: list[CallCase] = []
-    if now_in_hours:
+    if now_in_hours and not not_open:
         due = list(db.session.scalars(
             select(CallCase).where(is_open, due_now)
             .order_by(group, func.coalesce(CallCase.next_attempt_at, CallCase.requested_at),
@@ -148,18 +183,27 @@ def call_list(borough: Borough, consultation: Consultation, now: datetime) -> Ca
     closed = dict(db.session.execute(
         select(CallCase.status, func.count()).where(mine, CallCase.status != CaseStatus.OPEN)
         .group_by(CallCase.status)).all())
-    return CallList(in_hours=now_in_hours, opens_at=next_time(now, hours),
+    return CallList(not_open=not_open, in_hours=now_in_hours, opens_at=next_time(now, hours),
                     due=due, later=later, closed=closed)
 
 
 # Calls ----------------------------------------------------------------------------------------
 
 def start_call(call_case: CallCase, by: User, now: datetime) -> Call:
-    """Open a call on the case; refused when it is closed or someone is already on it."""
+    """Open a call on the case; refused when it is closed, someone is already on it, its
+    consultation is not open, or it is outside calling hours. An appointment is always within
+    them (end_call checks the time agreed), so nobody is ever called outside them, even at
+    their own request."""
     if call_case.status != CaseStatus.OPEN:
         raise NotAllowed(f"This case is closed ({call_case.status.label.lower()}).")
     if call_case.open_call is not None:
         raise NotAllowed("Someone is already on a call to this person.")
+    not_open = not_open_message(call_case.questionnaire.consultation, now)
+    if not_open:
+        raise NotAllowed(not_open)
+    outside = outside_hours_message(now)
+    if outside:
+        raise OutsideCallingHours(outside)
     call = Call(case_id=call_case.id, caller_id=by.id, started_at=now)
     try:
         with db.session.begin_nested():
@@ -184,7 +228,8 @@ def end_call(call_case: CallCase, call: Call, outcome: Outcome, now: datetime, *
     - complete, refused, wrong number: the case closes;
     - no answer, answering machine: again after RETRY_AFTER, within calling hours and the
       part of the day they prefer, until MAX_ATTEMPTS calls, when it closes as no contact;
-    - appointment: at the agreed time; partial: at the agreed time, or after a day."""
+    - appointment: at the agreed time; partial: at the agreed time, or after a day. An agreed
+      time must be within calling hours and before the consultation closes."""
     if call.outcome is not None:
         raise NotAllowed("This call already has its outcome.")
     if outcome == Outcome.APPOINTMENT and appointment_at is None:
@@ -196,6 +241,13 @@ def end_call(call_case: CallCase, call: Call, outcome: Outcome, now: datetime, *
         if next_time(appointment_at, hours) != appointment_at:
             raise BadAppointment(
                 f"The time agreed must be within calling hours ({hours.describe()}).")
+        # Nobody is called after closing (start_call), and an interview could not be stored.
+        consultation = call_case.questionnaire.consultation
+        if consultation.has_closed(appointment_at):
+            raise BadAppointment(
+                f"The time agreed must be before {consultation.title} closes on "
+                f"{london_time(consultation.closes_at)}: an interview cannot be saved after "
+                "that.")
     # Conditional, so two people ending the same call at once cannot both count it.
     taken = db.session.execute(
         update(Call).where(Call.id == call.id, Call.outcome.is_(None))

@@ -13,12 +13,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from engage import clock
 from engage.audit.operations import record
 from engage.auth.access import staff_borough, staff_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
-from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.models import Consultation, Questionnaire
 from engage.telephone import operations
@@ -57,7 +57,7 @@ def case_url(call_case: CallCase) -> str:
 @staff_required
 def index(borough_slug: str):
     borough = borough_for(borough_slug)
-    now = utcnow()
+    now = clock.utcnow()
     open_counts = dict(db.session.execute(
         select(Questionnaire.consultation_id, func.count(CallCase.id))
         .join(CallCase, CallCase.questionnaire_id == Questionnaire.id)
@@ -83,7 +83,7 @@ def index(borough_slug: str):
 @staff_required
 def new_request(borough_slug: str):
     borough = borough_for(borough_slug)
-    now = utcnow()
+    now = clock.utcnow()
     form = CallRequestForm()
     questionnaires = operations.open_questionnaires(borough, now)
     form.questionnaire.choices = [
@@ -110,7 +110,7 @@ def new_request(borough_slug: str):
 def call_list(borough_slug: str, consultation_id: int):
     borough = borough_for(borough_slug)
     consultation = db.get_or_404(Consultation, consultation_id)
-    listed = operations.call_list(borough, consultation, utcnow())
+    listed = operations.call_list(borough, consultation, clock.utcnow())
     return render_template("telephone/list.html", borough=borough, consultation=consultation,
                            listed=listed, hours=operations.calling_hours().describe(),
                            statuses=CaseStatus)
@@ -123,6 +123,7 @@ def case_page(borough_slug: str, case_id: int):
     call_case = operations.case_or_404(borough, case_id)
     return render_template("telephone/case.html", borough=borough, case=call_case,
                            call=call_case.open_call, confirm=ConfirmForm(),
+                           no_call=operations.why_no_call(call_case, clock.utcnow()),
                            statuses=CaseStatus, max_attempts=MAX_ATTEMPTS)
 
 
@@ -133,7 +134,7 @@ def start_call(borough_slug: str, case_id: int):
     call_case = operations.case_or_404(borough, case_id)
     if ConfirmForm().validate_on_submit():
         try:
-            call = operations.start_call(call_case, current_user, utcnow())
+            call = operations.start_call(call_case, current_user, clock.utcnow())
         except NotAllowed as refused:
             db.session.rollback()
             flash(refused.args[0], "error")
@@ -157,7 +158,7 @@ def outcome(borough_slug: str, case_id: int):
     if form.validate_on_submit():
         chosen = Outcome(form.outcome.data)
         try:
-            operations.end_call(call_case, call, chosen, utcnow(),
+            operations.end_call(call_case, call, chosen, clock.utcnow(),
                                 appointment_at=form.appointment_at, note=form.note.data)
         except BadAppointment as refused:
             db.session.rollback()

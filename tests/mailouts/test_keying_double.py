@@ -3,12 +3,15 @@ shown side by side for a supervisor, and nothing counts until it is verified."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from engage.clock import utcnow
 from engage.extensions import db
 from engage.mailouts.keying_models import KeyedEntry
 from engage.mailouts.models import PaperRequest, RequestStatus
-from engage.surveys.models import Channel, Response
+from engage.surveys.models import Channel, Consultation, Response
 from tests.helpers import Browser, page_text, title
 from tests.mailouts.support import count, sign_in
 from tests.mailouts.test_keying_support import (
@@ -164,3 +167,57 @@ def test_officers_do_not_see_the_double_keying_switch(client, app):
     page = client.get(f"{STAFF}/{made.slug}/edit")
     assert page.status_code == 200
     assert "Key every paper form twice" not in page_text(page)
+
+
+def _past_the_deadline(app, made) -> None:
+    """Staff move the paper deadline to just after closing, already past."""
+    with app.app_context():
+        closes_at = db.session.get(Consultation, made.consultation_id).closes_at
+    set_consultation(app, made.consultation_id, paper_grace_until=closes_at + timedelta(hours=1))
+
+
+def _closed_double(app):
+    now = utcnow().replace(microsecond=0)
+    made = all_kinds(app, opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=3))
+    set_consultation(app, made.consultation_id, double_keying=True)
+    return made, posted_paper(app, made.questionnaire_id)
+
+
+def test_a_form_keyed_once_in_time_is_finished_after_the_deadline(client, other_client, app):
+    made, reference = _closed_double(app)
+    untouched = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    assert key(client, reference, ANSWERS).status_code == 302
+    _past_the_deadline(app, made)
+
+    # Paper nobody keyed before the deadline is refused; the half-keyed form is not.
+    sign_in(other_client, app, clerk="camden")
+    assert other_client.get(f"{CAMDEN}/{untouched}").status_code == 410
+    assert "came back too late" in page_text(open_reference(other_client, untouched))
+    opened = open_reference(other_client, reference)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(reference)
+    assert "keyed once before then, so its second keying still counts" in page_text(
+        other_client.get(opened.headers["Location"]))
+    second = key(other_client, reference, ANSWERS)
+    assert second.status_code == 302
+    assert "both keyings match" in page_text(other_client.get(second.headers["Location"]))
+    assert len(responses(app, reference)) == 1
+    with app.app_context():
+        assert count(KeyedEntry) == 0
+
+
+def test_a_mismatch_keyed_after_the_deadline_is_settled(client, other_client, app):
+    made, reference = _closed_double(app)
+    sign_in(client, app, clerk="camden")
+    assert key(client, reference, ANSWERS).status_code == 302
+    _past_the_deadline(app, made)
+    sign_in(other_client, app, clerk="camden")
+    mismatch = key(other_client, reference, dict(ANSWERS, q_confidence="3"))
+    assert "the two keyings differ" in page_text(other_client.get(mismatch.headers["Location"]))
+
+    client.sign_out()
+    sign_in(client, app, officer="camden")
+    settled = client.submit(f"{CAMDEN}/{reference}/settle", {"choose_confidence": "second"})
+    assert settled.status_code == 302
+    assert "is saved as you settled it" in page_text(client.get(settled.headers["Location"]))
+    assert len(responses(app, reference)) == 1

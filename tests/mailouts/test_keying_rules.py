@@ -3,7 +3,8 @@ by the borough's clerks and officers; and the QR code printed on the paper opens
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,14 @@ from engage.mailouts import files
 from engage.mailouts.models import PaperRequest, PrintRun
 from engage.surveys.models import Channel, Response
 from tests.helpers import page_text
-from tests.mailouts.support import BASE, make_consultation, qr_codes, record, sign_in
+from tests.mailouts.support import (
+    BASE,
+    make_consultation,
+    pdf_pages,
+    qr_codes,
+    record,
+    sign_in,
+)
 from tests.mailouts.test_keying_support import (
     CAMDEN,
     KEYING,
@@ -137,7 +145,7 @@ def test_the_qr_code_printed_on_the_paper_opens_the_form(client, app, run_tasks)
     assert "1. What should the police in your area focus on?" in form
     assert "Put a space between numbers. 1 Burglary 2 Robbery (mugging)" in form
     unspaced = key(client, reference, {"q_priorities": "10112"})
-    assert "Type box numbers from 1 to 12, counting down the paper. Put a space between " \
+    assert "Type box numbers from 1 to 12, as printed beside the boxes. Put a space between " \
         "numbers." in page_text(unspaced)
     assert key(client, reference, {"q_priorities": "10 1 12"}).status_code == 302
     with app.app_context():
@@ -145,3 +153,58 @@ def test_the_qr_code_printed_on_the_paper_opens_the_form(client, app, run_tasks)
         assert response.channel == Channel.PAPER and response.reference == reference
         assert sorted((a.rank, a.option.value) for a in response.answers) == [
             (1, "drugs"), (2, "burglary"), (3, "hate-crime")]
+
+
+def _printed_number(text: str, label: str) -> int:
+    """The number printed just before an option's words on the paper."""
+    found = re.findall(r"(\d+) ?" + re.escape(label) + r"(?![\w(])", text)
+    assert len(found) == 1, (label, found)
+    return int(found[0])
+
+
+def test_each_box_is_printed_with_the_number_the_clerk_keys(client, app, run_tasks):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    record(client, ids["residents"])
+    paper_page = BASE.format("camden")
+    started = client.submit(paper_page + "/runs", form_page=paper_page)
+    run_tasks()
+    client.submit(started.headers["Location"] + "/posted", form_page=started.headers["Location"])
+    with app.app_context():
+        run = db.session.scalar(select(PrintRun))
+        data = files.path_of(run, run.pdf_name).read_bytes()
+        reference = db.session.scalar(select(PaperRequest.reference))
+        version = run.version
+        priorities, second = version.ordered_questions()[:2]
+        labels = {o.value: o.label for o in priorities.options}
+        first_text, second_text = priorities.text, second.text
+    whole = re.sub(r"\s+", " ", " ".join(pdf_pages(data)))
+    # Question 1 as printed, up to question 2.
+    text = whole[whole.index(f"1. {first_text}"):whole.index(f"2. {second_text}")]
+    # Every box of the first question carries its number, 1 to 12 down the paper.
+    numbers = [_printed_number(text, label) for label in labels.values()]
+    assert numbers == list(range(1, len(labels) + 1))
+    assert "The numbers beside the boxes help our office type in your answers" in whole
+    assert "11 Something else please say:" in whole  # the words apart, the number beside
+    # Keying the numbers read off the paper stores the options printed beside them.
+    chosen = ["drugs", "burglary", "hate-crime"]
+    typed = " ".join(str(_printed_number(text, labels[value])) for value in chosen)
+    assert key(client, reference, {"q_priorities": typed}).status_code == 302
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        assert [a.option.value for a in sorted(response.answers, key=lambda a: a.rank)] == chosen
+
+
+def test_the_grace_days_are_counted_in_london_days_across_the_october_clock_change(client, app):
+    """Closing at 23:59 in British Summer Time, paper is accepted until 23:59 London time 28
+    days later, in Greenwich Mean Time: not 22:59, as 28 x 24 hours would give."""
+    now = utcnow().replace(microsecond=0)
+    year = now.year + 1  # 20 October is always BST, 17 November always GMT
+    closes_at = datetime(year, 10, 20, 22, 59)  # 23:59 BST
+    made = all_kinds(app, opens_at=now - timedelta(days=1), closes_at=closes_at)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    title = f"Paper returns for Have your say {made.slug.rsplit('-', 1)[1]}"
+    until = f"are accepted until 17 November {year} at 11:59pm"
+    assert f"{title} {until}" in page_text(client.get(CAMDEN))
+    assert until in page_text(client.get(f"{CAMDEN}/{reference}"))

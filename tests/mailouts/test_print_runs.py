@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from engage import clock
 from engage.config import build_config
 from engage.extensions import db
 from engage.mailouts import files, operations, tasks
@@ -280,6 +282,21 @@ def test_a_run_stopped_part_way_resumes_where_it_stopped(client, app, run_tasks,
         assert reference in text
 
 
+def test_beat_gathers_nothing_on_a_bank_holiday(client, app, monkeypatch):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    record(client, ids["residents"])
+    # Christmas Day 2026 is a Friday, and Monday 28 December the Boxing Day holiday.
+    for holiday in (datetime(2026, 12, 25, 7, 30), datetime(2026, 12, 28, 7, 30)):
+        monkeypatch.setattr(clock, "utcnow", lambda moment=holiday: moment)
+        with app.app_context():
+            assert tasks.gather_print_runs.apply().get() == 0
+            assert db.session.scalars(select(PrintRun)).all() == []
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 12, 29, 7, 30))
+    with app.app_context():
+        assert tasks.gather_print_runs.apply().get() == 1
+
+
 def test_beat_gathers_each_borough_and_leaves_what_cannot_be_printed(client, app, run_tasks):
     ids = make_consultation(app)
     later = make_consultation(app, opens_in_days=3, closes_in_days=40)
@@ -299,3 +316,22 @@ def test_beat_gathers_each_borough_and_leaves_what_cannot_be_printed(client, app
                            "Early Bird": RequestStatus.REQUESTED}
     schedule = build_config({"ENGAGE_ENV": "test"})["CELERY"]["beat_schedule"]
     assert schedule["paper-print-runs"]["schedule"].day_of_week == {1, 2, 3, 4, 5}
+
+
+def test_easy_read_asks_one_question_a_page(client, app, run_tasks):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    record(client, ids["residents"], format="easy-read")
+    start_run(client)
+    run_tasks()
+    with app.app_context():
+        run = db.session.scalar(select(PrintRun))
+        data = files.path_of(run, run.pdf_name).read_bytes()
+        headings = [f"{n}. {squash(q.text)}"
+                    for n, q in enumerate(run.version.ordered_questions(), start=1)]
+    pages = [squash(text) for text in pdf_pages(data)]
+    where = [[index for index, text in enumerate(pages) if heading in text]
+             for heading in headings]
+    assert all(len(found) == 1 for found in where), where  # each question printed once
+    assert len({found[0] for found in where}) == len(headings)  # each on a page of its own
+    assert "You asked us for this questionnaire." in pages[0]  # the letter in short sentences

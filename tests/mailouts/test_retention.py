@@ -10,10 +10,20 @@ from sqlalchemy import select
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.mailouts import files, tasks
+from engage.mailouts.keying_models import KeyedEntry
 from engage.mailouts.models import PaperRequest, PaperRequestCount, PrintRun
 from engage.surveys.models import Consultation, Questionnaire
 from tests.helpers import page_text
 from tests.mailouts.support import BASE, count, make_consultation, record, sign_in
+from tests.mailouts.test_keying_support import (
+    CAMDEN,
+    all_kinds,
+    key,
+    open_reference,
+    posted_paper,
+    responses,
+    set_consultation,
+)
 
 
 def _close(app, questionnaire_id: int, days_ago: float) -> None:
@@ -66,3 +76,59 @@ def test_details_are_deleted_after_the_retention_time_and_counts_kept(client, ap
     run_page = client.get(f"{BASE.format('camden')}/runs/{run_id}")
     assert "were deleted" in page_text(run_page)
     assert client.get(f"{BASE.format('camden')}/runs/{run_id}/print-run.pdf").status_code == 302
+
+
+def _closed_days_ago(app, days: int):
+    now = utcnow().replace(microsecond=0)
+    made = all_kinds(app, opens_at=now - timedelta(days=days + 60),
+                     closes_at=now - timedelta(days=days))
+    with app.app_context():
+        closes_at = db.session.get(Consultation, made.consultation_id).closes_at
+    return made, closes_at, posted_paper(app, made.questionnaire_id)
+
+
+def test_paper_still_accepted_is_kept_past_the_retention_time(client, app):
+    made, closes_at, reference = _closed_days_ago(app, 100)
+    # Staff accept paper until 120 days after closing: past the 90 days' retention.
+    set_consultation(app, made.consultation_id, paper_grace_until=closes_at + timedelta(days=120))
+    with app.app_context():
+        assert tasks.delete_expired_paper_details.apply().get() == 0
+    sign_in(client, app, clerk="camden")
+    assert "are accepted until" in page_text(client.get(CAMDEN))
+    assert key(client, reference, {"q_confidence": "2"}).status_code == 302
+    assert len(responses(app, reference)) == 1
+
+    # 14 days after the deadline (time to finish double keying) the details go.
+    later, later_closes, late_reference = _closed_days_ago(app, 100)
+    set_consultation(app, later.consultation_id,
+                     paper_grace_until=later_closes + timedelta(days=87))  # 13 days ago
+    with app.app_context():
+        assert tasks.delete_expired_paper_details.apply().get() == 0
+    set_consultation(app, later.consultation_id,
+                     paper_grace_until=later_closes + timedelta(days=85))  # 15 days ago
+    with app.app_context():
+        assert tasks.delete_expired_paper_details.apply().get() == 1
+        assert db.session.scalar(select(PaperRequest.reference).where(
+            PaperRequest.reference == late_reference)) is None
+        assert db.session.scalar(select(PaperRequest.reference).where(
+            PaperRequest.reference == reference)) == reference
+
+
+def test_a_form_keyed_once_holds_the_details_until_it_is_finished(client, other_client, app):
+    made, closes_at, reference = _closed_days_ago(app, 95)
+    set_consultation(app, made.consultation_id, double_keying=True,
+                     paper_grace_until=closes_at + timedelta(days=100))
+    sign_in(client, app, clerk="camden")
+    assert key(client, reference, {"q_confidence": "2"}).status_code == 302  # in time
+    set_consultation(app, made.consultation_id, paper_grace_until=closes_at + timedelta(hours=1))
+    with app.app_context():
+        assert tasks.delete_expired_paper_details.apply().get() == 0
+        assert count(KeyedEntry) == 1 and count(PaperRequest) == 1
+
+    sign_in(other_client, app, clerk="camden")
+    assert open_reference(other_client, reference).status_code == 302
+    assert key(other_client, reference, {"q_confidence": "2"}).status_code == 302
+    assert len(responses(app, reference)) == 1
+    with app.app_context():
+        assert tasks.delete_expired_paper_details.apply().get() == 1
+        assert count(PaperRequest) == 0

@@ -74,6 +74,12 @@ def london(*args) -> datetime:
     return datetime(*args, tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
 
 
+# Open from November 2026 to December 2027: the fixed moments the calling rules are tested at
+# fall inside it, whatever the date the tests run.
+FIXED_WINDOW = {"opens_at": london(2026, 11, 1, 9, 0),
+                "closes_at": london(2027, 12, 1, 9, 0)}
+
+
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 

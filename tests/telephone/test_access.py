@@ -24,7 +24,8 @@ def _urls(case_id: int, consultation_id: int) -> list[str]:
             f"{case}/interview/about-them", f"{case}/interview/check"]
 
 
-def test_only_the_boroughs_interviewers_and_officers_see_its_cases(client, app):
+def test_only_the_boroughs_interviewers_and_officers_see_its_cases(client, app,
+                                                                    in_calling_hours):
     made = consultation_with_note(app)
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id, name="Private Person")

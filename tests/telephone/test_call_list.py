@@ -9,16 +9,22 @@ from datetime import timedelta
 import pytest
 
 from engage import create_app
-from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.models import Questionnaire
 from engage.telephone import operations
-from engage.telephone.hours import in_hours, next_time, parse_hours
+from engage.telephone.hours import next_time, parse_hours
 from engage.telephone.models import Outcome, PartOfDay
 from engage.telephone.operations import RequestDetails
 from tests.factories import borough, create_user
 from tests.helpers import page_text
-from tests.telephone.support import BASE, consultation_with_note, london, recorded_case, sign_in
+from tests.telephone.support import (
+    BASE,
+    FIXED_WINDOW,
+    consultation_with_note,
+    london,
+    recorded_case,
+    sign_in,
+)
 
 MONDAY_10AM = london(2026, 11, 30, 10, 0)
 
@@ -35,14 +41,15 @@ def _ended(call_case, by, outcome, at, **kwargs):
 
 
 def test_appointments_then_due_retries_then_new_in_the_order_they_fell_due(app):
-    made = consultation_with_note(app)
+    made = consultation_with_note(app, **FIXED_WINDOW)
     with app.app_context():
         by = create_user(roles={"interviewer": "camden"})
         questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
         new_later = _case(questionnaire, by, "New, asked second", london(2026, 11, 30, 9, 5))
         new_first = _case(questionnaire, by, "New, asked first", london(2026, 11, 30, 9, 1))
         retry = _case(questionnaire, by, "Retry", london(2026, 11, 27, 12, 0))
-        _ended(retry, by, Outcome.NO_ANSWER, london(2026, 11, 30, 7, 30))  # due at 9:30
+        # Friday 7:30pm: two hours on is past closing, so due at Monday's opening time.
+        _ended(retry, by, Outcome.NO_ANSWER, london(2026, 11, 27, 19, 30))
         booked = _case(questionnaire, by, "Appointment", london(2026, 11, 27, 12, 0))
         _ended(booked, by, Outcome.APPOINTMENT, london(2026, 11, 30, 9, 40),
                appointment_at=london(2026, 11, 30, 9, 55))
@@ -68,7 +75,7 @@ def test_appointments_then_due_retries_then_new_in_the_order_they_fell_due(app):
 
 
 def test_nobody_is_due_outside_calling_hours(app):
-    made = consultation_with_note(app)
+    made = consultation_with_note(app, **FIXED_WINDOW)
     with app.app_context():
         by = create_user(roles={"interviewer": "camden"})
         questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
@@ -94,7 +101,7 @@ def test_nobody_is_due_outside_calling_hours(app):
 
 
 def test_a_preferred_part_of_the_day_sets_when_a_new_request_is_first_due(app):
-    made = consultation_with_note(app)
+    made = consultation_with_note(app, **FIXED_WINDOW)
     with app.app_context():
         by = create_user(roles={"interviewer": "camden"})
         questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
@@ -124,18 +131,22 @@ def test_calling_hours_are_read_from_the_setting_and_a_wrong_one_stops_the_app(a
         create_app({**app_settings, "ENGAGE_CALLING_HOURS": "weekdays 9-5"})
 
 
-def test_the_call_list_page_shows_whom_to_call_with_their_number(client, app):
-    made = consultation_with_note(app)
+def test_the_call_list_page_shows_whom_to_call_with_their_number(client, app, set_now):
+    made = consultation_with_note(app, **FIXED_WINDOW)
     sign_in(client, app, interviewer="camden")
+    set_now(MONDAY_10AM)
     recorded_case(client, made.questionnaire_id, name="Grace Hopper", phone="07911123456")
-    page = client.get(f"{BASE.format('camden')}/consultations/{made.consultation_id}")
+    url = f"{BASE.format('camden')}/consultations/{made.consultation_id}"
+    page = client.get(url)
     assert page.status_code == 200
-    text = page_text(page)
-    assert "Grace Hopper" in text
-    with app.app_context():
-        now_in_hours = in_hours(utcnow(), operations.calling_hours())
-    # The page uses the real time: whichever side of calling hours this runs, it says so.
-    if now_in_hours:
-        assert "07911 123456" in text and "New" in text
-    else:
-        assert "It is outside calling hours" in text
+    html = page.get_data(as_text=True)
+    assert 'id="due"' in html
+    assert "Grace Hopper" in page_text(page) and "07911 123456" in page_text(page)
+
+    set_now(london(2026, 11, 30, 20, 30))  # closing time
+    closed = client.get(url)
+    assert 'id="due"' not in closed.get_data(as_text=True)
+    assert "It is outside calling hours (Monday to Friday, 9am to 8:30pm). Calls can start " \
+        "again on 1 December 2026 at 9am." in page_text(closed)
+    # Still listed to call later, by name, without offering the call now.
+    assert "Grace Hopper" in page_text(closed)

@@ -48,7 +48,8 @@ def _interview_to_the_end(client, first: str) -> str:
     return at
 
 
-def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app):
+def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app,
+                                                                   in_calling_hours):
     made = consultation_with_note(app)
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
@@ -79,7 +80,8 @@ def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app):
     assert "/interview/questions/priorities" in page.get_data(as_text=True)  # the back link
 
 
-def test_finishing_stores_one_telephone_response_beside_the_online_ones(client, app):
+def test_finishing_stores_one_telephone_response_beside_the_online_ones(client, app,
+                                                                        in_calling_hours):
     made = consultation_with_note(app)
     online_id = make_response(app, made.version_id)
     interviewer_id = sign_in(client, app, interviewer="camden")
@@ -117,7 +119,7 @@ def test_finishing_stores_one_telephone_response_beside_the_online_ones(client, 
         assert channels == {online_id: Channel.ONLINE, response.id: Channel.TELEPHONE}
 
 
-def test_pause_and_resume_the_same_answers_on_a_later_call(client, app):
+def test_pause_and_resume_the_same_answers_on_a_later_call(client, app, in_calling_hours):
     made = consultation_with_note(app)
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)

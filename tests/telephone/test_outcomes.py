@@ -4,17 +4,22 @@ one Call row per attempt, never overwritten."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from engage.clock import to_london
 from engage.extensions import db
 from engage.surveys.models import Questionnaire
 from engage.telephone import operations
+from engage.telephone.hours import next_time
 from engage.telephone.models import Call, CaseStatus, Outcome, PartOfDay
 from engage.telephone.operations import NotAllowed, RequestDetails
 from tests.factories import borough, create_user
 from tests.helpers import page_text
 from tests.telephone.support import (
+    FIXED_WINDOW,
     case_row,
     consultation_with_note,
     end_call,
@@ -30,7 +35,7 @@ MONDAY_10AM = london(2026, 11, 30, 10, 0)
 @pytest.fixture
 def fresh_case(app):
     """make() -> (case, interviewer): a new case for someone who prefers `part`."""
-    made = consultation_with_note(app)
+    made = consultation_with_note(app, **FIXED_WINDOW)
 
     def make(part=PartOfDay.ANY):
         questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
@@ -140,7 +145,7 @@ def test_a_call_has_one_outcome_and_one_call_is_open_at_a_time(fresh_case):
     assert call.outcome == Outcome.NO_ANSWER and call_case.attempts == 1
 
 
-def test_recording_an_outcome_through_the_page(client, app):
+def test_recording_an_outcome_through_the_page(client, app, in_calling_hours):
     made = consultation_with_note(app)
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
@@ -161,3 +166,40 @@ def test_recording_an_outcome_through_the_page(client, app):
     assert "Outcome saved: no answer." in page and "Rang 10 times" in page
     with app.app_context():
         assert case_row(case_id).attempts == 1
+
+
+def _agreed(moment) -> dict:
+    local = to_london(moment)
+    return {"appointment_date": [str(local.day), str(local.month), str(local.year)],
+            "appointment_time": f"{local:%H:%M}"}
+
+
+@pytest.mark.parametrize("outcome", ["appointment", "partial"])
+def test_a_call_back_is_agreed_only_before_the_consultation_closes(client, app, outcome,
+                                                                   in_calling_hours):
+    with app.app_context():
+        hours = operations.calling_hours()
+        # Whole minutes, as the form takes them: a time a day ahead, the closing an hour after
+        # it, and the first calling time from the closing.
+        before = next_time((in_calling_hours + timedelta(days=1, minutes=1)).replace(second=0),
+                           hours)
+        after = next_time(before + timedelta(hours=1), hours)
+    made = consultation_with_note(app, opens_at=in_calling_hours - timedelta(days=1),
+                                  closes_at=before + timedelta(hours=1))
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+
+    refused = end_call(client, case_id, outcome, **_agreed(after))
+    assert refused.status_code == 200
+    html = refused.get_data(as_text=True)
+    assert "The time agreed must be before Have your say" in page_text(refused)
+    assert "an interview cannot be saved after that" in page_text(refused)
+    assert 'href="#appointment_time' in html
+    with app.app_context():
+        assert case_row(case_id).attempts == 0 and case_row(case_id).appointment_at is None
+
+    saved = end_call(client, case_id, outcome, **_agreed(before))
+    assert saved.status_code == 302
+    with app.app_context():
+        assert case_row(case_id).appointment_at == before

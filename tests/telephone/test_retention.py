@@ -34,7 +34,8 @@ def _close(app, consultation_id: int, days_ago: float) -> None:
         db.session.commit()
 
 
-def test_details_are_deleted_after_the_retention_time_and_counts_kept(client, app):
+def test_details_are_deleted_after_the_retention_time_and_counts_kept(client, app,
+                                                                          in_calling_hours):
     old = consultation_with_note(app)
     recent = consultation_with_note(app)
     sign_in(client, app, interviewer="camden")
