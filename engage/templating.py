@@ -33,10 +33,21 @@ def suppressed(count: int | None) -> str:
     return f"fewer than {threshold}" if count < threshold else f"{count:,}"
 
 
+def points(value: float | None) -> str:
+    """A change in percentage points, with its sign: +4.9, −2.0, 0.0."""
+    if value is None:
+        return ""
+    rounded = round(100 * value, 1)
+    if rounded == 0:
+        return "0.0"
+    return f"+{rounded:.1f}" if rounded > 0 else f"\u2212{-rounded:.1f}"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(london_time)
     app.add_template_filter(long_date)
     app.add_template_filter(suppressed)
+    app.add_template_filter(points)
 
     @app.context_processor
     def _globals():

@@ -351,10 +351,11 @@ class Response(db.Model):
 class Answer(db.Model):
     """One row per value given (a ranking or multiple choice has one per option).
 
-    `consultation_id`, `borough_id` and `equality_consent` copy the response's own, which
-    never change once it is stored: a report counts a borough's answers from the index below
-    alone, without visiting responses (whose boroughs arrive interleaved, so a borough's rows
-    are spread over the whole table). A deleted borough sets both copies to NULL.
+    `consultation_id`, `borough_id`, `equality_consent` and the `cell_*` columns copy the
+    response's own facts, which never change once it is stored: a report counts a borough's
+    answers from the index below alone, without visiting responses (whose boroughs arrive
+    interleaved, so a borough's rows are spread over the whole table) or joining answers to
+    answers. A deleted borough sets both copies to NULL.
     """
 
     __tablename__ = "answers"
@@ -362,8 +363,11 @@ class Answer(db.Model):
         Index("ix_answers_question_id_option_id", "question_id", "option_id"),
         # Serves collation as an index-only scan: a borough's counts are one short range per
         # tagged question, London's (and the bare priorities query) skip untagged questions.
+        # Then the response and its cell: respondents are counted per cell (distinct
+        # responses), and weighting counts answers per cell, from the index alone.
         Index("ix_answers_collation", "consultation_id", "question_id", "borough_id",
-              "option_id", "rank", "equality_consent"),
+              "option_id", "rank", "equality_consent", "response_id", "cell_ethnic_group_id",
+              "cell_age_band_id", "cell_disability_id"),
         CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),
     )
 
@@ -374,6 +378,13 @@ class Answer(db.Model):
         ForeignKey("consultations.id", ondelete="CASCADE"))
     borough_id: Mapped[int | None] = mapped_column(ForeignKey("boroughs.id", ondelete="SET NULL"))
     equality_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The response's weighting cell (engage.reports.weighting): the options it chose, with
+    # consent, for its single-choice ethnic group, age band and disability questions; NULL when
+    # not given. Copies of option ids its own equality answers hold (checked by their foreign
+    # keys), so no foreign keys of their own.
+    cell_ethnic_group_id: Mapped[int | None]
+    cell_age_band_id: Mapped[int | None]
+    cell_disability_id: Mapped[int | None]
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"))
     option_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_options.id", ondelete="RESTRICT"))
@@ -428,7 +439,9 @@ class ResponseDraft(db.Model):
         BigId, ForeignKey("responses.id", ondelete="SET NULL"))
 
     questionnaire: Mapped[Questionnaire] = relationship()
-    version: Mapped[QuestionnaireVersion] = relationship()
+    # No save cascade: the public pages hang a shared, detached version here
+    # (engage.surveys.version_cache), which adding the draft must never pull into a session.
+    version: Mapped[QuestionnaireVersion] = relationship(cascade="merge")
     borough: Mapped[Borough | None] = relationship()
     response: Mapped[Response | None] = relationship()
 

@@ -33,7 +33,6 @@ from engage.surveys.models import (
     Consultation,
     Questionnaire,
     ResponseDraft,
-    load_version,
 )
 from engage.surveys.pages import page_form, read_page, visible_questions
 from engage.surveys.public_forms import (
@@ -65,6 +64,7 @@ from engage.surveys.responses import (
     response_for_key,
     submit_draft,
 )
+from engage.surveys.version_cache import version_for_pages
 
 BOROUGH = Step("borough")
 
@@ -293,7 +293,7 @@ def _send(questionnaire_id: int):
             ResponseDraft.token.not_like("preview-%")))
         if draft is None:
             return render_template("surveys/public/link_expired.html"), 404
-        set_committed_value(draft, "version", load_version(draft.version_id))
+        set_committed_value(draft, "version", version_for_pages(draft.version_id))
         try:
             earlier = submit_draft(draft, contact_for_response(draft))
         except LinkAlreadyUsed:

@@ -42,11 +42,11 @@ from engage.surveys.models import (
     Consultation,
     Questionnaire,
     ResponseDraft,
-    load_version,
     open_consultations,
 )
 from engage.surveys.public_forms import SaveForm, StartForm, error_list
 from engage.surveys.responses import start_draft
+from engage.surveys.version_cache import version_for_pages
 from engage.templating import london_time
 
 surveys_public = Blueprint("surveys_public", __name__, url_prefix="/have-your-say")
@@ -133,7 +133,7 @@ def flow_step(view):
             return redirect(start_url(questionnaire_id, preview))
         # The whole tree at once, not a query a question; held by the draft, because the
         # session's identity map keeps nothing that no one refers to.
-        set_committed_value(draft, "version", load_version(draft.version_id))
+        set_committed_value(draft, "version", version_for_pages(draft.version_id))
         return view(Flow(questionnaire, draft, preview), **kwargs)
 
     return wrapped

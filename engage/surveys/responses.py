@@ -23,7 +23,10 @@ from engage.extensions import db
 from engage.surveys.models import (
     Answer,
     Channel,
+    QuestionKind,
+    Questionnaire,
     QuestionnaireVersion,
+    ReportingTag,
     Response,
     ResponseContact,
     ResponseDraft,
@@ -72,7 +75,8 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
     earlier = response_for_key(idempotency_key)
     if earlier is not None:
         return earlier
-    questionnaire = version.questionnaire
+    # From the session, not the version: the public pages pass a detached, shared version.
+    questionnaire = db.session.get(Questionnaire, version.questionnaire_id)
     consultation = questionnaire.consultation
     if borough is not None and not consultation.covers(borough):
         raise ResponseRefused(f"This consultation does not cover {borough.name}.")
@@ -95,12 +99,13 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
                 db.session.add(response)
                 db.session.flush()
                 # The response's facts go on each answer too: reports count from answers alone.
+                rows = [row for key, value in checked.items()
+                        for row in answer_rows(by_key[key], value)]
                 facts = {"response_id": response.id, "consultation_id": consultation.id,
                          "borough_id": response.borough_id,
-                         "equality_consent": equality_consent}
-                rows = [{**row, **facts}
-                        for key, value in checked.items()
-                        for row in answer_rows(by_key[key], value)]
+                         "equality_consent": equality_consent,
+                         **cell_of(version, rows, equality_consent)}
+                rows = [{**row, **facts} for row in rows]
                 if rows:
                     db.session.execute(insert(Answer), rows)
                 if contact:
@@ -119,6 +124,27 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
             if reference is not None:
                 raise ResponseRefused(f"Reference {reference} has a response already.") from None
     raise RuntimeError("could not find a free response reference")
+
+
+# The equality tags a respondent's weighting cell is made of, and the answer column of each.
+CELL_COLUMNS = {ReportingTag.ETHNIC_GROUP: "cell_ethnic_group_id",
+                ReportingTag.AGE_BAND: "cell_age_band_id",
+                ReportingTag.DISABILITY: "cell_disability_id"}
+
+
+def cell_of(version: QuestionnaireVersion, rows: list[dict], equality_consent: bool) -> dict:
+    """The response's weighting cell: for each equality tag, the option chosen in the version's
+    single-choice question with that tag, given with consent; None where not given."""
+    cell = dict.fromkeys(CELL_COLUMNS.values())
+    if not equality_consent:
+        return cell
+    tagged = {q.id: CELL_COLUMNS[q.tag] for q in version.ordered_questions()
+              if q.tag in CELL_COLUMNS and q.kind != QuestionKind.MULTIPLE_CHOICE}
+    for row in rows:
+        column = tagged.get(row["question_id"])
+        if column is not None and row.get("option_id") is not None:
+            cell[column] = row["option_id"]
+    return cell
 
 
 def response_for_key(idempotency_key: str) -> Response | None:

@@ -42,6 +42,11 @@ def editable_version(questionnaire: Questionnaire, user=None) -> QuestionnaireVe
     request is rolled back whole (a savepoint here would not do: on SQLite, releasing one
     commits)."""
     current = questionnaire.current_version
+    # Wait for any response being stored against it (its foreign key holds a key-share lock on
+    # this row until it commits), and keep new ones out until this edit commits: the check
+    # below then cannot be overtaken by a first response (engage.surveys.version_cache).
+    db.session.execute(select(QuestionnaireVersion.id)
+                       .where(QuestionnaireVersion.id == current.id).with_for_update())
     if not is_locked(current):
         return current
     copy = copy_version(current, user)
