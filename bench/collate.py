@@ -201,7 +201,7 @@ def grow(consultation_id: int, have: int, want: int) -> None:
 
     from engage.boroughs.models import Borough
     from engage.extensions import db
-    from engage.surveys.models import Answer, Audience, Consultation
+    from engage.surveys.models import Answer, Audience, Consultation, QuestionKind, ReportingTag
 
     consultation = db.session.get(Consultation, consultation_id)
     by_audience = {q.audience: q for q in consultation.questionnaires}
@@ -218,10 +218,28 @@ def grow(consultation_id: int, have: int, want: int) -> None:
     db.session.execute(text("SET LOCAL session_replication_role = replica"))
     for index in Answer.__table__.indexes:
         db.session.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
-    insert = ("INSERT INTO answers (response_id, consultation_id, borough_id, "  # noqa: S608
-              "equality_consent, question_id, option_id, rank) "
-              f"SELECT * FROM ({union}) AS generated ORDER BY 1, 5, 7")  # ids from our rows
-    db.session.execute(text(insert), {"low": low, "high": high})
+    # Each answer carries its response's weighting cell, as store_response writes it: the
+    # options of the response's own consented single-choice equality answers.
+    cells = {tag: [q.id for q in residents.current_version.ordered_questions()
+                   if q.tag == tag and q.kind != QuestionKind.MULTIPLE_CHOICE]
+             for tag in (ReportingTag.ETHNIC_GROUP, ReportingTag.AGE_BAND,
+                         ReportingTag.DISABILITY)}
+    insert = (
+        "INSERT INTO answers (response_id, consultation_id, borough_id, equality_consent, "  # noqa: S608 - ids from our rows
+        "question_id, option_id, rank, cell_ethnic_group_id, cell_age_band_id, "
+        "cell_disability_id) "
+        f"WITH generated AS (SELECT * FROM ({union}) AS g (response_id, consultation_id, "
+        "borough_id, equality_consent, question_id, option_id, rank)), "
+        "cells AS (SELECT response_id, "
+        "max(option_id) FILTER (WHERE question_id = ANY(:ethnic)) AS ethnic, "
+        "max(option_id) FILTER (WHERE question_id = ANY(:age)) AS age, "
+        "max(option_id) FILTER (WHERE question_id = ANY(:disability)) AS disability "
+        "FROM generated WHERE equality_consent GROUP BY response_id) "
+        "SELECT g.*, c.ethnic, c.age, c.disability FROM generated g "
+        "LEFT JOIN cells c ON c.response_id = g.response_id ORDER BY 1, 5, 7")
+    db.session.execute(text(insert), {
+        "low": low, "high": high, "ethnic": cells[ReportingTag.ETHNIC_GROUP],
+        "age": cells[ReportingTag.AGE_BAND], "disability": cells[ReportingTag.DISABILITY]})
     connection = db.session.connection()
     for index in Answer.__table__.indexes:
         index.create(connection)

@@ -112,3 +112,57 @@ def test_answers_stored_before_the_collation_columns_get_their_response_s_facts(
         finally:
             db.engines[None] = original
             engine.dispose()
+
+
+def test_answers_stored_before_cells_get_their_response_s_cell(app, empty_database):
+    engine = create_engine(empty_database)
+    with app.app_context():
+        original = db.engines[None]
+        db.engines[None] = engine
+        try:
+            config = _alembic_config(app)
+            command.upgrade(config, "a692f67293a4")
+            statements = [
+                "INSERT INTO consultations (id, slug, title, purpose, opens_at, closes_at,"
+                " all_boroughs, created_at, updated_at, double_keying) VALUES (3, 'hys',"
+                " 'Have your say', '', '2026-01-01', '2026-02-01', true, '2026-01-01',"
+                " '2026-01-01', false)",
+                "INSERT INTO questionnaires (id, consultation_id, audience, title, introduction)"
+                " VALUES (4, 3, 'residents', 'Residents', '')",
+                "INSERT INTO questionnaire_versions (id, questionnaire_id, number, created_at)"
+                " VALUES (5, 4, 1, '2026-01-01')",
+                "INSERT INTO questionnaire_sections (id, version_id, position, title,"
+                " introduction, is_equality) VALUES (6, 5, 1, 'S', '', true)",
+                "INSERT INTO questions (id, version_id, section_id, position, key, kind, tag,"
+                " text, help_text, interviewer_note, required, show_if_values) VALUES"
+                " (1, 5, 6, 1, 'ethnic-group', 'single-choice', 'ethnic-group', 'Q', '', '',"
+                " false, '[]'), (2, 5, 6, 2, 'age-band', 'single-choice', 'age-band', 'Q', '',"
+                " '', false, '[]')",
+                "INSERT INTO question_options (id, question_id, position, value, label,"
+                " asks_other, exclusive) VALUES (11, 1, 1, 'white', 'White', false, false),"
+                " (12, 1, 2, 'black', 'Black', false, false),"
+                " (21, 2, 1, '16-24', '16 to 24', false, false)",
+                "INSERT INTO responses (id, consultation_id, questionnaire_id, version_id,"
+                " channel, reference, idempotency_key, submitted_at, equality_consent) VALUES"
+                " (7, 3, 4, 5, 'online', 'R7', 'k7', '2026-01-02', true),"
+                " (8, 3, 4, 5, 'online', 'R8', 'k8', '2026-01-02', true),"
+                " (9, 3, 4, 5, 'online', 'R9', 'k9', '2026-01-02', false)",
+                # 7: black, 16-24; 8: white, no age; 9 gave none (no consent).
+                "INSERT INTO answers (id, response_id, consultation_id, question_id, option_id,"
+                " equality_consent) VALUES (70, 7, 3, 1, 12, true), (71, 7, 3, 2, 21, true),"
+                " (80, 8, 3, 1, 11, true)",
+            ]
+            with engine.begin() as conn:
+                for statement in statements:
+                    conn.execute(text(statement))
+            command.upgrade(config, "head")
+            with engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT id, cell_ethnic_group_id, cell_age_band_id, cell_disability_id"
+                    " FROM answers ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [(70, 12, 21, None), (71, 12, 21, None),
+                                                (80, 11, None, None)]
+            command.downgrade(config, "base")
+        finally:
+            db.engines[None] = original
+            engine.dispose()

@@ -54,6 +54,7 @@ def _schemas() -> dict:
             "title": STRING,
             "current_version": {"type": "integer", "minimum": 1},
             "url": {**URL, "description": "Its full definition in this API"},
+            "answer_url": {**URL, "description": "The page where people answer it online"},
         }),
         "Consultation": _object({
             "id": {"type": "integer"},
@@ -67,6 +68,8 @@ def _schemas() -> dict:
             "boroughs": {"type": "array", "items": _ref("Borough"),
                          "description": "The boroughs it covers, by name"},
             "questionnaires": {"type": "array", "items": _ref("QuestionnaireLink")},
+            "reports": {"type": "array", "items": _ref("ReportLink"),
+                        "description": "Boroughs whose report on it is published, by name"},
             "url": URL,
         }, "A consultation open now, like \u201cHave your say 2027/28\u201d."),
         "ConsultationList": _object({
@@ -120,6 +123,170 @@ def _schemas() -> dict:
             "created_at": TIMESTAMP,
             "sections": {"type": "array", "items": _ref("Section")},
         }),
+        **_report_schemas(),
+    }
+
+
+SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1,
+         "description": "A fraction from 0 to 1; null when it is withheld because a count it "
+                        "rests on is hidden"}
+INTERVAL = {"type": ["array", "null"], "items": {"type": "number", "minimum": 0, "maximum": 1},
+            "minItems": 2, "maxItems": 2,
+            "description": "The 95% Wilson score interval, [low, high], as fractions; null when "
+                           "withheld"}
+PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
+WEIGHTED = {
+    "weighted_share": {**SHARE, "description": "The share weighted to the population (see "
+                                               "the report's weighting); null when not "
+                                               "weighted or withheld"},
+    "weighted_interval": {**INTERVAL, "description": "Its 95% interval, from the effective "
+                                                     "sample size; null when not weighted"},
+}
+CHANGE = {"type": ["number", "null"], "minimum": -1, "maximum": 1}
+
+
+def _report_schemas() -> dict:
+    return {
+        "ReportLink": _object({
+            "borough": {**STRING, "description": "The borough's slug"},
+            "name": STRING,
+            "url": {**URL, "description": "The published report in this API"},
+        }),
+        "Count": _object({
+            "count": {"type": ["integer", "null"], "minimum": 0,
+                      "description": "The number of respondents, or null when it is hidden"},
+            "suppressed": {"type": "boolean",
+                           "description": "True when the count is hidden: it is under the "
+                                          "threshold, or hidden so that another cannot be "
+                                          "worked out from the totals"},
+            "display": {**STRING, "description": "The count as the report shows it: "
+                                                 "\u201c1,234\u201d or \u201cfewer than "
+                                                 "10\u201d"},
+        }, "A published count. Any count under the suppression threshold is hidden, and so is "
+           "the next smallest in its table, so no hidden count can be worked out."),
+        "CountRow": _object({
+            "key": {**STRING, "description": "A stable code for the category"},
+            "label": STRING,
+            "respondents": _ref("Count"),
+            "share": SHARE,
+        }),
+        "PriorityRow": _object({
+            "key": {**STRING, "description": "The priority option's value"},
+            "label": STRING,
+            "respondents": _ref("Count"),
+            "share": {**SHARE, "description": "The share of those who answered who chose it "
+                                              "(for a ranking: put it in their top N)"},
+            "interval": INTERVAL,
+            "score": {"type": ["number", "null"], "minimum": 0,
+                      "description": "Ranking questions: N points for first place down to 1, "
+                                     "averaged over everyone who answered; null otherwise or "
+                                     "when withheld"},
+            **WEIGHTED,
+        }),
+        "Priorities": _object({
+            "ranking": {"type": "boolean"},
+            "places": {**OPTIONAL_COUNT, "description": "Ranking: how many places people "
+                                                        "filled"},
+            "answered": _ref("Count"),
+            "note": STRING,
+            "options": {"type": "array", "items": _ref("PriorityRow"),
+                        "description": "By score, then share; hidden ones last"},
+        }),
+        "Measure": _object({
+            "tag": {"enum": [ReportingTag.CONFIDENCE.value, ReportingTag.FEELING_SAFE.value]},
+            "title": STRING,
+            "positive_words": {**STRING, "description": "What counts as positive, like "
+                                                        "\u201cexcellent or good\u201d"},
+            "headline": {"oneOf": [
+                _object({"share": SHARE, "interval": INTERVAL, **WEIGHTED}),
+                {"type": "null", "description": "Withheld: too few answers on one side"}]},
+            "with_a_view": {**_ref("Count"),
+                            "description": "Those who gave a view (not \u201cdon't know\u201d)"},
+            "answers": {"type": "array", "items": _ref("CountRow")},
+        }),
+        "CrimeFigure": _object({
+            "crime_type": STRING,
+            "change_in_offences": {"type": "integer",
+                                   "description": "Negative: fewer offences than the year "
+                                                  "before"},
+            "percentage_change": {"type": "number"},
+            "target": STRING,
+            "achieved": {"type": "boolean"},
+        }),
+        "Weighting": _object({
+            "status": {"enum": ["weighted", "too-few", "no-margins", "no-questions",
+                                "not-counted"]},
+            "explanation": {"type": "array", "items": STRING,
+                            "description": "How the figures were weighted, or why not, in "
+                                           "plain English"},
+            "design_effect": {"type": ["number", "null"], "minimum": 0},
+            "effective_sample_size": {"type": ["number", "null"], "minimum": 0},
+        }, "Raking to the area's population margins (iterative proportional fitting)."),
+        "ConfidenceGap": _object({
+            "status": {"enum": ["measured", "withheld", "not-asked", "not-counted"]},
+            "points": {"type": ["number", "null"], "minimum": -100, "maximum": 100,
+                       "description": "Confidence among White respondents minus among Black "
+                                      "and minority ethnic respondents, in percentage points, "
+                                      "not weighted"},
+            "weighted_points": {"type": ["number", "null"], "minimum": -100, "maximum": 100},
+            "met": {"type": ["boolean", "null"],
+                    "description": "Whether the gap, either way round, is within the target; "
+                                   "null without a target or a measured gap"},
+            "groups": {"type": "array", "items": _object({
+                "key": STRING, "label": STRING, "with_a_view": _ref("Count"), "share": SHARE,
+                "weighted_share": SHARE})},
+        }),
+        "Change": _object({
+            "since": {**STRING, "description": "The previous consultation's title"},
+            "comparable": {"type": "boolean"},
+            "reason": {"type": ["string", "null"],
+                       "description": "Why the priorities cannot be compared, when not"},
+            "rows": {"type": "array", "items": _object({
+                "key": STRING, "label": STRING, "now": SHARE, "before": SHARE,
+                "change": {**CHANGE, "description": "now minus before, as a fraction"},
+                "interval": {"type": ["array", "null"], "items": CHANGE, "minItems": 2,
+                             "maxItems": 2, "description": "Newcombe's 95% interval of the "
+                                                          "change"},
+                "beyond_chance": {"type": "boolean"},
+                "note": {"type": ["string", "null"]}})},
+        }, "Each priority's share beside the previous consultation's, where the question is "
+           "the same."),
+        "Report": _object({
+            "consultation": _object({"slug": STRING, "title": STRING}),
+            "borough": _ref("Borough"),
+            "published_at": TIMESTAMP,
+            "counted_at": {**TIMESTAMP, "description": "When the published figures were "
+                                                       "counted (UTC)"},
+            "suppression_threshold": {"type": "integer", "minimum": 1},
+            "respondents": _ref("Count"),
+            "priorities": {"oneOf": [_ref("Priorities"), {"type": "null"}]},
+            "measures": {"type": "array", "items": _ref("Measure"),
+                         "description": "Confidence and feeling safe"},
+            "by_channel": {"type": "array", "items": _ref("CountRow")},
+            "by_audience": {"type": "array", "items": _ref("CountRow")},
+            "confidence_target": _object({
+                "target": {**PERCENT, "description": "Percent; null when none was set"},
+                "share": SHARE,
+                "met": {"type": ["boolean", "null"],
+                        "description": "null when there is no target or the share is withheld"},
+            }),
+            "gap_target": {**PERCENT, "description": "The target for the confidence gap "
+                                                     "between White and Black and minority "
+                                                     "ethnic respondents, in percentage points"},
+            "confidence_gap": {"oneOf": [_ref("ConfidenceGap"), {"type": "null"}]},
+            "weighting": {"oneOf": [_ref("Weighting"), {"type": "null"}]},
+            "change_since_previous": {"oneOf": [_ref("Change"), {"type": "null"}]},
+            "crime_figures": {"oneOf": [
+                _object({"period": {**STRING, "description": "Like 2026/27"},
+                         "rows": {"type": "array", "items": _ref("CrimeFigure")}}),
+                {"type": "null"}]},
+            "planned_priorities": {
+                "type": "array", "items": _object({"title": STRING, "target": STRING}),
+                "description": "You said, we did: next year's priorities, most important first"},
+            "links": _object({"page": URL, "pdf": URL, "xlsx": URL,
+                              "local_policing_summary": URL}),
+        }, "A borough's published report, exactly as its public page shows it: the figures "
+           "pinned when an officer published it, with small counts hidden."),
     }
 
 
@@ -148,8 +315,8 @@ def document() -> dict:
         "info": {
             "title": "engage: Have your say",
             "version": "1",
-            "summary": "Open consultations on policing priorities in London, and their "
-                       "questionnaires.",
+            "summary": "Open consultations on policing priorities in London, their "
+                       "questionnaires, and boroughs' published reports.",
             "description": "Read only, no sign-in. Every answer is JSON, errors too "
                            "({\"error\": \"...\"}); any origin may read it and caches may keep "
                            "it for 60 seconds. Times are UTC with a Z.",
@@ -186,6 +353,21 @@ def document() -> dict:
                     "404": _error("No open consultation here, no questionnaire for this "
                                   "audience, or no such version"),
                     "410": NOT_OPEN["410"],
+                },
+            }},
+            "/api/consultations/{slug}/reports/{borough_slug}": {"get": {
+                "operationId": "getReport",
+                "summary": "A borough's published report on a consultation, open or closed",
+                "parameters": [
+                    SLUG,
+                    {"name": "borough_slug", "in": "path", "required": True, "schema": STRING,
+                     "description": "The borough's slug",
+                     "examples": {"demo": {"value": "camden"}}},
+                ],
+                "responses": {
+                    "200": _ok("Report", "The published report"),
+                    "404": _error("No such consultation or borough, or the borough has not "
+                                  "published its report"),
                 },
             }},
             "/api/openapi.json": {"get": {

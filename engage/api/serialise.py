@@ -1,4 +1,4 @@
-"""Consultations and questionnaires as the JSON the API returns.
+"""Consultations, questionnaires and published borough reports as the JSON the API returns.
 
 The shapes here are exactly the schemas in engage.api.openapi; a test checks real responses
 against that document, so change both together. Times are UTC, written ISO 8601 with a Z.
@@ -7,10 +7,16 @@ against that document, so change both together. Times are UTC, written ISO 8601 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from flask import url_for
 
 from engage.boroughs.models import Borough
+from engage.reports.change import PriorityChange
+from engage.reports.published import Gap, Measure, Priorities, Report, Row, Weighting
+from engage.reports.targets import confidence_against_target
+from engage.reports.targets_models import ReportPublication
+from engage.suppression import Cell, describe
 from engage.surveys.models import (
     Consultation,
     Option,
@@ -26,7 +32,9 @@ def timestamp(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
-def consultation(item: Consultation, all_boroughs: list[Borough]) -> dict:
+def consultation(item: Consultation, all_boroughs: list[Borough],
+                 reported: list[Borough] = ()) -> dict:
+    """`reported`: the boroughs whose report on it is published, by name."""
     boroughs = all_boroughs if item.all_boroughs else item.boroughs
     return {
         "id": item.id,
@@ -40,6 +48,9 @@ def consultation(item: Consultation, all_boroughs: list[Borough]) -> dict:
                      for b in boroughs],
         "questionnaires": [_questionnaire_link(item, q) for q in item.questionnaires
                            if q.versions],
+        "reports": [{"borough": b.slug, "name": b.name,
+                     "url": url_for("api.report", slug=item.slug, borough_slug=b.slug,
+                                    _external=True)} for b in reported],
         "url": url_for("api.consultation", slug=item.slug, _external=True),
     }
 
@@ -51,6 +62,8 @@ def _questionnaire_link(item: Consultation, questionnaire: Questionnaire) -> dic
         "current_version": questionnaire.current_version.number,
         "url": url_for("api.questionnaire", slug=item.slug,
                        audience=questionnaire.audience.value, _external=True),
+        "answer_url": url_for("surveys_public.start", questionnaire_id=questionnaire.id,
+                              _external=True),
     }
 
 
@@ -105,3 +118,151 @@ def _question(question: Question, keys: dict[int, str]) -> dict:
 def _option(option: Option) -> dict:
     return {"value": option.value, "label": option.label, "asks_other": option.asks_other,
             "exclusive": option.exclusive}
+
+
+# Published reports --------------------------------------------------------------------------
+
+def _fraction(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def count(cell: Cell, threshold: int) -> dict:
+    """A count people may see: the number, or null and "fewer than N" when it is hidden."""
+    return {"count": cell.count, "suppressed": cell.suppressed,
+            "display": describe(cell, threshold)}
+
+
+def _count_row(row: Row, threshold: int) -> dict:
+    return {"key": row.key, "label": row.label, "respondents": count(row.cell, threshold),
+            "share": _fraction(row.share)}
+
+
+def _interval(row: Row) -> list[float] | None:
+    return None if row.interval is None else [_fraction(v) for v in row.interval]
+
+
+def _weighted(row: Row) -> dict:
+    return {"weighted_share": _fraction(row.weighted_share),
+            "weighted_interval": None if row.weighted_interval is None
+            else [_fraction(v) for v in row.weighted_interval]}
+
+
+def _priorities(priorities: Priorities | None, threshold: int) -> dict | None:
+    if priorities is None:
+        return None
+    return {
+        "ranking": priorities.ranking,
+        "places": priorities.places,
+        "answered": count(priorities.table.total, threshold),
+        "note": priorities.table.note,
+        "options": [{**_count_row(row, threshold), "interval": _interval(row),
+                     "score": None if row.score is None else round(row.score, 2),
+                     **_weighted(row)}
+                    for row in priorities.table.rows],
+    }
+
+
+def _measure(measure: Measure, threshold: int) -> dict:
+    headline = measure.headline
+    return {
+        "tag": measure.tag.value,
+        "title": measure.title,
+        "positive_words": measure.positive_words,
+        "headline": None if headline is None else {
+            "share": _fraction(headline.share), "interval": _interval(headline),
+            **_weighted(headline)},
+        "with_a_view": count(measure.answers.total, threshold),
+        "answers": [_count_row(row, threshold) for row in measure.answers.rows],
+    }
+
+
+def _weighting(weighting: Weighting | None) -> dict | None:
+    if weighting is None:
+        return None
+    return {"status": weighting.status, "explanation": weighting.paragraphs,
+            "design_effect": None if weighting.design_effect is None
+            else round(weighting.design_effect, 4),
+            "effective_sample_size": None if weighting.effective_sample_size is None
+            else round(weighting.effective_sample_size, 1)}
+
+
+def _gap(gap: Gap | None, target: str | None, threshold: int) -> dict | None:
+    if gap is None:
+        return None
+    return {"status": gap.status,
+            "points": None if gap.points is None else round(gap.points, 2),
+            "weighted_points": None if gap.weighted_points is None
+            else round(gap.weighted_points, 2),
+            "met": gap.met(target),
+            "groups": [{"key": g.key, "label": g.label,
+                        "with_a_view": count(g.base, threshold), "share": _fraction(g.share),
+                        "weighted_share": _fraction(g.weighted_share)} for g in gap.groups]}
+
+
+def _change(change: PriorityChange | None) -> dict | None:
+    if change is None:
+        return None
+
+    def fraction(value: float | None) -> float | None:
+        return None if value is None else round(value, 4)
+
+    return {"since": change.title, "comparable": change.comparable,
+            "reason": change.reason or None,
+            "rows": [{"key": r.key, "label": r.label, "now": fraction(r.now),
+                      "before": fraction(r.before), "change": fraction(r.change),
+                      "interval": None if r.interval is None
+                      else [fraction(v) for v in r.interval],
+                      "beyond_chance": r.beyond_chance, "note": r.note or None}
+                     for r in change.rows]}
+
+
+def _number(text: str | None) -> float | None:
+    return None if text is None else float(Decimal(text))
+
+
+def report(published: ReportPublication, built: Report) -> dict:
+    """A published borough report: only what its public page shows (no equality tables, no
+    weeks), every count through suppression, and the pinned targets and crime figures."""
+    threshold = built.threshold
+    content = published.content
+    confidence = confidence_against_target(built, content["confidence_target"])
+    crime = content["crime_figures"]
+    borough, item = published.borough, published.consultation
+    args = {"borough_slug": borough.slug, "consultation_slug": item.slug, "_external": True}
+    return {
+        "consultation": {"slug": item.slug, "title": item.title},
+        "borough": {"ons_code": borough.ons_code, "name": borough.name, "slug": borough.slug},
+        "published_at": timestamp(published.published_at),
+        "counted_at": timestamp(published.counted_at),
+        "suppression_threshold": threshold,
+        "respondents": count(built.respondents, threshold),
+        "priorities": _priorities(built.priorities, threshold),
+        "measures": [_measure(m, threshold) for m in built.measures],
+        "by_channel": [_count_row(r, threshold) for r in built.by_channel.rows],
+        "by_audience": [_count_row(r, threshold) for r in built.by_audience.rows],
+        "confidence_target": {
+            "target": _number(content["confidence_target"]),
+            "share": _fraction(confidence.share),
+            "met": confidence.met,
+        },
+        "gap_target": _number(content["gap_target"]),
+        "confidence_gap": _gap(built.gap, content["gap_target"], threshold),
+        "weighting": _weighting(built.weighting),
+        "change_since_previous": _change(built.change),
+        "crime_figures": None if crime is None else {
+            "period": crime["period"],
+            "rows": [{"crime_type": r["crime_type"],
+                      "change_in_offences": r["change_in_offences"],
+                      "percentage_change": _number(r["percentage_change"]),
+                      "target": r["target"], "achieved": r["achieved"]} for r in crime["rows"]],
+        },
+        "planned_priorities": [{"title": p["title"], "target": p["target"]}
+                               for p in content["planned"]],
+        "links": {
+            "page": url_for("public_reports.report", **args),
+            "pdf": url_for("report_downloads.public_pdf", **args),
+            "xlsx": url_for("report_downloads.public_xlsx", **args),
+            "local_policing_summary": url_for("report_downloads.local_policing_summary",
+                                              **args),
+        },
+    }

@@ -1,7 +1,9 @@
-"""GET-only JSON endpoints under /api for open consultations and their questionnaires.
+"""GET-only JSON endpoints under /api for open consultations, their questionnaires, and
+boroughs' published reports.
 
 Only consultations open now are shown: one not yet open may still be being drafted, so it is
-"not found" like an unknown address; one that has closed answers 410 Gone, saying when. Every
+"not found" like an unknown address; one that has closed answers 410 Gone, saying when. A
+borough's report is shown once published, whether its consultation is open or closed. Every
 answer under /api, errors included, is JSON ({"error": "..."} for errors), may be read from
 any origin, and may be cached for a minute.
 """
@@ -10,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from engage.api import serialise
@@ -20,6 +22,8 @@ from engage.api.openapi import document
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
+from engage.reports.published import build
+from engage.reports.targets_models import ReportPublication
 from engage.surveys.models import (
     Audience,
     Consultation,
@@ -33,6 +37,7 @@ from engage.templating import london_time
 api = Blueprint("api", __name__, url_prefix="/api")
 
 VERSION = re.compile(r"^[0-9]{1,10}$")
+SLUG = re.compile(r"[a-z0-9-]{1,100}")
 MAX_VERSION = 2**31 - 1
 MESSAGES = {
     400: "The request is not one this API understands.",
@@ -61,13 +66,37 @@ def consultations():
         .order_by(Consultation.closes_at, Consultation.id)
     ).all()
     boroughs = _all_boroughs()
-    return jsonify(consultations=[serialise.consultation(c, boroughs) for c in found])
+    reported = _reported_boroughs([c.id for c in found])
+    return jsonify(consultations=[serialise.consultation(c, boroughs, reported.get(c.id, []))
+                                  for c in found])
 
 
 @api.route("/consultations/<slug>")
 def consultation(slug: str):
     found = _open_consultation(slug)
-    return jsonify(serialise.consultation(found, _all_boroughs()))
+    return jsonify(serialise.consultation(found, _all_boroughs(),
+                                          _reported_boroughs([found.id]).get(found.id, [])))
+
+
+@api.route("/consultations/<slug>/reports/<borough_slug>")
+def report(slug: str, borough_slug: str):
+    """A borough's published report on a consultation, open or closed (reports are mostly
+    published after it closes); not found until an officer publishes it."""
+    published = None
+    if SLUG.fullmatch(slug) and SLUG.fullmatch(borough_slug):
+        published = db.session.scalar(
+            select(ReportPublication)
+            .join(Consultation, Consultation.id == ReportPublication.consultation_id)
+            .join(Borough, Borough.id == ReportPublication.borough_id)
+            .where(Consultation.slug == slug, Borough.slug == borough_slug)
+            .options(joinedload(ReportPublication.consultation),
+                     joinedload(ReportPublication.borough)))
+    if published is None:
+        abort(404, description="There is no published report at this address. A borough's "
+                               "report appears here once its officers publish it.")
+    threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
+    built = build(published.figures, threshold, published.borough.name)
+    return jsonify(serialise.report(published, built))
 
 
 @api.route("/consultations/<slug>/questionnaires/<audience>")
@@ -103,10 +132,23 @@ def _all_boroughs() -> list[Borough]:
     return list(db.session.scalars(select(Borough).order_by(Borough.name)))
 
 
+def _reported_boroughs(consultation_ids: list[int]) -> dict[int, list[Borough]]:
+    """The boroughs with a published report, by consultation, in one query."""
+    found: dict[int, list[Borough]] = {}
+    rows = db.session.execute(
+        select(ReportPublication.consultation_id, Borough)
+        .join(Borough, Borough.id == ReportPublication.borough_id)
+        .where(ReportPublication.consultation_id.in_(consultation_ids))
+        .order_by(Borough.name)) if consultation_ids else []
+    for consultation_id, borough in rows:
+        found.setdefault(consultation_id, []).append(borough)
+    return found
+
+
 def _open_consultation(slug: str) -> Consultation:
     # Slugs are short lower-case words; anything else cannot exist, so is not looked up.
     found = None
-    if re.fullmatch(r"[a-z0-9-]{1,100}", slug):
+    if SLUG.fullmatch(slug):
         found = db.session.scalar(
             select(Consultation).where(Consultation.slug == slug)
             .options(selectinload(Consultation.boroughs),

@@ -7,6 +7,9 @@ whole) and never loads a response into Python:
 2. tagged answers: rows per (question, option) for every question with a reporting tag, with
    the ranking points and the count of first places;
 3. respondents per multiple-choice question (a respondent has one row per option chosen).
+4. the same again per equality cell (engage.reports.weighting): respondents, and the weighted
+   questions' answers, per combination of ethnic group, age band and disability; the worker
+   then rakes the cells to the area's population, so the snapshot holds the weights.
 
 The answer queries never join responses: each answer carries its response's consultation,
 borough and equality consent, and the `ix_answers_collation` index holds every column they
@@ -24,14 +27,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from flask import current_app
+from sqlalchemy import distinct, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.clock import to_london, utcnow
 from engage.extensions import db
+from engage.reports.change import previous_figures
+from engage.reports.free_text import free_text_figures
 from engage.reports.models import LONDON, ReportSnapshot
 from engage.reports.statistics import ranking_points
+from engage.reports.weighting import count_cells, weigh
 from engage.surveys.models import (
     Answer,
     Consultation,
@@ -51,7 +58,8 @@ REPORTED_TAGS = (ReportingTag.PRIORITIES, ReportingTag.CONFIDENCE, ReportingTag.
 POPULATION_DIMENSIONS = {ReportingTag.ETHNIC_GROUP: "ethnic_group",
                          ReportingTag.AGE_BAND: "age_band",
                          ReportingTag.DISABILITY: "disability"}
-FIGURES_VERSION = 1
+# 2: "cells" (respondents and weighted answers per equality cell) and "weighting".
+FIGURES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class TaggedQuestion:
     tag: ReportingTag
     kind: QuestionKind
     places: int | None  # a ranking question's N: how many places it asks to fill
+    choices: int | None = None  # a multiple-choice question's "choose up to N"
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ class Catalogue:
 def catalogue(consultation_id: int) -> Catalogue:
     rows = db.session.execute(
         select(Question.id, Question.tag, Question.kind, Question.rank_count,
-               Option.id, Option.value, Option.label)
+               Question.max_choices, Option.id, Option.value, Option.label)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Question.version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
         .join(Option, Option.question_id == Question.id)
@@ -99,11 +108,13 @@ def catalogue(consultation_id: int) -> Catalogue:
     questions: dict[int, TaggedQuestion] = {}
     option_values: dict[int, str] = {}
     options: dict[ReportingTag, dict[str, str]] = defaultdict(dict)
-    for question_id, tag, kind, rank_count, option_id, value, label in rows:
+    for question_id, tag, kind, rank_count, max_choices, option_id, value, label in rows:
         if question_id not in questions:
             places = (rank_count or option_counts[question_id]
                       if kind == QuestionKind.RANKING else None)
-            questions[question_id] = TaggedQuestion(question_id, tag, kind, places)
+            choices = ((max_choices or option_counts[question_id])
+                       if kind == QuestionKind.MULTIPLE_CHOICE else None)
+            questions[question_id] = TaggedQuestion(question_id, tag, kind, places, choices)
         option_values[option_id] = value
         options[tag].setdefault(value, label)
     return Catalogue(questions, option_values,
@@ -221,8 +232,13 @@ def tagged_answers(conditions: list, found: Catalogue) -> dict:
         kinds = {q.kind for q in found.questions.values() if q.tag == tag}
         places = max((q.places or 0 for q in found.questions.values() if q.tag == tag),
                      default=0)
+        # How many a person may choose: 1 for a single choice, N for "choose up to N". Shares
+        # from questions that differ here cannot be compared (engage.reports.change).
+        choices = max((q.choices or 1 for q in found.questions.values() if q.tag == tag
+                       and q.kind != QuestionKind.RANKING), default=0)
         figures[tag.value] = {
             "ranking": QuestionKind.RANKING in kinds, "places": places or None,
+            "choices": choices or None,
             "answered": answered[tag],
             "options": [{"value": value, "label": label,
                          "chosen": chosen[tag][value][0], "points": chosen[tag][value][1]}
@@ -233,18 +249,31 @@ def tagged_answers(conditions: list, found: Catalogue) -> dict:
 
 def population(consultation: Consultation, borough_id: int | None) -> dict:
     """The area's population figures per dimension: a borough's own, or for London the sum
-    over the boroughs the consultation covers."""
+    over the boroughs the consultation covers, for the dimensions every one of them has: a
+    margin summed over some boroughs would describe London wrongly, and weighting would follow
+    it."""
     query = (select(PopulationFigure.dimension, PopulationFigure.category,
                     func.sum(PopulationFigure.count), func.min(PopulationFigure.source))
              .group_by(PopulationFigure.dimension, PopulationFigure.category))
+    complete: set[str] | None = None
     if borough_id is not None:
         query = query.where(PopulationFigure.borough_id == borough_id)
-    elif not consultation.all_boroughs:
-        query = query.where(PopulationFigure.borough_id.in_(
-            select(consultation_boroughs.c.borough_id)
-            .where(consultation_boroughs.c.consultation_id == consultation.id)))
+    else:
+        covered = (select(consultation_boroughs.c.borough_id)
+                   .where(consultation_boroughs.c.consultation_id == consultation.id))
+        in_area = [] if consultation.all_boroughs else [PopulationFigure.borough_id.in_(covered)]
+        query = query.where(*in_area)
+        boroughs = db.session.scalar(
+            select(func.count()).select_from(Borough) if consultation.all_boroughs
+            else select(func.count()).select_from(covered.subquery()))
+        complete = {dimension for dimension, n in db.session.execute(
+            select(PopulationFigure.dimension,
+                   func.count(distinct(PopulationFigure.borough_id)))
+            .where(*in_area).group_by(PopulationFigure.dimension)) if n >= boroughs}
     figures: dict[str, dict] = {}
     for dimension, category, count, source in db.session.execute(query):
+        if complete is not None and dimension not in complete:
+            continue
         entry = figures.setdefault(dimension, {"source": source, "counts": {}})
         entry["counts"][category] = int(count)
     return figures
@@ -254,10 +283,23 @@ def collate_area(consultation: Consultation, borough: Borough | None,
                  verified_only: bool = False) -> dict:
     """The raw figures of one area's report (a borough, or London when borough is None)."""
     borough_id = borough.id if borough else None
+    if db.session.get_bind().dialect.name == "postgresql":
+        # London's weighting groups a million respondents into their cells: with the default
+        # 4 MB the hash spills to disk. For this transaction only.
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     counted = counted_responses(consultation.id, borough_id, verified_only)
+    found = catalogue(consultation.id)
     figures = {"version": FIGURES_VERSION, **who_answered(counted.responses),
-               "questions": tagged_answers(counted.answers, catalogue(consultation.id)),
+               "questions": tagged_answers(counted.answers, found),
                "population": population(consultation, borough_id)}
+    # Weighted at collation, so the pages only read the weights (engage.reports.weighting).
+    figures["cells"] = count_cells(consultation.id, borough_id, counted, found,
+                                   figures["respondents"])
+    figures["weighting"] = weigh(figures["cells"], figures["population"],
+                                 current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
+    figures["free_text"] = free_text_figures(consultation, borough_id)  # and flags comments
+    # The last consultation's priorities, so the page compares two stored documents.
+    figures["previous"] = previous_figures(consultation, borough)
     return figures
 
 

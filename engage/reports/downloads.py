@@ -8,7 +8,9 @@ from engage.reports.published import Report, Row, Table
 from engage.suppression import describe
 
 HEADER = ["section", "category", "respondents", "share (%)", "95% interval from (%)",
-          "95% interval to (%)", "ranking score", "share of the population (%)"]
+          "95% interval to (%)", "ranking score", "share of the population (%)",
+          "weighted share (%)", "weighted 95% interval from (%)", "weighted 95% interval to (%)",
+          "value"]
 
 
 def percent(value: float | None) -> str:
@@ -17,9 +19,68 @@ def percent(value: float | None) -> str:
 
 def _row(section: str, row: Row, threshold: int) -> list[str]:
     low, high = row.interval or (None, None)
+    weighted_low, weighted_high = row.weighted_interval or (None, None)
     return [section, row.label, describe(row.cell, threshold), percent(row.share),
             percent(low), percent(high), "" if row.score is None else f"{row.score:.2f}",
-            percent(row.population_share)]
+            percent(row.population_share), percent(row.weighted_share), percent(weighted_low),
+            percent(weighted_high), ""]
+
+
+def _figure(section: str, label: str, value: str, respondents: str = "",
+            share: str = "") -> list[str]:
+    """A row for a figure that is not a share of a table: the design effect, the gap."""
+    return [section, label, respondents, share, "", "", "", "", "", "", "", value]
+
+
+def _weighting_and_gap(report: Report) -> Iterator[list[str]]:
+    weighting = report.weighting
+    if weighting is not None:
+        if weighting.applied:
+            yield _figure("Weighting", "Design effect", f"{weighting.design_effect:.2f}")
+            yield _figure("Weighting", "Effective sample size",
+                          f"{weighting.effective_sample_size:.1f}")
+        for paragraph in weighting.paragraphs:
+            yield _figure("Weighting", "How these figures were weighted", paragraph)
+    gap = report.gap
+    if gap is not None and gap.groups:
+        for group in gap.groups:
+            yield ["Confidence gap", f"{group.label}: excellent or good, of those with a view",
+                   describe(group.base, report.threshold), percent(group.share), "", "", "",
+                   "", percent(group.weighted_share), "", "", ""]
+        # Unsigned, with the direction in words: a leading minus would read as a formula.
+        for label, points in (("not weighted", gap.points), ("weighted", gap.weighted_points)):
+            if points is not None or label == "not weighted":
+                yield _figure("Confidence gap", f"Gap in percentage points ({label})"
+                              + _higher(points), "" if points is None else f"{abs(points):.1f}")
+
+
+def _change(report: Report) -> Iterator[list[str]]:
+    """Each priority's change since the previous consultation, in words ("up 4.9"), so that
+    no cell starts with a sign a spreadsheet would read as a formula."""
+    change = report.change
+    if change is None or not change.comparable:
+        return
+    section = f"Change since {change.title} (percentage points)"
+    for row in change.rows:
+        if row.change is None:
+            yield _figure(section, row.label, row.note)
+            continue
+        low, high = row.interval
+        yield [section, row.label, "", percent(row.now), _words(low), _words(high), "", "", "",
+               "", "", _words(row.change) + (" (larger than chance alone would explain)"
+                                             if row.beyond_chance else "")]
+
+
+def _words(change: float) -> str:
+    points = round(100 * change, 1)
+    return "no change" if points == 0 else f"{'up' if points > 0 else 'down'} {abs(points):.1f}"
+
+
+def _higher(points: float | None) -> str:
+    if not points:
+        return ""
+    return (": White respondents higher" if points > 0
+            else ": Black and minority ethnic respondents higher")
 
 
 def _table(table: Table, threshold: int) -> Iterator[list[str]]:
@@ -28,6 +89,12 @@ def _table(table: Table, threshold: int) -> Iterator[list[str]]:
 
 
 def rows(report: Report) -> Iterator[list[str]]:
+    """Every published figure, one row each, as long as HEADER."""
+    for row in _rows(report):
+        yield row + [""] * (len(HEADER) - len(row))
+
+
+def _rows(report: Report) -> Iterator[list[str]]:
     threshold = report.threshold
     yield ["Respondents", "All respondents", describe(report.respondents, threshold),
            "", "", "", "", ""]
@@ -35,9 +102,22 @@ def rows(report: Report) -> Iterator[list[str]]:
         yield from _table(table, threshold)
     if report.priorities:
         yield from _table(report.priorities.table, threshold)
+    yield from _change(report)
     for measure in report.measures:
         if measure.headline:
             yield _row(measure.title, measure.headline, threshold)
         yield from _table(measure.answers, threshold)
     for table in report.equality:
         yield from _table(table, threshold)
+    yield from _weighting_and_gap(report)
+    # Comment counts and frequent terms only (terms under the threshold are already left out);
+    # the comments themselves are never exported.
+    for question in report.free_text:
+        yield ["Comments", question.title, describe(question.comments, threshold),
+               "", "", "", "", ""]
+        for term in question.terms:
+            yield [f"Frequent terms: {question.title}", term.term,
+                   describe(term.cell, threshold), percent(term.share), "", "", "", ""]
+    for question in report.free_text_withheld:
+        # Its option is hidden in its table, and the count would give that option back.
+        yield _figure("Comments", question.title, "not shown")

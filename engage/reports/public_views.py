@@ -18,6 +18,7 @@ from engage.reports import targets
 from engage.reports.charts import Bar, bar_chart
 from engage.reports.operations import consultation_or_404
 from engage.reports.published import build
+from engage.reports.targets_models import ReportPublication
 from engage.reports.views import _charts, _percent
 
 public_reports = Blueprint("public_reports", __name__)
@@ -30,20 +31,28 @@ def report(borough_slug: str, consultation_slug: str):
     published = targets.publication(consultation, borough)
     if published is None:
         abort(404)
+    return render_template("reports/public/report.html", borough=borough,
+                           consultation=consultation, **published_context(published))
+
+
+def published_context(published: ReportPublication) -> dict:
+    """What the public page, its PDF and the summary show, from the publication alone: the
+    suppressed report (with the threshold in force now), charts, and the pinned additions."""
+    borough = published.borough
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
-    built = build(published.figures, threshold, borough.name)
+    report = build(published.figures, threshold, borough.name)
     content = published.content
-    confidence = targets.confidence_against_target(built, content["confidence_target"])
-    charts = _charts(built)
+    confidence = targets.confidence_against_target(report, content["confidence_target"])
+    charts = _charts(report)
     if confidence.share is not None and confidence.target is not None:
         charts["confidence"] = _confidence_chart(confidence)
-    figures = content["crime_figures"]
-    return render_template(
-        "reports/public/report.html", borough=borough, consultation=consultation,
-        published=published, report=built, charts=charts, confidence=confidence,
-        gap_target=None if content["gap_target"] is None else Decimal(content["gap_target"]),
-        crime_figures=figures, planned=content["planned"], percent=_percent,
-        signed=signed)
+    return {
+        "report": report, "charts": charts, "confidence": confidence,
+        "gap_target": None if content["gap_target"] is None else Decimal(content["gap_target"]),
+        "crime_figures": content["crime_figures"], "planned": content["planned"],
+        "published": published, "counted_at": published.counted_at, "percent": _percent,
+        "signed": signed,
+    }
 
 
 def _confidence_chart(confidence: targets.AgainstTarget):

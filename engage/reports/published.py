@@ -15,18 +15,44 @@ Rules (engage.suppression does the cell work):
   "good"; feeling safe: "very safe" or "fairly safe") of those who gave a view, leaving out
   "don't know" and "never out alone after dark" / "not open after dark" (NO_VIEW). The
   headline is itself a two-cell table (positive, not positive) through suppress(), so neither
-  side of it can be under the threshold.
+  side of it can be under the threshold. Each side is also a sum of the answers table's cells:
+  the side less its shown cells is what the table hides on that side, so the headline is
+  withheld when that is 1 to threshold - 1 (and the base too, when the hidden cells with a view
+  add up to that).
+- "Other, please say" comments: their count is (nearly) the count of the option asking for
+  them, so where that option is hidden in its table they are not shown at all
+  (Report.free_text_withheld), neither count nor terms.
 - Equality: respondents by ethnic group, age band and disability, from consented answers only,
   with "not answered" (including everyone who did not consent) as a cell of the same table, and
   shares of those who answered withheld entirely when any answered cell is hidden.
+- Weighting (engage.reports.weighting, done at collation): every count stays unweighted; each
+  priority and each headline also gets its weighted share, withheld wherever its count or share
+  is. A snapshot from before weighting (no "cells") reads as not weighted.
+- The confidence gap: confidence among White respondents minus among Black and minority ethnic
+  respondents (every other ethnic group; unknown left out), in percentage points, unweighted,
+  withheld when either group's base or either side of its positive/other split is hidden. The
+  unknown group is a third group: the confidence figures published (everyone with a view,
+  those positive, those not) less what is shown of the two groups give it back, with any group
+  hidden, so when that is 1 to threshold - 1 on any side the gap and both groups are withheld.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from engage.reports.statistics import ranking_score, share, wilson_interval
+from engage.boroughs.population import DIMENSIONS
+from engage.reports.change import PriorityChange, priority_change
+from engage.reports.free_text import PublishedComments, published_free_text
+from engage.reports.statistics import (
+    ranking_score,
+    share,
+    weighted_share,
+    wilson_bounds,
+    wilson_interval,
+)
+from engage.reports.weighting import MARGIN_MISSED, split_key
 from engage.suppression import Cell, suppress
 from engage.surveys.models import Audience, Channel, ReportingTag
 
@@ -39,6 +65,11 @@ NO_VIEW = ("dont-know", "never-alone-after-dark", "closed-after-dark")
 EQUALITY = ((ReportingTag.ETHNIC_GROUP, "ethnic_group"), (ReportingTag.AGE_BAND, "age_band"),
             (ReportingTag.DISABILITY, "disability"))
 NOT_ANSWERED = "not-answered"
+WHITE = "white"
+# Black and minority ethnic: every ethnic group the population figures know but White.
+MINORITY = tuple(k for k in DIMENSIONS["ethnic_group"] if k != WHITE)
+DIMENSION_WORDS = {"ethnic_group": "ethnic group", "age_band": "age band",
+                   "disability": "disability"}
 
 
 @dataclass
@@ -50,6 +81,8 @@ class Row:
     interval: tuple[float, float] | None = None
     score: float | None = None
     population_share: float | None = None
+    weighted_share: float | None = None  # None: not weighted, or withheld with the share
+    weighted_interval: tuple[float, float] | None = None
 
 
 @dataclass
@@ -80,6 +113,47 @@ class Priorities:
 
 
 @dataclass
+class Weighting:
+    """How the report was weighted, or why not: `status` is weighted, too-few, no-margins,
+    no-questions or not-counted (a snapshot from before weighting)."""
+
+    status: str
+    paragraphs: list[str]
+    design_effect: float | None = None
+    effective_sample_size: float | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.status == "weighted"
+
+
+@dataclass
+class GroupConfidence:
+    key: str
+    label: str
+    base: Cell  # respondents in the group who gave a view
+    share: float | None  # None: withheld
+    weighted_share: float | None = None
+
+
+@dataclass
+class Gap:
+    """Confidence among White respondents minus among Black and minority ethnic respondents.
+    `status`: measured, withheld, not-asked, or not-counted (a snapshot from before it)."""
+
+    status: str
+    groups: list[GroupConfidence] = field(default_factory=list)
+    points: float | None = None  # unweighted, in percentage points
+    weighted_points: float | None = None
+
+    def met(self, target: Decimal | str | None) -> bool | None:
+        """Whether the gap (either way round) is within the target, to one decimal place."""
+        if self.points is None or target is None:
+            return None
+        return round(Decimal(abs(self.points)), 1) <= Decimal(target)
+
+
+@dataclass
 class Report:
     respondents: Cell
     by_channel: Table
@@ -89,6 +163,13 @@ class Report:
     measures: list[Measure] = field(default_factory=list)
     equality: list[Table] = field(default_factory=list)
     threshold: int = 10
+    weighting: Weighting | None = None
+    gap: Gap | None = None
+    free_text: list[PublishedComments] = field(default_factory=list)
+    # Free-text questions whose count is not shown at all (see _others_hidden): apart from
+    # free_text, so that no download or API reads a count from them.
+    free_text_withheld: list[PublishedComments] = field(default_factory=list)
+    change: PriorityChange | None = None  # since the previous consultation
 
 
 def _total(n: int, threshold: int) -> Cell:
@@ -114,7 +195,8 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
     audiences = {a.value: figures["by_audience"].get(a.value, 0) for a in Audience}
     weeks = figures["by_week"]
     questions = figures["questions"]
-    return Report(
+    weights = _weights(figures)
+    report = Report(
         respondents=_total(respondents, threshold),
         by_channel=_count_table("channel", "How people answered", channels,
                                 {c.value: c.label for c in Channel}, threshold),
@@ -128,7 +210,50 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
         equality=[_equality(tag, questions.get(tag.value), respondents,
                             figures["population"].get(dimension), area_name, threshold)
                   for tag, dimension in EQUALITY if tag.value in questions],
-        threshold=threshold)
+        threshold=threshold,
+        weighting=_weighting(figures, threshold, area_name),
+        change=priority_change(questions.get(ReportingTag.PRIORITIES.value),
+                               figures.get("previous"), threshold))
+    report.gap = _gap(figures, weights, threshold, next(
+        (m for m in report.measures if m.tag == ReportingTag.CONFIDENCE), None))
+    # After the tables: an "other, please say" comment count must not give back an option
+    # count its table hides.
+    comments = published_free_text(figures.get("free_text"), threshold,
+                                   _others_hidden(report, figures.get("free_text")))
+    report.free_text = [c for c in comments if not c.withheld]
+    report.free_text_withheld = [c for c in comments if c.withheld]
+    if weights is not None:
+        _add_weighted(report, figures["cells"], weights)
+    return report
+
+
+def _others_hidden(report: Report, free_text: dict | None) -> set[str]:
+    """The refs of "other, please say" comments whose option is hidden in a published table:
+    those who wrote one are (nearly) those who chose it, so their count is not shown. Nor is it
+    where the option is shown but the people who chose it and wrote nothing (the option's count
+    less the comments) would be fewer than the threshold."""
+    tables = [*(m.answers for m in report.measures), *report.equality]
+    if report.priorities:
+        tables.append(report.priorities.table)
+    hidden = {(t.key, row.key) for t in tables for row in t.rows if row.cell.suppressed}
+    shown = {(t.key, row.key): row.cell.count for t in tables for row in t.rows
+             if not row.cell.suppressed}
+    published_tags = {t.key for t in tables}
+    refs = set()
+    for question in (free_text or {}).get("questions", []):
+        if question["source"] != "other":
+            continue
+        if "tag" not in question:
+            refs.add(question["ref"])  # counted before the tag was kept: it cannot be checked
+        elif question["tag"] in published_tags and any(
+                (question["tag"], value) in hidden for value in question["option_values"]):
+            refs.add(question["ref"])
+        elif question["tag"] in published_tags:
+            chose = sum(shown.get((question["tag"], value), 0)
+                        for value in question["option_values"])
+            if 0 < chose - question["comments"] < report.threshold:
+                refs.add(question["ref"])
+    return refs
 
 
 def _priorities(question: dict | None, threshold: int) -> Priorities | None:
@@ -168,12 +293,27 @@ def _measure(tag: ReportingTag, question: dict | None, threshold: int) -> Measur
     positive = sum(n for k, n in with_view.items() if k in POSITIVE[tag])
     base = sum(with_view.values())
     halves = suppress({"positive": positive, "other": base - positive}, threshold)
+    # The headline's two sides are sums of the table's cells: a side minus its shown cells
+    # gives back what the table hides on that side, so that must not be a small number.
+    shown = {row.key: row.cell.count for row in answers.rows if not row.cell.suppressed}
+    hidden_positive = positive - sum(n for k, n in shown.items() if k in POSITIVE[tag])
+    hidden_other = (base - positive) - sum(
+        n for k, n in shown.items() if k in with_view and k not in POSITIVE[tag])
     headline = None
-    if base and not any(c.suppressed for c in halves.values()):
+    if (base and not any(c.suppressed for c in halves.values())
+            and not _small(hidden_positive, threshold) and not _small(hidden_other, threshold)):
         headline = Row("positive", POSITIVE_WORDS[tag], halves["positive"],
                        share(positive, base), wilson_interval(positive, base))
-    answers.total = _total(base, threshold)
+    # The base alone, less the shown cells with a view, gives what is hidden among them.
+    answers.total = (Cell("total", None, None)
+                     if _small(hidden_positive + hidden_other, threshold)
+                     else _total(base, threshold))
     return Measure(tag, tag.label, POSITIVE_WORDS[tag], headline, answers)
+
+
+def _small(n: int, threshold: int) -> bool:
+    """A count that may not be shown, nor be worked out from what is: 1 to threshold - 1."""
+    return 0 < n < threshold
 
 
 def _equality(tag: ReportingTag, question: dict, respondents: int, population: dict | None,
@@ -200,3 +340,202 @@ def _equality(tag: ReportingTag, question: dict, respondents: int, population: d
     note = (f"{area_name}'s population: {population['source']}." if population
             else f"There are no population figures for {tag.label.lower()} in {area_name} yet.")
     return Table(tag.value, tag.label, rows, _total(respondents, threshold), note)
+
+
+def _weights(figures: dict) -> dict[str, float] | None:
+    """Each cell's weight, or None when the snapshot is not weighted."""
+    weighting = figures.get("weighting") or {}
+    return weighting.get("weights") if weighting.get("status") == "weighted" else None
+
+
+def _weighted_sum(by_cell: dict[str, int], weights: dict[str, float]) -> float:
+    return sum(weights.get(key, 1.0) * n for key, n in by_cell.items())
+
+
+def _set_weighted(row: Row, chosen: float, answered: float, base: int,
+                  design_effect: float) -> None:
+    """The weighted share of `base` respondents (unweighted), its interval on the effective
+    base; withheld wherever the unweighted share is."""
+    if row.share is None or not answered or not base:
+        return
+    row.weighted_share = weighted_share(chosen, answered)
+    row.weighted_interval = wilson_bounds(row.weighted_share, base / design_effect)
+
+
+def _add_weighted(report: Report, cells: dict, weights: dict[str, float]) -> None:
+    design_effect = report.weighting.design_effect
+    questions = cells["questions"]
+    if report.priorities and ReportingTag.PRIORITIES.value in questions:
+        counts = questions[ReportingTag.PRIORITIES.value]
+        base = sum(counts["answered"].values())
+        answered = _weighted_sum(counts["answered"], weights)
+        for row in report.priorities.table.rows:
+            _set_weighted(row, _weighted_sum(counts["chosen"].get(row.key, {}), weights),
+                          answered, base, design_effect)
+    for measure in report.measures:
+        counts = questions.get(measure.tag.value)
+        if measure.headline is None or counts is None:
+            continue
+        positive = with_view = 0.0
+        base = 0
+        for value, by_cell in counts["chosen"].items():
+            if value in NO_VIEW:
+                continue
+            with_view += _weighted_sum(by_cell, weights)
+            base += sum(by_cell.values())
+            if value in POSITIVE[measure.tag]:
+                positive += _weighted_sum(by_cell, weights)
+        _set_weighted(measure.headline, positive, with_view, base, design_effect)
+
+
+def _some(n: int, threshold: int) -> str:
+    return f"fewer than {threshold}" if 0 < n < threshold else f"{n:,}"
+
+
+def _words(items: list[str], joiner: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {joiner} {items[-1]}"
+
+
+def _weighting(figures: dict, threshold: int, area_name: str) -> Weighting:
+    weighting = figures.get("weighting")
+    not_weighted = "Each response counts once."
+    if weighting is None:
+        return Weighting("not-counted", [
+            "Figures are not weighted: they were counted before reports were weighted to the "
+            f"population. {not_weighted}"])
+    status = weighting["status"]
+    if status == "no-questions":
+        return Weighting(status, [
+            "Figures are not weighted: the questionnaires ask no equality questions to weight "
+            f"by. {not_weighted}"])
+    if status == "no-margins":
+        return Weighting(status, [
+            f"Figures are not weighted: there are no population figures for {area_name} to "
+            f"weight to. {not_weighted}"])
+    used = [DIMENSION_WORDS[d["dimension"]] for d in weighting["dimensions"]]
+    if status == "too-few":
+        return Weighting(status, [
+            f"Figures are not weighted: fewer than {threshold} respondents gave their "
+            f"{_words(used)} (and agreed to), too few to weight to the population. "
+            f"{not_weighted}"])
+    sources = sorted({d["source"] for d in weighting["dimensions"]})
+    paragraphs = [
+        f"Weighted shares are weighted to {area_name}'s population by {_words(used)} "
+        f"(from {'; '.join(sources)}): each respondent counts for more or less than one, so "
+        "that together they match the population on each of these (raking, or iterative "
+        "proportional fitting). The counts of respondents are not weighted.",
+        f"{_some(weighting['unweighted'], threshold).capitalize()} of "
+        f"{_some(weighting['respondents'], threshold)} respondents did not give their "
+        f"{_words(used, 'or')}, did not agree to answer the equality questions, or were not asked "
+        "them (the businesses' questionnaire does not ask): they count once each, unweighted."]
+    for dimension in weighting["dimensions"]:
+        missing = [DIMENSIONS[dimension["dimension"]].get(c, c) for c in dimension["missing"]]
+        if missing:
+            paragraphs.append(
+                f"Nobody who answered gave their {DIMENSION_WORDS[dimension['dimension']]} as "
+                f"{_words(missing)}, so the other groups are matched to the population in "
+                "proportion.")
+    if weighting.get("margin_error", 0) > MARGIN_MISSED:
+        paragraphs.append(
+            "Some combinations of these have nobody in them, so the respondents could not be "
+            "matched to every one at once: the weighted figures miss the population by up to "
+            f"{100 * weighting['margin_error']:.1f} percentage points.")
+    if weighting["trimmed_cells"]:
+        paragraphs.append(
+            f"So that a few people cannot speak for many, nobody counts for more than "
+            f"{weighting['cap']:g} times the average"
+            + (f", nor for less than {weighting['floor']:g} times it" if "floor" in weighting
+               else "")
+            + ": some respondents' weights were cut or raised to that, so the weighted figures "
+            "match the population a little less closely.")
+    design_effect = weighting["design_effect"]
+    effective = weighting["effective_sample_size"]
+    paragraphs.append(
+        f"The design effect is {design_effect:.2f}: weighted, the responses are as precise as "
+        f"a simple random sample of {effective:,.1f} people (the effective sample size), and "
+        "the weighted intervals allow for this.")
+    return Weighting(status, paragraphs, design_effect, effective)
+
+
+def _gap(figures: dict, weights: dict[str, float] | None, threshold: int,
+         confidence: Measure | None) -> Gap:
+    cells = figures.get("cells", False)
+    if cells is False:
+        return Gap("not-counted")
+    if (not cells or "ethnic_group" not in cells["dimensions"]
+            or ReportingTag.CONFIDENCE.value not in cells["questions"]):
+        return Gap("not-asked")
+    position = cells["dimensions"].index("ethnic_group")
+    totals = {WHITE: [0, 0, 0.0, 0.0], "minority": [0, 0, 0.0, 0.0]}  # base, positive, w, w+
+    chosen = cells["questions"][ReportingTag.CONFIDENCE.value]["chosen"]
+    for value, by_cell in chosen.items():
+        if value in NO_VIEW:
+            continue
+        positive = value in POSITIVE[ReportingTag.CONFIDENCE]
+        for key, n in by_cell.items():
+            ethnic_group = split_key(key)[position]
+            group = WHITE if ethnic_group == WHITE else (
+                "minority" if ethnic_group in MINORITY else None)
+            if group is None:
+                continue
+            weight = weights.get(key, 1.0) if weights else 1.0
+            totals[group][0] += n
+            totals[group][2] += weight * n
+            if positive:
+                totals[group][1] += n
+                totals[group][3] += weight * n
+    groups = []
+    for key, label in ((WHITE, "White respondents"),
+                       ("minority", "Black and minority ethnic respondents")):
+        base, positive, weighted_base, weighted_positive = totals[key]
+        halves = suppress({"positive": positive, "other": base - positive}, threshold)
+        shown = base > 0 and not any(c.suppressed for c in halves.values())
+        groups.append(GroupConfidence(
+            key, label, _total(base, threshold), share(positive, base) if shown else None,
+            weighted_share(weighted_positive, weighted_base)
+            if shown and weights and weighted_base else None))
+    # Those whose ethnic group is not known are a third group. The confidence figures
+    # published beside the gap (everyone with a view, those positive, those not), less what
+    # is shown of the two groups, give back the rest: the unknown group, with any group whose
+    # figures are hidden. When that is small on any side, nothing of the groups is shown.
+    rest = _published_sides(confidence)
+    for group in groups:
+        base, positive = totals[group.key][:2]
+        if not group.base.suppressed:
+            rest[0] = None if rest[0] is None else rest[0] - base
+        if group.share is not None:
+            rest[1] = None if rest[1] is None else rest[1] - positive
+            rest[2] = None if rest[2] is None else rest[2] - (base - positive)
+    if any(n is not None and _small(n, threshold) for n in rest):
+        # No groups at all: a hidden cell would read "fewer than N", which is not so here.
+        return Gap("withheld")
+    white, minority = groups
+    if white.share is None or minority.share is None:
+        return Gap("withheld", groups)
+    weighted_points = (100 * (white.weighted_share - minority.weighted_share)
+                       if white.weighted_share is not None
+                       and minority.weighted_share is not None else None)
+    return Gap("measured", groups, 100 * (white.share - minority.share), weighted_points)
+
+
+def _published_sides(measure: Measure | None) -> list[int | None]:
+    """Confidence as published: respondents with a view, those positive and those not, each
+    None where neither the headline nor the answers table gives it."""
+    if measure is None:
+        return [None, None, None]
+    total = measure.answers.total.count
+    positive = other = None
+    rows = [r for r in measure.answers.rows if r.key not in NO_VIEW]
+    positive_rows = [r for r in rows if r.key in POSITIVE[measure.tag]]
+    other_rows = [r for r in rows if r.key not in POSITIVE[measure.tag]]
+    if not any(r.cell.suppressed for r in positive_rows):
+        positive = sum(r.cell.count for r in positive_rows)
+    if not any(r.cell.suppressed for r in other_rows):
+        other = sum(r.cell.count for r in other_rows)
+    if measure.headline is not None:  # its count, and its share of the total
+        positive = measure.headline.cell.count
+        other = total - positive
+    if total is not None:
+        positive = total - other if positive is None and other is not None else positive
+        other = total - positive if other is None and positive is not None else other
+    return [total, positive, other]

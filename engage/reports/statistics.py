@@ -15,6 +15,9 @@ Pure functions of counts, so they can be checked by hand (tests/reports/test_sta
   option N points for first place, N − 1 for second ... 1 for Nth and 0 if they did not rank it;
   the score is the mean over everyone who answered the question, so it runs from 0 (nobody ranked
   it) to N (everybody put it first).
+- A **weighted share** is the weighted respondents who chose something over the weighted
+  respondents who answered; its interval is Wilson's with n the *effective* base (the base over
+  the design effect, Kish 1965), since weighting makes a sample count for fewer people.
 """
 
 from __future__ import annotations
@@ -37,6 +40,14 @@ def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float] | No
     p = share(k, n)
     if p is None:
         return None
+    return wilson_bounds(p, n, z)
+
+
+def wilson_bounds(p: float, n: float, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson interval around a share p on a base of n (n need not be whole: an effective
+    base after weighting)."""
+    if not 0 <= p <= 1 or n <= 0:
+        raise ValueError(f"need 0 <= p <= 1 and n > 0, not p={p}, n={n}")
     z2 = z * z
     denominator = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denominator
@@ -57,3 +68,10 @@ def ranking_score(points: int, answered: int) -> float | None:
     if answered < 0 or points < 0:
         raise ValueError("points and respondents cannot be negative")
     return points / answered if answered else None
+
+
+def weighted_share(chosen: float, answered: float) -> float | None:
+    """Weighted respondents who chose something over weighted respondents who answered."""
+    if answered < 0 or not 0 <= chosen <= answered * (1 + 1e-12):
+        raise ValueError(f"need 0 <= chosen <= answered, not {chosen} of {answered}")
+    return min(chosen / answered, 1.0) if answered else None

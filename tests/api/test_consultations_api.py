@@ -27,7 +27,10 @@ def get_json(client, url: str, status: int = 200):
 
 
 def test_lists_only_consultations_open_now(client, app):
-    make_consultation(app, "open-now")
+    open_id = make_consultation(app, "open-now")
+    with app.app_context():
+        ids = {q.audience.value: q.id
+               for q in db.session.get(Consultation, open_id).questionnaires}
     make_consultation(app, "not-yet-open", opens_in_days=2, closes_in_days=30)
     make_consultation(app, "closed", opens_in_days=-30, closes_in_days=-1)
     make_consultation(app, "closing-sooner", closes_in_days=3, boroughs=("camden", "hackney"))
@@ -45,10 +48,12 @@ def test_lists_only_consultations_open_now(client, app):
     assert open_now["questionnaires"] == [
         {"audience": "businesses", "title": "Have your say on policing: businesses",
          "current_version": 1,
-         "url": "http://localhost/api/consultations/open-now/questionnaires/businesses"},
+         "url": "http://localhost/api/consultations/open-now/questionnaires/businesses",
+         "answer_url": f"http://localhost/have-your-say/{ids['businesses']}"},
         {"audience": "residents", "title": "Have your say on policing in your area",
          "current_version": 1,
-         "url": "http://localhost/api/consultations/open-now/questionnaires/residents"}]
+         "url": "http://localhost/api/consultations/open-now/questionnaires/residents",
+         "answer_url": f"http://localhost/have-your-say/{ids['residents']}"}]
     assert open_now["url"] == "http://localhost/api/consultations/open-now"
 
 

@@ -158,3 +158,55 @@ def hand_worked(app):
                 borough_slug=None, submitted_at=monday)
         db.session.commit()
     return made
+
+
+# The weighting data set (tests/reports/test_weighting.py, test_gap.py): Camden's margins
+# chosen so that raking has a closed form, and 24 residents in 2 ethnic groups x 2 age bands.
+CAMDEN = "E09000007"
+WEIGHTING_MARGINS = """ons_code,dimension,category,count
+E09000007,ethnic_group,white,5000
+E09000007,ethnic_group,black,5000
+E09000007,ethnic_group,mixed,0
+E09000007,ethnic_group,asian,0
+E09000007,ethnic_group,other,0
+E09000007,age_band,16-24,6000
+E09000007,age_band,25-34,4000
+"""
+WEIGHTING_SOURCE = "Made-up margins for the weighting tests"
+# (name, respondents, ethnic group, age band, confidence, feeling safe, priorities, consent)
+WEIGHTING_GROUPS = (
+    ("A", 4, "white", "16-24", "poor", "a-bit-unsafe", ["robbery", "burglary", "knife-crime"],
+     True),
+    ("B", 8, "white", "25-34", "good", "very-safe", ["burglary", "robbery", "knife-crime"],
+     True),
+    ("C+", 3, "black", "16-24", "excellent", "fairly-safe",
+     ["knife-crime", "anti-social-behaviour", "robbery"], True),
+    ("C-", 3, "black", "16-24", "fair", "fairly-safe",
+     ["knife-crime", "anti-social-behaviour", "robbery"], True),
+    ("D", 2, "black", "25-34", "dont-know", "never-alone-after-dark",
+     ["burglary", "knife-crime", "anti-social-behaviour"], True),
+    # No consent: their equality answers are never stored, so they stay unweighted.
+    ("E", 4, "white", "25-34", "good", "very-safe",
+     ["anti-social-behaviour", "burglary", "robbery"], False),
+)
+
+
+def upload_population(client, text: str = WEIGHTING_MARGINS,
+                      source: str = WEIGHTING_SOURCE):
+    """An administrator's upload of population figures (the client must be signed in as one)."""
+    import io
+
+    return client.submit("/admin/population", {
+        "figures": (io.BytesIO(text.encode()), "figures.csv"), "source": source})
+
+
+def weighting_worked(app, groups=WEIGHTING_GROUPS) -> Made:
+    """Camden's residents of WEIGHTING_GROUPS, every one answering every question."""
+    made = make_consultation(app)
+    with app.app_context():
+        for _, n, ethnic, age, confidence, safe, priorities, consent in groups:
+            for _ in range(n):
+                respond(made.residents, answers(priorities, confidence, safe, ethnic, age),
+                        consent=consent)
+        db.session.commit()
+    return made

@@ -8,14 +8,16 @@ from datetime import timedelta
 
 import pytest
 
+from engage.boroughs.population import import_figures
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.locks import acquire
+from engage.reports.collation import population
 from engage.reports.models import LONDON
 from engage.reports.published import build
 from engage.reports.statistics import wilson_interval
 from engage.reports.tasks import area_lock
-from engage.surveys.models import QuestionKind
+from engage.surveys.models import Consultation, QuestionKind
 from engage.tasks import dispatch
 from tests.factories import borough
 from tests.reports.support import (
@@ -244,3 +246,28 @@ def test_beat_collates_open_consultations_nightly_and_closed_ones_once(app, run_
         assert snapshot(closed.consultation_id, borough("hackney").ons_code) is None
         assert celery_app.tasks["engage.periodic.collate_closed_reports"].apply().get() == 0
     assert run_tasks() == []
+
+
+def test_london_uses_only_the_population_figures_every_covered_borough_has(app):
+    """Age bands uploaded for Camden alone would make London's age margin Camden's mix: London
+    leaves that dimension out (for the equality tables and for weighting) until every
+    borough it covers has figures; the Census ethnic groups cover them all."""
+    made = make_consultation(app)
+    two = make_consultation(app, slug="camden-and-hackney", boroughs=["camden", "hackney"])
+    with app.app_context():
+        camden = borough("camden").ons_code
+        written, errors = import_figures(
+            "ons_code,dimension,category,count\n"
+            f"{camden},age_band,16-24,1000\n{camden},age_band,25-34,3000\n", "test upload")
+        assert (written, errors) == (2, [])
+        everywhere = db.session.get(Consultation, made.consultation_id)
+        assert set(population(everywhere, None)) == {"ethnic_group"}
+        assert set(population(everywhere, borough("camden").id)) == {"ethnic_group", "age_band"}
+        pair = db.session.get(Consultation, two.consultation_id)
+        assert set(population(pair, None)) == {"ethnic_group"}
+        hackney = borough("hackney").ons_code
+        import_figures(f"ons_code,dimension,category,count\n{hackney},age_band,16-24,500\n",
+                       "test upload")
+        figures = population(pair, None)
+        assert figures["age_band"]["counts"] == {"16-24": 1500, "25-34": 3000}
+        assert set(population(everywhere, None)) == {"ethnic_group"}  # 30 boroughs still lack it

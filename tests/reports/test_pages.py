@@ -99,7 +99,7 @@ def test_small_counts_and_their_complements_never_show_a_number(app, client, run
     csv_page = client.get(PAGE + "/figures.csv")
     assert csv_page.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(csv_page.get_data(as_text=True).lstrip("\ufeff"))))
-    by_label = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    by_label = {(r[0], r[1]): r[2:8] for r in rows[1:]}
     assert by_label[("Priorities", "Burglary")] == ["20", "100.0", "83.9", "100.0", "2.20", ""]
     assert by_label[("Priorities", "Knife crime")] == ["fewer than 10", "", "", "", "", ""]
     assert by_label[("Priorities", "Anti-social behaviour")] == ["fewer than 10", "", "", "",
@@ -108,6 +108,7 @@ def test_small_counts_and_their_complements_never_show_a_number(app, client, run
     for row in rows[1:]:
         if row[2] == "fewer than 10":
             assert row[3:7] == ["", "", "", ""], row
+            assert row[8:11] == ["", "", ""], row  # weighting never brings a hidden share back
 
 
 def test_equality_tables_sit_beside_the_population(app, client, run_tasks):

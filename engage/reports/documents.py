@@ -1,0 +1,130 @@
+"""A report's figures as an XLSX workbook and as a printed (PDF) document.
+
+Both are made from the same suppressed Report the pages show (engage.reports.published), so a
+hidden count reads "fewer than N" in them exactly as on the page and in the CSV:
+
+- The workbook's "Figures" sheet holds the CSV's rows (engage.reports.downloads.rows), whatever
+  columns those have; a cell that is a plain number is stored as one, formatted to the same
+  decimal places, so it reads as in the CSV and still adds up in a spreadsheet. openpyxl's
+  write-only mode streams rows to a temporary file, so memory stays flat however long the report.
+- The PDF is WeasyPrint's rendering of a print template (templates/reports/pdf/), tagged as
+  PDF/UA so screen readers get its headings, tables and reading order.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from flask import Response, current_app
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from weasyprint import HTML
+
+from engage.exports import spreadsheet_safe
+from engage.reports import downloads
+from engage.reports.published import Report
+from engage.suppression import describe
+from engage.templating import london_time
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+# Whole numbers, or decimals as the CSV writes them ("12.5", "2.20"); never "1e5" or "+3".
+PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
+COLUMN_WIDTHS = {1: 34, 2: 48}  # section and category: text; the rest are numbers
+NUMBER_WIDTH = 16
+
+
+def as_public(report: Report) -> Report:
+    """The report as its public page shows it: without the equality tables and the weekly
+    counts, which are for staff (they say who answered, and when, in small slices)."""
+    return replace(report, equality=[], by_week=replace(report.by_week, rows=[]))
+
+
+def suppression_note(threshold: int) -> str:
+    return (f'Any number of respondents under {threshold} is shown as "fewer than '
+            f'{threshold}". Where one number in a table is hidden, the next smallest is hidden '
+            "too, so that none can be worked out from the totals, and a share, interval or "
+            "score resting on a hidden number is left blank.")
+
+
+def about_rows(report: Report, consultation_title: str, area_name: str,
+               counted_at: datetime, published_at: datetime | None = None
+               ) -> list[tuple[str, str]]:
+    rows = [("Consultation", consultation_title), ("Area", area_name),
+            ("Counted at", f"{london_time(counted_at)} (London time)")]
+    if published_at is not None:
+        rows.append(("Published at", f"{london_time(published_at)} (London time)"))
+    rows += [("Respondents", describe(report.respondents, report.threshold)),
+             ("Suppression threshold", str(report.threshold)),
+             ("Suppression", suppression_note(report.threshold))]
+    return rows
+
+
+def _typed(sheet, value) -> WriteOnlyCell:
+    """The CSV's text as a cell: a number where it is one, else spreadsheet-safe text."""
+    text = "" if value is None else str(value)
+    number = PLAIN_NUMBER.match(text)
+    if number:
+        places = len(number.group(1) or "")
+        cell = WriteOnlyCell(sheet, value=float(text) if places else int(text))
+        cell.number_format = "0." + "0" * places if places else "0"
+        return cell
+    # openpyxl would store text starting with "=" as a formula: neutralise it as the CSV does.
+    return WriteOnlyCell(sheet, value=spreadsheet_safe(text))
+
+
+def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cells.append(cell)
+    return cells
+
+
+def xlsx_bytes(report: Report, about: list[tuple[str, str]]) -> bytes:
+    """The workbook: "Figures" (the CSV's header and rows) and "About" (what they are)."""
+    book = Workbook(write_only=True)
+    figures = book.create_sheet("Figures")
+    for column in range(1, len(downloads.HEADER) + 1):
+        letter = chr(ord("A") + column - 1) if column <= 26 else None
+        if letter:
+            figures.column_dimensions[letter].width = COLUMN_WIDTHS.get(column, NUMBER_WIDTH)
+    figures.freeze_panes = "A2"
+    figures.append(_header(figures, downloads.HEADER))
+    for row in downloads.rows(report):
+        figures.append([_typed(figures, value) for value in row])
+
+    sheet = book.create_sheet("About")
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 100
+    for name, value in about:
+        label = WriteOnlyCell(sheet, value=name)
+        label.font = Font(bold=True)
+        text = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
+        text.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.append([label, text])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def pdf_bytes(html: str) -> bytes:
+    """A tagged (PDF/UA-1) PDF of a print template's HTML. Charts are inline SVG, so nothing
+    is fetched; base_url only lets relative links resolve to this site."""
+    document = HTML(string=html, base_url=current_app.config["ENGAGE_BASE_URL"] + "/")
+    return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+def download(content: bytes, mimetype: str, filename: str, *, public: bool = False) -> Response:
+    response = Response(content, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+    # A staff download holds figures not yet public: no shared cache may keep it.
+    response.headers["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
+    return response

@@ -1,0 +1,155 @@
+"""A report as PDF and XLSX, and a borough's Local Policing Summary PDF.
+
+Staff downloads (beside the CSV) read the latest snapshot, for the same people as the staff
+page; public downloads (beside the public page) read only the publication, so they are 404
+until an officer publishes and then show what was pinned, however often it is counted again.
+
+The PDFs are rendered in the request: a report is a few pages, which WeasyPrint lays out in
+well under a second or two; a publication's public files may be cached for a minute.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+from sqlalchemy import select
+
+from engage.auth.access import staff_borough, staff_required
+from engage.boroughs.models import Borough
+from engage.extensions import db, limiter
+from engage.reports import documents, summary, targets
+from engage.reports.operations import consultation_or_404, latest_snapshot
+from engage.reports.public_views import published_context
+from engage.reports.published import build
+from engage.reports.targets_models import ReportPublication
+from engage.reports.views import READERS, _charts, _london_reader, _percent
+from engage.surveys.models import Consultation
+
+report_downloads = Blueprint("report_downloads", __name__)
+
+STAFF_BOROUGH = "/staff/boroughs/<borough_slug>/reports/<consultation_slug>"
+STAFF_LONDON = "/staff/reports/<consultation_slug>/london"
+PUBLIC = "/boroughs/<borough_slug>/have-your-say/<consultation_slug>"
+
+
+@report_downloads.app_template_global()
+def published_report(consultation: Consultation, borough: Borough) -> ReportPublication | None:
+    """The borough's publication, for pages that link to its public downloads."""
+    return targets.publication(consultation, borough)
+
+
+# Staff ----------------------------------------------------------------------------------------
+
+def _staff_area(borough_slug: str | None, consultation_slug: str
+                ) -> tuple[Consultation, Borough | None]:
+    if borough_slug is None:
+        _london_reader()
+        return consultation_or_404(consultation_slug), None
+    area = staff_borough(borough_slug, *READERS)
+    return consultation_or_404(consultation_slug, area), area
+
+
+def _staff_report(consultation: Consultation, area: Borough | None):
+    snapshot = latest_snapshot(consultation, area)
+    if snapshot is None:
+        abort(404)
+    threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
+    name = area.name if area else "London"
+    stem = f"{consultation.slug}-{area.slug if area else 'london'}-{snapshot.made_at:%Y-%m-%d-%H%M}"
+    return snapshot, build(snapshot.figures, threshold, name), name, stem
+
+
+def _staff_xlsx(borough_slug: str | None, consultation_slug: str):
+    consultation, area = _staff_area(borough_slug, consultation_slug)
+    snapshot, report, name, stem = _staff_report(consultation, area)
+    about = documents.about_rows(report, consultation.title, name, snapshot.made_at)
+    return documents.download(documents.xlsx_bytes(report, about), documents.XLSX,
+                              f"{stem}.xlsx")
+
+
+def _staff_pdf(borough_slug: str | None, consultation_slug: str):
+    consultation, area = _staff_area(borough_slug, consultation_slug)
+    snapshot, report, name, stem = _staff_report(consultation, area)
+    set_targets = targets.targets_of(consultation, area) if area else None
+    html = render_template("reports/pdf/report.html", public=False, consultation=consultation,
+                           area_name=name, report=report, charts=_charts(report),
+                           counted_at=snapshot.made_at, percent=_percent,
+                           gap_target=set_targets.gap_target if set_targets else None)
+    return documents.download(documents.pdf_bytes(html), documents.PDF, f"{stem}.pdf")
+
+
+@report_downloads.route(STAFF_BOROUGH + "/figures.xlsx")
+@staff_required
+def borough_xlsx(borough_slug: str, consultation_slug: str):
+    return _staff_xlsx(borough_slug, consultation_slug)
+
+
+@report_downloads.route(STAFF_BOROUGH + "/report.pdf")
+@staff_required
+def borough_pdf(borough_slug: str, consultation_slug: str):
+    return _staff_pdf(borough_slug, consultation_slug)
+
+
+@report_downloads.route(STAFF_LONDON + "/figures.xlsx")
+@staff_required
+def london_xlsx(consultation_slug: str):
+    return _staff_xlsx(None, consultation_slug)
+
+
+@report_downloads.route(STAFF_LONDON + "/report.pdf")
+@staff_required
+def london_pdf(consultation_slug: str):
+    return _staff_pdf(None, consultation_slug)
+
+
+# Public ---------------------------------------------------------------------------------------
+
+def _publication_or_404(borough_slug: str, consultation_slug: str) -> ReportPublication:
+    borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
+    consultation = consultation_or_404(consultation_slug, borough)
+    published = targets.publication(consultation, borough)
+    if published is None:
+        abort(404)
+    return published
+
+
+def _public_stem(published: ReportPublication) -> str:
+    return (f"{published.consultation.slug}-{published.borough.slug}-"
+            f"{published.published_at:%Y-%m-%d}")
+
+
+@report_downloads.route(PUBLIC + "/report.xlsx")
+def public_xlsx(borough_slug: str, consultation_slug: str):
+    published = _publication_or_404(borough_slug, consultation_slug)
+    report = documents.as_public(build(
+        published.figures, current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"],
+        published.borough.name))
+    about = documents.about_rows(report, published.consultation.title, published.borough.name,
+                                 published.counted_at, published.published_at)
+    return documents.download(documents.xlsx_bytes(report, about), documents.XLSX,
+                              f"{_public_stem(published)}.xlsx", public=True)
+
+
+def _pdf_limit() -> str:
+    return current_app.config["ENGAGE_REPORT_PDF_LIMIT"]
+
+
+@report_downloads.route(PUBLIC + "/report.pdf")
+@limiter.shared_limit(_pdf_limit, scope="public-report-pdf")
+def public_pdf(borough_slug: str, consultation_slug: str):
+    published = _publication_or_404(borough_slug, consultation_slug)
+    html = render_template("reports/pdf/report.html", public=True,
+                           consultation=published.consultation,
+                           area_name=published.borough.name,
+                           **published_context(published))
+    return documents.download(documents.pdf_bytes(html), documents.PDF,
+                              f"{_public_stem(published)}.pdf", public=True)
+
+
+@report_downloads.route(PUBLIC + "/local-policing-summary.pdf")
+@limiter.shared_limit(_pdf_limit, scope="public-report-pdf")
+def local_policing_summary(borough_slug: str, consultation_slug: str):
+    published = _publication_or_404(borough_slug, consultation_slug)
+    return documents.download(
+        documents.pdf_bytes(summary.summary_html(published)), documents.PDF,
+        f"local-policing-summary-{published.borough.slug}-{published.consultation.slug}.pdf",
+        public=True)

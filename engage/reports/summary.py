@@ -1,0 +1,108 @@
+"""A borough's "Local Policing Summary": the public report in the shape of the 2010 seed
+document (priorities for the coming year, confidence against its target, performance against
+last year's targets, the CPEG and how to take part), printed as a PDF.
+
+It is made only from what an officer published (the ReportPublication's pinned figures and
+additions), plus what the borough's public pages already show: its groups' contact details and
+their upcoming public meetings. Nothing staff-only (members, chairs' names, members-only
+meetings, equality tables) is read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import render_template, url_for
+from sqlalchemy import select
+
+from engage.boroughs.models import Borough
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.groups.models import Group
+from engage.groups.operations import groups_of
+from engage.meetings.models import Meeting, MeetingStatus, MeetingVisibility
+from engage.meetings.operations import when
+from engage.reports.public_views import published_context
+from engage.reports.targets_models import ReportPublication
+from engage.surveys.models import Audience, Consultation
+from engage.templating import london_time
+
+MEETINGS_SHOWN = 3
+
+
+@dataclass
+class GroupInSummary:
+    name: str
+    kind: str
+    is_cpeg: bool
+    purpose: str
+    url: str
+    email: str | None
+    phone: str | None
+    meetings: list[tuple[str, str, str]] = field(default_factory=list)  # title, when, url
+
+
+@dataclass
+class TakingPart:
+    open_now: bool
+    closes: str | None
+    questionnaires: list[tuple[str, str]]  # title, url
+    have_your_say_url: str
+    boroughs_url: str
+    phone: str | None
+    email: str | None
+
+
+def _upcoming_public_meetings(group: Group) -> list[Meeting]:
+    return list(db.session.scalars(
+        select(Meeting)
+        .where(Meeting.group_id == group.id, Meeting.status == MeetingStatus.PUBLISHED,
+               Meeting.visibility == MeetingVisibility.PUBLIC, Meeting.ends_at > utcnow())
+        .order_by(Meeting.starts_at, Meeting.id).limit(MEETINGS_SHOWN)))
+
+
+def groups_in_summary(borough: Borough) -> list[GroupInSummary]:
+    """The borough's groups, CPEG first, with the contact details their public pages show."""
+    found = []
+    for group in groups_of(borough):
+        url = url_for("groups.group_page", borough_slug=borough.slug, group_slug=group.slug,
+                      _external=True)
+        found.append(GroupInSummary(
+            name=group.name, kind=group.kind.label, is_cpeg=group.is_cpeg,
+            purpose=group.purpose, url=url,
+            email=group.contact_email or borough.contact_email,
+            phone=group.contact_phone or borough.contact_phone,
+            meetings=[(m.title, when(m), url_for(
+                "meetings.meeting", borough_slug=borough.slug, group_slug=group.slug,
+                meeting_id=m.id, _external=True)) for m in _upcoming_public_meetings(group)]))
+    return found
+
+
+def taking_part(consultation: Consultation, borough: Borough) -> TakingPart:
+    now = utcnow()
+    open_now = consultation.is_open(now)
+    questionnaires = []
+    if open_now:
+        for audience in Audience:
+            item = consultation.questionnaire_for(audience)
+            if item is not None and item.versions:
+                questionnaires.append((item.title, url_for(
+                    "surveys_public.start", questionnaire_id=item.id, _external=True)))
+    return TakingPart(
+        open_now=open_now, closes=london_time(consultation.closes_at) if open_now else None,
+        questionnaires=questionnaires,
+        have_your_say_url=url_for("surveys_public.index", _external=True),
+        boroughs_url=url_for("public.borough", slug=borough.slug, _external=True),
+        phone=borough.contact_phone, email=borough.contact_email)
+
+
+def summary_html(published: ReportPublication) -> str:
+    borough = published.borough
+    consultation = published.consultation
+    return render_template(
+        "reports/pdf/summary.html", borough=borough, consultation=consultation,
+        area_name=borough.name, groups=groups_in_summary(borough),
+        taking_part=taking_part(consultation, borough),
+        report_url=url_for("public_reports.report", borough_slug=borough.slug,
+                           consultation_slug=consultation.slug, _external=True),
+        **published_context(published))

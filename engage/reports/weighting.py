@@ -1,0 +1,245 @@
+"""Weighting an area's respondents to its population, counted and raked at collation.
+
+Respondents fall into **cells**: their combination of consented equality answers (ethnic group,
+age band, disability; whichever the questionnaires ask). A missing, refused ("prefer not to
+say") or unconsented answer, or more than one answer to a multiple-choice equality question, is
+"unknown" for that dimension. The database counts, per cell, the respondents and the answers a
+report weights (each priority, confidence and feeling safe), with one GROUP BY each:
+store_response copies each response's cell onto all its answers, so both are read from the
+collation index without a join. The result has cells x options rows, whatever the responses,
+and goes into the snapshot as `figures["cells"]`.
+
+Raking (iterative proportional fitting, by weightipy) then gives each cell known on every
+dimension with population figures (the **margins**) a weight, so that the weighted respondents
+match the area's population on each margin. weightipy rakes one row per respondent; here each
+row is a cell, seeded with its respondent count, so a million respondents are still a few
+hundred rows (tests/reports/test_weighting.py checks the two agree, and both against raking
+worked by hand). Then:
+
+- weights are scaled to a mean of 1 over the weighted respondents, so they add up to them;
+- a weight above TRIM_AT is cut to it, one below TRIM_FLOOR raised to it, and the rest scaled to
+  keep the total (exactly, not by repeated clipping), which matches the margins a little less
+  closely and is said on the report;
+- respondents unknown on a margin keep a weight of 1;
+- with no margins, or fewer known respondents than the suppression threshold, nothing is weighted
+  and the report says why.
+
+The design effect (Kish: n * sum(w^2) / (sum w)^2) and the effective sample size (n / design
+effect) are over every respondent counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import distinct, func, select
+
+from engage.extensions import db
+from engage.surveys.models import Answer, QuestionKind, ReportingTag
+
+# Weights above this (times the mean) are trimmed to it: one respondent never speaks for more
+# than five, so a few people in a thinly answered group cannot swing a borough's figures.
+TRIM_AT = 5.0
+# ...and below this raised to it: raking sparse cells can drive a weight towards nothing, and a
+# respondent must not vanish from the figures while the report says everyone counts.
+TRIM_FLOOR = 0.2
+UNKNOWN = "unknown"
+SEPARATOR = "|"
+# Equality tags in cell order, with the population dimension each is compared with.
+CELL_DIMENSIONS = ((ReportingTag.ETHNIC_GROUP, "ethnic_group"),
+                   (ReportingTag.AGE_BAND, "age_band"),
+                   (ReportingTag.DISABILITY, "disability"))
+WEIGHTED_TAGS = (ReportingTag.PRIORITIES, ReportingTag.CONFIDENCE, ReportingTag.FEELING_SAFE)
+# weightipy stops raking once an iteration changes the weights by no less than (1 - this)
+# times the change before it: so here, once they stop changing at all.
+CONVERGED = 1e-12
+# A margin missed by more than this share (0.1 percentage points) is said on the report.
+MARGIN_MISSED = 0.001
+MAX_ITERATIONS = 1000
+
+
+def cell_key(values) -> str:
+    return SEPARATOR.join(values)
+
+
+def split_key(key: str) -> list[str]:
+    return key.split(SEPARATOR)
+
+
+def count_cells(consultation_id: int, borough_id: int | None, counted, found,
+                respondents_total: int) -> dict | None:
+    """The area's cell tables, counted in the database; None when no equality question is
+    asked (there are no cells). Each answer carries its response's cell (store_response), so
+    these are plain GROUP BYs read from the collation index. `respondents_total` is the area's
+    respondents (who_answered): those with no consented equality answer at all are the rest,
+    in the all-unknown cell."""
+    dimensions = [(tag, dimension, [q.id for q in found.questions.values()
+                                    if q.tag == tag and q.kind != QuestionKind.MULTIPLE_CHOICE])
+                  for tag, dimension in CELL_DIMENSIONS]
+    dimensions = [d for d in dimensions if d[2]]
+    if not dimensions:
+        return None
+    cell_columns = [getattr(Answer, f"cell_{dimension}_id") for _, dimension, _ in dimensions]
+
+    def key(option_ids) -> str:
+        return cell_key(found.option_values.get(option_id, UNKNOWN) if option_id else UNKNOWN
+                        for option_id in option_ids)
+
+    respondents: dict[str, int] = defaultdict(int)
+    # A respondent's answers all carry the same cell: distinct responses per cell.
+    for *option_ids, n in db.session.execute(
+            select(*cell_columns, func.count(distinct(Answer.response_id)))
+            .where(Answer.question_id.in_([q for d in dimensions for q in d[2]]),
+                   Answer.equality_consent.is_(True), Answer.option_id.is_not(None),
+                   *counted.answers)
+            .group_by(*cell_columns)):
+        respondents[key(option_ids)] += n
+    placed = sum(respondents.values())
+    if respondents_total > placed:
+        respondents[key([None] * len(cell_columns))] += respondents_total - placed
+
+    weighted = {q.id: q for q in found.questions.values() if q.tag in WEIGHTED_TAGS}
+    questions: dict[str, dict] = {
+        tag.value: {"answered": defaultdict(int),
+                    "chosen": defaultdict(lambda: defaultdict(int))}
+        for tag in WEIGHTED_TAGS if any(q.tag == tag for q in weighted.values())}
+    if weighted:
+        for *option_ids, question_id, option_id, rank, n in db.session.execute(
+                select(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank,
+                       func.count())
+                .where(Answer.question_id.in_(list(weighted)), Answer.option_id.is_not(None),
+                       *counted.answers)
+                .group_by(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank)):
+            question = weighted[question_id]
+            figures = questions[question.tag.value]
+            where_ = key(option_ids)
+            figures["chosen"][found.option_values[option_id]][where_] += n
+            if question.kind == QuestionKind.RANKING:
+                if rank == 1:
+                    figures["answered"][where_] += n
+            elif question.kind != QuestionKind.MULTIPLE_CHOICE:
+                figures["answered"][where_] += n
+        multiple = [q.id for q in weighted.values() if q.kind == QuestionKind.MULTIPLE_CHOICE]
+        if multiple:
+            for *option_ids, question_id, n in db.session.execute(
+                    select(*cell_columns, Answer.question_id,
+                           func.count(distinct(Answer.response_id)))
+                    .where(Answer.question_id.in_(multiple), *counted.answers)
+                    .group_by(*cell_columns, Answer.question_id)):
+                questions[weighted[question_id].tag.value]["answered"][key(option_ids)] += n
+    return {"dimensions": [d[1] for d in dimensions], "respondents": dict(respondents),
+            "questions": {tag: {"answered": dict(q["answered"]),
+                                "chosen": {v: dict(c) for v, c in q["chosen"].items()}}
+                          for tag, q in questions.items()}}
+
+
+def rake(counts: dict[tuple[str, ...], int], margins: list[dict[str, float]]) -> dict:
+    """Rake cells (each a tuple of one category per margin, with its respondent count) to the
+    margins (per dimension, category -> population), by weightipy's iterative proportional
+    fitting. Returns the weight of one respondent in each cell, before scaling."""
+    import numpy as np  # the worker alone needs these: keep them out of every page's import
+    import pandas as pd
+    from weightipy.internal.rim import Rake
+
+    cells = [c for c, n in counts.items() if n > 0]
+    columns = [f"d{i}" for i in range(len(margins))]
+    frame = pd.DataFrame([list(c) for c in cells], columns=columns)
+    targets = []
+    for column, margin in zip(columns, margins, strict=True):
+        total = sum(margin.values())
+        targets.append({column: {category: 100 * people / total
+                                 for category, people in margin.items()}})
+    raking = Rake(frame, targets, weight_column_name="total", max_iterations=MAX_ITERATIONS,
+                  convcrit=CONVERGED)
+    # weightipy seeds every row with 1; seeding each cell with its respondents makes a row
+    # stand for all of them, exactly as if each had a row of their own.
+    seeds = np.array([float(counts[c]) for c in cells])
+    raking.dataframe["total"] = seeds
+    raking.start()
+    totals = raking.dataframe["total"].to_numpy()
+    return {c: float(t / s) for c, t, s in zip(cells, totals, seeds, strict=True)}
+
+
+def trim(weights: dict, counts: dict, cap: float = TRIM_AT,
+         floor: float = TRIM_FLOOR) -> tuple[dict, set]:
+    """Scale weights to a mean of 1 over the respondents, cutting any above `cap` to it and
+    raising any below `floor` to it, and scaling the others to keep the total. Returns the
+    weights and the cells trimmed either way."""
+    respondents = sum(counts[c] for c in weights)
+    high: set = set()
+    low: set = set()
+    scale = 1.0
+    while True:
+        fixed = cap * sum(counts[c] for c in high) + floor * sum(counts[c] for c in low)
+        free = sum(counts[c] * w for c, w in weights.items() if c not in high | low)
+        if free <= 0:
+            break
+        scale = (respondents - fixed) / free
+        # The cap first: cutting raises the others, which may lift them off the floor.
+        over = {c for c, w in weights.items() if c not in high | low and w * scale > cap}
+        under = set() if over else {c for c, w in weights.items()
+                                    if c not in high | low and w * scale < floor}
+        if not over and not under:
+            break
+        high |= over
+        low |= under
+    return {c: cap if c in high else floor if c in low else w * scale
+            for c, w in weights.items()}, high | low
+
+
+def weigh(cells: dict | None, population: dict, threshold: int) -> dict:
+    """The weighting of an area's cells to its population, for the snapshot: each cell's
+    weight, or why there is none, and what the report says about it."""
+    if cells is None:
+        return {"status": "no-questions"}
+    dimensions = cells["dimensions"]
+    respondents = cells["respondents"]
+    margins = [(i, d) for i, d in enumerate(dimensions) if population.get(d, {}).get("counts")]
+    if not margins:
+        return {"status": "no-margins"}
+    known: dict[tuple[str, ...], int] = defaultdict(int)
+    cell_of: dict[str, tuple[str, ...]] = {}
+    for key, n in respondents.items():
+        values = split_key(key)
+        on_margins = tuple(values[i] for i, _ in margins)
+        if all(population[d]["counts"].get(v, 0) > 0 for v, (_, d) in zip(on_margins, margins,
+                                                                  strict=True)):
+            cell_of[key] = on_margins
+            known[on_margins] += n
+    total = sum(respondents.values())
+    weighted_n = sum(known.values())
+    described = [{"dimension": d, "source": population[d]["source"],
+                  "missing": sorted(c for c, people in population[d]["counts"].items()
+                                    if people > 0 and not any(k[j] == c and n for k, n
+                                                              in known.items()))}
+                 for j, (_, d) in enumerate(margins)]
+    base = {"dimensions": described, "respondents": total, "weighted": weighted_n,
+            "unweighted": total - weighted_n, "cap": TRIM_AT, "floor": TRIM_FLOOR}
+    if weighted_n < max(threshold, 1):
+        return {**base, "status": "too-few"}
+    # A category nobody in the area falls into cannot be matched: it leaves its margin, and
+    # the others are matched in proportion (said on the report).
+    fitted = [{c: people for c, people in population[d]["counts"].items()
+               if people > 0 and c not in described[j]["missing"]}
+              for j, (_, d) in enumerate(margins)]
+    raw = rake(dict(known), fitted)
+    trimmed, cut = trim(raw, known)
+    # When some combinations have nobody in them, raking may be unable to meet every margin
+    # at once: measure how far off it ended (before trimming), so the report can say so.
+    margin_error = 0.0
+    for j, margin in enumerate(fitted):
+        people = sum(margin.values())
+        reached: dict[str, float] = defaultdict(float)
+        for cell, weight in raw.items():
+            reached[cell[j]] += known[cell] * weight
+        total_reached = sum(reached.values())
+        margin_error = max(margin_error, *(abs(reached[c] / total_reached - n / people)
+                                           for c, n in margin.items()))
+    weights = {key: trimmed[cell_of[key]] if key in cell_of else 1.0 for key in respondents}
+    squares = sum(respondents[k] * w * w for k, w in weights.items())
+    total_weight = sum(respondents[k] * w for k, w in weights.items())
+    design_effect = total * squares / (total_weight * total_weight) if total else 1.0
+    return {**base, "status": "weighted", "weights": weights, "trimmed_cells": len(cut),
+            "trimmed_respondents": sum(known[c] for c in cut),
+            "margin_error": margin_error,
+            "design_effect": design_effect, "effective_sample_size": total / design_effect}

@@ -1,0 +1,192 @@
+"""Counts a published report hides must not come back by subtraction: from the confidence
+headline less the answers table, from the confidence figures less the gap's two groups (the
+third group, ethnic group not known), or from an "other, please say" comment count beside the
+option it belongs to. Every test reads the published report as the public does."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from engage.extensions import db
+from engage.surveys.models import Option, QuestionKind, QuestionnaireVersion
+from tests.factories import PASSWORD, create_officer
+from tests.helpers import page_text
+from tests.reports.support import answers, make_consultation, respond
+from tests.reports.test_pages import table_row
+
+REPORT = "/staff/boroughs/camden/reports/have-your-say-2027"
+PUBLIC = "/boroughs/camden/have-your-say/have-your-say-2027/report"
+API = "/api/consultations/have-your-say-2027/reports/camden"
+RANKED = ["burglary", "robbery", "knife-crime"]
+
+
+def published(app, client, run_tasks):
+    """Count Camden's report through the officer's button and publish it."""
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert client.submit(REPORT + "/publish").status_code == 302
+
+
+def groups_answering(app, unknown_confidence: str):
+    """White: 12 good, 10 poor; Black: 10 good, 10 poor (all agreeing to the equality
+    questions); and 3 more, ethnic group not known, answering `unknown_confidence`."""
+    made = make_consultation(app)
+    with app.app_context():
+        for n, confidence, ethnic in ((12, "good", "white"), (10, "poor", "white"),
+                                      (10, "good", "black"), (10, "poor", "black")):
+            for _ in range(n):
+                respond(made.residents, answers(RANKED, confidence, ethnic=ethnic,
+                                                age="16-24"), consent=True)
+        for _ in range(3):
+            respond(made.residents, answers(RANKED, unknown_confidence))
+        db.session.commit()
+    return made
+
+
+def confidence_of(body: dict) -> dict:
+    return next(m for m in body["measures"] if m["tag"] == "confidence")
+
+
+def test_the_headline_is_withheld_when_less_the_table_it_gives_a_hidden_count(
+        app, client, other_client, run_tasks):
+    """Answers: excellent 3, good 22, poor 20. The table hides the 3 and (its complement)
+    the 20; a headline of 25 of 45 positive, less the 22 shown, would give the 3 back."""
+    groups_answering(app, "excellent")
+    published(app, client, run_tasks)
+    body = other_client.get(API).get_json()
+    confidence = confidence_of(body)
+    rows = {r["key"]: r["respondents"]["display"] for r in confidence["answers"]}
+    assert rows["excellent"] == "fewer than 10" and rows["poor"] == "fewer than 10"
+    assert rows["good"] == "22"
+    assert confidence["headline"] is None
+    # The base alone gives nothing away: the hidden cells with a view add up to 23.
+    assert confidence["with_a_view"]["count"] == 45
+    text = page_text(other_client.get(PUBLIC))
+    assert "55.6%" not in text
+    assert "Not shown: too few people answered" in text
+    # Nor does the weighting section print the headline's count.
+    assert "respondents said excellent or good" not in text
+    assert ("Confidence in local policing: excellent or good weighted share not shown"
+            in text)
+    # The 45 with a view less the 22 White and 20 Black respondents would be the 3 whose
+    # ethnic group is not known: the gap is withheld, with neither group's figures.
+    gap = body["confidence_gap"]
+    assert gap["status"] == "withheld" and gap["points"] is None and gap["groups"] == []
+    assert ("The confidence gap is not shown: fewer than 10 White respondents or Black and "
+            "minority ethnic respondents gave a view, or too few on one side") in text
+    assert "of 22 White respondents" not in text
+
+
+def test_the_gap_is_withheld_when_the_group_not_known_would_be_small(
+        app, client, other_client, run_tasks):
+    """Answers: good 25, poor 20, every cell shown and the headline too. White 12 of 22 and
+    Black 10 of 20 would each be shown, but 45 - 22 - 20 = 3 people whose ethnic group is
+    not known, all 3 positive (25 - 12 - 10)."""
+    groups_answering(app, "good")
+    published(app, client, run_tasks)
+    body = other_client.get(API).get_json()
+    confidence = confidence_of(body)
+    assert confidence["headline"]["share"] == round(25 / 45, 4)  # nothing hidden here
+    gap = body["confidence_gap"]
+    assert gap["status"] == "withheld" and gap["points"] is None and gap["groups"] == []
+    text = page_text(other_client.get(PUBLIC))
+    assert "The confidence gap is not shown" in text
+    assert "of 22 White respondents" not in text and "of 20 Black" not in text
+    rows = list(csv.reader(io.StringIO(
+        client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert not any(r[0] == "Confidence gap" and "White respondents" in r[1] for r in rows)
+
+
+def test_the_gap_is_measured_when_the_group_not_known_is_large_enough(
+        app, client, other_client, run_tasks):
+    made = groups_answering(app, "good")
+    with app.app_context():
+        for _ in range(7):  # 10 not known, all positive, none on the other side
+            respond(made.residents, answers(RANKED, "good"))
+        db.session.commit()
+    published(app, client, run_tasks)
+    gap = other_client.get(API).get_json()["confidence_gap"]
+    assert gap["status"] == "measured"
+    assert gap["points"] == round(100 * (12 / 22 - 10 / 20), 2)
+
+
+def test_an_other_comment_count_is_not_shown_when_its_option_is_hidden(
+        app, client, other_client, run_tasks):
+    """Priorities: burglary 20, robbery 3, "something else" 12 (hidden as the complement of
+    the 3). The 12 who wrote what else would give the hidden 12 back."""
+    made = make_consultation(app, priorities_kind=QuestionKind.SINGLE_CHOICE)
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, made.residents)
+        priorities = next(q for s in version.sections for q in s.questions
+                          if q.key == "priorities")
+        priorities.max_choices = None
+        priorities.options.append(Option(position=99, value="something-else",
+                                         label="Something else", asks_other=True))
+        db.session.commit()
+        for n, option, other in ((20, "burglary", None), (3, "robbery", None),
+                                 (12, "something-else", "Cycling on pavements")):
+            for _ in range(n):
+                given = {"option": option, **({"other": other} if other else {})}
+                respond(made.residents, {"priorities": given, "confidence": {"option": "good"}})
+        db.session.commit()
+    published(app, client, run_tasks)
+    page = other_client.get(PUBLIC)
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert "Something else | fewer than 10" in table_row(html, "Something else")
+    assert "What should the police focus on? (other answers)" in text
+    assert ("How many people wrote a comment, and the words they used, are not shown") in text
+    assert "12 people wrote a comment" not in text
+    assert ">cycling<" not in html and ">pavement<" not in html
+    assert 'href="#comments"' in html
+    # Nor in the downloads.
+    rows = list(csv.reader(io.StringIO(
+        client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    comments = [r for r in rows if r[0] == "Comments" or r[0].startswith("Frequent terms")]
+    assert [(r[0], r[1], r[-1]) for r in comments] == [
+        ("Comments", "What should the police focus on? (other answers)", "not shown")]
+    assert not any("cycling" in cell or cell == "12" for r in comments for cell in r)
+    assert not any("cycling" in cell for r in rows for cell in r)
+    # Where the option is shown, so is the count of its comments.
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 3
+    text = page_text(other_client.get(PUBLIC))
+    assert "12 people wrote a comment." in text
+
+
+def test_an_other_comment_count_is_not_shown_when_few_chose_it_and_wrote_nothing(
+        app, client, other_client, run_tasks):
+    """Priorities: burglary 20, robbery 15, "something else" 15, of whom 12 wrote what else
+    (the other 3 answered before the option asked for words): all shown, but 15 - 12 would say
+    that 3 people chose it and wrote nothing."""
+    made = make_consultation(app, priorities_kind=QuestionKind.SINGLE_CHOICE)
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, made.residents)
+        priorities = next(q for s in version.sections for q in s.questions
+                          if q.key == "priorities")
+        priorities.max_choices = None
+        something_else = Option(position=99, value="something-else", label="Something else")
+        priorities.options.append(something_else)
+        db.session.commit()
+        for _ in range(3):
+            respond(made.residents, {"priorities": {"option": "something-else"},
+                                     "confidence": {"option": "good"}})
+        something_else.asks_other = True  # as a later version of the questionnaire would
+        db.session.commit()
+        for n, option, other in ((20, "burglary", None), (15, "robbery", None),
+                                 (12, "something-else", "Cycling on pavements")):
+            for _ in range(n):
+                given = {"option": option, **({"other": other} if other else {})}
+                respond(made.residents, {"priorities": given, "confidence": {"option": "good"}})
+        db.session.commit()
+    published(app, client, run_tasks)
+    page = other_client.get(PUBLIC)
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert table_row(html, "Something else").startswith("Something else | 15")
+    assert "12 people wrote a comment" not in text
+    assert ("How many people wrote a comment, and the words they used, are not shown") in text
+    # With a threshold of 3, the 3 who wrote nothing may be shown, and so may the 12.
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 3
+    assert "12 people wrote a comment." in page_text(other_client.get(PUBLIC))

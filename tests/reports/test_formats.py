@@ -1,0 +1,247 @@
+"""A report as XLSX and PDF: the same suppressed figures as the page and the CSV, for staff
+from the latest count and for the public from what was published."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.factories import PASSWORD, create_officer, create_user
+from tests.helpers import Browser, page_text
+from tests.reports.support import make_consultation
+from tests.reports.test_public_report import (
+    PUBLIC,
+    REPORT,
+    change_after_publishing,
+    prepared,
+    publish,
+)
+
+LONDON = "/staff/reports/have-your-say-2027/london"
+PUBLIC_BASE = PUBLIC.removesuffix("/report")
+
+
+def csv_rows(client, url: str) -> list[list[str]]:
+    """The CSV's cells as a spreadsheet would show them: the XLSX stores a negative number as
+    a number, where the CSV has to quote it ("'-8.8") so it is not read as a formula."""
+    response = client.get(url)
+    assert response.status_code == 200
+    rows = csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    return [[cell[1:] if re.fullmatch(r"'-\d+(\.\d+)?", cell) else cell for cell in row]
+            for row in rows]
+
+
+def shown(cell) -> str:
+    """A cell as a spreadsheet shows it: numbers to their format's decimal places."""
+    if isinstance(cell.value, int | float):
+        places = len(cell.number_format.partition(".")[2])
+        return f"{cell.value:.{places}f}"
+    return "" if cell.value is None else str(cell.value)
+
+
+def workbook(response):
+    assert response.status_code == 200
+    assert response.mimetype == ("application/vnd.openxmlformats-officedocument."
+                                 "spreadsheetml.sheet")
+    return load_workbook(io.BytesIO(response.data))
+
+
+def sheet_rows(sheet) -> list[list[str]]:
+    return [[shown(cell) for cell in row] for row in sheet.iter_rows()]
+
+
+def row_for(rows: list[list[str]], category: str) -> list[str]:
+    return next(row for row in rows if row[1] == category)
+
+
+def pdf_text(response) -> str:
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def filename(response) -> str:
+    return re.search(r'filename="([^"]+)"', response.headers["Content-Disposition"]).group(1)
+
+
+def test_the_staff_xlsx_holds_the_csv_s_cells_with_small_numbers_hidden(app, client,
+                                                                         run_tasks):
+    prepared(app, client, run_tasks)
+    page = client.get(REPORT).get_data(as_text=True)
+    assert f'href="{REPORT}/figures.xlsx"' in page and f'href="{REPORT}/report.pdf"' in page
+    expected = csv_rows(client, REPORT + "/figures.csv")
+    response = client.get(REPORT + "/figures.xlsx")
+    book = workbook(response)
+    assert book.sheetnames == ["Figures", "About"]
+    figures = sheet_rows(book["Figures"])
+    assert figures == expected
+    assert row_for(figures, "Telephone")[:4] == [
+        "How people answered", "Telephone", "fewer than 10", ""]
+    # Numbers are numbers (a spreadsheet can add them up), shown as the CSV writes them.
+    respondents = next(row for row in book["Figures"].iter_rows() if row[1].value ==
+                       "All respondents")
+    assert respondents[2].value == 20
+    assert re.fullmatch(r"have-your-say-2027-camden-\d{4}-\d{2}-\d{2}-\d{4}\.xlsx",
+                        filename(response))
+    assert response.headers["Cache-Control"] == "private, no-store"
+    about = dict((row[0], row[1]) for row in sheet_rows(book["About"]))
+    assert about["Area"] == "Camden"
+    assert about["Consultation"] == "Have your say (have-your-say-2027)"
+    assert about["Suppression threshold"] == "10"
+    assert about["Respondents"] == "20"
+    assert 'shown as "fewer than 10"' in about["Suppression"]
+
+
+def test_the_threshold_in_force_applies_to_the_xlsx(app, client, run_tasks):
+    prepared(app, client, run_tasks)
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
+    figures = sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Figures"])
+    assert figures == csv_rows(client, REPORT + "/figures.csv")
+    assert not any("fewer than" in cell for row in figures for cell in row)
+    assert row_for(figures, "Telephone")[:4] == ["How people answered", "Telephone", "4", "20.0"]
+
+
+def test_the_staff_pdf_shows_the_page_s_figures_on_numbered_tagged_a4_pages(app, client,
+                                                                            run_tasks):
+    prepared(app, client, run_tasks)
+    response = client.get(REPORT + "/report.pdf")
+    text = pdf_text(response)
+    assert re.fullmatch(r"have-your-say-2027-camden-\d{4}-\d{2}-\d{2}-\d{4}\.pdf",
+                        filename(response))
+    assert "Camden: priorities report" in text
+    assert "Staff copy, not for publication" in text
+    # Priorities in rank order, with the hidden ones as "fewer than 10".
+    assert "Burglary 20 100.0% 83.9% to 100.0% 2.20" in text
+    assert "Knife crime fewer than 10 not shown" in text
+    assert "Telephone fewer than 10 not shown" in text
+    # Staff see the equality tables (the public documents do not).
+    assert "Ethnic group: respondents beside Camden's population" in text
+    assert "Page 1 of" in text
+    reader = PdfReader(io.BytesIO(response.data))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en-GB"
+    assert reader.metadata.title == "Camden: Have your say (have-your-say-2027) report"
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
+    # The priorities chart is drawn in: its bar labels (share and interval) are not table text.
+    assert "100.0% (83.9% to 100.0%)" in text
+
+
+def test_the_london_downloads_are_for_analysts_and_administrators(app, client, other_client,
+                                                                 run_tasks):
+    prepared(app, client, run_tasks)
+    for url in (LONDON + "/figures.xlsx", LONDON + "/report.pdf"):
+        assert client.get(url).status_code == 403  # a borough officer
+    with app.app_context():
+        create_user(email="analyst@example.org", roles={"analyst": "camden"})
+    other_client.sign_in("analyst@example.org", PASSWORD)
+    assert other_client.get(LONDON + "/figures.xlsx").status_code == 404  # not counted yet
+    token_page = other_client.get(LONDON)
+    assert token_page.status_code == 200
+    other_client.submit(LONDON + "/collate", form_page=LONDON)
+    run_tasks()
+    book = workbook(other_client.get(LONDON + "/figures.xlsx"))
+    assert sheet_rows(book["Figures"]) == csv_rows(other_client, LONDON + "/figures.csv")
+    assert dict((r[0], r[1]) for r in sheet_rows(book["About"]))["Area"] == "London"
+    text = pdf_text(other_client.get(LONDON + "/report.pdf"))
+    assert "London: priorities report" in text
+
+
+def test_another_boroughs_officer_cannot_download_and_nobody_signed_out_can(
+        app, client, other_client, run_tasks):
+    prepared(app, client, run_tasks)
+    with app.app_context():
+        create_officer("hackney", email="hackney@example.org")
+    for url in (REPORT + "/figures.xlsx", REPORT + "/report.pdf"):
+        signed_out = other_client.get(url)
+        assert signed_out.status_code == 302 and "/sign-in" in signed_out.headers["Location"]
+    other_client.sign_in("hackney@example.org", PASSWORD)
+    for url in (REPORT + "/figures.xlsx", REPORT + "/report.pdf"):
+        assert other_client.get(url).status_code == 403
+    assert other_client.get(
+        "/staff/boroughs/nowhere/reports/have-your-say-2027/figures.xlsx").status_code == 404
+
+
+def test_public_downloads_are_not_found_until_published(app, client, other_client,
+                                                        run_tasks):
+    prepared(app, client, run_tasks)
+    downloads = (PUBLIC_BASE + "/report.pdf", PUBLIC_BASE + "/report.xlsx",
+                 PUBLIC_BASE + "/local-policing-summary.pdf")
+    for url in downloads:
+        assert other_client.get(url).status_code == 404
+    publish(client)
+    page = other_client.get(PUBLIC).get_data(as_text=True)
+    for url in downloads:
+        assert f'href="{url}"' in page
+        assert other_client.get(url).status_code == 200
+    client.submit(REPORT + "/unpublish", form_page=REPORT)
+    for url in downloads:
+        assert other_client.get(url).status_code == 404
+
+
+def test_public_pdfs_are_rate_limited_per_address(app, client, run_tasks):
+    """Each public PDF is drawn when asked for: one address cannot keep the workers busy."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    app.config["ENGAGE_REPORT_PDF_LIMIT"] = "2 per minute"
+    reader = Browser(app, address="10.0.0.7")
+    assert reader.get(PUBLIC_BASE + "/report.pdf").status_code == 200
+    assert reader.get(PUBLIC_BASE + "/local-policing-summary.pdf").status_code == 200
+    # The two PDFs share one limit; the page and the XLSX are not held back.
+    assert reader.get(PUBLIC_BASE + "/report.pdf").status_code == 429
+    assert reader.get(PUBLIC_BASE + "/local-policing-summary.pdf").status_code == 429
+    assert reader.get(PUBLIC_BASE + "/report.xlsx").status_code == 200
+    assert reader.get(PUBLIC).status_code == 200
+    assert Browser(app, address="10.0.0.8").get(
+        PUBLIC_BASE + "/report.pdf").status_code == 200
+
+
+def test_public_downloads_show_what_was_published_not_a_later_count(app, client, other_client,
+                                                                   run_tasks):
+    made = prepared(app, client, run_tasks)
+    publish(client)
+    change_after_publishing(app, client, made, run_tasks)
+    staff = sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Figures"])
+    assert staff[1][:3] == ["Respondents", "All respondents", "25"]
+
+    response = other_client.get(PUBLIC_BASE + "/report.xlsx")
+    assert re.fullmatch(r"have-your-say-2027-camden-\d{4}-\d{2}-\d{2}\.xlsx",
+                        filename(response))
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    book = workbook(response)
+    public = sheet_rows(book["Figures"])
+    assert public[1][:3] == ["Respondents", "All respondents", "20"]
+    assert row_for(public, "Telephone")[:4] == [
+        "How people answered", "Telephone", "fewer than 10", ""]
+    about = dict((r[0], r[1]) for r in sheet_rows(book["About"]))
+    assert "Published at" in about and about["Respondents"] == "20"
+    # Only what the public page shows: the equality tables and weekly counts stay with staff.
+    assert {row[0] for row in staff} >= {"Ethnic group", "Responses by week"}
+    assert not {row[0] for row in public} & {"Ethnic group", "Age band", "Disability",
+                                             "Responses by week"}
+
+    text = pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))
+    assert "Camden: what you told us and what the police will do" in text
+    assert "from 20 responses" in text and "25 responses" not in text
+    assert "Burglary: A 1.2% reduction in burglary" in text
+    assert "Knife crime fewer than 10 not shown" in text
+    assert "The target was 51.4%." in text  # the pinned target, not the later 60
+    assert "Residential burglary -89 (-8.8%) target achieved" in text
+    assert "Gun crime +12 (+14.2%) reduce by 4.2%: target missed" in text
+    assert "Ethnic group" not in text  # equality tables are for staff only
+    assert "Staff copy" not in text
+
+
+def test_a_report_not_counted_has_no_downloads(app, client):
+    make_consultation(app)
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    assert "Download these figures as XLSX" not in page_text(client.get(REPORT))
+    for url in (REPORT + "/figures.xlsx", REPORT + "/report.pdf"):
+        assert client.get(url).status_code == 404
