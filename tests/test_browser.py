@@ -9,9 +9,12 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.factories import PASSWORD
+
+ERROR_TITLE = re.compile(r"^Error: ")
 
 pytestmark = pytest.mark.browser
 
@@ -83,10 +86,9 @@ def test_public_pages_have_no_wcag_22_aa_failures(page, live_server, path):
 def test_form_errors_are_accessible_and_the_summary_takes_focus(page, live_server):
     page.goto(live_server + "/register")
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_load_state()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     # GOV.UK Frontend moves focus to the summary so screen readers announce it.
     assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
     # Each error links to its field.
@@ -111,7 +113,7 @@ def test_registering_and_signing_in_work_without_javascript(page_without_js, liv
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Which London borough do you live in?").select_option("lambeth")
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
     from tests.factories import create_user
 
@@ -121,9 +123,9 @@ def test_registering_and_signing_in_work_without_javascript(page_without_js, liv
     page.get_by_label("Email address").fill("ada@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Your account", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You have signed out.").is_visible()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
 def test_pages_fit_a_small_phone_screen(chromium, live_server):
@@ -157,18 +159,18 @@ def test_asking_to_join_a_group_is_accessible_with_and_without_errors(page, live
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     page.get_by_role("button", name="Ask to join").click()
     heading = "Ask to join Community Police Engagement Group"
-    assert page.get_by_role("heading", name=heading).is_visible()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert _axe_violations(page) == []
 
     # An equality answer without consent: the error is announced and linked.
     page.get_by_label("25 to 34").check()
     page.get_by_role("button", name="Ask to join").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     assert _axe_violations(page) == []
     page.get_by_label("Myself, as a resident").check()
     page.get_by_label(re.compile("I agree that engage may keep these answers")).check()
     page.get_by_role("button", name="Ask to join").click()
-    assert page.get_by_text("Your request to join").is_visible()
+    expect(page.get_by_text("Your request to join")).to_be_visible()
 
 
 def test_a_public_meeting_page_is_accessible(page, live_server, app):
@@ -180,10 +182,10 @@ def test_a_public_meeting_page_is_accessible(page, live_server, app):
                                 agenda=["Welcome", "Neighbourhood priorities"],
                                 access_notes="Step-free entrance. Hearing loop.")
     page.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}")
-    assert page.get_by_text("Tuesday 30 March 2027").first.is_visible()
+    expect(page.get_by_text("Tuesday 30 March 2027").first).to_be_visible()
     assert _axe_violations(page) == []
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
-    assert page.get_by_role("link", name="Quarterly meeting").is_visible()
+    expect(page.get_by_role("link", name="Quarterly meeting")).to_be_visible()
 
 
 def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
@@ -194,9 +196,9 @@ def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
 
     meeting_id = create_meeting(app, datetime(2030, 3, 30, 17, 30), datetime(2030, 3, 30, 19))
     page.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}")
-    assert page.get_by_role("heading", name="Register to attend").is_visible()
+    expect(page.get_by_role("heading", name="Register to attend")).to_be_visible()
     page.get_by_role("button", name="Register to attend").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     assert _axe_violations(page) == []
     page.get_by_role("link", name="Enter your full name").click()
     assert page.evaluate("document.activeElement.id") == "name"
@@ -204,7 +206,7 @@ def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
     page.get_by_label("Email address").fill("grace@example.org")
     page.get_by_label("Access needs (optional)").fill("A hearing loop")
     page.get_by_role("button", name="Register to attend").click()
-    assert page.get_by_role("heading", name="You are registered").is_visible()
+    expect(page.get_by_role("heading", name="You are registered")).to_be_visible()
     assert _axe_violations(page) == []
 
 
@@ -212,11 +214,11 @@ def test_asking_for_meeting_news_is_accessible_with_and_without_errors(page, liv
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     page.get_by_role("link", name="Get emails about public meetings in Camden").click()
     page.get_by_role("button", name="Get emails about meetings").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     assert _axe_violations(page) == []
     page.get_by_label("Email address").fill("grace@example.org")
     page.get_by_role("button", name="Get emails about meetings").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     assert _axe_violations(page) == []
 
 
@@ -240,11 +242,11 @@ def test_replying_to_an_invitation_is_accessible(page, live_server, app):
     page.goto(f"{live_server}/meetings/reply/{token}")
     assert _axe_violations(page) == []
     page.get_by_role("button", name="Send reply").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     assert _axe_violations(page) == []
     page.get_by_label("Maybe").check()
     page.get_by_role("button", name="Send reply").click()
-    assert page.get_by_text("Your reply is saved: maybe").is_visible()
+    expect(page.get_by_text("Your reply is saved: maybe")).to_be_visible()
 
 
 def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, live_server, app):
@@ -254,10 +256,10 @@ def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, l
     seen: list[str] = []
 
     def check(expected_heading: str) -> None:
-        page.wait_for_load_state()
+        # expect() waits for the navigation a click starts; a bare read could see the old page.
+        expect(page.locator("h1")).to_contain_text(expected_heading)
         assert page.locator("h1").count() == 1, page.url
-        assert expected_heading in page.locator("h1").inner_text(), page.url
-        assert page.get_by_text("This is not the way to report a crime.").is_visible()
+        expect(page.get_by_text("This is not the way to report a crime.")).to_be_visible()
         assert _axe_violations(page) == [], page.url
         seen.append(page.url)
 
@@ -282,7 +284,7 @@ def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, l
     carry_on()
     check("Policing")
     carry_on()  # nothing answered: the errors are announced, linked and accessible
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     check("Policing")
     page.get_by_label("Good", exact=True).check()
     page.get_by_label("Somewhere else", exact=True).check()
@@ -315,7 +317,7 @@ def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, l
     check("Your answers have been sent")
 
     [response] = responses(app)
-    assert page.get_by_text(response.reference).is_visible()
+    expect(page.get_by_text(response.reference)).to_be_visible()
     assert response.borough.name == "Kensington and Chelsea"
     assert len(seen) == 14
 
@@ -333,7 +335,7 @@ def test_answering_works_without_javascript_on_a_small_phone(chromium, live_serv
     page.get_by_role("button", name="Continue", exact=True).click()
     page.get_by_label("First choice").select_option(label="Knife crime")
     page.get_by_role("button", name="Continue", exact=True).click()
-    assert page.get_by_text("Choose 3 options in order").first.is_visible()
+    expect(page.get_by_text("Choose 3 options in order").first).to_be_visible()
     page.get_by_label("Second choice").select_option(label="Burglary")
     page.get_by_label("Third choice").select_option(label="Drugs")
     page.get_by_role("button", name="Continue", exact=True).click()
@@ -342,7 +344,7 @@ def test_answering_works_without_javascript_on_a_small_phone(chromium, live_serv
     page.get_by_label("In the street").check()
     page.get_by_label("Yes", exact=True).check()
     page.get_by_role("button", name="Continue", exact=True).click()
-    assert page.get_by_label("Say what you mean by \u201cSomething else\u201d").is_visible()
+    expect(page.get_by_label("Say what you mean by \u201cSomething else\u201d")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the question page scrolls sideways by {overflow}px"
     context.close()
@@ -384,9 +386,9 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
     path = "/boroughs/camden/have-your-say/have-your-say-2027/report"
     page.goto(live_server + path)
     assert page.locator("h1").count() == 1
-    assert page.get_by_role("img", name="Priorities: share of respondents choosing each"
-                            ).is_visible()
-    assert page.get_by_role("cell", name="reduce by 4.7%: target missed").is_visible()
+    expect(page.get_by_role("img", name="Priorities: share of respondents choosing each")
+           ).to_be_visible()
+    expect(page.get_by_role("cell", name="reduce by 4.7%: target missed")).to_be_visible()
     assert _axe_violations(page) == []
     context = chromium.new_context(viewport={"width": 320, "height": 640})
     phone = context.new_page()
@@ -415,8 +417,8 @@ def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server
         "buffer": b"crime type,change in offences,percentage change,target,result\n"
                   b"Burglary,lots,-8.8%,,maybe\n"}])
     page.get_by_role("button", name="Upload crime figures").click()
-    assert page.title().startswith("Error: ")
-    assert page.get_by_role("cell", name="'maybe' must be achieved or missed").is_visible()
+    expect(page).to_have_title(ERROR_TITLE)
+    expect(page.get_by_role("cell", name="'maybe' must be achieved or missed")).to_be_visible()
     assert _axe_violations(page) == []
     page.goto(report + "/targets")
     page.get_by_label("Public confidence target (%)").fill("five")
@@ -431,12 +433,12 @@ def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server
     page.get_by_label("Something else", exact=True).check()
     page.get_by_label("What will the police do, and what is the target?").fill("More patrols")
     page.get_by_role("button", name="Add priority").click()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(ERROR_TITLE)
     assert _axe_violations(page) == []
     page.get_by_role("link", name="Enter the priority").click()
     assert page.evaluate("document.activeElement.id") == "other"
     page.goto(report + "/publish")
     assert _axe_violations(page) == []
     page.goto(report)
-    assert page.get_by_text("against a target of 51.4%").is_visible()
+    expect(page.get_by_text("against a target of 51.4%")).to_be_visible()
     assert _axe_violations(page) == []
