@@ -72,6 +72,14 @@ def requeue_failed(message: OutboxMessage) -> None:
     send_after_commit(send_email, message.id)
 
 
+# What a message sent and lost in the same instant says. Exactly once cannot be had over SMTP: a
+# worker killed between recording the hand-over and the server's "250" leaves a message the
+# server may or may not have. engage counts it sent (never twice) and says so on the row, where
+# the outbox page shows it, so someone can check with the recipient.
+STOPPED_AFTER_HAND_OVER = ("worker stopped just after the server was given the message; "
+                           "counted as sent")
+
+
 def claim(message_ids: list[int]) -> list[int]:
     """Atomically move due messages from pending to sending, in one UPDATE, and commit. Returns
     the ids this caller now holds: any other worker, or a second delivery of the same task,
@@ -117,8 +125,7 @@ def due_for_queueing(limit: int = 500) -> list[int]:
         update(OutboxMessage)
         .where(abandoned, OutboxMessage.handed_over_at.is_not(None))
         .values(status=OutboxStatus.SENT, sent_at=OutboxMessage.handed_over_at,
-                last_error="worker stopped just after the server was given the message; "
-                           "counted as sent")
+                last_error=STOPPED_AFTER_HAND_OVER)
     )
     ids = list(db.session.scalars(
         select(OutboxMessage.id)
