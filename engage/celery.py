@@ -31,6 +31,7 @@ def celery_init_app(app: Flask) -> Celery:
     import engage.meetings.tasks  # noqa: F401
     import engage.news.tasks  # noqa: F401
     import engage.outbox.tasks  # noqa: F401
+    import engage.reports.public_files  # noqa: F401
     import engage.reports.tasks  # noqa: F401
     import engage.surveys.invitation_tasks  # noqa: F401
     import engage.surveys.tasks  # noqa: F401

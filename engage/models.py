@@ -25,6 +25,7 @@ from engage.news.models import NewsSubscription  # noqa: F401
 from engage.outbox.models import OutboxMessage
 from engage.reports.comments_models import CommentFlag  # noqa: F401
 from engage.reports.models import ReportSnapshot  # noqa: F401
+from engage.reports.public_files import PublicFile  # noqa: F401
 from engage.reports.targets_models import (  # noqa: F401
     CrimeFigure,
     CrimeFigureUpload,

@@ -16,7 +16,7 @@ from engage.config import QueueNames
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD
-from tests.workers import start_worker, stop_worker
+from tests.workers import start_worker, stop_worker, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -107,3 +107,16 @@ def _wait_for_status(message_id: int, status: OutboxStatus, timeout: float = 30)
             return
         time.sleep(0.2)
     raise AssertionError(f"message {message_id} never became {status}")
+
+
+def test_publishing_a_report_draws_its_public_pdfs_in_a_real_worker(app, worker, client,
+                                                                     run_tasks):
+    from engage.reports.public_files import KINDS
+    from tests.reports.test_public_files import kept
+    from tests.reports.test_public_report import prepared, publish
+
+    prepared(app, client, run_tasks)  # counted in-process; publishing goes through the broker
+    app.config["ENGAGE_TASK_DISPATCH"] = "broker"
+    publish(client)
+    wait_for(lambda: set(kept(app)) == set(KINDS), timeout=60, poll=0.5)
+    assert all(content.startswith(b"%PDF-") for _, content in kept(app).values())

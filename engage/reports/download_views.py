@@ -4,8 +4,9 @@ Staff downloads (beside the CSV) read the latest snapshot, for the same people a
 page; public downloads (beside the public page) read only the publication, so they are 404
 until an officer publishes and then show what was pinned, however often it is counted again.
 
-The PDFs are rendered in the request: a report is a few pages, which WeasyPrint lays out in
-well under a second or two; a publication's public files may be cached for a minute.
+Staff PDFs are drawn in the request: a report is a few pages, which WeasyPrint lays out in
+well under a second or two. Public PDFs are drawn once and kept (engage.reports.public_files),
+and may be cached for a minute.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from sqlalchemy import select
 from engage.auth.access import staff_borough, staff_required
 from engage.boroughs.models import Borough
 from engage.extensions import db, limiter
-from engage.reports import documents, summary, targets
+from engage.reports import documents, public_files, targets
 from engage.reports.operations import consultation_or_404, latest_snapshot
-from engage.reports.public_views import published_context
 from engage.reports.published import build
 from engage.reports.targets_models import ReportPublication
 from engage.reports.views import READERS, _charts, _london_reader, _percent
@@ -133,23 +133,27 @@ def _pdf_limit() -> str:
     return current_app.config["ENGAGE_REPORT_PDF_LIMIT"]
 
 
-@report_downloads.route(PUBLIC + "/report.pdf")
-@limiter.shared_limit(_pdf_limit, scope="public-report-pdf")
-def public_pdf(borough_slug: str, consultation_slug: str):
+def _public_pdf(borough_slug: str, consultation_slug: str, kind: str):
+    """A kept PDF when one was drawn from the same HTML (engage.reports.public_files); else
+    draw it now, which one address may ask for only so often."""
     published = _publication_or_404(borough_slug, consultation_slug)
-    html = render_template("reports/pdf/report.html", public=True,
-                           consultation=published.consultation,
-                           area_name=published.borough.name,
-                           **published_context(published))
-    return documents.download(documents.pdf_bytes(html), documents.PDF,
-                              f"{_public_stem(published)}.pdf", public=True)
+    html = public_files.public_html(published, kind)
+    content = public_files.kept(published, kind, html)
+    if content is None:
+        with limiter.shared_limit(_pdf_limit, scope="public-report-pdf"):
+            content = public_files.draw_and_keep(published, kind, html)
+        db.session.commit()
+    filename = (f"{_public_stem(published)}.pdf" if kind == public_files.REPORT_PDF else
+                f"local-policing-summary-{published.borough.slug}-"
+                f"{published.consultation.slug}.pdf")
+    return documents.download(content, documents.PDF, filename, public=True)
+
+
+@report_downloads.route(PUBLIC + "/report.pdf")
+def public_pdf(borough_slug: str, consultation_slug: str):
+    return _public_pdf(borough_slug, consultation_slug, public_files.REPORT_PDF)
 
 
 @report_downloads.route(PUBLIC + "/local-policing-summary.pdf")
-@limiter.shared_limit(_pdf_limit, scope="public-report-pdf")
 def local_policing_summary(borough_slug: str, consultation_slug: str):
-    published = _publication_or_404(borough_slug, consultation_slug)
-    return documents.download(
-        documents.pdf_bytes(summary.summary_html(published)), documents.PDF,
-        f"local-policing-summary-{published.borough.slug}-{published.consultation.slug}.pdf",
-        public=True)
+    return _public_pdf(borough_slug, consultation_slug, public_files.SUMMARY_PDF)

@@ -34,6 +34,7 @@ from engage.reports.targets_models import (
     ReportTargets,
 )
 from engage.surveys.models import Consultation, ReportingTag
+from engage.tasks import send_after_commit
 from engage.uploads import LineError, open_csv
 
 COLUMNS = ["crime type", "change in offences", "percentage change", "target", "result"]
@@ -278,6 +279,10 @@ def publish(consultation: Consultation, borough: Borough, snapshot: ReportSnapsh
     db.session.flush()
     record("report.published", borough=borough, target=f"consultation:{consultation.slug}",
            counted_at=snapshot.made_at.isoformat())
+    # Imported here: the task draws from the public views, which read this module.
+    from engage.reports.public_files import draw_public_files
+
+    send_after_commit(draw_public_files, published.id)
     return published
 
 

@@ -30,7 +30,7 @@ from engage.forms import (
     SubmitField,
     strip,
 )
-from engage.reports import targets
+from engage.reports import public_files, targets
 from engage.reports.operations import consultation_or_404, latest_snapshot
 from engage.reports.public_views import signed
 from engage.reports.published import Report
@@ -251,9 +251,10 @@ def publish(borough_slug: str, consultation_slug: str):
         db.session.commit()
         flash("The report is public.", "success")
         return redirect(_report_url(borough, consultation))
+    published = targets.publication(consultation, borough)
     return render_template("reports/targets/publish.html", borough=borough,
-                           consultation=consultation, snapshot=snapshot,
-                           published=targets.publication(consultation, borough),
+                           consultation=consultation, snapshot=snapshot, published=published,
+                           pdfs=public_files.kept_files(published) if published else {},
                            content=targets.pinned_content(consultation, borough), form=form)
 
 

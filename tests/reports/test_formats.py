@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.factories import PASSWORD, create_officer, create_user
-from tests.helpers import Browser, page_text
+from tests.helpers import page_text
 from tests.reports.support import make_consultation
 from tests.reports.test_public_report import (
     PUBLIC,
@@ -182,23 +182,6 @@ def test_public_downloads_are_not_found_until_published(app, client, other_clien
     client.submit(REPORT + "/unpublish", form_page=REPORT)
     for url in downloads:
         assert other_client.get(url).status_code == 404
-
-
-def test_public_pdfs_are_rate_limited_per_address(app, client, run_tasks):
-    """Each public PDF is drawn when asked for: one address cannot keep the workers busy."""
-    prepared(app, client, run_tasks)
-    publish(client)
-    app.config["ENGAGE_REPORT_PDF_LIMIT"] = "2 per minute"
-    reader = Browser(app, address="10.0.0.7")
-    assert reader.get(PUBLIC_BASE + "/report.pdf").status_code == 200
-    assert reader.get(PUBLIC_BASE + "/local-policing-summary.pdf").status_code == 200
-    # The two PDFs share one limit; the page and the XLSX are not held back.
-    assert reader.get(PUBLIC_BASE + "/report.pdf").status_code == 429
-    assert reader.get(PUBLIC_BASE + "/local-policing-summary.pdf").status_code == 429
-    assert reader.get(PUBLIC_BASE + "/report.xlsx").status_code == 200
-    assert reader.get(PUBLIC).status_code == 200
-    assert Browser(app, address="10.0.0.8").get(
-        PUBLIC_BASE + "/report.pdf").status_code == 200
 
 
 def test_public_downloads_show_what_was_published_not_a_later_count(app, client, other_client,
