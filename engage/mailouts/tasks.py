@@ -12,14 +12,13 @@ staff to see and try again.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
-import holidays
 from celery import shared_task
 from sqlalchemy import or_, select, update
 
 from engage import clock
-from engage.clock import to_london, utcnow
+from engage.clock import is_bank_holiday, to_london, utcnow
 from engage.extensions import db
 from engage.locks import held
 from engage.mailouts import files, operations, retention
@@ -112,11 +111,6 @@ def render_print_run(run_id: int) -> str:
         db.session.commit()
         return "failed" if run.status == RunStatus.FAILED else "retry"
     return "rendered"
-
-
-def is_bank_holiday(day: date) -> bool:
-    """An England bank holiday (London's), when the mail house and the post do not work."""
-    return day in holidays.country_holidays("GB", subdiv="ENG", years=day.year)
 
 
 @shared_task(name="engage.periodic.paper_print_runs")

@@ -1,8 +1,10 @@
 """Calling hours (ENGAGE_CALLING_HOURS, London time) and the next time a call may be made.
 
 The setting lists days and a span for each, for example "mon-fri 09:00-20:30" or
-"mon-fri 09:00-20:30; sat 10:00-16:00". Everything here takes `now` (naive UTC) as an
-argument, so the rules can be tested at any moment without waiting for it.
+"mon-fri 09:00-20:30; sat 10:00-16:00". Nobody is called on an England bank holiday unless
+the setting gives bank holidays a span of their own ("bank-holidays 10:00-16:00"), which then
+replaces the weekday's. Everything here takes `now` (naive UTC) as an argument, so the rules
+can be tested at any moment without waiting for it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from engage.clock import LONDON, to_london
+from engage.clock import LONDON, is_bank_holiday, to_london
 from engage.telephone.models import PartOfDay
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ENTRY = re.compile(r"^([a-z]{3})(?:-([a-z]{3}))?\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_ENTRY = re.compile(
+    r"^(bank-holidays|[a-z]{3})(?:-([a-z]{3}))?\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+BANK_HOLIDAYS = "bank-holidays"
 # The spans of the day a person may prefer, intersected with the calling hours.
 PART_SPANS = {
     PartOfDay.ANY: (time(0), time(23, 59, 59)),
@@ -29,9 +33,15 @@ PART_SPANS = {
 @dataclass(frozen=True)
 class CallingHours:
     spans: dict[int, tuple[time, time]]  # weekday (Monday 0) -> (from, until)
+    bank_holidays: tuple[time, time] | None = None  # None: no calls on a bank holiday
+
+    def span_on(self, day: date) -> tuple[time, time] | None:
+        if is_bank_holiday(day):
+            return self.bank_holidays
+        return self.spans.get(day.weekday())
 
     def describe(self) -> str:
-        """'Monday to Friday, 9am to 8:30pm; Saturday, 10am to 4pm'."""
+        """'Monday to Friday, 9am to 8:30pm; Saturday, 10am to 4pm; not on bank holidays'."""
         groups: list[list[int]] = []
         for day in sorted(self.spans):
             same = groups and self.spans[day] == self.spans[groups[-1][0]]
@@ -45,6 +55,11 @@ class CallingHours:
             names = (DAY_NAMES[days[0]] if len(days) == 1
                      else f"{DAY_NAMES[days[0]]} to {DAY_NAMES[days[-1]]}")
             parts.append(f"{names}, {clock(start)} to {clock(end)}")
+        if self.bank_holidays is None:
+            parts.append("not on bank holidays")
+        else:
+            start, end = self.bank_holidays
+            parts.append(f"bank holidays, {clock(start)} to {clock(end)}")
         return "; ".join(parts)
 
 
@@ -57,11 +72,14 @@ def clock(value: time) -> str:
 def parse_hours(setting: str) -> CallingHours:
     """Read the setting; ValueError saying what is wrong with it."""
     spans: dict[int, tuple[time, time]] = {}
+    holiday_span: tuple[time, time] | None = None
     for entry in filter(None, (e.strip().lower() for e in re.split(r"[;,]", setting or ""))):
         match = _ENTRY.match(re.sub(r"\s+", " ", entry))
-        if not match or match[1] not in DAYS or (match[2] and match[2] not in DAYS):
+        holiday = bool(match) and match[1] == BANK_HOLIDAYS
+        if not match or not (holiday or match[1] in DAYS) or (
+                match[2] and (holiday or match[2] not in DAYS)):
             raise ValueError(f"ENGAGE_CALLING_HOURS: {entry!r} is not like 'mon-fri 09:00-20:30'")
-        first = DAYS.index(match[1])
+        first = 0 if holiday else DAYS.index(match[1])
         last = DAYS.index(match[2]) if match[2] else first
         try:
             start, end = time(int(match[3]), int(match[4])), time(int(match[5]), int(match[6]))
@@ -70,12 +88,15 @@ def parse_hours(setting: str) -> CallingHours:
                 from None
         if last < first or end <= start:
             raise ValueError(f"ENGAGE_CALLING_HOURS: {entry!r} ends before it starts")
+        if holiday:
+            holiday_span = (start, end)
+            continue
         for day in range(first, last + 1):
             spans[day] = (start, end)
     if not spans:
         raise ValueError("ENGAGE_CALLING_HOURS must name at least one day, like "
                          "'mon-fri 09:00-20:30'")
-    return CallingHours(spans)
+    return CallingHours(spans, holiday_span)
 
 
 def _local(day: date, at: time) -> datetime:
@@ -90,9 +111,10 @@ def next_time(after: datetime, hours: CallingHours,
     when calls stop at 5pm) is ignored rather than never calling."""
     local = to_london(after)
     part_start, part_end = PART_SPANS[part]
-    for offset in range(15):
+    # Three weeks: long enough to pass Christmas and the New Year with a day or two a week.
+    for offset in range(22):
         day = local.date() + timedelta(days=offset)
-        span = hours.spans.get(day.weekday())
+        span = hours.span_on(day)
         if span is None:
             continue
         start, end = max(span[0], part_start), min(span[1], part_end)

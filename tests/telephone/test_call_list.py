@@ -121,14 +121,28 @@ def test_a_preferred_part_of_the_day_sets_when_a_new_request_is_first_due(app):
 
 def test_calling_hours_are_read_from_the_setting_and_a_wrong_one_stops_the_app(app_settings):
     hours = parse_hours("mon-fri 09:00-20:30; sat 10:00-16:00")
-    assert hours.describe() == "Monday to Friday, 9am to 8:30pm; Saturday, 10am to 4pm"
+    assert hours.describe() == ("Monday to Friday, 9am to 8:30pm; Saturday, 10am to 4pm; "
+                                "not on bank holidays")
     assert next_time(london(2026, 12, 5, 17, 0), hours) == london(2026, 12, 7, 9, 0)
     for wrong in ("", "weekdays 9-5", "fri-mon 09:00-17:00", "mon 17:00-09:00",
-                  "mon 25:00-26:00"):
+                  "mon 25:00-26:00", "bank-holidays-fri 10:00-16:00",
+                  "bank-holidays 10:00-16:00"):  # the last names no ordinary day
         with pytest.raises(ValueError, match="ENGAGE_CALLING_HOURS"):
             parse_hours(wrong)
     with pytest.raises(ValueError, match="ENGAGE_CALLING_HOURS"):
         create_app({**app_settings, "ENGAGE_CALLING_HOURS": "weekdays 9-5"})
+
+
+def test_nobody_is_called_on_a_bank_holiday_unless_the_setting_says_when():
+    weekdays = parse_hours("mon-fri 09:00-20:30")
+    # Christmas Day 2026 is a Friday; Boxing Day's holiday moves to Monday 28 December.
+    assert next_time(london(2026, 12, 24, 21, 0), weekdays) == london(2026, 12, 29, 9, 0)
+    assert next_time(london(2026, 12, 28, 12, 0), weekdays) == london(2026, 12, 29, 9, 0)
+    assert next_time(london(2027, 5, 3, 12, 0), weekdays) == london(2027, 5, 4, 9, 0)  # May Day
+    holidays = parse_hours("mon-fri 09:00-20:30; bank-holidays 10:00-16:00")
+    assert holidays.describe() == "Monday to Friday, 9am to 8:30pm; bank holidays, 10am to 4pm"
+    assert next_time(london(2026, 12, 24, 21, 0), holidays) == london(2026, 12, 25, 10, 0)
+    assert next_time(london(2026, 12, 28, 16, 0), holidays) == london(2026, 12, 29, 9, 0)
 
 
 def test_the_call_list_page_shows_whom_to_call_with_their_number(client, app, set_now):
@@ -146,7 +160,7 @@ def test_the_call_list_page_shows_whom_to_call_with_their_number(client, app, se
     set_now(london(2026, 11, 30, 20, 30))  # closing time
     closed = client.get(url)
     assert 'id="due"' not in closed.get_data(as_text=True)
-    assert "It is outside calling hours (Monday to Friday, 9am to 8:30pm). Calls can start " \
-        "again on 1 December 2026 at 9am." in page_text(closed)
+    assert "It is outside calling hours (Monday to Friday, 9am to 8:30pm; not on bank " \
+        "holidays). Calls can start again on 1 December 2026 at 9am." in page_text(closed)
     # Still listed to call later, by name, without offering the call now.
     assert "Grace Hopper" in page_text(closed)

@@ -27,7 +27,7 @@ from tests.telephone.support import (
 )
 
 MONDAY_10AM = london(2026, 11, 30, 10, 0)
-HOURS = "Monday to Friday, 9am to 8:30pm"
+HOURS = "Monday to Friday, 9am to 8:30pm; not on bank holidays"
 
 
 @pytest.fixture
