@@ -18,7 +18,9 @@ Rules (engage.suppression does the cell work):
   side of it can be under the threshold. Each side is also a sum of the answers table's cells:
   the side less its shown cells is what the table hides on that side, so the headline is
   withheld when that is 1 to threshold - 1 (and the base too, when the hidden cells with a view
-  add up to that).
+  add up to that). Respondents less the base is everyone with no view (where all answer), so
+  when the hidden "no view" cells add up to 1 to threshold - 1 the base and headline are
+  withheld too.
 - "Other, please say" comments: their count is (nearly) the count of the option asking for
   them, so where that option is hidden in its table they are not shown at all
   (Report.free_text_withheld), neither count nor terms.
@@ -299,14 +301,21 @@ def _measure(tag: ReportingTag, question: dict | None, threshold: int) -> Measur
     hidden_positive = positive - sum(n for k, n in shown.items() if k in POSITIVE[tag])
     hidden_other = (base - positive) - sum(
         n for k, n in shown.items() if k in with_view and k not in POSITIVE[tag])
+    # The base is also everyone who answered less those with no view: where everyone answers
+    # (the question is required, and respondents are published), respondents less the base
+    # less the shown "no view" cells gives back the hidden ones. The base, and the headline
+    # whose count and share give the base, must then be withheld.
+    hidden_no_view = sum(n for k, n in counts.items() if k in NO_VIEW and k not in shown)
     headline = None
     if (base and not any(c.suppressed for c in halves.values())
-            and not _small(hidden_positive, threshold) and not _small(hidden_other, threshold)):
+            and not _small(hidden_positive, threshold) and not _small(hidden_other, threshold)
+            and not _small(hidden_no_view, threshold)):
         headline = Row("positive", POSITIVE_WORDS[tag], halves["positive"],
                        share(positive, base), wilson_interval(positive, base))
     # The base alone, less the shown cells with a view, gives what is hidden among them.
     answers.total = (Cell("total", None, None)
                      if _small(hidden_positive + hidden_other, threshold)
+                     or _small(hidden_no_view, threshold)
                      else _total(base, threshold))
     return Measure(tag, tag.label, POSITIVE_WORDS[tag], headline, answers)
 

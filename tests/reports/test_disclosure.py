@@ -190,3 +190,28 @@ def test_an_other_comment_count_is_not_shown_when_few_chose_it_and_wrote_nothing
     # With a threshold of 3, the 3 who wrote nothing may be shown, and so may the 12.
     app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 3
     assert "12 people wrote a comment." in page_text(other_client.get(PUBLIC))
+
+
+def test_the_base_is_withheld_when_respondents_less_it_give_hidden_dont_knows(
+        app, client, other_client, run_tasks):
+    """Everyone must answer the confidence question, and the respondents are published: 42
+    respondents less a base of 38 with a view would give back the 4 "don't know" the table
+    hides (with "fair", its complement). So neither the base nor the headline is shown."""
+    made = make_consultation(app)
+    with app.app_context():
+        for n, confidence in ((15, "good"), (12, "poor"), (11, "fair"), (4, "dont-know")):
+            for _ in range(n):
+                respond(made.residents, answers(RANKED, confidence))
+        db.session.commit()
+    published(app, client, run_tasks)
+    body = other_client.get(API).get_json()
+    assert body["respondents"]["count"] == 42
+    confidence = confidence_of(body)
+    rows = {r["key"]: r["respondents"]["display"] for r in confidence["answers"]}
+    assert rows["dont-know"] == "fewer than 10" and rows["fair"] == "fewer than 10"
+    assert (rows["good"], rows["poor"]) == ("15", "12")
+    assert confidence["headline"] is None
+    assert confidence["with_a_view"]["count"] is None
+    text = page_text(other_client.get(PUBLIC))
+    assert "39.5%" not in text  # 15 of 38
+    assert "Not shown: too few people answered" in text

@@ -209,6 +209,11 @@ def test_the_report_weights_camden_to_its_margins_as_worked_by_hand(app, client,
         low, high = wilson(weighted / 24, 24 / DESIGN_EFFECT)
         assert rows[key].weighted_interval == pytest.approx((low, high), abs=1e-9)
     confidence = next(m for m in report.measures if m.tag.value == "confidence")
+    # D's 2 "don't know" are hidden at 3, and everyone answered: 24 respondents less the 22
+    # with a view would give them back, so the headline is withheld.
+    assert confidence.headline is None
+    confidence = next(m for m in report_of(app, made, threshold=2).measures
+                      if m.tag.value == "confidence")
     # With a view: all but D's "don't know". Positive: B 6, C+ 3 x 4/3 = 4, E 4; of 4+6+8+4.
     assert confidence.headline.share == pytest.approx(15 / 22, abs=1e-12)
     assert confidence.headline.weighted_share == pytest.approx(14 / 22, abs=1e-9)
@@ -231,10 +236,9 @@ def test_the_report_weights_camden_to_its_margins_as_worked_by_hand(app, client,
         f"66.7% weighted ({100 * low:.1f}% to {100 * high:.1f}%); chosen by 18 respondents")
     # The unweighted table is unchanged: 18 of 24, ranking points (4x2 + 8x3 + 2x3 + 4x2)/24.
     assert table_row(html, "Burglary") == "Burglary | 18 | 75.0% | 55.1% to 88.0% | 1.92"
-    low, high = wilson(14 / 22, 22 / DESIGN_EFFECT)
+    # Withheld at 3, as above: respondents less those with a view would give D's 2 back.
     assert summary_row(html, "Confidence in local policing: excellent or good") == (
-        f"63.6% weighted ({100 * low:.1f}% to {100 * high:.1f}%); 15 respondents said "
-        "excellent or good")
+        "weighted share not shown")
     assert summary_row(html, "Design effect") == "1.05"
     assert summary_row(html, "Effective sample size") == "22.9"
 
@@ -268,13 +272,14 @@ def test_a_plain_python_re_computation_agrees_with_the_report(app, client, run_t
         chosen = sum(w for p, w in zip(people, weights, strict=True)
                      if row.key in p["priorities"])
         assert row.weighted_share == pytest.approx(chosen / total, abs=1e-9)
+    # At 2, so no "don't know" is hidden and both headlines are shown.
+    measures = report_of(app, made, threshold=2).measures
     for measure, key, positive in ((0, "confidence", ("excellent", "good")),
                                    (1, "safe", ("very-safe", "fairly-safe"))):
         no_view = ("dont-know", "never-alone-after-dark")
         base = [(p, w) for p, w in zip(people, weights, strict=True) if p[key] not in no_view]
         share = sum(w for p, w in base if p[key] in positive) / sum(w for _, w in base)
-        assert report.measures[measure].headline.weighted_share == pytest.approx(share,
-                                                                                 abs=1e-9)
+        assert measures[measure].headline.weighted_share == pytest.approx(share, abs=1e-9)
 
 
 def test_hidden_counts_keep_their_weighted_shares_hidden(app, client, other_client,
