@@ -339,6 +339,8 @@ def profile(consultation_id: int) -> None:
     profiler.runcall(time_engage, consultation_id)
     say("\nwhere one collation of every area spends its time:")
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    say("\n...and in which functions themselves:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
 
 
 def peak_rss_mb() -> float:

@@ -81,9 +81,16 @@ def count_cells(consultation_id: int, borough_id: int | None, counted, found,
         return None
     cell_columns = [getattr(Answer, f"cell_{dimension}_id") for _, dimension, _ in dimensions]
 
+    keys: dict[tuple, str] = {}  # a few hundred cells, met thousands of times
+
     def key(option_ids) -> str:
-        return cell_key(found.option_values.get(option_id, UNKNOWN) if option_id else UNKNOWN
-                        for option_id in option_ids)
+        option_ids = tuple(option_ids)
+        found_key = keys.get(option_ids)
+        if found_key is None:
+            found_key = keys[option_ids] = cell_key(
+                found.option_values.get(option_id, UNKNOWN) if option_id else UNKNOWN
+                for option_id in option_ids)
+        return found_key
 
     respondents: dict[str, int] = defaultdict(int)
     # A respondent's answers all carry the same cell: distinct responses per cell.
@@ -104,20 +111,23 @@ def count_cells(consultation_id: int, borough_id: int | None, counted, found,
                     "chosen": defaultdict(lambda: defaultdict(int))}
         for tag in WEIGHTED_TAGS if any(q.tag == tag for q in weighted.values())}
     if weighted:
-        for *option_ids, question_id, option_id, rank, n in db.session.execute(
+        # Thousands of rows (cells x options x ranks): what each question needs is looked up
+        # once, and the rows are read through Core, without the ORM's per-row work.
+        rules = {q.id: (questions[q.tag.value], q.kind == QuestionKind.RANKING,
+                        q.kind == QuestionKind.MULTIPLE_CHOICE) for q in weighted.values()}
+        for *option_ids, question_id, option_id, rank, n in db.session.connection().execute(
                 select(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank,
                        func.count())
                 .where(Answer.question_id.in_(list(weighted)), Answer.option_id.is_not(None),
                        *counted.answers)
                 .group_by(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank)):
-            question = weighted[question_id]
-            figures = questions[question.tag.value]
+            figures, ranking, multiple_choice = rules[question_id]
             where_ = key(option_ids)
             figures["chosen"][found.option_values[option_id]][where_] += n
-            if question.kind == QuestionKind.RANKING:
+            if ranking:
                 if rank == 1:
                     figures["answered"][where_] += n
-            elif question.kind != QuestionKind.MULTIPLE_CHOICE:
+            elif not multiple_choice:
                 figures["answered"][where_] += n
         multiple = [q.id for q in weighted.values() if q.kind == QuestionKind.MULTIPLE_CHOICE]
         if multiple:

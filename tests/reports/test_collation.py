@@ -4,7 +4,7 @@ nothing, the locks, and a plain-Python recount that agrees with the SQL to 1e-9.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -40,6 +40,25 @@ def collate(app, run_tasks, consultation_id):
 
 def option(figures, tag, value):
     return next(o for o in figures["questions"][tag]["options"] if o["value"] == value)
+
+
+def test_responses_fall_in_the_week_london_was_in_when_they_came(app, run_tasks):
+    """Weeks start at midnight in London: in summer that is 11pm on Sunday in UTC, which the
+    database stores. And a week is ISO's, so the first days of January can be last year's."""
+    made = make_consultation(app)
+    with app.app_context():
+        for when in (datetime(2027, 6, 13, 22, 59),  # 11:59pm BST, Sunday: week 23
+                     datetime(2027, 6, 13, 23, 0),  # midnight BST, Monday: week 24
+                     datetime(2027, 6, 14, 12, 0),
+                     datetime(2027, 1, 3, 23, 59)):  # Sunday 3 January: 2026's week 53
+            respond(made.residents, answers(["robbery", "burglary", "knife-crime"]),
+                    submitted_at=when)
+        db.session.commit()
+    collate(app, run_tasks, made.consultation_id)
+    with app.app_context():
+        figures = snapshot(made.consultation_id, borough("camden").ons_code).figures
+        assert figures["by_week"] == {"2026-W53": 1, "2027-W23": 1, "2027-W24": 2}
+        assert snapshot(made.consultation_id, LONDON).figures["by_week"] == figures["by_week"]
 
 
 def test_the_task_collates_every_borough_and_london_with_the_counts_worked_by_hand(
