@@ -31,7 +31,6 @@ from engage.surveys.flow import (
 from engage.surveys.models import (
     Audience,
     Consultation,
-    Questionnaire,
     ResponseDraft,
 )
 from engage.surveys.pages import page_form, read_page, visible_questions
@@ -51,6 +50,7 @@ from engage.surveys.public_views import (
     Flow,
     flow_step,
     page_limit,
+    questionnaire_or_404,
     remember_sent,
     start_url,
     step_route,
@@ -274,7 +274,7 @@ def _review(flow: Flow, refused: ResponseRefused | None = None):
 
 
 def _send(questionnaire_id: int):
-    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    questionnaire = questionnaire_or_404(questionnaire_id)
     form = CheckAnswersForm()
     if not form.validate_on_submit():
         return redirect(start_url(questionnaire_id, preview=False))

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engage.auth.operations import external_url
@@ -117,12 +118,21 @@ def start_url(questionnaire_id: int, preview: bool) -> str:
                    questionnaire_id=questionnaire_id)
 
 
+def questionnaire_or_404(questionnaire_id: int) -> Questionnaire:
+    """The questionnaire and its consultation in one query: every public page reads both."""
+    questionnaire = db.session.get(Questionnaire, questionnaire_id,
+                                   options=[joinedload(Questionnaire.consultation)])
+    if questionnaire is None:
+        abort(404)
+    return questionnaire
+
+
 def flow_step(view):
     """Load the questionnaire and this browser's draft of it, or send the person to the start."""
 
     @wraps(view)
     def wrapped(questionnaire_id: int, preview: bool, **kwargs):
-        questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+        questionnaire = questionnaire_or_404(questionnaire_id)
         refused = _require_staff() if preview else unavailable(questionnaire.consultation)
         if refused is not None:
             return refused
@@ -141,7 +151,7 @@ def flow_step(view):
 
 def minutes_to_answer(questionnaire: Questionnaire) -> int:
     """A rough guide for the start page: about 20 seconds a question, in 5-minute steps."""
-    count = len(questionnaire.current_version.ordered_questions())
+    count = len(version_for_pages(questionnaire.current_version.id).ordered_questions())
     return max(5, -(-count * 20 // 300) * 5)
 
 
@@ -166,14 +176,14 @@ def _start_page(questionnaire: Questionnaire, preview: bool):
 
 @surveys_public.route("/<int:questionnaire_id>")
 def start(questionnaire_id: int):
-    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    questionnaire = questionnaire_or_404(questionnaire_id)
     return unavailable(questionnaire.consultation) or _start_page(questionnaire, preview=False)
 
 
 @surveys_public.route("/preview/<int:questionnaire_id>")
 def preview(questionnaire_id: int):
     """Staff see the public pages of the questionnaire's current version; nothing is kept."""
-    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    questionnaire = questionnaire_or_404(questionnaire_id)
     return _require_staff() or _start_page(questionnaire, preview=True)
 
 
@@ -181,7 +191,7 @@ def preview(questionnaire_id: int):
 @page_limit
 def begin(questionnaire_id: int, preview: bool):
     """Start now: continue this browser's draft, or begin a new one."""
-    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    questionnaire = questionnaire_or_404(questionnaire_id)
     refused = _require_staff() if preview else unavailable(questionnaire.consultation)
     if refused is not None:
         return refused
@@ -201,7 +211,7 @@ def begin(questionnaire_id: int, preview: bool):
                key_func=lambda: "survey-save:" + normalise_email(request.form.get("email")))
 def save(questionnaire_id: int):
     """Save and come back later: email a link that brings this draft back."""
-    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    questionnaire = questionnaire_or_404(questionnaire_id)
     refused = unavailable(questionnaire.consultation)
     if refused is not None:
         return refused
@@ -243,7 +253,7 @@ def resume(token: str):
 
 @surveys_public.route("/<int:questionnaire_id>/confirmation")
 def confirmation(questionnaire_id: int):
-    questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
+    questionnaire = questionnaire_or_404(questionnaire_id)
     reference = (session.get(SENT_KEY) or {}).get(str(questionnaire_id))
     if reference is None:
         return redirect(start_url(questionnaire_id, preview=False))
