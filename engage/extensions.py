@@ -29,6 +29,15 @@ def client_address() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def conflict_insert(entity):
+    """An INSERT that can say ON CONFLICT DO NOTHING / DO UPDATE on the database in use:
+    PostgreSQL and SQLite both can, but SQLAlchemy gives each dialect its own construct."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -29,11 +29,10 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import distinct, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.clock import to_london, utcnow
-from engage.extensions import db
+from engage.extensions import conflict_insert, db
 from engage.reports.change import previous_figures
 from engage.reports.free_text import free_text_figures
 from engage.reports.models import LONDON, ReportSnapshot
@@ -328,9 +327,7 @@ def save_snapshot(consultation: Consultation, borough: Borough | None, figures: 
               "borough_id": borough.id if borough else None, "made_at": utcnow(),
               "respondents": figures["respondents"], "verified_only": verified_only,
               "figures": figures}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ReportSnapshot).values(**values)
+    statement = conflict_insert(ReportSnapshot).values(**values)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["consultation_id", "area"],
         set_={name: statement.excluded[name] for name in

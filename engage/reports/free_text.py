@@ -35,9 +35,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from engage.extensions import db
+from engage.extensions import conflict_insert, db
 from engage.reports.comments_models import CommentFlag
 from engage.reports.flags import flag_for, normalise
 from engage.suppression import Cell
@@ -259,11 +258,9 @@ def free_text_figures(consultation: Consultation, borough_id: int | None, *,
 
 def _insert_missing(flags: list[dict]) -> None:
     """Insert the flags not there yet; a flag already there (followed up or not) stays as is."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # ORM-enabled insert, so the enum and flagged_at's default apply as for any new row.
-    db.session.execute(insert(CommentFlag).on_conflict_do_nothing(index_elements=["answer_id"]),
-                       flags)
+    db.session.execute(
+        conflict_insert(CommentFlag).on_conflict_do_nothing(index_elements=["answer_id"]), flags)
 
 
 # Published figures --------------------------------------------------------------------------

@@ -27,11 +27,10 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.clock import utcnow
-from engage.extensions import db
+from engage.extensions import conflict_insert, db
 from engage.reports import documents, summary
 from engage.reports.public_views import published_context
 from engage.reports.targets_models import ReportPublication
@@ -84,9 +83,7 @@ def draw_and_keep(published: ReportPublication, kind: str, html: str) -> bytes:
     content = documents.pdf_bytes(html)
     values = {"publication_id": published.id, "kind": kind, "html_sha256": _digest(html),
               "content": content, "made_at": utcnow()}
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(PublicFile)
-    statement = insert.values(**values)
+    statement = conflict_insert(PublicFile).values(**values)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["publication_id", "kind"],
         set_={name: statement.excluded[name] for name in ("html_sha256", "content", "made_at")}))
