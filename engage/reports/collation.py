@@ -37,7 +37,7 @@ from engage.reports.change import previous_figures
 from engage.reports.free_text import free_text_figures
 from engage.reports.models import LONDON, ReportSnapshot
 from engage.reports.statistics import ranking_points
-from engage.reports.weighting import count_cells, weigh
+from engage.reports.weighting import CellCounts, count_cells, weigh
 from engage.surveys.models import (
     Answer,
     Consultation,
@@ -195,31 +195,40 @@ def who_answered(conditions: list) -> dict:
             "by_audience": dict(by_audience), "by_week": dict(sorted(by_week.items()))}
 
 
-def tagged_answers(conditions: list, found: Catalogue) -> dict:
+def tagged_answers(conditions: list, found: Catalogue,
+                   by_cell: CellCounts | None = None) -> dict:
     """Per tag: respondents who answered, and per option value the respondents who chose it,
-    their ranking points and their first places."""
+    their ranking points and their first places. Questions `by_cell` has counted already (the
+    weighted ones, summed over their cells) are taken from it, not counted again."""
     if not found.questions:
         return {}
-    # The database only counts rows per (question, option, rank, consent): the cheapest
-    # aggregate there is, read from the collation index alone. The rules (ranking points,
-    # first places, consent) apply below, to a few hundred rows whatever the responses.
-    rows = db.session.execute(
-        select(Answer.question_id, Answer.option_id, Answer.rank, Answer.equality_consent,
-               func.count())
-        .where(Answer.question_id.in_(list(found.questions)), Answer.option_id.is_not(None),
-               *conditions)
-        .group_by(Answer.question_id, Answer.option_id, Answer.rank, Answer.equality_consent)
-    ).all()
-    multiple = [q.id for q in found.questions.values()
-                if q.kind == QuestionKind.MULTIPLE_CHOICE]
-    # Respondents per multiple-choice question: consent is the response's, so each one falls
-    # in one (question, consent) group.
-    answered_multiple = db.session.execute(
-        select(Answer.question_id, Answer.equality_consent,
-               func.count(distinct(Answer.response_id)))
-        .where(Answer.question_id.in_(multiple), *conditions)
-        .group_by(Answer.question_id, Answer.equality_consent)
-    ).all() if multiple else []
+    by_cell = by_cell or CellCounts()
+    # Consent matters only to equality questions, which are never among those by_cell sums.
+    rows = [(question_id, option_id, rank, True, n)
+            for (question_id, option_id, rank), n in by_cell.answers.items()]
+    answered_multiple = [(question_id, True, n) for question_id, n in by_cell.respondents.items()]
+    rest = [q for q in found.questions if q not in by_cell.questions]
+    if rest:
+        # The database only counts rows per (question, option, rank, consent): the cheapest
+        # aggregate there is, read from the collation index alone. The rules (ranking points,
+        # first places, consent) apply below, to a few hundred rows whatever the responses.
+        rows += db.session.execute(
+            select(Answer.question_id, Answer.option_id, Answer.rank, Answer.equality_consent,
+                   func.count())
+            .where(Answer.question_id.in_(rest), Answer.option_id.is_not(None), *conditions)
+            .group_by(Answer.question_id, Answer.option_id, Answer.rank,
+                      Answer.equality_consent)
+        ).all()
+    multiple = [q for q in rest if found.questions[q].kind == QuestionKind.MULTIPLE_CHOICE]
+    if multiple:
+        # Respondents per multiple-choice question: consent is the response's, so each one
+        # falls in one (question, consent) group.
+        answered_multiple += db.session.execute(
+            select(Answer.question_id, Answer.equality_consent,
+                   func.count(distinct(Answer.response_id)))
+            .where(Answer.question_id.in_(multiple), *conditions)
+            .group_by(Answer.question_id, Answer.equality_consent)
+        ).all()
 
     chosen: dict[ReportingTag, dict[str, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0]))
@@ -305,12 +314,13 @@ def collate_area(consultation: Consultation, borough: Borough | None,
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     counted = counted_responses(consultation.id, borough_id, verified_only)
     found = catalogue(consultation.id)
-    figures = {"version": FIGURES_VERSION, **who_answered(counted.responses),
-               "questions": tagged_answers(counted.answers, found),
-               "population": population(consultation, borough_id)}
-    # Weighted at collation, so the pages only read the weights (engage.reports.weighting).
-    figures["cells"] = count_cells(consultation.id, borough_id, counted, found,
-                                   figures["respondents"])
+    figures = {"version": FIGURES_VERSION, **who_answered(counted.responses)}
+    # Counted per weighting cell (engage.reports.weighting), which also gives the weighted
+    # questions' plain counts: those answers are read once.
+    by_cell = count_cells(consultation.id, borough_id, counted, found, figures["respondents"])
+    figures["questions"] = tagged_answers(counted.answers, found, by_cell)
+    figures["population"] = population(consultation, borough_id)
+    figures["cells"] = by_cell.figures
     figures["weighting"] = weigh(figures["cells"], figures["population"],
                                  current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
     figures["free_text"] = free_text_figures(consultation, borough_id)  # and flags comments

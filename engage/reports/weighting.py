@@ -31,6 +31,7 @@ effect) are over every respondent counted.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, select
 
@@ -66,19 +67,31 @@ def split_key(key: str) -> list[str]:
     return key.split(SEPARATOR)
 
 
+@dataclass
+class CellCounts:
+    """What count_cells read: the cell tables for the snapshot (None: no cells), and the same
+    answers summed over the cells, so the report's unweighted counts of those questions need
+    no second pass over them (collation.tagged_answers)."""
+
+    figures: dict | None = None
+    questions: set[int] = field(default_factory=set)  # the question ids summed below
+    answers: dict[tuple, int] = field(default_factory=dict)  # (question, option, rank) -> n
+    respondents: dict[int, int] = field(default_factory=dict)  # multiple choice: who answered
+
+
 def count_cells(consultation_id: int, borough_id: int | None, counted, found,
-                respondents_total: int) -> dict | None:
-    """The area's cell tables, counted in the database; None when no equality question is
-    asked (there are no cells). Each answer carries its response's cell (store_response), so
-    these are plain GROUP BYs read from the collation index. `respondents_total` is the area's
-    respondents (who_answered): those with no consented equality answer at all are the rest,
-    in the all-unknown cell."""
+                respondents_total: int) -> CellCounts:
+    """The area's cell tables, counted in the database (no figures when no equality question
+    is asked: there are no cells). Each answer carries its response's cell (store_response),
+    so these are plain GROUP BYs read from the collation index. `respondents_total` is the
+    area's respondents (who_answered): those with no consented equality answer at all are the
+    rest, in the all-unknown cell."""
     dimensions = [(tag, dimension, [q.id for q in found.questions.values()
                                     if q.tag == tag and q.kind != QuestionKind.MULTIPLE_CHOICE])
                   for tag, dimension in CELL_DIMENSIONS]
     dimensions = [d for d in dimensions if d[2]]
     if not dimensions:
-        return None
+        return CellCounts()
     cell_columns = [getattr(Answer, f"cell_{dimension}_id") for _, dimension, _ in dimensions]
 
     keys: dict[tuple, str] = {}  # a few hundred cells, met thousands of times
@@ -110,6 +123,8 @@ def count_cells(consultation_id: int, borough_id: int | None, counted, found,
         tag.value: {"answered": defaultdict(int),
                     "chosen": defaultdict(lambda: defaultdict(int))}
         for tag in WEIGHTED_TAGS if any(q.tag == tag for q in weighted.values())}
+    summed = CellCounts(questions=set(weighted))
+    answers = defaultdict(int)
     if weighted:
         # Thousands of rows (cells x options x ranks): what each question needs is looked up
         # once, and the rows are read through Core, without the ORM's per-row work.
@@ -122,6 +137,7 @@ def count_cells(consultation_id: int, borough_id: int | None, counted, found,
                        *counted.answers)
                 .group_by(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank)):
             figures, ranking, multiple_choice = rules[question_id]
+            answers[question_id, option_id, rank] += n
             where_ = key(option_ids)
             figures["chosen"][found.option_values[option_id]][where_] += n
             if ranking:
@@ -137,10 +153,15 @@ def count_cells(consultation_id: int, borough_id: int | None, counted, found,
                     .where(Answer.question_id.in_(multiple), *counted.answers)
                     .group_by(*cell_columns, Answer.question_id)):
                 questions[weighted[question_id].tag.value]["answered"][key(option_ids)] += n
-    return {"dimensions": [d[1] for d in dimensions], "respondents": dict(respondents),
-            "questions": {tag: {"answered": dict(q["answered"]),
-                                "chosen": {v: dict(c) for v, c in q["chosen"].items()}}
-                          for tag, q in questions.items()}}
+                # Each respondent is in one cell: the cells' distinct counts add up.
+                summed.respondents[question_id] = summed.respondents.get(question_id, 0) + n
+    summed.answers = dict(answers)
+    summed.figures = {
+        "dimensions": [d[1] for d in dimensions], "respondents": dict(respondents),
+        "questions": {tag: {"answered": dict(q["answered"]),
+                            "chosen": {v: dict(c) for v, c in q["chosen"].items()}}
+                      for tag, q in questions.items()}}
+    return summed
 
 
 def rake(counts: dict[tuple[str, ...], int], margins: list[dict[str, float]]) -> dict:
