@@ -29,6 +29,10 @@ def client_address() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=client_address)
 
 
 def conflict_insert(entity):
@@ -38,7 +42,3 @@ def conflict_insert(entity):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)
-migrate = Migrate()
-login_manager = LoginManager()
-csrf = CSRFProtect()
-limiter = Limiter(key_func=client_address)
