@@ -7,7 +7,7 @@ one blocks that work only until the expiry passes. The same code serves SQLite a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -64,3 +64,18 @@ def held(name: str, seconds: int) -> Iterator[bool]:
         if token is not None:
             db.session.rollback()
             release(name, token)
+
+
+def purge_each(lock: str, due: Callable[[], Iterable[int]], purge: Callable[[int], int],
+               seconds: int = 1800) -> int:
+    """The shape of a retention task: under `lock`, purge each id `due()` gives and commit it
+    on its own, so a run stopped halfway keeps what it did. Returns how many rows went, or -1
+    when another run holds the lock (`due` is asked only once the lock is held)."""
+    with held(lock, seconds) as mine:
+        if not mine:
+            return -1
+        deleted = 0
+        for item in due():
+            deleted += purge(item)
+            db.session.commit()
+        return deleted

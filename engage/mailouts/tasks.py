@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from engage import clock
 from engage.clock import is_bank_holiday, to_london, utcnow
 from engage.extensions import db
-from engage.locks import held
+from engage.locks import held, purge_each
 from engage.mailouts import files, operations, retention
 from engage.mailouts.models import PaperRequest, PrintRun, RunStatus
 from engage.mailouts.operations import LEASE
@@ -157,11 +157,4 @@ def sweep_print_runs() -> int:
 def delete_expired_paper_details() -> int:
     """Daily: delete the names and addresses of every consultation past its retention time,
     keeping only counts. Returns how many requests were deleted."""
-    with held("paper-retention", seconds=1800) as mine:
-        if not mine:
-            return -1
-        deleted = 0
-        for consultation_id in retention.consultations_due():
-            deleted += retention.purge(consultation_id)
-            db.session.commit()
-        return deleted
+    return purge_each("paper-retention", retention.consultations_due, retention.purge)
