@@ -1,6 +1,7 @@
 """Collate a consultation's borough reports from 100,000 and 1,000,000 responses in PostgreSQL.
 
     .venv/bin/python bench/collate.py [--sizes 100000 1000000] [--repeat 2]
+    .venv/bin/python bench/collate.py --sizes 1000000 --keep engage_bench_kept  # to iterate
 
 What it does, in one run (see /work/shared/BENCHMARKS.md):
 
@@ -16,9 +17,10 @@ What it does, in one run (see /work/shared/BENCHMARKS.md):
    and for two in three (those who agree) the three equality answers; each answer carrying its
    response's consultation, borough and consent, as store_response writes them. Then VACUUM
    ANALYZE (which also marks the pages all-visible, as autovacuum does after inserts).
-3. engage: every area's collation (32 boroughs and London) run by calling the very task the
-   workers run (engage.reports.tasks.collate_area_task), in this process, one after another:
-   seconds. Best of --repeat runs.
+3. engage: one collation round, run by calling the very tasks the workers run, in this
+   process, one after another: engage.reports.tasks.collate_consultation, which queues the 32
+   boroughs' collate_area, the last of which queues London's (which adds up the boroughs'
+   snapshots): seconds. Best of --repeat runs.
 4. The floor, same data, same process: one bare SQL statement that computes the same priority
    shares for every borough and London (one index-only pass over the priorities answers
    counting per borough and option, then GROUPING SETS by value code and shares by a window
@@ -60,6 +62,14 @@ def create_database(name: str) -> None:
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() \
+            is not None
 
 
 def drop_database(name: str) -> None:
@@ -128,6 +138,19 @@ def setup_consultation() -> int:
     add_template_questionnaires(consultation)
     db.session.commit()
     return consultation.id
+
+
+def kept_consultation() -> tuple[int, int]:
+    """The bench consultation of a kept database, and how many responses it has."""
+    from sqlalchemy import func, select
+
+    from engage.extensions import db
+    from engage.surveys.models import Consultation, Response
+
+    consultation_id = db.session.scalar(select(Consultation.id).where(Consultation.slug == "bench"))
+    have = db.session.scalar(select(func.count()).select_from(Response)
+                             .where(Response.consultation_id == consultation_id))
+    return consultation_id, have
 
 
 # Generating responses, all in the database ------------------------------------------------------
@@ -302,21 +325,31 @@ def time_floor(consultation_id: int) -> tuple[float, dict[str, int]]:
 
 
 def time_engage(consultation_id: int) -> float:
-    from sqlalchemy import select
+    """One collation round, as the workers run it: collate_consultation queues every borough,
+    the borough that completes the round queues London. The queue is this process's (the
+    app records what it dispatches), and each task runs as a worker would run it."""
+    from flask import current_app
 
-    from engage.boroughs.models import Borough
-    from engage.extensions import db
-    from engage.reports.tasks import collate_area_task
+    from engage.reports.tasks import collate_area_task, collate_consultation
 
-    areas: list[int | None] = list(db.session.scalars(select(Borough.id).order_by(Borough.id)))
-    areas.append(None)
-    db.session.rollback()
+    app = current_app._get_current_object()
+    app.config["ENGAGE_TASK_DISPATCH"] = "record"
+    queue = app.extensions.setdefault("engage_recorded_tasks", [])
+    queue.clear()
+    tasks = app.extensions["celery"].tasks
+    outcomes = []
     started = time.perf_counter()
-    for borough_id in areas:
-        outcome = collate_area_task(consultation_id, borough_id)
-        if outcome != "collated":
-            raise RuntimeError(f"area {borough_id}: {outcome}")
-    return time.perf_counter() - started
+    queue.append((collate_consultation.name, (consultation_id,)))
+    while queue:
+        name, args = queue.pop(0)
+        outcome = tasks[name](*args)
+        if name == collate_area_task.name:
+            outcomes.append((args[1], outcome))
+    elapsed = time.perf_counter() - started
+    if len(outcomes) != 33 or any(outcome != "collated" for _, outcome in outcomes) \
+            or outcomes[-1][0] is not None:
+        raise RuntimeError(f"the round did not collate 32 boroughs then London: {outcomes}")
+    return elapsed
 
 
 def london_counts(consultation_id: int) -> dict[str, int]:
@@ -353,10 +386,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2, help="runs of each; the best counts")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one collation of the largest size (cProfile)")
+    parser.add_argument("--keep", metavar="NAME",
+                        help="use the database NAME and keep it afterwards: a second run with "
+                        "the same NAME skips generating what is already there")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
 
-    db_name = f"engage_bench_{secrets.token_hex(4)}"
+    db_name = args.keep or f"engage_bench_{secrets.token_hex(4)}"
     workdir = Path(tempfile.mkdtemp(prefix="engage-bench-"))
     os.environ.update({
         "ENGAGE_ENV": "development",
@@ -368,21 +404,32 @@ def main() -> int:
     report: dict = {}
     try:
         say(f"bench/collate.py: sizes {', '.join(f'{n:,}' for n in sizes)}; database {db_name}")
-        create_database(db_name)
-        created = True
+        kept = bool(args.keep) and database_exists(db_name)
+        if not kept:
+            create_database(db_name)
+        created = not args.keep
         from engage import create_app
         from engage.extensions import db
 
         app = create_app()
         by_size, floor_by_size, ratio_by_size = {}, {}, {}
         with app.app_context():
-            report.update(build_schema())
-            consultation_id = setup_consultation()
-            have = 0
+            if kept:
+                from flask_migrate import upgrade
+
+                upgrade()  # the kept schema follows the code's migrations
+                consultation_id, have = kept_consultation()
+                say(f"using the kept database {db_name}: {have:,} responses")
+            else:
+                report.update(build_schema())
+                consultation_id, have = setup_consultation(), 0
             for n in sizes:
                 started = time.perf_counter()
-                grow(consultation_id, have, n)
-                have = n
+                if n > have:
+                    grow(consultation_id, have, n)
+                    have = n
+                elif n < have:
+                    raise SystemExit(f"the kept database has {have:,} responses, more than {n:,}")
                 answers = db.session.scalar(db.text("SELECT count(*) FROM answers"))
                 say(f"\n{n:,} responses ({answers:,} answers) generated in "
                     f"{time.perf_counter() - started:.1f}s")

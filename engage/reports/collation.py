@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import distinct, func, select, text
+from sqlalchemy import distinct, func, or_, select, text
 
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.clock import to_london, utcnow
@@ -305,22 +305,31 @@ def population(consultation: Consultation, borough_id: int | None) -> dict:
 
 
 def collate_area(consultation: Consultation, borough: Borough | None,
-                 verified_only: bool = False) -> dict:
-    """The raw figures of one area's report (a borough, or London when borough is None)."""
+                 verified_only: bool = False, round_id: str | None = None) -> dict:
+    """The raw figures of one area's report (a borough, or London when borough is None).
+
+    London in a collation round (`round_id`, engage.reports.tasks) adds up the figures its
+    boroughs' snapshots got in that round, and counts only the responses no borough counted
+    (no borough, or one the consultation does not cover): every response is read once per
+    round, not twice. Without a round, or with a borough missing from it, London counts
+    everything itself."""
     borough_id = borough.id if borough else None
     if db.session.get_bind().dialect.name == "postgresql":
         # London's weighting groups a million respondents into their cells: with the default
         # 4 MB the hash spills to disk. For this transaction only.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    counted = counted_responses(consultation.id, borough_id, verified_only)
     found = catalogue(consultation.id)
-    figures = {"version": FIGURES_VERSION, **who_answered(counted.responses)}
-    # Counted per weighting cell (engage.reports.weighting), which also gives the weighted
-    # questions' plain counts: those answers are read once.
-    by_cell = count_cells(consultation.id, borough_id, counted, found, figures["respondents"])
-    figures["questions"] = tagged_answers(counted.answers, found, by_cell)
+    boroughs = (round_figures(consultation, round_id, verified_only)
+                if borough is None and round_id else None)
+    if boroughs is None:
+        figures = count_figures(counted_responses(consultation.id, borough_id, verified_only),
+                                found)
+    else:
+        figures = count_figures(counted_outside(consultation), found)
+        for part in boroughs:
+            add_counts(figures, part)
+        figures["by_week"] = dict(sorted(figures["by_week"].items()))
     figures["population"] = population(consultation, borough_id)
-    figures["cells"] = by_cell.figures
     figures["weighting"] = weigh(figures["cells"], figures["population"],
                                  current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
     figures["free_text"] = free_text_figures(consultation, borough_id)  # and flags comments
@@ -329,19 +338,107 @@ def collate_area(consultation: Consultation, borough: Borough | None,
     return figures
 
 
+def count_figures(counted: Counted, found: Catalogue) -> dict:
+    """The counts of a report, which add up across areas: who answered, the tagged answers,
+    and the weighting cells."""
+    figures = {"version": FIGURES_VERSION, **who_answered(counted.responses)}
+    # Counted per weighting cell (engage.reports.weighting), which also gives the weighted
+    # questions' plain counts: those answers are read once.
+    by_cell = count_cells(counted, found, figures["respondents"])
+    figures["questions"] = tagged_answers(counted.answers, found, by_cell)
+    figures["cells"] = by_cell.figures
+    return figures
+
+
+def counted_outside(consultation: Consultation) -> Counted:
+    """The responses no borough's report counts: those with no borough, and those in a borough
+    the consultation does not cover (its list of boroughs changed after they came)."""
+    uncovered = [] if consultation.all_boroughs else list(db.session.scalars(
+        select(Borough.id).where(Borough.id.not_in(
+            select(consultation_boroughs.c.borough_id)
+            .where(consultation_boroughs.c.consultation_id == consultation.id)))))
+
+    def outside(column):
+        # IS NULL alone stays an index condition; the OR is paid only where it is needed.
+        return or_(column.is_(None), column.in_(uncovered)) if uncovered else column.is_(None)
+
+    return Counted([Response.consultation_id == consultation.id, outside(Response.borough_id)],
+                   [Answer.consultation_id == consultation.id, outside(Answer.borough_id)])
+
+
+def round_figures(consultation: Consultation, round_id: str,
+                  verified_only: bool) -> list[dict] | None:
+    """The figures every covered borough's snapshot got in this round, or None when one is
+    missing (a borough still counting, failed or locked), counted another way or by an older
+    version of this code: then London counts everything itself."""
+    rows = db.session.execute(
+        select(ReportSnapshot.borough_id, ReportSnapshot.verified_only, ReportSnapshot.figures)
+        .where(ReportSnapshot.consultation_id == consultation.id,
+               ReportSnapshot.round_id == round_id, ReportSnapshot.borough_id.is_not(None))
+    ).all()
+    covered = {b.id for b in covered_boroughs(consultation)}
+    if ({borough_id for borough_id, _, _ in rows} != covered
+            or any(verified != verified_only or figures.get("version") != FIGURES_VERSION
+                   for _, verified, figures in rows)):
+        return None
+    return [figures for _, _, figures in rows]
+
+
+def round_complete(consultation: Consultation, round_id: str) -> bool:
+    """Every borough the consultation covers has its snapshot from this round."""
+    done = set(db.session.scalars(
+        select(ReportSnapshot.borough_id)
+        .where(ReportSnapshot.consultation_id == consultation.id,
+               ReportSnapshot.round_id == round_id, ReportSnapshot.borough_id.is_not(None))))
+    return {b.id for b in covered_boroughs(consultation)} <= done
+
+
+def _add(total: dict, part: dict) -> None:
+    for key, n in part.items():
+        total[key] = total.get(key, 0) + n
+
+
+def add_counts(total: dict, part: dict) -> None:
+    """Add one area's counts (count_figures, or a snapshot's figures of the same consultation)
+    into `total`, option by value code and cell by key. Every count here is of respondents or
+    answers, and each response belongs to one area, so they add up."""
+    total["respondents"] += part["respondents"]
+    for key in ("by_channel", "by_audience", "by_week"):
+        _add(total[key], part[key])
+    for tag, question in part["questions"].items():
+        mine = total["questions"].get(tag)
+        if mine is None:  # a tag the catalogue no longer has: nothing to add it to
+            continue
+        mine["answered"] += question["answered"]
+        options = {option["value"]: option for option in mine["options"]}
+        for option in question["options"]:
+            if option["value"] in options:
+                options[option["value"]]["chosen"] += option["chosen"]
+                options[option["value"]]["points"] += option["points"]
+    cells, their_cells = total["cells"], part["cells"]
+    if cells is None or their_cells is None:
+        return
+    _add(cells["respondents"], their_cells["respondents"])
+    for tag, question in their_cells["questions"].items():
+        mine = cells["questions"].setdefault(tag, {"answered": {}, "chosen": {}})
+        _add(mine["answered"], question["answered"])
+        for value, by_cell in question["chosen"].items():
+            _add(mine["chosen"].setdefault(value, {}), by_cell)
+
+
 def save_snapshot(consultation: Consultation, borough: Borough | None, figures: dict,
-                  verified_only: bool = False) -> None:
+                  verified_only: bool = False, round_id: str | None = None) -> None:
     """Insert the area's snapshot, or replace the one there in the same statement."""
     values = {"consultation_id": consultation.id,
               "area": borough.ons_code if borough else LONDON,
               "borough_id": borough.id if borough else None, "made_at": utcnow(),
               "respondents": figures["respondents"], "verified_only": verified_only,
-              "figures": figures}
+              "figures": figures, "round_id": round_id}
     statement = conflict_insert(ReportSnapshot).values(**values)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["consultation_id", "area"],
         set_={name: statement.excluded[name] for name in
-              ("made_at", "respondents", "verified_only", "figures")}))
+              ("made_at", "respondents", "verified_only", "figures", "round_id")}))
 
 
 def covered_boroughs(consultation: Consultation) -> list[Borough]:

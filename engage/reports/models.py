@@ -49,6 +49,10 @@ class ReportSnapshot(db.Model):
     # True when only verified responses were counted (see collation.counted_responses).
     verified_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     figures: Mapped[dict] = mapped_column(JSON)
+    # The collation round (engage.reports.tasks.collate_consultation) that made this borough's
+    # snapshot: London adds up the boroughs of one round instead of counting them again. None
+    # for an area collated on its own.
+    round_id: Mapped[str | None] = mapped_column(String(32))
 
     consultation: Mapped[Consultation] = relationship()
     borough: Mapped[Borough | None] = relationship()

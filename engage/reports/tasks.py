@@ -1,15 +1,23 @@
 """Collation in the workers: one task per consultation fans out one task per area.
 
-`collate_consultation` takes the consultation's lock and queues `collate_area` for each borough
-the consultation covers and for London. Each `collate_area` takes its own lock for (consultation,
-area), counts in the database and upserts the area's one snapshot row, so two collations of the
-same consultation never count the same area at once, and a duplicate or re-run task leaves the
-same single row. Beat queues open consultations every night, and closed ones until each area has
-a snapshot made after closing.
+`collate_consultation` takes the consultation's lock and starts a **round**: it queues
+`collate_area` for each borough the consultation covers, with the round's id. Each `collate_area`
+takes its own lock for (consultation, area), counts in the database and upserts the area's one
+snapshot row, marked with the round, so two collations of the same consultation never count the
+same area at once, and a duplicate or re-run task leaves the same single row. The borough that
+finds, once its own snapshot is committed, every covered borough's snapshot from the round
+queues London, which adds up those snapshots and counts only the responses no borough has
+(engage.reports.collation.collate_area): each response is read once a round. Two boroughs
+finishing together may both queue London; its lock and upsert make the second harmless.
+
+London queued on its own (by staff, or with a borough of the round missing) counts everything.
+Beat queues open consultations every night, and closed ones until each area has a snapshot made
+after closing.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from celery import shared_task
@@ -20,7 +28,12 @@ from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.locks import held
-from engage.reports.collation import collate_area, covered_boroughs, save_snapshot
+from engage.reports.collation import (
+    collate_area,
+    covered_boroughs,
+    round_complete,
+    save_snapshot,
+)
 from engage.reports.models import ReportSnapshot
 from engage.surveys.models import Consultation
 from engage.tasks import dispatch
@@ -39,27 +52,32 @@ def area_lock(consultation_id: int, borough_id: int | None) -> str:
 
 @shared_task(name="engage.reports.collate_consultation", acks_late=True)
 def collate_consultation(consultation_id: int) -> int:
-    """Queue one collation per area. Returns how many, or -1 when another fan-out of the same
-    consultation is running."""
+    """Start a round: queue one collation per covered borough, the last of which queues London.
+    Returns how many areas the round collates (with London), or -1 when another fan-out of the
+    same consultation is running."""
     with held(f"report:{consultation_id}", FAN_OUT_LOCK_SECONDS) as mine:
         if not mine:
             return -1
         consultation = db.session.get(Consultation, consultation_id)
         if consultation is None:
             return 0
-        areas: list[int | None] = [b.id for b in covered_boroughs(consultation)]
-        areas.append(None)  # London
+        boroughs = [b.id for b in covered_boroughs(consultation)]
         db.session.rollback()  # read only: end the transaction before handing work out
-        for borough_id in areas:
-            dispatch(collate_area_task.name, (consultation_id, borough_id))
-        return len(areas)
+        round_id = secrets.token_hex(8)
+        for borough_id in boroughs:
+            dispatch(collate_area_task.name, (consultation_id, borough_id, round_id))
+        if not boroughs:  # nothing to wait for
+            dispatch(collate_area_task.name, (consultation_id, None, round_id))
+        return len(boroughs) + 1
 
 
 @shared_task(name="engage.reports.collate_area", acks_late=True,
              autoretry_for=(OperationalError,), max_retries=3, retry_backoff=30)
-def collate_area_task(consultation_id: int, borough_id: int | None) -> str:
-    """Count one area (a borough, or London when borough_id is None) and replace its snapshot.
-    Database hiccups are retried three times; anything else fails the task at once."""
+def collate_area_task(consultation_id: int, borough_id: int | None,
+                      round_id: str | None = None) -> str:
+    """Count one area (a borough, or London when borough_id is None) and replace its snapshot;
+    in a round, the borough that completes it then queues London. Database hiccups are retried
+    three times; anything else fails the task at once."""
     with held(area_lock(consultation_id, borough_id), AREA_LOCK_SECONDS) as mine:
         if not mine:
             return "busy"
@@ -68,8 +86,15 @@ def collate_area_task(consultation_id: int, borough_id: int | None) -> str:
         borough = db.session.get(Borough, borough_id) if borough_id is not None else None
         if consultation is None or (borough_id is not None and borough is None):
             return "gone"
-        save_snapshot(consultation, borough, collate_area(consultation, borough))
+        save_snapshot(consultation, borough,
+                      collate_area(consultation, borough, round_id=round_id),
+                      round_id=round_id)
         db.session.commit()
+        # Asked after the commit, in a new transaction: of two boroughs finishing together,
+        # the later commit sees both snapshots, so London is never left out.
+        if borough is not None and round_id and round_complete(consultation, round_id):
+            db.session.rollback()
+            dispatch(collate_area_task.name, (consultation_id, None, round_id))
         return "collated"
 
 

@@ -79,8 +79,7 @@ class CellCounts:
     respondents: dict[int, int] = field(default_factory=dict)  # multiple choice: who answered
 
 
-def count_cells(consultation_id: int, borough_id: int | None, counted, found,
-                respondents_total: int) -> CellCounts:
+def count_cells(counted, found, respondents_total: int) -> CellCounts:
     """The area's cell tables, counted in the database (no figures when no equality question
     is asked: there are no cells). Each answer carries its response's cell (store_response),
     so these are plain GROUP BYs read from the collation index. `respondents_total` is the
