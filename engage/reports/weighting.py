@@ -4,9 +4,9 @@ Respondents fall into **cells**: their combination of consented equality answers
 age band, disability; whichever the questionnaires ask). A missing, refused ("prefer not to
 say") or unconsented answer, or more than one answer to a multiple-choice equality question, is
 "unknown" for that dimension. The database counts, per cell, the respondents and the answers a
-report weights (each priority, confidence and feeling safe), with one GROUP BY each:
-store_response copies each response's cell onto all its answers, so both are read from the
-collation index without a join. The result has cells x options rows, whatever the responses,
+report weights (each priority, confidence and feeling safe), in one GROUP BY: store_response
+copies each response's cell onto all its answers, so both are read from the collation index
+without a join (count_cells). The result has cells x options rows, whatever the responses,
 and goes into the snapshot as `figures["cells"]`.
 
 Raking (iterative proportional fitting, by weightipy) then gives each cell known on every
@@ -82,9 +82,17 @@ class CellCounts:
 def count_cells(counted, found, respondents_total: int) -> CellCounts:
     """The area's cell tables, counted in the database (no figures when no equality question
     is asked: there are no cells). Each answer carries its response's cell (store_response),
-    so these are plain GROUP BYs read from the collation index. `respondents_total` is the
-    area's respondents (who_answered): those with no consented equality answer at all are the
-    rest, in the all-unknown cell."""
+    so one GROUP BY over the weighted and the equality questions' answers, read from the
+    collation index alone, gives everything:
+
+    - the weighted answers per cell, and summed over the cells their plain counts;
+    - the equality answers' plain counts (consented ones: no others are counted);
+    - respondents per cell, without counting distinct responses: a respondent gives one
+      answer to each equality question, so each is counted once, on the answer to the first
+      dimension their cell has.
+
+    `respondents_total` is the area's respondents (who_answered): those with no consented
+    equality answer at all are the rest, in the all-unknown cell."""
     dimensions = [(tag, dimension, [q.id for q in found.questions.values()
                                     if q.tag == tag and q.kind != QuestionKind.MULTIPLE_CHOICE])
                   for tag, dimension in CELL_DIMENSIONS]
@@ -92,11 +100,12 @@ def count_cells(counted, found, respondents_total: int) -> CellCounts:
     if not dimensions:
         return CellCounts()
     cell_columns = [getattr(Answer, f"cell_{dimension}_id") for _, dimension, _ in dimensions]
+    dimension_of = {question_id: place for place, (_, _, ids) in enumerate(dimensions)
+                    for question_id in ids}
 
     keys: dict[tuple, str] = {}  # a few hundred cells, met thousands of times
 
     def key(option_ids) -> str:
-        option_ids = tuple(option_ids)
         found_key = keys.get(option_ids)
         if found_key is None:
             found_key = keys[option_ids] = cell_key(
@@ -104,56 +113,61 @@ def count_cells(counted, found, respondents_total: int) -> CellCounts:
                 for option_id in option_ids)
         return found_key
 
-    respondents: dict[str, int] = defaultdict(int)
-    # A respondent's answers all carry the same cell: distinct responses per cell.
-    for *option_ids, n in db.session.execute(
-            select(*cell_columns, func.count(distinct(Answer.response_id)))
-            .where(Answer.question_id.in_([q for d in dimensions for q in d[2]]),
-                   Answer.equality_consent.is_(True), Answer.option_id.is_not(None),
-                   *counted.answers)
-            .group_by(*cell_columns)):
-        respondents[key(option_ids)] += n
-    placed = sum(respondents.values())
-    if respondents_total > placed:
-        respondents[key([None] * len(cell_columns))] += respondents_total - placed
-
     weighted = {q.id: q for q in found.questions.values() if q.tag in WEIGHTED_TAGS}
     questions: dict[str, dict] = {
         tag.value: {"answered": defaultdict(int),
                     "chosen": defaultdict(lambda: defaultdict(int))}
         for tag in WEIGHTED_TAGS if any(q.tag == tag for q in weighted.values())}
-    summed = CellCounts(questions=set(weighted))
-    answers = defaultdict(int)
-    if weighted:
-        # Thousands of rows (cells x options x ranks): what each question needs is looked up
-        # once, and the rows are read through Core, without the ORM's per-row work.
-        rules = {q.id: (questions[q.tag.value], q.kind == QuestionKind.RANKING,
-                        q.kind == QuestionKind.MULTIPLE_CHOICE) for q in weighted.values()}
-        for *option_ids, question_id, option_id, rank, n in db.session.connection().execute(
-                select(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank,
-                       func.count())
-                .where(Answer.question_id.in_(list(weighted)), Answer.option_id.is_not(None),
-                       *counted.answers)
-                .group_by(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank)):
-            figures, ranking, multiple_choice = rules[question_id]
-            answers[question_id, option_id, rank] += n
-            where_ = key(option_ids)
-            figures["chosen"][found.option_values[option_id]][where_] += n
-            if ranking:
-                if rank == 1:
-                    figures["answered"][where_] += n
-            elif not multiple_choice:
+    # What each question needs, looked up once for thousands of rows (cells x options x ranks)
+    # read through Core, without the ORM's per-row work.
+    rules = {q.id: (questions[q.tag.value], q.kind == QuestionKind.RANKING,
+                    q.kind == QuestionKind.MULTIPLE_CHOICE) for q in weighted.values()}
+    summed = CellCounts(questions=set(weighted) | set(dimension_of))
+    respondents: dict[str, int] = defaultdict(int)
+    answers: dict[tuple, int] = defaultdict(int)
+    width = len(cell_columns)
+    for row in db.session.connection().execute(
+            select(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank,
+                   Answer.equality_consent, func.count())
+            .where(Answer.question_id.in_([*weighted, *dimension_of]),
+                   Answer.option_id.is_not(None), *counted.answers)
+            .group_by(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank,
+                      Answer.equality_consent)).all():
+        option_ids = row[:width]
+        question_id, option_id, rank, consented, n = row[width:]
+        answers_key = (question_id, option_id, rank)
+        place = dimension_of.get(question_id)
+        if place is not None:
+            if not consented:  # an equality answer given without consent counts nowhere
+                continue
+            answers[answers_key] += n
+            if option_ids[place] is not None and not any(option_ids[:place]) \
+                    and (rank is None or rank == 1):
+                respondents[key(option_ids)] += n
+            continue
+        figures, ranking, multiple_choice = rules[question_id]
+        answers[answers_key] += n
+        where_ = key(option_ids)
+        figures["chosen"][found.option_values[option_id]][where_] += n
+        if ranking:
+            if rank == 1:
                 figures["answered"][where_] += n
-        multiple = [q.id for q in weighted.values() if q.kind == QuestionKind.MULTIPLE_CHOICE]
-        if multiple:
-            for *option_ids, question_id, n in db.session.execute(
-                    select(*cell_columns, Answer.question_id,
-                           func.count(distinct(Answer.response_id)))
-                    .where(Answer.question_id.in_(multiple), *counted.answers)
-                    .group_by(*cell_columns, Answer.question_id)):
-                questions[weighted[question_id].tag.value]["answered"][key(option_ids)] += n
-                # Each respondent is in one cell: the cells' distinct counts add up.
-                summed.respondents[question_id] = summed.respondents.get(question_id, 0) + n
+        elif not multiple_choice:
+            figures["answered"][where_] += n
+    placed = sum(respondents.values())
+    if respondents_total > placed:
+        respondents[key((None,) * width)] += respondents_total - placed
+    multiple = [q.id for q in weighted.values() if q.kind == QuestionKind.MULTIPLE_CHOICE]
+    if multiple:
+        for row in db.session.connection().execute(
+                select(*cell_columns, Answer.question_id,
+                       func.count(distinct(Answer.response_id)))
+                .where(Answer.question_id.in_(multiple), *counted.answers)
+                .group_by(*cell_columns, Answer.question_id)).all():
+            question_id, n = row[width:]
+            questions[weighted[question_id].tag.value]["answered"][key(row[:width])] += n
+            # Each respondent is in one cell: the cells' distinct counts add up.
+            summed.respondents[question_id] = summed.respondents.get(question_id, 0) + n
     summed.answers = dict(answers)
     summed.figures = {
         "dimensions": [d[1] for d in dimensions], "respondents": dict(respondents),
