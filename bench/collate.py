@@ -41,6 +41,8 @@ import os
 import resource
 import secrets
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -352,6 +354,60 @@ def time_engage(consultation_id: int) -> float:
     return elapsed
 
 
+def start_worker(concurrency: int, logfile: Path) -> subprocess.Popen:
+    """One real worker (prefork, `concurrency` processes) on this run's database and broker,
+    started and ready before any timing."""
+    log = open(logfile, "w")  # noqa: SIM115 - the worker writes it until stopped
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
+         f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "--hostname=collate@%h"],
+        cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    deadline = time.monotonic() + 60
+    while " ready." not in logfile.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start:\n{logfile.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def time_workers(consultation_id: int) -> float:
+    """One round through the broker and the worker, as deployed: from queueing
+    collate_consultation until London's snapshot of that round is committed."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.reports.models import LONDON, ReportSnapshot
+
+    def london_round():
+        db.session.rollback()
+        return db.session.scalar(select(ReportSnapshot.round_id).where(
+            ReportSnapshot.consultation_id == consultation_id, ReportSnapshot.area == LONDON))
+
+    before = london_round()
+    started = time.perf_counter()
+    current_app.extensions["celery"].send_task("engage.reports.collate_consultation",
+                                               args=[consultation_id])
+    while london_round() in (before, None):
+        if time.perf_counter() - started > 600:
+            raise RuntimeError("the worker did not finish the round in 10 minutes")
+        time.sleep(0.02)
+    return time.perf_counter() - started
+
+
 def london_counts(consultation_id: int) -> dict[str, int]:
     from sqlalchemy import select
 
@@ -386,6 +442,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2, help="runs of each; the best counts")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one collation of the largest size (cProfile)")
+    parser.add_argument("--concurrency", type=int, default=2,
+                        help="also time a round through one real worker with this many "
+                        "processes, as deployed (0: don't)")
+    parser.add_argument("--redis-db", type=int, default=10,
+                        help="the Redis database the worker's broker uses (must be empty)")
     parser.add_argument("--keep", metavar="NAME",
                         help="use the database NAME and keep it afterwards: a second run with "
                         "the same NAME skips generating what is already there")
@@ -398,9 +459,17 @@ def main() -> int:
         "ENGAGE_ENV": "development",
         "ENGAGE_INSTANCE_PATH": str(workdir / "instance"),
         "ENGAGE_DATABASE_URL": f"postgresql+psycopg://postgres@{HOST}:5432/{db_name}",
+        "ENGAGE_BROKER_URL": f"redis://{HOST}:6379/{args.redis_db}",
     })
+    if args.concurrency:
+        import redis
+
+        if redis.Redis(host=HOST, port=6379, db=args.redis_db).dbsize():
+            raise SystemExit(f"Redis database {args.redis_db} is not empty: pick another with "
+                             "--redis-db")
     created = False
     app = None
+    worker = None
     report: dict = {}
     try:
         say(f"bench/collate.py: sizes {', '.join(f'{n:,}' for n in sizes)}; database {db_name}")
@@ -423,6 +492,10 @@ def main() -> int:
             else:
                 report.update(build_schema())
                 consultation_id, have = setup_consultation(), 0
+            db.session.commit()
+            if args.concurrency:
+                worker = start_worker(args.concurrency, workdir / "worker.log")
+            workers_by_size, workers_ratio_by_size = {}, {}
             for n in sizes:
                 started = time.perf_counter()
                 if n > have:
@@ -445,6 +518,12 @@ def main() -> int:
                     f"({engage / 33 * 1000:.0f} ms an area)")
                 say(f"  floor:  bare priority-shares query in {floor:.2f}s")
                 say(f"  ratio {engage / floor:.2f}; peak memory so far {peak_rss_mb():.0f} MB")
+                if worker is not None:
+                    deployed = min(time_workers(consultation_id) for _ in range(args.repeat))
+                    workers_by_size[n] = round(deployed, 3)
+                    workers_ratio_by_size[n] = round(deployed / floor, 2)
+                    say(f"  through the broker and one worker of {args.concurrency} processes: "
+                        f"{deployed:.2f}s, ratio {deployed / floor:.2f}")
             if args.profile:
                 profile(consultation_id)
         largest = sizes[-1]
@@ -455,10 +534,21 @@ def main() -> int:
             "peak_rss_mb": round(peak_rss_mb(), 1), "by_size": by_size,
             "floor_by_size": floor_by_size, "ratio_by_size": ratio_by_size,
             "areas": 33, "growth_vs_linear": round(growth, 2)})
+        if workers_by_size:
+            report.update({"workers_concurrency": args.concurrency,
+                           "workers_seconds": workers_by_size[largest],
+                           "workers_ratio": workers_ratio_by_size[largest],
+                           "workers_by_size": workers_by_size})
         say(f"\ntime grows {growth:.2f}x as fast as the responses (1.00 is linear); "
             f"peak memory {report['peak_rss_mb']} MB")
         return 0 if not report.get("mismatch") else 1
     finally:
+        if worker is not None:
+            stop_worker(worker)
+            if args.concurrency:
+                import redis
+
+                redis.Redis(host=HOST, port=6379, db=args.redis_db).flushdb()
         if app is not None:
             with app.app_context():
                 from engage.extensions import db
