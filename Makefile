@@ -97,8 +97,8 @@ worker: install ## Run one Celery worker (all queues)
 beat: install ## Run Celery beat (the periodic tasks; exactly one per deployment)
 	exec $(BIN)/celery -A worker beat --loglevel=INFO
 
-web: install ## Serve with gunicorn on 127.0.0.1:5000 (WEB_CONCURRENCY workers, default 2)
-	exec $(BIN)/gunicorn -w $${WEB_CONCURRENCY:-2} -b 127.0.0.1:5000 'engage:create_app()'
+web: install ## Serve with gunicorn (gunicorn.conf.py: 127.0.0.1:5000, WEB_CONCURRENCY workers, default 2)
+	exec $(BIN)/gunicorn 'engage:create_app()'
 
 # ---- housekeeping --------------------------------------------------------------------------
 
