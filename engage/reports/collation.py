@@ -1,24 +1,28 @@
 """Counting one area's responses to a consultation, in the database.
 
-A collation asks the database three GROUP BY questions per area (a borough, or London as a
-whole) and never loads a response into Python:
+A collation asks the database two GROUP BY questions per area (a borough, or London as a whole),
+and a third only where a tagged question is multiple choice, and never loads a response into
+Python:
 
 1. who answered: responses by channel, questionnaire (so audience) and hour submitted;
-2. tagged answers: rows per (question, option) for every question with a reporting tag, with
-   the ranking points and the count of first places;
+2. every tagged answer per (weighting cell, question, option, rank, consent): from these rows
+   engage.reports.weighting.count_cells takes the weighted questions' answers per cell, their
+   plain counts, the equality answers and the respondents per cell, and the worker then rakes
+   the cells to the area's population, so the snapshot holds the weights;
 3. respondents per multiple-choice question (a respondent has one row per option chosen).
-4. the same again per equality cell (engage.reports.weighting): respondents, and the weighted
-   questions' answers, per combination of ethnic group, age band and disability; the worker
-   then rakes the cells to the area's population, so the snapshot holds the weights.
 
 The answer queries never join responses: each answer carries its response's consultation,
-borough and equality consent, and the `ix_answers_collation` index holds every column they
-read, so a borough's counts read only that borough's index entries (bench/collate.py).
+borough, equality consent and weighting cell, and the `ix_answers_collation` index holds every
+column they read, so a borough's counts read only that borough's index entries
+(bench/collate.py).
+
+In a collation round (engage.reports.tasks), London reads no borough's answers again: it adds
+up the round's borough snapshots (`add_counts`) and counts only the responses no borough has.
 
 Questions line up by their reporting tag and options by their value code, so every version of
 both questionnaires (residents and businesses) adds into the same figures. Each result has at
-most a few thousand rows (options, or hours of the consultation), whatever the number of
-responses, and the folding into the snapshot's JSON happens in Python on those.
+most a few thousand rows (cells x options, or hours of the consultation), whatever the number
+of responses, and the folding into the snapshot's JSON happens in Python on those.
 """
 
 from __future__ import annotations
