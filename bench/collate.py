@@ -41,16 +41,19 @@ import os
 import resource
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(PROJECT_ROOT))
+
+from invitations import start_workers, stop_workers  # noqa: E402 - shared bench plumbing
+
 HOST = "127.0.0.1"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -354,35 +357,6 @@ def time_engage(consultation_id: int) -> float:
     return elapsed
 
 
-def start_worker(concurrency: int, logfile: Path) -> subprocess.Popen:
-    """One real worker (prefork, `concurrency` processes) on this run's database and broker,
-    started and ready before any timing."""
-    log = open(logfile, "w")  # noqa: SIM115 - the worker writes it until stopped
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=prefork",
-         f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "--hostname=collate@%h"],
-        cwd=PROJECT_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
-    deadline = time.monotonic() + 60
-    while " ready." not in logfile.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the worker did not start:\n{logfile.read_text()[-3000:]}")
-        time.sleep(0.2)
-    return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def time_workers(consultation_id: int) -> float:
     """One round through the broker and the worker, as deployed: from queueing
     collate_consultation until London's snapshot of that round is committed."""
@@ -494,7 +468,7 @@ def main() -> int:
                 consultation_id, have = setup_consultation(), 0
             db.session.commit()
             if args.concurrency:
-                worker = start_worker(args.concurrency, workdir / "worker.log")
+                worker = start_workers(1, "prefork", args.concurrency, dict(os.environ), workdir)
             workers_by_size, workers_ratio_by_size = {}, {}
             for n in sizes:
                 started = time.perf_counter()
@@ -544,7 +518,7 @@ def main() -> int:
         return 0 if not report.get("mismatch") else 1
     finally:
         if worker is not None:
-            stop_worker(worker)
+            stop_workers(worker)
             if args.concurrency:
                 import redis
 
