@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, union_all
 
 from engage.extensions import conflict_insert, db
 from engage.reports.comments_models import CommentFlag
@@ -225,34 +225,39 @@ def free_text_figures(consultation: Consultation, borough_id: int | None, *,
     """Per free-text question: comments, the `top` terms by respondents, and the undercount
     bound of those counts. Flags the area's comments too, unless `flag` is False."""
     conditions = answer_conditions(consultation.id, borough_id)
-    questions = []
-    for question in comment_questions(consultation.id):
-        counter = TermCounter(capacity)
-        comments = 0
-        result = db.session.execute(
-            comment_rows(question, conditions).execution_options(yield_per=batch))
+    found = comment_questions(consultation.id)
+    counters = [TermCounter(capacity) for _ in found]
+    comments = [0] * len(found)
+    if found:
+        # Every question's comments in one stream, each row saying whose it is: one cursor
+        # an area, not one a question, and still never more than `batch` rows in memory.
+        everything = union_all(*(comment_rows(question, conditions).add_columns(
+            literal(place).label("place")) for place, question in enumerate(found)))
+        result = db.session.execute(select(everything.subquery())
+                                    .execution_options(yield_per=batch))
         for rows in result.partitions():
             flags = []
-            for answer_id, answer_borough_id, text in rows:
+            for answer_id, answer_borough_id, text, place in rows:
                 if not text.strip():
                     continue
-                comments += 1
-                counter.add(terms_of(text))
+                comments[place] += 1
+                counters[place].add(terms_of(text))
                 # London flags only what no borough's collation sees.
                 if flag and (borough_id is not None or answer_borough_id is None):
-                    found = flag_for(text)
-                    if found is not None:
+                    matched = flag_for(text)
+                    if matched is not None:
                         flags.append({"answer_id": answer_id, "consultation_id": consultation.id,
                                       "borough_id": answer_borough_id,
-                                      "category": found.category, "reason": found.reason,
-                                      "matched": found.matched})
+                                      "category": matched.category, "reason": matched.reason,
+                                      "matched": matched.matched})
             if flags:
                 _insert_missing(flags)
-        questions.append({"ref": question.ref, "key": question.key, "source": question.source,
-                          "title": question.title, "comments": comments,
-                          "tag": question.tag, "option_values": question.option_values,
-                          "terms": [[term, n] for term, n in counter.top(top)],
-                          "undercount": counter.undercount})
+    questions = [{"ref": question.ref, "key": question.key, "source": question.source,
+                  "title": question.title, "comments": comments[place],
+                  "tag": question.tag, "option_values": question.option_values,
+                  "terms": [[term, n] for term, n in counters[place].top(top)],
+                  "undercount": counters[place].undercount}
+                 for place, question in enumerate(found)]
     return {"questions": questions}
 
 
