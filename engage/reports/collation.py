@@ -41,7 +41,7 @@ from engage.reports.change import previous_figures
 from engage.reports.free_text import free_text_figures
 from engage.reports.models import LONDON, ReportSnapshot
 from engage.reports.statistics import ranking_points
-from engage.reports.weighting import CellCounts, count_cells, weigh
+from engage.reports.weighting import RANK_COUNTS, CellCounts, count_cells, weigh
 from engage.surveys.models import (
     Answer,
     Consultation,
@@ -207,21 +207,19 @@ def tagged_answers(conditions: list, found: Catalogue,
     if not found.questions:
         return {}
     by_cell = by_cell or CellCounts()
-    # Consent matters only to equality questions, which are never among those by_cell sums.
-    rows = [(question_id, option_id, rank, True, n)
-            for (question_id, option_id, rank), n in by_cell.answers.items()]
+    # by_cell kept only consented equality answers; consent matters to no other question.
+    rows = [(question_id, option_id, True, n, firsts, rank_sum)
+            for (question_id, option_id), (n, firsts, rank_sum) in by_cell.answers.items()]
     answered_multiple = [(question_id, True, n) for question_id, n in by_cell.respondents.items()]
     rest = [q for q in found.questions if q not in by_cell.questions]
     if rest:
-        # The database only counts rows per (question, option, rank, consent): the cheapest
-        # aggregate there is, read from the collation index alone. The rules (ranking points,
-        # first places, consent) apply below, to a few hundred rows whatever the responses.
+        # The database only counts rows, first places and ranks per (question, option,
+        # consent), read from the collation index alone. The rules (ranking points, consent)
+        # apply below, to a few hundred rows whatever the responses.
         rows += db.session.execute(
-            select(Answer.question_id, Answer.option_id, Answer.rank, Answer.equality_consent,
-                   func.count())
+            select(Answer.question_id, Answer.option_id, Answer.equality_consent, *RANK_COUNTS)
             .where(Answer.question_id.in_(rest), Answer.option_id.is_not(None), *conditions)
-            .group_by(Answer.question_id, Answer.option_id, Answer.rank,
-                      Answer.equality_consent)
+            .group_by(Answer.question_id, Answer.option_id, Answer.equality_consent)
         ).all()
     multiple = [q for q in rest if found.questions[q].kind == QuestionKind.MULTIPLE_CHOICE]
     if multiple:
@@ -237,7 +235,7 @@ def tagged_answers(conditions: list, found: Catalogue,
     chosen: dict[ReportingTag, dict[str, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0]))
     answered: dict[ReportingTag, int] = defaultdict(int)
-    for question_id, option_id, rank, consented, n in rows:
+    for question_id, option_id, consented, n, firsts, rank_sum in rows:
         question = found.questions[question_id]
         # Equality answers count only where the respondent agreed to give them (a question
         # with an equality tag may sit outside the equality section, and be answered anyway).
@@ -246,9 +244,8 @@ def tagged_answers(conditions: list, found: Catalogue,
         cell = chosen[question.tag][found.option_values[option_id]]
         cell[0] += n
         if question.kind == QuestionKind.RANKING:
-            cell[1] += n * ranking_points(rank, question.places)
-            if rank == 1:
-                answered[question.tag] += n  # every ranking answer has one first place
+            cell[1] += ranking_points(n, rank_sum, question.places)
+            answered[question.tag] += firsts  # every ranking answer has one first place
         elif question.kind != QuestionKind.MULTIPLE_CHOICE:
             answered[question.tag] += n  # one row per respondent
     for question_id, consented, n in answered_multiple:

@@ -56,11 +56,13 @@ def wilson_bounds(p: float, n: float, z: float = Z_95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def ranking_points(rank: int, places: int) -> int:
-    """Points for one ranked choice: `places` for 1st down to 1 for the last place."""
-    if not 1 <= rank <= places:
-        raise ValueError(f"rank {rank} is not between 1 and {places}")
-    return places + 1 - rank
+def ranking_points(chosen: int, rank_sum: int, places: int) -> int:
+    """Points for `chosen` ranked choices of one option whose places add up to `rank_sum`:
+    `places` for each 1st down to 1 for each last place, so the database only sums ranks."""
+    if not chosen <= rank_sum <= chosen * places:
+        raise ValueError(f"{chosen} places adding up to {rank_sum} are not each between 1 "
+                         f"and {places}")
+    return chosen * (places + 1) - rank_sum
 
 
 def ranking_score(points: int, answered: int) -> float | None:

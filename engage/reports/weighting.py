@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 
 from engage.extensions import db
 from engage.surveys.models import Answer, QuestionKind, ReportingTag
@@ -59,6 +59,13 @@ MARGIN_MISSED = 0.001
 MAX_ITERATIONS = 1000
 
 
+# Per group of answer rows: how many, how many in first place, and the sum of their ranks
+# (None where nothing is ranked). Ranking points follow from the last two, so the database
+# never groups by rank (engage.reports.statistics.ranking_points).
+RANK_COUNTS = (func.count(), func.sum(case((Answer.rank == 1, 1), else_=0)),
+               func.sum(Answer.rank))
+
+
 def cell_key(values) -> str:
     return SEPARATOR.join(values)
 
@@ -75,7 +82,8 @@ class CellCounts:
 
     figures: dict | None = None
     questions: set[int] = field(default_factory=set)  # the question ids summed below
-    answers: dict[tuple, int] = field(default_factory=dict)  # (question, option, rank) -> n
+    # (question, option) -> [chosen, first places, sum of the ranks (0 unless ranked)]
+    answers: dict[tuple, list[int]] = field(default_factory=dict)
     respondents: dict[int, int] = field(default_factory=dict)  # multiple choice: who answered
 
 
@@ -124,34 +132,34 @@ def count_cells(counted, found, respondents_total: int) -> CellCounts:
                     q.kind == QuestionKind.MULTIPLE_CHOICE) for q in weighted.values()}
     summed = CellCounts(questions=set(weighted) | set(dimension_of))
     respondents: dict[str, int] = defaultdict(int)
-    answers: dict[tuple, int] = defaultdict(int)
+    answers: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     width = len(cell_columns)
     for row in db.session.connection().execute(
-            select(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank,
-                   Answer.equality_consent, func.count())
+            select(*cell_columns, Answer.question_id, Answer.option_id, Answer.equality_consent,
+                   *RANK_COUNTS)
             .where(Answer.question_id.in_([*weighted, *dimension_of]),
                    Answer.option_id.is_not(None), *counted.answers)
-            .group_by(*cell_columns, Answer.question_id, Answer.option_id, Answer.rank,
+            .group_by(*cell_columns, Answer.question_id, Answer.option_id,
                       Answer.equality_consent)).all():
         option_ids = row[:width]
-        question_id, option_id, rank, consented, n = row[width:]
-        answers_key = (question_id, option_id, rank)
+        question_id, option_id, consented, n, firsts, rank_sum = row[width:]
         place = dimension_of.get(question_id)
+        if place is not None and not consented:
+            continue  # an equality answer given without consent counts nowhere
+        tally = answers[question_id, option_id]
+        tally[0] += n
+        tally[1] += firsts
+        tally[2] += rank_sum or 0
         if place is not None:
-            if not consented:  # an equality answer given without consent counts nowhere
-                continue
-            answers[answers_key] += n
-            if option_ids[place] is not None and not any(option_ids[:place]) \
-                    and (rank is None or rank == 1):
-                respondents[key(option_ids)] += n
+            if option_ids[place] is not None and not any(option_ids[:place]):
+                # One answer a respondent; a ranked one (never, in practice) by its first place.
+                respondents[key(option_ids)] += n if rank_sum is None else firsts
             continue
         figures, ranking, multiple_choice = rules[question_id]
-        answers[answers_key] += n
         where_ = key(option_ids)
         figures["chosen"][found.option_values[option_id]][where_] += n
         if ranking:
-            if rank == 1:
-                figures["answered"][where_] += n
+            figures["answered"][where_] += firsts
         elif not multiple_choice:
             figures["answered"][where_] += n
     placed = sum(respondents.values())

@@ -51,9 +51,14 @@ def test_shares_and_their_bounds():
 
 
 def test_ranking_points_run_from_n_for_first_place_to_one_for_the_last():
-    assert [ranking_points(rank, 3) for rank in (1, 2, 3)] == [3, 2, 1]
+    # One choice in each place of three.
+    assert [ranking_points(1, rank, 3) for rank in (1, 2, 3)] == [3, 2, 1]
+    # Counted in one step: five choices, two 1st, one 2nd, two 3rd = 3 + 3 + 2 + 1 + 1.
+    assert ranking_points(5, 1 + 1 + 2 + 3 + 3, 3) == 10
     with pytest.raises(ValueError):
-        ranking_points(4, 3)
+        ranking_points(1, 4, 3)  # a 4th place of 3
+    with pytest.raises(ValueError):
+        ranking_points(2, 1, 3)  # two choices cannot add up to less than two 1st places
     # Two people rank it 1st and 3rd of 3, a third does not rank it: (3 + 1 + 0) / 3.
     assert ranking_score(3 + 1, 3) == pytest.approx(4 / 3)
     assert ranking_score(0, 0) is None
