@@ -5,7 +5,8 @@ and a third only where a tagged question is multiple choice, and never loads a r
 Python:
 
 1. who answered: responses by channel, questionnaire (so audience) and hour submitted;
-2. every tagged answer per (weighting cell, question, option, rank, consent): from these rows
+2. every tagged answer per (weighting cell, question, option, consent), with its first places
+   and the sum of its ranks (ranking points follow from those): from these rows
    engage.reports.weighting.count_cells takes the weighted questions' answers per cell, their
    plain counts, the equality answers and the respondents per cell, and the worker then rakes
    the cells to the area's population, so the snapshot holds the weights;
@@ -372,11 +373,9 @@ def round_figures(consultation: Consultation, round_id: str,
     """The figures every covered borough's snapshot got in this round, or None when one is
     missing (a borough still counting, failed or locked), counted another way or by an older
     version of this code: then London counts everything itself."""
-    rows = db.session.execute(
-        select(ReportSnapshot.borough_id, ReportSnapshot.verified_only, ReportSnapshot.figures)
-        .where(ReportSnapshot.consultation_id == consultation.id,
-               ReportSnapshot.round_id == round_id, ReportSnapshot.borough_id.is_not(None))
-    ).all()
+    rows = db.session.execute(_round_snapshots(
+        consultation, round_id,
+        ReportSnapshot.borough_id, ReportSnapshot.verified_only, ReportSnapshot.figures)).all()
     covered = {b.id for b in covered_boroughs(consultation)}
     if ({borough_id for borough_id, _, _ in rows} != covered
             or any(verified != verified_only or figures.get("version") != FIGURES_VERSION
@@ -388,10 +387,15 @@ def round_figures(consultation: Consultation, round_id: str,
 def round_complete(consultation: Consultation, round_id: str) -> bool:
     """Every borough the consultation covers has its snapshot from this round."""
     done = set(db.session.scalars(
-        select(ReportSnapshot.borough_id)
-        .where(ReportSnapshot.consultation_id == consultation.id,
-               ReportSnapshot.round_id == round_id, ReportSnapshot.borough_id.is_not(None))))
+        _round_snapshots(consultation, round_id, ReportSnapshot.borough_id)))
     return {b.id for b in covered_boroughs(consultation)} <= done
+
+
+def _round_snapshots(consultation: Consultation, round_id: str, *columns):
+    """The given columns of the borough snapshots made in this round."""
+    return select(*columns).where(
+        ReportSnapshot.consultation_id == consultation.id, ReportSnapshot.round_id == round_id,
+        ReportSnapshot.borough_id.is_not(None))
 
 
 def _add(total: dict, part: dict) -> None:
