@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engage.config import PROJECT_ROOT, build_config
+from engage.templating import EngageFlask
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -22,7 +23,7 @@ def _resource_dir(name: str) -> Path:
 
 def create_app(config: dict | None = None) -> Flask:
     settings = build_config(config)
-    app = Flask(
+    app = EngageFlask(
         __name__,
         template_folder=str(_resource_dir("templates")),
         instance_path=settings["ENGAGE_INSTANCE_PATH"],

@@ -42,3 +42,14 @@ def conflict_insert(entity):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)
+
+
+def read_only_request() -> None:
+    """Run the rest of this request's queries outside a transaction (autocommit), for a page
+    that only reads. Each statement still sees committed data only (PostgreSQL's default, READ
+    COMMITTED, gives no more inside a transaction), and the page saves two round trips to the
+    database, BEGIN and the closing ROLLBACK: the public question pages are read this way
+    (bench/submit.py). Anything written here would commit statement by statement, so only views
+    that never write may call this, before their first query."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

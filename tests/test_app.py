@@ -97,3 +97,28 @@ def test_borough_page_and_unknown_borough(client):
 
 def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_templates_see_globals_through_imports_and_stay_compiled(app):
+    """engage's template environment (engage.templating): macros imported with context see the
+    app's globals, one added after the templates were compiled included, and compiled
+    templates are kept, not evicted."""
+    from jinja2 import DictLoader
+
+    from engage.templating import TemplateGlobals, compile_templates
+
+    environment = app.jinja_env
+    count = compile_templates(app)
+    assert count > 200 and len(environment.cache) >= count
+    template = environment.get_template("base.html")
+    assert isinstance(template.globals, TemplateGlobals)
+    assert set(template.globals.keys()) == set(environment.globals) | set(template.globals.maps[0])
+
+    app.jinja_loader.loaders.insert(0, DictLoader({
+        "late_macro.html": "{% macro hello() %}{{ late_global }}, {{ service_name }}{% endmacro %}",
+        "late_page.html": "{% from 'late_macro.html' import hello with context %}{{ hello() }}",
+    }))
+    environment.globals["late_global"] = "Hello"
+    with app.test_request_context():
+        assert environment.get_template("late_page.html").render(
+            service_name="engage") == "Hello, engage"

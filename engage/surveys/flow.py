@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import redirect, session, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as HttpResponse
 
@@ -86,16 +86,28 @@ def forget(questionnaire_id: int, preview: bool) -> None:
         _save_entries(preview, entries)
 
 
-def draft_in_session(questionnaire: Questionnaire, preview: bool) -> ResponseDraft | None:
-    """This browser's unsent draft of `questionnaire`, if it has one."""
-    entry = _entries(preview).get(str(questionnaire.id))
+# Built once: every step page runs one of these, and building the statement each time cost
+# more than its cached compilation.
+_UNSENT_DRAFT = (select(ResponseDraft).options(joinedload(ResponseDraft.borough))
+                 .where(ResponseDraft.token == bindparam("token"),
+                        ResponseDraft.questionnaire_id == bindparam("questionnaire_id"),
+                        ResponseDraft.response_id.is_(None)))
+_UNSENT_DRAFT_WITH_QUESTIONNAIRE = _UNSENT_DRAFT.options(
+    joinedload(ResponseDraft.questionnaire).joinedload(Questionnaire.consultation))
+
+
+def draft_in_session(questionnaire: Questionnaire | int, preview: bool,
+                     with_questionnaire: bool = False) -> ResponseDraft | None:
+    """This browser's unsent draft of `questionnaire` (or the questionnaire with this id), if it
+    has one. With its borough, which most pages show, in the same query, and with
+    `with_questionnaire` its questionnaire and consultation too, which every step page reads."""
+    questionnaire_id = questionnaire if isinstance(questionnaire, int) else questionnaire.id
+    entry = _entries(preview).get(str(questionnaire_id))
     if not entry:
         return None
-    # With its borough, which most pages show, in the same query.
-    draft = db.session.scalar(select(ResponseDraft).options(joinedload(ResponseDraft.borough))
-                              .where(ResponseDraft.token == entry["token"],
-                                     ResponseDraft.questionnaire_id == questionnaire.id,
-                                     ResponseDraft.response_id.is_(None)))
+    query = _UNSENT_DRAFT_WITH_QUESTIONNAIRE if with_questionnaire else _UNSENT_DRAFT
+    draft = db.session.scalar(query, {"token": entry["token"],
+                                      "questionnaire_id": questionnaire_id})
     if draft is None or is_preview(draft) != preview:
         return None
     return draft

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engage.auth.operations import external_url
 from engage.clock import utcnow
-from engage.extensions import db, limiter
+from engage.extensions import db, limiter, read_only_request
 from engage.forms import normalise_email
 from engage.outbox.operations import queue_email
 from engage.surveys.flow import (
@@ -132,11 +132,16 @@ def flow_step(view):
 
     @wraps(view)
     def wrapped(questionnaire_id: int, preview: bool, **kwargs):
-        questionnaire = questionnaire_or_404(questionnaire_id)
+        if request.method == "GET":
+            read_only_request()
+        # The draft brings its questionnaire and consultation: one query for a person on their
+        # way through; only without a draft is the questionnaire looked up on its own.
+        draft = draft_in_session(questionnaire_id, preview, with_questionnaire=True)
+        questionnaire = (draft.questionnaire if draft is not None
+                         else questionnaire_or_404(questionnaire_id))
         refused = _require_staff() if preview else unavailable(questionnaire.consultation)
         if refused is not None:
             return refused
-        draft = draft_in_session(questionnaire, preview)
         if preview and draft is not None and draft.version_id != questionnaire.current_version.id:
             draft = None  # the questionnaire has a newer version: preview that
         if draft is None:

@@ -1,0 +1,82 @@
+"""What the question pages ask of the database: a page that is only shown runs outside a
+transaction, and a person's draft comes with its questionnaire and consultation in one query.
+(bench/submit.py measures why: these are the pages a consultation's public load is made of.)"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from engage.extensions import db
+from tests.helpers import csrf_token
+from tests.surveys.answering_support import (
+    ANSWERS,
+    make_every_kind,
+    page,
+    reach,
+)
+
+
+@contextmanager
+def statements(app):
+    """Every SQL statement the app runs inside the block, with its connection's isolation level
+    ("AUTOCOMMIT" or None for the engine's default, in a transaction)."""
+    seen: list[tuple[str, str | None]] = []
+
+    def record(conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append((statement, conn.get_execution_options().get("isolation_level")))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_showing_a_question_page_reads_outside_a_transaction(client, app):
+    made = make_every_kind(app)
+    url = reach(client, made.questionnaire_id, 2)
+    with statements(app) as seen:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert seen, "the page ran no query"
+    assert {level for _sql, level in seen} == {"AUTOCOMMIT"}, seen
+
+
+def test_answering_a_question_page_writes_in_one_transaction(client, app):
+    made = make_every_kind(app)
+    url = reach(client, made.questionnaire_id, 2)
+    token = csrf_token(client.get(url).get_data(as_text=True))  # from the page, as for a person
+    with statements(app) as seen:
+        response = client.post(url, data={"csrf_token": token, **ANSWERS[2]})
+    assert response.status_code == 302
+    writes = [sql for sql, _level in seen if sql.lstrip().upper().startswith("UPDATE")]
+    assert writes and all("response_drafts" in sql for sql in writes)
+    # Every statement of the answer, read and write, in the one transaction the view commits.
+    assert {level for _sql, level in seen} == {None}, seen
+
+
+def test_a_draft_brings_its_questionnaire_and_consultation(client, app):
+    made = make_every_kind(app)
+    qid = made.questionnaire_id
+    url = reach(client, qid, 2)
+    with statements(app) as seen:
+        assert client.get(url).status_code == 200
+    about_questionnaire = [sql for sql, _level in seen
+                           if "FROM questionnaires" in sql or "JOIN questionnaires" in sql]
+    assert len(about_questionnaire) == 1, about_questionnaire
+    [query] = about_questionnaire
+    assert "FROM response_drafts" in query and "consultations" in query
+
+
+def test_without_a_draft_a_question_page_sends_the_person_to_the_start(client, app):
+    made = make_every_kind(app)
+    qid = made.questionnaire_id
+    response = client.get(page(qid, 1))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/have-your-say/{qid}")
+    # And a questionnaire that does not exist is not found, draft or none.
+    assert client.get(page(qid + 1000, 1)).status_code == 404
