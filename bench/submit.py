@@ -360,6 +360,24 @@ def drive(target: str, port: int, start: str, steps: int, clients: int, seconds:
     }
 
 
+def cpu_seconds(master: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by gunicorn's master and its live workers: the
+    server's own cost, apart from the clients' and the database's on the same machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid, ppid = int(entry), int(fields[1])
+        if pid == master.pid or ppid == master.pid:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def start_gunicorn(app_spec: str, port: int, workers: int, threads: int, env: dict,
                    log: Path, chdir: Path, config: Path | None = None) -> subprocess.Popen:
     """gunicorn with `config` (engage's own gunicorn.conf.py), or none; either way the app is
@@ -488,26 +506,31 @@ def main() -> int:
             "pairs); running the load")
         engage_warm = drive("engage", port, start, steps, args.clients, args.warmup,
                             args.client_processes)
+        used = cpu_seconds(web)
         engage = drive("engage", port, start, steps, args.clients, args.seconds,
                        args.client_processes)
+        engage["cpu_ms"] = 1000 * (cpu_seconds(web) - used) / max(engage["requests"], 1)
         stop_gunicorn(web)
         say(f"engage: {len(engage['accepted'])} accepted in {engage['seconds']:.1f}s = "
             f"{engage['per_s']:.1f}/s; {engage['requests']} requests, p50 "
-            f"{engage['p50_ms']:.1f} ms, p95 {engage['p95_ms']:.1f} ms; errors "
+            f"{engage['p50_ms']:.1f} ms, p95 {engage['p95_ms']:.1f} ms, server CPU "
+            f"{engage['cpu_ms']:.2f} ms a request; errors "
             f"{len(engage['errors'])} {engage['errors'][:3]}")
 
         web = start_gunicorn("submit:ceiling_app()", port, args.web_workers, args.threads, env,
                              workdir / "ceiling.log", BENCH_DIR)
         ceiling_warm = drive("ceiling", port, start, steps, args.clients, args.warmup,
                              args.client_processes)
+        used = cpu_seconds(web)
         ceiling = drive("ceiling", port, start, steps, args.clients, args.seconds,
                         args.client_processes)
+        ceiling["cpu_ms"] = 1000 * (cpu_seconds(web) - used) / max(ceiling["requests"], 1)
         stop_gunicorn(web)
         web = None
         say(f"ceiling: {len(ceiling['accepted'])} accepted in {ceiling['seconds']:.1f}s = "
             f"{ceiling['per_s']:.1f}/s; {ceiling['requests']} requests, p50 "
-            f"{ceiling['p50_ms']:.1f} ms, p95 {ceiling['p95_ms']:.1f} ms; errors "
-            f"{len(ceiling['errors'])}")
+            f"{ceiling['p50_ms']:.1f} ms, p95 {ceiling['p95_ms']:.1f} ms, server CPU "
+            f"{ceiling['cpu_ms']:.2f} ms a request; errors {len(ceiling['errors'])}")
 
         with app.app_context():
             stored_refs = set(db.session.scalars(select(Response.reference)))
@@ -538,6 +561,8 @@ def main() -> int:
             "duplicates": duplicates,
             "errors": len(engage["errors"]),
             "requests_per_submission": steps * 2,
+            "server_cpu_ms_per_request": round(engage["cpu_ms"], 3),
+            "ceiling_server_cpu_ms_per_request": round(ceiling["cpu_ms"], 3),
             "ceiling_p50_ms": round(ceiling["p50_ms"], 1),
             "ceiling_p95_ms": round(ceiling["p95_ms"], 1),
             "ceiling_accepted": len(ceiling_warm["accepted"]) + len(ceiling["accepted"]),
