@@ -162,6 +162,7 @@ def minutes_to_answer(questionnaire: Questionnaire) -> int:
 
 @surveys_public.route("/")
 def index():
+    read_only_request()
     now = utcnow()
     current = open_consultations(now)
     upcoming = db.session.scalars(select(Consultation).where(Consultation.opens_at > now)
@@ -181,6 +182,7 @@ def _start_page(questionnaire: Questionnaire, preview: bool):
 
 @surveys_public.route("/<int:questionnaire_id>")
 def start(questionnaire_id: int):
+    read_only_request()
     questionnaire = questionnaire_or_404(questionnaire_id)
     return unavailable(questionnaire.consultation) or _start_page(questionnaire, preview=False)
 
@@ -258,6 +260,7 @@ def resume(token: str):
 
 @surveys_public.route("/<int:questionnaire_id>/confirmation")
 def confirmation(questionnaire_id: int):
+    read_only_request()
     questionnaire = questionnaire_or_404(questionnaire_id)
     reference = (session.get(SENT_KEY) or {}).get(str(questionnaire_id))
     if reference is None:

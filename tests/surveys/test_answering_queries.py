@@ -12,9 +12,13 @@ from engage.extensions import db
 from tests.helpers import csrf_token
 from tests.surveys.answering_support import (
     ANSWERS,
+    check_answers,
+    complete,
     make_every_kind,
     page,
     reach,
+    start_url,
+    step,
 )
 
 
@@ -44,6 +48,21 @@ def test_showing_a_question_page_reads_outside_a_transaction(client, app):
     assert response.status_code == 200
     assert seen, "the page ran no query"
     assert {level for _sql, level in seen} == {"AUTOCOMMIT"}, seen
+
+
+def test_the_start_and_confirmation_pages_read_outside_a_transaction(client, app):
+    made = make_every_kind(app)
+    qid = made.questionnaire_id
+    for url in ("/have-your-say/", start_url(qid)):
+        with statements(app) as seen:
+            assert client.get(url).status_code == 200
+        assert seen and {level for _sql, level in seen} == {"AUTOCOMMIT"}, (url, seen)
+    complete(client, qid)
+    assert check_answers(client, qid).status_code == 302
+    with statements(app) as seen:
+        response = client.get(step(qid, "confirmation"))
+    assert response.status_code == 200 and "reference" in response.get_data(as_text=True)
+    assert seen and {level for _sql, level in seen} == {"AUTOCOMMIT"}, seen
 
 
 def test_answering_a_question_page_writes_in_one_transaction(client, app):
