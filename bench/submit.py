@@ -231,6 +231,51 @@ def complete_engage(person: Person, start: str, rng: random.Random, double: bool
     raise RuntimeError("did not reach the confirmation page in 60 steps")
 
 
+class InProcessPerson(Person):
+    """The same person through Flask's test client, in this process: no sockets, no gunicorn,
+    no other load. Over HTTPS (production cookies are Secure) with a Referer, as a browser
+    sends it to a site on HTTPS (Flask-WTF checks it)."""
+
+    def __init__(self, client, latencies: list[float]):
+        self.client = client
+        self.latencies = latencies
+
+    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None
+                ) -> tuple[int, str, str]:
+        from werkzeug.datastructures import MultiDict
+
+        started = time.perf_counter()
+        response = self.client.open(path, method=method,
+                                    data=MultiDict(form) if form is not None else None,
+                                    base_url=f"https://{HOST}",
+                                    headers={"Referer": f"https://{HOST}/"})
+        self.latencies.append(time.perf_counter() - started)
+        return (response.status_code, response.headers.get("Location") or "",
+                response.get_data(as_text=True))
+
+
+def in_process_cpu_ms(app, start: str, people: int, rounds: int) -> tuple[float, list[str]]:
+    """The app's CPU a request (the client's parsing included), people walked through one after
+    another in this process: the best of `rounds`, as the least disturbed by the machine's other
+    work. Steadier than rates under load, so small changes show. Also returns the references of
+    the responses it stored (the load's check leaves them out)."""
+    from engage.templating import compile_templates
+
+    compile_templates(app)
+    rng = random.Random(7)
+    references = [complete_engage(InProcessPerson(app.test_client(), []), start, rng, False)
+                  for _ in range(5)]  # first requests: connections, caches
+    best = float("inf")
+    for _ in range(rounds):
+        latencies: list[float] = []
+        used = time.process_time()
+        for n in range(people):
+            references.append(complete_engage(InProcessPerson(app.test_client(), latencies),
+                                              start, rng, double=n % 10 == 9))
+        best = min(best, 1000 * (time.process_time() - used) / len(latencies))
+    return best, references
+
+
 def complete_ceiling(person: Person, steps: int, rng: random.Random, double: bool) -> str:
     key = secrets.token_urlsafe(16)
     answers = {f"q{n}": rng.choice(["burglary", "robbery", "drugs", "good", "fair"])
@@ -453,6 +498,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5,
                         help="seconds of the same load, untimed, before each timed run (the "
                         "same for both: database caches, connection pools, first requests)")
+    parser.add_argument("--in-process", type=int, default=30, metavar="PEOPLE",
+                        help="also walk this many people through in this process, three times, "
+                        "for the app's CPU a request without load (0: don't)")
     args = parser.parse_args()
 
     import redis
@@ -491,6 +539,14 @@ def main() -> int:
         with app.app_context():
             schema = build_schema(app)
             questionnaire_id, sections = set_up(app)
+        in_process, in_process_references = None, []
+        if args.in_process:
+            in_process, in_process_references = in_process_cpu_ms(
+                app, f"/have-your-say/{questionnaire_id}", args.in_process, rounds=3)
+            say(f"engage in-process: {in_process:.2f} ms of CPU a request (best of 3 rounds of "
+                f"{args.in_process} people, no load)")
+            with app.app_context():
+                db.engine.dispose()  # the load's connections are gunicorn's
         say(f"bench/submit.py: {args.clients} clients for {args.seconds:.0f}s each run; "
             f"gunicorn {args.web_workers} workers x {args.threads} threads; database {db_name}")
 
@@ -501,7 +557,8 @@ def main() -> int:
         start = f"/have-your-say/{questionnaire_id}"
         probe = Person(port, [])
         complete_engage(probe, start, random.Random(0), double=False)
-        steps = len(probe.latencies) // 2
+        requests_per_person = len(probe.latencies)  # the pairs and the confirmation page
+        steps = requests_per_person // 2
         say(f"engage: one person makes {len(probe.latencies)} requests ({steps} GET + POST "
             "pairs); running the load")
         engage_warm = drive("engage", port, start, steps, args.clients, args.warmup,
@@ -534,7 +591,9 @@ def main() -> int:
 
         with app.app_context():
             stored_refs = set(db.session.scalars(select(Response.reference)))
-            stored = db.session.scalar(select(func.count()).select_from(Response)) - 1  # probe
+            # Less the probe and the people walked through in-process.
+            stored = (db.session.scalar(select(func.count()).select_from(Response)) - 1
+                      - len(set(in_process_references)))
             ceiling_rows = db.session.scalar(text("SELECT count(*) FROM ceiling_responses"))
             db.session.remove()
             db.engine.dispose()
@@ -560,8 +619,9 @@ def main() -> int:
             "lost": lost,
             "duplicates": duplicates,
             "errors": len(engage["errors"]),
-            "requests_per_submission": steps * 2,
+            "requests_per_submission": requests_per_person,
             "server_cpu_ms_per_request": round(engage["cpu_ms"], 3),
+            "in_process_cpu_ms_per_request": round(in_process, 3) if in_process else None,
             "ceiling_server_cpu_ms_per_request": round(ceiling["cpu_ms"], 3),
             "ceiling_p50_ms": round(ceiling["p50_ms"], 1),
             "ceiling_p95_ms": round(ceiling["p95_ms"], 1),
