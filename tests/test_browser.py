@@ -89,11 +89,12 @@ def test_form_errors_are_accessible_and_the_summary_takes_focus(page, live_serve
     expect(page).to_have_title(ERROR_TITLE)
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_visible()
-    # GOV.UK Frontend moves focus to the summary so screen readers announce it.
-    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    # GOV.UK Frontend moves focus to the summary so screen readers announce it, once its
+    # script has run: expect() waits for that, a single evaluate() could look too early.
+    expect(summary).to_be_focused()
     # Each error links to its field.
     summary.get_by_role("link", name="Enter your full name").click()
-    assert page.evaluate("document.activeElement.id") == "name"
+    expect(page.locator("#name")).to_be_focused()
     assert _axe_violations(page) == []
 
 
@@ -201,7 +202,7 @@ def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
     expect(page).to_have_title(ERROR_TITLE)
     assert _axe_violations(page) == []
     page.get_by_role("link", name="Enter your full name").click()
-    assert page.evaluate("document.activeElement.id") == "name"
+    expect(page.locator("#name")).to_be_focused()
     page.get_by_label("Full name").fill("Grace Hopper")
     page.get_by_label("Email address").fill("grace@example.org")
     page.get_by_label("Access needs (optional)").fill("A hearing loop")
@@ -436,7 +437,7 @@ def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server
     expect(page).to_have_title(ERROR_TITLE)
     assert _axe_violations(page) == []
     page.get_by_role("link", name="Enter the priority").click()
-    assert page.evaluate("document.activeElement.id") == "other"
+    expect(page.locator("#other")).to_be_focused()
     page.goto(report + "/publish")
     assert _axe_violations(page) == []
     page.goto(report)
