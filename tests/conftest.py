@@ -7,6 +7,7 @@ ENGAGE_TEST_BROKER_URL and ENGAGE_TEST_RATELIMIT_STORAGE_URL (Redis) set.
 
 from __future__ import annotations
 
+import functools
 import os
 
 os.environ["ENGAGE_ENV"] = "test"
@@ -126,15 +127,36 @@ def app(app_settings, backend, _schema, smtp_server):
 
 
 def _empty_tables() -> None:
+    """Delete every row a test left, from the tables that have any, children first, and start
+    every sequence a test used again from 1, as a fresh schema would.
+
+    DELETE, not TRUNCATE: a test leaves a few rows in a dozen tables, and PostgreSQL's TRUNCATE
+    makes new files for every table it names, which took 0.2 to 0.4 s a test here; these
+    DELETEs take under 10 ms. One statement first asks which tables have rows at all."""
     tables = db.metadata.sorted_tables
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        with db.engine.begin() as conn:
-            for table in reversed(tables):
+    with db.engine.begin() as conn:
+        used = set(conn.scalars(text(_used_tables_query())))
+        for table in reversed(tables):
+            if table.name in used:
                 conn.execute(table.delete())
+        if db.engine.dialect.name == "postgresql":
+            # pg_sequences shows a last value only for a sequence that has handed one out.
+            conn.execute(
+                text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+                    "FROM pg_sequences WHERE last_value IS NOT NULL"
+                )
+            )
+
+
+@functools.cache
+def _used_tables_query() -> str:
+    """One row per table that has a row: a UNION over every table (built once, after
+    create_app has imported every model)."""
+    return " UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"  # noqa: S608 - our names
+        for table in db.metadata.sorted_tables
+    )
 
 
 @pytest.fixture
