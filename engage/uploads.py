@@ -31,17 +31,80 @@ def read_text(upload: FileStorage) -> str | None:
 NOT_UTF8 = "The file must be saved as UTF-8 text (in Excel: CSV UTF-8)"
 
 
+class _CountedLines:
+    """The text's lines for csv.reader, noting the line each record starts on: a quoted value
+    may hold line breaks, and an error belongs where its record begins, not where it ends."""
+
+    def __init__(self, text: str):
+        self._lines = io.StringIO(text)
+        self.read = 0
+        self.record_start: int | None = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self._lines.readline()
+        if not line:
+            raise StopIteration
+        self.read += 1
+        if self.record_start is None:
+            self.record_start = self.read
+        return line
+
+
+class CsvRows:
+    """The rows of an uploaded CSV after its header, as (line, {column: value}) with the
+    column names lower-cased; blank lines are skipped. A file that stops being CSV part of the
+    way (a quote left open, so the rest of the file runs into one value) adds one LineError,
+    at the line where that record starts, and ends the rows."""
+
+    def __init__(self, lines: _CountedLines, reader, header: list[str], errors: list[LineError]):
+        self._lines, self._reader, self._header, self._errors = lines, reader, header, errors
+
+    def __iter__(self):
+        while True:
+            self._lines.record_start = None
+            try:
+                values = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                self._errors.append(LineError(
+                    self._lines.record_start or self._lines.read, "file", unreadable(error)))
+                return
+            if not any(v.strip() for v in values):
+                continue
+            yield self._lines.record_start, dict(zip(self._header, values, strict=False))
+
+
+def unreadable(error: csv.Error) -> str:
+    return (f"This line could not be read ({error}). Check for a quote mark (\") that is "
+            "opened but not closed: everything after it is read as one value")
+
+
 def open_csv(text: str, required: list[str],
-             columns: list[str]) -> tuple[csv.DictReader | None, list[LineError]]:
-    """A reader with lower-cased column names, or the error that the header is missing some."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+             columns: list[str]) -> tuple[CsvRows | None, list[LineError]]:
+    """The file's rows, or the error that makes it unreadable: characters that are not text,
+    or a header that does not name every required column."""
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [LineError(line, "file", "The file has characters that are not text (NUL) "
+                                "from this line: it may be saved as UTF-16 or as a spreadsheet. "
+                                "Save it as CSV UTF-8 and upload it again")]
+    lines = _CountedLines(text)
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as error:
+        return None, [LineError(1, "header", unreadable(error))]
     missing = [c for c in required if c not in header]
     if missing:
         return None, [LineError(1, "header", "The first line must name the columns "
                                 f"{', '.join(columns)}; missing: {', '.join(missing)}")]
-    reader.fieldnames = header
-    return reader, []
+    errors: list[LineError] = []
+    return CsvRows(lines, reader, header, errors), errors
 
 
 def problems_message(errors: list[LineError], what: str) -> str:

@@ -25,6 +25,8 @@ DIMENSIONS: dict[str, dict[str, str]] = {
 }
 UPLOAD_COLUMNS = ["ons_code", "dimension", "category", "count"]
 MAX_UPLOAD_LINES = 10_000
+# More people than live in London: a count above it is a mistake (and would not fit the column).
+MAX_COUNT = 10_000_000
 
 
 def load_census() -> int:
@@ -66,8 +68,7 @@ def import_figures(text: str, source: str) -> tuple[int, list[LineError]]:
         return 0, errors
     boroughs = {b.ons_code: b for b in db.session.scalars(select(Borough))}
     figures: dict[tuple[int, str, str], int] = {}
-    for row in reader:
-        line = reader.line_num  # the physical line, even after a quoted line break
+    for line, row in reader:  # the line each row starts on
         if line > MAX_UPLOAD_LINES + 1:
             errors.append(LineError(line, "file", f"More than {MAX_UPLOAD_LINES:,} lines"))
             break
@@ -89,11 +90,11 @@ def import_figures(text: str, source: str) -> tuple[int, list[LineError]]:
                                       f"category of {dimension}: use {', '.join(categories)}"))
         try:
             count = int(values["count"].replace(",", ""))
-            if count < 0:
+            if not 0 <= count <= MAX_COUNT:
                 raise ValueError
         except ValueError:
             errors.append(LineError(line, "count", f"{values['count']!r} must be a whole "
-                                      "number, 0 or more"))
+                                      f"number from 0 to {MAX_COUNT:,}"))
             continue
         if borough is None or categories is None or category not in categories:
             continue

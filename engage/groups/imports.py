@@ -80,8 +80,7 @@ def check(text: str) -> tuple[list[ImportRow], list[LineError]]:
         return [], errors
     seen: dict[str, int] = {}
     today = date.today()
-    for raw in reader:
-        line = reader.line_num
+    for line, raw in reader:
         if line > MAX_LINES + 1:
             errors.append(LineError(line, "file", f"More than {MAX_LINES:,} lines"))
             break

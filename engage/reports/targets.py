@@ -65,8 +65,7 @@ def check_crime_figures(text: str) -> tuple[list[FigureRow], list[LineError]]:
     rows: list[FigureRow] = []
     seen: dict[str, int] = {}
     lines = 0
-    for raw in reader:
-        line = reader.line_num
+    for line, raw in reader:
         value = {c: (raw.get(c) or "").strip() for c in COLUMNS}
         if not any(value.values()):
             continue

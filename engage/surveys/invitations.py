@@ -128,8 +128,7 @@ def check_upload(text: str, audience: Audience) -> tuple[list[UploadRow], list[L
         return [], errors
     rows: list[UploadRow] = []
     seen: dict[str, int] = {}
-    for raw in reader:
-        line = reader.line_num
+    for line, raw in reader:
         if line > MAX_LINES + 1:
             errors.append(LineError(line, "file", f"More than {MAX_LINES:,} lines"))
             break

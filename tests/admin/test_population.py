@@ -85,8 +85,27 @@ def test_every_bad_line_is_reported_and_nothing_is_saved(client, app):
     assert "3 ons_code 'E09000001' is not the ONS code of a London borough" in text
     assert "4 dimension 'height' must be one of" in text
     assert "5 category 'ancient' is not a category of age_band" in text
-    assert "6 count '-5' must be a whole number, 0 or more" in text
+    assert "6 count '-5' must be a whole number from 0 to 10,000,000" in text
     assert "7 category Camden age_band 16-24 appears twice" in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PopulationFigure.id)).where(
+            PopulationFigure.dimension == "age_band")) == 0
+
+
+def test_counts_too_large_and_files_that_stop_being_csv_are_reported_by_line(client, app):
+    _admin(client, app)
+    text = page_text(_upload(client, "ons_code,dimension,category,count\n"
+                                     "E09000007,age_band,16-24,100000000000000000000\n"
+                                     "E09000007,age_band,25-34,10000001\n"
+                                     "E09000007,age_band,35-44,10000000\n"))
+    assert "2 count '100000000000000000000' must be a whole number from 0 to 10,000,000" in text
+    assert "3 count '10000001' must be a whole number" in text
+    assert "4 count" not in text
+    endless = ("ons_code,dimension,category,count\nE09000007,age_band,16-24,100\n"
+               'E09000007,age_band,"25-34,100\n' + "E09000007,age_band,35-44,100\n" * 5000)
+    response = _upload(client, endless)
+    assert response.status_code == 200
+    assert "3 file This line could not be read" in page_text(response)
     with app.app_context():
         assert db.session.scalar(select(func.count(PopulationFigure.id)).where(
             PopulationFigure.dimension == "age_band")) == 0

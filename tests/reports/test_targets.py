@@ -131,6 +131,37 @@ def test_files_that_are_not_right_at_all_are_refused(app, client):
     assert stored(app) == []
 
 
+def test_a_file_that_stops_being_csv_is_reported_where_the_record_starts(app, client):
+    officer(app, client)
+    header = "crime type,change in offences,percentage change,target,result\n"
+    # A quoted target may run over two lines: a problem on the line after it is still counted
+    # from where each record starts.
+    text = page_text(upload(client, header + 'Burglary,many,-8.8%,"reduce by 4%\nin the year",'
+                                             "achieved\nRobbery,lots,+8.1%,,missed\n"))
+    assert "2 change in offences 'many' must be a whole number of offences" in text
+    assert "4 change in offences 'lots' must be a whole number of offences" in text
+    # A quote opened on line 3 and never closed runs to the end of the file, past the CSV
+    # reader's limit on one value: one error, at line 3, and nothing saved.
+    endless = (header + "Burglary,89,-8.8%,,achieved\n" + 'Robbery,41,+8.1%,"reduce,missed\n'
+               + "Knife crime,35,-18.9%,,achieved\n" * 6000)
+    response = upload(client, endless)
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The file has 1 problem: no figures were saved" in text
+    assert "3 file This line could not be read" in text
+    assert "a quote mark (\") that is opened but not closed" in text
+    # NUL characters: a file saved as UTF-16 (or not text at all), not stored.
+    text = page_text(upload(client, header + "Burglary,89,-8.8%,,achieved\nRob\x00bery,41,+8.1%,,"
+                                             "missed\n"))
+    assert "3 file The file has characters that are not text (NUL)" in text
+    utf16 = header.encode("utf-16-le") + "Burglary,89,-8.8%,,achieved\n".encode("utf-16-le")
+    response = client.submit(UPLOAD, {"period": "2026/27",
+                                      "figures": (io.BytesIO(utf16), "figures.csv")})
+    assert response.status_code == 200
+    assert "characters that are not text (NUL)" in page_text(response)
+    assert stored(app) == []
+
+
 def test_replacing_the_figures_must_be_asked_for(app, client):
     officer(app, client)
     upload(client, SEED, "2009/10")
