@@ -23,6 +23,11 @@ from engage.surveys.models import (
 from engage.surveys.questions import YES_NO_OPTIONS
 
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# An option's code may also end in "+": the bands equality monitoring and the population
+# figures share are coded like 16-24 and 75+ (engage.groups.models.AgeBand).
+OPTION_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\+?$")
+OPTION_CODE_RULE = ("lower-case letters, numbers and single hyphens, and may end in +, like "
+                    "knife-crime or 75+")
 KEY_LENGTH = 60
 RATING_SCALE = ("Excellent", "Good", "Fair", "Poor", "Very poor")
 # Kinds a question may change between while keeping its options (or its text answers).
@@ -328,9 +333,9 @@ def _check_option(question: Question, option: Option | None, label: str, value: 
     others = [o for o in question.options if o is not option]
     if any(o.label.lower() == label.lower() for o in others):
         raise BuilderError("This question already has an option with these words", "label")
-    if value and (not KEY.match(value) or len(value) > KEY_LENGTH):
-        raise BuilderError("The code must be lower-case letters, numbers and single hyphens, "
-                           f"{KEY_LENGTH} characters or fewer", "value")
+    if value and (not OPTION_CODE.match(value) or len(value) > KEY_LENGTH):
+        raise BuilderError(f"The code must be {OPTION_CODE_RULE}, {KEY_LENGTH} characters or "
+                           "fewer", "value")
     if value in {o.value for o in others}:
         raise BuilderError("Another option of this question already has this code", "value")
     if asks_other and any(o.asks_other for o in others):

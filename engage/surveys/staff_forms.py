@@ -35,7 +35,14 @@ from engage.forms import (
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings.forms import parse_time
 from engage.meetings.operations import NonExistentTime, from_london
-from engage.surveys.builder import CHOICE_KINDS, KEY, KEY_LENGTH, QuestionDetails
+from engage.surveys.builder import (
+    CHOICE_KINDS,
+    KEY,
+    KEY_LENGTH,
+    OPTION_CODE,
+    OPTION_CODE_RULE,
+    QuestionDetails,
+)
 from engage.surveys.builder_consultations import ConsultationDetails
 from engage.surveys.models import Audience, Consultation, QuestionKind, ReportingTag, Section
 
@@ -404,7 +411,9 @@ class OptionForm(FlaskForm):
             del self.exclusive  # only a multiple-choice answer can combine options
 
     def validate_value(self, field):
-        check_code(field.data, "The code")
+        if field.data and (not OPTION_CODE.match(field.data) or len(field.data) > KEY_LENGTH):
+            raise ValidationError(f"The code must be {OPTION_CODE_RULE}, and {KEY_LENGTH} "
+                                  "characters or fewer")
 
 
 def option_lines(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from importlib import resources
 
 from engage.auth.models import User
 from engage.extensions import db
+from engage.surveys.builder import OPTION_CODE, OPTION_CODE_RULE
 from engage.surveys.models import (
     Audience,
     Consultation,
@@ -35,7 +36,6 @@ from engage.surveys.models import (
 from engage.surveys.questions import YES_NO_OPTIONS
 
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-VALUE = re.compile(r"^[a-z0-9+-]+$")
 PREFER_NOT = "prefer-not-to-say"
 
 QUESTION_FIELDS = {"key", "kind", "text", "help_text", "interviewer_note", "required", "tag",
@@ -158,8 +158,8 @@ def _option_list(where: str, raw: object) -> tuple[OptionSpec, ...]:
         item = _fields(at, item, {"value", "label", "asks_other", "exclusive"},
                        {"value", "label"})
         value = _text(at, item["value"], 60)
-        if not VALUE.match(value):
-            raise TemplateError(f"{at}: value {value!r} must be lower-case letters, digits, - or +")
+        if not OPTION_CODE.match(value):
+            raise TemplateError(f"{at}: value {value!r} must be {OPTION_CODE_RULE}")
         flags = {name: item.get(name, False) for name in ("asks_other", "exclusive")}
         if not all(isinstance(flag, bool) for flag in flags.values()):
             raise TemplateError(f"{at}: asks_other and exclusive are true or false")

@@ -43,6 +43,8 @@ from engage.surveys.template import (
     definition,
     parse,
 )
+from tests.helpers import page_text
+from tests.surveys.support import STAFF, sign_in_staff
 
 
 def raw_template() -> dict:
@@ -329,3 +331,30 @@ def test_a_broken_definition_is_refused_saying_where(change, message):
 
 def test_the_packaged_definition_parses_as_is():
     assert parse(raw_template()) == definition()
+
+
+def test_staff_can_reword_the_template_s_banded_options_and_keep_their_codes(app, client):
+    """The age bands and business sizes are coded like 75+ and 250+, as the population figures
+    are: the builder keeps such a code when the words change, and refuses a "+" elsewhere."""
+    sign_in_staff(client, app)
+    with app.app_context():
+        consultation = new_consultation()
+        add_template_questionnaires(consultation)
+        db.session.commit()
+        over_75 = db.session.scalar(select(Question.id).join(Question.options).where(
+            Question.key == "age-band").limit(1))
+        option_id = next(o.id for o in db.session.get(Question, over_75).options
+                         if o.value == AgeBand.OVER_75.value)
+    edit = f"{STAFF}/have-your-say-2027-28/residents/options/{option_id}/edit"
+    form = client.get(edit)
+    assert form.status_code == 200 and 'value="75+"' in form.get_data(as_text=True)
+    saved = client.submit(edit, {"label": "Aged 75 or over", "value": "75+"})
+    assert saved.status_code == 302
+    with app.app_context():
+        option = next(o for o in db.session.get(Question, over_75).options
+                      if o.value == AgeBand.OVER_75.value)
+        assert option.label == "Aged 75 or over"
+    refused = client.submit(edit, {"label": "Aged 75 or over", "value": "75+plus"})
+    assert refused.status_code == 200
+    assert "The code must be lower-case letters, numbers and single hyphens, and may end in +" \
+        in page_text(refused)
