@@ -260,6 +260,12 @@ def update_question(question: Question, details: QuestionDetails) -> None:
         raise BuilderError(f"A {question.kind.label.lower()} question cannot become a "
                            f"{details.kind.label.lower()} question", "kind")
     key = _check_key_and_tag(question.version, details, question)
+    if details.kind == QuestionKind.RANKING and question.kind != QuestionKind.RANKING:
+        special = [o for o in question.options if o.asks_other or o.exclusive]
+        if special:
+            raise BuilderError(
+                "A ranking question cannot have an option that asks people to say more or "
+                f"must be chosen on its own: change \u201c{special[0].label}\u201d first", "kind")
     target = details.section or question.section
     if target is not question.section:
         source = question.show_if_question
@@ -338,6 +344,10 @@ def _check_option(question: Question, option: Option | None, label: str, value: 
                            "fewer", "value")
     if value in {o.value for o in others}:
         raise BuilderError("Another option of this question already has this code", "value")
+    if asks_other and question.kind == QuestionKind.RANKING:
+        # The ranking page, the paper form and the interview have nowhere to say more.
+        raise BuilderError("An option of a ranking question cannot ask people to say more",
+                           "asks_other")
     if asks_other and any(o.asks_other for o in others):
         raise BuilderError("Only one option can ask people to say more", "asks_other")
 

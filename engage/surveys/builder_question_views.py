@@ -256,7 +256,8 @@ def clear_condition(slug: str, audience: str, question_id: int):
 
 def _option_form(question: Question, creating: bool, **kwargs) -> OptionForm:
     return OptionForm(creating=creating,
-                      multiple=question.kind == QuestionKind.MULTIPLE_CHOICE, **kwargs)
+                      multiple=question.kind == QuestionKind.MULTIPLE_CHOICE,
+                      ranking=question.kind == QuestionKind.RANKING, **kwargs)
 
 
 @surveys_builder.route("/questions/<int:question_id>/options/new", methods=["GET", "POST"])
@@ -268,7 +269,7 @@ def add_option(slug: str, audience: str, question_id: int):
         version, question, copied_from = editing(questionnaire, original)
         try:
             option = rules.add_option(question, form.label.data,
-                                      asks_other=form.asks_other.data,
+                                      asks_other="asks_other" in form and form.asks_other.data,
                                       exclusive="exclusive" in form and form.exclusive.data)
         except BuilderError as error:
             refused(error, form)
@@ -298,7 +299,7 @@ def edit_option(slug: str, audience: str, option_id: int):
         version, option, copied_from = editing(questionnaire, original)
         try:
             rules.update_option(option, form.label.data, form.value.data,
-                                form.asks_other.data,
+                                "asks_other" in form and form.asks_other.data,
                                 "exclusive" in form and form.exclusive.data)
         except BuilderError as error:
             refused(error, form)

@@ -403,12 +403,14 @@ class OptionForm(FlaskForm):
                              "these\u201d)", widget=GovCheckboxInput())
     submit = SubmitField("Save the option", widget=GovSubmitInput())
 
-    def __init__(self, *args, creating: bool, multiple: bool, **kwargs):
+    def __init__(self, *args, creating: bool, multiple: bool, ranking: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if creating:
             del self.value  # made from the words, and kept when the words change
         if not multiple:
             del self.exclusive  # only a multiple-choice answer can combine options
+        if ranking:
+            del self.asks_other  # a ranking page has no box to say more in
 
     def validate_value(self, field):
         if field.data and (not OPTION_CODE.match(field.data) or len(field.data) > KEY_LENGTH):

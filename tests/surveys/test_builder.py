@@ -193,12 +193,36 @@ def test_changing_a_question(client, app):
             "kind": "ranking", "rank_count": "2", "max_choices": "3", "tag": "priorities",
             "section": str(_question_section(app, keys["priorities"])),
             "interviewer_note": "Read all the options first."}
+    # A ranking page has nowhere to say more, and every option takes a place: "Something
+    # else" (say more) and "None of these" (on its own) must change first.
+    refused = client.submit(url, data)
+    assert refused.status_code == 200
+    assert ("A ranking question cannot have an option that asks people to say more or must be "
+            "chosen on its own: change \u201cSomething else\u201d first") in page_text(refused)
+    assert _question(app, keys["priorities"])["kind"] == QuestionKind.MULTIPLE_CHOICE
+    base = _base(made)
+    page = f"{base}/questions/{keys['priorities']}"
+    with app.app_context():
+        special = db.session.scalars(select(Option.id).where(
+            Option.question_id == keys["priorities"],
+            Option.value.in_(["something-else", "none-of-these"]))).all()
+    for option_id in special:
+        client.submit(f"{base}/options/{option_id}/remove", form_page=page)
     response = client.submit(url, data)
     assert response.status_code == 302
     changed = _question(app, keys["priorities"])
     assert changed["kind"] == QuestionKind.RANKING and changed["rank_count"] == 2
     assert changed["max_choices"] is None  # only what a ranking question uses is kept
-    assert len(changed["options"]) == 6  # the options are kept
+    assert len(changed["options"]) == 4  # the other options are kept
+    # ...and none of them can now be made to ask for more.
+    assert 'name="asks_other"' not in client.get(f"{page}/options/new").get_data(as_text=True)
+    with app.app_context():
+        first = db.session.scalar(select(Option.id).where(
+            Option.question_id == keys["priorities"]).order_by(Option.position).limit(1))
+    edited = client.submit(f"{base}/options/{first}/edit",
+                           {"label": "Burglary", "value": "burglary", "asks_other": "y"})
+    assert edited.status_code == 302
+    assert not any(o[2] for o in _question(app, keys["priorities"])["options"])
 
     postcode = client.submit(url, {**data, "kind": "postcode"})
     assert "Select the kind of question" in page_text(postcode)
