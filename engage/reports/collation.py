@@ -432,11 +432,14 @@ def add_counts(total: dict, part: dict) -> None:
 
 
 def save_snapshot(consultation: Consultation, borough: Borough | None, figures: dict,
-                  verified_only: bool = False, round_id: str | None = None) -> None:
-    """Insert the area's snapshot, or replace the one there in the same statement."""
+                  verified_only: bool = False, round_id: str | None = None,
+                  made_at: datetime | None = None) -> None:
+    """Insert the area's snapshot, or replace the one there in the same statement. `made_at`
+    is when the counting began (the workers pass it): a response stored while the area was
+    being counted is not in it, so the snapshot must not claim a later time."""
     values = {"consultation_id": consultation.id,
               "area": borough.ons_code if borough else LONDON,
-              "borough_id": borough.id if borough else None, "made_at": utcnow(),
+              "borough_id": borough.id if borough else None, "made_at": made_at or utcnow(),
               "respondents": figures["respondents"], "verified_only": verified_only,
               "figures": figures, "round_id": round_id}
     statement = conflict_insert(ReportSnapshot).values(**values)

@@ -81,6 +81,9 @@ def collate_area_task(consultation_id: int, borough_id: int | None,
     with held(area_lock(consultation_id, borough_id), AREA_LOCK_SECONDS) as mine:
         if not mine:
             return "busy"
+        # Before the first read, so before the snapshot of the database the counts come from:
+        # the final collation after closing is one that began after it (final_collation_due).
+        began = utcnow()
         _consistent_reads()
         consultation = db.session.get(Consultation, consultation_id)
         borough = db.session.get(Borough, borough_id) if borough_id is not None else None
@@ -88,7 +91,7 @@ def collate_area_task(consultation_id: int, borough_id: int | None,
             return "gone"
         save_snapshot(consultation, borough,
                       collate_area(consultation, borough, round_id=round_id),
-                      round_id=round_id)
+                      round_id=round_id, made_at=began)
         db.session.commit()
         # Asked after the commit, in a new transaction: of two boroughs finishing together,
         # the later commit sees both snapshots, so London is never left out.

@@ -267,6 +267,30 @@ def test_beat_collates_open_consultations_nightly_and_closed_ones_once(app, run_
     assert run_tasks() == []
 
 
+def test_a_count_that_began_before_closing_is_not_the_final_one(app, run_tasks, monkeypatch):
+    """A snapshot is dated when its counting began: one that began before closing and was
+    saved after it may miss the last responses, so beat still counts again after closing."""
+    import engage.reports.collation as collation
+    import engage.reports.tasks as tasks
+
+    now = utcnow()
+    made = make_consultation(app, slug="closing", opens_at=now - timedelta(days=30),
+                             closes_at=now - timedelta(minutes=5), boroughs=["camden"])
+    began = now - timedelta(minutes=6)  # counting began a minute before closing...
+    monkeypatch.setattr(tasks, "utcnow", lambda: began)
+    monkeypatch.setattr(collation, "utcnow", lambda: now)  # ...and the rows were saved after
+    collate(app, run_tasks, made.consultation_id)
+    with app.app_context():
+        assert snapshot(made.consultation_id, borough("camden").ons_code).made_at == began
+        assert snapshot(made.consultation_id, LONDON).made_at == began
+    monkeypatch.setattr(tasks, "utcnow", lambda: now)
+    with app.app_context():
+        assert tasks.final_collation_due() == [made.consultation_id]
+    collate(app, run_tasks, made.consultation_id)
+    with app.app_context():
+        assert tasks.final_collation_due() == []
+
+
 def test_london_uses_only_the_population_figures_every_covered_borough_has(app):
     """Age bands uploaded for Camden alone would make London's age margin Camden's mix: London
     leaves that dimension out (for the equality tables and for weighting) until every
