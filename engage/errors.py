@@ -31,5 +31,28 @@ def csrf_error(error):
                       "Go back, refresh the page and try again.")
 
 
+@errors.app_errorhandler(429)
+def too_many(error):
+    """Say how long to wait: the limit that was hit knows its window (a minute for the survey
+    pages, 15 minutes for signing in)."""
+    title, _advice = MESSAGES[429]
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    seconds = limit.get_expiry() if limit is not None else 15 * 60
+    return render_template("errors/error.html", title=title, advice=f"Wait {_wait(seconds)}, "
+                           "then try again.",
+                           detail=None, status=429), 429
+
+
+def _wait(seconds: int) -> str:
+    if seconds <= 60:
+        return "a minute"
+    if seconds < 3600:
+        return f"{-(-seconds // 60)} minutes"
+    if seconds <= 3600:
+        return "an hour"
+    return f"{-(-seconds // 3600)} hours"
+
+
 for _status in MESSAGES:
-    errors.app_errorhandler(_status)(lambda error, _s=_status: _page(_s))
+    if _status != 429:
+        errors.app_errorhandler(_status)(lambda error, _s=_status: _page(_s))

@@ -72,6 +72,7 @@ def test_attempts_on_one_account_are_limited_from_any_address(app):
     blocked = late.submit("/sign-in", {"email": "ada@example.org", "password": PASSWORD})
     assert blocked.status_code == 429
     assert "Too many attempts" in page_text(blocked)
+    assert "Wait 15 minutes, then try again" in page_text(blocked)
     # The limit is per account: someone else can still sign in from that address.
     with app.app_context():
         create_user(email="grace@example.org")

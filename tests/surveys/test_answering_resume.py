@@ -175,7 +175,10 @@ def test_rate_limits_on_the_pages_and_on_sending(client, app, made):
     qid = made.questionnaire_id
     url = reach(client, qid, 1, postcode="SW9 6AA")  # start and postcode: 2 POSTs
     assert post(client, url, {}).status_code == 200
-    assert post(client, url, {}).status_code == 429
+    limited = post(client, url, {})
+    assert limited.status_code == 429
+    # The page says how long the limit that was hit lasts.
+    assert "Wait a minute, then try again" in page_text(limited)
     # Another address is not held back.
     other = Browser(app, address="10.0.0.2")
     assert reach(other, qid, 1)

@@ -71,6 +71,8 @@ def test_an_unknown_link_is_a_plain_english_404(app):
     assert response.status_code == 404
     assert title(response).startswith("This link does not work")
     assert "check that you used the whole link from the email" in page_text(response)
+    assert "This is not the way to report a crime. In an emergency call 999" in page_text(
+        response)
 
 
 def test_opening_the_link_changes_nothing_until_the_person_starts(app):
@@ -118,6 +120,7 @@ def test_the_link_gives_one_response_and_then_says_thank_you(app):
     again = browser.get(link)
     assert again.status_code == 200
     assert title(again).startswith("You've already answered, thank you")
+    assert "This is not the way to report a crime" in page_text(again)
     assert "cannot answer again with it" in page_text(again)
     # Sending the other device's draft is refused: one response per link.
     other = Browser(app)
