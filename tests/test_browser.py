@@ -375,7 +375,8 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
         camden = borough("camden")
         save_snapshot(consultation, camden, collate_area(consultation, camden))
         officer = create_officer("camden")
-        set_targets(consultation, camden, Decimal("51.4"), Decimal("3.8"), officer)
+        set_targets(consultation, camden, officer, confidence=Decimal("51.4"),
+                    gap=Decimal("3.8"), feeling_safe=Decimal("80"))
         add_planned(consultation, camden, "burglary", "Burglary", "A 1.2% reduction")
         rows, _ = check_crime_figures(
             "crime type,change in offences,percentage change,target,result\n"

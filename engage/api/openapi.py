@@ -204,6 +204,13 @@ def _report_schemas() -> dict:
                             "description": "Those who gave a view (not \u201cdon't know\u201d)"},
             "answers": {"type": "array", "items": _ref("CountRow")},
         }),
+        "AgainstTarget": _object({
+            "target": {**PERCENT, "description": "Percent; null when none was set"},
+            "share": SHARE,
+            "met": {"type": ["boolean", "null"],
+                    "description": "null when there is no target or the share is withheld"},
+        }, "A measure's positive share (confidence: excellent or good; feeling safe: very or "
+           "fairly safe) beside the target staff set for it."),
         "CrimeFigure": _object({
             "crime_type": STRING,
             "change_in_offences": {"type": "integer",
@@ -264,12 +271,8 @@ def _report_schemas() -> dict:
                          "description": "Confidence and feeling safe"},
             "by_channel": {"type": "array", "items": _ref("CountRow")},
             "by_audience": {"type": "array", "items": _ref("CountRow")},
-            "confidence_target": _object({
-                "target": {**PERCENT, "description": "Percent; null when none was set"},
-                "share": SHARE,
-                "met": {"type": ["boolean", "null"],
-                        "description": "null when there is no target or the share is withheld"},
-            }),
+            "confidence_target": _ref("AgainstTarget"),
+            "feeling_safe_target": _ref("AgainstTarget"),
             "gap_target": {**PERCENT, "description": "The target for the confidence gap "
                                                      "between White and Black and minority "
                                                      "ethnic respondents, in percentage points"},

@@ -14,7 +14,7 @@ from flask import url_for
 from engage.boroughs.models import Borough
 from engage.reports.change import PriorityChange
 from engage.reports.published import Gap, Measure, Priorities, Report, Row, Weighting
-from engage.reports.targets import confidence_against_target
+from engage.reports.targets import confidence_against_target, feeling_safe_against_target
 from engage.reports.targets_models import ReportPublication
 from engage.suppression import Cell, describe
 from engage.surveys.models import (
@@ -226,6 +226,7 @@ def report(published: ReportPublication, built: Report) -> dict:
     threshold = built.threshold
     content = published.content
     confidence = confidence_against_target(built, content["confidence_target"])
+    feeling_safe = feeling_safe_against_target(built, content.get("feeling_safe_target"))
     crime = content["crime_figures"]
     borough, item = published.borough, published.consultation
     args = {"borough_slug": borough.slug, "consultation_slug": item.slug, "_external": True}
@@ -244,6 +245,11 @@ def report(published: ReportPublication, built: Report) -> dict:
             "target": _number(content["confidence_target"]),
             "share": _fraction(confidence.share),
             "met": confidence.met,
+        },
+        "feeling_safe_target": {
+            "target": _number(content.get("feeling_safe_target")),
+            "share": _fraction(feeling_safe.share),
+            "met": feeling_safe.met,
         },
         "gap_target": _number(content["gap_target"]),
         "confidence_gap": _gap(built.gap, content["gap_target"], threshold),

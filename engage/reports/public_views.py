@@ -43,11 +43,16 @@ def published_context(published: ReportPublication) -> dict:
     report = build(published.figures, threshold, borough.name)
     content = published.content
     confidence = targets.confidence_against_target(report, content["confidence_target"])
+    # Publications from before feeling safe had a target have no such key.
+    feeling_safe = targets.feeling_safe_against_target(report,
+                                                       content.get("feeling_safe_target"))
     charts = _charts(report)
-    if confidence.share is not None and confidence.target is not None:
-        charts["confidence"] = _confidence_chart(confidence)
+    for name, measure in (("confidence", confidence), ("feeling_safe", feeling_safe)):
+        if measure.share is not None and measure.target is not None:
+            charts[name] = _target_chart(measure)
     return {
         "report": report, "charts": charts, "confidence": confidence,
+        "feeling_safe": feeling_safe,
         "gap_target": None if content["gap_target"] is None else Decimal(content["gap_target"]),
         "crime_figures": content["crime_figures"], "planned": content["planned"],
         "published": published, "counted_at": published.counted_at, "percent": _percent,
@@ -55,14 +60,12 @@ def published_context(published: ReportPublication) -> dict:
     }
 
 
-def _confidence_chart(confidence: targets.AgainstTarget):
-    target = float(confidence.target) / 100
+def _target_chart(measure: targets.AgainstTarget):
     return bar_chart(
-        "chart-confidence", "Public confidence against its target",
-        "The first bar is the share who said the police do an excellent or good job; the "
-        "second is the target.",
-        [Bar("Confidence", confidence.share, _percent(confidence.share)),
-         Bar("Target", target, f"{confidence.target}%")])
+        f"chart-{measure.tag.value}", f"{measure.title} against its target",
+        f"The first bar is the share who {measure.said}; the second is the target.",
+        [Bar(measure.title, measure.share, _percent(measure.share)),
+         Bar("Target", float(measure.target) / 100, f"{measure.target}%")])
 
 
 def signed(value: int | Decimal | str) -> str:

@@ -158,19 +158,21 @@ def targets_of(consultation: Consultation, borough: Borough) -> ReportTargets | 
         ReportTargets.borough_id == borough.id))
 
 
-def set_targets(consultation: Consultation, borough: Borough, confidence: Decimal | None,
-                gap: Decimal | None, actor: User) -> ReportTargets:
+def set_targets(consultation: Consultation, borough: Borough, actor: User, *,
+                confidence: Decimal | None, gap: Decimal | None,
+                feeling_safe: Decimal | None) -> ReportTargets:
     targets = targets_of(consultation, borough)
     if targets is None:
         targets = ReportTargets(consultation_id=consultation.id, borough_id=borough.id)
         db.session.add(targets)
     targets.confidence_target = confidence
     targets.gap_target = gap
+    targets.feeling_safe_target = feeling_safe
     targets.updated_by_id = actor.id
     db.session.flush()
     record("report.targets_set", borough=borough, target=f"consultation:{consultation.slug}",
-           confidence=None if confidence is None else str(confidence),
-           gap=None if gap is None else str(gap))
+           confidence=_percent_text(confidence), gap=_percent_text(gap),
+           feeling_safe=_percent_text(feeling_safe))
     return targets
 
 
@@ -253,6 +255,7 @@ def pinned_content(consultation: Consultation, borough: Borough) -> dict:
     return {
         "confidence_target": _percent_text(targets and targets.confidence_target),
         "gap_target": _percent_text(targets and targets.gap_target),
+        "feeling_safe_target": _percent_text(targets and targets.feeling_safe_target),
         "crime_figures": None if upload is None else {
             "period": upload.period,
             "rows": [{"crime_type": f.crime_type, "change_in_offences": f.change_in_offences,
@@ -298,10 +301,21 @@ def unpublish(consultation: Consultation, borough: Borough) -> bool:
 
 @dataclass(frozen=True)
 class AgainstTarget:
-    """Confidence beside its target: `share` is None when it is withheld or not asked."""
+    """Confidence or feeling safe beside its target: `share` is None when it is withheld or
+    not asked."""
 
     share: float | None
     target: Decimal | None
+    tag: ReportingTag = ReportingTag.CONFIDENCE
+
+    @property
+    def title(self) -> str:
+        return TARGET_TITLES[self.tag]
+
+    @property
+    def said(self) -> str:
+        """What the people in the share said, to follow "N% of people who gave a view"."""
+        return TARGET_WORDS[self.tag]
 
     @property
     def met(self) -> bool | None:
@@ -310,12 +324,29 @@ class AgainstTarget:
         return round(Decimal(100 * self.share), 1) >= self.target
 
 
+TARGET_TITLES = {ReportingTag.CONFIDENCE: "Public confidence",
+                 ReportingTag.FEELING_SAFE: "Feeling safe"}
+TARGET_WORDS = {ReportingTag.CONFIDENCE: "said the police do an excellent or good job",
+                ReportingTag.FEELING_SAFE: "said they feel very or fairly safe"}
+
+
+def against_target(report: Report | None, tag: ReportingTag,
+                   target: Decimal | str | None) -> AgainstTarget:
+    """The measure's headline share (confidence: excellent or good; feeling safe: very or
+    fairly safe) beside the target staff set for it."""
+    measure = next((m for m in report.measures if m.tag == tag), None) if report else None
+    share = measure.headline.share if measure and measure.headline else None
+    return AgainstTarget(share, None if target is None else Decimal(target), tag)
+
+
 def confidence_against_target(report: Report | None, target: Decimal | str | None
                               ) -> AgainstTarget:
-    measure = next((m for m in report.measures if m.tag == ReportingTag.CONFIDENCE),
-                   None) if report else None
-    share = measure.headline.share if measure and measure.headline else None
-    return AgainstTarget(share, None if target is None else Decimal(target))
+    return against_target(report, ReportingTag.CONFIDENCE, target)
+
+
+def feeling_safe_against_target(report: Report | None, target: Decimal | str | None
+                                ) -> AgainstTarget:
+    return against_target(report, ReportingTag.FEELING_SAFE, target)
 
 
 def count_planned(consultation: Consultation, borough: Borough) -> int:

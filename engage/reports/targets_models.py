@@ -55,6 +55,9 @@ class ReportTargets(db.Model):
                         name="confidence_target_is_a_percentage"),
         CheckConstraint("gap_target IS NULL OR (gap_target >= 0 AND gap_target <= 100)",
                         name="gap_target_is_percentage_points"),
+        CheckConstraint("feeling_safe_target IS NULL OR "
+                        "(feeling_safe_target >= 0 AND feeling_safe_target <= 100)",
+                        name="feeling_safe_target_is_a_percentage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +65,7 @@ class ReportTargets(db.Model):
     borough_id: Mapped[int] = _borough_fk()
     confidence_target: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))  # percent
     gap_target: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))  # percentage points
+    feeling_safe_target: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))  # percent
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))

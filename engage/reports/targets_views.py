@@ -91,6 +91,11 @@ class TargetsForm(FlaskForm):
                     "respondents and of Black and minority ethnic respondents, like 3.8. Leave "
                     "it empty if there is no target.",
         validators=[Percentage("confidence gap target", "3.8")])
+    feeling_safe_target = StringField(
+        "Feeling safe target (%)", filters=[strip], widget=GovTextInput(),
+        description="The share who should say they feel very or fairly safe, like 80. Leave it "
+                    "empty if there is no target.",
+        validators=[Percentage("feeling safe target", "80")])
     submit = SubmitField("Save targets", widget=GovSubmitInput())
 
 
@@ -164,10 +169,12 @@ def edit_targets(borough_slug: str, consultation_slug: str):
     existing = targets.targets_of(consultation, borough)
     form = TargetsForm(data=None if existing is None else {
         "confidence_target": _text(existing.confidence_target),
-        "gap_target": _text(existing.gap_target)})
+        "gap_target": _text(existing.gap_target),
+        "feeling_safe_target": _text(existing.feeling_safe_target)})
     if form.validate_on_submit():
-        targets.set_targets(consultation, borough, form.confidence_target.data,
-                            form.gap_target.data, current_user)
+        targets.set_targets(consultation, borough, current_user,
+                            confidence=form.confidence_target.data, gap=form.gap_target.data,
+                            feeling_safe=form.feeling_safe_target.data)
         db.session.commit()
         flash("Targets saved.", "success")
         return redirect(_report_url(borough, consultation))
@@ -275,6 +282,7 @@ class Additions:
     may_change: bool
     confidence: targets.AgainstTarget
     gap_target: Decimal | None
+    feeling_safe: targets.AgainstTarget
     upload: CrimeFigureUpload | None
     planned: int
     publication: ReportPublication | None
@@ -289,6 +297,8 @@ def report_additions(consultation: Consultation, borough: Borough,
         confidence=targets.confidence_against_target(
             report, found.confidence_target if found else None),
         gap_target=found.gap_target if found else None,
+        feeling_safe=targets.feeling_safe_against_target(
+            report, found.feeling_safe_target if found else None),
         upload=targets.crime_figures(consultation, borough),
         planned=targets.count_planned(consultation, borough),
         publication=targets.publication(consultation, borough))

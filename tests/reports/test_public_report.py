@@ -7,6 +7,7 @@ import io
 import re
 from datetime import timedelta
 
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from engage.audit.models import AuditEvent
@@ -146,13 +147,46 @@ def test_confidence_is_shown_against_its_target_when_it_can_be(app, client, othe
     # Camden: 10 excellent or good of 16 with a view (4 "don't know" left out): 62.5%.
     assert "62.5% of people who gave a view said the police do an excellent or good job, " \
            "against a target of 51.4%: the target was met" in text
-    assert table_row(html, "Excellent or good, against a target of 51.4%") == (
-        "Excellent or good, against a target of 51.4% | 62.5% | Target met")
+    assert table_row(html, "Public confidence, against a target of 51.4%") == (
+        "Public confidence, against a target of 51.4% | 62.5% | Target met")
     assert 'aria-labelledby="chart-confidence-title chart-confidence-desc"' in html
+    # Feeling safe has no target yet: it is shown only with the other answers.
+    assert "Feeling safe, against a target" not in text
     staff = page_text(client.get(REPORT))
     assert "62.5% said excellent or good, against a target of 51.4%: target met" in staff
     client.submit(REPORT + "/targets", {"confidence_target": "70", "gap_target": ""})
     assert "against a target of 70.0%: target not met" in page_text(client.get(REPORT))
+
+
+def test_feeling_safe_is_shown_against_its_target_on_the_page_the_pdf_and_the_api(
+        app, client, other_client, run_tasks):
+    prepared(app, client, run_tasks)
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
+    client.submit(REPORT + "/targets", {"confidence_target": "51.4", "gap_target": "3.8",
+                                        "feeling_safe_target": "95"})
+    staff = page_text(client.get(REPORT))
+    assert re.search(r"Feeling safe (\d+(\.\d)?)% said very or fairly safe, against a target of "
+                     r"95\.0%: target not met", staff), staff
+    publish(client)
+    run_tasks()
+    html = other_client.get(PUBLIC).get_data(as_text=True)
+    text = page_text(other_client.get(PUBLIC))
+    found = re.search(r"(\d+(?:\.\d)?)% of people who gave a view said they feel very or fairly "
+                      r"safe, against a target of 95\.0%: the target was not met", text)
+    assert found, text
+    share = found.group(1)
+    assert table_row(html, "Feeling safe, against a target of 95.0%") == (
+        f"Feeling safe, against a target of 95.0% | {share}% | Target not met")
+    assert 'aria-labelledby="chart-feeling-safe-title chart-feeling-safe-desc"' in html
+    api = other_client.get("/api/consultations/have-your-say-2027/reports/camden").get_json()
+    assert api["feeling_safe_target"] == {"target": 95.0, "share": api["feeling_safe_target"][
+        "share"], "met": False}
+    assert round(100 * api["feeling_safe_target"]["share"], 1) == float(share)
+    pdf = other_client.get(PUBLIC.removesuffix("/report") + "/report.pdf")
+    assert pdf.status_code == 200
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert f"Feeling safe, against a target of 95.0% {share}% Target not met" in " ".join(
+        pdf_text.split())
 
 
 def test_publishing_pins_what_is_public_until_published_again(app, client, other_client,

@@ -110,8 +110,11 @@ def test_confidence_is_set_against_its_target_when_it_can_be_shown(app, client, 
     app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
     publish(client)
     text = summary_text(other_client.get(SUMMARY))
-    assert ("62.5% of people who gave a view said the police in Camden do an excellent or "
-            "good job, against a target of 51.4%: the target was met") in text
+    assert ("62.5% of people who gave a view said the police do an excellent or good job in "
+            "Camden, against a target of 51.4%: the target was met") in text
+    # The chart has its data table beside it, in the PDF as on the page.
+    assert "Public confidence against its target" in text
+    assert "Public confidence, against a target of 51.4% 62.5% Target met" in text
 
 
 def test_the_summary_keeps_the_published_figures_after_a_later_count(app, client,

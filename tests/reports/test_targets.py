@@ -181,28 +181,37 @@ def test_replacing_the_figures_must_be_asked_for(app, client):
 
 def test_targets_are_checked_and_saved(app, client):
     officer(app, client)
-    response = client.submit(TARGETS, {"confidence_target": "153", "gap_target": "three"})
+    response = client.submit(TARGETS, {"confidence_target": "153", "gap_target": "three",
+                                       "feeling_safe_target": "-2"})
     text = page_text(response)
     assert text.startswith("Error: ")
     assert "Enter the public confidence target as a number from 0 to 100" in text
     assert "Enter the confidence gap target as a number from 0 to 100" in text
+    assert "Enter the feeling safe target as a number from 0 to 100" in text
     html = response.get_data(as_text=True)
     assert 'href="#confidence_target"' in html and 'href="#gap_target"' in html
+    assert 'href="#feeling_safe_target"' in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReportTargets)) == 0
-    response = client.submit(TARGETS, {"confidence_target": "51.4%", "gap_target": "3.8"})
+    response = client.submit(TARGETS, {"confidence_target": "51.4%", "gap_target": "3.8",
+                                       "feeling_safe_target": "80"})
     assert response.status_code == 302
     with app.app_context():
         saved = db.session.scalar(select(ReportTargets))
-        assert (saved.confidence_target, saved.gap_target) == (Decimal("51.4"), Decimal("3.8"))
+        assert (saved.confidence_target, saved.gap_target, saved.feeling_safe_target) == (
+            Decimal("51.4"), Decimal("3.8"), Decimal("80.0"))
     text = page_text(client.get(REPORT))
     assert "against a target of 51.4%" in text
     assert "a gap of at most 3.8 percentage points" in text
-    assert 'value="51.4"' in client.get(TARGETS).get_data(as_text=True)
+    assert "Feeling safe Not counted yet, against a target of 80.0%" in text
+    form = client.get(TARGETS).get_data(as_text=True)
+    assert 'value="51.4"' in form and 'value="80.0"' in form
     # Emptying a target removes it.
-    client.submit(TARGETS, {"confidence_target": "", "gap_target": "3.8"})
+    client.submit(TARGETS, {"confidence_target": "", "gap_target": "3.8",
+                            "feeling_safe_target": ""})
     with app.app_context():
-        assert db.session.scalar(select(ReportTargets.confidence_target)) is None
+        assert db.session.execute(select(ReportTargets.confidence_target,
+                                         ReportTargets.feeling_safe_target)).one() == (None, None)
 
 
 def test_you_said_we_did_is_an_ordered_list_of_priorities_and_targets(app, client):
