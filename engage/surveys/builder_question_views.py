@@ -82,7 +82,7 @@ def add_question(slug: str, audience: str, section_id: int, kind: str):
     return render_template("surveys/staff/question_form.html", form=form,
                            questionnaire=questionnaire, section=original, question=None,
                            kind=question_kind,
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 
@@ -102,7 +102,7 @@ def question(slug: str, audience: str, question_id: int):
     return render_template("surveys/staff/question.html", questionnaire=questionnaire,
                            question=question, confirm=ConfirmForm(),
                            can_edit=may_edit(current_user, questionnaire.consultation),
-                           locked=versions.is_locked(question.version),
+                           locked=versions.lock_of(question.version),
                            can_have_condition=bool(rules.condition_sources(question)))
 
 
@@ -145,7 +145,7 @@ def edit_question(slug: str, audience: str, question_id: int):
     return render_template("surveys/staff/question_form.html", form=form,
                            questionnaire=questionnaire, section=original.section,
                            question=original, kind=original.kind,
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 @surveys_builder.route("/questions/<int:question_id>/move", methods=["POST"])
@@ -188,7 +188,7 @@ def remove_question(slug: str, audience: str, question_id: int):
                            thing=f"the question \u201c{original.text}\u201d", detail="",
                            back=url_for(".question", slug=slug, audience=audience,
                                         question_id=original.id),
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 # The show-if condition: first the earlier question, then which of its answers -----------------
@@ -281,7 +281,7 @@ def add_option(slug: str, audience: str, question_id: int):
             return to_question(question)
     return render_template("surveys/staff/option_form.html", form=form,
                            questionnaire=questionnaire, question=original, option=None,
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 def _option(slug: str, audience: str, option_id: int):
@@ -312,7 +312,7 @@ def edit_option(slug: str, audience: str, option_id: int):
     return render_template("surveys/staff/option_form.html", form=form,
                            questionnaire=questionnaire, question=original.question,
                            option=original,
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 @surveys_builder.route("/options/<int:option_id>/move", methods=["POST"])

@@ -9,7 +9,17 @@ roll the whole request back, so a refused change leaves no half-made copy behind
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -86,6 +96,7 @@ def editing(questionnaire: Questionnaire, thing=None):
         abort(_out_of_date(questionnaire))
     copied_from = None if version is current else current.number
     if copied_from is not None:
+        g.version_lock = versions.lock_of(current)  # for saved()
         audit("questionnaire.version_created", questionnaire.consultation,
               questionnaire_id=questionnaire.id, number=version.number, copied_from=copied_from)
     if isinstance(thing, Section):
@@ -99,8 +110,9 @@ def editing(questionnaire: Questionnaire, thing=None):
 
 def saved(message: str, version, copied_from: int | None) -> None:
     if copied_from is not None:
-        message += (f" Version {copied_from} has responses, so your change makes version "
-                    f"{version.number}. Responses already given keep the words they answered.")
+        lock = g.get("version_lock") or versions.ANSWERED
+        message += (f" Version {copied_from} {lock.why}, so your change makes version "
+                    f"{version.number}. {lock.kept}")
     flash(message, "success")
 
 
@@ -137,7 +149,7 @@ def builder(slug: str, audience: str):
         preview = url_for("surveys_public.preview", questionnaire_id=questionnaire.id)
     return render_template(
         "surveys/staff/builder.html", questionnaire=questionnaire, version=version,
-        consultation=questionnaire.consultation, locked=versions.is_locked(version),
+        consultation=questionnaire.consultation, locked=versions.lock_of(version),
         can_edit=may_edit(current_user, questionnaire.consultation), preview=preview,
         has_equality=any(s.is_equality for s in version.sections))
 
@@ -178,7 +190,7 @@ def add_section(slug: str, audience: str):
         return to_builder(questionnaire, f"section-{section.id}")
     return render_template("surveys/staff/section_form.html", form=form,
                            questionnaire=questionnaire, section=None,
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 @surveys_builder.route("/sections/<int:section_id>/edit", methods=["GET", "POST"])
@@ -197,7 +209,7 @@ def edit_section(slug: str, audience: str, section_id: int):
         return to_builder(questionnaire, f"section-{section.id}")
     return render_template("surveys/staff/section_form.html", form=form,
                            questionnaire=questionnaire, section=original,
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 @surveys_builder.route("/sections/<int:section_id>/move", methods=["POST"])
@@ -246,7 +258,7 @@ def remove_section(slug: str, audience: str, section_id: int):
                            thing=f"the section \u201c{original.title}\u201d",
                            detail=f"Its {len(original.questions)} question(s) are removed too."
                            if original.questions else "",
-                           locked=versions.is_locked(questionnaire.current_version))
+                           locked=versions.lock_of(questionnaire.current_version))
 
 
 # The question, option and condition pages register on this blueprint too.

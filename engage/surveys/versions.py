@@ -1,4 +1,5 @@
-"""Questionnaire versions: a version with a response is locked, and editing makes the next.
+"""Questionnaire versions: a version with a response or a print run is locked, and editing
+makes the next.
 
 Every response points at the version it answered (Response.version_id, RESTRICT), so the words a
 person read are never changed under their answers. The builder always edits through
@@ -10,9 +11,12 @@ reports line the versions up.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 
 from engage.extensions import db
+from engage.mailouts.models import PrintRun
 from engage.surveys.models import (
     Option,
     Question,
@@ -28,10 +32,33 @@ _QUESTION_FIELDS = ("key", "kind", "text", "help_text", "interviewer_note", "req
 _OPTION_FIELDS = ("position", "value", "label", "asks_other", "exclusive")
 
 
+class Lock(NamedTuple):
+    """Why a version can no longer change, in words for the builder's pages."""
+
+    why: str  # follows "Version N"
+    kept: str  # what keeps its words
+
+
+ANSWERED = Lock("has responses", "Responses already given keep the words they answered.")
+PRINTED = Lock("has been printed for paper copies",
+               "Paper copies already printed, and the answers keyed from them, keep their words.")
+
+
+def lock_of(version: QuestionnaireVersion) -> Lock | None:
+    """Why this version is locked, or None while it may still change: once any response (from
+    any channel) answered it, or a print run printed it (the paper copies people are sent, and
+    keyed back against, carry its words)."""
+    if db.session.scalar(
+            select(Response.id).where(Response.version_id == version.id).limit(1)) is not None:
+        return ANSWERED
+    if db.session.scalar(
+            select(PrintRun.id).where(PrintRun.version_id == version.id).limit(1)) is not None:
+        return PRINTED
+    return None
+
+
 def is_locked(version: QuestionnaireVersion) -> bool:
-    """True once any response (from any channel) answered this version."""
-    return db.session.scalar(
-        select(Response.id).where(Response.version_id == version.id).limit(1)) is not None
+    return lock_of(version) is not None
 
 
 def editable_version(questionnaire: Questionnaire, user=None) -> QuestionnaireVersion:

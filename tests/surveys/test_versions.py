@@ -86,6 +86,35 @@ def test_a_response_locks_its_version(app):
     assert _snapshot(app, copy_id) == _snapshot(app, made.version_id)
 
 
+def test_printing_a_version_for_paper_locks_it_too(client, app):
+    """Paper copies carry the version's words, and their answers are keyed against it: once a
+    print run has printed it, a change makes the next version, as a response would."""
+    from engage.mailouts.models import PrintRun
+    from tests.factories import borough
+
+    made = make_consultation(app)
+    with app.app_context():
+        db.session.add(PrintRun(borough_id=borough("camden").id,
+                                questionnaire_id=made.questionnaire_id,
+                                version_id=made.version_id))
+        db.session.commit()
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    assert ("Version 1 has been printed for paper copies, so your next change makes version 2. "
+            "Paper copies already printed, and the answers keyed from them, keep their words."
+            ) in page_text(client.get(base))
+    old = _ids(app, made.version_id)
+    before = _snapshot(app, made.version_id)
+    response = _edit(client, base, app, old["confidence"], text="How well do the police do?")
+    assert "Version 1 has been printed for paper copies, so your change makes version 2." in \
+        page_text(response)
+    v1, v2 = _versions(app, made.questionnaire_id)
+    assert v1 == made.version_id and _snapshot(app, v1) == before
+    with app.app_context():
+        assert is_locked(db.session.get(QuestionnaireVersion, v1))
+        assert not is_locked(db.session.get(QuestionnaireVersion, v2))
+
+
 def test_editing_a_locked_version_changes_a_copy(client, app):
     made, response_id = _locked(app)
     sign_in_staff(client, app)
