@@ -204,6 +204,22 @@ def _report_schemas() -> dict:
                             "description": "Those who gave a view (not \u201cdon't know\u201d)"},
             "answers": {"type": "array", "items": _ref("CountRow")},
         }),
+        "Comments": _object({
+            "ref": STRING,
+            "title": STRING,
+            "withheld": {"type": "boolean",
+                         "description": "True when neither the count nor the words are shown: "
+                                        "they would give back a count hidden elsewhere"},
+            "comments": {"oneOf": [_ref("Count"), {"type": "null"}],
+                         "description": "How many people wrote something; null when withheld"},
+            "approximate": {"type": "boolean",
+                            "description": "True when the word counts may be lower than the "
+                                           "true number (never higher)"},
+            "terms": {"type": "array", "items": _object({
+                "term": STRING, "respondents": _ref("Count"), "share": SHARE}),
+                "description": "Words used by at least the threshold's number of people, most "
+                               "used first"},
+        }),
         "AgainstTarget": _object({
             "target": {**PERCENT, "description": "Percent; null when none was set"},
             "share": SHARE,
@@ -278,6 +294,9 @@ def _report_schemas() -> dict:
                                                      "ethnic respondents, in percentage points"},
             "confidence_gap": {"oneOf": [_ref("ConfidenceGap"), {"type": "null"}]},
             "weighting": {"oneOf": [_ref("Weighting"), {"type": "null"}]},
+            "comments": {"type": "array", "items": _ref("Comments"),
+                         "description": "Per free-text question: how many wrote a comment and "
+                                        "the words most used (never a comment itself)"},
             "change_since_previous": {"oneOf": [_ref("Change"), {"type": "null"}]},
             "crime_figures": {"oneOf": [
                 _object({"period": {**STRING, "description": "Like 2026/27"},

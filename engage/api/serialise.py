@@ -13,6 +13,7 @@ from flask import url_for
 
 from engage.boroughs.models import Borough
 from engage.reports.change import PriorityChange
+from engage.reports.free_text import PublishedComments
 from engage.reports.published import Gap, Measure, Priorities, Report, Row, Weighting
 from engage.reports.targets import confidence_against_target, feeling_safe_against_target
 from engage.reports.targets_models import ReportPublication
@@ -137,6 +138,19 @@ def _count_row(row: Row, threshold: int) -> dict:
             "share": _fraction(row.share)}
 
 
+def _comments(question: PublishedComments, threshold: int) -> dict:
+    """A free-text question as the public page shows it: how many wrote something and the
+    words most used, never a comment; neither where it would give back a hidden count."""
+    if question.withheld:
+        return {"ref": question.ref, "title": question.title, "withheld": True,
+                "comments": None, "approximate": False, "terms": []}
+    return {"ref": question.ref, "title": question.title, "withheld": False,
+            "comments": count(question.comments, threshold),
+            "approximate": bool(question.undercount),
+            "terms": [{"term": t.term, "respondents": count(t.cell, threshold),
+                       "share": _fraction(t.share)} for t in question.terms]}
+
+
 def _interval(row: Row) -> list[float] | None:
     return None if row.interval is None else [_fraction(v) for v in row.interval]
 
@@ -254,6 +268,8 @@ def report(published: ReportPublication, built: Report) -> dict:
         "gap_target": _number(content["gap_target"]),
         "confidence_gap": _gap(built.gap, content["gap_target"], threshold),
         "weighting": _weighting(built.weighting),
+        "comments": [_comments(c, threshold) for c in built.free_text]
+                    + [_comments(c, threshold) for c in built.free_text_withheld],
         "change_since_previous": _change(built.change),
         "crime_figures": None if crime is None else {
             "period": crime["period"],

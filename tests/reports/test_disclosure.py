@@ -142,6 +142,12 @@ def test_an_other_comment_count_is_not_shown_when_its_option_is_hidden(
     assert "12 people wrote a comment" not in text
     assert ">cycling<" not in html and ">pavement<" not in html
     assert 'href="#comments"' in html
+    # Nor in the API: the question is named, its count and words withheld.
+    api = other_client.get("/api/consultations/have-your-say-2027/reports/camden").get_json()
+    assert api["comments"] == [{"ref": api["comments"][0]["ref"],
+                                "title": "What should the police focus on? (other answers)",
+                                "withheld": True, "comments": None, "approximate": False,
+                                "terms": []}]
     # Nor in the downloads.
     rows = list(csv.reader(io.StringIO(
         client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))

@@ -247,15 +247,23 @@ def test_the_public_report_shows_the_same_figures_and_never_a_comment(
     for comment in (BROKE_IN, "scared to go home", FLY_TIPPING, STABBED, "More patrols near"):
         assert comment not in text
     assert "followed up" not in text and "flagged" not in text
-    # Nor anywhere in the API, the published report's figures included.
+    # The API gives the page's figures: counts and common words, never a comment.
     report = other_client.get("/api/consultations/have-your-say-2027/reports/camden")
     assert report.status_code == 200 and report.get_json()["respondents"]["count"] == 21
+    comments = {c["title"]: c for c in report.get_json()["comments"]}
+    other = comments.pop(f"{SEEN} (other answers)")
+    assert other["comments"] == {"count": None, "suppressed": True, "display": "fewer than 10"}
+    assert other["terms"] == [] and other["withheld"] is False
+    [written] = comments.values()
+    assert written["comments"]["count"] == 17 and written["approximate"] is False
+    assert written["terms"] == [{"term": "patrol", "share": 0.8824, "respondents": {
+        "count": 15, "suppressed": False, "display": "15"}}]
     for url in ("/api/consultations", "/api/consultations/have-your-say-2027",
                 "/api/consultations/have-your-say-2027/questionnaires/residents",
                 "/api/consultations/have-your-say-2027/reports/camden"):
         body = other_client.get(url).get_data(as_text=True)
-        # Whole words: "published" holds "shed".
-        assert not re.search(r"\b(patrols?|shed)\b", body, re.I), url
+        # Whole words: "published" holds "shed". Only the report has "patrol", as a term.
+        assert not re.search(r"\b(patrols|shed|station)\b", body, re.I), url
         for comment in (BROKE_IN, "scared to go home", FLY_TIPPING, STABBED):
             assert comment not in body
 
