@@ -26,6 +26,7 @@ from engage.surveys.flow import (
     set_borough,
     set_equality_consent,
     step_before,
+    step_url,
     steps,
 )
 from engage.surveys.models import (
@@ -294,6 +295,11 @@ def _send(questionnaire_id: int):
         if draft is None:
             return render_template("surveys/public/link_expired.html"), 404
         set_committed_value(draft, "version", version_for_pages(draft.version_id))
+        still_to_do = first_incomplete(draft)
+        if still_to_do != CHECK_ANSWERS:
+            # Sent before every step was done (the borough, a required answer): the pages
+            # would not have let a person here, so finish the steps first.
+            return redirect(step_url(questionnaire_id, still_to_do))
         try:
             earlier = submit_draft(draft, contact_for_response(draft))
         except LinkAlreadyUsed:

@@ -21,6 +21,7 @@ from engage.surveys.models import (
 from tests.factories import borough
 from tests.helpers import Browser, csrf_token, page_text
 from tests.surveys.answering_support import (
+    begin,
     build_every_kind,
     check_answers,
     complete,
@@ -88,6 +89,28 @@ def test_an_unknown_submission_key_stores_nothing(client, app, made):
     assert response.status_code == 404
     assert "We cannot find those answers" in page_text(response)
     assert _count(app) == 0
+
+
+def test_sending_before_every_step_is_done_goes_back_to_the_step(client, app, made):
+    """A hand-made POST straight after "Start now" (no borough given yet) stores nothing: the
+    person is sent to the first step still to do, as the pages would have sent them."""
+    qid = made.questionnaire_id
+    begin(client, qid)
+    [draft] = drafts(app)
+    sent = client.submit(step(qid, "check-answers"), {"submission_key": draft.submission_key},
+                         form_page=start_url(qid))
+    assert sent.status_code == 302 and sent.location.endswith(step(qid, "postcode"))
+    assert _count(app) == 0
+    # With the borough given but the required questions not answered: the first such page.
+    post(client, step(qid, "postcode"), {"postcode": "SW9 6AA"})
+    sent = client.submit(step(qid, "check-answers"), {"submission_key": draft.submission_key},
+                         form_page=start_url(qid))
+    assert sent.status_code == 302 and sent.location.endswith(page(qid, 1))
+    assert _count(app) == 0
+    # Once everything is done, the same key sends them.
+    complete(client, qid)
+    assert check_answers(client, qid).status_code == 302
+    assert _count(app) == 1
 
 
 def test_the_honeypot_pretends_and_keeps_nothing(client, app, made):
