@@ -165,3 +165,55 @@ def test_choices_show_other_boxes_and_an_exclusive_option(client, made):
     # A radio's "please say" box follows the radios and says which answer it is for.
     html = client.get(reach(client, made.questionnaire_id, 2)).get_data(as_text=True)
     assert "If you chose \u201cSomewhere else\u201d, say what you mean" in html
+
+
+@pytest.fixture
+def details(app):
+    """One page of the messages the every-kind questionnaire cannot give: required text and
+    postcode, numbers bounded on one side only, and "other" words on a single choice."""
+    from engage.extensions import db
+    from engage.surveys.models import QuestionKind, QuestionnaireVersion
+    from tests.surveys.support import add_question, add_section, make_consultation
+
+    made = make_consultation(app, questions=False)
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, made.version_id)
+        details = add_section(version, "Details")
+        add_question(details, "street", QuestionKind.SHORT_TEXT, "Which street do you live on?")
+        add_question(details, "work", QuestionKind.POSTCODE, "Where do you work?")
+        add_question(details, "visits", QuestionKind.NUMBER, "How many visits?", max_value=20)
+        add_question(details, "age", QuestionKind.NUMBER, "How old are you?", min_value=16)
+        add_question(details, "where", QuestionKind.SINGLE_CHOICE, "Where?",
+                     options=[("home", "At home"), {"value": "else", "label": "Somewhere else",
+                                                    "asks_other": True}])
+        db.session.commit()
+    return made
+
+
+FINE = {"q_street": "Acre Lane", "q_work": "SW2 1AA", "q_visits": "3", "q_age": "40",
+        "q_where": "home"}
+
+
+@pytest.mark.parametrize(("data", "message", "href"), [
+    ({"q_street": "   "}, "Enter your answer", "q_street"),
+    ({"q_work": ""}, "Enter a postcode", "q_work"),
+    ({"q_visits": "21"}, "Enter a number that is 20 or less", "q_visits"),
+    ({"q_age": "15"}, "Enter a number that is 16 or more", "q_age"),
+    ({"q_where": "else", "q_where_other": "x" * 201},
+     "Your answer must be 200 characters or fewer", "q_where_other"),
+])
+def test_required_text_postcode_one_sided_numbers_and_long_other_words(client, details, data,
+                                                                       message, href):
+    url = reach(client, details.questionnaire_id, 1)
+    _error(post(client, url, {**FINE, **data}), message, href)
+
+
+def test_the_same_page_answered_within_its_limits_is_stored(client, app, details):
+    qid = details.questionnaire_id
+    given = {**FINE, "q_visits": "20", "q_age": "16", "q_where": "else",
+             "q_where_other": "x" * 200}
+    assert complete(client, qid, answers={1: given}).status_code == 200
+    assert check_answers(client, qid).status_code == 302
+    stored = answers_by_key(responses(app)[0])
+    assert stored["visits"][0].number == 20 and stored["age"][0].number == 16
+    assert stored["where"][0].text == "x" * 200
