@@ -276,9 +276,9 @@ def tagged_answers(conditions: list, found: Catalogue,
 
 def population(consultation: Consultation, borough_id: int | None) -> dict:
     """The area's population figures per dimension: a borough's own, or for London the sum
-    over the boroughs the consultation covers, for the dimensions every one of them has: a
-    margin summed over some boroughs would describe London wrongly, and weighting would follow
-    it."""
+    over the boroughs the consultation covers, for the dimensions every one of them has in
+    every category: a margin summed over some boroughs (or a category over some) would
+    describe London wrongly, and weighting would follow it."""
     query = (select(PopulationFigure.dimension, PopulationFigure.category,
                     func.sum(PopulationFigure.count), func.min(PopulationFigure.source))
              .group_by(PopulationFigure.dimension, PopulationFigure.category))
@@ -293,10 +293,17 @@ def population(consultation: Consultation, borough_id: int | None) -> dict:
         boroughs = db.session.scalar(
             select(func.count()).select_from(Borough) if consultation.all_boroughs
             else select(func.count()).select_from(covered.subquery()))
-        complete = {dimension for dimension, n in db.session.execute(
-            select(PopulationFigure.dimension,
-                   func.count(distinct(PopulationFigure.borough_id)))
-            .where(*in_area).group_by(PopulationFigure.dimension)) if n >= boroughs}
+        short: set[str] = set()
+        seen: set[str] = set()
+        for dimension, n in db.session.execute(
+                select(PopulationFigure.dimension,
+                       func.count(distinct(PopulationFigure.borough_id)))
+                .where(*in_area)
+                .group_by(PopulationFigure.dimension, PopulationFigure.category)):
+            seen.add(dimension)
+            if n < boroughs:
+                short.add(dimension)
+        complete = seen - short
     figures: dict[str, dict] = {}
     for dimension, category, count, source in db.session.execute(query):
         if complete is not None and dimension not in complete:

@@ -294,7 +294,8 @@ def test_a_count_that_began_before_closing_is_not_the_final_one(app, run_tasks, 
 def test_london_uses_only_the_population_figures_every_covered_borough_has(app):
     """Age bands uploaded for Camden alone would make London's age margin Camden's mix: London
     leaves that dimension out (for the equality tables and for weighting) until every
-    borough it covers has figures; the Census ethnic groups cover them all."""
+    borough it covers has figures for every category; the Census ethnic groups cover them
+    all."""
     made = make_consultation(app)
     two = make_consultation(app, slug="camden-and-hackney", boroughs=["camden", "hackney"])
     with app.app_context():
@@ -309,8 +310,12 @@ def test_london_uses_only_the_population_figures_every_covered_borough_has(app):
         pair = db.session.get(Consultation, two.consultation_id)
         assert set(population(pair, None)) == {"ethnic_group"}
         hackney = borough("hackney").ons_code
+        # Hackney without the 25-34 band: London's 25-34 would be Camden's alone.
         import_figures(f"ons_code,dimension,category,count\n{hackney},age_band,16-24,500\n",
                        "test upload")
+        assert set(population(pair, None)) == {"ethnic_group"}
+        import_figures(f"ons_code,dimension,category,count\n{hackney},age_band,16-24,500\n"
+                       f"{hackney},age_band,25-34,700\n", "test upload")
         figures = population(pair, None)
-        assert figures["age_band"]["counts"] == {"16-24": 1500, "25-34": 3000}
+        assert figures["age_band"]["counts"] == {"16-24": 1500, "25-34": 3700}
         assert set(population(everywhere, None)) == {"ethnic_group"}  # 30 boroughs still lack it
