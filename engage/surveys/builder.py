@@ -171,6 +171,26 @@ def allowed_kinds(kind: QuestionKind) -> tuple[QuestionKind, ...]:
     return (kind,)
 
 
+# Measures with a headline share ("excellent or good", "very or fairly safe"): one answer each.
+ONE_ANSWER_TAGS = (ReportingTag.CONFIDENCE, ReportingTag.FEELING_SAFE)
+
+
+def tag_problem(tag: ReportingTag | None, kind: QuestionKind) -> str | None:
+    """Why a question of this kind cannot carry this reporting tag, or None. Reports count the
+    options people chose, so a tagged question must offer options; confidence and feeling safe
+    are shares of people, so each person gives one answer."""
+    if tag is None:
+        return None
+    if not kind.has_options:
+        return (f"A question with the reporting tag \u201c{tag.label}\u201d must offer options "
+                "to choose from (a choice, rating, ranking or yes or no question): reports "
+                "count the options people choose")
+    if tag in ONE_ANSWER_TAGS and kind in (QuestionKind.MULTIPLE_CHOICE, QuestionKind.RANKING):
+        return (f"A question with the reporting tag \u201c{tag.label}\u201d must take one "
+                "answer from each person (a rating or single choice question)")
+    return None
+
+
 def _check_key_and_tag(version: QuestionnaireVersion, details: QuestionDetails,
                        question: Question | None) -> str:
     others = [q for q in version.ordered_questions() if q is not question]
@@ -186,6 +206,9 @@ def _check_key_and_tag(version: QuestionnaireVersion, details: QuestionDetails,
     else:
         key = question.key if question else unique(slugify(details.text, 40), taken,
                                                      "question")
+    problem = tag_problem(details.tag, details.kind)
+    if problem:
+        raise BuilderError(problem, "tag")
     if details.tag is not None:
         holder = next((q for q in others if q.tag == details.tag), None)
         if holder is not None:

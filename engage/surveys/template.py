@@ -21,7 +21,7 @@ from importlib import resources
 
 from engage.auth.models import User
 from engage.extensions import db
-from engage.surveys.builder import OPTION_CODE, OPTION_CODE_RULE
+from engage.surveys.builder import OPTION_CODE, OPTION_CODE_RULE, tag_problem
 from engage.surveys.models import (
     Audience,
     Consultation,
@@ -264,6 +264,9 @@ def _check_tags(audience: str, sections: tuple[SectionSpec, ...]) -> None:
         for question in section.questions:
             if question.tag is None:
                 continue
+            problem = tag_problem(question.tag, question.kind)
+            if problem:
+                raise TemplateError(f"{audience}: {question.key!r}: {problem}")
             if question.tag in seen:
                 raise TemplateError(f"{audience}: more than one question is tagged "
                                     f"{question.tag.value!r}")

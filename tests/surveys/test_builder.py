@@ -167,6 +167,15 @@ def test_question_errors_are_shown_on_their_fields(client, app):
          "Most options people can choose must be a whole number from 1 to 100", "max_choices"),
         ("short-text", {"text": "Tagged", "tag": "not-a-tag"},
          "Select a reporting tag from the list", "tag"),
+        # Reports count the options chosen: a tag needs options, and a headline share needs
+        # one answer a person.
+        ("short-text", {"text": "How safe do you feel?", "tag": "feeling-safe"},
+         "A question with the reporting tag \u201cFeeling safe\u201d must offer options to "
+         "choose from", "tag"),
+        ("multiple-choice", {"text": "How safe?", "options": "Safe\nUnsafe",
+                             "tag": "feeling-safe"},
+         "A question with the reporting tag \u201cFeeling safe\u201d must take one answer "
+         "from each person (a rating or single choice question)", "tag"),
     ]
     for kind, fields, message, field in cases:
         response = _add(client, made, sections[0], kind, **fields)

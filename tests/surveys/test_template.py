@@ -304,6 +304,8 @@ BROKEN = [
      "rank_count must be between 1 and the number of options"),
     (lambda d: _questions(d, "businesses", 2)[1].update(min_value=50, max_value=5),
      "min_value is more than max_value"),
+    (lambda d: _questions(d, "residents", 4)[0].update(tag="business-sector"),
+     "the reporting tag \u201cBusiness sector\u201d must offer options to choose from"),
     (lambda d: _questions(d, "residents", 4)[0].update(options=[]),
      "a long-text question has no options"),
     (lambda d: _questions(d, "residents", 0)[0]["options"][1].update(value="burglary"),
