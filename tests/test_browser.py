@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import threading
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -321,6 +322,80 @@ def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, l
     expect(page.get_by_text(response.reference)).to_be_visible()
     assert response.borough.name == "Kensington and Chelsea"
     assert len(seen) == 14
+
+
+def test_a_resident_completes_the_ready_template_and_every_page_is_accessible(
+        page, live_server, app):
+    """The residents' questionnaire the demo loads (engage.surveys.template), answered page by
+    page as a resident would: the first answer of each question, a different crime in each
+    ranking place, yes to the questions about themselves, no reply."""
+    from engage.clock import utcnow
+    from engage.extensions import db
+    from engage.surveys.models import Consultation
+    from engage.surveys.template import add_template_questionnaires
+    from tests.surveys.answering_support import responses
+
+    with app.app_context():
+        consultation = Consultation(slug="have-your-say-2027-28", title="Have your say 2027/28",
+                                    opens_at=utcnow() - timedelta(days=1),
+                                    closes_at=utcnow() + timedelta(days=30))
+        db.session.add(consultation)
+        add_template_questionnaires(consultation)
+        db.session.commit()
+
+    def check() -> str:
+        heading = page.locator("h1")
+        assert heading.count() == 1, page.url
+        expect(page.get_by_text("This is not the way to report a crime.").first).to_be_visible()
+        assert page.locator(".govuk-error-summary").count() == 0, page.locator(
+            ".govuk-error-summary").inner_text()
+        assert _axe_violations(page) == [], page.url
+        return heading.inner_text()
+
+    def press(name: str) -> None:
+        # A new document has no marker: waiting for it to go waits for the next page.
+        page.evaluate("window.engageOldPage = true")
+        page.get_by_role("button", name=name, exact=True).click()
+        page.wait_for_function("() => window.engageOldPage === undefined")
+
+    page.goto(live_server + "/have-your-say/")
+    page.get_by_role("link", name="Have your say on policing in your area").first.click()
+    check()
+    press("Start now")
+    headings = [check()]
+    page.get_by_label("What is your postcode?").fill("SW3 4AB")  # all in Kensington and Chelsea
+    press("Continue")
+    while (heading := check()) != "Check your answers before sending them":
+        headings.append(heading)
+        assert len(headings) < 20, headings
+        if heading == "Would you like a reply?":
+            expect(page.get_by_label("Yes, I would like a reply")).not_to_be_checked()
+        else:
+            radios = page.eval_on_selector_all(
+                "input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
+            for name in radios:
+                page.locator(f'input[type=radio][name="{name}"]').first.check()
+            boxes = page.eval_on_selector_all(
+                "input[type=checkbox]", "els => [...new Set(els.map(e => e.name))]")
+            for name in boxes:
+                page.locator(f'input[type=checkbox][name="{name}"]').first.check()
+            places = page.locator("select")
+            for place in range(places.count()):
+                values = [v for v in places.nth(place).locator("option").evaluate_all(
+                    "options => options.map(o => o.value)") if v]
+                places.nth(place).select_option(values[place])
+        press("Continue")
+    press("Send my answers")
+    assert check() == "Your answers have been sent"
+
+    [response] = responses(app)
+    expect(page.get_by_text(response.reference)).to_be_visible()
+    assert response.borough.name == "Kensington and Chelsea"
+    assert "Would you like to answer some optional questions about yourself?" in headings
+    with app.app_context():
+        stored = {a.question.key for a in db.session.merge(response).answers}
+    assert {"priorities", "confidence", "safe-after-dark", "safe-daytime", "victim",
+            "victim-crimes", "reported", "age-band", "ethnic-group", "disability"} <= stored
 
 
 def test_answering_works_without_javascript_on_a_small_phone(chromium, live_server, app):
