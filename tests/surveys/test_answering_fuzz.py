@@ -1,5 +1,6 @@
-"""Arbitrary values posted to every page of questions get form errors or move on: never a
-server error, and never an answer that breaks the draft for the next page."""
+"""Arbitrary values posted to every page of questions, and to the postcode, borough, "about
+you" and reply pages, get form errors or move on: never a server error, and never an answer
+that breaks the draft for the next page."""
 
 from __future__ import annotations
 
@@ -67,5 +68,42 @@ def test_arbitrary_answers_never_break_a_page(client, walk, position):
         following = client.get(response.headers.get("Location", page(qid, position)))
         assert following.status_code in (200, 302)
         assert client.get(step(qid, "check-answers")).status_code == 302
+
+    post_anything()
+
+
+# The steps around the questions: their fields, and values they expect.
+STEPS = {
+    "postcode": {"postcode": ["SW9 6AA", "SW9", "EC1A 1BB", "ZZ99 9ZZ", "TW6"]},
+    "borough": {"borough": ["lambeth", "camden", "another", "city-of-london"]},
+    "about-you": {"consent": ["yes", "no", "maybe"]},
+    "reply": {"wants": ["y", "yes", ""], "name": ["Ada"], "email": ["ada@example.org", "ada@"],
+              "phone": ["020 7946 0000", "call me"], "agree": ["y", ""]},
+}
+
+
+def _step_form(name: str):
+    known = STEPS[name]
+    field = st.sampled_from(list(known))
+    value = st.one_of(VALUE, field.flatmap(lambda key: st.sampled_from(known[key])))
+    return st.dictionaries(st.one_of(field, st.sampled_from(["q_unknown", "action"])),
+                           st.one_of(value, st.lists(value, max_size=3)), max_size=6)
+
+
+@pytest.mark.parametrize("name", sorted(STEPS))
+def test_arbitrary_values_never_break_the_steps_around_the_questions(client, walk, name):
+    qid, token = walk
+
+    @settings(max_examples=25, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(data=_step_form(name))
+    def post_anything(data):
+        response = client.post(step(qid, name), {**data, "csrf_token": token})
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 200:
+            assert "There is a problem" in page_text(response)
+        following = client.get(response.headers.get("Location", step(qid, name)))
+        assert following.status_code in (200, 302)
+        assert client.get(step(qid, "check-answers")).status_code in (200, 302)
 
     post_anything()
