@@ -152,8 +152,20 @@ def test_confidence_is_shown_against_its_target_when_it_can_be(app, client, othe
     assert 'aria-labelledby="chart-confidence-title chart-confidence-desc"' in html
     # Feeling safe has no target yet: it is shown only with the other answers.
     assert "Feeling safe, against a target" not in text
-    staff = page_text(client.get(REPORT))
+    staff_page = client.get(REPORT)
+    staff = page_text(staff_page)
     assert "62.5% said excellent or good, against a target of 51.4%: target met" in staff
+    # The staff chart of both measures has its data table beside it, on the page and in the PDF.
+    staff_html = staff_page.get_data(as_text=True)
+    assert 'aria-labelledby="chart-measures-title chart-measures-desc"' in staff_html
+    row = table_row(staff_html, "Confidence in local policing: excellent or good")
+    assert re.fullmatch(r"Confidence in local policing: excellent or good \| 62\.5% \| "
+                        r"\d+(\.\d)?% to \d+(\.\d)?%", row), row
+    staff_pdf = client.get(REPORT + "/report.pdf")
+    pdf_text = " ".join(" ".join(p.extract_text() for p in PdfReader(
+        io.BytesIO(staff_pdf.data)).pages).split())
+    assert "Confidence and feeling safe: the shares in the chart" in pdf_text
+    assert "Confidence in local policing: excellent or good 62.5%" in pdf_text
     client.submit(REPORT + "/targets", {"confidence_target": "70", "gap_target": ""})
     assert "against a target of 70.0%: target not met" in page_text(client.get(REPORT))
 
