@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from engage.auth.access import staff_borough, staff_required
 from engage.boroughs.models import Borough
+from engage.clock import to_london
 from engage.extensions import db, limiter
 from engage.reports import documents, public_files, targets
 from engage.reports.operations import consultation_or_404, latest_snapshot
@@ -54,7 +55,9 @@ def _staff_report(consultation: Consultation, area: Borough | None):
         abort(404)
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
     name = area.name if area else "London"
-    stem = f"{consultation.slug}-{area.slug if area else 'london'}-{snapshot.made_at:%Y-%m-%d-%H%M}"
+    # London time, as the page gives it.
+    made = to_london(snapshot.made_at)
+    stem = f"{consultation.slug}-{area.slug if area else 'london'}-{made:%Y-%m-%d-%H%M}"
     return snapshot, build(snapshot.figures, threshold, name), name, stem
 
 

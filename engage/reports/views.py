@@ -15,6 +15,7 @@ from engage.auth.access import boroughs_for, staff_borough, staff_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
+from engage.clock import to_london
 from engage.exports import csv_response
 from engage.extensions import db
 from engage.reports import downloads
@@ -113,7 +114,7 @@ def _csv(consultation: Consultation, area: Borough | None):
         abort(404)
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
     report = build(snapshot.figures, threshold, area.name if area else "London")
-    made = f"{snapshot.made_at:%Y-%m-%d-%H%M}"
+    made = f"{to_london(snapshot.made_at):%Y-%m-%d-%H%M}"  # as the page says the time
     return csv_response(f"{consultation.slug}-{area.slug if area else 'london'}-{made}.csv",
                         downloads.HEADER, downloads.rows(report))
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import update
 
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import page_text
@@ -87,6 +89,20 @@ def test_the_staff_xlsx_holds_the_csv_s_cells_with_small_numbers_hidden(app, cli
     assert respondents[2].value == 20
     assert re.fullmatch(r"have-your-say-2027-camden-\d{4}-\d{2}-\d{2}-\d{4}\.xlsx",
                         filename(response))
+    # The time in the name is London's, as the page says it: counted at 12:00 UTC in July is
+    # 13:00 in London (summer time).
+    from engage.extensions import db
+    from engage.reports.models import ReportSnapshot
+    from tests.factories import borough
+
+    with app.app_context():
+        db.session.execute(update(ReportSnapshot).where(
+            ReportSnapshot.area == borough("camden").ons_code).values(
+            made_at=datetime(2027, 7, 1, 12, 0)))
+        db.session.commit()
+    for kind in ("xlsx", "csv"):
+        assert filename(client.get(f"{REPORT}/figures.{kind}")) == \
+            f"have-your-say-2027-camden-2027-07-01-1300.{kind}"
     assert response.headers["Cache-Control"] == "private, no-store"
     about = dict((row[0], row[1]) for row in sheet_rows(book["About"]))
     assert about["Area"] == "Camden"
