@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import logging
+
+from flask import Blueprint, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
+
+from engage.extensions import db
 
 errors = Blueprint("errors", __name__)
 
@@ -29,6 +34,24 @@ def _page(status: int, detail: str | None = None):
 def csrf_error(error):
     return _page(400, "The form had expired or was sent from somewhere else. "
                       "Go back, refresh the page and try again.")
+
+
+UNSTORABLE = ("It had something that cannot be stored: a character that is not text (such as "
+              "NUL), or a number or date out of range. Go back, check what you typed and try "
+              "again.")
+
+
+@errors.app_errorhandler(DataError)
+def unstorable(error: DataError):
+    """The database refused a value from the request (PostgreSQL stores no NUL character in
+    text, and no integer past its range): the person's input, so a 400 saying so, not a 500.
+    Nothing was written: the transaction is rolled back before anything else runs."""
+    db.session.rollback()
+    logging.getLogger(__name__).warning("refused a value the database cannot store: %s",
+                                        error.orig)
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return jsonify(error="The request has a value that cannot be stored."), 400
+    return _page(400, UNSTORABLE)
 
 
 @errors.app_errorhandler(429)

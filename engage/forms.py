@@ -28,12 +28,13 @@ MAX_PASSWORD = 128
 
 
 def strip(value: str | None) -> str:
-    """A form filter: surrounding spaces removed, and None (an absent field) read as ""."""
-    return (value or "").strip()
+    """A form filter: surrounding spaces removed, and None (an absent field) read as "". NUL
+    characters go too: no one means to type one, and PostgreSQL cannot store them in text."""
+    return (value or "").replace("\x00", "").strip()
 
 
 def normalise_email(value: str | None) -> str:
-    return (value or "").strip().lower()
+    return strip(value).lower()
 
 
 class EmailAddress:

@@ -123,3 +123,38 @@ def test_templates_see_globals_through_imports_and_stay_compiled(app):
     with app.test_request_context():
         assert environment.get_template("late_page.html").render(
             service_name="engage") == "Hello, engage"
+
+
+def test_a_value_the_database_cannot_store_is_a_400_that_says_so(app, client):
+    """PostgreSQL stores no NUL in text and no integer past its range: such input is the
+    request's fault, answered 400 with a reason (JSON under /api/), never a 500."""
+    from sqlalchemy.exc import DataError
+
+    def refuse():
+        raise DataError("INSERT ...", {}, Exception("text fields cannot contain NUL (0x00)"))
+
+    app.add_url_rule("/test-unstorable", "test_unstorable", refuse)
+    app.add_url_rule("/api/test-unstorable", "test_api_unstorable", refuse)
+    page = client.get("/test-unstorable")
+    assert page.status_code == 400
+    assert "It had something that cannot be stored" in page_text(page)
+    api = client.get("/api/test-unstorable")
+    assert api.status_code == 400
+    assert api.get_json() == {"error": "The request has a value that cannot be stored."}
+    # For real: a NUL in an address, on whichever database the suite runs.
+    assert client.get("/boroughs/camden%00").status_code in (400, 404)
+
+
+def test_nul_characters_typed_into_a_form_are_dropped(app, client):
+    from sqlalchemy import select
+
+    from engage.auth.models import User
+    from engage.extensions import db
+    from tests.auth.test_registration import NEW
+
+    response = client.submit("/register", {**NEW, "name": "Grace\x00 Hopper",
+                                           "email": "grace\x00@example.org"})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert (user.name, user.email) == ("Grace Hopper", "grace@example.org")
