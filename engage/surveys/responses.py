@@ -49,6 +49,12 @@ class LinkAlreadyUsed(ResponseRefused):
         super().__init__("This personal link has already been used to send a response.")
 
 
+def invitation_answered(invitee_id: int) -> bool:
+    """A personal invitation link has its one response already."""
+    return db.session.scalar(
+        select(Response.id).where(Response.invitee_id == invitee_id).limit(1)) is not None
+
+
 def new_key() -> str:
     return secrets.token_urlsafe(32)
 
@@ -118,8 +124,7 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
             earlier = response_for_key(idempotency_key)
             if earlier is not None:
                 return earlier
-            if invitee_id is not None and db.session.scalar(
-                    select(Response.id).where(Response.invitee_id == invitee_id)):
+            if invitee_id is not None and invitation_answered(invitee_id):
                 raise LinkAlreadyUsed() from None
             if reference is not None:
                 raise ResponseRefused(f"Reference {reference} has a response already.") from None
