@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import case, exists, func, insert, literal, select
+from sqlalchemy import case, exists, false, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from engage.auth.models import User
@@ -121,6 +121,11 @@ def _recipients(mailing: Mailing, limit: int):
               & Membership.meeting_emails.is_(True))
     guest = (Invitation.user_id.is_(None) & not_declined
              & (Invitation.registered_at.is_not(None) | news_active))
+    if mailing.meeting.is_members_only and mailing.kind != MailingKind.CANCELLATION:
+        # Made members-only after people without an account registered: it is no longer for
+        # them, and its details (the online link above all) are not theirs to have. They are
+        # still told if it is cancelled.
+        guest = false()
     query = (select(Invitation.id.label("invitation_id"), Invitation.reply,
                     Invitation.user_id,
                     func.coalesce(User.email, Invitation.email).label("email"),
@@ -171,8 +176,9 @@ def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
     for row in rows:
         # Members invited see the online link; people without an account once they have a
         # place (see Invitation.may_see_link).
-        show_link = bool(meeting.online_link) and (row.user_id is not None
-                                                   or row.reply == Reply.ATTENDING)
+        show_link = bool(meeting.online_link) and (
+            row.user_id is not None
+            or (row.reply == Reply.ATTENDING and not meeting.is_members_only))
         context = dict(common, name=row.name or "",
                        reply=row.reply.label if row.reply else None,
                        attachments=[ics_attachment(meeting, method, sequence, row.email,

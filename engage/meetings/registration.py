@@ -3,8 +3,10 @@
 A registration is an Invitation with the person's address instead of a user, replied
 "attending" through the same rules as every reply (replies.reply), so a full meeting puts them on
 the waiting list and a place that frees is offered to them by email like anyone else. One
-invitation per address and meeting: registering again, or registering with the address of a
-member already invited, reuses it. These add and flush; the view commits.
+invitation per address and meeting: registering again reuses it. The address of a member
+already invited is theirs to answer for: nothing of their invitation changes (a form anyone can
+fill in is no proof of owning the address), and they are emailed their own reply link. The page
+says the same either way. These add and flush; the view commits.
 """
 
 from __future__ import annotations
@@ -55,11 +57,14 @@ def _subscription_id(meeting: Meeting, email: str) -> int | None:
         NewsSubscription.email == email, NewsSubscription.active()))
 
 
-def register(meeting: Meeting, name: str, email: str, access_needs: str | None) -> Invitation:
-    """Register someone for the meeting and email them the confirmation. Returns their
-    invitation, whose reply is ATTENDING, or WAITING when the meeting is full."""
+def register(meeting: Meeting, name: str, email: str, access_needs: str | None) -> bool:
+    """Register someone for the meeting and email them the confirmation. Returns True when
+    they are on the waiting list (the meeting is full)."""
     email = normalise_email(email)
     invitation = _existing(meeting, email)
+    if invitation is not None and invitation.user_id is not None:
+        send_member_their_link(invitation)
+        return False
     if invitation is None:
         invitation = Invitation(meeting_id=meeting.id, email=email, name=name,
                                 news_subscription_id=_subscription_id(meeting, email))
@@ -76,7 +81,16 @@ def register(meeting: Meeting, name: str, email: str, access_needs: str | None) 
         replies.reply(invitation, Reply.ATTENDING)
     # The same email either way, so the page can say the same thing either way.
     send_confirmation(invitation)
-    return invitation
+    return invitation.reply == Reply.WAITING
+
+
+def send_member_their_link(invitation: Invitation) -> None:
+    """A member's address was given on the public form: tell them, with their own reply link."""
+    queue_email(
+        invitation.recipient, "meeting_register_member", **meeting_context(invitation.meeting),
+        name=invitation.recipient_name,
+        reply_url=external_url("meeting_replies.reply",
+                               token=make_token(REPLY, {"i": invitation.id})))
 
 
 def send_confirmation(invitation: Invitation) -> None:

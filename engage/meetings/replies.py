@@ -10,7 +10,7 @@ from engage.auth.operations import external_url
 from engage.auth.tokens import make_token, read_token
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.groups.models import Membership
+from engage.groups.models import Membership, MembershipStatus
 from engage.meetings.models import Invitation, Meeting, Reply
 from engage.outbox.operations import queue_email
 
@@ -31,6 +31,19 @@ def membership_for(token: str) -> Membership | None:
 
     payload = read_token(UNSUBSCRIBE, token, max_age_hours=24 * LINK_DAYS)
     return db.session.get(Membership, payload.get("m")) if payload else None
+
+
+def still_invited(invitation: Invitation) -> bool:
+    """A members-only meeting is for the group's active members: a member's invitation stops
+    counting when they leave, and one without an account (from before the meeting became
+    members-only) never counts. Any other invitation stands."""
+    meeting = invitation.meeting
+    if not meeting.is_members_only:
+        return True
+    return invitation.user_id is not None and db.session.scalar(
+        select(Membership.id).where(Membership.group_id == meeting.group_id,
+                                    Membership.user_id == invitation.user_id,
+                                    Membership.status == MembershipStatus.ACTIVE)) is not None
 
 
 def open_for_replies(meeting: Meeting) -> bool:

@@ -39,6 +39,10 @@ def reply(token: str):
     invitation = replies.invitation_for(token)
     if invitation is None:
         return render_template("auth/link_expired.html", what="reply to this invitation"), 400
+    if not replies.still_invited(invitation):
+        # As the meeting's own page does for anyone but its members: not found.
+        return render_template("meetings/no_longer_invited.html",
+                               group=invitation.meeting.group), 404
     meeting = invitation.meeting
     form = ReplyForm(data={"reply": invitation.reply.value} if invitation.reply
                      and invitation.reply != Reply.WAITING else None)
@@ -91,6 +95,7 @@ def index():
         .options(joinedload(Invitation.meeting).joinedload(Meeting.group)
                  .joinedload(Group.borough))
         .order_by(Meeting.starts_at)).all()
+    invitations = [i for i in invitations if replies.still_invited(i)]
     now = utcnow()
     coming = [i for i in invitations if i.meeting.ends_at >= now]
     past = [i for i in invitations if i.meeting.ends_at < now][::-1]

@@ -17,7 +17,7 @@ from engage.groups.models import Group
 from engage.groups.operations import group_or_404
 from engage.meetings import ical, operations, papers, registration
 from engage.meetings.forms import RegisterForm
-from engage.meetings.models import Meeting, MeetingStatus, Reply
+from engage.meetings.models import Meeting, MeetingStatus
 
 meetings = Blueprint("meetings", __name__,
                      url_prefix="/boroughs/<borough_slug>/groups/<group_slug>/meetings")
@@ -75,13 +75,13 @@ def register(borough_slug: str, group_slug: str, meeting_id: int):
     form = RegisterForm()
     if not form.validate_on_submit():
         return _page(meeting, form)
-    invitation = registration.register(meeting, form.name.data, form.email.data,
-                                       form.access_needs.data)
+    waiting = registration.register(meeting, form.name.data, form.email.data,
+                                    form.access_needs.data)
     db.session.commit()
     # Shown, not redirected to: the page names the address, which does not belong in a URL.
     # Sending the form again is harmless: it finds the same registration.
     return render_template("meetings/registered.html", meeting=meeting, group=meeting.group,
-                           email=form.email.data, waiting=invitation.reply == Reply.WAITING,
+                           email=form.email.data, waiting=waiting,
                            online=bool(meeting.online_link))
 
 

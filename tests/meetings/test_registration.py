@@ -117,7 +117,11 @@ def test_registering_twice_makes_one_registration(client, app, mailbox, run_task
         "Grace Hopper", NEEDS, Reply.ATTENDING)
 
 
-def test_a_member_who_registers_uses_their_invitation(client, app, mailbox, run_tasks):
+def test_a_member_s_address_on_the_form_changes_nothing_and_sends_them_their_link(
+        client, app, mailbox, run_tasks):
+    """Anyone can type a member's address into the public form: that is no proof of owning it,
+    so the member's own answer and access needs stay as they are, and the member is emailed
+    their reply link. The page says what it says to anyone."""
     with app.app_context():
         user_id = create_user(email="mina@example.org").id
     make_member(app, user_id)
@@ -129,10 +133,20 @@ def test_a_member_who_registers_uses_their_invitation(client, app, mailbox, run_
         operations.publish(db.session.get(Meeting, meeting_id))
         db.session.commit()
     run_tasks()
-    _register(client, meeting_id, "mina@example.org", access_needs=NEEDS)
+    # The member had said they cannot come, through their invitation.
+    [invited] = mailbox.to("mina@example.org")
+    Browser(app).submit(_reply_link(invited), {"reply": "not-attending"})
+    done = _register(client, meeting_id, "MINA@example.org", access_needs="Planted")
+    assert done.status_code == 200
+    assert "We have sent a confirmation to mina@example.org" in page_text(done)
     [invitation] = _invitations(app, meeting_id)
-    assert (invitation.user_id, invitation.email) == (user_id, None)
-    assert (invitation.reply, invitation.access_needs) == (Reply.ATTENDING, NEEDS)
+    assert (invitation.user_id, invitation.email, invitation.reply, invitation.access_needs,
+            invitation.registered_at) == (user_id, None, Reply.NOT_ATTENDING, None, None)
+    run_tasks()
+    [told] = [m for m in mailbox.to("mina@example.org")
+              if m["Subject"].startswith("You are already invited")]
+    assert "nothing has changed" in body(told)
+    assert "/meetings/reply/" in _reply_link(told)
 
 
 def test_registration_closes_when_the_meeting_starts(client, app):
@@ -229,3 +243,63 @@ def test_my_meetings_lists_a_registration_made_with_the_accounts_address(app, ru
         create_user(email="someone@example.org")
     other.sign_in("someone@example.org", PASSWORD)
     assert "Quarterly meeting" not in page_text(other.get("/account/meetings"))
+
+
+def test_a_meeting_made_members_only_is_no_longer_for_those_who_registered(
+        client, app, mailbox, run_tasks):
+    """Registered while it was public, then made members-only and given a new link: the
+    people who registered get no update with the new link, and their reply link and "your
+    meetings" no longer lead to it (the meeting's page is not found for them either)."""
+    from engage.meetings.mailings import open_mailing
+    from engage.meetings.models import MailingKind, Meeting
+
+    meeting_id = _open_meeting(app, mode=MeetingMode.ONLINE, online_link=LINK)
+    _register(client, meeting_id, "grace@example.org")
+    run_tasks()
+    reply_link = _reply_link(mailbox.to("grace@example.org")[0])
+    mailbox.clear()
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        meeting.visibility = MeetingVisibility.MEMBERS_ONLY
+        meeting.online_link = "https://meet.example.org/members-only"
+        meeting.sequence += 1
+        open_mailing(meeting, MailingKind.UPDATE)
+        db.session.commit()
+    run_tasks()
+    assert mailbox.to("grace@example.org") == []
+    refused = Browser(app).get(reply_link)
+    assert refused.status_code == 404
+    assert "This meeting is only for members of" in page_text(refused)
+    assert "members-only" not in refused.get_data(as_text=True)
+
+
+def test_a_member_who_leaves_loses_the_members_only_meeting(client, app, mailbox, run_tasks):
+    from engage.groups.models import Membership, MembershipStatus
+    from engage.meetings import operations
+    from engage.meetings.models import Meeting
+
+    with app.app_context():
+        user_id = create_user(email="mina@example.org").id
+    make_member(app, user_id)
+    meeting_id = _open_meeting(app, status=MeetingStatus.DRAFT, mode=MeetingMode.ONLINE,
+                               online_link=LINK, visibility=MeetingVisibility.MEMBERS_ONLY)
+    with app.app_context():
+        operations.publish(db.session.get(Meeting, meeting_id))
+        db.session.commit()
+    run_tasks()
+    reply_link = _reply_link(mailbox.to("mina@example.org")[0])
+    mina = Browser(app)
+    mina.sign_in("mina@example.org", PASSWORD)
+    assert LINK in mina.get(reply_link).get_data(as_text=True)
+    assert "Quarterly meeting" in page_text(mina.get("/account/meetings"))
+    with app.app_context():
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
+        membership.status = MembershipStatus.LEFT
+        db.session.commit()
+    left = mina.get(reply_link)
+    assert left.status_code == 404 and LINK not in left.get_data(as_text=True)
+    assert mina.submit(reply_link, {"reply": "attending"}, form_page="/account").status_code \
+        == 404
+    assert "Quarterly meeting" not in page_text(mina.get("/account/meetings"))
+    [invitation] = _invitations(app, meeting_id)
+    assert invitation.reply is None

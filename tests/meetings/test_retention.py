@@ -42,7 +42,14 @@ def _meeting_with_people(app, run_tasks, capacity: int = 2) -> int:
         operations.publish(db.session.get(Meeting, meeting_id))
         db.session.commit()
     run_tasks()
-    _register(meeting_id, app, "mina@example.org", access_needs=NEEDS)
+    with app.app_context():  # the member replies through their own invitation
+        from engage.meetings import replies
+
+        invitation = db.session.scalar(select(Invitation).where(
+            Invitation.meeting_id == meeting_id, Invitation.user_id == member_id))
+        invitation.access_needs = NEEDS
+        replies.reply(invitation, Reply.ATTENDING)
+        db.session.commit()
     _register(meeting_id, app, "ada@example.org", access_needs=NEEDS)
     _register(meeting_id, app, "grace@example.org")
     _register(meeting_id, app, "late@example.org")  # the meeting is full: waiting list
