@@ -41,14 +41,16 @@ UNSTORABLE = ("It had something that cannot be stored: a character that is not t
               "again.")
 
 
+@errors.app_errorhandler(OverflowError)
 @errors.app_errorhandler(DataError)
-def unstorable(error: DataError):
+def unstorable(error: DataError | OverflowError):
     """The database refused a value from the request (PostgreSQL stores no NUL character in
-    text, and no integer past its range): the person's input, so a 400 saying so, not a 500.
+    text, and no integer past its range; SQLite's driver overflows on an integer past 64 bits,
+    like ?page=99999999999999999999): the person's input, so a 400 saying so, not a 500.
     Nothing was written: the transaction is rolled back before anything else runs."""
     db.session.rollback()
     logging.getLogger(__name__).warning("refused a value the database cannot store: %s",
-                                        error.orig)
+                                        getattr(error, "orig", error))
     if request.path == "/api" or request.path.startswith("/api/"):
         return jsonify(error="The request has a value that cannot be stored."), 400
     return _page(400, UNSTORABLE)

@@ -33,6 +33,15 @@ def strip(value: str | None) -> str:
     return (value or "").replace("\x00", "").strip()
 
 
+def whole_number(text: str | None, digits: int = 12) -> int | None:
+    """The number typed, or None unless it is plain digits 0-9 (str.isdigit also accepts "²"
+    and "①", which int() refuses) and no longer than `digits`."""
+    text = (text or "").strip()
+    if not text or len(text) > digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def normalise_email(value: str | None) -> str:
     return strip(value).lower()
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from flask import Flask, current_app
 from flask.templating import Environment
+from werkzeug.datastructures import ImmutableDict
+from werkzeug.routing import IntegerConverter, Map
 
 from engage.clock import to_london
 
@@ -28,7 +30,21 @@ class EngageEnvironment(Environment):
         return TemplateGlobals({} if d is None else d, self.globals)
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """<int:...> in a URL, at most the largest id a database column holds: a longer number
+    cannot name anything, so the address is not found (404), before any query."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002 - Werkzeug's names
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class EngageMap(Map):
+    default_converters = ImmutableDict({**Map.default_converters,
+                                        "int": BoundedIntegerConverter})
+
+
 class EngageFlask(Flask):
+    url_map_class = EngageMap
     jinja_environment = EngageEnvironment
     # Every template stays compiled once loaded: engage has a few hundred, all compiled before
     # the web workers fork (compile_templates). Jinja's default, a 400-entry LRU cache, forgets
@@ -97,5 +113,10 @@ def init_app(app: Flask) -> None:
     def _globals():
         from engage.auth.forms import ConfirmForm
 
+        def sign_out_form():
+            # Never bound to this request's data: the page that shows it may be the one
+            # saying the upload was too big, and reading the body again would raise 413 again.
+            return ConfirmForm(formdata=None)
+
         return {"service_name": app.config["ENGAGE_SERVICE_NAME"],
-                "sign_out_form": ConfirmForm, "engage_env": app.config["ENGAGE_ENV"]}
+                "sign_out_form": sign_out_form, "engage_env": app.config["ENGAGE_ENV"]}

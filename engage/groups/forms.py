@@ -13,6 +13,11 @@ CONSENT_LABEL = ("I agree that engage may keep these answers to check how well t
                  "reflects the people of the borough")
 
 
+def _chosen(kind, value: str | None):
+    value = (value or "").strip()
+    return kind(value) if value else None
+
+
 class EqualityFields:
     """The optional equality-monitoring questions, shared by the join and account forms."""
 
@@ -28,9 +33,9 @@ class EqualityFields:
     equality_consent = BooleanField(CONSENT_LABEL, widget=GovCheckboxInput())
 
     def equality_answers(self) -> tuple[AgeBand | None, EthnicGroup | None, Disability | None]:
-        return (AgeBand(self.age_band.data) if self.age_band.data else None,
-                EthnicGroup(self.ethnic_group.data) if self.ethnic_group.data else None,
-                Disability(self.disability.data) if self.disability.data else None)
+        # Optional() lets a blank answer through, and counts spaces as blank: no answer.
+        return (_chosen(AgeBand, self.age_band.data), _chosen(EthnicGroup, self.ethnic_group.data),
+                _chosen(Disability, self.disability.data))
 
     def has_equality_answers(self) -> bool:
         return any(self.equality_answers())

@@ -64,11 +64,14 @@ def _lookup(kind, text: str):
 
 
 def _parse_date(text: str) -> date | None:
+    """The date, in either form, from 1900 on (as every date form here): strptime takes year 1,
+    which no member joined in, and which London time cannot show."""
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            parsed = datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+        return parsed if parsed.year >= 1900 else None
     return None
 
 

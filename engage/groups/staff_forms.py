@@ -124,7 +124,7 @@ class DayMonthYearField(Field):
             if year < 1900 or year > 2200:
                 raise ValueError
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a day of 10**20 overflows before it is wrong
             raise ValueError(f"{self.label.text} must be a real date, like 1 4 2027") from None
 
 

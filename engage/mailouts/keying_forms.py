@@ -29,6 +29,7 @@ from engage.forms import (
     StringField,
     SubmitField,
     strip,
+    whole_number,
 )
 from engage.mailouts.keying import Difference
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
@@ -63,11 +64,11 @@ def _numbers(question: Question, typed: str) -> list[int]:
         parts = list(typed)
     else:
         parts = [p for p in re.split(r"[\s,;/.+]+", typed) if p]
-    if not all(p.isdigit() and 1 <= int(p) <= count for p in parts):
+    if not all((n := whole_number(p, 4)) is not None and 1 <= n <= count for p in parts):
         spaced = " Put a space between numbers." if count >= 10 else ""
         raise AnswerError(f"Type box numbers from 1 to {count}, as printed beside the boxes."
                           f"{spaced}")
-    return [int(p) for p in parts]
+    return [int(p) for p in parts]  # plain digits: checked above
 
 
 def raw_answer(form: FlaskForm, question: Question) -> dict:

@@ -21,6 +21,7 @@ from engage.forms import (
     email_field,
     name_field,
     strip,
+    whole_number,
 )
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings import papers
@@ -55,9 +56,10 @@ def parse_time(text: str | None) -> time | None:
 def _whole_number(field, label: str, largest: int) -> int | None:
     if not field.data:
         return None
-    if not field.data.isdigit() or not 1 <= int(field.data) <= largest:
+    number = whole_number(field.data)
+    if number is None or not 1 <= number <= largest:
         raise ValidationError(f"{label} must be a whole number between 1 and {largest:,}")
-    return int(field.data)
+    return number
 
 
 class MeetingForm(FlaskForm):

@@ -54,11 +54,15 @@ def _check_coverage(details: ConsultationDetails, user) -> None:
                            "boroughs")
 
 
+RESERVED_SLUGS = {"new"}
+
+
 def _slug_for(details: ConsultationDetails, consultation: Consultation | None) -> str:
     others = select(Consultation.slug)
     if consultation is not None:
         others = others.where(Consultation.id != consultation.id)
-    taken = set(db.session.scalars(others))
+    # "new" is the address of the form that makes a consultation.
+    taken = set(db.session.scalars(others)) | RESERVED_SLUGS
     if not details.slug:
         if consultation is not None:
             return consultation.slug

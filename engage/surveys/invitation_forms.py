@@ -18,6 +18,7 @@ from engage.forms import (
     StringField,
     SubmitField,
     strip,
+    whole_number,
 )
 from engage.groups.models import Group
 from engage.surveys.models import Consultation
@@ -31,9 +32,10 @@ def _days(field, required: bool) -> None:
         if required:
             raise ValidationError("Enter the number of days")
         return
-    if not field.data.isdigit():
+    days = whole_number(field.data)
+    if days is None:
         raise ValidationError("The number of days must be a whole number, like 7")
-    if not 1 <= int(field.data) <= MAX_REMINDER_DAYS:
+    if not 1 <= days <= MAX_REMINDER_DAYS:
         raise ValidationError(f"The number of days must be between 1 and {MAX_REMINDER_DAYS}")
 
 
