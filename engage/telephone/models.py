@@ -75,6 +75,11 @@ class CallCase(db.Model):
     __table_args__ = (
         Index("ix_telephone_cases_borough_id_status_next_attempt_at", "borough_id", "status",
               "next_attempt_at"),
+        # One open case a person and questionnaire: the same request sent twice (a double
+        # click, a retried POST) must not put them on the call list twice.
+        Index("uq_telephone_cases_open_request", "questionnaire_id", "phone", "name",
+              unique=True, postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         CheckConstraint("interview_seconds >= 0", name="interview_seconds_not_negative"),
         CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="closed_when_not_open"),

@@ -118,8 +118,10 @@ class RequestDetails:
 
 
 def record_request(borough: Borough, details: RequestDetails, by: User,
-                   now: datetime) -> CallCase:
-    """A new case, due at once (or from the start of the part of the day they prefer)."""
+                   now: datetime) -> tuple[CallCase, bool]:
+    """A new case, due at once (or from the start of the part of the day they prefer), and
+    True; or the person's open case for the questionnaire and False when there is one (the
+    same request sent twice), which is left as it is."""
     if not details.questionnaire.consultation.covers(borough):
         raise NotAllowed(f"{details.questionnaire.consultation.title} does not cover "
                          f"{borough.name}")
@@ -131,9 +133,15 @@ def record_request(borough: Borough, details: RequestDetails, by: User,
         phone=details.phone, best_times=details.best_times, part_of_day=details.part_of_day,
         notes=details.notes, consented_at=now, requested_at=now, recorded_by_id=by.id,
         next_attempt_at=due)
-    db.session.add(call_case)
-    db.session.flush()
-    return call_case
+    try:
+        with db.session.begin_nested():
+            db.session.add(call_case)
+    except IntegrityError:  # uq_telephone_cases_open_request: they are on the list already
+        return db.session.scalars(select(CallCase).where(
+            CallCase.questionnaire_id == details.questionnaire.id,
+            CallCase.phone == details.phone, CallCase.name == details.name,
+            CallCase.status == CaseStatus.OPEN)).one(), False
+    return call_case, True
 
 
 def case_or_404(borough: Borough, case_id: int) -> CallCase:

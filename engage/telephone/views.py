@@ -95,11 +95,14 @@ def new_request(borough_slug: str):
             questionnaire=chosen, name=form.name.data, phone=form.phone.data,
             best_times=form.best_times.data, part_of_day=form.part_of_day.data,
             notes=form.notes.data)
-        call_case = operations.record_request(borough, details, current_user, now)
-        record("telephone.requested", borough=borough, target=f"telephone-case:{call_case.id}",
-               questionnaire_id=chosen.id)
+        call_case, new = operations.record_request(borough, details, current_user, now)
+        if new:
+            record("telephone.requested", borough=borough,
+                   target=f"telephone-case:{call_case.id}", questionnaire_id=chosen.id)
         db.session.commit()
-        flash("The request is saved. They are on the call list.", "success")
+        flash("The request is saved. They are on the call list." if new else
+              "They are on the call list for this questionnaire already: this is their case.",
+              "success")
         return redirect(case_url(call_case))
     return render_template("telephone/request_form.html", borough=borough, form=form,
                            questionnaires_open=bool(questionnaires))

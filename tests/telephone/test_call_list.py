@@ -32,7 +32,7 @@ MONDAY_10AM = london(2026, 11, 30, 10, 0)
 def _case(questionnaire, by, name: str, requested_at, part=PartOfDay.ANY):
     details = RequestDetails(questionnaire=questionnaire, name=name, phone="+442079460000",
                              best_times="", part_of_day=part, notes="")
-    return operations.record_request(borough("camden"), details, by, requested_at)
+    return operations.record_request(borough("camden"), details, by, requested_at)[0]
 
 
 def _ended(call_case, by, outcome, at, **kwargs):

@@ -82,7 +82,7 @@ def test_the_rule_follows_the_setting_and_london_time(app, made):
         details = RequestDetails(questionnaire=questionnaire, name="Ada",
                                  phone="+442079460000", best_times="",
                                  part_of_day=operations.PartOfDay.ANY, notes="")
-        call_case = operations.record_request(borough("camden"), details, by, MONDAY_10AM)
+        call_case, _new = operations.record_request(borough("camden"), details, by, MONDAY_10AM)
         saturday = london(2026, 12, 5, 11, 0)
         with pytest.raises(OutsideCallingHours, match="outside calling hours"):
             operations.start_call(call_case, by, saturday)

@@ -43,7 +43,7 @@ def fresh_case(app):
         details = RequestDetails(questionnaire=questionnaire, name="Ada", phone="+442079460000",
                                  best_times="", part_of_day=part, notes="")
         return operations.record_request(borough("camden"), details, by,
-                                         london(2026, 11, 27, 12, 0)), by
+                                         london(2026, 11, 27, 12, 0))[0], by
 
     with app.app_context():
         yield make

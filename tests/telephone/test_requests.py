@@ -3,7 +3,7 @@ kept in one form, consent required, and nothing saved when anything is wrong."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.extensions import db
 from engage.telephone.models import CallCase, CaseStatus, PartOfDay
@@ -80,3 +80,24 @@ def test_a_consultation_that_does_not_cover_the_borough_is_not_offered(client, a
     assert "Select one of the questionnaires open for this borough" in page_text(refused)
     with app.app_context():
         assert count(CallCase) == 0
+
+
+def test_the_same_request_sent_twice_puts_the_person_on_the_list_once(client, app):
+    """A double click or a retried POST: one case, and the second answer is that case. Someone
+    else on the same number is their own request."""
+    from engage.audit.models import AuditEvent
+
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    first = record(client, made.questionnaire_id, name="Ada Lovelace", phone="020 7946 0000")
+    again = record(client, made.questionnaire_id, name="Ada Lovelace", phone="+44 20 7946 0000")
+    assert first.status_code == again.status_code == 302
+    assert first.location == again.location
+    assert "They are on the call list for this questionnaire already" in page_text(
+        client.get(again.location))
+    with app.app_context():
+        assert count(CallCase) == 1
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "telephone.requested")) == 1
+    other = record(client, made.questionnaire_id, name="Grace Hopper", phone="020 7946 0000")
+    assert other.status_code == 302 and other.location != first.location
