@@ -32,8 +32,10 @@ VALUE = st.one_of(
 )
 
 
-def _form(page_position: int):
-    known = FIELDS[page_position]
+def _form(where, fields: dict = FIELDS):
+    """Forms for a page: its own fields (`fields[where]`) and a few others, with values it
+    expects and values it does not."""
+    known = fields[where]
     field = st.sampled_from(list(known))
     value = st.one_of(VALUE, field.flatmap(lambda name: st.sampled_from(known[name])))
     return st.dictionaries(st.one_of(field, st.sampled_from(["q_unknown", "action", "x"])),
@@ -52,24 +54,30 @@ def walk(app, client):
     return qid, token
 
 
-@pytest.mark.parametrize("position", sorted(FIELDS))
-def test_arbitrary_answers_never_break_a_page(client, walk, position):
-    qid, token = walk
+def _never_breaks(client, qid: int, token: str, url: str, forms, ready: tuple[int, ...]):
+    """Post every example of `forms` to `url`: a page of errors or a move on, never a 500; and
+    whatever was kept, the next page and "Check your answers" (`ready`: its allowed statuses)
+    still work."""
 
     @settings(max_examples=25, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(data=_form(position))
+    @given(data=forms)
     def post_anything(data):
-        response = client.post(page(qid, position), {**data, "csrf_token": token})
+        response = client.post(url, {**data, "csrf_token": token})
         assert response.status_code in (200, 302), response.status_code
         if response.status_code == 200:
             assert "There is a problem" in page_text(response)
-        # Whatever was kept, the next pages and "Check your answers" still work.
-        following = client.get(response.headers.get("Location", page(qid, position)))
+        following = client.get(response.headers.get("Location", url))
         assert following.status_code in (200, 302)
-        assert client.get(step(qid, "check-answers")).status_code == 302
+        assert client.get(step(qid, "check-answers")).status_code in ready
 
     post_anything()
+
+
+@pytest.mark.parametrize("position", sorted(FIELDS))
+def test_arbitrary_answers_never_break_a_page(client, walk, position):
+    qid, token = walk
+    _never_breaks(client, qid, token, page(qid, position), _form(position), ready=(302,))
 
 
 # The steps around the questions: their fields, and values they expect.
@@ -82,28 +90,8 @@ STEPS = {
 }
 
 
-def _step_form(name: str):
-    known = STEPS[name]
-    field = st.sampled_from(list(known))
-    value = st.one_of(VALUE, field.flatmap(lambda key: st.sampled_from(known[key])))
-    return st.dictionaries(st.one_of(field, st.sampled_from(["q_unknown", "action"])),
-                           st.one_of(value, st.lists(value, max_size=3)), max_size=6)
-
-
 @pytest.mark.parametrize("name", sorted(STEPS))
 def test_arbitrary_values_never_break_the_steps_around_the_questions(client, walk, name):
     qid, token = walk
-
-    @settings(max_examples=25, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(data=_step_form(name))
-    def post_anything(data):
-        response = client.post(step(qid, name), {**data, "csrf_token": token})
-        assert response.status_code in (200, 302), response.status_code
-        if response.status_code == 200:
-            assert "There is a problem" in page_text(response)
-        following = client.get(response.headers.get("Location", step(qid, name)))
-        assert following.status_code in (200, 302)
-        assert client.get(step(qid, "check-answers")).status_code in (200, 302)
-
-    post_anything()
+    _never_breaks(client, qid, token, step(qid, name), _form(name, STEPS),
+                  ready=(200, 302))
