@@ -296,11 +296,11 @@ def _send(questionnaire_id: int):
         if draft is None:
             return render_template("surveys/public/link_expired.html"), 404
         set_committed_value(draft, "version", version_for_pages(draft.version_id))
-        still_to_do = first_incomplete(draft)
         if draft.invitee_id is not None and invitation_answered(draft.invitee_id):
             # Said first: no step done now could make this link send a second response.
             return render_template("surveys/public/already_sent.html",
                                    questionnaire=questionnaire, reference=None), 409
+        still_to_do = first_incomplete(draft)
         if still_to_do != CHECK_ANSWERS:
             # Sent before every step was done (the borough, a required answer): the pages
             # would not have let a person here, so finish the steps first.
