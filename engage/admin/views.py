@@ -21,7 +21,7 @@ from engage.auth.access import admin_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
 from engage.boroughs.models import Borough, PopulationFigure
-from engage.boroughs.population import DIMENSIONS, import_figures
+from engage.boroughs.population import DIMENSIONS, import_figures, missing_categories
 from engage.clock import to_london, utcnow
 from engage.exports import csv_response
 from engage.extensions import db
@@ -230,4 +230,5 @@ def population():
         .order_by(PopulationFigure.dimension)
     ).all()
     return render_template("admin/population.html", form=form, errors=errors[:200],
-                           error_count=len(errors), summary=summary, dimensions=DIMENSIONS)
+                           error_count=len(errors), summary=summary, dimensions=DIMENSIONS,
+                           gaps=missing_categories())

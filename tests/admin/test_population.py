@@ -124,3 +124,15 @@ def test_only_administrators_upload(client, app):
         create_officer("camden", email="officer@example.org")
     client.sign_in("officer@example.org", PASSWORD)
     assert client.get("/admin/population").status_code == 403
+
+
+def test_the_page_names_each_borough_with_some_categories_missing(client, app):
+    _admin(client, app)
+    assert "have figures for only some categories" not in page_text(client.get("/admin/population"))
+    _upload(client, "ons_code,dimension,category,count\nE09000007,age_band,16-24,100\n"
+                    "E09000007,age_band,25-34,200\n")
+    text = page_text(client.get("/admin/population"))
+    assert "Some boroughs have figures for only some categories" in text
+    assert "Camden, age band: no figure for 35-44, 45-54, 55-64, 65-74, 75+" in text
+    # The Census ethnic groups every borough has are complete: not listed.
+    assert "ethnic group" not in text.split("have figures for only some categories", 1)[1]
