@@ -13,6 +13,15 @@ from engage.boroughs.models import Borough
 from engage.extensions import db
 
 
+# Who sees people by name: the members and applicants of groups, a meeting's guests and their
+# access needs. Engagement officers run the groups and meetings; interviewers, clerks and analysts
+# do their work without these details, so they see counts only (administrators see everything).
+PEOPLE_ROLES = (StaffRoleName.OFFICER,)
+# Who sees how a group's members compare with the borough (counts by ethnic group, age band and
+# disability, suppressed below the threshold): the officers who recruit, and analysts.
+REPRESENTATION_ROLES = (StaffRoleName.OFFICER, StaffRoleName.ANALYST)
+
+
 def staff_required(view):
     """Signed in and holding some staff role (the borough is checked by `staff_borough`)."""
 
@@ -49,6 +58,15 @@ def staff_borough(slug: str, *roles: StaffRoleName) -> Borough:
     if not current_user.has_role(borough, *roles):
         abort(403)
     return borough
+
+
+def sees_people(borough: Borough) -> bool:
+    """May the current user see members, applicants and guests of `borough` by name?"""
+    return current_user.has_role(borough, *PEOPLE_ROLES)
+
+
+def sees_representation(borough: Borough) -> bool:
+    return current_user.has_role(borough, *REPRESENTATION_ROLES)
 
 
 def boroughs_for(*roles: StaffRoleName) -> list[Borough]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from engage.auth.access import staff_borough, staff_required
+from engage.auth.access import REPRESENTATION_ROLES, staff_borough, staff_required
 from engage.exports import csv_response
 from engage.groups.operations import group_or_404
 from engage.groups.representation import representation
@@ -22,7 +22,7 @@ def _percent(share: float | None) -> str:
 @representation_pages.route("/representation")
 @staff_required
 def page(borough_slug: str, group_slug: str):
-    group = group_or_404(staff_borough(borough_slug), group_slug)
+    group = group_or_404(staff_borough(borough_slug, *REPRESENTATION_ROLES), group_slug)
     return render_template("groups/representation.html", group=group,
                            tables=representation(group), percent=_percent,
                            threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
@@ -31,7 +31,7 @@ def page(borough_slug: str, group_slug: str):
 @representation_pages.route("/representation.csv")
 @staff_required
 def csv(borough_slug: str, group_slug: str):
-    group = group_or_404(staff_borough(borough_slug), group_slug)
+    group = group_or_404(staff_borough(borough_slug, *REPRESENTATION_ROLES), group_slug)
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
     rows = []
     for table in representation(group):

@@ -12,7 +12,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from engage.audit.operations import record
-from engage.auth.access import staff_borough, staff_required
+from engage.auth.access import (
+    PEOPLE_ROLES,
+    sees_people,
+    sees_representation,
+    staff_borough,
+    staff_required,
+)
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName, User
 from engage.boroughs.models import Borough
@@ -35,6 +41,11 @@ groups_staff = Blueprint("groups_staff", __name__,
                          url_prefix="/staff/boroughs/<borough_slug>/groups")
 
 OFFICER = StaffRoleName.OFFICER
+
+
+# The group pages' navigation and the borough's list of groups offer only what the viewer may open.
+groups_staff.add_app_template_global(sees_people)
+groups_staff.add_app_template_global(sees_representation)
 
 
 def _membership_or_404(group: Group, membership_id: int) -> Membership:
@@ -125,7 +136,7 @@ def edit(borough_slug: str, group_slug: str):
 @groups_staff.route("/<group_slug>/requests")
 @staff_required
 def requests(borough_slug: str, group_slug: str):
-    borough = staff_borough(borough_slug)
+    borough = staff_borough(borough_slug, *PEOPLE_ROLES)
     group = operations.group_or_404(borough, group_slug)
     pending = db.session.scalars(
         select(Membership).options(joinedload(Membership.user))
@@ -208,7 +219,7 @@ def _member_filters() -> MemberFilterForm:
 @groups_staff.route("/<group_slug>/members")
 @staff_required
 def members(borough_slug: str, group_slug: str):
-    borough = staff_borough(borough_slug)
+    borough = staff_borough(borough_slug, *PEOPLE_ROLES)
     group = operations.group_or_404(borough, group_slug)
     form = _member_filters()
     page = db.paginate(_members_query(group, form), per_page=50, error_out=False)
@@ -219,7 +230,7 @@ def members(borough_slug: str, group_slug: str):
 @groups_staff.route("/<group_slug>/members.csv")
 @staff_required
 def members_csv(borough_slug: str, group_slug: str):
-    borough = staff_borough(borough_slug)
+    borough = staff_borough(borough_slug, *PEOPLE_ROLES)
     group = operations.group_or_404(borough, group_slug)
     form = _member_filters()
     memberships = db.session.scalars(_members_query(group, form)).all()
@@ -241,8 +252,10 @@ def members_csv(borough_slug: str, group_slug: str):
 @groups_staff.route("/<group_slug>/members/<int:membership_id>", methods=["GET", "POST"])
 @staff_required
 def member(borough_slug: str, group_slug: str, membership_id: int):
-    # Anyone with a role in the borough may look; changing the role takes an officer.
-    borough = staff_borough(borough_slug, *((OFFICER,) if request.method == "POST" else ()))
+    # A member's page is their name, address and history: only those who see people look,
+    # and changing the role takes an officer.
+    borough = staff_borough(borough_slug,
+                            *((OFFICER,) if request.method == "POST" else PEOPLE_ROLES))
     group = operations.group_or_404(borough, group_slug)
     membership = _membership_or_404(group, membership_id)
     events = db.session.scalars(

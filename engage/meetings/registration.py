@@ -111,7 +111,7 @@ def send_confirmation(invitation: Invitation) -> None:
 
 
 def registrations(meeting: Meeting) -> list[Invitation]:
-    """For the borough's staff: everyone who registered on the meeting's page, and everyone
+    """For engagement officers (PEOPLE_ROLES): everyone who registered on the meeting's page, and everyone
     without an account who replied, with their access needs (personal data: staff only)."""
     return list(db.session.scalars(
         select(Invitation).options(joinedload(Invitation.user))

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engage.audit.operations import record
-from engage.auth.access import staff_borough, staff_required
+from engage.auth.access import sees_people, staff_borough, staff_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
@@ -96,10 +96,13 @@ def new(borough_slug: str, group_slug: str):
 def meeting(borough_slug: str, group_slug: str, meeting_id: int):
     borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id)
     can_edit = current_user.has_role(borough, OFFICER) and not meeting.is_cancelled
+    # Guests' names, addresses and access needs only for those who see people; the rest, a count.
+    registered = registration.registrations(meeting)
     return render_template("meetings/staff/meeting.html", borough=borough, group=group,
                            meeting=meeting, can_edit=can_edit,
                            replies=replies.counts(meeting), reply_kinds=Reply,
-                           registrations=registration.registrations(meeting),
+                           registrations=registered if sees_people(borough) else None,
+                           registered_count=len(registered),
                            mailings=db.session.scalars(
                                select(Mailing).where(Mailing.meeting_id == meeting.id)
                                .order_by(Mailing.id)).all())

@@ -97,3 +97,18 @@ def test_only_staff_of_the_borough_see_it(client, app):
     client.sign_out()
     client.sign_in("member@example.org", PASSWORD)
     assert client.get(PAGE).status_code == 403
+
+
+def test_interviewers_and_clerks_do_not_need_it(client, app):
+    _members(app, [(12, EthnicGroup.WHITE, Represents.SELF)])
+    for role in ("interviewer", "clerk"):
+        with app.app_context():
+            create_user(email=f"{role}@example.org", roles={role: "camden"})
+        client.sign_in(f"{role}@example.org", PASSWORD)
+        assert client.get(PAGE).status_code == 403, role
+        assert client.get(PAGE.replace("representation", "representation.csv")).status_code == 403
+        client.sign_out()
+    with app.app_context():
+        create_officer("camden", email="camden@example.org")
+    client.sign_in("camden@example.org", PASSWORD)
+    assert "White 12" in page_text(client.get(PAGE))

@@ -213,7 +213,7 @@ def test_the_online_link_goes_only_to_people_with_a_place(client, app, mailbox, 
     assert LINK in Browser(app).get(_reply_link(waiting)).get_data(as_text=True)
 
 
-def test_only_the_boroughs_staff_see_access_needs(client, other_client, app):
+def test_only_the_boroughs_officers_see_access_needs(client, other_client, app):
     meeting_id = _open_meeting(app)
     _register(Browser(app), meeting_id, "grace@example.org", access_needs=NEEDS)
     assert NEEDS not in Browser(app).get(f"{PUBLIC}/{meeting_id}").get_data(as_text=True)
@@ -227,6 +227,18 @@ def test_only_the_boroughs_staff_see_access_needs(client, other_client, app):
         response = other_client.get(url)
         assert response.status_code in (403, 404)
         assert NEEDS not in response.get_data(as_text=True)
+
+    # Camden's interviewers, clerks and analysts see the meeting and how many registered, not who.
+    for role in ("interviewer", "clerk", "analyst"):
+        browser = Browser(app)
+        with app.app_context():
+            create_user(email=f"{role}@example.org", roles={role: "camden"})
+        browser.sign_in(f"{role}@example.org", PASSWORD)
+        page = browser.get(f"{STAFF}/{meeting_id}")
+        assert page.status_code == 200, role
+        text = page_text(page)
+        assert "1 person has registered or replied without an account" in text, role
+        assert "grace@example.org" not in text and NEEDS not in text and "Grace" not in text, role
 
 
 def test_my_meetings_lists_a_registration_made_with_the_accounts_address(app, run_tasks):
