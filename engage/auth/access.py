@@ -12,7 +12,6 @@ from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
 
-
 # Who sees people by name: the members and applicants of groups, a meeting's guests and their
 # access needs. Engagement officers run the groups and meetings; interviewers, clerks and analysts
 # do their work without these details, so they see counts only (administrators see everything).

@@ -111,8 +111,8 @@ def send_confirmation(invitation: Invitation) -> None:
 
 
 def registrations(meeting: Meeting) -> list[Invitation]:
-    """For engagement officers (PEOPLE_ROLES): everyone who registered on the meeting's page, and everyone
-    without an account who replied, with their access needs (personal data: staff only)."""
+    """For engagement officers (PEOPLE_ROLES): everyone who registered on the meeting's page,
+    and everyone without an account who replied, with their access needs (personal data)."""
     return list(db.session.scalars(
         select(Invitation).options(joinedload(Invitation.user))
         .where(Invitation.meeting_id == meeting.id,
