@@ -78,6 +78,13 @@ def _wait(seconds: int) -> str:
     return f"{-(-seconds // 3600)} hours"
 
 
+def _reason(error) -> str | None:
+    """The reason a view gave with abort(status, description=...); Werkzeug's own wording for
+    the status (written for developers) is left out."""
+    description = getattr(error, "description", None)
+    return description if description and description != type(error).description else None
+
+
 for _status in MESSAGES:
     if _status != 429:
-        errors.app_errorhandler(_status)(lambda error, _s=_status: _page(_s))
+        errors.app_errorhandler(_status)(lambda error, _s=_status: _page(_s, _reason(error)))

@@ -22,6 +22,7 @@ from engage.meetings.models import (
     Paper,
 )
 from engage.news.models import NewsSubscription  # noqa: F401
+from engage.once import SentForm  # noqa: F401
 from engage.outbox.models import OutboxMessage
 from engage.reports.comments_models import CommentFlag  # noqa: F401
 from engage.reports.models import ReportSnapshot  # noqa: F401

@@ -36,9 +36,10 @@ from engage.forms import (
     strip,
 )
 from engage.groups.models import GroupKind, GroupRole, Represents
+from engage.once import OnceForm
 
 
-class GroupForm(FlaskForm):
+class GroupForm(OnceForm):
     """A group's details. `kind` is chosen once, when the group is added (see `for_editing`)."""
 
     name = StringField("Name of the group", filters=[strip],

@@ -36,6 +36,7 @@ from engage.groups.models import (
     Represents,
 )
 from engage.groups.staff_forms import DeclineForm, GroupForm, MemberFilterForm, RoleForm
+from engage.once import already_sent, commit_once
 
 groups_staff = Blueprint("groups_staff", __name__,
                          url_prefix="/staff/boroughs/<borough_slug>/groups")
@@ -105,12 +106,13 @@ def new(borough_slug: str):
     form = GroupForm()
     form.load_choices()
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         group = operations.create_group(borough, GroupKind(form.kind.data), **_details(form))
         record("group.created", borough=borough, target=f"group:{group.id}", name=group.name,
                kind=group.kind.value, slug=group.slug)
-        db.session.commit()
-        flash(f"{group.name} is added. People can now ask to join it.", "success")
-        return redirect(url_for("groups_staff.index", borough_slug=borough.slug))
+        return commit_once(form, url_for("groups_staff.index", borough_slug=borough.slug),
+                           saved=f"{group.name} is added. People can now ask to join it.")
     return render_template("groups/staff/new.html", borough=borough, form=form)
 
 

@@ -27,6 +27,7 @@ from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings import papers
 from engage.meetings.models import Meeting, MeetingMode, MeetingVisibility
 from engage.meetings.operations import Details, NonExistentTime, from_london
+from engage.once import OnceForm
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?([ap]\.?m\.?)?$")
 
@@ -62,7 +63,7 @@ def _whole_number(field, label: str, largest: int) -> int | None:
     return number
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(OnceForm):
     title = StringField("Title", filters=[strip],
                         validators=[DataRequired("Enter the title of the meeting"),
                                     Length(max=200, message="The title must be 200 characters "
@@ -211,7 +212,7 @@ class MeetingForm(FlaskForm):
         )
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(OnceForm):
     title = StringField("Agenda item", filters=[strip],
                         validators=[DataRequired("Enter the agenda item"),
                                     Length(max=200, message="The agenda item must be 200 "
@@ -235,7 +236,7 @@ class AgendaItemForm(FlaskForm):
         return int(self.minutes.data) if self.minutes.data else None
 
 
-class PaperForm(FlaskForm):
+class PaperForm(OnceForm):
     file = FileField("Upload a paper", validators=[FileRequired("Select a PDF or Word document")],
                      widget=GovFileInput(), render_kw={"accept": ".pdf,.docx"})
     submit = SubmitField("Upload the paper", widget=GovSubmitInput())

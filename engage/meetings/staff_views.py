@@ -22,6 +22,7 @@ from engage.groups.operations import group_or_404
 from engage.meetings import operations, papers, registration, replies
 from engage.meetings.forms import AgendaItemForm, MeetingForm, PaperForm
 from engage.meetings.models import Mailing, Meeting, Reply
+from engage.once import already_sent, commit_once
 
 meetings_staff = Blueprint("meetings_staff", __name__,
                            url_prefix="/staff/boroughs/<borough_slug>/groups/<group_slug>/meetings")
@@ -80,13 +81,14 @@ def new(borough_slug: str, group_slug: str):
     borough, group = _load(borough_slug, group_slug, OFFICER)
     form = MeetingForm()
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         meeting = operations.schedule(group, form.details(), current_user)
         _audit("meeting.scheduled", meeting, title=meeting.title,
                starts_at=meeting.starts_at.isoformat(), ends_at=meeting.ends_at.isoformat(),
                mode=meeting.mode.value, visibility=meeting.visibility.value)
-        db.session.commit()
-        flash(f"{meeting.title} is saved as a draft. Add its agenda, then publish it.", "success")
-        return _back(meeting)
+        return commit_once(form, _back(meeting).location, saved=f"{meeting.title} is saved as a "
+                           "draft. Add its agenda, then publish it.")
     return render_template("meetings/staff/form.html", borough=borough, group=group, form=form,
                            meeting=None)
 
@@ -175,13 +177,14 @@ def add_item(borough_slug: str, group_slug: str, meeting_id: int):
     borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     form = AgendaItemForm()
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         item = operations.add_item(meeting, form.title.data, form.presenter.data,
                                    form.minutes_value)
         _audit("meeting.agenda_item_added", meeting, item_id=item.id, title=item.title,
                presenter=item.presenter, minutes=item.minutes, position=item.position)
-        db.session.commit()
-        flash(f"{item.title} is added to the agenda.", "success")
-        return _back(meeting)
+        return commit_once(form, _back(meeting).location,
+                           saved=f"{item.title} is added to the agenda.")
     return render_template("meetings/staff/agenda_item.html", borough=borough, group=group,
                            meeting=meeting, form=form)
 
@@ -229,13 +232,16 @@ def add_paper(borough_slug: str, group_slug: str, meeting_id: int, item_id: int)
     # Large uploads are spooled to temporary files: close them whatever happens.
     with papers.uploads_closed():
         if form.validate_on_submit():
+            if (earlier := already_sent(form)) is not None:
+                return earlier
             paper = operations.add_paper(item, form.checked, current_user)
             _audit("meeting.paper_added", meeting, item_id=item.id, paper_id=paper.id,
                    filename=paper.original_filename, content_type=paper.content_type,
                    size_bytes=paper.size_bytes)
-            db.session.commit()
-            flash(f"{paper.original_filename} is added to {item.title}.", "success")
-            return _back(meeting)
+            stored = paper.stored_name
+            return commit_once(form, _back(meeting).location,
+                               saved=f"{paper.original_filename} is added to {item.title}.",
+                               undo=lambda: papers.delete([stored]))
     return render_template("meetings/staff/paper.html", borough=borough, group=group,
                            meeting=meeting, item=item, form=form)
 
