@@ -15,7 +15,7 @@ from engage.clock import utcnow
 from engage.extensions import db
 from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput
 from engage.groups.forms import ButtonForm
-from engage.groups.models import Group, Membership, MembershipStatus
+from engage.groups.models import Group
 from engage.meetings import replies
 from engage.meetings.mailings import REPLY
 from engage.meetings.models import Invitation, Meeting, MeetingStatus, Reply
@@ -95,12 +95,10 @@ def index():
         .options(joinedload(Invitation.meeting).joinedload(Meeting.group)
                  .joinedload(Group.borough))
         .order_by(Meeting.starts_at)).all()
-    # A members-only meeting only while they are an active member (replies.still_invited),
-    # asked once for all their groups rather than once a meeting.
-    groups = set(db.session.scalars(select(Membership.group_id).where(
-        Membership.user_id == current_user.id, Membership.status == MembershipStatus.ACTIVE)))
-    invitations = [i for i in invitations if not i.meeting.is_members_only
-                   or (i.user_id is not None and i.meeting.group_id in groups)]
+    # A members-only meeting only while they are an active member, asked once for all their
+    # groups rather than once a meeting.
+    groups = replies.active_group_ids(current_user.id)
+    invitations = [i for i in invitations if replies.still_invited(i, groups)]
     now = utcnow()
     coming = [i for i in invitations if i.meeting.ends_at >= now]
     past = [i for i in invitations if i.meeting.ends_at < now][::-1]
