@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import unescape
 from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from engage.extensions import db
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+INSERT = re.compile(r'\s*INSERT\s+INTO\s+"?(\w+)', re.I)
+SENT_KEY = re.compile(r'name="sent_key" type="hidden" value="([^"]+)"')
 TITLE = re.compile(r"<title[^>]*>\s*(.*?)\s*</title>", re.S)
 
 
@@ -64,6 +71,34 @@ def csrf_token(html: str) -> str:
     match = CSRF.search(html)
     assert match, "the page has no form with a CSRF token"
     return unescape(match.group(1))
+
+
+def form_keys(html: str) -> dict:
+    """The CSRF token and the sent key (engage.once) of a form that makes something once, as
+    the browser sends them back: send the same dict twice to send the form twice."""
+    match = SENT_KEY.search(html)
+    assert match, "the page has no form with a sent key"
+    return {"csrf_token": csrf_token(html), "sent_key": unescape(match.group(1))}
+
+
+@contextmanager
+def inserts(app: Flask) -> Iterator[list[str]]:
+    """The tables rows are inserted into inside the block, one entry a statement, whether or
+    not they are committed: a form sent a second time should find it was sent before it makes
+    anything at all."""
+    tables: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args):
+        if match := INSERT.match(statement):
+            tables.append(match.group(1))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield tables
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def page_text(response) -> str:

@@ -18,6 +18,7 @@ from engage.forms import (
     name_field,
     strip,
 )
+from engage.once import OnceForm
 
 ADMINISTRATOR = "administrator"
 ROLE_CHOICES = [(role.value, label) for role, label in STAFF_ROLE_LABELS.items()]
@@ -26,7 +27,7 @@ ROLE_CHOICES = [(role.value, label) for role, label in STAFF_ROLE_LABELS.items()
 # while assigning them later is the supported way that works on every 3.x release.
 
 
-class InviteStaffForm(FlaskForm):
+class InviteStaffForm(OnceForm):
     name = name_field("Their full name")
     email = email_field("Their email address", hint="We will email them a link to accept.")
     role = RadioField("Role", validators=[InputRequired("Select a role")],

@@ -25,6 +25,7 @@ from engage.boroughs.population import DIMENSIONS, import_figures, missing_categ
 from engage.clock import to_london, utcnow
 from engage.exports import csv_response
 from engage.extensions import db
+from engage.once import already_sent, commit_once
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from engage.outbox.operations import requeue_failed
 from engage.uploads import NOT_UTF8, problems_message, read_text
@@ -55,6 +56,8 @@ def invite():
     form = InviteStaffForm()
     form.load_choices()
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         make_admin = form.role.data == ADMINISTRATOR
         boroughs = [] if make_admin else db.session.scalars(
             select(Borough).where(Borough.slug.in_(form.boroughs.data)).order_by(Borough.name)
@@ -68,9 +71,10 @@ def invite():
         for borough in boroughs or [None]:
             record("staff.invited", borough=borough, target=f"invitation:{invitation.id}",
                    email=invitation.email, grants=grants)
-        db.session.commit()
-        flash(f"An invitation has been sent to {invitation.email}.", "success")
-        return redirect(url_for("admin.staff_list"))
+        # The email is queued in the outbox, sent only once this commits: a second sending
+        # rolled back sends nothing.
+        return commit_once(form, url_for("admin.staff_list"),
+                           saved=f"An invitation has been sent to {invitation.email}.")
     return render_template("admin/invite.html", form=form)
 
 

@@ -30,6 +30,7 @@ from engage.forms import (
     SubmitField,
     strip,
 )
+from engage.once import OnceForm, already_sent, commit_once
 from engage.reports import public_files, targets
 from engage.reports.operations import consultation_or_404, latest_snapshot
 from engage.reports.public_views import signed
@@ -99,7 +100,7 @@ class TargetsForm(FlaskForm):
     submit = SubmitField("Save targets", widget=GovSubmitInput())
 
 
-class PlannedForm(FlaskForm):
+class PlannedForm(OnceForm):
     priority = RadioField("Which priority?", widget=GovRadioInput(), validate_choice=False)
     other = StringField("If something else, what is the priority?", filters=[strip],
                         widget=GovTextInput(),
@@ -194,6 +195,8 @@ def you_said_we_did(borough_slug: str, consultation_slug: str):
     form = PlannedForm()
     form.priority.choices = [*options, (OTHER, "Something else")]
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         chosen = form.priority.data
         title = form.other.data if chosen == OTHER else dict(options)[chosen]
         try:
@@ -202,9 +205,7 @@ def you_said_we_did(borough_slug: str, consultation_slug: str):
         except targets.TooManyPriorities as refused:
             form.priority.errors.append(str(refused))
         else:
-            db.session.commit()
-            flash(f"{title} added.", "success")
-            return redirect(request.path)
+            return commit_once(form, request.path, saved=f"{title} added.")
     return render_template("reports/targets/you_said_we_did.html", borough=borough,
                            consultation=consultation, form=form,
                            planned=targets.planned(consultation, borough),

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from engage.auth.access import staff_required
 from engage.auth.forms import ConfirmForm
 from engage.extensions import db
+from engage.once import already_sent, commit_once
 from engage.surveys import builder as rules
 from engage.surveys import versions
 from engage.surveys.builder import BuilderError
@@ -24,6 +25,7 @@ from engage.surveys.builder_views import (
     questionnaire_for_url,
     refused,
     saved,
+    saved_message,
     surveys_builder,
     thing_or_404,
     to_builder,
@@ -68,6 +70,9 @@ def add_question(slug: str, audience: str, section_id: int, kind: str):
     if request.method == "GET":
         form.required.data = "yes"
     if form.validate_on_submit():
+        # Before `editing`: sent again, it must not copy a version either.
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         version, section, copied_from = editing(questionnaire, original)
         try:
             question = rules.add_question(section, form.details())
@@ -76,9 +81,9 @@ def add_question(slug: str, audience: str, section_id: int, kind: str):
         else:
             log("questionnaire.question_added", questionnaire, version,
                 question_id=question.id, key=question.key, kind=question.kind.value)
-            db.session.commit()
-            saved("The question is added.", version, copied_from)
-            return to_question(question)
+            return commit_once(form, to_question(question).location,
+                               saved=saved_message("The question is added.", version,
+                                                   copied_from))
     return render_template("surveys/staff/question_form.html", form=form,
                            questionnaire=questionnaire, section=original, question=None,
                            kind=question_kind,
@@ -266,6 +271,9 @@ def add_option(slug: str, audience: str, question_id: int):
     questionnaire, original = _question(slug, audience, question_id)
     form = _option_form(original, creating=True)
     if form.validate_on_submit():
+        # Before `editing`: sent again, it must not copy a version either.
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         version, question, copied_from = editing(questionnaire, original)
         try:
             option = rules.add_option(question, form.label.data,
@@ -276,9 +284,9 @@ def add_option(slug: str, audience: str, question_id: int):
         else:
             log("questionnaire.option_added", questionnaire, version, question_id=question.id,
                 value=option.value)
-            db.session.commit()
-            saved(f"The option \u201c{option.label}\u201d is added.", version, copied_from)
-            return to_question(question)
+            return commit_once(form, to_question(question).location,
+                               saved=saved_message(f"The option \u201c{option.label}\u201d is "
+                                                   "added.", version, copied_from))
     return render_template("surveys/staff/option_form.html", form=form,
                            questionnaire=questionnaire, question=original, option=None,
                            locked=versions.lock_of(questionnaire.current_version))

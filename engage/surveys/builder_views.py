@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from engage.auth.access import staff_required
 from engage.auth.forms import ConfirmForm
 from engage.extensions import db
+from engage.once import already_sent, commit_once
 from engage.surveys import builder as rules
 from engage.surveys import versions
 from engage.surveys.builder import BuilderError
@@ -108,12 +109,17 @@ def editing(questionnaire: Questionnaire, thing=None):
     return version, thing, copied_from
 
 
-def saved(message: str, version, copied_from: int | None) -> None:
+def saved_message(message: str, version, copied_from: int | None) -> str:
+    """`message`, and when the change made a new version, why and what it means."""
     if copied_from is not None:
         lock = g.get("version_lock") or versions.ANSWERED
         message += (f" Version {copied_from} {lock.why}, so your change makes version "
                     f"{version.number}. {lock.kept}")
-    flash(message, "success")
+    return message
+
+
+def saved(message: str, version, copied_from: int | None) -> None:
+    flash(saved_message(message, version, copied_from), "success")
 
 
 def refused(error: BuilderError, form=None) -> None:
@@ -181,13 +187,16 @@ def add_section(slug: str, audience: str):
     questionnaire = questionnaire_for_url(slug, audience)
     form = SectionForm()
     if form.validate_on_submit():
+        # Before `editing`: sent again, it must not copy a version either.
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         version, _nothing, copied_from = editing(questionnaire)
         section = rules.add_section(version, form.title.data, form.introduction.data)
         log("questionnaire.section_added", questionnaire, version, section_id=section.id,
             title=section.title)
-        db.session.commit()
-        saved(f"The section \u201c{section.title}\u201d is added.", version, copied_from)
-        return to_builder(questionnaire, f"section-{section.id}")
+        return commit_once(form, to_builder(questionnaire, f"section-{section.id}").location,
+                           saved=saved_message(f"The section \u201c{section.title}\u201d is "
+                                               "added.", version, copied_from))
     return render_template("surveys/staff/section_form.html", form=form,
                            questionnaire=questionnaire, section=None,
                            locked=versions.lock_of(questionnaire.current_version))

@@ -35,6 +35,7 @@ from engage.forms import (
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings.forms import parse_time
 from engage.meetings.operations import NonExistentTime, from_london
+from engage.once import OnceForm
 from engage.surveys.builder import (
     CHOICE_KINDS,
     KEY,
@@ -71,7 +72,7 @@ def check_code(value: str, what: str) -> None:
                               f"like knife-crime, and {KEY_LENGTH} characters or fewer")
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(OnceForm):
     title = _text("Title", 200, "Enter the title of the consultation",
                   "For example, Have your say 2027/28")
     slug = _text("Web address", 100, hint="The end of the consultation's web address. Leave "
@@ -215,7 +216,7 @@ class ConsultationForm(FlaskForm):
             else [self._choices[s] for s in self.boroughs.data])
 
 
-class QuestionnaireForm(FlaskForm):
+class QuestionnaireForm(OnceForm):
     audience = RadioField("Who is it for?", validate_choice=False, widget=GovRadioInput())
     title = _text("Title", 200, "Enter the title of the questionnaire",
                   "What people see at the top of every page, for example Have your say: "
@@ -236,7 +237,7 @@ class QuestionnaireForm(FlaskForm):
             raise ValidationError("Select who it is for")
 
 
-class SectionForm(FlaskForm):
+class SectionForm(OnceForm):
     title = _text("Section title", 200, "Enter the title of the section",
                   "A section is one page of the questionnaire, for example Your area")
     introduction = _area("Introduction", 2000, hint="Optional. Shown above the questions.")
@@ -270,7 +271,7 @@ class KindForm(FlaskForm):
             raise ValidationError("Select the kind of question")
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(OnceForm):
     text = _area("Question", 1000, "Enter the question",
                  "The words people read, for example How safe do you feel in your area?")
     key = _text("Question key", KEY_LENGTH,
@@ -393,7 +394,7 @@ class QuestionForm(FlaskForm):
 
 # Options and their details ----------------------------------------------------------------------
 
-class OptionForm(FlaskForm):
+class OptionForm(OnceForm):
     label = _text("Option", 300, "Enter the option's words", "The words people choose")
     value = _text("Code", KEY_LENGTH, hint="Reports match answers across versions and years by "
                   "this code. Change it only to correct a mistake.")

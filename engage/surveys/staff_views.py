@@ -20,6 +20,7 @@ from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.mailouts.keying import paper_deadline
+from engage.once import already_sent, commit_once
 from engage.surveys import builder_consultations as operations
 from engage.surveys.builder import BuilderError
 from engage.surveys.models import (
@@ -102,6 +103,8 @@ def new():
         abort(403)
     form = ConsultationForm(boroughs=_form_boroughs(), admin=current_user.is_admin)
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         try:
             consultation = operations.create_consultation(form.details(), current_user)
         except BuilderError as error:
@@ -110,9 +113,9 @@ def new():
         else:
             audit("consultation.created", consultation,
                   **operations.describe_consultation(consultation))
-            db.session.commit()
-            flash(f"{consultation.title} is created. Add its questionnaires next.", "success")
-            return redirect(url_for(".consultation", slug=consultation.slug))
+            return commit_once(form, url_for(".consultation", slug=consultation.slug),
+                               saved=f"{consultation.title} is created. Add its questionnaires "
+                                     "next.")
     return render_template("surveys/staff/consultation_form.html", form=form, consultation=None)
 
 
@@ -201,10 +204,15 @@ def use_template(slug: str):
 def new_questionnaire(slug: str):
     consultation = editable_consultation(slug)
     missing = [a for a in Audience if consultation.questionnaire_for(a) is None]
+    form = QuestionnaireForm(audiences=missing)
+    # Sent again, the form would be refused before its key is looked at: the questionnaire the
+    # first sending made means its audience is no longer one to choose. So look first. (This
+    # only reads, and only for the person whose key it is.)
+    if form.is_submitted() and (earlier := already_sent(form)) is not None:
+        return earlier
     if not missing:
         flash("This consultation already has a questionnaire for each audience.", "info")
         return redirect(url_for(".consultation", slug=consultation.slug))
-    form = QuestionnaireForm(audiences=missing)
     if request.method == "GET" and request.args.get("audience") in {a.value for a in missing}:
         form.audience.data = request.args["audience"]
     if form.validate_on_submit():
@@ -218,11 +226,11 @@ def new_questionnaire(slug: str):
         else:
             audit("questionnaire.created", consultation, questionnaire_id=questionnaire.id,
                   audience=questionnaire.audience.value, title=questionnaire.title)
-            db.session.commit()
-            flash(f"The questionnaire for {questionnaire.audience.label.lower()} is created. "
-                  "Add its sections and questions.", "success")
-            return redirect(url_for("surveys_builder.builder", slug=consultation.slug,
-                                    audience=questionnaire.audience.value))
+            return commit_once(
+                form, url_for("surveys_builder.builder", slug=consultation.slug,
+                              audience=questionnaire.audience.value),
+                saved=f"The questionnaire for {questionnaire.audience.label.lower()} is "
+                      "created. Add its sections and questions.")
     return render_template("surveys/staff/questionnaire_form.html", form=form,
                            consultation=consultation, questionnaire=None)
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from engage.admin import views as admin_views
 from engage.audit.models import AuditEvent
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
 from engage.clock import utcnow
@@ -16,7 +17,7 @@ from engage.exports import spreadsheet_safe
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD, create_admin, create_officer, create_user
-from tests.helpers import page_text, title
+from tests.helpers import form_keys, inserts, page_text, title
 from tests.mailbox import links
 
 NEW_PASSWORD = "a brand new staff password"
@@ -414,6 +415,31 @@ def test_the_invite_form_checks_its_answers(client, app, mailbox, run_tasks, fie
         assert db.session.scalar(select(db.func.count(StaffInvitation.id))) == 0
     assert run_tasks() == []
     assert mailbox.to("grace@example.org") == []
+
+
+def test_an_invitation_sent_twice_is_made_and_emailed_once(client, app, mailbox, run_tasks,
+                                                          monkeypatch):
+    _admin(app, client)
+    data = {**form_keys(client.get("/admin/staff/invite").get_data(as_text=True)),
+            "name": "Grace Hopper", "email": "grace@example.org", "role": "officer",
+            "boroughs": ["camden"]}
+    first = client.post("/admin/staff/invite", data)
+    with inserts(app) as inserted:
+        second = client.post("/admin/staff/invite", data)
+    assert inserted == []  # it found the first one's key before making anything
+    assert first.status_code == second.status_code == 302
+    assert first.location == second.location == "/admin/staff"
+    # A copy sent at the same moment passes the look-up; its commit is refused and rolled back,
+    # the email it queued with it.
+    monkeypatch.setattr(admin_views, "already_sent", lambda form: None)
+    third = client.post("/admin/staff/invite", data)
+    assert third.location == first.location
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(StaffInvitation.id))) == 1
+        assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 1
+    assert len(_events(app, "staff.invited")) == 1
+    run_tasks()
+    assert len(mailbox.to("grace@example.org")) == 1
 
 
 def test_boroughs_are_not_needed_for_an_administrator(client, app):

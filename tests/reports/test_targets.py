@@ -17,7 +17,7 @@ from engage.reports.targets_models import (
     ReportTargets,
 )
 from tests.factories import PASSWORD, create_officer, create_user
-from tests.helpers import Browser, page_text
+from tests.helpers import Browser, form_keys, inserts, page_text
 from tests.reports.support import make_consultation
 
 REPORT = "/staff/boroughs/camden/reports/have-your-say-2027"
@@ -252,6 +252,22 @@ def test_you_said_we_did_is_an_ordered_list_of_priorities_and_targets(app, clien
     client.submit(f"{PLANNED}/{knife}/remove", form_page=PLANNED)
     assert order() == [(1, "Burglary"), (3, "Sanction detections")]
     assert "2 priorities for next year" in page_text(client.get(REPORT))
+
+
+def test_a_priority_sent_twice_is_added_once(app, client):
+    officer(app, client)
+    data = {**form_keys(client.get(PLANNED).get_data(as_text=True)), "priority": "burglary",
+            "target": "A 1.2% reduction in burglary"}
+    first = client.post(PLANNED, data)
+    with inserts(app) as inserted:
+        second = client.post(PLANNED, data)
+    assert inserted == []  # it found the first one's key before making anything
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    with app.app_context():
+        assert db.session.scalars(select(PlannedPriority.title)).all() == ["Burglary"]
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "report.priority_planned")) == 1
 
 
 def test_another_borough_analysts_and_the_public_cannot_change_anything(app, client,

@@ -15,12 +15,13 @@ from engage.surveys.models import (
     Section,
 )
 from tests.factories import create_officer, create_user
-from tests.helpers import Browser, page_text
+from tests.helpers import Browser, form_keys, inserts, page_text
 from tests.surveys.support import (
     STAFF,
     add_question,
     add_section,
     make_consultation,
+    make_response,
     sign_in_staff,
 )
 
@@ -81,6 +82,59 @@ def test_sections_are_added_changed_and_removed(client, app):
     client.submit(f"{base}/sections/{section_id}/remove")
     with app.app_context():
         assert db.session.scalar(select(Section.id)) is None
+
+
+def _send_twice(client, url: str, **fields):
+    """The form at `url` sent twice, as a double click or a browser retry sends it; the second
+    time finds the first one's key before it makes anything (a version copy included)."""
+    data = {**form_keys(client.get(url).get_data(as_text=True)), **fields}
+    first = client.post(url, data)
+    with inserts(client.app) as inserted:
+        second = client.post(url, data)
+    assert inserted == []
+    assert first.status_code == second.status_code == 302, page_text(second)[:3000]
+    return first, second
+
+
+def test_a_section_sent_twice_is_added_once(client, app):
+    sign_in_staff(client, app)
+    made = make_consultation(app, questions=False)
+    first, second = _send_twice(client, f"{_base(made)}/sections/new", title="Your area")
+    assert second.location == first.location
+    _keys, sections = _current(app, made)
+    assert len(sections) == 1
+
+
+def test_a_question_sent_twice_is_added_once_with_one_new_version(client, app):
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    make_response(app, made.version_id)  # version 1 is answered: a change makes version 2
+    _keys, sections = _current(app, made)
+    url = f"{_base(made)}/sections/{sections[0]}/questions/new/short-text"
+    first, second = _send_twice(client, url, **{**QUESTION, "text": "Where do you live?",
+                                                "key": "where"})
+    # Not "That page was for an earlier version": the question the first one made.
+    assert second.location == first.location
+    keys, _sections = _current(app, made)
+    assert _new_id(first) == keys["where"]
+    with app.app_context():
+        assert [v.number for v in db.session.get(Questionnaire,
+                                                 made.questionnaire_id).versions] == [1, 2]
+        assert len(db.session.scalars(select(Question.id).where(Question.key == "where"))
+                   .all()) == 1
+    page = page_text(client.get(second.location))
+    assert "The question is added." in page and "your change makes version 2" in page
+
+
+def test_an_option_sent_twice_is_added_once(client, app):
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    keys, _sections = _current(app, made)
+    first, second = _send_twice(
+        client, f"{_base(made)}/questions/{keys['priorities']}/options/new", label="Gun crime")
+    assert second.location == first.location
+    options = [o[0] for o in _question(app, keys["priorities"])["options"]]
+    assert options.count("gun-crime") == 1
 
 
 def test_every_kind_of_question(client, app):

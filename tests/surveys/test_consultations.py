@@ -11,7 +11,7 @@ from engage.audit.models import AuditEvent
 from engage.extensions import db
 from engage.surveys.models import Audience, Consultation, Questionnaire, Section
 from tests.factories import create_officer, create_user
-from tests.helpers import page_text
+from tests.helpers import form_keys, inserts, page_text
 from tests.surveys.support import STAFF, make_consultation, sign_in_staff
 
 FORM = {
@@ -63,6 +63,22 @@ def test_an_administrator_creates_a_consultation_in_london_time(client, app):
 
     # The same title again gets its own web address.
     assert _create(client).location.endswith(f"{STAFF}/have-your-say-2027-28-2")
+
+
+def test_a_consultation_sent_twice_is_created_once(client, app):
+    """A double click or a browser retry: the second sending goes where the first went."""
+    sign_in_staff(client, app)
+    data = {**form_keys(client.get(f"{STAFF}/new").get_data(as_text=True)), **FORM}
+    first = client.post(f"{STAFF}/new", data)
+    with inserts(app) as inserted:
+        second = client.post(f"{STAFF}/new", data)
+    assert inserted == []  # it found the first one's key before making anything
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    with app.app_context():
+        assert db.session.scalars(select(Consultation.slug)).all() == ["have-your-say-2027-28"]
+    assert _actions(app).count("consultation.created") == 1
+    assert "sent twice, and saved once" in page_text(client.get(second.location))
 
 
 def test_chosen_boroughs_and_a_chosen_web_address(client, app):
@@ -212,6 +228,25 @@ def test_one_questionnaire_per_audience(client, app):
     with app.app_context():
         assert db.session.get(Questionnaire, questionnaire.id).title == "Business crime survey"
     assert "questionnaire.changed" in _actions(app)
+
+
+def test_a_questionnaire_sent_twice_is_created_once(client, app):
+    sign_in_staff(client, app)
+    made = make_consultation(app, audiences=())
+    url = f"{STAFF}/{made.slug}/questionnaires/new"
+    data = {**form_keys(client.get(url).get_data(as_text=True)), "audience": "residents",
+            "title": "Have your say"}
+    first = client.post(url, data)
+    # Its audience is no longer one to choose, yet the second sending goes where the first went.
+    with inserts(app) as inserted:
+        second = client.post(url, data)
+    assert inserted == []
+    assert first.status_code == second.status_code == 302
+    assert first.location.endswith(f"{STAFF}/{made.slug}/residents")
+    assert second.location == first.location
+    with app.app_context():
+        assert db.session.scalars(select(Questionnaire.title)).all() == ["Have your say"]
+    assert _actions(app).count("questionnaire.created") == 1
 
 
 def test_start_from_the_ready_template(client, app):
