@@ -181,6 +181,10 @@ def tag_problem(tag: ReportingTag | None, kind: QuestionKind) -> str | None:
     are shares of people, so each person gives one answer."""
     if tag is None:
         return None
+    if not tag.is_offered:
+        return (f"No question needs the reporting tag \u201c{tag.label}\u201d: every "
+                "questionnaire asks for the borough first, from the person's postcode, and "
+                "reports use that. Choose another tag or none")
     if not kind.has_options:
         return (f"A question with the reporting tag \u201c{tag.label}\u201d must offer options "
                 "to choose from (a choice, rating, ranking or yes or no question): reports "

@@ -84,6 +84,13 @@ class ReportingTag(LabelledEnum):
     def is_equality(self) -> bool:
         return self in (ReportingTag.ETHNIC_GROUP, ReportingTag.AGE_BAND, ReportingTag.DISABILITY)
 
+    @property
+    def is_offered(self) -> bool:
+        """Whether the builder offers it. The borough comes from every questionnaire's own first
+        step (the postcode, then a choice where that leaves doubt), which reports use; a
+        question tagged "Borough" would add nothing, so the tag is kept only for old rows."""
+        return self is not ReportingTag.BOROUGH
+
 
 class Channel(LabelledEnum):
     ONLINE = "online", "Online"

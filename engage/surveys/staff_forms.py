@@ -290,7 +290,9 @@ class QuestionForm(OnceForm):
                           validators=[InputRequired("Select whether people must answer it")],
                           widget=GovRadioInput())
     tag = SelectField("Reporting tag", widget=GovSelect(), validate_choice=False,
-                      choices=[SelectChoice("", "None"), *ReportingTag.choices()],
+                      choices=[SelectChoice("", "None"),
+                               *(c for c in ReportingTag.choices()
+                                 if ReportingTag(c.value).is_offered)],
                       description="Reports compare tagged questions across questionnaires and "
                                   "years. Each tag can be on one question.")
     options = _area("Options", 10000, hint="One option on each line, in the order people see "

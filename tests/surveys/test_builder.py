@@ -230,7 +230,16 @@ def test_question_errors_are_shown_on_their_fields(client, app):
                              "tag": "feeling-safe"},
          "A question with the reporting tag \u201cFeeling safe\u201d must take one answer "
          "from each person (a rating or single choice question)", "tag"),
+        # The borough comes from the postcode step: the tag is not offered, nor taken by hand.
+        ("single-choice", {"text": "Which borough?", "options": "Camden\nHackney",
+                           "tag": "borough"},
+         "No question needs the reporting tag \u201cBorough\u201d: every questionnaire asks "
+         "for the borough first, from the person's postcode", "tag"),
     ]
+    offered = client.get(f"{_base(made)}/sections/{sections[0]}/questions/new/single-choice")
+    assert offered.status_code == 200
+    tags = offered.get_data(as_text=True)
+    assert 'value="feeling-safe"' in tags and 'value="borough"' not in tags
     for kind, fields, message, field in cases:
         response = _add(client, made, sections[0], kind, **fields)
         assert response.status_code == 200, fields
