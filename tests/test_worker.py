@@ -6,10 +6,11 @@ same flow through the broker: serialisation, routing, the after-commit hand-over
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.clock import utcnow
 from engage.config import QueueNames
@@ -23,8 +24,9 @@ pytestmark = pytest.mark.worker
 
 @pytest.fixture(scope="module")
 def worker(backend, smtp_server, _schema, tmp_path_factory):
-    process = start_worker(backend, smtp_server,
-                           tmp_path_factory.mktemp("worker") / "worker.log")
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    process = start_worker(backend, smtp_server, log)
+    process.log_path = log  # for tests that read what the worker did
     yield process
     stop_worker(process)
 
@@ -120,3 +122,94 @@ def test_publishing_a_report_draws_its_public_pdfs_in_a_real_worker(app, worker,
     publish(client)
     wait_for(lambda: set(kept(app)) == set(KINDS), timeout=60, poll=0.5)
     assert all(content.startswith(b"%PDF-") for _, content in kept(app).values())
+
+
+def test_a_collation_round_runs_through_a_real_worker(app, worker, client):
+    """London's "count again" fans out through the broker: one task per borough, the one that
+    completes the round queues London, which adds up that round's borough snapshots. The same
+    borough's task delivered twice more (a redelivery) leaves one snapshot with the same
+    figures."""
+    from engage.reports.collation import covered_boroughs
+    from engage.reports.models import LONDON, ReportSnapshot
+    from engage.surveys.models import Consultation
+    from tests.factories import create_admin
+    from tests.reports.support import hand_worked
+
+    hand_worked(app)
+    with app.app_context():
+        create_admin(email="admin@example.org")
+        consultation = db.session.scalars(select(Consultation)).one()
+        consultation_id, covered = consultation.id, len(covered_boroughs(consultation))
+    app.config["ENGAGE_TASK_DISPATCH"] = "broker"
+    client.sign_in("admin@example.org", PASSWORD)
+    london = "/staff/reports/have-your-say-2027/london"
+    assert client.submit(london + "/collate", form_page=london).status_code == 302
+
+    def snapshots() -> dict[str, ReportSnapshot]:
+        with app.app_context():
+            found = db.session.scalars(select(ReportSnapshot).where(
+                ReportSnapshot.consultation_id == consultation_id)).all()
+            db.session.expunge_all()
+            return {s.area: s for s in found}
+
+    wait_for(lambda: LONDON in snapshots(), timeout=120, poll=0.5)
+    first = snapshots()
+    assert len(first) == covered + 1  # every covered borough, and London
+    assert len({s.round_id for s in first.values()}) == 1  # all of one round
+    camden, hackney = first["E09000007"], first["E09000012"]
+    assert (camden.respondents, hackney.respondents) == (20, 3)
+    # London adds up the boroughs, and the response with no borough.
+    assert first[LONDON].respondents == 24
+
+    # Camden's task twice more, then Hackney's: one worker takes them in order, so once
+    # Hackney's snapshot is new, both of Camden's have run.
+    celery_app = app.extensions["celery"]
+    with app.app_context():
+        for borough_id in (camden.borough_id, camden.borough_id, hackney.borough_id):
+            celery_app.send_task("engage.reports.collate_area",
+                                 args=[consultation_id, borough_id, camden.round_id])
+    wait_for(lambda: snapshots()["E09000012"].made_at > hackney.made_at, timeout=60, poll=0.5)
+    again = snapshots()
+    assert set(again) == set(first)
+    assert again["E09000007"].made_at > camden.made_at
+    assert again["E09000007"].respondents == 20
+    assert again["E09000007"].figures == camden.figures
+
+
+def test_a_print_run_is_rendered_by_a_real_worker(app, worker, client):
+    """"Start a print run now" hands the run to a worker through the broker; the PDF it writes
+    holds each recipient's reference. The render task delivered twice more does nothing."""
+    from engage.mailouts.models import PrintRun, RunStatus
+    from tests.mailouts.support import make_consultation, pdf_pages, record, sign_in
+    from tests.mailouts.test_print_runs import references, start_run
+
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    record(client, ids["residents"])
+    record(client, ids["residents"], name="Grace Hopper", postcode="WC1H 9NE")
+    app.config["ENGAGE_TASK_DISPATCH"] = "broker"
+    run_url = start_run(client)
+    wait_for(lambda: "Ready to print" in client.get(run_url).get_data(as_text=True),
+             timeout=120, poll=0.5)
+    pdf = client.get(run_url + "/print-run.pdf")
+    text = " ".join(pdf_pages(pdf.data))
+    pdf.close()
+    assert all(reference in text for reference in references(app))
+
+    with app.app_context():
+        run_id = db.session.scalar(select(PrintRun.id))
+        for _ in range(2):
+            app.extensions["celery"].send_task("engage.mailouts.render_print_run",
+                                               args=[run_id])
+    # Each delivery logs its outcome: the first "rendered", the two more "skipped".
+
+    def outcomes() -> list[str]:
+        return re.findall(r"engage\.mailouts\.render_print_run\[[^\]]+\] succeeded in "
+                          r"[0-9.]+s: '(\w+)'", worker.log_path.read_text())
+
+    wait_for(lambda: len(outcomes()) >= 3, timeout=60, poll=0.5)
+    assert outcomes()[-3:] == ["rendered", "skipped", "skipped"]
+    with app.app_context():
+        run = db.session.get(PrintRun, run_id)
+        assert (db.session.scalar(select(func.count(PrintRun.id))), run.status,
+                run.attempts) == (1, RunStatus.READY, 1)
