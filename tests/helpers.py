@@ -82,23 +82,32 @@ def form_keys(html: str) -> dict:
 
 
 @contextmanager
+def statements(app: Flask) -> Iterator[list[tuple[str, str | None]]]:
+    """Every SQL statement the app runs inside the block, with its connection's isolation level
+    ("AUTOCOMMIT" or None for the engine's default, in a transaction), committed or not."""
+    seen: list[tuple[str, str | None]] = []
+
+    def record(connection, _cursor, statement, *_args):
+        seen.append((statement, connection.get_execution_options().get("isolation_level")))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
 def inserts(app: Flask) -> Iterator[list[str]]:
     """The tables rows are inserted into inside the block, one entry a statement, whether or
     not they are committed: a form sent a second time should find it was sent before it makes
     anything at all."""
     tables: list[str] = []
-
-    def note(_connection, _cursor, statement, *_args):
-        if match := INSERT.match(statement):
-            tables.append(match.group(1))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements(app) as seen:
         yield tables
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    tables.extend(match.group(1) for statement, _ in seen if (match := INSERT.match(statement)))
 
 
 def page_text(response) -> str:

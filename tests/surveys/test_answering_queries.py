@@ -4,12 +4,7 @@ transaction, and a person's draft comes with its questionnaire and consultation 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
-from engage.extensions import db
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, statements
 from tests.surveys.answering_support import (
     ANSWERS,
     check_answers,
@@ -20,24 +15,6 @@ from tests.surveys.answering_support import (
     start_url,
     step,
 )
-
-
-@contextmanager
-def statements(app):
-    """Every SQL statement the app runs inside the block, with its connection's isolation level
-    ("AUTOCOMMIT" or None for the engine's default, in a transaction)."""
-    seen: list[tuple[str, str | None]] = []
-
-    def record(conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append((statement, conn.get_execution_options().get("isolation_level")))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_showing_a_question_page_reads_outside_a_transaction(client, app):
