@@ -21,6 +21,7 @@ from engage.boroughs.population import load_census  # noqa: E402
 from engage.cli import load_boroughs  # noqa: E402
 from engage.extensions import db, limiter  # noqa: E402
 from engage.groups.operations import ensure_cpegs  # noqa: E402
+from tests.browser import chromium, live_server, page, page_without_js  # noqa: E402, F401
 from tests.helpers import Browser  # noqa: E402
 from tests.mailbox import SMTPServer  # noqa: E402
 

@@ -3,85 +3,28 @@ JavaScript, and fit for a phone."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import threading
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
+from tests.browser import ERROR_TITLE, axe_violations
 from tests.factories import PASSWORD
-
-ERROR_TITLE = re.compile(r"^Error: ")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("ENGAGE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# As this machine needs: no sandbox as root, and nothing that phones home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PUBLIC_PAGES = ["/", "/boroughs", "/boroughs/kensington-and-chelsea",
                 "/boroughs/kensington-and-chelsea/groups/cpeg", "/register", "/sign-in",
                 "/forgotten-password", "/accessibility", "/privacy", "/no-such-page",
                 "/boroughs/kensington-and-chelsea/meeting-news"]
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs it (Debian package "
-                    "chromium), or set ENGAGE_TEST_CHROMIUM")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app served over real HTTP on 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context()
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def page_without_js(chromium):
-    context = chromium.new_context(java_script_enabled=False)
-    yield context.new_page()
-    context.close()
-
-
-def _axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} elements)"
-            for v in results.response["violations"]]
-
-
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_public_pages_have_no_wcag_22_aa_failures(page, live_server, path):
     page.goto(live_server + path)
     assert page.locator("h1").count() == 1
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_form_errors_are_accessible_and_the_summary_takes_focus(page, live_server):
@@ -96,7 +39,7 @@ def test_form_errors_are_accessible_and_the_summary_takes_focus(page, live_serve
     # Each error links to its field.
     summary.get_by_role("link", name="Enter your full name").click()
     expect(page.locator("#name")).to_be_focused()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_the_first_tab_reaches_the_skip_link(page, live_server):
@@ -162,13 +105,13 @@ def test_asking_to_join_a_group_is_accessible_with_and_without_errors(page, live
     page.get_by_role("button", name="Ask to join").click()
     heading = "Ask to join Community Police Engagement Group"
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
     # An equality answer without consent: the error is announced and linked.
     page.get_by_label("25 to 34").check()
     page.get_by_role("button", name="Ask to join").click()
     expect(page).to_have_title(ERROR_TITLE)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_label("Myself, as a resident").check()
     page.get_by_label(re.compile("I agree that engage may keep these answers")).check()
     page.get_by_role("button", name="Ask to join").click()
@@ -185,7 +128,7 @@ def test_a_public_meeting_page_is_accessible(page, live_server, app):
                                 access_notes="Step-free entrance. Hearing loop.")
     page.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}")
     expect(page.get_by_text("Tuesday 30 March 2027").first).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     expect(page.get_by_role("link", name="Quarterly meeting")).to_be_visible()
 
@@ -201,7 +144,7 @@ def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
     expect(page.get_by_role("heading", name="Register to attend")).to_be_visible()
     page.get_by_role("button", name="Register to attend").click()
     expect(page).to_have_title(ERROR_TITLE)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("link", name="Enter your full name").click()
     expect(page.locator("#name")).to_be_focused()
     page.get_by_label("Full name").fill("Grace Hopper")
@@ -209,7 +152,7 @@ def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
     page.get_by_label("Access needs (optional)").fill("A hearing loop")
     page.get_by_role("button", name="Register to attend").click()
     expect(page.get_by_role("heading", name="You are registered")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_asking_for_meeting_news_is_accessible_with_and_without_errors(page, live_server):
@@ -217,11 +160,11 @@ def test_asking_for_meeting_news_is_accessible_with_and_without_errors(page, liv
     page.get_by_role("link", name="Get emails about public meetings in Camden").click()
     page.get_by_role("button", name="Get emails about meetings").click()
     expect(page).to_have_title(ERROR_TITLE)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_label("Email address").fill("grace@example.org")
     page.get_by_role("button", name="Get emails about meetings").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_replying_to_an_invitation_is_accessible(page, live_server, app):
@@ -242,10 +185,10 @@ def test_replying_to_an_invitation_is_accessible(page, live_server, app):
         db.session.commit()
         token = make_token(REPLY, {"i": invitation.id})
     page.goto(f"{live_server}/meetings/reply/{token}")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Send reply").click()
     expect(page).to_have_title(ERROR_TITLE)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_label("Maybe").check()
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("Your reply is saved: maybe")).to_be_visible()
@@ -262,7 +205,7 @@ def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, l
         expect(page.locator("h1")).to_contain_text(expected_heading)
         assert page.locator("h1").count() == 1, page.url
         expect(page.get_by_text("This is not the way to report a crime.")).to_be_visible()
-        assert _axe_violations(page) == [], page.url
+        assert axe_violations(page) == [], page.url
         seen.append(page.url)
 
     def carry_on() -> None:
@@ -349,7 +292,7 @@ def test_a_resident_completes_the_ready_template_and_every_page_is_accessible(
         expect(page.get_by_text("This is not the way to report a crime.").first).to_be_visible()
         assert page.locator(".govuk-error-summary").count() == 0, page.locator(
             ".govuk-error-summary").inner_text()
-        assert _axe_violations(page) == [], page.url
+        assert axe_violations(page) == [], page.url
         return heading.inner_text()
 
     def press(name: str) -> None:
@@ -466,7 +409,7 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
     expect(page.get_by_role("img", name="Priorities: share of respondents choosing each")
            ).to_be_visible()
     expect(page.get_by_role("cell", name="reduce by 4.7%: target missed")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     context = chromium.new_context(viewport={"width": 320, "height": 640})
     phone = context.new_page()
     phone.goto(live_server + path)
@@ -496,11 +439,11 @@ def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server
     page.get_by_role("button", name="Upload crime figures").click()
     expect(page).to_have_title(ERROR_TITLE)
     expect(page.get_by_role("cell", name="'maybe' must be achieved or missed")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.goto(report + "/targets")
     page.get_by_label("Public confidence target (%)").fill("five")
     page.get_by_role("button", name="Save targets").click()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_label("Public confidence target (%)").fill("51.4")
     page.get_by_role("button", name="Save targets").click()
     page.goto(report + "/you-said-we-did")
@@ -511,11 +454,11 @@ def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server
     page.get_by_label("What will the police do, and what is the target?").fill("More patrols")
     page.get_by_role("button", name="Add priority").click()
     expect(page).to_have_title(ERROR_TITLE)
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("link", name="Enter the priority").click()
     expect(page.locator("#other")).to_be_focused()
     page.goto(report + "/publish")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.goto(report)
     expect(page.get_by_text("against a target of 51.4%")).to_be_visible()
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
