@@ -82,7 +82,9 @@ def invite():
 @admin_required
 def revoke_invitation(invitation_id: int):
     invitation = db.get_or_404(StaffInvitation, invitation_id)
-    if ConfirmForm().validate_on_submit() and invitation.accepted_at is None:
+    # Accepted, or cancelled already (the button pressed twice): nothing more to do.
+    if (ConfirmForm().validate_on_submit() and invitation.accepted_at is None
+            and invitation.revoked_at is None):
         invitation.revoked_at = utcnow()
         record("staff.invitation_revoked", target=f"invitation:{invitation.id}",
                email=invitation.email)
@@ -133,17 +135,26 @@ def remove_role(user_id: int, role_id: int):
 @admin.route("/staff/<int:user_id>/administrator", methods=["POST"])
 @admin_required
 def toggle_admin(user_id: int):
+    """The button says what it wants (administrator=yes or no), not "switch": the same button
+    pressed twice, or a page left open while another administrator acted, changes nothing."""
     person = db.get_or_404(User, user_id)
+    wanted = request.form.get("administrator")
+    if wanted not in ("yes", "no"):
+        abort(400, description="Say whether they should be an administrator: yes or no.")
     if ConfirmForm().validate_on_submit():
-        if person.id == current_user.id:
+        make_admin = wanted == "yes"
+        if person.is_admin == make_admin:
+            flash(f"{person.name} is {'already' if make_admin else 'not'} an administrator: "
+                  "nothing has changed.", "info")
+        elif person.id == current_user.id:
             flash("You cannot remove your own administrator role. Ask another administrator.",
                   "error")
         else:
-            person.is_admin = not person.is_admin
-            record("staff.admin_granted" if person.is_admin else "staff.admin_removed",
+            person.is_admin = make_admin
+            record("staff.admin_granted" if make_admin else "staff.admin_removed",
                    target=f"user:{person.id}")
             db.session.commit()
-            flash(f"{person.name} is {'now' if person.is_admin else 'no longer'} an "
+            flash(f"{person.name} is {'now' if make_admin else 'no longer'} an "
                   "administrator.", "success")
     return redirect(url_for("admin.staff_member", user_id=person.id))
 

@@ -17,7 +17,7 @@ from engage.exports import spreadsheet_safe
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD, create_admin, create_officer, create_user
-from tests.helpers import form_keys, inserts, page_text, title
+from tests.helpers import csrf_token, form_keys, inserts, page_text, title
 from tests.mailbox import links
 
 NEW_PASSWORD = "a brand new staff password"
@@ -365,6 +365,9 @@ def test_a_revoked_invitation_does_not_work(client, other_client, app, mailbox, 
     listing = page_text(client.get(response.location))
     assert "The invitation to grace@example.org is cancelled." in listing
     assert "There are no open invitations." in listing
+    # Pressed again (a double click): it stays cancelled when it was, and is logged once.
+    client.post(f"/admin/staff/invitations/{invitation_id}/revoke",
+                {"csrf_token": csrf_token(client.get("/admin/staff").get_data(as_text=True))})
     [(_a, actor, _b, target, details)] = _events(app, "staff.invitation_revoked")
     assert actor == admin_id and target == f"invitation:{invitation_id}"
     assert details == {"email": "grace@example.org"}
@@ -526,8 +529,8 @@ def test_a_role_is_only_removed_from_its_own_person(client, app):
 
 def test_an_administrator_cannot_remove_their_own_administrator_role(client, app):
     admin_id = _admin(app, client)
-    response = client.submit(f"/admin/staff/{admin_id}/administrator", {},
-                             form_page=f"/admin/staff/{admin_id}")
+    response = client.submit(f"/admin/staff/{admin_id}/administrator",
+                             {"administrator": "no"}, form_page=f"/admin/staff/{admin_id}")
     assert response.status_code == 302
     page = client.get(response.location)
     assert "You cannot remove your own administrator role" in page_text(page)
@@ -544,16 +547,26 @@ def test_an_administrator_makes_and_unmakes_another(client, other_client, app):
         olive_id, olive_email = olive.id, olive.email
     other_client.sign_in(olive_email, PASSWORD)
     assert other_client.get("/admin/staff").status_code == 403
-    client.submit(f"/admin/staff/{olive_id}/administrator", {},
-                  form_page=f"/admin/staff/{olive_id}")
+    page = f"/admin/staff/{olive_id}"
+    assert 'name="administrator" value="yes"' in client.get(page).get_data(as_text=True)
+    # Pressed twice (or from two tabs): she is made an administrator once.
+    for _ in range(2):
+        client.submit(page + "/administrator", {"administrator": "yes"}, form_page=page)
     assert other_client.get("/admin/staff").status_code == 200
-    client.submit(f"/admin/staff/{olive_id}/administrator", {},
-                  form_page=f"/admin/staff/{olive_id}")
+    assert "Olive is already an administrator: nothing has changed." in page_text(
+        client.get(page))
+    assert 'name="administrator" value="no"' in client.get(page).get_data(as_text=True)
+    for _ in range(2):
+        client.submit(page + "/administrator", {"administrator": "no"}, form_page=page)
     assert other_client.get("/admin/staff").status_code == 403
     assert [(e[0], e[1], e[3]) for e in _events(app) if e[0].startswith("staff.admin")] == [
         ("staff.admin_granted", admin_id, f"user:{olive_id}"),
         ("staff.admin_removed", admin_id, f"user:{olive_id}"),
     ]
+    # A hand-made request that does not say which is refused with a reason.
+    refused = client.submit(page + "/administrator", {}, form_page=page)
+    assert refused.status_code == 400
+    assert "Say whether they should be an administrator" in page_text(refused)
 
 
 # The audit log ------------------------------------------------------------------------------
