@@ -276,6 +276,12 @@ def member(borough_slug: str, group_slug: str, membership_id: int):
         return redirect(request.url)
     if can_edit and form.validate_on_submit():
         before = _role_details(membership)
+        if (GroupRole(form.role.data), form.role_starts_on.data, form.role_ends_on.data) == (
+                membership.role, membership.role_starts_on, membership.role_ends_on):
+            # Saved as it is (or sent twice): no event in their history, nothing to audit.
+            flash("Nothing was changed.", "info")
+            return redirect(url_for("groups_staff.member", borough_slug=borough.slug,
+                                    group_slug=group.slug, membership_id=membership.id))
         operations.change_role(membership, GroupRole(form.role.data), form.role_starts_on.data,
                                form.role_ends_on.data, current_user)
         record("membership.role_changed", borough=borough, target=_target(membership),
