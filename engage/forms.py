@@ -103,3 +103,17 @@ __all__ = [
     "StringField", "SubmitField", "current_password_field", "email_field", "name_field",
     "new_password_field", "normalise_email", "strip",
 ]
+
+
+def moved_since_shown(position: int) -> bool:
+    """True when a "Move up/down" button was pressed for an item no longer where the page
+    showed it. The buttons send the item's place then (`at`): the same button pressed twice,
+    or a page left open while someone else reordered, would otherwise move it again. A request
+    without `at` (not from these pages) is taken as it comes."""
+    from flask import request
+
+    at = request.form.get("at")
+    return at is not None and at != str(position)
+
+
+ALREADY_MOVED = "The order had changed since the page was shown, so nothing more was moved."

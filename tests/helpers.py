@@ -121,3 +121,14 @@ def page_text(response) -> str:
 def title(response) -> str:
     match = TITLE.search(response.get_data(as_text=True))
     return unescape(match.group(1)) if match else ""
+
+
+def move_form(html: str, action: str) -> dict:
+    """What a "Move up/down" form at `action` sends besides its button: the CSRF token and the
+    place the item had when the page was shown."""
+    form = re.search(r'<form method="post" action="' + re.escape(action) + r'"[^>]*>(.*?)</form>',
+                     html, re.S)
+    assert form, f"no move form for {action}"
+    at = re.search(r'name="at" value="(-?\d+)"', form.group(1))
+    assert at, f"the move form for {action} does not send the item's place"
+    return {"csrf_token": csrf_token(html), "at": at.group(1)}

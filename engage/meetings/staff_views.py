@@ -17,6 +17,7 @@ from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
+from engage.forms import ALREADY_MOVED, moved_since_shown
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
 from engage.meetings import operations, papers, registration, replies
@@ -195,7 +196,9 @@ def move_item(borough_slug: str, group_slug: str, meeting_id: int, item_id: int)
     borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     item = operations.agenda_item_or_404(meeting, item_id)
     direction = request.form.get("direction", "")
-    if ConfirmForm().validate_on_submit() and operations.move_item(item, direction):
+    if moved_since_shown(item.position):
+        flash(ALREADY_MOVED, "info")
+    elif ConfirmForm().validate_on_submit() and operations.move_item(item, direction):
         _audit("meeting.agenda_item_moved", meeting, item_id=item.id, direction=direction,
                order=[i.id for i in meeting.agenda])
         db.session.commit()

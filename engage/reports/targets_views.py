@@ -21,6 +21,7 @@ from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.forms import (
+    ALREADY_MOVED,
     FlaskForm,
     GovRadioInput,
     GovSubmitInput,
@@ -28,6 +29,7 @@ from engage.forms import (
     RadioField,
     StringField,
     SubmitField,
+    moved_since_shown,
     strip,
 )
 from engage.once import OnceForm, already_sent, commit_once
@@ -227,7 +229,9 @@ def _planned_or_404(consultation: Consultation, borough: Borough,
 def move_planned(borough_slug: str, consultation_slug: str, priority_id: int, direction: str):
     borough, consultation = _area(borough_slug, consultation_slug)
     priority = _planned_or_404(consultation, borough, priority_id)
-    if ConfirmForm().validate_on_submit():
+    if moved_since_shown(priority.position):
+        flash(ALREADY_MOVED, "info")
+    elif ConfirmForm().validate_on_submit():
         targets.move_planned(priority, -1 if direction == "up" else 1)
         db.session.commit()
         flash(f"{priority.title} moved {direction}.", "success")

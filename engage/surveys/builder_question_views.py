@@ -7,13 +7,14 @@ through its `editing` helper, so a locked version is copied first.
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from engage.auth.access import staff_required
 from engage.auth.forms import ConfirmForm
 from engage.extensions import db
+from engage.forms import ALREADY_MOVED, moved_since_shown
 from engage.once import already_sent, commit_once
 from engage.surveys import builder as rules
 from engage.surveys import versions
@@ -160,6 +161,9 @@ def move_question(slug: str, audience: str, question_id: int):
     direction = request.form.get("direction", "")
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if moved_since_shown(original.position):
+        flash(ALREADY_MOVED, "info")
+        return to_builder(questionnaire, f"question-{original.id}")
     version, question, copied_from = editing(questionnaire, original)
     if not rules.move_question(question, direction):
         db.session.rollback()
@@ -330,6 +334,9 @@ def move_option(slug: str, audience: str, option_id: int):
     direction = request.form.get("direction", "")
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if moved_since_shown(original.position):
+        flash(ALREADY_MOVED, "info")
+        return to_question(original.question)
     version, option, copied_from = editing(questionnaire, original)
     if not rules.move_option(option, direction):
         db.session.rollback()

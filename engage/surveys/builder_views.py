@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from engage.auth.access import staff_required
 from engage.auth.forms import ConfirmForm
 from engage.extensions import db
+from engage.forms import ALREADY_MOVED, moved_since_shown
 from engage.once import already_sent, commit_once
 from engage.surveys import builder as rules
 from engage.surveys import versions
@@ -229,6 +230,9 @@ def move_section(slug: str, audience: str, section_id: int):
     direction = request.form.get("direction", "")
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if moved_since_shown(original.position):
+        flash(ALREADY_MOVED, "info")
+        return to_builder(questionnaire, f"section-{original.id}")
     version, section, copied_from = editing(questionnaire, original)
     try:
         moved = rules.move_section(section, direction)

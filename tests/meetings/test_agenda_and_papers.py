@@ -15,7 +15,7 @@ from engage.audit.models import AuditEvent
 from engage.extensions import db
 from engage.meetings.models import AgendaItem, MeetingVisibility, Paper
 from tests.factories import create_user
-from tests.helpers import csrf_token, page_text
+from tests.helpers import csrf_token, move_form, page_text
 from tests.meetings.support import (
     PDF,
     PNG,
@@ -92,6 +92,24 @@ def test_add_reorder_and_remove_agenda_items(client, app):
     assert actions.count("meeting.agenda_item_added") == 3
     assert actions.count("meeting.agenda_item_moved") == 3  # the move at the top is no change
     assert actions.count("meeting.agenda_item_removed") == 1
+
+
+def test_a_move_button_pressed_twice_moves_the_item_once(client, app):
+    sign_in(client, app)
+    meeting_id = _with_agenda(client, app, "Welcome", "Stop and search", "Any other business")
+    page = f"{STAFF}/{meeting_id}"
+    last = _item_id(app, "Any other business")
+    action = f"{page}/agenda/{last}/move"
+    sent = {**move_form(client.get(page).get_data(as_text=True), action), "direction": "up"}
+    for _ in range(2):  # a double click, or the same page left open in two tabs
+        assert client.post(action, sent).status_code == 302
+    assert _titles(app, meeting_id) == ["Welcome", "Any other business", "Stop and search"]
+    assert ("The order had changed since the page was shown, so nothing more was moved."
+            in page_text(client.get(page)))
+    # Pressed again from the page as it is now, it moves on.
+    sent = {**move_form(client.get(page).get_data(as_text=True), action), "direction": "up"}
+    client.post(action, sent)
+    assert _titles(app, meeting_id) == ["Any other business", "Welcome", "Stop and search"]
 
 
 def test_an_agenda_item_needs_a_title_and_a_sensible_time(client, app):

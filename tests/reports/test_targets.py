@@ -17,7 +17,7 @@ from engage.reports.targets_models import (
     ReportTargets,
 )
 from tests.factories import PASSWORD, create_officer, create_user
-from tests.helpers import Browser, form_keys, inserts, page_text
+from tests.helpers import Browser, form_keys, inserts, move_form, page_text
 from tests.reports.support import make_consultation
 
 REPORT = "/staff/boroughs/camden/reports/have-your-say-2027"
@@ -248,6 +248,14 @@ def test_you_said_we_did_is_an_ordered_list_of_priorities_and_targets(app, clien
     client.submit(f"{PLANNED}/{knife}/up", form_page=PLANNED)  # already first: no change
     assert order() == [(1, "Knife crime"), (2, "Burglary"), (3, "Sanction detections")]
     client.submit(f"{PLANNED}/{knife}/down", form_page=PLANNED)
+    assert order() == [(1, "Burglary"), (2, "Knife crime"), (3, "Sanction detections")]
+    # "Move down" pressed twice from the same page moves it one place.
+    sent = move_form(client.get(PLANNED).get_data(as_text=True), f"{PLANNED}/{knife}/down")
+    for _ in range(2):
+        client.post(f"{PLANNED}/{knife}/down", sent)
+    assert order() == [(1, "Burglary"), (2, "Sanction detections"), (3, "Knife crime")]
+    assert "nothing more was moved" in page_text(client.get(PLANNED))
+    client.submit(f"{PLANNED}/{knife}/up", form_page=PLANNED)
     assert order() == [(1, "Burglary"), (2, "Knife crime"), (3, "Sanction detections")]
     client.submit(f"{PLANNED}/{knife}/remove", form_page=PLANNED)
     assert order() == [(1, "Burglary"), (3, "Sanction detections")]

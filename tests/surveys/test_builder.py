@@ -15,7 +15,7 @@ from engage.surveys.models import (
     Section,
 )
 from tests.factories import create_officer, create_user
-from tests.helpers import Browser, form_keys, inserts, page_text
+from tests.helpers import Browser, form_keys, inserts, move_form, page_text
 from tests.surveys.support import (
     STAFF,
     add_question,
@@ -351,6 +351,34 @@ def test_conditions_depend_on_earlier_sections_only(client, app):
     page = f"{base}/questions/{comments}"
     client.submit(f"{page}/condition/remove", form_page=page)
     assert _question(app, comments)["show_if"] is None
+
+
+def test_move_buttons_pressed_twice_move_once(client, app):
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    keys, sections = _current(app, made)
+    base = _base(made)
+
+    def twice(action: str, page: str) -> None:
+        sent = {**move_form(client.get(page).get_data(as_text=True), action),
+                "direction": "up"}
+        for _ in range(2):
+            assert client.post(action, sent).status_code == 302
+
+    twice(f"{base}/sections/{sections[2]}/move", base)
+    assert _current(app, made)[1] == [sections[0], sections[2], sections[1]]
+    twice(f"{base}/questions/{keys['victim']}/move", base)
+    assert _question(app, keys["victim"])["position"] == 2
+    page = f"{base}/questions/{keys['confidence']}"
+    with app.app_context():
+        last = db.session.scalars(select(Option.id).where(
+            Option.question_id == keys["confidence"]).order_by(Option.position.desc())).first()
+        count = len(db.session.scalars(select(Option.id).where(
+            Option.question_id == keys["confidence"])).all())
+    twice(f"{base}/options/{last}/move", page)
+    with app.app_context():
+        assert db.session.get(Option, last).position == count - 1
+    assert "nothing more was moved" in page_text(client.get(page))
 
 
 def test_reordering_by_keyboard_without_javascript(client, app):
