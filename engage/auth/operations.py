@@ -13,7 +13,7 @@ from engage.auth.tokens import fingerprint, hash_token, make_token, random_token
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.outbox.operations import queue_email
+from engage.outbox.operations import queue_email, queued_lately
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
@@ -48,9 +48,12 @@ def register(name: str, email: str, password: str, home_borough_slug: str | None
     """
     existing = find_user(email)
     if existing is not None:
-        queue_email(existing.email, "account_exists", name=existing.name,
-                    sign_in_url=external_url("auth.sign_in"),
-                    reset_url=external_url("auth.forgotten_password"))
+        # Unless this is the same form sent twice: the first made the account and sent its
+        # confirmation, and "you already have an account" would only puzzle them.
+        if not queued_lately(existing.email, "account_exists", "confirm_email"):
+            queue_email(existing.email, "account_exists", name=existing.name,
+                        sign_in_url=external_url("auth.sign_in"),
+                        reset_url=external_url("auth.forgotten_password"))
         return None
     user = User(name=name, email=email, password_hash=hash_password(password),
                 home_borough=borough_by_slug(home_borough_slug))
@@ -100,7 +103,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def send_password_reset(email: str) -> None:
     user = find_user(email)
-    if user is None:
+    if user is None or queued_lately(user.email, "reset_password"):
         return  # the page says the same thing either way
     token = make_token(RESET, {"uid": user.id, "pw": fingerprint(user.password_hash)})
     queue_email(user.email, "reset_password", name=user.name,

@@ -25,7 +25,7 @@ from engage.meetings import replies
 from engage.meetings.mailings import REPLY, ics_attachment, meeting_context, unsubscribe_link
 from engage.meetings.models import Invitation, Meeting, Reply
 from engage.news.models import NewsSubscription
-from engage.outbox.operations import queue_email
+from engage.outbox.operations import queue_email, queued_lately
 
 # Registered already: registering again changes nothing.
 HOLDING = (Reply.ATTENDING, Reply.WAITING)
@@ -63,7 +63,9 @@ def register(meeting: Meeting, name: str, email: str, access_needs: str | None) 
     email = normalise_email(email)
     invitation = _existing(meeting, email)
     if invitation is not None and invitation.user_id is not None:
-        send_member_their_link(invitation)
+        if not queued_lately(invitation.recipient, "meeting_register_member",
+                             meeting_url=meeting_context(meeting)["meeting_url"]):
+            send_member_their_link(invitation)
         return False
     if invitation is None:
         invitation = Invitation(meeting_id=meeting.id, email=email, name=name,
@@ -79,8 +81,11 @@ def register(meeting: Meeting, name: str, email: str, access_needs: str | None) 
         invitation.access_needs = access_needs or invitation.access_needs
         invitation.registered_at = invitation.registered_at or utcnow()
         replies.reply(invitation, Reply.ATTENDING)
-    # The same email either way, so the page can say the same thing either way.
-    send_confirmation(invitation)
+    # The same email either way, so the page can say the same thing either way; once, when
+    # the form is sent twice.
+    if not queued_lately(invitation.recipient, "meeting_registered",
+                         meeting_url=meeting_context(meeting)["meeting_url"]):
+        send_confirmation(invitation)
     return invitation.reply == Reply.WAITING
 
 

@@ -19,7 +19,7 @@ from engage.clock import utcnow
 from engage.extensions import db
 from engage.forms import normalise_email
 from engage.news.models import NewsSubscription
-from engage.outbox.operations import queue_email
+from engage.outbox.operations import LATELY, queue_email, queued_lately
 
 CONFIRM = "news-confirm"
 UNSUBSCRIBE = "news-unsubscribe"
@@ -38,6 +38,7 @@ def subscribe(borough: Borough, email: str, name: str | None) -> NewsSubscriptio
     an email saying so. Never a second row for the same borough and address."""
     email = normalise_email(email)
     found = subscription(borough, email)
+    earlier = found.last_requested_at if found is not None else None
     if found is None:
         found = NewsSubscription(borough_id=borough.id, email=email, name=name or None)
         try:
@@ -45,13 +46,18 @@ def subscribe(borough: Borough, email: str, name: str | None) -> NewsSubscriptio
                 db.session.add(found)
         except IntegrityError:  # the same address asked twice at the same moment
             found = subscription(borough, email)
+    # The same form sent twice (the page reads the same either way) sends its email once.
     if found.is_active:
-        queue_email(email, "news_already_subscribed", name=found.name or "",
-                    borough=borough.name, unsubscribe_url=unsubscribe_url(found.id))
+        if not queued_lately(email, "news_already_subscribed", borough=borough.name):
+            queue_email(email, "news_already_subscribed", name=found.name or "",
+                        borough=borough.name, unsubscribe_url=unsubscribe_url(found.id))
         return found
+    asked = utcnow()
+    if (earlier is not None and asked - earlier < LATELY
+            and (found.unsubscribed_at is None or found.unsubscribed_at < earlier)):
+        return found  # a link went a moment ago, and nothing has changed since
     if name and not found.name:
         found.name = name
-    asked = utcnow()
     found.last_requested_at = asked
     token = make_token(CONFIRM, {"s": found.id, "e": email, "t": asked.isoformat()})
     queue_email(email, "news_confirm", name=found.name or "", borough=borough.name,

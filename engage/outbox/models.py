@@ -21,7 +21,10 @@ class OutboxMessage(db.Model):
     """One email. Committed before any worker hears of it; sent at most once by the status guard."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_due_at", "status", "due_at"),)
+    __table_args__ = (Index("ix_outbox_messages_status_due_at", "status", "due_at"),
+                      # queued_lately: what went to one address in the last minute
+                      Index("ix_outbox_messages_recipient_created_at", "recipient",
+                            "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))

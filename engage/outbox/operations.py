@@ -31,6 +31,24 @@ def queue_email(recipient: str, template: str, **context) -> OutboxMessage:
     return message
 
 
+# A public form sent twice (a double click without JavaScript, a browser retry) sends its email
+# once: long enough for a retry, short enough that someone asking again later gets a new one.
+LATELY = timedelta(seconds=60)
+
+
+def queued_lately(recipient: str, *templates: str, **about) -> bool:
+    """Whether an email from `templates` was queued to `recipient` within LATELY, about the
+    same thing (`about`: context values it must have, like the meeting's address). For the
+    public forms whose page reads the same whether or not an email went (so skipping one
+    reveals nothing): the second of two sendings finds the first's email and queues none."""
+    recent = db.session.scalars(
+        select(OutboxMessage.context).where(OutboxMessage.recipient == recipient,
+                                            OutboxMessage.template.in_(templates),
+                                            OutboxMessage.created_at > utcnow() - LATELY))
+    return any(all(context.get(key) == value for key, value in about.items())
+               for context in recent)
+
+
 def queue_emails(messages: list[tuple[str, str, dict]]) -> dict[str, int]:
     """Add many emails at once — (recipient, template, context) each, one per recipient — and
     one task to send them all over a single SMTP connection once the caller commits.

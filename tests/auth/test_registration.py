@@ -7,7 +7,7 @@ from sqlalchemy import select
 from engage.auth.models import User
 from engage.extensions import db
 from tests.factories import PASSWORD, create_user
-from tests.helpers import page_text, title
+from tests.helpers import csrf_token, page_text, title
 from tests.mailbox import links
 
 NEW = {"name": "Grace Hopper", "email": "Grace@Example.org", "password": PASSWORD,
@@ -106,3 +106,25 @@ def test_a_name_of_only_spaces_is_refused(client, app):
     assert "Enter your full name" in page_text(response)
     with app.app_context():
         assert db.session.scalar(select(db.func.count(User.id))) == 0
+
+
+def test_the_form_sent_twice_makes_one_account_and_sends_one_email(client, mailbox, run_tasks,
+                                                                   app):
+    """A double click without JavaScript, or a browser retry: the second finds the account the
+    first made, and neither "you already have an account" nor a second link goes out. So does
+    asking for a password reset twice."""
+    token = csrf_token(client.get("/register").get_data(as_text=True))
+    for _ in range(2):
+        assert client.post("/register", {**NEW, "csrf_token": token}).status_code == 302
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    assert message["Subject"] == "Confirm your email address for engage"
+    with app.app_context():
+        assert len(db.session.scalars(select(User)).all()) == 1
+
+    token = csrf_token(client.get("/forgotten-password").get_data(as_text=True))
+    for _ in range(2):
+        client.post("/forgotten-password", {"email": "grace@example.org", "csrf_token": token})
+    run_tasks()
+    assert [m["Subject"] for m in mailbox.to("grace@example.org")][1:] == [
+        "Reset your engage password"]

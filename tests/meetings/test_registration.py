@@ -315,3 +315,17 @@ def test_a_member_who_leaves_loses_the_members_only_meeting(client, app, mailbox
     assert "Quarterly meeting" not in page_text(mina.get("/account/meetings"))
     [invitation] = _invitations(app, meeting_id)
     assert invitation.reply is None
+
+
+def test_registering_twice_in_a_row_sends_one_confirmation(app, run_tasks, mailbox):
+    """The form sent twice (a double click without JavaScript, a retry): one place, one email;
+    another meeting at once still gets its own."""
+    meeting_id, other_id = _open_meeting(app), _open_meeting(app, title="Autumn meeting")
+    browser = Browser(app)
+    pages = [page_text(_register(browser, meeting_id, "grace@example.org")) for _ in range(2)]
+    assert pages[0] == pages[1] and "You are registered" in pages[0]
+    _register(browser, other_id, "grace@example.org")
+    run_tasks()
+    assert len(_invitations(app, meeting_id)) == 1
+    subjects = [m["Subject"] for m in mailbox.to("grace@example.org")]
+    assert len(subjects) == 2 and len(set(subjects)) == 2, subjects

@@ -87,6 +87,17 @@ def test_asking_again_reveals_nothing_and_doubles_nothing(client, app, mailbox, 
     assert link_in(latest, "/meeting-news/unsubscribe/")
 
 
+def test_the_form_sent_twice_sends_one_link(client, app, mailbox, run_tasks):
+    first, second = page_text(ask(client, "ada@example.org")), page_text(ask(client,
+                                                                            "ada@example.org"))
+    assert first == second  # the page reads the same whether or not an email went
+    ask(client, "ada@example.org", borough="hackney")  # another borough's news: its own link
+    run_tasks()
+    assert sorted(m["Subject"] for m in mailbox.to("ada@example.org")) == [
+        "Confirm that you want emails about meetings in Camden",
+        "Confirm that you want emails about meetings in Hackney"]
+
+
 def test_a_new_request_after_unsubscribing_starts_the_news_again(client, app, mailbox,
                                                                  run_tasks):
     ask(client, "ada@example.org")
