@@ -14,6 +14,7 @@ from engage.forms import (
     name_field,
     new_password_field,
 )
+from engage.once import OnceForm
 
 NOT_IN_LONDON = "not-in-london"
 
@@ -68,7 +69,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(OnceForm):
     email = email_field("New email address", hint="We will send a link to the new address. "
                                                  "Your email changes when you follow it.")
     current_password = current_password_field("Current password")

@@ -30,6 +30,7 @@ from engage.auth.sessions import (
 )
 from engage.extensions import db, limiter
 from engage.forms import normalise_email
+from engage.once import already_sent, commit_once
 
 auth = Blueprint("auth", __name__)
 
@@ -72,7 +73,9 @@ def register():
 
 @auth.route("/register/check-your-email")
 def check_email():
-    return render_template("auth/check_email.html", email=request.args.get("to", ""))
+    # Also where changing the address leads (`changing`), in that case's words.
+    return render_template("auth/check_email.html", email=request.args.get("to", ""),
+                           changing=request.args.get("changing") == "yes")
 
 
 @auth.route("/confirm-email/<token>", methods=["GET", "POST"])
@@ -192,6 +195,8 @@ def change_password():
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier  # the first sending's page; no second email
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append("Your current password is not correct")
         elif form.email.data == current_user.email:
@@ -201,9 +206,9 @@ def change_email():
             # address simply never receives a link that can work.
             if operations.find_user(form.email.data) is None:
                 operations.send_confirmation(current_user, email=form.email.data)
-            db.session.commit()
-            return render_template("auth/check_email.html", email=form.email.data,
-                                   changing=True)
+            return commit_once(form, url_for("auth.check_email", to=form.email.data,
+                                             changing="yes"),
+                               saved="Nearly done: confirm your new email address.")
     return render_template("auth/change_email.html", form=form)
 
 

@@ -27,6 +27,7 @@ from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings import minutes as ops
 from engage.meetings import operations
 from engage.meetings.models import Meeting
+from engage.once import OnceForm, already_sent, commit_once
 
 meeting_minutes = Blueprint("meeting_minutes", __name__)
 
@@ -49,7 +50,7 @@ class MinutesForm(FlaskForm):
             raise ValidationError("Enter the minutes before you publish them")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(OnceForm):
     description = TextAreaField(
         "What needs to be done", filters=[strip],
         validators=[DataRequired("Enter what needs to be done"),
@@ -205,14 +206,15 @@ def actions(borough_slug: str, group_slug: str, meeting_id: int):
         if (refused := _refuse_if_cancelled(meeting)) is not None:
             return refused
         if form.validate_on_submit():
+            if (earlier := already_sent(form)) is not None:
+                return earlier
             action = ops.add_action(meeting, form.description.data, form.owner.data,
                                     form.due_on.data)
             _audit("meeting.action_added", meeting, action_id=action.id,
                    description=action.description, owner=action.owner,
                    due_on=action.due_on.isoformat() if action.due_on else None)
-            db.session.commit()
-            flash("The action is added.", "success")
-            return redirect(url_for("meeting_minutes.actions", **_ids(meeting)))
+            return commit_once(form, url_for("meeting_minutes.actions", **_ids(meeting)),
+                               saved="The action is added.")
     return render_template("meetings/minutes/actions.html", borough=borough, group=group,
                            meeting=meeting, form=form, actions=ops.actions_of(meeting),
                            carried=ops.open_actions_before(meeting),

@@ -7,17 +7,17 @@ button that asks the workers to count again.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from engage.auth.access import boroughs_for, staff_borough, staff_required
-from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.clock import to_london
 from engage.exports import csv_response
 from engage.extensions import db
+from engage.once import OnceForm, already_sent, commit_once
 from engage.reports import downloads
 from engage.reports.charts import Bar, bar_chart
 from engage.reports.operations import consultation_or_404, latest_snapshot, request_collation
@@ -27,6 +27,10 @@ from engage.surveys.models import Consultation
 reports = Blueprint("reports", __name__, url_prefix="/staff")
 
 READERS = (StaffRoleName.OFFICER, StaffRoleName.ANALYST)
+
+
+class CollateForm(OnceForm):
+    """The "Count it now" button: sent twice (a double click, a retry), it asks once."""
 
 
 def _may_see_london() -> bool:
@@ -104,7 +108,7 @@ def _page(consultation: Consultation, area: Borough | None):
     report = build(snapshot.figures, threshold, name) if snapshot else None
     return render_template("reports/report.html", consultation=consultation, area=area,
                            area_name=name, snapshot=snapshot, report=report,
-                           charts=_charts(report) if report else {}, form=ConfirmForm(),
+                           charts=_charts(report) if report else {}, form=CollateForm(),
                            percent=_percent)
 
 
@@ -120,11 +124,14 @@ def _csv(consultation: Consultation, area: Borough | None):
 
 
 def _collate(consultation: Consultation, area: Borough | None, back: str):
-    if ConfirmForm().validate_on_submit():
-        request_collation(consultation, area)
-        db.session.commit()
-        flash("The report will be counted again in the next few minutes. Refresh this page "
-              "to see when it was made.", "success")
+    form = CollateForm()
+    if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
+        request_collation(consultation, area)  # its task is sent only if this commits
+        return commit_once(form, back, saved="The report will be counted again in the next few "
+                                             "minutes. Refresh this page to see when it was "
+                                             "made.")
     return redirect(back)
 
 

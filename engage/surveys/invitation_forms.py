@@ -21,6 +21,7 @@ from engage.forms import (
     whole_number,
 )
 from engage.groups.models import Group
+from engage.once import OnceForm
 from engage.surveys.models import Consultation
 
 MAX_REMINDER_DAYS = 60
@@ -59,7 +60,7 @@ class _QuestionnaireChoice(FlaskForm):
                     if str(q.id) == self.questionnaire.data)
 
 
-class GroupListForm(_QuestionnaireChoice):
+class GroupListForm(_QuestionnaireChoice, OnceForm):
     group = SelectField("Group", validators=[InputRequired("Select a group")],
                         widget=GovSelect(), description="Everyone who is an active member now.")
     name = StringField("Name of the list", filters=[strip],
@@ -89,7 +90,7 @@ def _csv_field() -> FileField:
                                  FileAllowed(["csv"], "The file must be a CSV file")])
 
 
-class UploadListForm(_QuestionnaireChoice):
+class UploadListForm(_QuestionnaireChoice, OnceForm):
     name = StringField("Name of the list", filters=[strip],
                        validators=[DataRequired("Enter a name for the list"),
                                    Length(max=200, message="The name must be 200 characters "

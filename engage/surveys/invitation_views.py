@@ -20,6 +20,7 @@ from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.groups.operations import groups_of
+from engage.once import already_sent, commit_once
 from engage.surveys import invitation_tasks as mailings
 from engage.surveys import invitations
 from engage.surveys.invitation_forms import (
@@ -87,6 +88,8 @@ def new_from_group(borough_slug: str, consultation_slug: str):
     form.offer_questionnaires(consultation)
     form.offer_groups(groups_of(borough))
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         group = form.chosen_group()
         name = form.name.data or f"Members of {group.name}"
         try:
@@ -97,10 +100,9 @@ def new_from_group(borough_slug: str, consultation_slug: str):
         else:
             _audit("survey_list.created", invitee_list, source="group", group=group.slug,
                    people=added.added)
-            db.session.commit()
-            flash(f"{name} is ready: {_people(added.added)}"
-                  f"{_opted_out_note(added.opted_out)}.", "success")
-            return _to_list(invitee_list, consultation)
+            return commit_once(form, _to_list(invitee_list, consultation).location,
+                               saved=f"{name} is ready: {_people(added.added)}"
+                                     f"{_opted_out_note(added.opted_out)}.")
     return render_template("surveys/invitations/new_group.html", borough=borough,
                            consultation=consultation, form=form)
 
@@ -145,6 +147,8 @@ def new_from_upload(borough_slug: str, consultation_slug: str):
     form.offer_questionnaires(consultation)
     errors: list[LineError] = []
     if form.validate_on_submit():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         questionnaire = form.chosen_questionnaire(consultation)
         rows, errors = _check_file(form.people, questionnaire)
         if rows:
@@ -152,10 +156,9 @@ def new_from_upload(borough_slug: str, consultation_slug: str):
                                                        current_user)
             added = invitations.add_rows(invitee_list, rows)
             _audit("survey_list.created", invitee_list, source="upload", people=added.added)
-            db.session.commit()
-            flash(f"{invitee_list.name} is ready: {_people(added.added)}"
-                  f"{_opted_out_note(added.opted_out)}.", "success")
-            return _to_list(invitee_list, consultation)
+            return commit_once(form, _to_list(invitee_list, consultation).location,
+                               saved=f"{invitee_list.name} is ready: {_people(added.added)}"
+                                     f"{_opted_out_note(added.opted_out)}.")
     return render_template("surveys/invitations/upload.html", borough=borough,
                            consultation=consultation, form=form, invitee_list=None,
                            errors=errors[:MAX_ERRORS_SHOWN], error_count=len(errors),

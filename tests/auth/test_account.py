@@ -7,7 +7,7 @@ from sqlalchemy import select
 from engage.auth.models import User, UserSession
 from engage.extensions import db
 from tests.factories import PASSWORD, create_user
-from tests.helpers import Browser, page_text
+from tests.helpers import Browser, form_keys, inserts, page_text
 from tests.mailbox import body, links
 
 NEW_PASSWORD = "a completely different passphrase"
@@ -83,8 +83,10 @@ def test_change_email_takes_effect_when_the_new_address_confirms(client, mailbox
         create_user(email="ada@example.org")
     client.sign_in("ada@example.org", PASSWORD)
     response = client.submit("/account/email", {"email": "ada@new.example.org",
-                                                "current_password": PASSWORD})
+                                                "current_password": PASSWORD},
+                             follow_redirects=True)
     assert "Check your email" in page_text(response)
+    assert "Follow the link in it to change your email address" in page_text(response)
     run_tasks()
     [message] = mailbox.to("ada@new.example.org")
     assert message["Subject"] == "Confirm your new email address for engage"
@@ -106,10 +108,30 @@ def test_change_email_to_a_taken_address_reveals_nothing_and_changes_nothing(
         create_user(email="grace@example.org")
     client.sign_in("ada@example.org", PASSWORD)
     response = client.submit("/account/email", {"email": "grace@example.org",
-                                                "current_password": PASSWORD})
+                                                "current_password": PASSWORD},
+                             follow_redirects=True)
     assert "Check your email" in page_text(response)
     run_tasks()
     assert mailbox.to("grace@example.org") == []
+
+
+def test_change_email_sent_twice_sends_one_email(client, mailbox, run_tasks, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    data = {**form_keys(client.get("/account/email").get_data(as_text=True)),
+            "email": "ada@new.example.org", "current_password": PASSWORD}
+    first = client.post("/account/email", data)
+    with inserts(app) as inserted:
+        second = client.post("/account/email", data)
+    assert inserted == []  # no second email in the outbox
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    page = page_text(client.get(second.location))
+    assert "We have sent an email to ada@new.example.org" in page
+    assert "Follow the link in it to change your email address" in page
+    run_tasks()
+    assert len(mailbox.to("ada@new.example.org")) == 1
 
 
 def test_delete_account(client, other_client, mailbox, run_tasks, app):

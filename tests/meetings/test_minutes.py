@@ -21,7 +21,7 @@ from engage.meetings.minutes import (
 )
 from engage.meetings.models import Invitation, MeetingVisibility, Reply
 from tests.factories import create_officer, create_user
-from tests.helpers import csrf_token, page_text
+from tests.helpers import csrf_token, form_keys, inserts, page_text
 from tests.meetings.support import (
     CPEG_PAGE,
     PUBLIC,
@@ -234,6 +234,24 @@ def test_minutes_of_a_members_only_meeting_are_not_found_by_the_public(
     make_member(app, user_id)
     assert "Private." in page_text(other_client.get(public_url))
     assert "Minutes of Members meeting" in page_text(other_client.get(CPEG_PAGE))
+
+
+def test_an_action_sent_twice_is_added_once(client, app):
+    sign_in(client, app)
+    meeting_id = create_meeting(app, *SPRING)
+    url = f"{STAFF}/{meeting_id}/actions"
+    data = {**form_keys(client.get(url).get_data(as_text=True)),
+            "description": "Book the hall", "owner": "Secretary"}
+    first = client.post(url, data)
+    with inserts(app) as inserted:
+        second = client.post(url, data)
+    assert inserted == []
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    with app.app_context():
+        assert db.session.scalars(select(ActionPoint.description)).all() == ["Book the hall"]
+    assert _audit_actions(app) == ["meeting.action_added"]
+    assert "sent twice, and saved once" in page_text(client.get(second.location))
 
 
 def test_open_actions_carry_forward_until_done(client, other_client, app):

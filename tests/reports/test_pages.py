@@ -8,13 +8,14 @@ import io
 import re
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
 from engage.audit.models import AuditEvent
 from engage.extensions import db
 from engage.templating import london_time
 from tests.factories import PASSWORD, borough, create_officer, create_user
-from tests.helpers import page_text
+from tests.helpers import form_keys, inserts, page_text
 from tests.reports.support import hand_worked, make_consultation, snapshot
 
 PAGE = "/staff/boroughs/camden/reports/have-your-say-2027"
@@ -123,6 +124,30 @@ def test_equality_tables_sit_beside_the_population(app, client, run_tasks):
     assert table_row(html, "Not answered (or did not agree to these questions)") == (
         "Not answered (or did not agree to these questions) | 8 | ")
     assert "2011 Census" in page_text(client.get(PAGE))
+
+
+@pytest.mark.parametrize(("page", "task"), [
+    (PAGE, "engage.reports.collate_area"),
+    (LONDON_PAGE, "engage.reports.collate_consultation"),
+])
+def test_a_count_asked_for_twice_is_queued_once(app, client, page, task):
+    """A double click on "Count it now": one count queued, one audit event."""
+    make_consultation(app)
+    sign_in(client, app, is_admin=True)
+    data = form_keys(client.get(page).get_data(as_text=True))
+    first = client.post(page + "/collate", data)
+    with inserts(app) as inserted:
+        second = client.post(page + "/collate", data)
+    assert inserted == []
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location and first.location.endswith(page)
+    recorded = app.extensions.get("engage_recorded_tasks", [])
+    assert [name for name, _ in recorded if name.startswith("engage.reports.")] == [task]
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action == "report.collation_requested")).all() == [
+                "report.collation_requested"]
+    assert "sent twice, and saved once" in page_text(client.get(second.location))
 
 
 def test_another_borough_and_other_roles_are_refused(app, client, run_tasks):

@@ -14,10 +14,11 @@ from engage.groups.models import GroupKind, MembershipStatus
 from engage.groups.operations import create_group
 from engage.surveys.models import Audience, Invitee, InviteeList, InviteeListSource
 from tests.factories import borough
-from tests.helpers import csrf_token, page_text
+from tests.helpers import csrf_token, form_keys, inserts, page_text
 from tests.surveys.test_invitations_support import (
     STAFF,
     add_members,
+    cpeg,
     invitees,
     list_count,
     list_from_group,
@@ -54,6 +55,28 @@ def test_a_list_from_a_group_has_its_active_members_each_with_a_personal_link(ap
         assert made.borough.slug == "camden"
         assert db.session.scalar(select(AuditEvent.action).where(
             AuditEvent.target == f"survey-list:{list_id}")) == "survey_list.created"
+
+
+def test_a_list_from_a_group_sent_twice_is_made_once(app):
+    """A double click or a browser retry: the second sending goes where the first went."""
+    ids = make_consultation(app)
+    add_members(app, ["ada@example.org", "bob@example.org"])
+    browser = officer(app)
+    with app.app_context():
+        group_id = cpeg().id
+    data = {**form_keys(browser.get(STAFF + "/new/group").get_data(as_text=True)),
+            "questionnaire": str(ids[Audience.RESIDENTS]), "group": str(group_id)}
+    first = browser.post(STAFF + "/new/group", data)
+    with inserts(app) as inserted:
+        second = browser.post(STAFF + "/new/group", data)
+    assert inserted == []  # it found the first one's key before making anything
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    assert list_count(app) == 1
+    with app.app_context():
+        assert len(db.session.scalars(select(Invitee.id)).all()) == 2
+        assert db.session.scalars(select(AuditEvent.action)).all() == ["survey_list.created"]
+    assert "sent twice, and saved once" in page_text(browser.get(second.location))
 
 
 def test_a_group_with_no_active_members_makes_no_list(app):
@@ -116,6 +139,29 @@ def test_an_upload_needs_the_email_column_and_utf8(app):
                      **fields)
     assert "The file must be saved as UTF-8 text" in page_text(latin1)
     assert list_count(app) == 0
+
+
+def test_an_upload_sent_twice_makes_one_list(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    keys = form_keys(browser.get(STAFF + "/new/upload").get_data(as_text=True))
+    csv_bytes = b"email,name,organisation\nshop@example.org,Sam,Corner Shop\n"
+
+    def send():
+        return browser.post(STAFF + "/new/upload", {
+            **keys, "name": "High street", "questionnaire": str(ids[Audience.BUSINESSES]),
+            "people": (io.BytesIO(csv_bytes), "people.csv")}, content_type="multipart/form-data")
+
+    first = send()
+    with inserts(app) as inserted:
+        second = send()
+    assert inserted == []
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    assert list_count(app) == 1
+    with app.app_context():
+        assert db.session.scalars(select(Invitee.email)).all() == ["shop@example.org"]
+        assert db.session.scalars(select(AuditEvent.action)).all() == ["survey_list.created"]
 
 
 def test_adding_a_file_to_a_list_reports_people_already_on_it(app):
