@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from engage.boroughs.models import Borough
@@ -53,12 +54,19 @@ def join(borough_slug: str, group_slug: str):
             delattr(form, name)
     if form.validate_on_submit():
         represents = Represents(form.represents.data)
-        operations.request_to_join(
-            group, current_user, represents,
-            None if represents == Represents.SELF else form.organisation.data)
-        if not has_answers and form.has_equality_answers():
-            operations.save_equality_answers(current_user, *form.equality_answers())
-        db.session.commit()
+        try:
+            operations.request_to_join(
+                group, current_user, represents,
+                None if represents == Represents.SELF else form.organisation.data)
+            if not has_answers and form.has_equality_answers():
+                operations.save_equality_answers(current_user, *form.equality_answers())
+            db.session.commit()
+        except IntegrityError:
+            # The same form sent twice at the same moment: the other sending made the request
+            # (one membership a person and group), so this one says the same and adds nothing.
+            db.session.rollback()
+            if operations.membership_of(group, current_user) is None:
+                raise
         flash(f"Your request to join {group.name} has been sent. We will email you when the "
               "borough team has looked at it.", "success")
         return redirect(url_for("groups.group_page", borough_slug=borough_slug,

@@ -83,6 +83,35 @@ def test_a_double_click_makes_one_request(client, app, mailbox, run_tasks):
     assert len(mailbox.to("ada@example.org")) == 1
 
 
+def test_two_copies_at_the_same_moment_make_one_request(client, app, mailbox, run_tasks,
+                                                         monkeypatch):
+    """The second copy arrives before the first has committed, so both find no request; the
+    second's insert breaks the one-membership-a-person rule and it says the same as the
+    first, not an error page."""
+    _signed_in(client, app, email="ada@example.org")
+    token = csrf_token(client.get(JOIN).get_data(as_text=True))
+    data = {"csrf_token": token, "represents": "self", "age_band": "35-44",
+            "ethnic_group": "white", "disability": "no", "equality_consent": "y"}
+    first = client.post(JOIN, data)
+    real, looks = operations.membership_of, []
+
+    def blind(group, user):
+        """The view's look and request_to_join's look miss the first copy's request."""
+        looks.append(user.id)
+        return None if len(looks) <= 2 else real(group, user)
+
+    monkeypatch.setattr(operations, "membership_of", blind)
+    second = client.post(JOIN, data)
+    assert len(looks) == 3  # both missed it; the third, after the rollback, found it
+    assert second.status_code == 302 and second.location == first.location
+    assert "Your request to join" in page_text(client.get(second.location))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 1
+        assert db.session.scalar(select(func.count(MembershipEvent.id))) == 1
+    run_tasks()
+    assert len(mailbox.to("ada@example.org")) == 1
+
+
 def test_representing_an_organisation_needs_its_name(client, app):
     _signed_in(client, app)
     response = client.submit(JOIN, {"represents": "residents-association"})
