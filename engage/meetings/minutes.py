@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from flask import abort
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from engage.auth.models import User
@@ -178,7 +179,13 @@ def save_minutes(meeting: Meeting, body: str, actor: User, publish: bool = False
     minutes = minutes_of(meeting)
     if minutes is None:
         minutes = Minutes(meeting_id=meeting.id, body="", status=MinutesStatus.DRAFT)
-        db.session.add(minutes)
+        try:
+            with db.session.begin_nested():
+                db.session.add(minutes)
+        except IntegrityError:
+            # The first save sent twice at the same moment: the other copy made the row (one
+            # a meeting), so this one saves onto it, finding the text already there.
+            minutes = minutes_of(meeting)
     changed = minutes.body != body
     published_now = publish and not minutes.is_published
     if changed or published_now:

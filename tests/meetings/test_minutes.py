@@ -177,6 +177,34 @@ def test_an_analyst_can_look_but_not_change(client, other_client, app):
         assert db.session.get(ActionPoint, action_id).status == ActionStatus.OPEN
 
 
+def test_the_first_save_sent_twice_at_the_same_moment_makes_one_set_of_minutes(
+        client, app, monkeypatch):
+    """Both copies find no minutes yet; the second's row breaks the one-a-meeting rule, so it
+    saves onto the first's, finds the text already there, and logs nothing more."""
+    from engage.meetings import minutes as minutes_module
+
+    sign_in(client, app)
+    meeting_id = create_meeting(app, *SPRING, title="Spring meeting")
+    staff_url = f"{STAFF}/{meeting_id}/minutes"
+    data = {"csrf_token": csrf_token(client.get(staff_url).get_data(as_text=True)),
+            "body": "Apologies were received.", "submit": "Save draft"}
+    assert client.post(staff_url, data).status_code == 302
+    real, looks = minutes_module.minutes_of, []
+
+    def blind(meeting):
+        looks.append(meeting.id)
+        return None if len(looks) <= 2 else real(meeting)  # the view's look, then save's
+
+    monkeypatch.setattr(minutes_module, "minutes_of", blind)
+    second = client.post(staff_url, data)
+    assert second.status_code == 302, page_text(second)[:500]
+    assert len(looks) == 3  # missed twice, then found after the savepoint rolled back
+    with app.app_context():
+        assert db.session.scalars(select(Minutes.body)).all() == ["Apologies were received."]
+    assert _audit_actions(app).count("meeting.minutes_drafted") == 1
+    assert "Nothing was changed." in page_text(client.get(staff_url))
+
+
 def test_draft_minutes_are_not_public_and_published_ones_are_on_the_group_page(
         client, other_client, app):
     sign_in(client, app)
