@@ -1,10 +1,11 @@
-"""Staff forms that make something, made once however often they are sent.
+"""Forms that make something, made once however often they are sent.
 
-A form that creates a row (a group, a meeting, an agenda item, a question...) carries a random
-key, `sent_key`, put in the page when it is shown. The view adds the key to the same transaction
-as what it makes (`commit_once`), and the key is unique in the database; so the same form sent
-again (a double click past the button's own guard, a browser retrying, Back and send) finds the
-first one's key and goes where the first went, making nothing:
+A form a signed-in person sends to create something (a group, a meeting, a question, an invitee
+list, an email change...) carries a random key, `sent_key`, put in the page when it is shown.
+The view adds the key to the same transaction as what it makes (`commit_once`), and the key is
+unique in the database; so the same form sent again (a double click past the button's own
+guard, a browser retrying, Back and send) finds the first one's key and goes where the first
+went, making nothing:
 
     form = MeetingForm()
     if form.validate_on_submit():
@@ -19,8 +20,9 @@ Two copies sent at the same moment both pass `already_sent`; the second's commit
 key's unique constraint, is rolled back whole and goes where the first went. A key is kept for a
 day (pruned with the sign-in sessions), far longer than any retry.
 
-The public forms have their own exactly-once rules (a response's idempotency key, one open
-telephone case a person); this is for staff.
+The public forms, sent without signing in, have their own exactly-once rules (a response's
+idempotency key, one open telephone case a person, engage.outbox.queued_lately for their
+emails); a key here belongs to the person who sent it.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 
 class SentForm(db.Model):
-    """One staff form that made something: its key, who sent it and the page it led to."""
+    """One form that made something: its key, who sent it and the page it led to."""
 
     __tablename__ = "sent_forms"
 
