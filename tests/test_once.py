@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -20,7 +19,7 @@ from engage.meetings import staff_views
 from engage.meetings.models import AgendaItem, Meeting, Paper
 from engage.once import SentForm
 from tests.factories import create_officer
-from tests.helpers import Browser, csrf_token, page_text
+from tests.helpers import Browser, csrf_token, form_keys, page_text
 from tests.meetings.support import FORM, PDF, STAFF, schedule, sign_in
 
 GROUPS = "/staff/boroughs/camden/groups"
@@ -28,9 +27,7 @@ GROUPS = "/staff/boroughs/camden/groups"
 
 def _form(client, url: str) -> dict:
     """The CSRF token and the sent key of the form at `url`, as the browser would send them."""
-    html = client.get(url).get_data(as_text=True)
-    [key] = re.findall(r'name="sent_key" type="hidden" value="([^"]+)"', html)
-    return {"csrf_token": csrf_token(html), "sent_key": key}
+    return form_keys(client.get(url).get_data(as_text=True))
 
 
 def _count(app, model) -> int:
