@@ -208,9 +208,15 @@ def meeting_context(meeting: Meeting) -> dict:
         "when": when(meeting), "where": ical.location(meeting),
         "access_notes": meeting.access_notes,
         "members_only": meeting.is_members_only, "online": meeting.mode.has_link,
-        "meeting_url": external_url("meetings.meeting", borough_slug=group.borough.slug,
-                                    group_slug=group.slug, meeting_id=meeting.id),
+        "meeting_url": meeting_url(meeting),
     }
+
+
+def meeting_url(meeting: Meeting) -> str:
+    """The meeting's public page, as emails link to it (and name it: queued_lately)."""
+    group = meeting.group
+    return external_url("meetings.meeting", borough_slug=group.borough.slug,
+                        group_slug=group.slug, meeting_id=meeting.id)
 
 
 @shared_task(name="engage.meetings.fan_out", acks_late=True)

@@ -22,7 +22,13 @@ from engage.clock import utcnow
 from engage.extensions import db
 from engage.forms import normalise_email
 from engage.meetings import replies
-from engage.meetings.mailings import REPLY, ics_attachment, meeting_context, unsubscribe_link
+from engage.meetings.mailings import (
+    REPLY,
+    ics_attachment,
+    meeting_context,
+    meeting_url,
+    unsubscribe_link,
+)
 from engage.meetings.models import Invitation, Meeting, Reply
 from engage.news.models import NewsSubscription
 from engage.outbox.operations import queue_email, queued_lately
@@ -64,7 +70,7 @@ def register(meeting: Meeting, name: str, email: str, access_needs: str | None) 
     invitation = _existing(meeting, email)
     if invitation is not None and invitation.user_id is not None:
         if not queued_lately(invitation.recipient, "meeting_register_member",
-                             meeting_url=meeting_context(meeting)["meeting_url"]):
+                             meeting_url=meeting_url(meeting)):
             send_member_their_link(invitation)
         return False
     if invitation is None:
@@ -84,7 +90,7 @@ def register(meeting: Meeting, name: str, email: str, access_needs: str | None) 
     # The same email either way, so the page can say the same thing either way; once, when
     # the form is sent twice.
     if not queued_lately(invitation.recipient, "meeting_registered",
-                         meeting_url=meeting_context(meeting)["meeting_url"]):
+                         meeting_url=meeting_url(meeting)):
         send_confirmation(invitation)
     return invitation.reply == Reply.WAITING
 
