@@ -19,6 +19,7 @@ from engage.forms import (
     strip,
 )
 from engage.mailouts.models import PaperFormat
+from engage.once import OnceForm
 from engage.surveys.questions import normalise_postcode
 
 FROM_POSTCODE = ""
@@ -31,7 +32,7 @@ def _text(label: str, limit: int, missing: str | None = None, **kwargs) -> Strin
                        **kwargs)
 
 
-class PaperRequestForm(FlaskForm):
+class PaperRequestForm(OnceForm):
     questionnaire = RadioField("Which questionnaire do they want?", coerce=str,
                                validators=[InputRequired("Select the questionnaire")],
                                widget=GovRadioInput())

@@ -30,6 +30,7 @@ from engage.mailouts.models import (
     RunStatus,
 )
 from engage.mailouts.operations import NotAllowed, RequestDetails
+from engage.once import already_sent, commit_once
 from engage.surveys.models import Questionnaire
 
 mailouts = Blueprint("mailouts", __name__, url_prefix="/staff/boroughs/<borough_slug>/paper")
@@ -111,6 +112,8 @@ def new_request(borough_slug: str):
     if details is None:
         return render_template("mailouts/request_form.html", borough=borough, form=form,
                                questionnaires_open=bool(form.questionnaire.choices))
+    if (sent := already_sent(form)) is not None:
+        return sent
     earlier = operations.likely_duplicate(details)
     if earlier is not None:
         decision = DuplicateDecisionForm()
@@ -127,9 +130,10 @@ def new_request(borough_slug: str):
            reference=paper.reference, format=paper.format.value,
            questionnaire_id=details.questionnaire.id,
            confirmed_duplicate_of=earlier.id if earlier else None)
-    db.session.commit()
-    flash(f"The request is saved. Their reference is {paper.reference}.", "success")
-    return redirect(_request_url(paper))
+    # Two clicks at the same moment both pass the duplicate check above; the form's key
+    # keeps the second from recording the caller twice.
+    return commit_once(form, _request_url(paper),
+                       saved=f"The request is saved. Their reference is {paper.reference}.")
 
 
 def _request_url(paper: PaperRequest) -> str:

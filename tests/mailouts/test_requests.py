@@ -6,11 +6,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engage.extensions import db
+from engage.mailouts import views as mailout_views
 from engage.mailouts.models import PaperFormat, PaperRequest, RequestStatus
 from engage.surveys.references import normalise_reference
 from tests.factories import borough
-from tests.helpers import page_text, title
-from tests.mailouts.support import BASE, count, make_consultation, record, sign_in
+from tests.helpers import form_keys, page_text, title
+from tests.mailouts.support import BASE, count, make_consultation, record, request_data, sign_in
 
 
 def test_a_request_is_saved_with_a_reference_and_the_borough_from_the_postcode(client, app):
@@ -133,6 +134,35 @@ def test_a_likely_duplicate_is_shown_to_confirm_never_silently_doubled(client, a
 
     # The businesses' questionnaire is another request, not a duplicate.
     assert record(client, ids["businesses"]).status_code == 302
+
+
+def test_a_request_sent_twice_is_recorded_once(client, app, monkeypatch):
+    """A double click, or a retry, on "Save": one request, and the second goes to it. Two
+    copies at the same moment both pass the duplicate check (the first is not committed yet):
+    the form's key keeps the second from recording the caller twice."""
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    url = BASE.format("camden") + "/requests/new"
+    data = {**form_keys(client.get(url).get_data(as_text=True)),
+            **request_data(ids["residents"])}
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    assert "it was sent twice, and saved once" in page_text(client.get(second.location))
+
+    data = {**form_keys(client.get(url).get_data(as_text=True)),
+            **request_data(ids["businesses"])}
+    third = client.post(url, data)
+    monkeypatch.setattr(mailout_views, "already_sent", lambda form: None)
+    monkeypatch.setattr(mailout_views.operations, "likely_duplicate", lambda details: None)
+    fourth = client.post(url, data)
+    assert fourth.status_code == 302 and fourth.location == third.location
+    with app.app_context():
+        assert count(PaperRequest) == 2
+        assert db.session.scalars(select(PaperRequest.questionnaire_id)
+                                  .order_by(PaperRequest.id)).all() == [ids["residents"],
+                                                                       ids["businesses"]]
 
 
 def test_only_staff_of_the_borough_see_its_requests(client, other_client, app):
