@@ -72,8 +72,11 @@ class OnceForm(FlaskForm):
 
 def _key(form: OnceForm) -> str | None:
     """The form's key, if it is one this app made; anything else counts as no key (a hand-made
-    request without one is not protected, and never breaks)."""
-    key = form.sent_key.data or ""
+    request without one is not protected, and never breaks). Only a key that was sent counts:
+    with none in the request, the field holds its default, a new key that protects nothing."""
+    if not form.sent_key.raw_data:
+        return None
+    key = form.sent_key.raw_data[0] or ""
     if len(key) != _KEY_LENGTH or not set(key) <= _KEY_CHARACTERS:
         return None
     return key

@@ -123,6 +123,7 @@ def test_a_form_with_errors_keeps_its_key_and_a_form_without_one_still_works(cli
             data["sent_key"] = key
         assert client.post(STAFF + "/new", data).status_code == 302
     assert _count(app, Meeting) == 3
+    assert _count(app, SentForm) == 0  # no key kept for forms sent without a real one
 
 
 def test_another_persons_key_is_refused(client, app):
