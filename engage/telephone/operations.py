@@ -152,6 +152,21 @@ def case_or_404(borough: Borough, case_id: int) -> CallCase:
     return found
 
 
+def consultation_or_404(borough: Borough, consultation_id: int) -> Consultation:
+    """A consultation whose call list this borough has: one that covers it, or one it has
+    cases of (recorded before the consultation stopped covering it). Any other is not found."""
+    found = db.get_or_404(Consultation, consultation_id)
+    if found.covers(borough):
+        return found
+    a_case = db.session.scalar(
+        select(CallCase.id).join(Questionnaire, Questionnaire.id == CallCase.questionnaire_id)
+        .where(CallCase.borough_id == borough.id, Questionnaire.consultation_id == found.id)
+        .limit(1))
+    if a_case is None:
+        abort(404)
+    return found
+
+
 # The call list --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

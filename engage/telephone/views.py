@@ -112,7 +112,7 @@ def new_request(borough_slug: str):
 @staff_required
 def call_list(borough_slug: str, consultation_id: int):
     borough = borough_for(borough_slug)
-    consultation = db.get_or_404(Consultation, consultation_id)
+    consultation = operations.consultation_or_404(borough, consultation_id)
     listed = operations.call_list(borough, consultation, clock.utcnow())
     return render_template("telephone/list.html", borough=borough, consultation=consultation,
                            listed=listed, hours=operations.calling_hours().describe(),
