@@ -71,8 +71,12 @@ run: install check-ports ## Run web, worker, beat and the mail catcher (Ctrl-C s
 	@echo
 	exec $(BIN)/honcho -f Procfile.dev start
 
+# One test process per core (at most 4): each has its own database, broker and counters
+# (tests/conftest.py). PYTEST_WORKERS=0 runs them all in this one process.
+PYTEST_WORKERS ?= auto
+
 test: install chromium ## Run the tests (embedded SQLite defaults; see ENGAGE_TEST_* in the README)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 # Browser tests drive Debian's Chromium (/usr/bin/chromium); install it when we can.
 chromium:

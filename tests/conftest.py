@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ["ENGAGE_ENV"] = "test"
 
 import jinja2  # noqa: E402
 import pytest  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from engage import create_app  # noqa: E402
 from engage.boroughs.population import load_census  # noqa: E402
@@ -45,16 +48,64 @@ class SharedTemplateCache(jinja2.BytecodeCache):
 TEMPLATE_CACHE = SharedTemplateCache()
 
 
+# `make test` runs the suite in parallel processes (pytest-xdist): each process gets stores of its
+# own, as no two may empty each other's tables or take each other's tasks. SQLite files live in
+# each process's own temporary directory; on PostgreSQL each process works in a database of its
+# own made beside the given one; on Redis each uses the given database number plus
+# REDIS_STRIDE times its own number (the broker and the limits are two stores apiece).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+REDIS_STRIDE = 2
+
+
+def _worker_number() -> int:
+    return int(WORKER.removeprefix("gw")) if WORKER else 0
+
+
+def _own_redis(url: str) -> str:
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + REDIS_STRIDE * _worker_number()
+    if number > 15:
+        pytest.fail(f"Redis has 16 databases, too few for test process {WORKER}: run fewer "
+                    "(make test PYTEST_WORKERS=2)", pytrace=False)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def _own_postgresql(url: str) -> str:
+    """A fresh database named after the given one and this process, made from scratch."""
+    given = make_url(url)
+    name = f"{given.database}_{WORKER}"
+    admin = create_engine(given, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def backend(tmp_path_factory) -> dict:
+def backend(tmp_path_factory) -> Iterator[dict]:
     """Where this run's database, broker and rate-limit counters live."""
     tmp = tmp_path_factory.mktemp("engage")
-    return {
-        "instance": str(tmp),
-        "database": os.environ.get("ENGAGE_TEST_DATABASE_URL") or f"sqlite:///{tmp}/test.db",
-        "broker": os.environ.get("ENGAGE_TEST_BROKER_URL") or f"sqla+sqlite:///{tmp}/broker.db",
-        "limits": os.environ.get("ENGAGE_TEST_RATELIMIT_STORAGE_URL") or "memory://",
-    }
+    database = os.environ.get("ENGAGE_TEST_DATABASE_URL") or f"sqlite:///{tmp}/test.db"
+    broker = os.environ.get("ENGAGE_TEST_BROKER_URL") or f"sqla+sqlite:///{tmp}/broker.db"
+    limits = os.environ.get("ENGAGE_TEST_RATELIMIT_STORAGE_URL") or "memory://"
+    own_database = bool(WORKER) and database.startswith("postgresql")
+    if WORKER:
+        database = _own_postgresql(database) if own_database else database
+        if broker.startswith("amqp"):
+            # A RabbitMQ virtual host is made by its administrator, not by a client.
+            pytest.fail("A RabbitMQ broker would be shared by every test process: run the tests "
+                        "in one (make test PYTEST_WORKERS=0)", pytrace=False)
+        broker = _own_redis(broker) if broker.startswith("redis") else broker
+        limits = _own_redis(limits) if limits.startswith("redis") else limits
+    yield {"instance": str(tmp), "database": database, "broker": broker, "limits": limits}
+    if own_database:
+        given = make_url(os.environ["ENGAGE_TEST_DATABASE_URL"])
+        admin = create_engine(given, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(database).database}" '
+                              "WITH (FORCE)"))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
