@@ -14,8 +14,13 @@ CONSENT_LABEL = ("I agree that engage may keep these answers to check how well t
 
 
 def _chosen(kind, value: str | None):
+    """The answer chosen, or None: none given, or one the question does not offer (the
+    field's own error says so; this is read while the other fields are still validated)."""
     value = (value or "").strip()
-    return kind(value) if value else None
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
 
 
 class EqualityFields:
