@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask_wtf import FlaskForm
+from flask_wtf import FlaskForm as _FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovPasswordInput,
@@ -25,6 +25,43 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
+
+
+class PlainMessages:
+    """WTForms' own messages, for a value no page offers (an edited request, a page left open
+    while its options changed), in plain English that says what to do. None repeats the value
+    sent: it may be anything, of any length. Every other message passes through."""
+
+    MESSAGES = {
+        "Not a valid choice.": "Select one of the options shown",
+        "Invalid Choice: could not coerce.": "Select one of the options shown",
+        "'%(value)s' is not a valid choice for this field.": "Select only the options shown",
+        "'%(value)s' are not valid choices for this field.": "Select only the options shown",
+        "Not a valid integer value.": "Enter a whole number, like 12",
+        "Not a valid decimal value.": "Enter a number, like 12.5",
+        "Not a valid float value.": "Enter a number, like 12.5",
+        "Not a valid date value.": "Enter a real date",
+        "Not a valid datetime value.": "Enter a real date and time",
+        "Not a valid time value.": "Enter a real time",
+    }
+
+    def gettext(self, string: str) -> str:
+        return self.MESSAGES.get(string, string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+PLAIN_MESSAGES = PlainMessages()
+
+
+class FlaskForm(_FlaskForm):
+    """Flask-WTF's form (CSRF included), with WTForms' own messages in plain English. Every
+    form here derives from this one."""
+
+    class Meta(_FlaskForm.Meta):
+        def get_translations(self, form):
+            return PLAIN_MESSAGES
 
 
 def strip(value: str | None) -> str:

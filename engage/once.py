@@ -33,7 +33,6 @@ from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import ForeignKey, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -42,6 +41,7 @@ from wtforms import HiddenField
 
 from engage.clock import utcnow
 from engage.extensions import db
+from engage.forms import FlaskForm
 
 KEEP_FOR = timedelta(days=1)
 _KEY_LENGTH = 32  # secrets.token_urlsafe(24)

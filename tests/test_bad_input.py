@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from engage.extensions import db
@@ -102,3 +103,44 @@ def test_ids_and_page_numbers_too_large_for_the_database(client, app):
         email = create_admin().email
     client.sign_in(email, PASSWORD)
     assert client.get("/admin/outbox?page=99999999999999999999").status_code in (200, 400)
+
+
+@pytest.mark.parametrize("field", ["age_band", "ethnic_group", "disability"])
+def test_an_equality_answer_the_join_form_never_offered_is_a_form_error(client, app, field):
+    """An edited request, or a page left open while the answers offered changed: the field
+    says to choose from the list, and nothing is saved (the consent check read the value as one
+    of the answers, and raised)."""
+    from engage.groups.models import Membership
+
+    with app.app_context():
+        email = create_user().email
+    client.sign_in(email, PASSWORD)
+    response = client.submit("/boroughs/camden/groups/cpeg/join",
+                             {"represents": "self", "organisation": "", field: "x" * 300,
+                              "equality_consent": "y"})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Select one of the options shown" in text
+    assert "x" * 300 not in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Membership)) == 0
+
+
+def test_a_choice_no_page_offered_gets_plain_english_and_never_echoes_the_value(client, app):
+    """WTForms' own messages ("'...' is not a valid choice for this field.", with the value
+    sent, of any length) are said in plain English (engage.forms.PlainMessages)."""
+    from engage.auth.models import StaffInvitation
+    from tests.factories import create_admin
+
+    with app.app_context():
+        email = create_admin().email
+    client.sign_in(email, PASSWORD)
+    response = client.submit("/admin/staff/invite", {"email": "new@example.org",
+                                                     "name": "New Person", "role": "officer",
+                                                     "boroughs": "<b>" + "x" * 300})
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Select only the options shown" in text
+    assert "x" * 300 not in text and "not a valid choice" not in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffInvitation)) == 0

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -31,6 +30,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from engage.forms import FlaskForm
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
 from engage.surveys.questions import AnswerError, check, is_shown
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput
 from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, SelectChoice
@@ -14,6 +13,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from engage.boroughs.postcodes import district_of
 from engage.forms import (
     EmailAddress,
+    FlaskForm,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
