@@ -187,7 +187,7 @@ def audit_csv():
     events = db.session.scalars(_audit_query(form).limit(100_000))
     rows = [
         [to_london(e.at).isoformat(timespec="seconds"), e.actor_label, e.action,
-         e.borough.name if e.borough else "", e.target or "", e.details]
+         e.borough.name if e.borough else "", e.target or "", e.details_as_json()]
         for e in events
     ]
     return csv_response("engage-audit-log.csv",

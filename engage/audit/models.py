@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
@@ -27,3 +28,27 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     borough: Mapped[Borough | None] = relationship()
+
+    def details_in_words(self) -> list[tuple[str, str]]:
+        """The details as an administrator reads them: "contact email", "none", "yes"."""
+        return [(_words(key), _in_words(value)) for key, value in (self.details or {}).items()]
+
+    def details_as_json(self) -> str:
+        """The details for a spreadsheet: JSON, which any tool reads back."""
+        return json.dumps(self.details or {}, ensure_ascii=False, sort_keys=True)
+
+
+def _words(key: str) -> str:
+    return str(key).replace("_", " ")
+
+
+def _in_words(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{_words(k)}: {_in_words(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(_in_words(v) for v in value) or "none"
+    return str(value)
