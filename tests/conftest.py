@@ -158,8 +158,8 @@ def _celery(backend) -> dict:
     return celery_config(backend["broker"], "test", __import__("pathlib").Path(backend["instance"]))
 
 
-@pytest.fixture
-def app(app_settings, backend, _schema, smtp_server):
+def new_test_app(app_settings: dict, backend: dict):
+    """A new app on this run's stores, with the 32 boroughs, their CPEGs and census figures."""
     settings = dict(app_settings)
     settings["CELERY"] = _celery(backend)
     app = create_app(settings)
@@ -170,12 +170,23 @@ def app(app_settings, backend, _schema, smtp_server):
         load_census()
         db.session.commit()
         limiter.reset()
-    smtp_server.clear()
-    yield app
+    return app
+
+
+def discard_test_app(app) -> None:
+    """Delete every row the app's tests left, and close its connections."""
     with app.app_context():
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_settings, backend, _schema, smtp_server):
+    app = new_test_app(app_settings, backend)
+    smtp_server.clear()
+    yield app
+    discard_test_app(app)
 
 
 def _empty_tables() -> None:

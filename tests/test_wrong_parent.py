@@ -29,13 +29,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engage import create_app
-from engage.boroughs.population import load_census
-from engage.cli import load_boroughs
 from engage.clock import utcnow
-from engage.extensions import db, limiter
+from engage.extensions import db
 from engage.groups.models import Group, GroupKind, Membership, MembershipStatus, Represents
-from engage.groups.operations import create_group, ensure_cpegs
+from engage.groups.operations import create_group
 from engage.mailouts.keying_models import KeyedEntry
 from engage.mailouts.models import PaperRequest
 from engage.meetings.minutes import ActionPoint, ActionStatus
@@ -65,7 +62,7 @@ from engage.surveys.models import (
 from engage.surveys.responses import new_key, store_response
 from engage.telephone import interview
 from engage.telephone.models import Call, CallCase
-from tests.conftest import TEMPLATE_CACHE, _celery, _empty_tables
+from tests.conftest import discard_test_app, new_test_app
 from tests.factories import PASSWORD, borough, create_admin, create_user
 from tests.helpers import Browser, csrf_token, page_text, statements
 from tests.mailouts.test_keying_support import posted_paper
@@ -93,16 +90,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(app_settings, backend, _schema, smtp_server):
     """As tests.conftest's `app`, but once for the module; its rows are deleted at the end."""
-    settings = dict(app_settings)
-    settings["CELERY"] = _celery(backend)
-    app = create_app(settings)
-    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
-    with app.app_context():
-        load_boroughs()
-        ensure_cpegs()
-        load_census()
-        db.session.commit()
-        limiter.reset()
+    app = new_test_app(app_settings, backend)
     try:
         ids = _build(app)
         browsers, tokens = {}, {}
@@ -113,10 +101,7 @@ def world(app_settings, backend, _schema, smtp_server):
             tokens[who] = csrf_token(browsers[who].get("/account").get_data(as_text=True))
         yield World(app, ids, browsers, tokens)
     finally:
-        with app.app_context():
-            db.session.remove()
-            _empty_tables()
-            db.engine.dispose()
+        discard_test_app(app)
 
 
 def _build(app) -> dict[str, str]:
