@@ -132,3 +132,12 @@ def move_form(html: str, action: str) -> dict:
     at = re.search(r'name="at" value="(-?\d+)"', form.group(1))
     assert at, f"the move form for {action} does not send the item's place"
     return {"csrf_token": csrf_token(html), "at": at.group(1)}
+
+
+def count_queries(browser: Browser, url: str) -> int:
+    """How many SQL statements a GET of `url` runs (it must answer 200). A page that lists
+    things should cost the same for one of them as for many: if not, it has an N+1 query."""
+    with statements(browser.app) as seen:
+        response = browser.get(url)
+    assert response.status_code == 200, f"GET {url} gave {response.status_code}"
+    return len(seen)

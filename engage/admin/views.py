@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from engage.admin.forms import (
     ADMINISTRATOR,
@@ -96,7 +96,8 @@ def revoke_invitation(invitation_id: int):
 @admin.route("/staff/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def staff_member(user_id: int):
-    person = db.get_or_404(User, user_id)
+    person = db.get_or_404(User, user_id, options=[
+        selectinload(User.staff_roles).joinedload(StaffRole.borough)])
     form = GrantRoleForm()
     form.load_choices()
     if form.validate_on_submit():
@@ -160,7 +161,8 @@ def toggle_admin(user_id: int):
 
 
 def _audit_query(form: AuditFilterForm):
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = (select(AuditEvent).options(joinedload(AuditEvent.borough))
+             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
     if form.borough.data:
         query = query.join(Borough).where(Borough.slug == form.borough.data)
     if form.action.data:

@@ -23,6 +23,7 @@ from enum import Enum
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from engage.auth.models import User
 from engage.boroughs.models import Borough
@@ -83,7 +84,8 @@ def london_days_after(value: datetime, days: int) -> datetime:
 def accepting_paper(borough: Borough, now: datetime) -> list[tuple[Consultation, datetime]]:
     """The consultations covering `borough` whose paper is keyed in now, each with the last
     moment it is, soonest first: what the keying pages tell clerks."""
-    found = db.session.scalars(select(Consultation).where(Consultation.opens_at <= now))
+    found = db.session.scalars(select(Consultation).options(selectinload(Consultation.boroughs))
+                               .where(Consultation.opens_at <= now))
     accepting = [(c, paper_deadline(c)) for c in found if c.covers(borough)]
     return sorted(((c, until) for c, until in accepting if until > now), key=lambda p: p[1])
 
@@ -281,7 +283,7 @@ def waiting_for_second(borough: Borough) -> list[tuple[PaperRequest, KeyedEntry]
     """This borough's forms keyed once under double keying, oldest first."""
     second = select(KeyedEntry.reference).where(KeyedEntry.round == 2)
     return list(db.session.execute(
-        select(PaperRequest, KeyedEntry)
+        select(PaperRequest, KeyedEntry).options(joinedload(KeyedEntry.clerk))
         .join(KeyedEntry, KeyedEntry.reference == PaperRequest.reference)
         .where(PaperRequest.borough_id == borough.id, KeyedEntry.round == 1,
                KeyedEntry.reference.not_in(second))

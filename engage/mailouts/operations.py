@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import abort
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from engage.auth.models import User
 from engage.boroughs.models import Borough
@@ -118,6 +119,8 @@ def open_questionnaires() -> list[Questionnaire]:
     """Questionnaires people can still ask for on paper: the consultation has not closed (a
     request before it opens is fine: the paper goes out with the first run after it opens)."""
     query = (select(Questionnaire).join(Questionnaire.consultation)
+             .options(contains_eager(Questionnaire.consultation),
+                      selectinload(Questionnaire.versions))
              .where(Consultation.closes_at > utcnow())
              .order_by(Consultation.opens_at, Consultation.title, Questionnaire.audience))
     return [q for q in db.session.scalars(query) if q.versions]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from engage.audit.operations import record
@@ -51,10 +52,12 @@ def index(borough_slug: str):
         .order_by(PaperRequest.requested_at.desc(), PaperRequest.id.desc()),
         per_page=50, error_out=False)
     runs = db.session.scalars(
-        select(PrintRun).where(PrintRun.borough_id == borough.id)
+        select(PrintRun).options(joinedload(PrintRun.questionnaire), joinedload(PrintRun.version))
+        .where(PrintRun.borough_id == borough.id)
         .order_by(PrintRun.created_at.desc(), PrintRun.id.desc()).limit(20)).all()
     counts = db.session.scalars(
-        select(PaperRequestCount).where(PaperRequestCount.borough_id == borough.id)
+        select(PaperRequestCount).options(joinedload(PaperRequestCount.consultation))
+        .where(PaperRequestCount.borough_id == borough.id)
         .order_by(PaperRequestCount.consultation_id, PaperRequestCount.format,
                   PaperRequestCount.status)).all()
     return render_template("mailouts/index.html", borough=borough, page=page, runs=runs,

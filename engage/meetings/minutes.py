@@ -15,7 +15,7 @@ from datetime import date, datetime
 from flask import abort
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, joinedload, mapped_column, relationship
 
 from engage.auth.models import User
 from engage.clock import utcnow
@@ -127,8 +127,10 @@ def register_for(meeting: Meeting) -> list[RegisterLine]:
             select(User).join(Membership, Membership.user_id == User.id)
             .where(Membership.group_id == meeting.group_id,
                    Membership.status == MembershipStatus.ACTIVE))}
+    # With their people: someone recorded but not invited is not loaded above.
     recorded = {row.user_id: row for row in db.session.scalars(
-        select(Attendance).where(Attendance.meeting_id == meeting.id))}
+        select(Attendance).options(joinedload(Attendance.user))
+        .where(Attendance.meeting_id == meeting.id))}
     for row in recorded.values():
         people.setdefault(row.user_id, (row.user, None))
     lines = []

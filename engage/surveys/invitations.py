@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import and_, case, distinct, func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from engage.auth.models import User
 from engage.auth.operations import external_url
@@ -70,6 +71,7 @@ def new_token() -> str:
 def lists_of(consultation: Consultation, borough: Borough) -> list[InviteeList]:
     return list(db.session.scalars(
         select(InviteeList).join(Questionnaire)
+        .options(contains_eager(InviteeList.questionnaire))  # the page shows each's audience
         .where(Questionnaire.consultation_id == consultation.id,
                InviteeList.borough_id == borough.id)
         .order_by(InviteeList.created_at, InviteeList.id)))

@@ -201,11 +201,13 @@ class QuestionnaireVersion(db.Model):
         return [q for section in self.sections for q in section.questions]
 
 
-def open_consultations(now: datetime | None = None) -> list[Consultation]:
-    """Consultations the public can answer now, the soonest to close first."""
+def open_consultations(now: datetime | None = None, *options) -> list[Consultation]:
+    """Consultations the public can answer now, the soonest to close first (loaded with
+    `options`, like selectinload(Consultation.questionnaires) for a page that lists those)."""
     now = now or utcnow()
     return list(db.session.scalars(
-        select(Consultation).where(Consultation.opens_at <= now, Consultation.closes_at > now)
+        select(Consultation).options(*options)
+        .where(Consultation.opens_at <= now, Consultation.closes_at > now)
         .order_by(Consultation.closes_at)))
 
 

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engage.auth.operations import external_url
@@ -164,7 +164,7 @@ def minutes_to_answer(questionnaire: Questionnaire) -> int:
 def index():
     read_only_request()
     now = utcnow()
-    current = open_consultations(now)
+    current = open_consultations(now, selectinload(Consultation.questionnaires))
     upcoming = db.session.scalars(select(Consultation).where(Consultation.opens_at > now)
                                   .order_by(Consultation.opens_at)).all()
     return render_template("surveys/public/index.html", current=current, upcoming=upcoming)

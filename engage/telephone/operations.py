@@ -14,6 +14,7 @@ import phonenumbers
 from flask import abort, current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from engage.auth.models import User
 from engage.boroughs.models import Borough
@@ -102,6 +103,8 @@ def open_questionnaires(borough: Borough, now: datetime) -> list[Questionnaire]:
     """Questionnaires someone in `borough` can still be interviewed for."""
     found = db.session.scalars(
         select(Questionnaire).join(Questionnaire.consultation)
+        .options(contains_eager(Questionnaire.consultation)
+                 .selectinload(Consultation.boroughs))
         .where(Consultation.closes_at > now)
         .order_by(Consultation.closes_at, Questionnaire.audience))
     return [q for q in found if q.consultation.covers(borough)]
@@ -144,9 +147,9 @@ def record_request(borough: Borough, details: RequestDetails, by: User,
     return call_case, True
 
 
-def case_or_404(borough: Borough, case_id: int) -> CallCase:
+def case_or_404(borough: Borough, case_id: int, *options) -> CallCase:
     """A case of this borough: another borough's case does not exist here."""
-    found = db.session.get(CallCase, case_id)
+    found = db.session.get(CallCase, case_id, options=options)
     if found is None or found.borough_id != borough.id:
         abort(404)
     return found
@@ -194,8 +197,11 @@ def call_list(borough: Borough, consultation: Consultation, now: datetime) -> Ca
     not_open = not_open_message(consultation, now)
     due: list[CallCase] = []
     if now_in_hours and not not_open:
+        # The page shows each one's questionnaire and whether it is on a call now.
         due = list(db.session.scalars(
-            select(CallCase).where(is_open, due_now)
+            select(CallCase).options(joinedload(CallCase.questionnaire),
+                                     selectinload(CallCase.calls))
+            .where(is_open, due_now)
             .order_by(group, func.coalesce(CallCase.next_attempt_at, CallCase.requested_at),
                       CallCase.id)))
     due_ids = {c.id for c in due}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from engage import clock
@@ -24,7 +25,14 @@ from engage.surveys.models import Consultation, Questionnaire
 from engage.telephone import operations
 from engage.telephone.forms import CallRequestForm, OutcomeForm
 from engage.telephone.hours import parse_hours
-from engage.telephone.models import MAX_ATTEMPTS, CallCase, CaseStatus, Outcome, TelephoneCount
+from engage.telephone.models import (
+    MAX_ATTEMPTS,
+    Call,
+    CallCase,
+    CaseStatus,
+    Outcome,
+    TelephoneCount,
+)
 from engage.telephone.operations import BadAppointment, NotAllowed, RequestDetails
 
 telephone = Blueprint("telephone", __name__,
@@ -71,7 +79,8 @@ def index(borough_slug: str):
     current = {q.consultation for q in operations.open_questionnaires(borough, now)}
     consultations = sorted(current | set(with_cases), key=lambda c: c.closes_at, reverse=True)
     counts = db.session.scalars(
-        select(TelephoneCount).where(TelephoneCount.borough_id == borough.id)
+        select(TelephoneCount).options(joinedload(TelephoneCount.consultation))
+        .where(TelephoneCount.borough_id == borough.id)
         .order_by(TelephoneCount.consultation_id, TelephoneCount.kind,
                   TelephoneCount.value)).all()
     return render_template("telephone/index.html", borough=borough,
@@ -123,7 +132,8 @@ def call_list(borough_slug: str, consultation_id: int):
 @staff_required
 def case_page(borough_slug: str, case_id: int):
     borough = borough_for(borough_slug)
-    call_case = operations.case_or_404(borough, case_id)
+    call_case = operations.case_or_404(borough, case_id,
+                                       selectinload(CallCase.calls).joinedload(Call.caller))
     return render_template("telephone/case.html", borough=borough, case=call_case,
                            call=call_case.open_call, confirm=ConfirmForm(),
                            no_call=operations.why_no_call(call_case, clock.utcnow()),
