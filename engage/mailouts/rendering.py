@@ -19,8 +19,8 @@ import segno
 from flask import current_app, render_template
 from markupsafe import Markup
 from pypdf import PdfReader
-from weasyprint import HTML
 
+from engage import pdf
 from engage.clock import to_london, utcnow
 from engage.mailouts import assembly
 from engage.mailouts.models import PaperFormat, PaperRequest, PrintRun
@@ -179,7 +179,7 @@ def render_questionnaire(context: RunContext, paper_format: PaperFormat, target:
     """Lay the questionnaire out once for a run and format, to `target`: every recipient's
     copy is these pages (engage.mailouts.assembly), so a big run costs no more layout."""
     partial = target.with_suffix(".partial")
-    HTML(string=_page_html("questionnaire.html", context, paper_format)).write_pdf(partial)
+    pdf.document(_page_html("questionnaire.html", context, paper_format)).write_pdf(partial)
     partial.replace(target)
 
 
@@ -191,7 +191,7 @@ def render_chunk(context: RunContext, paper_format: PaperFormat,
     recipients = [{"request": r, "qr": qr_svg(r.reference, QR_POINTS)} for r in requests]
     html = _page_html("letters.html", context, paper_format, recipients=recipients,
                       questionnaire_pages=len(template.pages))
-    letters = HTML(string=html).render()
+    letters = pdf.document(html).render()
     # Each recipient's first questionnaire page holds the anchor named for it (letters.html).
     starts = [index for index, page in enumerate(letters.pages)
               if any(name.startswith("questionnaire-") for name in page.anchors)]

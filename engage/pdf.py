@@ -1,0 +1,20 @@
+"""Every PDF engage makes (reports, the Local Policing Summary, paper print runs) is laid out
+by WeasyPrint from our own HTML, with its styles inline and its charts and QR codes as inline
+SVG, so it needs nothing from anywhere else. Its fetcher is told so: only `data:` URLs are
+read. Were text someone typed ever to reach a page as markup, an image or stylesheet address in
+it would still fetch nothing (no request from a worker to an internal address, no file read
+from the worker's disk); WeasyPrint notes the refusal in its log and leaves the image out."""
+
+from __future__ import annotations
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+ALLOWED_PROTOCOLS = frozenset({"data"})
+
+
+def document(html: str, base_url: str | None = None) -> HTML:
+    """WeasyPrint's HTML for `html`; `base_url` only resolves relative links written into the
+    PDF. A fetcher a document: it holds the request it is making, so is not to be shared."""
+    return HTML(string=html, base_url=base_url,
+                url_fetcher=URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS))
