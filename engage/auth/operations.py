@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password, needs_rehash, verify_password
+from engage.auth.sessions import end_other_sessions
 from engage.auth.tokens import fingerprint, hash_token, make_token, random_token, read_token
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
@@ -48,6 +49,9 @@ def register(name: str, email: str, password: str, home_borough_slug: str | None
     """
     existing = find_user(email)
     if existing is not None:
+        # Hashed and thrown away: argon2 is slow on purpose, and an answer that came back
+        # sooner for a taken address would say which addresses have accounts.
+        hash_password(password)
         # Unless this is the same form sent twice: the first made the account and sent its
         # confirmation, and "you already have an account" would only puzzle them.
         if not queued_lately(existing.email, "account_exists", "confirm_email"):
@@ -66,7 +70,7 @@ def register(name: str, email: str, password: str, home_borough_slug: str | None
 def send_confirmation(user: User, email: str | None = None) -> None:
     """Email a confirmation link to `email` (a new address being changed to) or the account's."""
     address = email or user.email
-    token = make_token(CONFIRM, {"uid": user.id, "email": address})
+    token = make_token(CONFIRM, {"uid": user.id, "email": address, **_bound_to(user)})
     queue_email(address, "confirm_email", name=user.name,
                 confirm_url=external_url("auth.confirm_email", token=token),
                 is_change=address != user.email)
@@ -82,11 +86,15 @@ def confirm_email(token: str) -> User | None:
     if user is None or not address:
         return None
     if address != user.email:
-        # An email change: only while nobody else has taken the address meanwhile.
-        if find_user(address) is not None:
+        # An email change: only while the account has the address and password it had when
+        # the link was made (a later change, or a reset by the owner, ends every earlier link),
+        # and while nobody else has taken the address meanwhile.
+        if not _still_bound(user, payload, legacy=False) or find_user(address) is not None:
             return None
         old = user.email
         user.email = address
+        # As after a password change: every other device signs in again, with the new address.
+        end_other_sessions(user)
         queue_email(old, "email_changed", name=user.name, new_email=address)
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     return user
@@ -105,7 +113,7 @@ def send_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or queued_lately(user.email, "reset_password"):
         return  # the page says the same thing either way
-    token = make_token(RESET, {"uid": user.id, "pw": fingerprint(user.password_hash)})
+    token = make_token(RESET, {"uid": user.id, **_bound_to(user)})
     queue_email(user.email, "reset_password", name=user.name,
                 reset_url=external_url("auth.reset_password", token=token), hours=1)
 
@@ -117,7 +125,7 @@ def user_for_reset(token: str) -> User | None:
 def set_password_link(user: User) -> str:
     """A link for someone whose account staff created (an imported member) to choose a password.
     It lasts as long as a staff invitation, and works once."""
-    token = make_token(SET_PASSWORD, {"uid": user.id, "pw": fingerprint(user.password_hash)})
+    token = make_token(SET_PASSWORD, {"uid": user.id, **_bound_to(user)})
     return external_url("auth.set_password", token=token)
 
 
@@ -131,9 +139,25 @@ def _user_for_password_token(purpose: str, token: str, hours: int) -> User | Non
     if payload is None:
         return None
     user = db.session.get(User, payload.get("uid"))
-    if user is None or payload.get("pw") != fingerprint(user.password_hash):
-        return None  # used already: the password has changed since the link was made
+    if user is None or not _still_bound(user, payload, legacy=True):
+        return None  # used already, or the password or address has changed since
     return user
+
+
+def _bound_to(user: User) -> dict:
+    """What an emailed link about the account carries of it: fingerprints of its password
+    and address, so the link stops working once either changes."""
+    return {"pw": fingerprint(user.password_hash), "em": fingerprint(user.email)}
+
+
+def _still_bound(user: User, payload: dict, *, legacy: bool) -> bool:
+    """Does the account still have the password and address the link was made for? `legacy`
+    accepts a link made before links carried the address ("em"): they last a week at most."""
+    if payload.get("pw") != fingerprint(user.password_hash):
+        return False
+    if "em" not in payload and legacy:
+        return True
+    return payload.get("em") == fingerprint(user.email)
 
 
 def set_password(user: User, password: str) -> None:

@@ -1,8 +1,9 @@
 """Signed, expiring links for email confirmation and password reset.
 
 Each token names what it is for (the salt) and carries enough of the account's state that it stops
-working once used: a reset token carries a fingerprint of the password hash, a confirmation token
-the address it confirms.
+working once used: fingerprints of the password hash and the address (engage.auth.operations), so
+a reset link dies once the password is set, and a link to change the address dies once the
+password or the address changes another way.
 """
 
 from __future__ import annotations

@@ -48,6 +48,21 @@ def _limit(name: str):
     return lambda: current_app.config[name]
 
 
+def _signed_in_account() -> str:
+    """The account's own sign-in allowance, for the pages that ask for its password again: a
+    session left open on a shared computer must not become a way to guess the password."""
+    email = current_user.email if current_user.is_authenticated else ""
+    return "account:" + normalise_email(email)
+
+
+def _password_rechecked(view):
+    """Wrong passwords on the account pages, all together, have the allowance per account of
+    signing in."""
+    return limiter.shared_limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT"), "account-password",
+                                methods=["POST"], deduct_when=_failed,
+                                key_func=_signed_in_account)(view)
+
+
 def _safe_next(default: str) -> str:
     target = request.args.get("next", "")
     parts = urlsplit(target)
@@ -175,6 +190,7 @@ def account():
 
 @auth.route("/account/password", methods=["GET", "POST"])
 @login_required
+@_password_rechecked
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -192,6 +208,7 @@ def change_password():
 
 @auth.route("/account/email", methods=["GET", "POST"])
 @login_required
+@_password_rechecked
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
@@ -214,6 +231,7 @@ def change_email():
 
 @auth.route("/account/delete", methods=["GET", "POST"])
 @login_required
+@_password_rechecked
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():

@@ -77,11 +77,12 @@ def test_change_password_needs_the_current_one_and_signs_out_other_devices(
     Browser(app, address="192.0.2.1").sign_in("ada@example.org", NEW_PASSWORD)
 
 
-def test_change_email_takes_effect_when_the_new_address_confirms(client, mailbox, run_tasks,
-                                                                 app):
+def test_change_email_takes_effect_when_the_new_address_confirms(client, other_client, mailbox,
+                                                                 run_tasks, app):
     with app.app_context():
         create_user(email="ada@example.org")
     client.sign_in("ada@example.org", PASSWORD)
+    other_client.sign_in("ada@example.org", PASSWORD)
     response = client.submit("/account/email", {"email": "ada@new.example.org",
                                                 "current_password": PASSWORD},
                              follow_redirects=True)
@@ -93,10 +94,13 @@ def test_change_email_takes_effect_when_the_new_address_confirms(client, mailbox
     with app.app_context():
         assert db.session.scalar(select(User.email)) == "ada@example.org"  # not yet
 
+    assert other_client.get("/account").status_code == 200  # nothing changed yet
     client.submit(_link(message, "/confirm-email/"), {})
     run_tasks()
     with app.app_context():
         assert db.session.scalar(select(User.email)) == "ada@new.example.org"
+    assert client.get("/account").status_code == 200  # this device stays signed in
+    assert other_client.get("/account").status_code == 302  # the other is signed out
     [notice] = mailbox.to("ada@example.org")
     assert "ada@new.example.org" in body(notice)
 
@@ -153,3 +157,82 @@ def test_delete_account(client, other_client, mailbox, run_tasks, app):
     assert other_client.get("/account").status_code == 302
     failed = client.submit("/sign-in", {"email": "ada@example.org", "password": PASSWORD})
     assert failed.status_code == 200
+
+
+def test_an_email_change_link_stops_working_once_the_password_is_reset(
+        client, other_client, mailbox, run_tasks, app):
+    """Someone who knew the password asks to move the account to their own address; the owner
+    resets the password before they follow the link. The link must die with the old password,
+    or it hands them the account a day later."""
+    with app.app_context():
+        create_user(email="ada@example.org")
+    other_client.sign_in("ada@example.org", PASSWORD)
+    other_client.submit("/account/email", {"email": "intruder@example.net",
+                                           "current_password": PASSWORD})
+    run_tasks()
+    stolen = _link(mailbox.to("intruder@example.net")[0], "/confirm-email/")
+
+    client.submit("/forgotten-password", {"email": "ada@example.org"})
+    run_tasks()
+    client.submit(_link(mailbox.to("ada@example.org")[-1], "/reset-password/"),
+                  {"password": NEW_PASSWORD})
+
+    response = Browser(app, address="203.0.113.5").submit(stolen, {})
+    assert response.status_code == 400
+    assert "This link does not work" in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(select(User.email)) == "ada@example.org"
+
+
+def test_an_earlier_email_change_link_stops_working_after_another_change(
+        client, mailbox, run_tasks, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    for address in ("ada@first.example.org", "ada@second.example.org"):
+        client.submit("/account/email", {"email": address, "current_password": PASSWORD})
+    run_tasks()
+    first = _link(mailbox.to("ada@first.example.org")[0], "/confirm-email/")
+    second = _link(mailbox.to("ada@second.example.org")[0], "/confirm-email/")
+    assert client.submit(second, {}).status_code == 302
+
+    assert client.submit(first, {}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(User.email)) == "ada@second.example.org"
+
+
+def test_a_reset_link_sent_to_an_old_address_stops_working_after_an_email_change(
+        client, mailbox, run_tasks, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    Browser(app, address="203.0.113.6").submit("/forgotten-password",
+                                               {"email": "ada@example.org"})
+    client.sign_in("ada@example.org", PASSWORD)
+    client.submit("/account/email", {"email": "ada@new.example.org",
+                                     "current_password": PASSWORD})
+    run_tasks()
+    reset = _link(mailbox.to("ada@example.org")[0], "/reset-password/")
+    client.submit(_link(mailbox.to("ada@new.example.org")[0], "/confirm-email/"), {})
+
+    assert Browser(app, address="203.0.113.7").get(reset).status_code == 400
+
+
+def test_guessing_the_password_on_the_account_pages_is_limited_like_signing_in(client, app):
+    """A session left open on a shared computer must not let someone guess the password (which
+    would let them change the address and keep the account): wrong passwords there count
+    against the account's sign-in allowance."""
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    pages = ["/account/password", "/account/email", "/account/delete"]
+    for n in range(5):
+        wrong = client.submit(pages[n % 3], {"current_password": f"guess {n}",
+                                             "password": NEW_PASSWORD,
+                                             "email": "someone@example.net"})
+        assert wrong.status_code == 200
+    blocked = client.submit("/account/password", {"current_password": PASSWORD,
+                                                   "password": NEW_PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many attempts" in page_text(blocked)
+    client.sign_out()
+    client.sign_in("ada@example.org", PASSWORD)  # the password is still the old one

@@ -128,3 +128,19 @@ def test_the_form_sent_twice_makes_one_account_and_sends_one_email(client, mailb
     run_tasks()
     assert [m["Subject"] for m in mailbox.to("grace@example.org")][1:] == [
         "Reset your engage password"]
+
+
+def test_registering_a_taken_address_hashes_a_password_too(client, app, monkeypatch):
+    """Argon2 takes a noticeable time on purpose: were it skipped for a taken address, the
+    answer's speed would tell anyone which addresses have accounts."""
+    from engage.auth import operations
+
+    with app.app_context():
+        create_user(email="grace@example.org")
+    hashed = []
+    real = operations.hash_password
+    monkeypatch.setattr(operations, "hash_password",
+                        lambda password: hashed.append(password) or real(password))
+    client.submit("/register", NEW)
+    client.submit("/register", {**NEW, "email": "someone.new@example.org"})
+    assert hashed == [PASSWORD, PASSWORD]
