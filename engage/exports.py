@@ -29,5 +29,8 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
             writer.writerow([spreadsheet_safe(cell) for cell in row])
             yield buffer.getvalue()
 
+    # Every export is staff-only, and most name people: no cache, shared or the browser's, keeps
+    # a copy (engage.security sets this for pages, not files).
     return Response(generate(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "private, no-store"})

@@ -216,8 +216,11 @@ def _download(borough_slug: str, run_id: int, which: str):
         return redirect(_run_url(run))
     record("paper.run.downloaded", borough=borough, target=f"print-run:{run.id}", file=which)
     db.session.commit()
-    return send_file(path, as_attachment=True, download_name=name,
-                     mimetype="application/pdf" if which == "pdf" else "text/csv")
+    response = send_file(path, as_attachment=True, download_name=name,
+                         mimetype="application/pdf" if which == "pdf" else "text/csv")
+    # Names and addresses: no cache, shared or the browser's, keeps a copy.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @mailouts.route("/runs/<int:run_id>/print-run.pdf")

@@ -366,6 +366,7 @@ def test_the_csv_export_is_safe_and_holds_no_equality_answers(client, app):
     response = client.get(CPEG + "/members.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "private, no-store"  # names: never cached
     text = response.get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == ["name", "email", "represents", "organisation", "role", "role starts",

@@ -93,6 +93,7 @@ def test_a_print_run_holds_every_question_of_the_version_and_the_reference(
     labels = client.get(run_url + "/labels.csv")
     rows = list(csv.reader(io.StringIO(labels.get_data(as_text=True).lstrip("\ufeff"))))
     labels.close()
+    assert labels.headers["Cache-Control"] == "private, no-store"  # names and addresses
     assert rows[0][:2] == ["Reference", "Name"]
     assert [r[0] for r in rows[1:]] == references(app)
     assert rows[2][1:6] == ["Grace Hopper", "3 Flat, 1 Judd St", "", "London", "WC1H 9NE"]
