@@ -108,6 +108,9 @@ def test_a_likely_duplicate_is_shown_to_confirm_never_silently_doubled(client, a
     assert again.status_code == 200
     assert title(again).startswith("They may have asked already")
     assert first_reference in page_text(again)
+    # The earlier address one line at a time: its lines escaped, the breaks between them not.
+    html = again.get_data(as_text=True)
+    assert "12 Gordon Square<br>London<br>WC1H 0AG" in html and "&lt;br&gt;" not in html
     with app.app_context():
         assert count(PaperRequest) == 1
 
