@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import ssl
@@ -10,6 +11,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app, render_template
+from markupsafe import Markup, escape
 
 from engage.outbox.models import OutboxMessage
 
@@ -41,8 +43,8 @@ def render(message: OutboxMessage, cache: dict | None = None) -> EmailMessage:
                    base_url=current_app.config["ENGAGE_BASE_URL"])
     text = render_template(f"email/{message.template}.txt", **context)
     subject, _, body = text.partition("\n")
-    html = render_template("email/layout.html", subject=subject.strip(), body=body.strip(),
-                           **context)
+    html = render_template("email/layout.html", subject=subject.strip(),
+                           paragraphs=html_paragraphs(body.strip(), links_of(context)))
     email = EmailMessage()
     email["Subject"] = subject.strip()
     email["From"] = current_app.config["ENGAGE_MAIL_FROM"]
@@ -60,6 +62,40 @@ def render(message: OutboxMessage, cache: dict | None = None) -> EmailMessage:
         email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename,
                              params=params)
     return email
+
+
+_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
+
+
+def links_of(context: dict) -> set[str]:
+    """The web addresses the app put in a message (`..._url`, `..._link`): the only text its
+    HTML part makes into links."""
+    return {value for key, value in context.items()
+            if key.endswith(("_url", "_link")) and isinstance(value, str)}
+
+
+def html_paragraphs(body: str, links: set[str]) -> list[Markup]:
+    """The plain-text body as HTML paragraphs: everything escaped, lines kept, and the app's own
+    addresses made into links. An address someone typed (in their name, say) stays text, so an
+    email from engage never carries a link that a stranger chose."""
+
+    def line_html(line: str) -> Markup:
+        html, last = Markup(""), 0
+        for match in _ADDRESS.finditer(line):
+            address, trailing = match.group(0), ""
+            # Punctuation after an address ends a sentence: "... at https://x.org/a."
+            while address[-1] in ".,;:!?)" and address not in links and len(address) > 1:
+                address, trailing = address[:-1], address[-1] + trailing
+            html += escape(line[last:match.start()])
+            if address in links:
+                html += Markup('<a href="{0}">{0}</a>').format(address) + trailing
+            else:
+                html += match.group(0)
+            last = match.end()
+        return html + line[last:]
+
+    return [Markup("<br>").join(line_html(line) for line in paragraph.split("\n"))
+            for paragraph in body.split("\n\n")]
 
 
 def _transmit(smtp: smtplib.SMTP, email: EmailMessage,

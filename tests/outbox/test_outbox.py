@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from engage.audit.models import AuditEvent
 from engage.clock import utcnow
-from engage.email import render
+from engage.email import html_paragraphs, links_of, render
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from engage.outbox.operations import queue_email, retry_delay
@@ -119,6 +119,32 @@ def test_the_html_part_escapes_what_people_typed(app, mailbox):
     assert "<img" not in html
     assert "&lt;img src=x" in html
     assert '<img src=x onerror="alert(1)">' in body(message)  # plain text is plain
+
+
+def test_the_html_part_links_only_the_addresses_the_app_put_there(app, mailbox):
+    """Someone registers with a stranger's address and a name that is a message with a link:
+    the email engage sends that stranger must not carry a link they chose."""
+    message_id = _queue(app, name="Your account is locked, visit https://evil.example/login now",
+                        reset_url=RESET_URL)
+    _run(app, SEND, message_id)
+    [message] = mailbox.to(TO)
+    html = message.get_body(("html",)).get_content()
+    assert f'<a href="{RESET_URL}">{RESET_URL}</a>' in html
+    assert "visit https://evil.example/login now" in html
+    assert 'href="https://evil.example' not in html
+
+
+def test_links_keep_their_line_and_leave_a_sentence_s_full_stop_out():
+    links = links_of({"meeting_url": "https://engage.example/m/1",
+                      "online_link": "https://meet.example/abc?pwd=1&x=2", "name": "https://x.y"})
+    assert links == {"https://engage.example/m/1", "https://meet.example/abc?pwd=1&x=2"}
+    [first, second] = html_paragraphs(
+        "Join online: https://meet.example/abc?pwd=1&x=2\nPage: https://engage.example/m/1.\n\n"
+        "Not ours: https://x.y <b>", links)
+    assert first == ('Join online: <a href="https://meet.example/abc?pwd=1&amp;x=2">'
+                     'https://meet.example/abc?pwd=1&amp;x=2</a><br>Page: '
+                     '<a href="https://engage.example/m/1">https://engage.example/m/1</a>.')
+    assert second == "Not ours: https://x.y &lt;b&gt;"
 
 
 def test_a_repeated_send_keeps_the_same_message_id(app, mailbox):
