@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -88,8 +89,14 @@ def register():
 
 @auth.route("/register/check-your-email")
 def check_email():
-    # Also where changing the address leads (`changing`), in that case's words.
-    return render_template("auth/check_email.html", email=request.args.get("to", ""),
+    # Also where changing the address leads (`changing`), in that case's words. Only an email
+    # address is shown: other text in a link to this page would be words put in our mouth.
+    email = request.args.get("to", "")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        email = ""
+    return render_template("auth/check_email.html", email=email,
                            changing=request.args.get("changing") == "yes")
 
 
