@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from engage.extensions import db
 from engage.surveys.models import (
     Option,
@@ -335,9 +337,14 @@ def remove_question(question: Question) -> None:
 
 
 def condition_sources(question: Question) -> list[Question]:
-    """The questions a condition can depend on: those with options, on an earlier page."""
-    return [q for q in question.version.ordered_questions()
-            if q.kind.has_options and q.section.position < question.section.position]
+    """The questions a condition can depend on: those with options, on an earlier page. One
+    query, in page order, whatever the number of sections before it."""
+    earlier = db.session.scalars(
+        select(Question).join(Section, Section.id == Question.section_id)
+        .where(Question.version_id == question.version_id,
+               Section.position < question.section.position)
+        .order_by(Section.position, Question.position))
+    return [q for q in earlier if q.kind.has_options]
 
 
 def set_condition(question: Question, source: Question, values: list[str]) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from engage.auth.access import staff_required
@@ -34,7 +32,7 @@ from engage.surveys.builder_views import (
     to_builder,
     to_question,
 )
-from engage.surveys.models import Option, Question, QuestionKind, QuestionnaireVersion, Section
+from engage.surveys.models import Option, Question, QuestionKind, Section
 from engage.surveys.staff_forms import (
     ConditionQuestionForm,
     ConditionValuesForm,
@@ -101,16 +99,6 @@ def _question(slug: str, audience: str, question_id: int, editing_: bool = True)
     return questionnaire, thing_or_404(Question, question_id, questionnaire)
 
 
-def _with_earlier_questions(question: Question) -> Question:
-    """The question, with every section of its version and their questions loaded in two
-    queries: the condition sources walk them all, which lazily is a query a section."""
-    db.session.scalars(
-        select(QuestionnaireVersion).where(QuestionnaireVersion.id == question.version_id)
-        .options(selectinload(QuestionnaireVersion.sections).selectinload(Section.questions))
-    ).one()
-    return question
-
-
 @surveys_builder.route("/questions/<int:question_id>")
 @staff_required
 def question(slug: str, audience: str, question_id: int):
@@ -121,8 +109,7 @@ def question(slug: str, audience: str, question_id: int):
                            question=question, confirm=ConfirmForm(),
                            can_edit=may_edit(current_user, questionnaire.consultation),
                            locked=versions.lock_of(question.version),
-                           can_have_condition=bool(
-                               rules.condition_sources(_with_earlier_questions(question))))
+                           can_have_condition=bool(rules.condition_sources(question)))
 
 
 def _question_data(question: Question) -> dict:
@@ -219,7 +206,7 @@ def remove_question(slug: str, audience: str, question_id: int):
 @staff_required
 def condition(slug: str, audience: str, question_id: int):
     questionnaire, question = _question(slug, audience, question_id)
-    sources = rules.condition_sources(_with_earlier_questions(question))
+    sources = rules.condition_sources(question)
     form = ConditionQuestionForm()
     form.source.choices = [SelectChoice(str(q.id), q.text) for q in sources]
     if request.method == "GET" and question.show_if_question_id:
@@ -237,7 +224,7 @@ def condition(slug: str, audience: str, question_id: int):
 def condition_values(slug: str, audience: str, question_id: int, source_id: int):
     questionnaire, original = _question(slug, audience, question_id)
     source = thing_or_404(Question, source_id, questionnaire)
-    if source not in rules.condition_sources(_with_earlier_questions(original)):
+    if source not in rules.condition_sources(original):
         abort(404)
     form = ConditionValuesForm()
     form.values.choices = [SelectChoice(o.value, o.label) for o in source.options]
