@@ -151,7 +151,7 @@ def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
     page.get_by_label("Email address").fill("grace@example.org")
     page.get_by_label("Access needs (optional)").fill("A hearing loop")
     page.get_by_role("button", name="Register to attend").click()
-    expect(page.get_by_role("heading", name="You are registered")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     assert axe_violations(page) == []
 
 

@@ -5,8 +5,11 @@ A registration is an Invitation with the person's address instead of a user, rep
 the waiting list and a place that frees is offered to them by email like anyone else. One
 invitation per address and meeting: registering again reuses it. The address of a member
 already invited is theirs to answer for: nothing of their invitation changes (a form anyone can
-fill in is no proof of owning the address), and they are emailed their own reply link. The page
-says the same either way. These add and flush; the view commits.
+fill in is no proof of owning the address), and they are emailed their own reply link.
+
+For the same reason the page after the form says nothing that depends on the address: not
+whether it was registered already, nor whether it has a place or is on the waiting list. The
+email, which only the address's owner reads, says that. These add and flush; the view commits.
 """
 
 from __future__ import annotations
@@ -63,16 +66,16 @@ def _subscription_id(meeting: Meeting, email: str) -> int | None:
         NewsSubscription.email == email, NewsSubscription.active()))
 
 
-def register(meeting: Meeting, name: str, email: str, access_needs: str | None) -> bool:
-    """Register someone for the meeting and email them the confirmation. Returns True when
-    they are on the waiting list (the meeting is full)."""
+def register(meeting: Meeting, name: str, email: str, access_needs: str | None) -> None:
+    """Register someone for the meeting and email them the confirmation, which says whether
+    they have a place or are on the waiting list."""
     email = normalise_email(email)
     invitation = _existing(meeting, email)
     if invitation is not None and invitation.user_id is not None:
         if not queued_lately(invitation.recipient, "meeting_register_member",
                              meeting_url=meeting_url(meeting)):
             send_member_their_link(invitation)
-        return False
+        return
     if invitation is None:
         invitation = Invitation(meeting_id=meeting.id, email=email, name=name,
                                 news_subscription_id=_subscription_id(meeting, email))
@@ -84,7 +87,9 @@ def register(meeting: Meeting, name: str, email: str, access_needs: str | None) 
     if invitation.reply not in HOLDING:
         if invitation.user_id is None and not invitation.name:
             invitation.name = name
-        invitation.access_needs = access_needs or invitation.access_needs
+        # Access needs already given are the person's own: whoever fills in the form next
+        # with the same address adds none of theirs.
+        invitation.access_needs = invitation.access_needs or access_needs or None
         invitation.registered_at = invitation.registered_at or utcnow()
         replies.reply(invitation, Reply.ATTENDING)
     # The same email either way, so the page can say the same thing either way; once, when
@@ -92,7 +97,6 @@ def register(meeting: Meeting, name: str, email: str, access_needs: str | None) 
     if not queued_lately(invitation.recipient, "meeting_registered",
                          meeting_url=meeting_url(meeting)):
         send_confirmation(invitation)
-    return invitation.reply == Reply.WAITING
 
 
 def send_member_their_link(invitation: Invitation) -> None:

@@ -75,13 +75,15 @@ def register(borough_slug: str, group_slug: str, meeting_id: int):
     form = RegisterForm()
     if not form.validate_on_submit():
         return _page(meeting, form)
-    waiting = registration.register(meeting, form.name.data, form.email.data,
-                                    form.access_needs.data)
+    # Whether the meeting was full before, as anyone could see on its page: what the page says
+    # must not depend on the address (registration's docstring).
+    full = registration.is_full(meeting)
+    registration.register(meeting, form.name.data, form.email.data, form.access_needs.data)
     db.session.commit()
     # Shown, not redirected to: the page names the address, which does not belong in a URL.
     # Sending the form again is harmless: it finds the same registration.
     return render_template("meetings/registered.html", meeting=meeting, group=meeting.group,
-                           email=form.email.data, waiting=waiting,
+                           email=form.email.data, full=full,
                            online=bool(meeting.online_link))
 
 

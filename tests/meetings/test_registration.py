@@ -62,8 +62,9 @@ def test_register_without_an_account(client, app, mailbox, run_tasks):
     assert "Register to attend" in page_text(page)
     done = _register(client, meeting_id, " Grace@Example.org ", access_needs=NEEDS)
     assert done.status_code == 200
-    assert "You are registered" in page_text(done)
-    assert "We have sent a confirmation to grace@example.org" in page_text(done)
+    assert "Check your email" in page_text(done)
+    assert "We have sent an email to grace@example.org" in page_text(done)
+    assert "The meeting is full" not in page_text(done)
     [invitation] = _invitations(app, meeting_id)
     assert (invitation.user_id, invitation.email, invitation.name, invitation.access_needs,
             invitation.reply) == (None, "grace@example.org", "Grace Hopper", NEEDS,
@@ -91,7 +92,8 @@ def test_a_full_meeting_puts_registrants_on_the_waiting_list_and_promotes_them(
     _register(Browser(app), meeting_id, "first@example.org")
     assert "The meeting is full" in page_text(Browser(app).get(f"{PUBLIC}/{meeting_id}"))
     waiting = _register(Browser(app), meeting_id, "second@example.org")
-    assert "You are on the waiting list" in page_text(waiting)
+    assert "The meeting is full, so new registrations go on the waiting list" in page_text(
+        waiting)
     assert [i.reply for i in _invitations(app, meeting_id)] == [Reply.ATTENDING, Reply.WAITING]
     run_tasks()
     assert mailbox.to("second@example.org")[0]["Subject"].startswith("Waiting list:")
@@ -138,7 +140,7 @@ def test_a_member_s_address_on_the_form_changes_nothing_and_sends_them_their_lin
     Browser(app).submit(_reply_link(invited), {"reply": "not-attending"})
     done = _register(client, meeting_id, "MINA@example.org", access_needs="Planted")
     assert done.status_code == 200
-    assert "We have sent a confirmation to mina@example.org" in page_text(done)
+    assert "We have sent an email to mina@example.org" in page_text(done)
     [invitation] = _invitations(app, meeting_id)
     assert (invitation.user_id, invitation.email, invitation.reply, invitation.access_needs,
             invitation.registered_at) == (user_id, None, Reply.NOT_ATTENDING, None, None)
@@ -147,6 +149,65 @@ def test_a_member_s_address_on_the_form_changes_nothing_and_sends_them_their_lin
               if m["Subject"].startswith("You are already invited")]
     assert "nothing has changed" in body(told)
     assert "/meetings/reply/" in _reply_link(told)
+
+
+def test_the_page_after_registering_says_nothing_about_the_address(
+        app, mailbox, run_tasks):
+    """Anyone can type anyone's address: the page must not tell them whether it was registered
+    already, has a place, is on the waiting list or is a member's. Only the owner's email
+    says. And access needs already given stay the owner's."""
+    with app.app_context():
+        member_id = create_user(email="mina@example.org").id
+    make_member(app, member_id)
+    meeting_id = _open_meeting(app, capacity=2, status=MeetingStatus.DRAFT)
+    with app.app_context():
+        from engage.meetings import operations
+        from engage.meetings.models import Meeting
+
+        operations.publish(db.session.get(Meeting, meeting_id))
+        db.session.commit()
+    _register(Browser(app), meeting_id, "has-a-place@example.org", access_needs=NEEDS)
+    _register(Browser(app), meeting_id, "second@example.org")
+    _register(Browser(app), meeting_id, "waiting@example.org")
+
+    def page_for(email: str) -> str:
+        text = page_text(_register(Browser(app), meeting_id, email, name="Someone",
+                                   access_needs="Planted"))
+        return text.replace(email, "ADDRESS")
+
+    pages = {email: page_for(email) for email in (
+        "has-a-place@example.org", "waiting@example.org", "mina@example.org",
+        "new@example.org")}
+    assert len(set(pages.values())) == 1, pages
+    assert "It tells you whether you have a place" in pages["new@example.org"]
+    assert "You are on the waiting list" not in pages["new@example.org"]
+    replies = {i.email: (i.reply, i.access_needs) for i in _invitations(app, meeting_id)}
+    assert replies["has-a-place@example.org"] == (Reply.ATTENDING, NEEDS)
+    assert replies["waiting@example.org"] == (Reply.WAITING, None)
+    assert replies["new@example.org"] == (Reply.WAITING, "Planted")
+    run_tasks()
+    assert mailbox.to("waiting@example.org")[0]["Subject"].startswith("Waiting list:")
+    assert mailbox.to("has-a-place@example.org")[0]["Subject"].startswith("Registered:")
+
+
+def test_access_needs_given_are_not_replaced_by_the_next_form_with_that_address(
+        app, mailbox, run_tasks):
+    """A guest who cancelled can register again (anyone could register a new address), but the
+    access needs they gave stay theirs; an empty field adds none."""
+    meeting_id = _open_meeting(app)
+    _register(Browser(app), meeting_id, "grace@example.org", access_needs=NEEDS)
+    run_tasks()
+    Browser(app).submit(_reply_link(mailbox.to("grace@example.org")[0]),
+                        {"reply": "not-attending"})
+    _register(Browser(app), meeting_id, "grace@example.org", name="Someone Else",
+              access_needs="Planted")
+    [invitation] = _invitations(app, meeting_id)
+    assert (invitation.name, invitation.access_needs, invitation.reply) == (
+        "Grace Hopper", NEEDS, Reply.ATTENDING)
+    quiet = _open_meeting(app, title="Autumn meeting")
+    _register(Browser(app), quiet, "ada@example.org")
+    _register(Browser(app), quiet, "ada@example.org", access_needs="A hearing loop")
+    assert _invitations(app, quiet)[0].access_needs is None  # attending: nothing changes
 
 
 def test_registration_closes_when_the_meeting_starts(client, app):
@@ -323,7 +384,7 @@ def test_registering_twice_in_a_row_sends_one_confirmation(app, run_tasks, mailb
     meeting_id, other_id = _open_meeting(app), _open_meeting(app, title="Autumn meeting")
     browser = Browser(app)
     pages = [page_text(_register(browser, meeting_id, "grace@example.org")) for _ in range(2)]
-    assert pages[0] == pages[1] and "You are registered" in pages[0]
+    assert pages[0] == pages[1] and "Check your email" in pages[0]
     _register(browser, other_id, "grace@example.org")
     run_tasks()
     assert len(_invitations(app, meeting_id)) == 1
