@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.meetings.staff_views import meetings_staff
     from engage.meetings.views import meetings
     from engage.news.views import news
+    from engage.privacy.views import privacy
     from engage.public.views import public
     from engage.reports.comments_views import report_comments
     from engage.reports.download_views import report_downloads
@@ -112,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
-                      meeting_minutes, my_meetings, news, reports, admin, errors):
+                      meeting_minutes, my_meetings, news, privacy, reports, admin, errors):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     app.register_blueprint(report_targets)

@@ -120,6 +120,11 @@ def test_a_signed_in_members_account_pages_are_accessible(page, live_server, app
     page.goto(live_server + "/account/meetings")
     _check(page, "Your meetings")
     expect(page.get_by_text("Winter meeting")).to_be_visible()
+    page.goto(live_server + "/account/your-data")
+    _check(page, "Your data")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download your data").click()
+    assert download.value.suggested_filename.startswith("engage-your-data-")
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     _check(page, CPEG)
     page.goto(live_server + "/boroughs/camden/groups/cpeg/leave")

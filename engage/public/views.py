@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from sqlalchemy import select
 
 from engage.boroughs.models import Borough, all_boroughs
@@ -37,7 +37,11 @@ def accessibility():
 
 @public.route("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    # The periods the nightly clean-up actually uses, so the notice cannot drift from them.
+    days = {name: current_app.config[f"ENGAGE_{name.upper()}_RETENTION_DAYS"]
+            for name in ("paper", "telephone", "meeting", "news", "outbox")}
+    return render_template("public/privacy.html", days=days,
+                           threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
 
 
 @public.route("/healthz")
