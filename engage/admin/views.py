@@ -154,10 +154,29 @@ def toggle_admin(user_id: int):
             person.is_admin = make_admin
             record("staff.admin_granted" if make_admin else "staff.admin_removed",
                    target=f"user:{person.id}")
+            cancelled = [] if make_admin else _cancel_invitations_from(person)
             db.session.commit()
             flash(f"{person.name} is {'now' if make_admin else 'no longer'} an "
-                  "administrator.", "success")
+                  "administrator." + _cancelled_in_words(cancelled), "success")
     return redirect(url_for("admin.staff_member", user_id=person.id))
+
+
+def _cancel_invitations_from(person: User) -> list[StaffInvitation]:
+    cancelled = accounts.revoke_invitations_from(person)
+    for invitation in cancelled:
+        record("staff.invitation_revoked", target=f"invitation:{invitation.id}",
+               email=invitation.email, because="its sender is no longer an administrator")
+    return cancelled
+
+
+def _cancelled_in_words(cancelled: list[StaffInvitation]) -> str:
+    if not cancelled:
+        return ""
+    if len(cancelled) == 1:
+        return (f" The invitation they sent to {cancelled[0].email} is cancelled: send a new "
+                "one if it is still wanted.")
+    return (f" The {len(cancelled)} invitations they sent that were not yet accepted are "
+            "cancelled: send new ones if they are still wanted.")
 
 
 def _audit_query(form: AuditFilterForm):

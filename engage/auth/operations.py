@@ -193,6 +193,22 @@ def invite_staff(*, email: str, name: str, make_admin: bool, role: StaffRoleName
     return invitation
 
 
+def revoke_invitations_from(user: User) -> list[StaffInvitation]:
+    """Cancel the invitations `user` sent that are still waiting: an invitation carries its
+    sender's authority, so it goes when they stop being an administrator or delete their
+    account (an administrator sent away could otherwise still let people in). Adds; the
+    caller records and commits."""
+    waiting = list(db.session.scalars(
+        select(StaffInvitation).where(StaffInvitation.invited_by_id == user.id,
+                                      StaffInvitation.accepted_at.is_(None),
+                                      StaffInvitation.revoked_at.is_(None),
+                                      StaffInvitation.expires_at > utcnow())
+        .order_by(StaffInvitation.id)))
+    for invitation in waiting:
+        invitation.revoked_at = utcnow()
+    return waiting
+
+
 def describe_grants(invitation: StaffInvitation) -> list[str]:
     if invitation.make_admin:
         return ["Administrator (all boroughs)"]

@@ -248,6 +248,9 @@ def delete_account():
             user = current_user._get_current_object()
             if user.is_staff:
                 record("account.deleted", target=f"user:{user.id}")
+            for invitation in operations.revoke_invitations_from(user):
+                record("staff.invitation_revoked", target=f"invitation:{invitation.id}",
+                       email=invitation.email, because="its sender deleted their account")
             end_session()
             operations.delete_account(user)
             db.session.commit()

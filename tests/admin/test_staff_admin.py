@@ -18,7 +18,7 @@ from engage.exports import spreadsheet_safe
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD, create_admin, create_officer, create_user
-from tests.helpers import csrf_token, form_keys, inserts, page_text, title
+from tests.helpers import Browser, csrf_token, form_keys, inserts, page_text, title
 from tests.mailbox import links
 
 NEW_PASSWORD = "a brand new staff password"
@@ -568,6 +568,52 @@ def test_an_administrator_makes_and_unmakes_another(client, other_client, app):
     refused = client.submit(page + "/administrator", {}, form_page=page)
     assert refused.status_code == 400
     assert "Say whether they should be an administrator" in page_text(refused)
+
+
+def test_invitations_go_with_their_sender_s_administrator_role(client, other_client, app,
+                                                                mailbox, run_tasks):
+    """An invitation carries its sender's authority: an administrator sent away cannot still
+    let people in through invitations they sent before. Accepted and other administrators'
+    invitations are untouched."""
+    _admin(app, client)
+    with app.app_context():
+        olive = create_admin(name="Olive")
+        olive_id, olive_email = olive.id, olive.email
+    other_client.sign_in(olive_email, PASSWORD)
+    for email in ("grace@example.org", "alan@example.org"):
+        assert _invite(other_client, email=email).status_code == 302
+    _invite(client, email="edsger@example.org")
+    run_tasks()
+    links_to = {e: next(x for x in links(mailbox.to(e)[0]) if "/invitations/" in x)
+                for e in ("grace@example.org", "alan@example.org", "edsger@example.org")}
+    page = f"/admin/staff/{olive_id}"
+    done = client.submit(page + "/administrator", {"administrator": "no"}, form_page=page,
+                         follow_redirects=True)
+    assert ("Olive is no longer an administrator. The 2 invitations they sent that were not "
+            "yet accepted are cancelled") in page_text(done)
+    for email in ("grace@example.org", "alan@example.org"):
+        refused = Browser(app).get(links_to[email])
+        assert refused.status_code == 400 and "This link does not work" in page_text(refused)
+    assert Browser(app).get(links_to["edsger@example.org"]).status_code == 200
+    listing = page_text(client.get("/admin/staff"))
+    assert "edsger@example.org" in listing and "grace@example.org" not in listing
+    revoked = _events(app, "staff.invitation_revoked")
+    assert [e[4]["because"] for e in revoked] == ["its sender is no longer an administrator"] * 2
+
+
+def test_deleting_an_account_cancels_the_invitations_it_sent(client, app, mailbox, run_tasks):
+    _admin(app, client, email="ada@example.org")
+    _invite(client)
+    run_tasks()
+    [link] = [x for x in links(mailbox.to("grace@example.org")[0]) if "/invitations/" in x]
+    deleted = client.submit("/account/delete", {"current_password": PASSWORD, "confirm": "y"})
+    assert deleted.status_code == 302
+    assert Browser(app).get(link).status_code == 400
+    with app.app_context():
+        invitation = db.session.scalar(select(StaffInvitation))
+        assert invitation.revoked_at is not None and invitation.accepted_at is None
+    [revoked] = _events(app, "staff.invitation_revoked")
+    assert revoked[3] == f"invitation:{invitation.id}"
 
 
 # The audit log ------------------------------------------------------------------------------
