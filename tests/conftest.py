@@ -257,6 +257,25 @@ def run_tasks(app):
     return run
 
 
+@pytest.fixture(scope="module")
+def worker(backend, smtp_server, _schema, tmp_path_factory):
+    """A real Celery worker process (tests.workers), shared by the tests of one module."""
+    from tests.workers import start_worker, stop_worker
+
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    process = start_worker(backend, smtp_server, log)
+    process.log_path = log  # for tests that read what the worker did
+    yield process
+    stop_worker(process)
+
+
+@pytest.fixture
+def broker_app(app, worker):
+    """The app sending its tasks through the broker to the module's real worker."""
+    app.config["ENGAGE_TASK_DISPATCH"] = "broker"
+    return app
+
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()

@@ -17,24 +17,9 @@ from engage.config import QueueNames
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD
-from tests.workers import start_worker, stop_worker, wait_for
+from tests.workers import every_row, run_in_worker, wait_for
 
 pytestmark = pytest.mark.worker
-
-
-@pytest.fixture(scope="module")
-def worker(backend, smtp_server, _schema, tmp_path_factory):
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    process = start_worker(backend, smtp_server, log)
-    process.log_path = log  # for tests that read what the worker did
-    yield process
-    stop_worker(process)
-
-
-@pytest.fixture
-def broker_app(app, worker):
-    app.config["ENGAGE_TASK_DISPATCH"] = "broker"
-    return app
 
 
 def test_registration_email_is_sent_by_a_real_worker(broker_app, client, mailbox):
@@ -48,7 +33,8 @@ def test_registration_email_is_sent_by_a_real_worker(broker_app, client, mailbox
         _wait_for_status(row.id, OutboxStatus.SENT)
 
 
-def test_a_message_lost_with_the_broker_is_queued_again_by_the_sweeper(broker_app, mailbox):
+def test_a_message_lost_with_the_broker_is_queued_again_by_the_sweeper(broker_app, worker,
+                                                                       mailbox):
     grace = broker_app.config["ENGAGE_OUTBOX_GRACE_SECONDS"]
     with broker_app.app_context():
         # Committed and handed to a broker that then lost it: nothing but the row is left.
@@ -58,9 +44,17 @@ def test_a_message_lost_with_the_broker_is_queued_again_by_the_sweeper(broker_ap
         db.session.add(lost)
         db.session.commit()
         assert grace < (utcnow() - lost.queued_at).total_seconds()
-        broker_app.extensions["celery"].send_task("engage.periodic.sweep_outbox")
+        lost_id = lost.id
+    assert run_in_worker(broker_app, worker, "engage.periodic.sweep_outbox") == 1
     [message] = mailbox.wait_for("lost@example.org", timeout=60)
     assert message["Subject"] == "Your engage account has been deleted"
+    with broker_app.app_context():
+        _wait_for_status(lost_id, OutboxStatus.SENT)
+    # Beat's next sweep: the message is sent, so nothing is queued and nothing sent again.
+    before = every_row(broker_app)
+    assert run_in_worker(broker_app, worker, "engage.periodic.sweep_outbox") == 0
+    assert every_row(broker_app) == before
+    assert mailbox.delivered == ["lost@example.org"]
 
 
 def test_a_task_delivered_twice_sends_one_email(broker_app, mailbox):
@@ -73,6 +67,18 @@ def test_a_task_delivered_twice_sends_one_email(broker_app, mailbox):
     # One worker, one queue, in order: once the marker is here, both copies have been handled.
     mailbox.wait_for("marker@example.org", timeout=60)
     assert len(mailbox.to("twice@example.org")) == 1
+
+
+def test_a_batch_delivered_twice_sends_each_email_once(broker_app, worker, mailbox):
+    """The batch task of mailings and the sweeper: the second copy claims nothing."""
+    with broker_app.app_context():
+        ids = [_pending(f"batch{n}@example.org") for n in range(3)]
+    assert run_in_worker(broker_app, worker, "engage.outbox.send_emails", ids) == ["sent"] * 3
+    before = every_row(broker_app)
+    assert run_in_worker(broker_app, worker, "engage.outbox.send_emails", ids) == \
+        ["skipped"] * 3
+    assert every_row(broker_app) == before
+    assert sorted(mailbox.delivered) == [f"batch{n}@example.org" for n in range(3)]
 
 
 def test_every_task_is_routed_to_a_queue_the_worker_consumes(app):
@@ -114,6 +120,7 @@ def _wait_for_status(message_id: int, status: OutboxStatus, timeout: float = 30)
 def test_publishing_a_report_draws_its_public_pdfs_in_a_real_worker(app, worker, client,
                                                                      run_tasks):
     from engage.reports.public_files import KINDS
+    from engage.reports.targets_models import ReportPublication
     from tests.reports.test_public_files import kept
     from tests.reports.test_public_report import prepared, publish
 
@@ -122,6 +129,14 @@ def test_publishing_a_report_draws_its_public_pdfs_in_a_real_worker(app, worker,
     publish(client)
     wait_for(lambda: set(kept(app)) == set(KINDS), timeout=60, poll=0.5)
     assert all(content.startswith(b"%PDF-") for _, content in kept(app).values())
+
+    # The task delivered again: both files are kept as they are, not drawn again.
+    with app.app_context():
+        publication_id = db.session.scalar(select(ReportPublication.id))
+    before = every_row(app)
+    assert run_in_worker(app, worker, "engage.reports.draw_public_files", publication_id) == \
+        ["kept", "kept"]
+    assert every_row(app) == before
 
 
 def test_a_collation_round_runs_through_a_real_worker(app, worker, client):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,6 +79,41 @@ def wait_for(condition, timeout: float, step=None, every: float = 2.0, poll: flo
             next_step = time.monotonic() + every
         time.sleep(poll)
     assert condition()
+
+
+def run_in_worker(app, worker, name: str, *args, timeout: float = 60):
+    """Send the task `name` through the broker, as beat or a committed request would, wait until
+    `worker` (the `worker` fixture) has finished it, and return what it returned, read from the
+    worker's log. A task that raised fails the test with the worker's words."""
+    task_id = app.extensions["celery"].send_task(name, args=list(args)).id
+    finished = re.compile(rf"\[{task_id}\] (?:succeeded in [0-9.]+s: (.*)|(raised .*))$", re.M)
+    found: list[re.Match] = []
+
+    def done() -> bool:
+        match = finished.search(worker.log_path.read_text())
+        if match:
+            found.append(match)
+        return match is not None
+
+    wait_for(done, timeout=timeout, poll=0.1)
+    if found[0].group(2) is not None:
+        raise AssertionError(f"{name}{args} in the worker: {found[0].group(2)}")
+    return ast.literal_eval(found[0].group(1))
+
+
+def every_row(app) -> dict[str, list[tuple]]:
+    """Every row of every table, each in primary-key order: the whole database, to show that a
+    task run a second time changed nothing."""
+    from sqlalchemy import select
+
+    from engage.extensions import db
+
+    with app.app_context():
+        found = {table.name: [tuple(row) for row in db.session.execute(
+            select(table).order_by(*table.primary_key.columns))]
+            for table in db.metadata.sorted_tables}
+        db.session.remove()
+    return found
 
 
 def stopped_after_hand_over(app) -> set[str]:
