@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.surveys.invitation_views import surveys_invitations
     from engage.surveys.invited_views import surveys_invited
     from engage.surveys.public_views import surveys_public
+    from engage.surveys.reply_views import surveys_replies
     from engage.surveys.staff_views import surveys_staff
     from engage.telephone.interview_views import telephone
 
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_invitations)
     app.register_blueprint(surveys_invited)
     app.register_blueprint(surveys_public)
+    app.register_blueprint(surveys_replies)
     app.register_blueprint(telephone)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail

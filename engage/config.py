@@ -112,6 +112,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "ENGAGE_MEETING_RETENTION_DAYS": _int("ENGAGE_MEETING_RETENTION_DAYS", 90),
         "ENGAGE_NEWS_RETENTION_DAYS": _int("ENGAGE_NEWS_RETENTION_DAYS", 30),
         "ENGAGE_OUTBOX_RETENTION_DAYS": _int("ENGAGE_OUTBOX_RETENTION_DAYS", 30),
+        # How long after a consultation closes the contact details of people who asked for a
+        # reply are kept (engage.surveys.replies).
+        "ENGAGE_REPLY_RETENTION_DAYS": _int("ENGAGE_REPLY_RETENTION_DAYS", 90),
         # Paper posted before a consultation closes is keyed in for this many days after.
         "ENGAGE_PAPER_GRACE_DAYS": _int("ENGAGE_PAPER_GRACE_DAYS", 28),
         # Have your say: POSTs per address to the question pages, and to send the answers.
@@ -256,6 +259,10 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             "prune-sessions": {
                 "task": "engage.periodic.prune_sessions",
                 "schedule": crontab(minute=17, hour=3),
+            },
+            "reply-retention": {
+                "task": "engage.periodic.reply_retention",
+                "schedule": crontab(minute=42, hour=3),
             },
             "prune-survey-drafts": {
                 "task": "engage.periodic.prune_survey_drafts",

@@ -339,6 +339,32 @@ def test_the_invitation_pages_are_accessible(page, live_server, app):
     assert visit.failures == []
 
 
+def test_the_replies_asked_for_pages_are_accessible(page, live_server, app):
+    from engage.extensions import db
+    from engage.surveys.models import Response
+    from tests.surveys.support import DEFAULT_ANSWERS, make_consultation, make_response
+
+    made = make_consultation(app)
+    pages = f"{CAMDEN}/consultations/{made.slug}/replies"
+    visit = staff(page, live_server, app, **EVERY_CAMDEN_ROLE)
+    visit.go(pages, "Replies asked for")  # nobody yet
+    response_id = make_response(
+        app, made.version_ids["residents"],
+        {**DEFAULT_ANSWERS, "comments": {"text": "The lights are out.\nPlease ring me."}},
+        contact={"name": "Ada Lovelace", "email": "ada@example.org", "phone": "020 7946 0000"})
+    with app.app_context():
+        heading = f"Reply to response {db.session.get(Response, response_id).reference}"
+    visit.go(pages, "Replies asked for")
+    visit.go(f"{pages}/{response_id}", heading)
+    visit.page.get_by_label("Note (optional)").fill("x" * 2001)
+    visit.refused("Mark as replied", heading)
+    visit.page.get_by_label("Note (optional)").fill("Phoned her back")
+    visit.press("Mark as replied")
+    visit.check("Replies asked for")
+    visit.go(f"{pages}/{response_id}", heading)
+    assert visit.failures == []
+
+
 # Paper questionnaires --------------------------------------------------------------------------
 
 def test_the_paper_and_keying_pages_are_accessible(page, live_server, app):

@@ -57,6 +57,8 @@ RUN_BY_A_WORKER = {
         "tests/test_worker_tasks.py::test_telephone_cases_are_deleted_and_counted_once",
     "engage.periodic.paper_retention":
         "tests/test_worker_tasks.py::test_paper_requests_are_deleted_and_counted_once",
+    "engage.periodic.reply_retention":
+        "tests/test_worker_tasks.py::test_contact_details_for_a_reply_are_deleted_once",
     "engage.periodic.prune_survey_drafts":
         "tests/test_worker_tasks.py::test_abandoned_survey_drafts_are_pruned_once",
     "engage.periodic.paper_print_runs":
@@ -276,6 +278,25 @@ def test_paper_requests_are_deleted_and_counted_once(app, worker, client, mailbo
             select(PaperRequestCount))} == {("standard", "requested"): 1,
                                             ("large-print", "requested"): 1}
     _again_changes_nothing(app, worker, mailbox, "engage.periodic.paper_retention")
+
+
+def test_contact_details_for_a_reply_are_deleted_once(app, worker, mailbox):
+    from engage.surveys.models import Response, ResponseContact
+    from tests.surveys.support import make_consultation, make_response
+
+    contact = {"name": "Ada", "email": "ada@example.org", "phone": None}
+    kept, gone = (
+        make_response(app, make_consultation(
+            app, opens_at=utcnow() - timedelta(days=days + 30),
+            closes_at=utcnow() - timedelta(days=days)).version_ids["residents"],
+            contact=contact)
+        for days in (89, 91))
+
+    assert run_in_worker(app, worker, "engage.periodic.reply_retention") == 1
+    with app.app_context():
+        assert db.session.scalars(select(ResponseContact.response_id)).all() == [kept]
+        assert db.session.get(Response, gone) is not None  # the answers stay
+    _again_changes_nothing(app, worker, mailbox, "engage.periodic.reply_retention")
 
 
 def test_abandoned_survey_drafts_are_pruned_once(app, worker, mailbox):

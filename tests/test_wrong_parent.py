@@ -58,6 +58,7 @@ from engage.surveys.models import (
     Question,
     Questionnaire,
     QuestionnaireVersion,
+    ResponseContact,
 )
 from engage.surveys.responses import new_key, store_response
 from engage.telephone import interview
@@ -198,6 +199,7 @@ def _build(app) -> dict[str, str]:
         for suffix, where, made in (("", camden, "shared"), ("_elsewhere", lambeth, "shared"),
                                     ("_other_consultation", camden, "camden_only")):
             ids["flag" + suffix] = _flag(consultations[made], where).id
+            ids["reply" + suffix] = _reply_asked_for(consultations[made], where).response_id
 
         # Invitation lists, one person on each.
         for suffix, where, made in (("", camden, "shared"), ("_elsewhere", lambeth, "shared"),
@@ -296,6 +298,16 @@ def _flag(made, where) -> CommentFlag:
     return flag
 
 
+def _reply_asked_for(made, where) -> ResponseContact:
+    version = db.session.get(QuestionnaireVersion, made.version_id)
+    response = store_response(
+        version, DEFAULT_ANSWERS, idempotency_key=new_key(), borough=where,
+        channel=Channel.ONLINE,
+        contact={"name": f"Resident of {where.name}", "email": "resident@example.org",
+                 "phone": None})
+    return db.session.get(ResponseContact, response.id)
+
+
 def _invitee_list(made, where, officer) -> InviteeList:
     questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
     invitee_list = InviteeList(questionnaire_id=questionnaire.id, borough_id=where.id,
@@ -371,6 +383,7 @@ MEETING = GROUP + "/meetings/{meeting}"
 REPORT = CAMDEN + "/reports/{consultation}"
 INVITATIONS = CAMDEN + "/consultations/{consultation}/invitations"
 LIST = INVITATIONS + "/{list}"
+REPLIES = CAMDEN + "/consultations/{consultation}/replies"
 CASE = CAMDEN + "/telephone/cases/{case}"
 BUILDER = "/staff/consultations/{builder}/residents"
 SECTION = BUILDER + "/sections/{section}"
@@ -394,6 +407,7 @@ OTHER_PRIORITY = [{"priority": "priority_other_consultation"},
                   {"priority": "priority_elsewhere"}]
 OTHER_FLAG = [{"flag": "flag_other_consultation"}, {"flag": "flag_elsewhere"}]
 OTHER_LIST = [{"list": "list_other_consultation"}, {"list": "list_elsewhere"}]
+OTHER_REPLY = [{"reply": "reply_other_consultation"}, {"reply": "reply_elsewhere"}]
 # Same consultation, the businesses' questionnaire; another consultation.
 OTHER_SECTION = [{"section": "section_businesses"}, {"section": "section_elsewhere"}]
 OTHER_QUESTION = [{"question": "question_businesses",
@@ -531,6 +545,12 @@ INVITATION_CASES = [
             {"days": "0", "confirmed": "yes"}),
 ]
 
+REPLY_CASES = [
+    *routes("surveys_replies.index", "GET", REPLIES, OTHER_CONSULTATION),
+    *routes("surveys_replies.reply", "GET POST", REPLIES + "/{reply}", OTHER_REPLY,
+            {"note": "Phoned them"}),
+]
+
 TELEPHONE_CASES = [
     *routes("telephone.call_list", "GET", CAMDEN + "/telephone/consultations/{consultation_id}",
             [{"consultation_id": "consultation_id_elsewhere"}]),
@@ -613,7 +633,7 @@ FORM_CASES = [
 ]
 
 CASES = [*GROUP_CASES, *MEETING_CASES, *REPORT_CASES, *PAPER_CASES, *INVITATION_CASES,
-         *TELEPHONE_CASES, *BUILDER_CASES, *ADMIN_CASES, *FORM_CASES]
+         *REPLY_CASES, *TELEPHONE_CASES, *BUILDER_CASES, *ADMIN_CASES, *FORM_CASES]
 # One control a route and method: the right parent's request (in this order: removals last).
 CONTROLS = list({(case.endpoint, case.method): case for case in CASES}.values())
 

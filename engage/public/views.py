@@ -39,7 +39,7 @@ def accessibility():
 def privacy():
     # The periods the nightly clean-up actually uses, so the notice cannot drift from them.
     days = {name: current_app.config[f"ENGAGE_{name.upper()}_RETENTION_DAYS"]
-            for name in ("paper", "telephone", "meeting", "news", "outbox")}
+            for name in ("paper", "telephone", "meeting", "news", "outbox", "reply")}
     return render_template("public/privacy.html", days=days,
                            threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
 

@@ -12,6 +12,7 @@ from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.staff.forms import BoroughContactForm
+from engage.surveys import replies
 from engage.surveys.models import Consultation
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
@@ -45,9 +46,11 @@ def borough(slug: str):
             Consultation.all_boroughs.is_(True),
             Consultation.boroughs.any(Borough.id == borough.id)))
         .order_by(Consultation.opens_at.desc()).limit(5)).all()
+    officer = current_user.has_role(borough, StaffRoleName.OFFICER)
     return render_template("staff/borough.html", borough=borough, team=team, residents=residents,
-                           consultations=consultations,
-                           can_edit=current_user.has_role(borough, StaffRoleName.OFFICER))
+                           consultations=consultations, can_edit=officer,
+                           replies_waiting=replies.waiting_by_consultation(
+                               [c.id for c in consultations], borough) if officer else {})
 
 
 @staff.route("/boroughs/<slug>/contact", methods=["GET", "POST"])

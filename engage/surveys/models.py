@@ -409,7 +409,9 @@ class Answer(db.Model):
 
 class ResponseContact(db.Model):
     """Contact details a respondent chose to give for a reply: kept apart from the answers,
-    and only with their consent."""
+    and only with their consent. The borough's engagement officers see them on the replies
+    page (engage.surveys.replies) and mark each one replied; they are deleted a set time after
+    the consultation closes (ENGAGE_REPLY_RETENTION_DAYS)."""
 
     __tablename__ = "response_contacts"
 
@@ -419,6 +421,15 @@ class ResponseContact(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set together when an officer marks the reply made; the officer may later be deleted
+    # (NULL), the time stays, and the audit log keeps their name.
+    replied_at: Mapped[datetime | None]
+    replied_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    reply_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    response: Mapped[Response] = relationship()
+    replied_by: Mapped[User | None] = relationship()
 
 
 class ResponseDraft(db.Model):

@@ -1,4 +1,5 @@
-"""Beat's daily clear-out of questionnaire drafts nobody will come back to."""
+"""Beat's daily clear-outs: questionnaire drafts nobody will come back to, and contact details
+given for a reply once their time is up."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy import delete, or_, select
 
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.locks import held
+from engage.locks import held, purge_each
+from engage.surveys import replies
 from engage.surveys.flow import DRAFT_DAYS, PREVIEW_PREFIX
 from engage.surveys.models import Consultation, Questionnaire, ResponseDraft
 from engage.telephone.models import CallCase, CaseStatus
@@ -49,3 +51,10 @@ def prune_survey_drafts() -> int:
         removed = prune_drafts(utcnow())
         db.session.commit()
         return removed
+
+
+@shared_task(name="engage.periodic.reply_retention")
+def delete_expired_reply_details() -> int:
+    """Daily: delete the contact details given for a reply, ENGAGE_REPLY_RETENTION_DAYS after
+    their consultation closes. Returns how many were deleted."""
+    return purge_each("reply-retention", replies.consultations_due, replies.purge)
