@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections import ChainMap
 from datetime import date, datetime
 
 from flask import Flask, current_app
 from flask.templating import Environment
+from jinja2 import Undefined
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.routing import IntegerConverter, Map
 
@@ -68,6 +70,33 @@ def long_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
+NOT_GIVEN = "Not given"
+
+
+def or_not_given(value, words: str = NOT_GIVEN):
+    """A value as staff read it, never as Python prints it: `words` ("Not given", or what the
+    template says, such as "Not set") for nothing at all or empty text, so a page never shows
+    "None"; Yes or No for a flag; an enum's label, not its code; a time or date the way GOV.UK
+    writes it. Anything else (text, numbers, 0) is shown as it is.
+
+        {{ group.contact_email | or_not_given }}
+        {{ reminder_text | or_not_given("Not set") }}
+    """
+    if value is None or isinstance(value, Undefined) or (
+            isinstance(value, str) and not value.strip()):
+        return words
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, enum.Enum):
+        label = getattr(value, "label", None)
+        return label if isinstance(label, str) else str(value.value)
+    if isinstance(value, datetime):
+        return london_time(value)
+    if isinstance(value, date):
+        return long_date(value)
+    return value
+
+
 def suppressed(count: int | None) -> str:
     """A count as published: below the suppression threshold it says "fewer than N"."""
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
@@ -108,6 +137,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(suppressed)
     app.add_template_filter(points)
+    app.add_template_filter(or_not_given)
 
     @app.context_processor
     def _globals():

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
+from engage.templating import london_time, long_date
+
+# How details hold times and dates (record(..., starts_at=meeting.starts_at.isoformat())):
+# naive UTC times, and days.
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class AuditEvent(db.Model):
@@ -30,7 +37,8 @@ class AuditEvent(db.Model):
     borough: Mapped[Borough | None] = relationship()
 
     def details_in_words(self) -> list[tuple[str, str]]:
-        """The details as an administrator reads them: "contact email", "none", "yes"."""
+        """The details as an administrator reads them: "contact email", "none", "yes",
+        "30 March 2027 at 6:30pm" (London time) for a time kept as ISO text."""
         return [(_words(key), _in_words(value)) for key, value in (self.details or {}).items()]
 
     def details_as_json(self) -> str:
@@ -51,4 +59,10 @@ def _in_words(value) -> str:
         return "; ".join(f"{_words(k)}: {_in_words(v)}" for k, v in value.items()) or "none"
     if isinstance(value, list | tuple):
         return ", ".join(_in_words(v) for v in value) or "none"
+    if isinstance(value, str) and (_ISO_TIME.fullmatch(value) or _ISO_DAY.fullmatch(value)):
+        try:
+            moment = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:  # looks like a date but is not one: shown as it was given
+            return value
+        return london_time(moment) if isinstance(moment, datetime) else long_date(moment)
     return str(value)

@@ -27,6 +27,7 @@ from engage.groups.models import (
     Represents,
 )
 from engage.outbox.operations import queue_email
+from engage.templating import long_date
 
 CPEG_SLUG = "cpeg"
 CPEG_NAME = "Community Police Engagement Group"
@@ -195,9 +196,19 @@ def change_role(membership: Membership, role: GroupRole, starts_on: date | None,
     membership.role = role
     membership.role_starts_on = starts_on
     membership.role_ends_on = ends_on
-    term = " to ".join(d.isoformat() for d in (starts_on, ends_on) if d)
+    term = _term_in_words(starts_on, ends_on)
     _log(membership, "role-changed", f"{before.label} → {role.label}" + (f" ({term})" if term
                                                                          else ""), actor=actor)
+
+
+def _term_in_words(starts_on: date | None, ends_on: date | None) -> str:
+    """A role's term as its history says it, in the words of the member's page: "1 April 2027
+    to 31 March 2028", "from 1 April 2027", "until 31 March 2028"; "" when there is none."""
+    if starts_on and ends_on:
+        return f"{long_date(starts_on)} to {long_date(ends_on)}"
+    if starts_on:
+        return f"from {long_date(starts_on)}"
+    return f"until {long_date(ends_on)}" if ends_on else ""
 
 
 def save_equality_answers(user: User, age_band: AgeBand | None, ethnic_group: EthnicGroup | None,

@@ -16,6 +16,19 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up: out of attempts, or an error retrying cannot fix
 
+    @property
+    def label(self) -> str:
+        """The status as the outbox page says it."""
+        return OUTBOX_STATUS_LABELS[self]
+
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: "Waiting to be sent",
+    OutboxStatus.SENDING: "Sending",
+    OutboxStatus.SENT: "Sent",
+    OutboxStatus.FAILED: "Failed",
+}
+
 
 class OutboxMessage(db.Model):
     """One email. Committed before any worker hears of it; sent at most once by the status guard."""

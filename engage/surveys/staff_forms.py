@@ -290,7 +290,7 @@ class QuestionForm(OnceForm):
                           validators=[InputRequired("Select whether people must answer it")],
                           widget=GovRadioInput())
     tag = SelectField("Reporting tag", widget=GovSelect(), validate_choice=False,
-                      choices=[SelectChoice("", "None"),
+                      choices=[SelectChoice("", "No reporting tag"),
                                *(c for c in ReportingTag.choices()
                                  if ReportingTag(c.value).is_offered)],
                       description="Reports compare tagged questions across questionnaires and "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -521,11 +522,30 @@ def test_role_changes_and_history_name_who_did_what(client, app):
     history = text[text.index("History"):]
     assert "Asked to join A charity or voluntary organisation: Camden Giving Ada Member" in history
     assert "Request approved" in history and "Olive Officer" in history
-    assert "Role changed Member → Chair (2027-04-01 to 2029-03-31) Olive Officer" in history
+    # The term in its history reads as the page's dates do, not as ISO dates.
+    assert "Role changed Member → Chair (1 April 2027 to 31 March 2029) Olive Officer" in history
+    assert "2027-04-01" not in text
     assert history.index("Asked to join") < history.index("Request approved") < history.index(
         "Role changed")
     members = page_text(client.get(CPEG + "/members"))
     assert "Chair" in members and "1 April 2027 to 31 March 2029" in members
+
+
+def test_a_term_with_one_end_reads_in_words_in_the_history(client, app):
+    """A term with only a start or only an end is written the way the page writes dates."""
+    _sign_in(client, app)
+    membership_id = _ask(app)
+    client.submit(_requests_url(membership_id), form_page=CPEG + "/requests")
+    url = f"{CPEG}/members/{membership_id}"
+    client.submit(url, {"role": "secretary", "role_starts_on": ["", "", ""],
+                        "role_ends_on": ["31", "3", "2028"]})
+    client.submit(url, {"role": "chair", "role_starts_on": ["1", "4", "2028"],
+                        "role_ends_on": ["", "", ""]})
+    text = page_text(client.get(url))
+    history = text[text.index("History"):]
+    assert "Role changed Member → Secretary (until 31 March 2028)" in history
+    assert "Role changed Secretary → Chair (from 1 April 2028)" in history
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", history)
 
 
 # Queries ---------------------------------------------------------------------------------------

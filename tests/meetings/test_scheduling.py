@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from engage.audit.models import AuditEvent
+from engage.clock import utcnow
 from engage.extensions import db
-from engage.meetings.models import AgendaItem, Meeting, MeetingStatus
+from engage.meetings.models import AgendaItem, Invitation, Meeting, MeetingStatus, Reply
 from tests.factories import create_officer, create_user
 from tests.helpers import csrf_token, page_text, title
 from tests.meetings.support import FORM, STAFF, meeting, schedule, sign_in
@@ -188,3 +189,20 @@ def test_editing_shows_the_london_times(client, app):
     html = client.get(f"{STAFF}/{meeting_id}/edit").get_data(as_text=True)
     assert 'value="18:30"' in html and 'value="20:00"' in html
     assert 'value="30"' in html and 'value="2027"' in html
+
+
+def test_the_staff_page_says_what_was_not_given_in_words(client, app):
+    """Details left empty read "Not given" (or "No limit"), never "None": the meeting's access
+    information, and the name and access needs of someone who registered without them."""
+    sign_in(client, app)
+    meeting_id = schedule(client, access_notes="", capacity="")
+    with app.app_context():
+        db.session.add(Invitation(meeting_id=meeting_id, email="guest@example.org", name=None,
+                                  access_needs=None, registered_at=utcnow(),
+                                  reply=Reply.ATTENDING))
+        db.session.commit()
+    text = page_text(client.get(f"{STAFF}/{meeting_id}"))
+    assert "Access information Not given" in text
+    assert "Number of places No limit" in text
+    assert "Not given guest@example.org Attending Not given" in text
+    assert "None" not in text

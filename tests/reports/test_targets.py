@@ -297,3 +297,21 @@ def test_another_borough_analysts_and_the_public_cannot_change_anything(app, cli
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReportTargets)) == 0
+
+
+def test_what_is_not_set_reads_in_words_before_publishing(app, client, run_tasks):
+    """The publish page says a target or next year's priorities are not set yet in words, never
+    "None"; a crime figure with no target says it was not given."""
+    officer(app, client)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    upload(client, SEED, "2009/10")
+    text = page_text(client.get(REPORT + "/publish"))
+    assert "Confidence target No target set" in text
+    assert "Feeling safe target No target set" in text
+    assert "Confidence gap target No target set" in text
+    assert "You said, we did No priorities for next year yet" in text
+    assert "None" not in text
+    figures = page_text(client.get(UPLOAD))
+    assert "Residential burglary -89 -8.8% Not given Target achieved" in figures
+    assert "Serious youth violence -2 -2.7% reduce by 4.7% Target missed" in figures

@@ -172,6 +172,11 @@ def test_emptying_the_contact_details_removes_them_from_the_public_page(client, 
                              {"contact_email": "", "contact_phone": ""})
     assert response.status_code == 302
     assert _contacts(app, "camden") == (None, None)
+    # The staff page says so in words, not "None".
+    staff_page = page_text(client.get(response.location))
+    assert "Public contact details Email Not given" in staff_page
+    assert "Telephone Not given" in staff_page
+    assert "None" not in staff_page
     text = page_text(other_client.get("/boroughs/camden"))
     assert "old@example.org" not in text
     assert "Contact details for Camden have not been added yet." in text

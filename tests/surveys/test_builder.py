@@ -546,3 +546,21 @@ def test_the_builder_page_costs_the_same_queries_however_long(client, app):
                          options=[("a", "A"), ("b", "B")])
         db.session.commit()
     assert _queries_for(client, app, _base(large)) == _queries_for(client, app, _base(small))
+
+
+def test_a_question_page_says_what_was_left_empty_in_words(client, app):
+    """An optional detail left empty reads "Not given" (or "Not set" for a reporting tag), never
+    "None"; and "no tag" is offered in words on the question's form."""
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    keys, _sections = _current(app, made)
+    text = page_text(client.get(f"{_base(made)}/questions/{keys['comments']}"))
+    assert "Help text Not given" in text
+    assert "Note for telephone interviewers Not given" in text
+    assert "Reporting tag Not set" in text
+    assert "None" not in text
+    tagged = page_text(client.get(f"{_base(made)}/questions/{keys['priorities']}"))
+    assert "Reporting tag Policing priorities" in tagged
+    form = client.get(f"{_base(made)}/questions/{keys['comments']}/edit").get_data(as_text=True)
+    assert '<option value="" selected>No reporting tag</option>' in form
+    assert ">None<" not in form

@@ -261,6 +261,9 @@ def test_the_reminder_form_checks_the_number_of_days(app):
 def test_the_automatic_reminder_is_opened_by_beat_once_when_due(app, mailbox, run_tasks):
     emails = _emails(2)
     browser, list_id = _list(app, emails)
+    # Until one is set, the list says so in words, not "None".
+    before = page_text(browser.get(f"{STAFF}/{list_id}"))
+    assert "Automatic reminder Not set" in before and "None" not in before
     saved = browser.submit(f"{STAFF}/{list_id}/automatic-reminder", {"days": "3"},
                            follow_redirects=True)
     assert "reminded automatically 3 days after their invitation" in page_text(saved)
