@@ -87,7 +87,8 @@ class PriorityChange:
 def priority_change(current: dict | None, previous: dict | None,
                     threshold: int) -> PriorityChange | None:
     """The published change for each priority, or None when there is nothing to compare with."""
-    # Imported here: published imports this module to build the report.
+    # Imported here: published and collation import this module.
+    from engage.reports.collation import option_base
     from engage.reports.published import _priorities
 
     if current is None or previous is None:
@@ -107,7 +108,7 @@ def priority_change(current: dict | None, previous: dict | None,
     now_table = _priorities(current, threshold)
     before_table = _priorities(before_question, threshold)
     before_rows = {row.key: row for row in before_table.table.rows}
-    before_counts = {o["value"]: o["chosen"] for o in before_question["options"]}
+    before_options = {o["value"]: o for o in before_question["options"]}
     rows = []
     for row in now_table.table.rows:
         before = before_rows.get(row.key)
@@ -118,10 +119,11 @@ def priority_change(current: dict | None, previous: dict | None,
             rows.append(ChangeRow(row.key, row.label, row.share, before.share, None, None,
                                   "not shown: too few respondents"))
         else:
-            now_chosen = next(o["chosen"] for o in current["options"]
-                              if o["value"] == row.key)
-            interval = difference_interval(now_chosen, current["answered"],
-                                           before_counts[row.key], before_question["answered"])
+            now = next(o for o in current["options"] if o["value"] == row.key)
+            before_option = before_options[row.key]
+            interval = difference_interval(now["chosen"], option_base(current, now),
+                                           before_option["chosen"],
+                                           option_base(before_question, before_option))
             rows.append(ChangeRow(row.key, row.label, row.share, before.share,
                                   row.share - before.share, interval))
     return PriorityChange(title, counted_at, True, "", rows)

@@ -21,7 +21,10 @@ In a collation round (engage.reports.tasks), London reads no borough's answers a
 up the round's borough snapshots (`add_counts`) and counts only the responses no borough has.
 
 Questions line up by their reporting tag and options by their value code, so every version of
-both questionnaires (residents and businesses) adds into the same figures. Each result has at
+both questionnaires (residents and businesses) adds into the same figures. An option one
+questionnaire offers and the other does not (businesses' "Shoplifting") is a share of the
+people who were asked it, not of everyone: each option carries its own base, "offered", the
+respondents to the questions that offer it. Each result has at
 most a few thousand rows (cells x options, or hours of the consultation), whatever the number
 of responses, and the folding into the snapshot's JSON happens in Python on those.
 """
@@ -29,7 +32,7 @@ of responses, and the folding into the snapshot's JSON happens in Python on thos
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -63,7 +66,8 @@ POPULATION_DIMENSIONS = {ReportingTag.ETHNIC_GROUP: "ethnic_group",
                          ReportingTag.AGE_BAND: "age_band",
                          ReportingTag.DISABILITY: "disability"}
 # 2: "cells" (respondents and weighted answers per equality cell) and "weighting".
-FIGURES_VERSION = 2
+# 3: each option's "offered" base (and the cells' "offered" for options some questions lack).
+FIGURES_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,17 @@ class Catalogue:
     option_values: dict[int, str]  # option id -> value code
     # tag -> [(value, label)], in the order of the newest wording, then values it dropped.
     options: dict[ReportingTag, list[tuple[str, str]]]
+    # question id -> the value codes it offers: an option's base is who was asked it.
+    offers: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def offered(self, tag: ReportingTag, answered_by_question: dict[int, int]) -> dict[str, int]:
+        """Per value of the tag's options: the respondents to the questions that offer it."""
+        bases: dict[str, int] = defaultdict(int)
+        for question_id, n in answered_by_question.items():
+            if self.questions[question_id].tag == tag:
+                for value in self.offers.get(question_id, ()):
+                    bases[value] += n
+        return bases
 
 
 def catalogue(consultation_id: int) -> Catalogue:
@@ -112,7 +127,9 @@ def catalogue(consultation_id: int) -> Catalogue:
     questions: dict[int, TaggedQuestion] = {}
     option_values: dict[int, str] = {}
     options: dict[ReportingTag, dict[str, str]] = defaultdict(dict)
+    offers: dict[int, set[str]] = defaultdict(set)
     for question_id, tag, kind, rank_count, max_choices, option_id, value, label in rows:
+        offers[question_id].add(value)
         if question_id not in questions:
             places = (rank_count or option_counts[question_id]
                       if kind == QuestionKind.RANKING else None)
@@ -122,7 +139,8 @@ def catalogue(consultation_id: int) -> Catalogue:
         option_values[option_id] = value
         options[tag].setdefault(value, label)
     return Catalogue(questions, option_values,
-                     {tag: list(labels.items()) for tag, labels in options.items()})
+                     {tag: list(labels.items()) for tag, labels in options.items()},
+                     {question_id: frozenset(values) for question_id, values in offers.items()})
 
 
 def counted_responses(consultation_id: int, borough_id: int | None,
@@ -236,6 +254,7 @@ def tagged_answers(conditions: list, found: Catalogue,
     chosen: dict[ReportingTag, dict[str, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0]))
     answered: dict[ReportingTag, int] = defaultdict(int)
+    by_question: dict[int, int] = defaultdict(int)  # respondents to each question
     for question_id, option_id, consented, n, firsts, rank_sum in rows:
         question = found.questions[question_id]
         # Equality answers count only where the respondent agreed to give them (a question
@@ -246,13 +265,15 @@ def tagged_answers(conditions: list, found: Catalogue,
         cell[0] += n
         if question.kind == QuestionKind.RANKING:
             cell[1] += ranking_points(n, rank_sum, question.places)
-            answered[question.tag] += firsts  # every ranking answer has one first place
+            by_question[question_id] += firsts  # every ranking answer has one first place
         elif question.kind != QuestionKind.MULTIPLE_CHOICE:
-            answered[question.tag] += n  # one row per respondent
+            by_question[question_id] += n  # one row per respondent
     for question_id, consented, n in answered_multiple:
         question = found.questions[question_id]
         if consented or not question.tag.is_equality:
-            answered[question.tag] += n
+            by_question[question_id] += n
+    for question_id, n in by_question.items():
+        answered[found.questions[question_id].tag] += n
 
     figures = {}
     for tag, labels in found.options.items():
@@ -263,12 +284,14 @@ def tagged_answers(conditions: list, found: Catalogue,
         # from questions that differ here cannot be compared (engage.reports.change).
         choices = max((q.choices or 1 for q in found.questions.values() if q.tag == tag
                        and q.kind != QuestionKind.RANKING), default=0)
+        offered = found.offered(tag, by_question)
         figures[tag.value] = {
             "ranking": QuestionKind.RANKING in kinds, "places": places or None,
             "choices": choices or None,
             "answered": answered[tag],
             "options": [{"value": value, "label": label,
-                         "chosen": chosen[tag][value][0], "points": chosen[tag][value][1]}
+                         "chosen": chosen[tag][value][0], "points": chosen[tag][value][1],
+                         "offered": offered[value]}
                         for value, label in labels],
         }
     return figures
@@ -405,6 +428,12 @@ def _round_snapshots(consultation: Consultation, round_id: str, *columns):
         ReportSnapshot.borough_id.is_not(None))
 
 
+def option_base(question: dict, option: dict) -> int:
+    """The respondents an option's share is of: those asked a question offering it. Figures
+    counted before "offered" was kept had every option offered to everyone who answered."""
+    return option.get("offered", question["answered"])
+
+
 def _add(total: dict, part: dict) -> None:
     for key, n in part.items():
         total[key] = total.get(key, 0) + n
@@ -427,6 +456,7 @@ def add_counts(total: dict, part: dict) -> None:
             if option["value"] in options:
                 options[option["value"]]["chosen"] += option["chosen"]
                 options[option["value"]]["points"] += option["points"]
+                options[option["value"]]["offered"] += option_base(question, option)
     cells, their_cells = total["cells"], part["cells"]
     if cells is None or their_cells is None:
         return
@@ -436,6 +466,8 @@ def add_counts(total: dict, part: dict) -> None:
         _add(mine["answered"], question["answered"])
         for value, by_cell in question["chosen"].items():
             _add(mine["chosen"].setdefault(value, {}), by_cell)
+        for value, by_cell in question.get("offered", {}).items():
+            _add(mine.setdefault("offered", {}).setdefault(value, {}), by_cell)
 
 
 def save_snapshot(consultation: Consultation, borough: Borough | None, figures: dict,

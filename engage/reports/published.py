@@ -46,6 +46,7 @@ from decimal import Decimal
 
 from engage.boroughs.population import DIMENSIONS
 from engage.reports.change import PriorityChange, priority_change
+from engage.reports.collation import option_base
 from engage.reports.free_text import PublishedComments, published_free_text
 from engage.reports.statistics import (
     ranking_score,
@@ -267,20 +268,29 @@ def _priorities(question: dict | None, threshold: int) -> Priorities | None:
     if 0 < answered < threshold:
         cells = {k: Cell(k, None, None) for k in cells}
     rows = []
+    bases = set()
     for option in options:
         cell = cells[option["value"]]
         row = Row(option["value"], option["label"], cell)
-        if not cell.suppressed and answered:
-            row.share = share(cell.count, answered)
-            row.interval = wilson_interval(cell.count, answered)
+        # Each option's share is of those asked it (engage.reports.collation): an option only
+        # one questionnaire offers is not divided by the other's respondents. A share resting
+        # on fewer people than the threshold is withheld.
+        base = option_base(question, option)
+        bases.add(base)
+        if not cell.suppressed and base >= max(threshold, 1):
+            row.share = share(cell.count, base)
+            row.interval = wilson_interval(cell.count, base)
             if question["ranking"]:
-                row.score = ranking_score(option["points"], answered)
+                row.score = ranking_score(option["points"], base)
         rows.append(row)
     rows.sort(key=lambda r: (r.cell.suppressed, -(r.score or 0), -(r.share or 0), r.label))
     places = question["places"]
     note = (f"Share who put it in their top {places}; ranking score: {places} points for "
             f"first place down to 1 for place {places}, averaged over everyone who answered."
             if question["ranking"] else "Share of respondents who chose it.")
+    if len(bases - {0}) > 1:
+        note += (" Not every questionnaire offered every option: each share is of the "
+                 "respondents who were offered it.")
     table = Table("priorities", "Priorities", rows, _total(answered, threshold), note)
     return Priorities(table, question["ranking"], places)
 
@@ -376,11 +386,11 @@ def _add_weighted(report: Report, cells: dict, weights: dict[str, float]) -> Non
     questions = cells["questions"]
     if report.priorities and ReportingTag.PRIORITIES.value in questions:
         counts = questions[ReportingTag.PRIORITIES.value]
-        base = sum(counts["answered"].values())
-        answered = _weighted_sum(counts["answered"], weights)
+        offered = counts.get("offered", {})
         for row in report.priorities.table.rows:
+            asked = offered.get(row.key, counts["answered"])  # who was offered this option
             _set_weighted(row, _weighted_sum(counts["chosen"].get(row.key, {}), weights),
-                          answered, base, design_effect)
+                          _weighted_sum(asked, weights), sum(asked.values()), design_effect)
     for measure in report.measures:
         counts = questions.get(measure.tag.value)
         if measure.headline is None or counts is None:

@@ -87,6 +87,11 @@ class CellCounts:
     respondents: dict[int, int] = field(default_factory=dict)  # multiple choice: who answered
 
 
+def _partial(offers: list[frozenset[str]]) -> set[str]:
+    """The values some of these questions offer and others do not."""
+    return set().union(*offers) - set.intersection(*map(set, offers)) if offers else set()
+
+
 def count_cells(counted, found, respondents_total: int) -> CellCounts:
     """The area's cell tables, counted in the database (no figures when no equality question
     is asked: there are no cells). Each answer carries its response's cell (store_response),
@@ -124,8 +129,13 @@ def count_cells(counted, found, respondents_total: int) -> CellCounts:
     weighted = {q.id: q for q in found.questions.values() if q.tag in WEIGHTED_TAGS}
     questions: dict[str, dict] = {
         tag.value: {"answered": defaultdict(int),
-                    "chosen": defaultdict(lambda: defaultdict(int))}
+                    "chosen": defaultdict(lambda: defaultdict(int)),
+                    "offered": defaultdict(lambda: defaultdict(int))}
         for tag in WEIGHTED_TAGS if any(q.tag == tag for q in weighted.values())}
+    partial = {tag: _partial([found.offers.get(q.id, frozenset()) for q in weighted.values()
+                              if q.tag.value == tag])
+               for tag in questions}
+    by_question: dict[tuple[int, str], int] = defaultdict(int)  # respondents per cell
     # What each question needs, looked up once for thousands of rows (cells x options x ranks)
     # read through Core, without the ORM's per-row work.
     rules = {q.id: (questions[q.tag.value], q.kind == QuestionKind.RANKING,
@@ -159,9 +169,9 @@ def count_cells(counted, found, respondents_total: int) -> CellCounts:
         where_ = key(option_ids)
         figures["chosen"][found.option_values[option_id]][where_] += n
         if ranking:
-            figures["answered"][where_] += firsts
+            by_question[question_id, where_] += firsts
         elif not multiple_choice:
-            figures["answered"][where_] += n
+            by_question[question_id, where_] += n
     placed = sum(respondents.values())
     if respondents_total > placed:
         respondents[key((None,) * width)] += respondents_total - placed
@@ -173,14 +183,21 @@ def count_cells(counted, found, respondents_total: int) -> CellCounts:
                 .where(Answer.question_id.in_(multiple), *counted.answers)
                 .group_by(*cell_columns, Answer.question_id)).all():
             question_id, n = row[width:]
-            questions[weighted[question_id].tag.value]["answered"][key(row[:width])] += n
+            by_question[question_id, key(row[:width])] += n
             # Each respondent is in one cell: the cells' distinct counts add up.
             summed.respondents[question_id] = summed.respondents.get(question_id, 0) + n
+    for (question_id, where_), n in by_question.items():
+        figures = questions[weighted[question_id].tag.value]
+        figures["answered"][where_] += n
+        # An option some of the tag's questions lack has its own base: who was asked it.
+        for value in partial[weighted[question_id].tag.value] & found.offers[question_id]:
+            figures["offered"][value][where_] += n
     summed.answers = dict(answers)
     summed.figures = {
         "dimensions": [d[1] for d in dimensions], "respondents": dict(respondents),
         "questions": {tag: {"answered": dict(q["answered"]),
-                            "chosen": {v: dict(c) for v, c in q["chosen"].items()}}
+                            "chosen": {v: dict(c) for v, c in q["chosen"].items()},
+                            "offered": {v: dict(q["offered"][v]) for v in partial[tag]}}
                       for tag, q in questions.items()}}
     return summed
 
