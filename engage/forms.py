@@ -106,6 +106,20 @@ def email_field(label: str = "Email address", hint: str | None = None) -> EmailF
     )
 
 
+class PasswordInput(GovPasswordInput):
+    """GOV.UK's password input with the autocomplete the field asks for. The macro writes its
+    own autocomplete ("current-password" unless told), before any attribute: a second one
+    from render_kw is ignored by browsers, so a new password field would say
+    "current-password" (WCAG 1.3.5) and password managers would not offer to make one."""
+
+    def map_gov_params(self, field, **kwargs):
+        autocomplete = kwargs.pop("autocomplete", None)
+        params = super().map_gov_params(field, **kwargs)
+        if autocomplete:
+            params["autocomplete"] = autocomplete
+        return params
+
+
 def new_password_field(label: str = "Create a password") -> PasswordField:
     return PasswordField(
         label,
@@ -115,7 +129,7 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
                    message=f"Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} "
                            "characters"),
         ],
-        widget=GovPasswordInput(),
+        widget=PasswordInput(),
         description=f"Use {MIN_PASSWORD} characters or more. A few unrelated words is a good way.",
         render_kw={"autocomplete": "new-password"},
     )
@@ -123,7 +137,7 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
 
 def current_password_field(label: str = "Password") -> PasswordField:
     return PasswordField(label, validators=[InputRequired("Enter your password")],
-                         widget=GovPasswordInput(),
+                         widget=PasswordInput(),
                          render_kw={"autocomplete": "current-password"})
 
 

@@ -120,6 +120,8 @@ def test_a_signed_in_members_account_pages_are_accessible(page, live_server, app
     page.goto(live_server + "/account/meetings")
     _check(page, "Your meetings")
     expect(page.get_by_text("Winter meeting")).to_be_visible()
+    page.goto(live_server + "/account/home-borough")
+    _check(page, "Your home borough")
     page.goto(live_server + "/account/your-data")
     _check(page, "Your data")
     with page.expect_download() as download:

@@ -47,6 +47,11 @@ class RegisterForm(FlaskForm):
             raise ValidationError("Password must not contain your email address")
 
 
+class HomeBoroughForm(FlaskForm):
+    home_borough = HomeBoroughField()
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
 class SignInForm(FlaskForm):
     email = email_field()
     password = current_password_field()

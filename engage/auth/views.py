@@ -18,6 +18,7 @@ from engage.auth.forms import (
     ConfirmForm,
     DeleteAccountForm,
     ForgottenPasswordForm,
+    HomeBoroughForm,
     RegisterForm,
     ResetPasswordForm,
     SignInForm,
@@ -195,6 +196,25 @@ def account():
     return render_template("auth/account.html", user=current_user)
 
 
+@auth.route("/account/home-borough", methods=["GET", "POST"])
+@login_required
+def change_home_borough():
+    """Someone who moves: their borough, and so which CPEG the site offers them, changes.
+    Their groups stay theirs; they leave one from its page."""
+    current = current_user.home_borough
+    form = HomeBoroughForm(data={"home_borough": current.slug if current else NOT_IN_LONDON})
+    form.home_borough.load_choices()
+    if form.validate_on_submit():
+        slug = None if form.home_borough.data == NOT_IN_LONDON else form.home_borough.data
+        current_user.home_borough = operations.borough_by_slug(slug)
+        db.session.commit()
+        where = current_user.home_borough.name if current_user.home_borough else None
+        flash(f"Your home borough is now {where}." if where
+              else "Your account now says you do not live in a London borough.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/home_borough.html", form=form)
+
+
 @auth.route("/account/password", methods=["GET", "POST"])
 @login_required
 @_password_rechecked
@@ -263,7 +283,8 @@ def delete_account():
 def accept_invitation(token: str):
     invitation = operations.open_invitation(token)
     if invitation is None:
-        return render_template("auth/link_expired.html", what="accept this invitation"), 400
+        return render_template("auth/link_expired.html", what="accept this invitation",
+                               help="staff"), 400
     existing = operations.find_user(invitation.email)
     grants = operations.describe_grants(invitation)
 

@@ -38,7 +38,8 @@ class ReplyForm(FlaskForm):
 def reply(token: str):
     invitation = replies.invitation_for(token)
     if invitation is None:
-        return render_template("auth/link_expired.html", what="reply to this invitation"), 400
+        return render_template("auth/link_expired.html", what="reply to this invitation",
+                               help="meeting"), 400
     if not replies.still_invited(invitation):
         # As the meeting's own page does for anyone but its members: not found.
         return render_template("meetings/no_longer_invited.html",
@@ -71,7 +72,8 @@ def reply(token: str):
 def unsubscribe(token: str):
     membership = replies.membership_for(token)
     if membership is None:
-        return render_template("auth/link_expired.html", what="change your emails"), 400
+        return render_template("auth/link_expired.html", what="change your emails",
+                               help="meeting"), 400
     form = ButtonForm()
     if form.validate_on_submit():
         membership.meeting_emails = request.form.get("emails") == "on"

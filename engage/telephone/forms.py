@@ -63,8 +63,9 @@ class CallRequestForm(FlaskForm):
         validators=[InputRequired("Ask the caller whether we may keep their name and phone "
                                   "number: without that we cannot call them")],
         widget=GovCheckboxInput())
-    notes = _notes("Notes (optional)", "Anything the interviewer should know, like a hearing "
-                                       "difficulty. Do not write about crimes or health here.")
+    notes = _notes("Notes (optional)", "Anything that helps the call go well, like \u201cspeak "
+                                       "slowly and clearly\u201d or \u201ccall after 6pm\u201d. "
+                                       "Do not write about health or crimes here.")
     submit = SubmitField("Save the request", widget=GovSubmitInput())
 
     def validate_questionnaire(self, field) -> None:

@@ -389,6 +389,10 @@ def test_a_tampered_invitation_link_does_not_work(client, other_client, app, mai
     response = other_client.get(link[:-4] + "AAAA")
     assert response.status_code == 400
     assert "This link does not work" in page_text(response)
+    # What an invited person can do: not "sign in to send a new confirmation link".
+    assert "Ask the administrator who invited you to send a new invitation" in page_text(
+        response)
+    assert "Reset your password" not in page_text(response)
 
 
 @pytest.mark.parametrize("fields, field, message", [

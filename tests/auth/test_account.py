@@ -236,3 +236,53 @@ def test_guessing_the_password_on_the_account_pages_is_limited_like_signing_in(c
     assert "Too many attempts" in page_text(blocked)
     client.sign_out()
     client.sign_in("ada@example.org", PASSWORD)  # the password is still the old one
+
+
+def _password_inputs(html: str) -> dict[str, list[str]]:
+    """{input name: every autocomplete value on it}, for each password input on the page."""
+    import re
+
+    found = {}
+    for tag in re.findall(r"<input[^>]*type=\"password\"[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        found[name] = re.findall(r'autocomplete="([^"]*)"', tag)
+    return found
+
+
+def test_password_inputs_say_which_password_they_want(client, app):
+    """One autocomplete on each: a new password's says so (WCAG 1.3.5: its purpose, and a
+    password manager offers to make one); GOV.UK's macro would otherwise put its own
+    "current-password" first, which browsers follow."""
+    assert _password_inputs(client.get("/register").get_data(as_text=True)) == {
+        "password": ["new-password"]}
+    assert _password_inputs(client.get("/sign-in").get_data(as_text=True)) == {
+        "password": ["current-password"]}
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    assert _password_inputs(client.get("/account/password").get_data(as_text=True)) == {
+        "current_password": ["current-password"], "password": ["new-password"]}
+
+
+def test_someone_who_moves_changes_their_home_borough(client, app):
+    with app.app_context():
+        create_user(email="ada@example.org", home="camden")
+    client.sign_in("ada@example.org", PASSWORD)
+    account = client.get("/account")
+    assert 'href="/account/home-borough"' in account.get_data(as_text=True)
+    page = client.get("/account/home-borough")
+    assert 'value="camden" selected' in page.get_data(as_text=True)
+    refused = client.submit("/account/home-borough", {"home_borough": "atlantis"})
+    assert refused.status_code == 200
+    assert "Select one of the options shown" in page_text(refused)
+    done = client.submit("/account/home-borough", {"home_borough": "lambeth"},
+                         follow_redirects=True)
+    assert "Your home borough is now Lambeth." in page_text(done)
+    assert "Home borough Lambeth" in page_text(client.get("/account"))
+    gone = client.submit("/account/home-borough", {"home_borough": "not-in-london"},
+                         follow_redirects=True)
+    assert "you do not live in a London borough" in page_text(gone)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "ada@example.org")
+                                 ).home_borough is None
+    assert Browser(app).get("/account/home-borough").status_code == 302  # signed out

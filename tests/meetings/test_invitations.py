@@ -306,3 +306,15 @@ def test_my_meetings_lists_invitations_with_reply_and_calendar_links(app, mailbo
     reply = html.split('href="/meetings/reply/')[1].split('"')[0]
     browser.submit(f"/meetings/reply/{reply}", {"reply": "maybe"})
     assert "Maybe" in page_text(browser.get("/account/meetings"))
+
+
+def test_a_reply_link_that_does_not_work_says_what_a_guest_or_member_can_do(client):
+    """Not "sign in to send a new confirmation link": a guest has no account."""
+    for path in ("/meetings/reply/not-a-real-token", "/meetings/unsubscribe/not-a-real-token"):
+        page = client.get(path)
+        assert page.status_code == 400
+        text = page_text(page)
+        assert "This link does not work" in text
+        assert "register there again with the same email address" in text
+        assert "sign in and see your meetings" in text
+        assert "Reset your password" not in text

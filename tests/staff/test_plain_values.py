@@ -46,8 +46,10 @@ RAW_TEXT = re.compile(
     r"|\b[A-Z][A-Za-z]+\.[A-Z][A-Z_]{2,}\b"  # an enum's repr: Reply.ATTENDING
     r"|\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"  # an ISO time: 2026-12-06 17:11, 2026-12-06T17:11
 )
-# ...nor see in a box or a list to choose from.
-RAW_HTML = re.compile(r'value="(None|True|False)"|>\s*(None|True|False)\s*</')
+# ...nor see in a box or a list to choose from; nor meet a group of choices without its
+# question (a legend left empty: a screen reader announces a nameless group, WCAG 1.3.1).
+RAW_HTML = re.compile(r'value="(None|True|False)"|>\s*(None|True|False)\s*</'
+                      r'|<fieldset class="govuk-fieldset"[^>]*>\s*(?!\s|<legend)')
 
 CAMDEN = "/staff/boroughs/camden"
 DOWNLOADS = (".csv", ".xlsx", ".pdf")
