@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.boroughs.models import Borough
-from engage.clock import utcnow
+from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.templating import london_time, long_date
 
@@ -42,8 +42,24 @@ class AuditEvent(db.Model):
         return [(_words(key), _in_words(value)) for key, value in (self.details or {}).items()]
 
     def details_as_json(self) -> str:
-        """The details for a spreadsheet: JSON, which any tool reads back."""
-        return json.dumps(self.details or {}, ensure_ascii=False, sort_keys=True)
+        """The details for a spreadsheet: JSON, which any tool reads back, with each time in
+        London time and its offset (2027-06-15T18:30:00+01:00), as the file's "when" column
+        is: a bare stored time is UTC, which nobody reading the file would guess."""
+        return json.dumps(_with_offsets(self.details or {}), ensure_ascii=False,
+                          sort_keys=True)
+
+
+def _with_offsets(value):
+    if isinstance(value, dict):
+        return {k: _with_offsets(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_with_offsets(v) for v in value]
+    if isinstance(value, str) and _ISO_TIME.fullmatch(value):
+        try:
+            return to_london(datetime.fromisoformat(value)).isoformat(timespec="seconds")
+        except ValueError:
+            return value
+    return value
 
 
 def _words(key: str) -> str:

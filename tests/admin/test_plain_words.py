@@ -37,9 +37,11 @@ def test_the_audit_log_gives_times_and_dates_in_words(app):
     assert "due on: 30 April 2027" in text
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     assert "None" not in text
-    # The CSV keeps the JSON as it was recorded, for tools to read back.
+    # The CSV keeps JSON for tools to read back, its times in London time with their offset,
+    # as its "when (London)" column: a bare time would be UTC, which nobody would guess.
     spreadsheet = browser.get("/admin/audit.csv").get_data(as_text=True)
-    assert "2027-03-30T17:30:00" in spreadsheet and "2027-04-30" in spreadsheet
+    assert "2027-03-30T18:30:00+01:00" in spreadsheet and "2027-04-30" in spreadsheet
+    assert "2027-03-30T17:30:00" not in spreadsheet
 
 
 def test_the_audit_log_words_a_changed_role_term(app):
