@@ -42,7 +42,8 @@ REQUIRED = ["crime type", "change in offences", "percentage change", "result"]
 MAX_LINES = 50
 MAX_PLANNED = 10
 RESULTS = {"achieved": True, "target achieved": True, "met": True, "target met": True,
-           "missed": False, "target missed": False, "not met": False, "target not met": False}
+           "missed": False, "target missed": False, "not met": False, "target not met": False,
+           "not achieved": False, "target not achieved": False}
 # Digits bounded (and ASCII only): a longer number is a mistake, and int() refuses 4,300 digits.
 OFFENCES = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3}){1,4}|\d{1,12})(?: offences?)?$", re.ASCII)
 PERCENT = re.compile(r"^([+-]?)(\d{1,12}(?:\.\d{1,2})?)\s*%?$", re.ASCII)

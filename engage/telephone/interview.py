@@ -44,16 +44,22 @@ def loaded_draft(call_case: CallCase) -> ResponseDraft | None:
     return draft
 
 
-def screens(draft: ResponseDraft) -> list[Screen]:
+def screens(draft: ResponseDraft, *, if_they_agree: bool = False) -> list[Screen]:
+    """The interview's screens given the answers so far. `if_they_agree`: as if the person
+    will agree to the equality questions while they have not been asked, so a count of the
+    screens ("7 of 11") does not grow when they say yes."""
     answers = draft.answers or {}
     result: list[Screen] = []
     asked = False
+    consent = draft.equality_consent
+    if consent is None and if_they_agree:
+        consent = True
     for section in draft.version.sections:
         shown = visible_questions(section, answers)
         if section.is_equality and shown and not asked:
             result.append(ABOUT_YOU)
             asked = True
-        if section.is_equality and not draft.equality_consent:
+        if section.is_equality and not consent:
             continue
         result.extend(Screen("question", q.key) for q in shown)
     return result + [FINISH]

@@ -51,7 +51,7 @@ def _in_interview(borough_slug: str, case_id: int):
 
 def _render(template: str, call_case: CallCase, draft, screen: Screen, **context):
     before, _after = interview.neighbours(draft, screen)
-    order = interview.screens(draft)
+    order = interview.screens(draft, if_they_agree=True)
     position = order.index(screen) + 1 if screen in order else len(order)
     return render_template(
         f"telephone/{template}", borough=call_case.borough, case=call_case, draft=draft,

@@ -29,7 +29,7 @@ SEED = """crime type,change in offences,percentage change,target,result
 Residential burglary,89,-8.8%,,Target achieved
 Total robbery,41,+8.1%,,Target missed
 Theft from vehicles,198,-10.8%,,achieved
-Theft or taking of vehicles,35,+7.3%,,missed
+Theft or taking of vehicles,35,+7.3%,,Not achieved
 Serious youth violence,2,-2.7%,reduce by 4.7%,missed
 Knife crime,35 offences,-18.9%,,achieved
 Gun crime,0,-0.00%,reduce by 4.2%,achieved
@@ -68,6 +68,7 @@ def test_the_seed_table_uploads_and_shows_on_the_report(app, client):
     # Unsigned offences take the percentage's direction, as the seed writes them.
     assert rows[0] == ("Residential burglary", -89, Decimal("-8.80"), "", True)
     assert rows[1] == ("Total robbery", 41, Decimal("8.10"), "", False)
+    assert rows[3][4] is False  # "Not achieved", as people write it, is missed
     assert rows[4] == ("Serious youth violence", -2, Decimal("-2.70"), "reduce by 4.7%", False)
     assert rows[5][:2] == ("Knife crime", -35)
     assert rows[6][:3] == ("Gun crime", 0, Decimal("0"))
