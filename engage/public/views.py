@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from engage.boroughs.models import Borough, all_boroughs
 from engage.extensions import db
 from engage.groups.operations import groups_of
-from engage.surveys.models import open_consultations
+from engage.public.finder import FindBoroughForm
+from engage.reports.targets_models import ReportPublication
+from engage.surveys.models import Consultation, open_consultations
 
 public = Blueprint("public", __name__)
 
@@ -21,13 +24,50 @@ def home():
 
 @public.route("/boroughs")
 def boroughs():
-    return render_template("public/boroughs.html", boroughs=all_boroughs())
+    """Every borough, and a postcode box (a GET form: it works without JavaScript, and its
+    address can be shared). A postcode in one borough goes straight to that borough's page."""
+    searched = "postcode" in request.args
+    form = FindBoroughForm(formdata=request.args if searched else None)
+    found = None
+    if searched and form.validate():
+        found = form.found
+        if found.certain:
+            return redirect(url_for(".borough", slug=found.boroughs[0].slug))
+    return render_template("public/boroughs.html", boroughs=all_boroughs(), form=form,
+                           found=found)
 
 
 @public.route("/boroughs/<slug>")
 def borough(slug: str):
     borough = db.first_or_404(select(Borough).where(Borough.slug == slug))
-    return render_template("public/borough.html", borough=borough, groups=groups_of(borough))
+    consultations = [c for c in open_consultations(None, selectinload(Consultation.questionnaires),
+                                                   selectinload(Consultation.boroughs))
+                     if c.covers(borough)]
+    return render_template("public/borough.html", borough=borough, groups=groups_of(borough),
+                           consultations=consultations, reports=published_reports(borough))
+
+
+def published_reports(borough: Borough) -> list[ReportPublication]:
+    """The borough's published reports, newest first. A report exists here only once an officer
+    publishes it (unpublishing deletes the row), so a draft is never listed; nor is one whose
+    consultation no longer covers the borough, as its public page would not be found."""
+    publications = db.session.scalars(
+        select(ReportPublication).where(ReportPublication.borough_id == borough.id)
+        .options(joinedload(ReportPublication.consultation)
+                 .selectinload(Consultation.boroughs))
+        .order_by(ReportPublication.published_at.desc(), ReportPublication.id.desc()))
+    return [p for p in publications if p.consultation.covers(borough)]
+
+
+@public.app_template_global()
+def published_reports_of(consultation: Consultation) -> list[ReportPublication]:
+    """A consultation's published borough reports, by borough name: for a page about the
+    consultation (such as the one saying it has closed) to link each borough's report."""
+    publications = db.session.scalars(
+        select(ReportPublication).join(ReportPublication.borough)
+        .where(ReportPublication.consultation_id == consultation.id)
+        .options(contains_eager(ReportPublication.borough)).order_by(Borough.name))
+    return [p for p in publications if consultation.covers(p.borough)]
 
 
 @public.route("/accessibility")
