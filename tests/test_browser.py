@@ -17,7 +17,9 @@ pytestmark = pytest.mark.browser
 PUBLIC_PAGES = ["/", "/boroughs", "/boroughs/kensington-and-chelsea",
                 "/boroughs/kensington-and-chelsea/groups/cpeg", "/register", "/sign-in",
                 "/forgotten-password", "/accessibility", "/privacy", "/no-such-page",
-                "/boroughs/kensington-and-chelsea/meeting-news"]
+                "/boroughs/kensington-and-chelsea/meeting-news",
+                # Finding a borough by postcode: an error, and a district that spans boroughs.
+                "/boroughs?postcode=M1+1AA", "/boroughs?postcode=", "/boroughs?postcode=W10+4AA"]
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
@@ -40,6 +42,37 @@ def test_form_errors_are_accessible_and_the_summary_takes_focus(page, live_serve
     summary.get_by_role("link", name="Enter your full name").click()
     expect(page.locator("#name")).to_be_focused()
     assert axe_violations(page) == []
+
+
+def test_finding_a_borough_by_postcode_is_accessible_by_keyboard(page, live_server):
+    page.goto(live_server + "/boroughs")
+    page.get_by_label("Postcode").fill("M1 1AA")
+    page.keyboard.press("Enter")
+    expect(page).to_have_title(ERROR_TITLE)
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    assert axe_violations(page) == []
+    summary.get_by_role("link", name=re.compile("We could not find a London borough")).click()
+    expect(page.get_by_label("Postcode")).to_be_focused()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("W10 4AA")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Postcodes starting W10 are in more than one borough")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Westminster").first.click()
+    expect(page.get_by_role("heading", name="Westminster", level=1)).to_be_visible()
+
+
+def test_finding_a_borough_by_postcode_works_without_javascript(page_without_js, live_server):
+    page = page_without_js
+    page.goto(live_server + "/boroughs")
+    page.get_by_label("Postcode").fill("sw9 6aa")
+    page.get_by_role("button", name="Find borough").click()
+    expect(page.get_by_role("heading", name="Lambeth", level=1)).to_be_visible()
+    page.goto(live_server + "/boroughs")
+    page.get_by_role("button", name="Find borough").click()
+    expect(page).to_have_title(ERROR_TITLE)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a postcode")
 
 
 def test_the_first_tab_reaches_the_skip_link(page, live_server):
@@ -231,6 +264,12 @@ def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, l
     carry_on()  # nothing answered: the errors are announced, linked and accessible
     expect(page).to_have_title(ERROR_TITLE)
     check("Policing")
+    # Each error says which question it is about.
+    summary = page.locator(".govuk-error-summary")
+    for message in ("Select an answer to \u201cHow good a job are the police doing in this "
+                    "area?\u201d", "Select yes or no for \u201cIn the last 12 months, have you "
+                    "been a victim of crime?\u201d"):
+        expect(summary.get_by_role("link", name=message)).to_be_visible()
     page.get_by_label("Good", exact=True).check()
     page.get_by_label("Somewhere else", exact=True).check()
     page.get_by_label("If you chose \u201cSomewhere else\u201d, say what you mean").fill(
@@ -260,6 +299,11 @@ def test_a_resident_answers_a_questionnaire_and_every_page_is_accessible(page, l
     check("Check your answers before sending them")
     page.get_by_role("button", name="Send my answers").click()
     check("Your answers have been sent")
+    expect(page.get_by_text("You asked for a reply. The Kensington and Chelsea police engagement "
+                            "team will contact you.")).to_be_visible()
+    expect(page.get_by_role("link", name="Find out about policing meetings in Kensington and "
+                                         "Chelsea")).to_have_attribute(
+        "href", "/boroughs/kensington-and-chelsea")
 
     [response] = responses(app)
     expect(page.get_by_text(response.reference)).to_be_visible()
@@ -416,6 +460,17 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     context.close()
     assert overflow <= 0, f"the report scrolls sideways by {overflow}px at 320px wide"
+
+    # The borough's page lists the consultation (open now) and links to its published report.
+    page.goto(live_server + "/boroughs/camden")
+    expect(page.get_by_role("link", name="Residents (for residents)")).to_be_visible()
+    report_link = page.get_by_role("link", name="Have your say (have-your-say-2027): report "
+                                                "for Camden")
+    expect(report_link).to_be_visible()
+    assert page.locator("h1").count() == 1
+    assert axe_violations(page) == []
+    report_link.click()
+    expect(page).to_have_url(live_server + path)
 
 
 def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server, app):

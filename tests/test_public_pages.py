@@ -15,7 +15,7 @@ from engage.reports.targets_models import ReportPublication
 from engage.surveys.models import Audience
 from engage.templating import london_time
 from tests.factories import PASSWORD, create_officer
-from tests.helpers import page_text
+from tests.helpers import Browser, page_text
 from tests.reports import support as reports
 from tests.surveys.support import make_consultation
 
@@ -208,6 +208,19 @@ def test_a_consultations_published_reports_are_ready_for_its_closed_page(
         other_client.get("/boroughs/hackney"))
     assert "No reports have been published for Lambeth yet." in page_text(
         other_client.get("/boroughs/lambeth"))
+    # Once it has closed, its page links each published report.
+    with app.app_context():
+        consultation = db.session.get(Consultation, made_id)
+        consultation.closes_at = consultation.opens_at + (consultation.closes_at
+                                                          - consultation.opens_at) / 1000
+        questionnaire_id = consultation.questionnaire_for(Audience.RESIDENTS).id
+        db.session.commit()
+    closed = Browser(app).get(f"/have-your-say/{questionnaire_id}")
+    text = page_text(closed)
+    assert "This consultation has closed" in text
+    assert "What people told us" in text and "Camden Hackney" in text and "Lambeth" not in text
+    assert '/boroughs/hackney/have-your-say/have-your-say-2027/report"' in closed.get_data(
+        as_text=True)
 
 
 # Finding a borough by postcode -----------------------------------------------------------------

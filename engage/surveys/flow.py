@@ -8,7 +8,9 @@ Entering the flow with a draft made elsewhere (a personal invitation link, for e
 
 `begin_with_draft(draft)` remembers the draft in this browser's session (in place of any other
 draft of the same questionnaire) and returns a redirect to its first step: the borough question,
-or the first page of questions when the draft already has a borough.
+or the first page of questions when the draft already has a borough. A draft that an invitation
+gave its borough (`borough_fixed`) never has the borough step at all: its borough stays the
+invitation's.
 
 The steps, in order: the borough (a postcode, then a choice where the postcode leaves doubt), one
 page per section (engage.surveys.pages), the consent question just before the equality section,
@@ -138,11 +140,17 @@ def contact_for_response(draft: ResponseDraft) -> dict | None:
 
 # The steps -----------------------------------------------------------------------------------
 
+def borough_fixed(draft: ResponseDraft) -> bool:
+    """The borough came with a personal invitation (the invitee list's borough): the person is
+    not asked for it and cannot change it."""
+    return draft.invitee_id is not None and draft.borough_id is not None
+
+
 def steps(draft: ResponseDraft) -> list[Step]:
     """Every step this person will meet, given their answers so far."""
     answers = draft.answers or {}
     shown = {s.id for s in pages(draft.version, answers, bool(draft.equality_consent))}
-    result = [POSTCODE]
+    result = [] if borough_fixed(draft) else [POSTCODE]
     asked = False
     for section in draft.version.sections:
         if section.is_equality and not asked and visible_questions(section, answers):
@@ -235,6 +243,9 @@ def set_equality_consent(draft: ResponseDraft, consent: bool) -> None:
 
 
 def set_borough(draft: ResponseDraft, borough: Borough) -> None:
+    """Set the borough from the postcode or the person's choice; an invitation's stays."""
+    if borough_fixed(draft):
+        return
     draft.borough_id = borough.id
     draft.updated_at = utcnow()
     db.session.flush()

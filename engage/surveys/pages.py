@@ -214,6 +214,19 @@ def read_page(form: FlaskForm, questions: list[Question]) -> dict[str, dict | No
     return answers if ok else None
 
 
+def read_valid(form: FlaskForm, questions: list[Question]) -> dict[str, dict | None]:
+    """The answers on a posted page that are right on their own ({key: value or None}), for
+    saving a page halfway through: a required answer missing, or a wrong one, is left out
+    (an answer given before stays as it was), and nothing is said about it."""
+    answers: dict[str, dict | None] = {}
+    for question in questions:
+        try:
+            answers[question.key] = check(question, _raw(form, question))
+        except AnswerError:
+            continue
+    return answers
+
+
 def visible_questions(section: Section, answers: Mapping[str, dict]) -> list[Question]:
     """The questions of a section that apply, given the answers on earlier pages."""
     return [q for q in section.questions if is_shown(q, answers)]

@@ -17,6 +17,7 @@ from engage.surveys.flow import (
     POSTCODE,
     REPLY,
     Step,
+    borough_fixed,
     contact_for_response,
     first_incomplete,
     forget,
@@ -32,9 +33,10 @@ from engage.surveys.flow import (
 from engage.surveys.models import (
     Audience,
     Consultation,
+    Invitee,
     ResponseDraft,
 )
-from engage.surveys.pages import page_form, read_page, visible_questions
+from engage.surveys.pages import page_form, read_page, read_valid, visible_questions
 from engage.surveys.public_forms import (
     ANOTHER,
     CheckAnswersForm,
@@ -58,6 +60,7 @@ from engage.surveys.public_views import (
     submit_limit,
     unavailable,
 )
+from engage.surveys.questions import short_question
 from engage.surveys.references import new_reference
 from engage.surveys.responses import (
     LinkAlreadyUsed,
@@ -77,11 +80,24 @@ def _changing() -> bool:
 
 def _back(flow: Flow, step: Step) -> str:
     if _changing():
+        # A page a change brought (its questions not yet answered) goes back towards the
+        # change; any other goes back to "Check your answers".
+        before = step_before(flow.draft, step)
+        if before is not None and step == first_incomplete(flow.draft):
+            return flow.url(before, change="1")
         return flow.url(CHECK_ANSWERS)
     if step == BOROUGH:
         return flow.url(POSTCODE)
     before = step_before(flow.draft, step)
-    return flow.url(before) if before else start_url(flow.questionnaire.id, flow.preview)
+    if before is not None:
+        return flow.url(before)
+    if flow.draft.invitee_id is not None and not flow.preview:
+        # Started from a personal invitation: back to its page, which carries on.
+        token = db.session.scalar(select(Invitee.token).where(
+            Invitee.id == flow.draft.invitee_id))
+        if token is not None:
+            return url_for("surveys_invited.start", token=token)
+    return start_url(flow.questionnaire.id, flow.preview)
 
 
 def _change_args() -> dict:
@@ -99,6 +115,14 @@ def _covered(consultation: Consultation) -> list[Borough]:
     return list(boroughs)
 
 
+def _borough_given(flow: Flow):
+    """An invitation gave this draft its borough: there is no borough step to show or answer,
+    so go on to the questions (or back to "Check your answers" from a change)."""
+    if not borough_fixed(flow.draft):
+        return None
+    return redirect(flow.url(CHECK_ANSWERS if _changing() else steps(flow.draft)[0]))
+
+
 def _where_label(flow: Flow, question: str) -> str:
     business = flow.questionnaire.audience == Audience.BUSINESSES
     return {"postcode": "What is your business\u2019s postcode?" if business
@@ -111,6 +135,9 @@ def _where_label(flow: Flow, question: str) -> str:
 @page_limit
 @flow_step
 def postcode(flow: Flow):
+    given = _borough_given(flow)
+    if given is not None:
+        return given
     form = PostcodeForm()
     form.postcode.label.text = _where_label(flow, "postcode")
     if form.validate_on_submit():
@@ -132,6 +159,9 @@ def postcode(flow: Flow):
 def borough(flow: Flow):
     """Choose the borough: from the postcode's suggestions where it leaves doubt, or from every
     borough the consultation covers."""
+    given = _borough_given(flow)
+    if given is not None:
+        return given
     covered = _covered(flow.questionnaire.consultation)
     by_code = {b.ons_code: b for b in covered}
     district = (request.args.get("district") or "").strip().upper()[:4]
@@ -185,14 +215,19 @@ def section(flow: Flow, position: int):
     questions = visible_questions(found, answers)
     form = page_form(questions, answers)
     if form.validate_on_submit():
+        if request.form.get("action") == "save" and not flow.preview:
+            # Save and come back later, perhaps halfway through the page: keep each answer
+            # that is right on its own, leave out the rest without a word (the page asks for
+            # them again on the way back), and go on to the email.
+            save_answers(flow.draft, read_valid(form, questions))
+            # Worked out before the commit, which expires what is loaded.
+            target = flow.url(Step("save"), back=request.full_path.rstrip("?"))
+            db.session.commit()
+            return redirect(target)
         checked = read_page(form, questions)
         if checked is not None:
             save_answers(flow.draft, checked)
-            # Where to go next is worked out before the commit, which expires what is loaded.
-            if request.form.get("action") == "save" and not flow.preview:
-                target = flow.url(Step("save"), back=request.path)
-            else:
-                target = flow.next_url(step, _changing())
+            target = flow.next_url(step, _changing())
             db.session.commit()
             return redirect(target)
     single = len(questions) == 1
@@ -254,8 +289,12 @@ def check_answers(questionnaire_id: int, preview: bool):
 
 @flow_step
 def _review(flow: Flow, refused: ResponseRefused | None = None):
-    if request.method == "GET" and first_incomplete(flow.draft) != CHECK_ANSWERS:
-        return redirect(flow.url(first_incomplete(flow.draft)))
+    still_to_do = first_incomplete(flow.draft)
+    if request.method == "GET" and still_to_do != CHECK_ANSWERS:
+        # Back here with questions a change brought still to answer: answering them is part
+        # of the change, and returns here (someone who has not reached the end carries on).
+        changed = reply_in_session(flow.draft) is not None
+        return redirect(flow.url(still_to_do, **({"change": "1"} if changed else {})))
     form = CheckAnswersForm(submission_key=flow.draft.submission_key)
     if flow.preview and form.validate_on_submit():
         # The end of a preview: the same confirmation, and nothing kept.
@@ -265,14 +304,29 @@ def _review(flow: Flow, refused: ResponseRefused | None = None):
         return render_template("surveys/public/confirmation.html", preview=True,
                                questionnaire=flow.questionnaire, reference=None)
     groups = summary(flow, reply_in_session(flow.draft))
+    if borough_fixed(flow.draft):
+        # The invitation's borough: shown, with nothing to change it.
+        where = flow.url(POSTCODE, change="1")
+        for group in groups:
+            for row in group["rows"]:
+                if row["href"] == where:
+                    row["href"] = None
     errors = []
     if refused is not None:
-        errors = [{"text": refused.message, "href": "#answers"}] if not refused.errors else [
-            {"text": f"Answer \u201c{row['question']}\u201d: {message}", "href": row["href"]}
-            for group in groups for row in group["rows"]
-            if (message := refused.errors.get(row.get("key")))]
+        errors = [{"text": _named(row["question"], message), "href": row["href"]}
+                  for group in groups for row in group["rows"]
+                  if (message := refused.errors.get(row.get("key")))
+                  ] if refused.errors else [{"text": refused.message, "href": "#answers"}]
     return _render("check_answers.html", flow, CHECK_ANSWERS, form=form, groups=groups,
                    errors=errors), 400 if refused else 200
+
+
+def _named(question: str, message: str) -> str:
+    """An error on "Check your answers" says which question it is about (most messages for a
+    missing answer already do)."""
+    if f"\u201c{short_question(question)}\u201d" in message:
+        return message
+    return f"Answer \u201c{question}\u201d: {message}"
 
 
 def _send(questionnaire_id: int):

@@ -28,6 +28,7 @@ from engage.extensions import db, limiter, read_only_request
 from engage.forms import normalise_email
 from engage.outbox.operations import queue_email
 from engage.surveys.flow import (
+    CHECK_ANSWERS,
     Step,
     begin_with_draft,
     draft_in_session,
@@ -42,6 +43,8 @@ from engage.surveys.flow import (
 from engage.surveys.models import (
     Consultation,
     Questionnaire,
+    Response,
+    ResponseContact,
     ResponseDraft,
     open_consultations,
 )
@@ -90,9 +93,16 @@ class Flow:
         return step_url(self.questionnaire.id, step, self.preview, **values)
 
     def next_url(self, step: Step, changing: bool) -> str:
-        # Changing an answer returns to "Check your answers", unless it brought new questions.
-        return self.url(first_incomplete(self.draft) if changing
-                        else step_after(self.draft, step))
+        """Where a page answered goes next. Changing an answer (from "Check your answers")
+        returns there, unless the change brought questions not yet answered: their page comes
+        first, still as a change, so that answering it returns too rather than walking on
+        through every later page."""
+        if not changing:
+            return self.url(step_after(self.draft, step))
+        still_to_do = first_incomplete(self.draft)
+        if still_to_do == CHECK_ANSWERS:
+            return self.url(CHECK_ANSWERS)
+        return self.url(still_to_do, change="1")
 
 
 def _require_staff():
@@ -265,8 +275,18 @@ def confirmation(questionnaire_id: int):
     reference = (session.get(SENT_KEY) or {}).get(str(questionnaire_id))
     if reference is None:
         return redirect(start_url(questionnaire_id, preview=False))
+    # The response sent, with its borough and whether it asked for a reply (one query).
+    found = db.session.execute(
+        select(Response, ResponseContact.response_id)
+        .outerjoin(ResponseContact, ResponseContact.response_id == Response.id)
+        .options(joinedload(Response.borough))
+        .where(Response.reference == reference,
+               Response.questionnaire_id == questionnaire_id)).first()
+    sent, contact = found if found is not None else (None, None)
     return render_template("surveys/public/confirmation.html", questionnaire=questionnaire,
-                           reference=reference, preview=False)
+                           reference=reference, preview=False,
+                           borough=sent.borough if sent is not None else None,
+                           asked_for_reply=contact is not None)
 
 
 def remember_sent(questionnaire_id: int, reference: str) -> None:

@@ -128,21 +128,50 @@ def check(question: Question, value: object, *, relax_required: bool = False) ->
     return cleaned
 
 
+# How long a question may be, quoted in an error message, before it is shortened.
+NAMED_LIMIT = 100
+
+
+def short_question(text: str) -> str:
+    """A question's words as an error message quotes them: its first sentence when that asks
+    the question ("What should the police focus on? Put your top 3 in order." -> "What should
+    the police focus on?"), without a closing full stop, and cut at a word near 100 characters."""
+    words = " ".join((text or "").split())
+    asked = words.find("?")
+    if asked > 0:
+        words = words[:asked + 1]
+    words = words.rstrip(".:;, ")
+    if len(words) > NAMED_LIMIT:
+        words = words[:NAMED_LIMIT - 1].rsplit(" ", 1)[0].rstrip(".,;:") + "\u2026"
+    return words
+
+
+def quoted(question: Question) -> str:
+    return f"\u201c{short_question(question.text)}\u201d"
+
+
 def _missing_message(question: Question) -> str:
-    kind = question.kind
+    """What a required question left unanswered says: what to do, and which question, since a
+    page (or the list on "Check your answers") may have several."""
+    kind, named = question.kind, quoted(question)
     if kind == QuestionKind.MULTIPLE_CHOICE:
-        return "Select at least one option"
+        return f"Select at least one answer to {named}"
     if kind == QuestionKind.RANKING:
-        return "Choose your first choice"
+        count = min(question.rank_count or len(question.options), len(question.options))
+        return (f"Choose {count} options in order for {named}" if count > 1
+                else f"Choose an option for {named}")
+    if kind == QuestionKind.YES_NO and sorted(o.label.lower() for o in question.options) == [
+            "no", "yes"]:
+        return f"Select yes or no for {named}"
     if kind.has_options:
-        return "Select an answer"
+        return f"Select an answer to {named}"
     if kind == QuestionKind.POSTCODE:
-        return "Enter a postcode"
+        return f"Enter a postcode for {named}"
     if kind == QuestionKind.DATE:
-        return "Enter a date"
+        return f"Enter a date for {named}"
     if kind == QuestionKind.NUMBER:
-        return "Enter a number"
-    return "Enter your answer"
+        return f"Enter a number for {named}"
+    return f"Enter your answer to {named}"
 
 
 def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind

@@ -53,8 +53,8 @@ def test_single_choice_accepts_an_option_and_asks_what_other_means():
 def test_required_and_optional_questions():
     required = question(QuestionKind.RATING, options=("good", "poor"))
     optional = question(QuestionKind.RATING, options=("good", "poor"), required=False)
-    assert refused(required, None) == "Select an answer"
-    assert refused(required, {"option": ""}) == "Select an answer"
+    assert refused(required, None) == "Select an answer to \u201cQuestion?\u201d"
+    assert refused(required, {"option": ""}) == "Select an answer to \u201cQuestion?\u201d"
     assert check(optional, None) is None
     assert check(optional, {"option": ""}) is None
 
@@ -67,7 +67,7 @@ def test_multiple_choice_keeps_to_its_maximum_and_exclusive_options():
         "Select no more than 3 options")
     assert refused(q, {"options": ["none", "drugs"]}) == (
         "Select \u201cNone\u201d on its own, or other options")
-    assert refused(q, {"options": []}) == "Select at least one option"
+    assert refused(q, {"options": []}) == "Select at least one answer to \u201cQuestion?\u201d"
     assert refused(q, {"options": "burglary"}) == "Select one or more of the options shown"
 
 
@@ -80,7 +80,8 @@ def test_ranking_takes_the_top_n_in_order_without_gaps_or_repeats():
     assert refused(q, {"ranked": ["drugs", "drugs", "robbery"]}) == "Choose each option only once"
     assert refused(q, {"ranked": ["drugs", "robbery", ""]}) == "Choose 3 options in order"
     assert refused(q, {"ranked": ["a", "b", "c", "d"]}) == "Choose no more than 3"
-    assert refused(q, {"ranked": ["", "", ""]}) == "Choose your first choice"
+    assert refused(q, {"ranked": ["", "", ""]}) == (
+        "Choose 3 options in order for \u201cQuestion?\u201d")
 
 
 def test_number_bounds_are_said_in_words():
@@ -128,7 +129,7 @@ def test_show_if_follows_earlier_answers_and_hidden_answers_are_dropped():
         "victim": {"option": "no"}, "which": {"options": ["burglary"]}})
     assert answers == {"victim": {"option": "no"}} and errors == {}
     answers, errors = check_all([victim, which], {"victim": {"option": "yes"}})
-    assert errors == {"which": "Select at least one option"}
+    assert errors == {"which": "Select at least one answer to \u201cQuestion?\u201d"}
 
 
 def test_rows_and_words_for_each_shape():

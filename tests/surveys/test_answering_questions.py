@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 
@@ -66,7 +67,8 @@ def test_every_kind_is_stored_as_answered(client, app, made):
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({}, "Choose your first choice"),
+    ({}, "Choose 3 options in order for \u201cWhich crimes should the police in your area "
+         "focus on?\u201d"),
     ({"q_priorities_1": "burglary", "q_priorities_3": "drugs"},
      "Fill your choices in order, without gaps"),
     ({"q_priorities_1": "burglary", "q_priorities_2": "burglary", "q_priorities_3": "drugs"},
@@ -81,12 +83,16 @@ def test_ranking_messages(client, made, data, message):
 
 
 @pytest.mark.parametrize(("data", "message", "href"), [
-    ({**ANSWERS[2], "q_confidence": ""}, "Select an answer", "q_confidence"),
+    ({**ANSWERS[2], "q_confidence": ""},
+     "Select an answer to \u201cHow good a job are the police doing in this area?\u201d",
+     "q_confidence"),
     ({**ANSWERS[2], "q_confidence": "brilliant"}, "Select one of the options shown",
      "q_confidence"),
     ({**ANSWERS[2], "q_safe": "somewhere-else"}, "Say what you mean by \u201cSomewhere else\u201d",
      "q_safe_other"),
-    ({**ANSWERS[2], "q_victim": ""}, "Select an answer", "q_victim"),
+    ({**ANSWERS[2], "q_victim": ""},
+     "Select yes or no for \u201cIn the last 12 months, have you been a victim of crime?\u201d",
+     "q_victim"),
 ])
 def test_single_choice_rating_and_yes_no_messages(client, made, data, message, href):
     url = reach(client, made.questionnaire_id, 2)
@@ -94,14 +100,16 @@ def test_single_choice_rating_and_yes_no_messages(client, made, data, message, h
 
 
 @pytest.mark.parametrize(("data", "message", "href"), [
-    ({"q_when": ["1", "1", "2027"]}, "Select at least one option", "q_crimes"),
+    ({"q_when": ["1", "1", "2027"]}, "Select at least one answer to \u201cWhat happened?\u201d",
+     "q_crimes"),
     ({"q_crimes": ["theft", "burglary", "assault"], "q_when": ["1", "1", "2027"]},
      "Select no more than 2 options", "q_crimes"),
     ({"q_crimes": ["theft", "prefer-not-to-say"], "q_when": ["1", "1", "2027"]},
      "Select \u201cPrefer not to say\u201d on its own, or other options", "q_crimes"),
     ({"q_crimes": ["other"], "q_when": ["1", "1", "2027"]},
      "Say what you mean by \u201cSomething else\u201d", "q_crimes_other"),
-    ({"q_crimes": ["theft"]}, "Enter a date", "q_when-day"),
+    ({"q_crimes": ["theft"]}, "Enter a date for \u201cWhen did it last happen?\u201d",
+     "q_when-day"),
     ({"q_crimes": ["theft"], "q_when": ["31", "2", "2027"]}, "Enter a real date, like 27 3 2027",
      "q_when-day"),
     ({"q_crimes": ["theft"], "q_when": ["1", "", "2027"]}, "Enter a real date, like 27 3 2027",
@@ -115,7 +123,8 @@ def test_multiple_choice_and_date_messages(client, made, data, message, href):
 
 
 @pytest.mark.parametrize(("data", "message", "href"), [
-    ({"q_years": ""}, "Enter a number", "q_years"),
+    ({"q_years": ""}, "Enter a number for \u201cHow many years have you lived here?\u201d",
+     "q_years"),
     ({"q_years": "twelve"}, "Enter a whole number, like 12", "q_years"),
     ({"q_years": "1.5"}, "Enter a whole number, like 12", "q_years"),
     ({"q_years": "101"}, "Enter a number between 0 and 100", "q_years"),
@@ -195,8 +204,9 @@ FINE = {"q_street": "Acre Lane", "q_work": "SW2 1AA", "q_visits": "3", "q_age": 
 
 
 @pytest.mark.parametrize(("data", "message", "href"), [
-    ({"q_street": "   "}, "Enter your answer", "q_street"),
-    ({"q_work": ""}, "Enter a postcode", "q_work"),
+    ({"q_street": "   "}, "Enter your answer to \u201cWhich street do you live on?\u201d",
+     "q_street"),
+    ({"q_work": ""}, "Enter a postcode for \u201cWhere do you work?\u201d", "q_work"),
     ({"q_visits": "21"}, "Enter a number that is 20 or less", "q_visits"),
     ({"q_age": "15"}, "Enter a number that is 16 or more", "q_age"),
     ({"q_where": "else", "q_where_other": "x" * 201},
@@ -217,3 +227,80 @@ def test_the_same_page_answered_within_its_limits_is_stored(client, app, details
     stored = answers_by_key(responses(app)[0])
     assert stored["visits"][0].number == 20 and stored["age"][0].number == 16
     assert stored["where"][0].text == "x" * 200
+
+
+def _summary_items(response) -> list[str]:
+    html = response.get_data(as_text=True)
+    summary = html.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    return [unescape(item) for item in re.findall(r'<a href="[^"]+">([^<]+)</a>', summary)]
+
+
+def test_each_missing_answer_says_which_question_it_is(client, made):
+    """Three questions left on one page: three different lines in the error summary, each
+    naming its question, not "Select an answer" three times."""
+    url = reach(client, made.questionnaire_id, 2)
+    assert _summary_items(post(client, url, {})) == [
+        "Select an answer to \u201cHow good a job are the police doing in this area?\u201d",
+        "Select an answer to \u201cWhere do you feel least safe?\u201d",
+        "Select yes or no for \u201cIn the last 12 months, have you been a victim of crime?\u201d"]
+
+
+@pytest.fixture
+def wordy(app):
+    """Questions whose words make long messages: two sentences, a very long question, and a
+    ranking of one."""
+    from engage.extensions import db
+    from engage.surveys.models import QuestionKind, QuestionnaireVersion
+    from tests.surveys.answering_support import PRIORITIES
+    from tests.surveys.support import add_question, add_section, make_consultation
+
+    made = make_consultation(app, questions=False)
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, made.version_id)
+        wordy = add_section(version, "Wordy")
+        add_question(wordy, "focus", QuestionKind.RANKING,
+                     "What should the police focus on? Put your top 3 in order.", rank_count=3,
+                     options=PRIORITIES)
+        add_question(wordy, "first", QuestionKind.RANKING, "Which matters most to you?",
+                     rank_count=1, options=PRIORITIES)
+        add_question(wordy, "story", QuestionKind.LONG_TEXT, LONG_QUESTION)
+        db.session.commit()
+    return made
+
+
+LONG_QUESTION = ("Thinking about the last time you contacted the police in your area, whether by "
+                 "telephone, online or in person at a front counter, tell us how it went.")
+
+
+def test_long_questions_are_named_briefly(client, wordy):
+    url = reach(client, wordy.questionnaire_id, 1)
+    assert _summary_items(post(client, url, {})) == [
+        "Choose 3 options in order for \u201cWhat should the police focus on?\u201d",
+        "Choose an option for \u201cWhich matters most to you?\u201d",
+        "Enter your answer to \u201cThinking about the last time you contacted the police in "
+        "your area, whether by telephone, online\u2026\u201d"]
+
+
+def test_check_answers_names_each_question_once(client, app, made):
+    """Answers that stopped being right after they were given (staff changed the questions of
+    a version nobody had sent yet): "Check your answers" says which question each is about,
+    without saying the question twice."""
+    from sqlalchemy import update
+
+    from engage.extensions import db
+    from engage.surveys.models import Question
+
+    qid = made.questionnaire_id
+    complete(client, qid)  # "Which street" left blank, 12 years
+    with app.app_context():
+        db.session.execute(update(Question).where(Question.key == "street")
+                           .values(required=True))
+        db.session.execute(update(Question).where(Question.key == "years")
+                           .values(max_value=10))
+        db.session.commit()
+    refused = check_answers(client, qid)
+    assert refused.status_code == 400
+    assert _summary_items(refused) == [
+        "Answer \u201cHow many years have you lived here?\u201d: Enter a number between 0 and 10",
+        "Enter your answer to \u201cWhich street do you live on?\u201d"]
+    assert responses(app) == []

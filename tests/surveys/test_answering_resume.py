@@ -81,6 +81,61 @@ def complete_rest(browser: Browser, qid: int) -> None:
     post(browser, step(qid, "reply"), {})
 
 
+def test_saving_a_half_answered_page_keeps_what_is_right_and_sends_the_link(
+        client, app, made, mailbox, run_tasks):
+    """Someone who must leave now saves a page they have only half answered: no errors, what
+    they chose is kept, and the link is sent."""
+    qid = made.questionnaire_id
+    url = reach(client, qid, 2)
+    # Rated the police; "Somewhere else" without saying where; victim not answered yet.
+    saved = post(client, url, {"q_confidence": "good", "q_safe": "somewhere-else",
+                               "action": "save"})
+    assert saved.status_code == 302
+    assert saved.headers["Location"].startswith(step(qid, "save"))
+    assert drafts(app)[0].answers["confidence"] == {"option": "good"}
+    assert not {"safe", "victim"} & set(drafts(app)[0].answers)
+    sent = client.submit(saved.headers["Location"], {"email": "ada@example.org"})
+    assert "We have sent a link to ada@example.org" in page_text(sent)
+    run_tasks()
+
+    # The link brings back the page still to finish, with the rating ticked and no errors.
+    phone = Browser(app)
+    resumed = phone.get(_resume_link(mailbox, "ada@example.org"))
+    assert resumed.headers["Location"] == page(qid, 2)
+    again = phone.get(page(qid, 2))
+    assert 'value="good" checked' in again.get_data(as_text=True)
+    assert "There is a problem" not in page_text(again)
+    # Continuing, not saving, still asks for everything on the page.
+    refused = post(phone, page(qid, 2), {"q_confidence": "good"})
+    assert refused.status_code == 200 and "There is a problem" in page_text(refused)
+    assert "Select yes or no for" in page_text(refused)
+
+
+def test_saving_leaves_out_wrong_answers_and_keeps_earlier_ones(client, app, made):
+    qid = made.questionnaire_id
+    url = reach(client, qid, 4)
+    # A number that is not one, and a street: the street is kept, the number left out.
+    saved = post(client, url, {"q_years": "lots", "q_street": "Acre Lane", "action": "save"})
+    assert saved.headers["Location"].startswith(step(qid, "save"))
+    answers = drafts(app)[0].answers
+    assert answers["street"] == {"text": "Acre Lane"} and "years" not in answers
+    assert answers["priorities"] == {"ranked": ["knife-crime", "burglary", "drugs"]}
+    # An answer given before stays when the page is saved with it cleared or wrong.
+    post(client, url, ANSWERS[4])
+    post(client, url, {"q_years": "", "q_street": "Coldharbour Lane", "action": "save"})
+    answers = drafts(app)[0].answers
+    assert answers["years"] == {"number": 12}
+    assert answers["street"] == {"text": "Coldharbour Lane"}
+
+
+def test_saving_during_a_change_comes_back_to_the_change(client, made):
+    qid = made.questionnaire_id
+    complete(client, qid)
+    saved = post(client, page(qid, 4) + "?change=1", {"q_years": "", "action": "save"})
+    html = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert f'href="{page(qid, 4)}?change=1">Carry on answering instead' in html
+
+
 def test_the_save_page_links_back_only_into_the_questionnaire(client, made):
     qid = made.questionnaire_id
     reach(client, qid, 2)

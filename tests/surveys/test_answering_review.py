@@ -68,14 +68,48 @@ def test_a_change_returns_to_check_answers(client, made):
         client.get(step(qid, "check-answers")))
 
 
-def test_a_change_that_reveals_questions_asks_them_first(client, app, made):
+def test_a_change_that_reveals_questions_asks_them_then_returns(client, app, made):
+    """A victim after all: the page of questions that brings is asked, still as part of the
+    change, and then "Check your answers" again, not every page after it."""
     qid = made.questionnaire_id
     complete(client, qid)
     changed = post(client, page(qid, 2) + "?change=1", VICTIM)
-    assert changed.headers["Location"] == page(qid, 3)
-    assert client.get(step(qid, "check-answers")).headers["Location"] == page(qid, 3)
-    post(client, page(qid, 3), HAPPENED)
-    assert "What happened? Assault" in page_text(client.get(step(qid, "check-answers")))
+    assert changed.headers["Location"] == page(qid, 3) + "?change=1"
+    # Leaving for "Check your answers" comes back to the questions still to answer.
+    assert client.get(step(qid, "check-answers")).headers["Location"] == \
+        page(qid, 3) + "?change=1"
+    # Back goes to the change just made, and from there to "Check your answers".
+    back = re.compile(r'<a href="([^"]+)" class="govuk-back-link">')
+    assert back.search(client.get(page(qid, 3) + "?change=1").get_data(as_text=True))[1] == \
+        page(qid, 2) + "?change=1"
+    assert back.search(client.get(page(qid, 2) + "?change=1").get_data(as_text=True))[1] == \
+        step(qid, "check-answers")
+    answered = post(client, page(qid, 3) + "?change=1", HAPPENED)
+    assert answered.headers["Location"] == step(qid, "check-answers")
+    text = page_text(client.get(step(qid, "check-answers")))
+    assert "What happened? Assault" in text
+    assert "How many years have you lived here? 12" in text  # page 4 was not asked again
+    check_answers(client, qid)
+    assert answers_by_key(responses(app)[0])["crimes"][0].option.value == "assault"
+
+
+def test_saying_yes_to_questions_about_yourself_asks_them_then_returns(client, app, made):
+    qid = made.questionnaire_id
+    complete(client, qid, consent="no")
+    changed = post(client, step(qid, "about-you") + "?change=1", {"consent": "yes"})
+    assert changed.headers["Location"] == page(qid, 5) + "?change=1"
+    answered = post(client, page(qid, 5) + "?change=1", ANSWERS[5])
+    assert answered.headers["Location"] == step(qid, "check-answers")
+    assert "What is your age? 25 to 64" in page_text(client.get(step(qid, "check-answers")))
+
+
+def test_a_change_that_reveals_nothing_new_returns_at_once(client, app, made):
+    qid = made.questionnaire_id
+    complete(client, qid, answers={2: VICTIM, 3: HAPPENED})
+    # No longer a victim: "What happened" goes, with its answers, and nothing is asked.
+    changed = post(client, page(qid, 2) + "?change=1", ANSWERS[2])
+    assert changed.headers["Location"] == step(qid, "check-answers")
+    assert "What happened?" not in page_text(client.get(step(qid, "check-answers")))
 
 
 def test_hidden_questions_are_skipped_and_their_answers_dropped(client, app, made):

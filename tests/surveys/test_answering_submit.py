@@ -3,6 +3,7 @@ for a filled honeypot or a used personal link, with the version the person start
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from engage.surveys.models import (
     Invitee,
     InviteeList,
     InviteeListSource,
+    Questionnaire,
     QuestionnaireVersion,
     Response,
 )
@@ -220,3 +222,67 @@ def test_a_personal_link_used_once_already_is_refused(client, app, made):
     assert refused.status_code == 409
     assert "This link has already been used" in page_text(refused)
     assert _count(app) == 1
+
+
+def _borough_link(html: str) -> str:
+    found = re.search(r'<a class="govuk-link" href="([^"]+)">Find out about policing meetings '
+                      r'in ([^<]+)</a>', html)
+    assert found, "no link to the borough's meetings"
+    return f"{found[1]} {found[2]}"
+
+
+def test_the_confirmation_says_a_reply_is_coming_and_links_the_borough(client, app, made):
+    qid = made.questionnaire_id
+    complete(client, qid, reply={"wants": "y", "email": "ada@example.org", "agree": "y"})
+    assert check_answers(client, qid).status_code == 302
+    confirmation = client.get(step(qid, "confirmation"))
+    assert ("You asked for a reply. The Lambeth police engagement team will contact you."
+            in page_text(confirmation))
+    assert _borough_link(confirmation.get_data(as_text=True)) == "/boroughs/lambeth Lambeth"
+
+
+def test_the_confirmation_without_a_reply_says_none_is_coming(client, app, made):
+    qid = made.questionnaire_id
+    complete(client, qid)
+    assert check_answers(client, qid).status_code == 302
+    confirmation = client.get(step(qid, "confirmation"))
+    assert "You asked for a reply" not in page_text(confirmation)
+    assert _borough_link(confirmation.get_data(as_text=True)) == "/boroughs/lambeth Lambeth"
+    # The honeypot's pretend confirmation has no response, so no borough: every borough.
+    other = Browser(app)
+    complete(other, qid, reply={"wants": "y", "email": "ada@example.org", "agree": "y"})
+    pretend = check_answers(other, qid, website="http://spam.example")
+    assert "You asked for a reply" not in page_text(pretend)
+    assert _borough_link(pretend.get_data(as_text=True)) == "/boroughs your borough"
+
+
+def _start_page_says_how_long(client, questionnaire_id: int) -> list[str]:
+    return re.findall(r"\w[^.]*\btakes about \d+ minutes", page_text(
+        client.get(start_url(questionnaire_id))))
+
+
+def test_the_start_page_says_how_long_it_takes_once(client, app, made):
+    # The questionnaire's own introduction says it ("It takes about 5 minutes."): not again.
+    assert _start_page_says_how_long(client, made.questionnaire_id) == ["It takes about 5 minutes"]
+    assert "You can answer until" in page_text(client.get(start_url(made.questionnaire_id)))
+    # An introduction that does not say it: the start page does, from the questions.
+    with app.app_context():
+        db.session.execute(update(Questionnaire).where(Questionnaire.id == made.questionnaire_id)
+                           .values(introduction="Tell us what matters to you."))
+        db.session.commit()
+    assert _start_page_says_how_long(client, made.questionnaire_id) == ["It takes about 5 minutes"]
+
+
+def test_the_ready_questionnaires_start_pages_say_how_long_once(client, app):
+    from engage.surveys.template import add_template_questionnaires
+
+    with app.app_context():
+        consultation = Consultation(slug="have-your-say-2027-28", title="Have your say 2027/28",
+                                    opens_at=utcnow() - timedelta(days=1),
+                                    closes_at=utcnow() + timedelta(days=30))
+        db.session.add(consultation)
+        ids = [q.id for q in add_template_questionnaires(consultation)]
+        db.session.commit()
+    for questionnaire_id in ids:
+        found = _start_page_says_how_long(client, questionnaire_id)
+        assert len(found) == 1, found

@@ -152,3 +152,47 @@ def test_a_link_to_a_consultation_not_open_says_so(app):
     assert early.status_code == 200
     assert "Start now" not in page_text(early)
     assert _drafts(app) == []
+
+
+def _borough_of_draft(app) -> str:
+    with app.app_context():
+        return db.session.scalar(select(ResponseDraft)).borough.slug
+
+
+def test_an_invited_person_is_not_asked_for_their_borough_and_cannot_change_it(app):
+    """The invitation set the borough (Camden's list): there is no postcode step to go back
+    to, its address leads on to the questions, and a postcode or borough sent anyway changes
+    nothing."""
+    invitee = _invitee(app)
+    link = f"/have-your-say/invited/{invitee.token}"
+    browser = Browser(app)
+    first = path_of(browser.submit(link).location)
+    qid = _drafts(app)[0].questionnaire_id
+    assert first == f"/have-your-say/{qid}/questions/1"
+    html = browser.get(first).get_data(as_text=True)
+    back = re.search(r'<a href="([^"]+)" class="govuk-back-link">', html)
+    assert back[1] == link  # back to the invitation, which carries on with the same answers
+    assert "/postcode" not in html
+    token = csrf_token(html)
+    for url, data in ((f"/have-your-say/{qid}/postcode", {"postcode": "SW9 6AA"}),
+                      (f"/have-your-say/{qid}/borough", {"borough": "lambeth"}),
+                      (f"/have-your-say/{qid}/borough?district=W10", {"borough": "brent"})):
+        assert path_of(browser.get(url).location) == first, url
+        sent = browser.post(url, {"csrf_token": token, **data})
+        assert sent.status_code == 302 and path_of(sent.location) == first, url
+    assert _borough_of_draft(app) == "camden"
+
+    # "Check your answers" shows the borough with nothing to change it.
+    browser.post(first, {"csrf_token": token, "q_comments": "More patrols"})
+    browser.post(f"/have-your-say/{qid}/reply", {"csrf_token": token})
+    check = browser.get(f"/have-your-say/{qid}/check-answers")
+    assert check.status_code == 200
+    assert "Your borough Camden" in page_text(check)
+    assert "/postcode" not in check.get_data(as_text=True)
+    changing = browser.get(f"/have-your-say/{qid}/postcode?change=1")
+    assert path_of(changing.location) == f"/have-your-say/{qid}/check-answers"
+    done = _answer_all(browser, changing)
+    assert "/confirmation" in done.location
+    with app.app_context():
+        assert db.session.scalar(select(Response)).borough.slug == "camden"
+

@@ -67,7 +67,10 @@ def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app,
     refused = _answer(client, begun.headers["Location"], {})
     assert refused.status_code == 200 and title(refused).startswith("Error: ")
     assert 'href="#q_priorities"' in refused.get_data(as_text=True)
-    assert "Select at least one option" in page_text(refused)
+    # The message names the question, as it does on the public pages: it reads as well to an
+    # interviewer, who has only this question on the screen.
+    assert ("Select at least one answer to \u201cWhich of these should the police in your area "
+            "focus on?\u201d") in page_text(refused)
 
     second = _answer(client, begun.headers["Location"], {"q_priorities": ["burglary"]})
     assert second.headers["Location"].endswith("/interview/questions/confidence")
