@@ -57,8 +57,7 @@ class PostcodeForm(FlaskForm):
             "Enter a postcode, like SW1A 2AA, or its first part, like SW1A"))],
         widget=GovTextInput(),
         description="We only use the first part to find your borough, and we do not keep it.",
-        render_kw={"autocomplete": "postal-code", "spellcheck": "false",
-                   "class": "govuk-input--width-10"})
+        render_kw={"autocomplete": "postal-code", "spellcheck": "false"})
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def validate_postcode(self, field):

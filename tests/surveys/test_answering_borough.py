@@ -139,3 +139,14 @@ def test_only_boroughs_the_consultation_covers_can_be_chosen(client, app):
     url = _postcode(client, qid, "EC1A 1BB").headers["Location"]
     html = client.get(url).get_data(as_text=True)
     assert 'value="islington"' in html and 'value="camden"' not in html
+
+
+def test_the_postcode_box_has_one_class_attribute_with_its_width(client, app, made):
+    """A second class attribute is ignored by browsers: the box would be full width."""
+    import re
+
+    begin(client, made.questionnaire_id)
+    html = client.get(step(made.questionnaire_id, "postcode")).get_data(as_text=True)
+    [tag] = re.findall(r'<input[^>]*name="postcode"[^>]*>', html)
+    assert len(re.findall(r"\bclass=", tag)) == 1
+    assert "govuk-input--width-10" in tag and 'autocomplete="postal-code"' in tag
