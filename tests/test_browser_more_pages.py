@@ -75,7 +75,15 @@ def test_a_signed_in_members_account_pages_are_accessible(page, live_server, app
     from engage.auth.models import StaffRoleName
     from engage.auth.operations import invite_staff
     from engage.extensions import db
-    from engage.groups.models import AgeBand, Disability, EthnicGroup, GroupKind
+    from engage.groups.models import (
+        AgeBand,
+        Disability,
+        EthnicGroup,
+        GroupKind,
+        Membership,
+        MembershipStatus,
+        Represents,
+    )
     from engage.groups.operations import create_group, save_equality_answers
     from engage.meetings.models import Invitation, Reply
     from tests.factories import borough, create_admin, create_user
@@ -92,6 +100,10 @@ def test_a_signed_in_members_account_pages_are_accessible(page, live_server, app
                      purpose="Local priorities for Camden Town.",
                      terms_of_reference="The panel meets four times a year.",
                      contact_email="camdentown@example.org", contact_phone="020 7946 0000")
+        # A request to join, not yet answered, to withdraw.
+        db.session.add(Membership(
+            group=create_group(borough("camden"), GroupKind.YOUTH_FORUM, "Camden youth forum"),
+            user=ada, status=MembershipStatus.PENDING, represents=Represents.SELF))
         db.session.add_all([
             Invitation(meeting_id=coming, user_id=ada.id, reply=Reply.ATTENDING),
             Invitation(meeting_id=past, user_id=ada.id, reply=Reply.MAYBE)])
@@ -136,6 +148,13 @@ def test_a_signed_in_members_account_pages_are_accessible(page, live_server, app
     expect(page.get_by_text("The panel meets four times a year.")).to_be_visible()
     page.goto(live_server + "/boroughs/camden/groups/camden-town-ward-panel/join")
     _check(page, "Ask to join Camden Town ward panel")
+    page.goto(live_server + "/boroughs/camden/groups/camden-youth-forum/leave")
+    _check(page, "Withdraw your request to join Camden youth forum")
+    _press(page, "Withdraw my request")
+    expect(page.get_by_text("Your request to join Camden youth forum is withdrawn.")
+           ).to_be_visible()
+    _check(page, "Your groups")
+    expect(page.get_by_role("cell", name="Request withdrawn")).to_be_visible()
     page.goto(live_server + accept)
     _check(page, "Accept your invitation")
     page.goto(live_server + "/staff/")
@@ -296,8 +315,11 @@ def test_the_pages_from_meeting_emails_and_after_a_meeting_are_accessible(page, 
 
     page.goto(live_server + reply_to[coming])
     page.get_by_label("Attending", exact=True).check()
+    page.get_by_label("Access needs (optional)").fill("Large-print papers, please.")
     _press(page, "Send reply")
     expect(page.get_by_text("Your reply is saved")).to_be_visible()
+    expect(page.get_by_label("Access needs (optional)")).to_have_value(
+        "Large-print papers, please.")
     _check(page, "Quarterly meeting")
     page.goto(live_server + reply_to[past])
     _check(page, "Replies to this meeting are closed")
@@ -305,6 +327,10 @@ def test_the_pages_from_meeting_emails_and_after_a_meeting_are_accessible(page, 
     _check(page, f"This meeting is for members of {CPEG}")
     page.goto(live_server + "/meetings/reply/not-a-real-token")
     _check(page, LINK_DOES_NOT_WORK)
+    # A members-only meeting's page, signed out: sign in first, and come back.
+    page.goto(f"{public}/meetings/{members_only}")
+    _check(page, "Sign in")
+    expect(page.get_by_text("Sign in to see this page.")).to_be_visible()
 
     page.goto(live_server + emails)
     _check(page, f"Meeting emails from {CPEG}")

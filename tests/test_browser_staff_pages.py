@@ -165,7 +165,9 @@ def _groups_and_meetings(app) -> dict[str, int]:
         for meeting_id in (coming, past):
             db.session.add_all([
                 Invitation(meeting_id=meeting_id, user_id=people["Ada Lovelace"][0],
-                           reply=Reply.ATTENDING),
+                           reply=Reply.ATTENDING,
+                           access_needs="Large-print papers, please."
+                           if meeting_id == coming else None),
                 Invitation(meeting_id=meeting_id, user_id=people["Grace Hopper"][0],
                            reply=Reply.NOT_ATTENDING)])
         register(db.session.get(Meeting, coming), "Alan Turing", "alan@example.org",
@@ -212,6 +214,7 @@ def test_a_borough_officers_group_and_meeting_pages_are_accessible(page, live_se
     visit.go(GROUP + "/meetings", "Meetings")
     visit.go(coming, "Quarterly meeting")
     expect(visit.page.get_by_text("A seat near the front: I lip-read.")).to_be_visible()
+    expect(visit.page.get_by_text("Large-print papers, please.")).to_be_visible()
     visit.go(past, "Winter meeting")
     visit.go(GROUP + "/meetings/new", "Schedule a meeting")
     visit.refused("Schedule the meeting", "Schedule a meeting")

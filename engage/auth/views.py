@@ -5,7 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from engage.audit.operations import record
@@ -65,27 +74,46 @@ def _password_rechecked(view):
                                 key_func=_signed_in_account)(view)
 
 
-def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
+# Where someone who registers from a page goes back to once they have confirmed their address
+# and signed in. The confirmation link in the email cannot carry it, so this browser keeps it.
+NEXT_AFTER_CONFIRMING = "next_after_confirming"
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site ("/boroughs/..."), else None: never another site's
+    address, "//host" or "/\\host" (which browsers read as another host), or anything with
+    spaces or control characters in it."""
+    target = target or ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not parts.scheme and not parts.netloc
+            and not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return target
-    return default
+    return None
+
+
+def _safe_next(default: str) -> str:
+    return safe_next(request.args.get("next")) or default
 
 
 @auth.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("auth.account"))
+        return redirect(_safe_next(url_for("auth.account")))
+    # The page they came from (a group's "create an account"), kept in the address of the
+    # form, which posts back to it.
+    next_url = safe_next(request.args.get("next"))
     form = RegisterForm()
     form.home_borough.load_choices()
     if form.validate_on_submit():
         borough = None if form.home_borough.data == NOT_IN_LONDON else form.home_borough.data
         operations.register(form.name.data, form.email.data, form.password.data, borough)
         db.session.commit()
+        if next_url:
+            session[NEXT_AFTER_CONFIRMING] = next_url
         return redirect(url_for("auth.check_email", to=form.email.data))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, next_url=next_url)
 
 
 @auth.route("/register/check-your-email")
@@ -111,7 +139,11 @@ def confirm_email(token: str):
             return render_template("auth/link_expired.html", what="confirm your email address"), 400
         db.session.commit()
         flash("Your email address is confirmed.", "success")
-        return redirect(url_for("auth.account") if current_user.is_authenticated
+        # Back to the page they registered from, through sign-in if they need it.
+        next_url = safe_next(session.pop(NEXT_AFTER_CONFIRMING, None))
+        if current_user.is_authenticated:
+            return redirect(next_url or url_for("auth.account"))
+        return redirect(url_for("auth.sign_in", next=next_url) if next_url
                         else url_for("auth.sign_in"))
     # A GET only shows a button: mail scanners that open links change nothing.
     return render_template("auth/confirm_email.html", form=form)
@@ -139,7 +171,8 @@ def sign_in():
             return render_template("auth/unconfirmed.html", email=user.email), 200
         form.email.errors.append("Enter the email address and password of your account. "
                                  "Both must be correct")
-    return render_template("auth/sign_in.html", form=form)
+    return render_template("auth/sign_in.html", form=form,
+                           next_url=safe_next(request.args.get("next")))
 
 
 @auth.route("/sign-out", methods=["POST"])

@@ -77,3 +77,15 @@ class EqualityForm(EqualityFields, FlaskForm):
 
 class ButtonForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class LeaveForm(FlaskForm):
+    """The last step of leaving a group, or of withdrawing a request to join: the button says
+    which."""
+
+    submit = SubmitField("Leave the group", widget=GovSubmitInput())
+
+    def __init__(self, *args, withdrawing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if withdrawing:
+            self.submit.label.text = "Withdraw my request"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.groups import operations
-from engage.groups.forms import ButtonForm, EqualityForm, JoinGroupForm
+from engage.groups.forms import ButtonForm, EqualityForm, JoinGroupForm, LeaveForm
 from engage.groups.models import (
     EqualityAnswers,
     Group,
@@ -83,13 +83,34 @@ def leave(borough_slug: str, group_slug: str):
                                                        MembershipStatus.ACTIVE):
         return redirect(url_for("groups.group_page", borough_slug=borough_slug,
                                 group_slug=group_slug))
-    form = ButtonForm()
+    # A request not yet answered is withdrawn; only a member leaves.
+    withdrawing = membership.status == MembershipStatus.PENDING
+    form = LeaveForm(withdrawing=withdrawing)
     if form.validate_on_submit():
         operations.leave(membership, current_user)
         db.session.commit()
-        flash(f"You have left {group.name}.", "success")
+        flash(f"Your request to join {group.name} is withdrawn." if withdrawing
+              else f"You have left {group.name}.", "success")
         return redirect(url_for("groups.my_groups"))
-    return render_template("groups/leave.html", group=group, membership=membership, form=form)
+    return render_template("groups/leave.html", group=group, membership=membership, form=form,
+                           withdrawing=withdrawing)
+
+
+@groups.app_template_filter("membership_status")
+def membership_status(membership: Membership) -> str:
+    """The membership's status in words. A request withdrawn before it was answered is stored
+    as "left" (MembershipStatus has no other word for it), but nobody leaves a group they were
+    never let into: it was withdrawn if they had not been approved since they last asked
+    (joined_at is set on approval and kept; requested_at is set again on every request)."""
+    if membership.status == MembershipStatus.LEFT and was_withdrawn(membership):
+        return "Request withdrawn"
+    return membership.status.label
+
+
+def was_withdrawn(membership: Membership) -> bool:
+    return (membership.status == MembershipStatus.LEFT
+            and (membership.joined_at is None
+                 or membership.joined_at < membership.requested_at))
 
 
 @groups.route("/account/groups")

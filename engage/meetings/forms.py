@@ -1,5 +1,5 @@
-"""Forms for meetings: those staff fill in (the meeting's details, agenda items and papers), and
-the public's registration for a meeting."""
+"""Forms for meetings: those staff fill in (the meeting's details, agenda items and papers), the
+public's registration for a meeting, and the reply to an invitation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovTextArea
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from engage.clock import to_london
@@ -25,7 +25,7 @@ from engage.forms import (
 )
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings import papers
-from engage.meetings.models import Meeting, MeetingMode, MeetingVisibility
+from engage.meetings.models import Meeting, MeetingMode, MeetingVisibility, Reply
 from engage.meetings.operations import Details, NonExistentTime, from_london
 from engage.once import OnceForm
 
@@ -255,17 +255,36 @@ class PaperForm(OnceForm):
             raise ValidationError(str(exc)) from None
 
 
-class RegisterForm(FlaskForm):
-    """Registering for a public meeting, without an account."""
-
-    name = name_field()
-    email = email_field(hint="We will email you the details, and a link to cancel if you "
-                             "cannot come.")
-    access_needs = TextAreaField(
+def access_needs_field() -> TextAreaField:
+    """Access needs for one meeting: personal data, shown only to the borough's staff who see
+    people, never put in an email, and cleared a set time after the meeting (retention)."""
+    return TextAreaField(
         "Access needs (optional)", filters=[strip],
         validators=[Length(max=1000, message="Access needs must be 1,000 characters or fewer")],
         widget=GovTextArea(),
         description="Anything that would help you take part, for example step-free access, a "
                     "hearing loop, or a British Sign Language or other interpreter. Only the "
                     "borough team sees this.")
+
+
+class RegisterForm(FlaskForm):
+    """Registering for a public meeting, without an account."""
+
+    name = name_field()
+    email = email_field(hint="We will email you the details, and a link to cancel if you "
+                             "cannot come.")
+    access_needs = access_needs_field()
     submit = SubmitField("Register to attend", widget=GovSubmitInput())
+
+
+class ReplyForm(FlaskForm):
+    """Replying to an invitation, from its link: whether they can come, and any access needs
+    (shown again, to change or clear)."""
+
+    reply = RadioField("Can you come?",
+                       choices=[SelectChoice(r.value, r.label)
+                                for r in (Reply.ATTENDING, Reply.NOT_ATTENDING, Reply.MAYBE)],
+                       validators=[InputRequired("Select whether you can come")],
+                       widget=GovRadioInput())
+    access_needs = access_needs_field()
+    submit = SubmitField("Send reply", widget=GovSubmitInput())

@@ -107,13 +107,11 @@ def open_mailing(meeting: Meeting, kind: MailingKind) -> Mailing | None:
     return mailing
 
 
-def _recipients(mailing: Mailing, limit: int):
-    """Invitations still owed this mailing. A member must still be an active member who has not
-    unsubscribed. Someone without an account must have registered on the meeting's page or
-    still get the borough's news, and not have said they are not coming. For a reminder,
-    nobody who said they are not coming."""
-    sent = exists().where(MailingDelivery.mailing_id == mailing.id,
-                          MailingDelivery.invitation_id == Invitation.id)
+def _audience(meeting: Meeting, kind: MailingKind):
+    """The invitations a mailing of this kind goes to. A member must still be an active member
+    who has not unsubscribed. Someone without an account must have registered on the meeting's
+    page or still get the borough's news, and not have said they are not coming. For a
+    reminder, nobody who said they are not coming."""
     news_active = NewsSubscription.active()
     not_declined = (Invitation.reply.is_(None)) | (Invitation.reply != Reply.NOT_ATTENDING)
     member = (Invitation.user_id.is_not(None)
@@ -121,7 +119,7 @@ def _recipients(mailing: Mailing, limit: int):
               & Membership.meeting_emails.is_(True))
     guest = (Invitation.user_id.is_(None) & not_declined
              & (Invitation.registered_at.is_not(None) | news_active))
-    if mailing.meeting.is_members_only and mailing.kind != MailingKind.CANCELLATION:
+    if meeting.is_members_only and kind != MailingKind.CANCELLATION:
         # Made members-only after people without an account registered: it is no longer for
         # them, and its details (the online link above all) are not theirs to have. They are
         # still told if it is cancelled.
@@ -134,13 +132,30 @@ def _recipients(mailing: Mailing, limit: int):
                     case((news_active, NewsSubscription.id)).label("subscription_id"))
              .outerjoin(User, User.id == Invitation.user_id)
              .outerjoin(Membership, (Membership.user_id == Invitation.user_id)
-                        & (Membership.group_id == mailing.meeting.group_id))
+                        & (Membership.group_id == meeting.group_id))
              .outerjoin(NewsSubscription,
                         NewsSubscription.id == Invitation.news_subscription_id)
-             .where(Invitation.meeting_id == mailing.meeting_id, member | guest, ~sent)
-             .order_by(Invitation.id).limit(limit))
-    if mailing.kind == MailingKind.REMINDER:
+             .where(Invitation.meeting_id == meeting.id, member | guest))
+    if kind == MailingKind.REMINDER:
         query = query.where(not_declined)
+    return query
+
+
+def audience_size(meeting: Meeting, kind: MailingKind) -> int:
+    """How many people a mailing of this kind reaches (or reached), counted as the fan-out
+    picks them: for telling officers what a change or a cancellation sends. Members not yet
+    invited are invited when an invitation, update or reminder is opened, so count after
+    open_mailing for those."""
+    return db.session.scalar(select(func.count()).select_from(
+        _audience(meeting, kind).subquery()))
+
+
+def _recipients(mailing: Mailing, limit: int):
+    """Invitations still owed this mailing (_audience), the next `limit` of them."""
+    sent = exists().where(MailingDelivery.mailing_id == mailing.id,
+                          MailingDelivery.invitation_id == Invitation.id)
+    query = (_audience(mailing.meeting, mailing.kind).where(~sent)
+             .order_by(Invitation.id).limit(limit))
     return db.session.execute(query).all()
 
 

@@ -27,6 +27,7 @@ from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings import minutes as ops
 from engage.meetings import operations
 from engage.meetings.models import Meeting
+from engage.meetings.views import ensure_may_see
 from engage.once import OnceForm, already_sent, commit_once
 
 meeting_minutes = Blueprint("meeting_minutes", __name__)
@@ -185,8 +186,7 @@ def minutes(borough_slug: str, group_slug: str, meeting_id: int):
 def published(borough_slug: str, group_slug: str, meeting_id: int):
     borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
     meeting = operations.meeting_or_404(group_or_404(borough, group_slug), meeting_id)
-    if not operations.may_see(meeting, current_user):
-        abort(404)
+    ensure_may_see(meeting)  # members-only: sign in first, as for the meeting's page
     found = ops.minutes_of(meeting)
     if found is None or not found.is_published:
         abort(404)

@@ -5,6 +5,7 @@ told by email."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from engage.auth.operations import external_url
 from engage.auth.tokens import make_token, read_token
@@ -135,3 +136,14 @@ def counts(meeting: Meeting) -> dict[Reply | None, int]:
     return dict(db.session.execute(
         select(Invitation.reply, func.count(Invitation.id))
         .where(Invitation.meeting_id == meeting.id).group_by(Invitation.reply)).all())
+
+
+def members_access_needs(meeting: Meeting) -> list[Invitation]:
+    """For engagement officers (PEOPLE_ROLES), as guests' are (registration.registrations):
+    the members who gave access needs for this meeting when they replied. Personal data,
+    cleared a set time after the meeting (retention)."""
+    return list(db.session.scalars(
+        select(Invitation).options(joinedload(Invitation.user))
+        .where(Invitation.meeting_id == meeting.id, Invitation.user_id.is_not(None),
+               Invitation.registered_at.is_(None), Invitation.access_needs.is_not(None))
+        .order_by(Invitation.id)))

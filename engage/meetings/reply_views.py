@@ -7,31 +7,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import RadioField, SelectChoice, SubmitField
-from wtforms.validators import InputRequired
 
 from engage.auth.tokens import make_token
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.forms import FlaskForm, GovRadioInput, GovSubmitInput
 from engage.groups.forms import ButtonForm
 from engage.groups.models import Group
 from engage.meetings import replies
+from engage.meetings.forms import ReplyForm
 from engage.meetings.mailings import REPLY
 from engage.meetings.models import Invitation, Meeting, MeetingStatus, Reply
 from engage.meetings.operations import when
 
 meeting_replies = Blueprint("meeting_replies", __name__, url_prefix="/meetings")
 my_meetings = Blueprint("my_meetings", __name__)
-
-
-class ReplyForm(FlaskForm):
-    reply = RadioField("Can you come?",
-                       choices=[SelectChoice(r.value, r.label)
-                                for r in (Reply.ATTENDING, Reply.NOT_ATTENDING, Reply.MAYBE)],
-                       validators=[InputRequired("Select whether you can come")],
-                       widget=GovRadioInput())
-    submit = SubmitField("Send reply", widget=GovSubmitInput())
 
 
 @meeting_replies.route("/reply/<token>", methods=["GET", "POST"])
@@ -45,12 +34,17 @@ def reply(token: str):
         return render_template("meetings/no_longer_invited.html",
                                group=invitation.meeting.group), 404
     meeting = invitation.meeting
-    form = ReplyForm(data={"reply": invitation.reply.value} if invitation.reply
-                     and invitation.reply != Reply.WAITING else None)
+    # Their reply and access needs so far, to change or clear.
+    form = ReplyForm(data={
+        "reply": invitation.reply.value if invitation.reply
+        and invitation.reply != Reply.WAITING else None,
+        "access_needs": invitation.access_needs or ""})
     if not replies.open_for_replies(meeting):
         return render_template("meetings/reply_closed.html", meeting=meeting,
                                when=when(meeting)), 410
     if form.validate_on_submit():
+        # Personal data: kept on the invitation for the borough's staff, never emailed.
+        invitation.access_needs = form.access_needs.data or None
         recorded = replies.reply(invitation, Reply(form.reply.data))
         db.session.commit()
         if recorded == Reply.WAITING:

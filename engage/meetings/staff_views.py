@@ -20,9 +20,9 @@ from engage.extensions import db
 from engage.forms import ALREADY_MOVED, moved_since_shown
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
-from engage.meetings import operations, papers, registration, replies
+from engage.meetings import mailings, operations, papers, registration, replies
 from engage.meetings.forms import AgendaItemForm, MeetingForm, PaperForm
-from engage.meetings.models import Mailing, Meeting, Reply
+from engage.meetings.models import Mailing, MailingKind, Meeting, Reply
 from engage.once import already_sent, commit_once
 
 meetings_staff = Blueprint("meetings_staff", __name__,
@@ -101,11 +101,15 @@ def meeting(borough_slug: str, group_slug: str, meeting_id: int):
     can_edit = current_user.has_role(borough, OFFICER) and not meeting.is_cancelled
     # Guests' names, addresses and access needs only for those who see people; the rest, a count.
     registered = registration.registrations(meeting)
+    # Members' access needs likewise.
+    needs = replies.members_access_needs(meeting)
     return render_template("meetings/staff/meeting.html", borough=borough, group=group,
                            meeting=meeting, can_edit=can_edit,
                            replies=replies.counts(meeting), reply_kinds=Reply,
                            registrations=registered if sees_people(borough) else None,
                            registered_count=len(registered),
+                           member_needs=needs if sees_people(borough) else None,
+                           member_needs_count=len(needs),
                            mailings=db.session.scalars(
                                select(Mailing).where(Mailing.meeting_id == meeting.id)
                                .order_by(Mailing.id)).all())
@@ -123,10 +127,13 @@ def edit(borough_slug: str, group_slug: str, meeting_id: int):
         if after:
             _audit("meeting.changed", meeting, before=before, after=after,
                    sequence=meeting.sequence)
+            # A published meeting's new time or place has just opened an update mailing (and
+            # invited any member not yet invited): count whom it goes to, as it will.
+            updated = meeting.sequence != sequence and meeting.is_published
+            told = mailings.audience_size(meeting, MailingKind.UPDATE) if updated else 0
             db.session.commit()
-            flash(f"{meeting.title} is saved." + (
-                " People who add it to their calendar again get the new time or place."
-                if meeting.sequence != sequence and meeting.is_published else ""), "success")
+            flash(f"{meeting.title} is saved." + (" " + _update_sent(told) if updated else ""),
+                  "success")
         else:
             flash("Nothing was changed.", "info")
         return _back(meeting)
@@ -158,16 +165,39 @@ def cancel(borough_slug: str, group_slug: str, meeting_id: int):
         return _back(meeting)
     form = ConfirmForm()
     form.submit.label.text = "Cancel the meeting"
+    # Only a published meeting's invited people are told (a draft has invited nobody), and
+    # only those the cancellation mailing goes to.
+    told = (mailings.audience_size(meeting, MailingKind.CANCELLATION)
+            if meeting.is_published else None)
     if form.validate_on_submit():
         was = meeting.status
         operations.cancel(meeting)
         _audit("meeting.cancelled", meeting, title=meeting.title, was=was.value,
                sequence=meeting.sequence)
         db.session.commit()
-        flash(f"{meeting.title} is cancelled.", "success")
+        flash(f"{meeting.title} is cancelled." + (
+            " " + _cancellation_sent(told) if told is not None else ""), "success")
         return _back(meeting)
     return render_template("meetings/staff/cancel.html", borough=borough, group=group,
-                           meeting=meeting, form=form)
+                           meeting=meeting, form=form, told=told)
+
+
+def _people(n: int) -> str:
+    return "the 1 person" if n == 1 else f"the {n:,} people"
+
+
+def _update_sent(n: int) -> str:
+    if n == 0:
+        return "Nobody invited to this meeting gets its emails, so nobody has been emailed."
+    return (f"We have emailed {_people(n)} invited to this meeting the new time and place "
+            "(with an updated calendar entry).")
+
+
+def _cancellation_sent(n: int) -> str:
+    if n == 0:
+        return "Nobody invited to this meeting gets its emails, so nobody has been emailed."
+    return (f"We have emailed {_people(n)} invited to this meeting to say it is cancelled "
+            "(with a calendar update that removes it).")
 
 
 # The agenda -----------------------------------------------------------------------------------

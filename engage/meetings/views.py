@@ -1,7 +1,9 @@
 """Meetings as the public and members see them: the meeting page, its calendar file and papers.
 
 Drafts are seen only by the borough's staff; members-only meetings are "not found" to everyone
-who is not an active member of the group (or the borough's staff).
+signed in who is not an active member of the group (or the borough's staff). Someone not signed
+in is asked to sign in first and brought back (a member following the link in their invitation),
+as a page that needs an account does.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from sqlalchemy import select
 
 from engage.auth.operations import external_url
 from engage.boroughs.models import Borough
-from engage.extensions import db, limiter
+from engage.extensions import db, limiter, login_manager
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
 from engage.meetings import ical, operations, papers, registration
@@ -34,11 +36,22 @@ def upcoming_meetings(group: Group) -> list[Meeting]:
     return operations.upcoming_for(group, current_user)
 
 
+def ensure_may_see(meeting: Meeting) -> None:
+    """Stop here unless the viewer may see the meeting. A members-only meeting (not a draft)
+    sends someone not signed in to sign in, with `next` back to this page: they may be a
+    member. Anyone else who may not see it, signed in or not, finds nothing (404)."""
+    if operations.may_see(meeting, current_user):
+        return
+    if (meeting.is_members_only and meeting.status != MeetingStatus.DRAFT
+            and not current_user.is_authenticated):
+        abort(login_manager.unauthorized())
+    abort(404)
+
+
 def _visible_meeting(borough_slug: str, group_slug: str, meeting_id: int) -> Meeting:
     borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
     meeting = operations.meeting_or_404(group_or_404(borough, group_slug), meeting_id)
-    if not operations.may_see(meeting, current_user):
-        abort(404)
+    ensure_may_see(meeting)
     return meeting
 
 
@@ -66,7 +79,10 @@ def meeting(borough_slug: str, group_slug: str, meeting_id: int):
 @meetings.route("/<int:meeting_id>/register", methods=["POST"])
 @limiter.limit("20 per hour")
 def register(borough_slug: str, group_slug: str, meeting_id: int):
-    meeting = _visible_meeting(borough_slug, group_slug, meeting_id)
+    borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
+    meeting = operations.meeting_or_404(group_or_404(borough, group_slug), meeting_id)
+    # Only public meetings take registrations: nobody is sent to sign in to come back to a
+    # form that is not there (this address answers POST only).
     if meeting.is_members_only or meeting.status == MeetingStatus.DRAFT:
         abort(404)
     if not registration.is_open(meeting):

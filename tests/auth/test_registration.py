@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
 from sqlalchemy import select
 
 from engage.auth.models import User
@@ -155,3 +160,56 @@ def test_the_check_your_email_page_shows_only_an_email_address(client):
     assert spoofed.status_code == 200
     assert "We have sent you an email." in page_text(spoofed)
     assert "0800" not in page_text(spoofed)
+
+
+def test_create_an_account_from_a_group_page_comes_back_to_it(client, mailbox, run_tasks, app):
+    group = "/boroughs/camden/groups/cpeg"
+    hrefs = re.findall(r'href="([^"]+)">create an account<',
+                       client.get(group).get_data(as_text=True))
+    [register] = [unescape(h) for h in hrefs]
+    assert urlsplit(register).path == "/register"
+    assert parse_qs(urlsplit(register).query)["next"] == [group]
+    # The register page keeps it: its "Sign in" link too, and the form posts back to it.
+    page = client.get(register).get_data(as_text=True)
+    [sign_in] = re.findall(r'href="([^"]+)">Sign in<', page)
+    assert parse_qs(urlsplit(unescape(sign_in)).query)["next"] == [group]
+    assert '<form method="post" novalidate>' in page  # no action: the address, with `next`
+
+    response = client.submit(register, NEW)
+    assert response.status_code == 302
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    confirm_link = next(link for link in links(message) if "/confirm-email/" in link)
+    confirmed = client.submit(confirm_link, {})
+    assert urlsplit(confirmed.location).path == "/sign-in"
+    assert parse_qs(urlsplit(confirmed.location).query)["next"] == [group]
+    assert "Your email address is confirmed" in page_text(client.get(confirmed.location))
+
+    signed_in = client.submit(confirmed.location, {"email": "grace@example.org",
+                                                   "password": PASSWORD})
+    assert signed_in.location == group
+    assert "Ask to join" in page_text(client.get(group))
+
+
+def test_the_sign_in_page_passes_next_on_to_create_an_account(client):
+    page = client.get("/sign-in?next=/boroughs/camden/groups/cpeg/join").get_data(as_text=True)
+    [register] = re.findall(r'href="([^"]+)">Create an account<', page)
+    assert parse_qs(urlsplit(unescape(register)).query)["next"] == [
+        "/boroughs/camden/groups/cpeg/join"]
+    plain = client.get("/sign-in").get_data(as_text=True)
+    assert re.findall(r'href="([^"]+)">Create an account<', plain) == ["/register"]
+
+
+@pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/",
+                                    "/\\evil.example.com", "evil.example.com",
+                                    "javascript:alert(1)"])
+def test_only_a_path_on_this_site_is_kept_through_registering(client, mailbox, run_tasks,
+                                                              target):
+    register = "/register?" + urlencode({"next": target})
+    page = client.get(register).get_data(as_text=True)
+    assert "evil" not in page and "javascript" not in page
+    client.submit(register, NEW)
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    confirm_link = next(link for link in links(message) if "/confirm-email/" in link)
+    assert client.submit(confirm_link, {}).location == "/sign-in"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import select, update
 
 from engage.auth.models import UserSession
@@ -149,3 +151,23 @@ def test_sign_out_needs_a_post_with_a_csrf_token(client, app):
     assert client.get("/sign-out").status_code == 405
     assert client.post("/sign-out", {}).status_code == 400  # no token: refused
     assert client.get("/account").status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize("target", ["//evil.example.com/", "/\\evil.example.com",
+                                    "/\\/evil.example.com", "https:/evil.example.com",
+                                    "javascript:alert(1)", "/account\r\nLocation: x"])
+def test_no_other_site_is_followed_after_sign_in(client, app, target):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    url = "/sign-in?" + urlencode({"next": target})
+    response = client.submit(url, {"email": "ada@example.org", "password": PASSWORD})
+    assert response.location == "/account"
+
+
+def test_a_path_on_this_site_is_followed_after_sign_in(client, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    target = "/boroughs/camden/groups/cpeg/meetings/1?from=email"
+    response = client.submit("/sign-in?" + urlencode({"next": target}),
+                             {"email": "ada@example.org", "password": PASSWORD})
+    assert response.location == target

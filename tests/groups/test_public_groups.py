@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from engage.extensions import db
@@ -200,3 +202,63 @@ def test_deleting_an_account_deletes_its_memberships_and_answers(client, app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Membership.id))) == 0
         assert db.session.scalar(select(func.count(EqualityAnswers.user_id))) == 0
+
+
+def _button(page) -> str:
+    """The words on the page's only form button."""
+    [words] = re.findall(r"<button[^>]*>\s*(.*?)\s*</button>",
+                         page.get_data(as_text=True).split("<main", 1)[1], re.S)
+    return words
+
+
+def test_withdrawing_a_request_says_withdrawn_not_left(client, app):
+    _signed_in(client, app, email="ada@example.org")
+    client.submit(JOIN, {"represents": "self"})
+    assert "Withdraw your request" in page_text(client.get(CPEG))
+
+    page = client.get(CPEG + "/leave")
+    text = page_text(page)
+    assert "Withdraw your request to join Community Police Engagement Group" in text
+    assert _button(page) == "Withdraw my request"
+    assert "Continue" not in text and "Leave the group" not in text
+
+    done = client.submit(CPEG + "/leave", {}, follow_redirects=True)
+    text = page_text(done)
+    assert "Your request to join Community Police Engagement Group is withdrawn" in text
+    assert "You have left" not in text
+    assert "Request withdrawn" in text and " Left " not in f" {text} "
+    assert _membership(app).status == MembershipStatus.LEFT  # stored as before: no new status
+
+    # The borough's officer reads the same in the history.
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+        membership_id = _membership(app).id
+    client.sign_out()
+    client.sign_in("officer@example.org", PASSWORD)
+    staff = page_text(client.get(f"/staff/boroughs/camden/groups/cpeg/members/{membership_id}"))
+    assert "Status Request withdrawn" in staff
+    assert "Request withdrawn" in staff.split("History", 1)[1]
+    assert "Left the group" not in staff
+
+
+def test_leaving_says_left_and_a_later_request_withdrawn_says_withdrawn(client, app):
+    _signed_in(client, app, email="ada@example.org")
+    client.submit(JOIN, {"represents": "self"})
+    with app.app_context():
+        officer = create_officer("camden")
+        operations.approve(db.session.scalar(select(Membership)), officer)
+        db.session.commit()
+
+    page = client.get(CPEG + "/leave")
+    assert _button(page) == "Leave the group"
+    assert "Continue" not in page_text(page)
+    done = page_text(client.submit(CPEG + "/leave", {}, follow_redirects=True))
+    assert "You have left Community Police Engagement Group" in done
+    assert "Your groups" in done and "Left" in done and "Request withdrawn" not in done
+
+    # A member once, asking again, then withdrawing that request: withdrawn, not left.
+    client.submit(JOIN, {"represents": "self"})
+    assert _button(client.get(CPEG + "/leave")) == "Withdraw my request"
+    done = page_text(client.submit(CPEG + "/leave", {}, follow_redirects=True))
+    assert "Your request to join Community Police Engagement Group is withdrawn" in done
+    assert "Request withdrawn" in done

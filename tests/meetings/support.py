@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
@@ -109,3 +110,13 @@ def meeting(app, meeting_id: int) -> Meeting:
         found = db.session.get(Meeting, meeting_id)
         db.session.expunge(found)
         return found
+
+
+def sends_to_sign_in(response, back_to: str) -> bool:
+    """Does `response` send someone not signed in to sign in, to come back to `back_to` (a
+    path on this site) afterwards, as any page that needs an account does?"""
+    if response.status_code != 302:
+        return False
+    location = urlsplit(response.location)
+    return (location.path == "/sign-in"
+            and parse_qs(location.query).get("next") == [back_to])

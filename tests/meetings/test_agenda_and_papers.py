@@ -25,6 +25,7 @@ from tests.meetings.support import (
     make_member,
     meeting,
     schedule,
+    sends_to_sign_in,
     sign_in,
 )
 
@@ -210,8 +211,9 @@ def test_papers_are_served_only_to_those_who_may_see_the_meeting(client, other_c
     assert allowed.status_code == 200 and allowed.data == PDF
     allowed.close()
 
+    # Signed out: asked to sign in and brought back (a member following their invitation).
     other_client.sign_out()
-    assert other_client.get(url).status_code == 404
+    assert sends_to_sign_in(other_client.get(url), url)
     sign_in(other_client, app, create_user)  # signed in, not a member
     assert other_client.get(url).status_code == 404
     # A paper id from another meeting is not found through this one.

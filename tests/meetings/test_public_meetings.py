@@ -25,6 +25,7 @@ from tests.meetings.support import (
     make_member,
     member,
     schedule,
+    sends_to_sign_in,
     sign_in,
 )
 
@@ -82,8 +83,10 @@ def test_members_only_meetings_are_not_found_by_anyone_else(client, other_client
     sign_in(client, app)
     meeting_id = _published(client, visibility="members-only")
     url = f"{PUBLIC}/{meeting_id}"
-    assert other_client.get(url).status_code == 404
-    assert other_client.get(url + ".ics").status_code == 404
+    # Not signed in: they may be a member, so they are asked to sign in and brought back.
+    assert sends_to_sign_in(other_client.get(url), url)
+    assert sends_to_sign_in(other_client.get(url + ".ics"), url + ".ics")
+    assert "Spring meeting" not in page_text(other_client.get(url, follow_redirects=True))
     person = sign_in(other_client, app, create_user)
     assert other_client.get(url).status_code == 404
     make_member(app, person, MembershipStatus.PENDING)  # asked to join, not yet approved
