@@ -104,6 +104,7 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
                                       "Policing priorities: residents")
         text = body(message)
         assert "because you are a member of Community Police Engagement Group" in text
+        assert "the borough's Community Police Engagement Group would like" in text
         assert "This link is personal: please don't forward it." in text
         assert "You can answer until " in text
         assert link(message, "/have-your-say/invited/") == \
