@@ -129,7 +129,7 @@ def _groups_and_meetings(app) -> dict[str, int]:
     )
     from engage.groups.operations import save_equality_answers
     from engage.meetings.minutes import add_action, save_minutes
-    from engage.meetings.models import AgendaItem, Invitation, Meeting, Paper, Reply
+    from engage.meetings.models import AgendaItem, Invitation, Meeting, MeetingStatus, Paper, Reply
     from engage.meetings.registration import register
     from tests.factories import create_officer, create_user
     from tests.meetings.support import PDF, cpeg, create_meeting
@@ -141,6 +141,8 @@ def _groups_and_meetings(app) -> dict[str, int]:
                             access_notes="Step-free entrance. Hearing loop.", capacity=40)
     past = create_meeting(app, hour - timedelta(days=30), hour - timedelta(days=30, hours=-2),
                           title="Winter meeting", agenda=["Welcome", "Burglary"])
+    draft = create_meeting(app, hour + timedelta(days=60), hour + timedelta(days=60, hours=2),
+                           title="Summer meeting", status=MeetingStatus.DRAFT)
     with app.app_context():
         people = {}
         for name, status, represents in (
@@ -178,7 +180,7 @@ def _groups_and_meetings(app) -> dict[str, int]:
         add_action(winter, "Write to the council about street lighting", "The chair",
                    date.today() + timedelta(days=30))
         db.session.commit()
-        return {"coming": coming, "past": past, "item": item.id,
+        return {"coming": coming, "past": past, "draft": draft, "item": item.id,
                 "member": people["Ada Lovelace"][1], "applicant": people["Mary Somerville"][1]}
 
 
@@ -223,6 +225,7 @@ def test_a_borough_officers_group_and_meeting_pages_are_accessible(page, live_se
     visit.refused("Add to the agenda", "Add an agenda item")
     visit.go(f"{coming}/agenda/{ids['item']}/papers/new", "Upload a paper for Welcome")
     visit.go(coming + "/cancel", "Cancel Quarterly meeting")
+    visit.go(f"{GROUP}/meetings/{ids['draft']}/publish", "Publish Summer meeting")
     visit.go(past + "/attendance", "Attendance register")
     visit.go(past + "/minutes", "Minutes")
     visit.go(past + "/actions", "Action points")
@@ -615,6 +618,8 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
     visit.go("/staff/", "Staff")
     visit.go("/admin/staff", "Staff")
     visit.go(f"/admin/staff/{someone_id}", "Sam Officer")
+    visit.go(f"/admin/staff/{someone_id}/administrator?administrator=yes",
+             "Make Sam Officer an administrator")
     visit.go("/admin/staff/invite", "Invite someone to work on engage")
     visit.refused("Send invitation", "Invite someone to work on engage")
     visit.go("/admin/audit", "Audit log")

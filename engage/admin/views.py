@@ -133,23 +133,32 @@ def remove_role(user_id: int, role_id: int):
     return redirect(url_for("admin.staff_member", user_id=user_id))
 
 
-@admin.route("/staff/<int:user_id>/administrator", methods=["POST"])
+@admin.route("/staff/<int:user_id>/administrator", methods=["GET", "POST"])
 @admin_required
 def toggle_admin(user_id: int):
-    """The button says what it wants (administrator=yes or no), not "switch": the same button
-    pressed twice, or a page left open while another administrator acted, changes nothing."""
+    """A check page saying what the change means, then the button. The button says what it
+    wants (administrator=yes or no), not "switch": the same button pressed twice, or a page left
+    open while another administrator acted, changes nothing."""
     person = db.get_or_404(User, user_id)
-    wanted = request.form.get("administrator")
+    wanted = (request.form if request.method == "POST" else request.args).get("administrator")
     if wanted not in ("yes", "no"):
         abort(400, description="Say whether they should be an administrator: yes or no.")
-    if ConfirmForm().validate_on_submit():
-        make_admin = wanted == "yes"
+    make_admin = wanted == "yes"
+    form = ConfirmForm()
+    form.submit.label.text = ("Make them an administrator" if make_admin
+                              else "Remove the administrator role")
+    if request.method == "GET" or form.validate_on_submit():
         if person.is_admin == make_admin:
             flash(f"{person.name} is {'already' if make_admin else 'not'} an administrator: "
                   "nothing has changed.", "info")
         elif person.id == current_user.id:
             flash("You cannot remove your own administrator role. Ask another administrator.",
                   "error")
+        elif request.method == "GET":
+            return render_template("admin/administrator.html", person=person, form=form,
+                                   make_admin=make_admin,
+                                   waiting=0 if make_admin else accounts.waiting_invitations_from(
+                                       person))
         else:
             person.is_admin = make_admin
             record("staff.admin_granted" if make_admin else "staff.admin_removed",

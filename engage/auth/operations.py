@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password, needs_rehash, verify_password
@@ -193,17 +193,24 @@ def invite_staff(*, email: str, name: str, make_admin: bool, role: StaffRoleName
     return invitation
 
 
+def _waiting_from(user: User):
+    return (StaffInvitation.invited_by_id == user.id, StaffInvitation.accepted_at.is_(None),
+            StaffInvitation.revoked_at.is_(None), StaffInvitation.expires_at > utcnow())
+
+
+def waiting_invitations_from(user: User) -> int:
+    """How many invitations revoke_invitations_from would cancel now."""
+    return db.session.scalar(select(func.count()).select_from(StaffInvitation)
+                             .where(*_waiting_from(user)))
+
+
 def revoke_invitations_from(user: User) -> list[StaffInvitation]:
     """Cancel the invitations `user` sent that are still waiting: an invitation carries its
     sender's authority, so it goes when they stop being an administrator or delete their
     account (an administrator sent away could otherwise still let people in). Adds; the
     caller records and commits."""
     waiting = list(db.session.scalars(
-        select(StaffInvitation).where(StaffInvitation.invited_by_id == user.id,
-                                      StaffInvitation.accepted_at.is_(None),
-                                      StaffInvitation.revoked_at.is_(None),
-                                      StaffInvitation.expires_at > utcnow())
-        .order_by(StaffInvitation.id)))
+        select(StaffInvitation).where(*_waiting_from(user)).order_by(StaffInvitation.id)))
     for invitation in waiting:
         invitation.revoked_at = utcnow()
     return waiting

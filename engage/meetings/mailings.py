@@ -150,6 +150,30 @@ def audience_size(meeting: Meeting, kind: MailingKind) -> int:
         _audience(meeting, kind).subquery()))
 
 
+def invitation_size(meeting: Meeting) -> int:
+    """How many people publishing this draft would email, without inviting anyone yet: the
+    active members who get meeting emails, and for a public meeting the borough's news
+    subscribers whose address is not an active member's (open_mailing invites those as
+    members). For the check page before "Publish"; a test holds it to what the fan-out sends."""
+    if meeting.status != MeetingStatus.DRAFT:
+        return audience_size(meeting, MailingKind.INVITATION)
+    members = db.session.scalar(
+        select(func.count()).select_from(Membership)
+        .where(Membership.group_id == meeting.group_id,
+               Membership.status == MembershipStatus.ACTIVE,
+               Membership.meeting_emails.is_(True)))
+    if meeting.is_members_only:
+        return members
+    member_addresses = (select(User.email).join(Membership, Membership.user_id == User.id)
+                        .where(Membership.group_id == meeting.group_id,
+                               Membership.status == MembershipStatus.ACTIVE))
+    subscribers = db.session.scalar(
+        select(func.count(func.distinct(NewsSubscription.email)))
+        .where(NewsSubscription.borough_id == meeting.group.borough_id,
+               NewsSubscription.active(), NewsSubscription.email.not_in(member_addresses)))
+    return members + subscribers
+
+
 def _recipients(mailing: Mailing, limit: int):
     """Invitations still owed this mailing (_audience), the next `limit` of them."""
     sent = exists().where(MailingDelivery.mailing_id == mailing.id,

@@ -22,7 +22,7 @@ from engage.groups.models import Group
 from engage.groups.operations import group_or_404
 from engage.meetings import mailings, operations, papers, registration, replies
 from engage.meetings.forms import AgendaItemForm, MeetingForm, PaperForm
-from engage.meetings.models import Mailing, MailingKind, Meeting, Reply
+from engage.meetings.models import Mailing, MailingKind, Meeting, MeetingStatus, Reply
 from engage.once import already_sent, commit_once
 
 meetings_staff = Blueprint("meetings_staff", __name__,
@@ -141,19 +141,29 @@ def edit(borough_slug: str, group_slug: str, meeting_id: int):
                            meeting=meeting)
 
 
-@meetings_staff.route("/<int:meeting_id>/publish", methods=["POST"])
+@meetings_staff.route("/<int:meeting_id>/publish", methods=["GET", "POST"])
 @staff_required
 def publish(borough_slug: str, group_slug: str, meeting_id: int):
+    """A check page saying whom publishing emails, then the button: an invitation cannot be
+    called back."""
     borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    form.submit.label.text = "Publish and send the invitations"
+    if form.validate_on_submit():
         if operations.publish(meeting):
+            told = mailings.audience_size(meeting, MailingKind.INVITATION)
             _audit("meeting.published", meeting, title=meeting.title)
             db.session.commit()
-            flash(f"{meeting.title} is published.", "success")
+            flash(f"{meeting.title} is published. " + _invitations_sent(told), "success")
         else:
             flash(f"{meeting.title} is already {meeting.status.label.lower()}: nothing has "
                   "changed.", "info")
-    return _back(meeting)
+        return _back(meeting)
+    if meeting.status != MeetingStatus.DRAFT:
+        flash(f"{meeting.title} is already {meeting.status.label.lower()}.", "info")
+        return _back(meeting)
+    return render_template("meetings/staff/publish.html", borough=borough, group=group,
+                           meeting=meeting, form=form, told=mailings.invitation_size(meeting))
 
 
 @meetings_staff.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -184,6 +194,12 @@ def cancel(borough_slug: str, group_slug: str, meeting_id: int):
 
 def _people(n: int) -> str:
     return "the 1 person" if n == 1 else f"the {n:,} people"
+
+
+def _invitations_sent(n: int) -> str:
+    if n == 0:
+        return "Nobody gets its emails yet, so nobody has been emailed."
+    return f"We are emailing {_people(n)} invited to it, with a calendar entry."
 
 
 def _update_sent(n: int) -> str:

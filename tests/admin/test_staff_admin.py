@@ -553,16 +553,27 @@ def test_an_administrator_makes_and_unmakes_another(client, other_client, app):
     other_client.sign_in(olive_email, PASSWORD)
     assert other_client.get("/admin/staff").status_code == 403
     page = f"/admin/staff/{olive_id}"
-    assert 'name="administrator" value="yes"' in client.get(page).get_data(as_text=True)
+    make = f"{page}/administrator?administrator=yes"
+    assert f'href="{make}"' in client.get(page).get_data(as_text=True)
+    check = client.get(make).get_data(as_text=True)
+    assert 'name="administrator" value="yes"' in check
+    assert "Only make someone an administrator if their work needs all of this" in check
+    assert other_client.get("/admin/staff").status_code == 403  # looking changes nothing
     # Pressed twice (or from two tabs): she is made an administrator once.
+    token = csrf_token(client.get(make).get_data(as_text=True))
     for _ in range(2):
-        client.submit(page + "/administrator", {"administrator": "yes"}, form_page=page)
+        client.post(page + "/administrator", {"administrator": "yes", "csrf_token": token})
     assert other_client.get("/admin/staff").status_code == 200
     assert "Olive is already an administrator: nothing has changed." in page_text(
         client.get(page))
-    assert 'name="administrator" value="no"' in client.get(page).get_data(as_text=True)
+    remove = f"{page}/administrator?administrator=no"
+    assert f'href="{remove}"' in client.get(page).get_data(as_text=True)
+    check = page_text(client.get(remove))
+    assert "Remove Olive's administrator role" in check
+    assert "They keep their roles in boroughs: Borough engagement officer for Camden." in check
+    token = csrf_token(client.get(remove).get_data(as_text=True))
     for _ in range(2):
-        client.submit(page + "/administrator", {"administrator": "no"}, form_page=page)
+        client.post(page + "/administrator", {"administrator": "no", "csrf_token": token})
     assert other_client.get("/admin/staff").status_code == 403
     assert [(e[0], e[1], e[3]) for e in _events(app) if e[0].startswith("staff.admin")] == [
         ("staff.admin_granted", admin_id, f"user:{olive_id}"),
@@ -572,6 +583,24 @@ def test_an_administrator_makes_and_unmakes_another(client, other_client, app):
     refused = client.submit(page + "/administrator", {}, form_page=page)
     assert refused.status_code == 400
     assert "Say whether they should be an administrator" in page_text(refused)
+    assert client.get(page + "/administrator?administrator=maybe").status_code == 400
+    # A check page for what is already so sends back to say so.
+    already = client.get(remove)
+    assert already.status_code == 302 and already.location.endswith(page)
+    assert "Olive is not an administrator: nothing has changed." in page_text(client.get(page))
+
+
+def test_an_administrator_has_no_button_to_remove_their_own_role(client, app):
+    admin_id = _admin(app, client)
+    page = f"/admin/staff/{admin_id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "administrator=no" not in html
+    assert "You cannot remove your own administrator role: another administrator can." in (
+        page_text(client.get(page)))
+    check = client.get(page + "/administrator?administrator=no")
+    assert check.status_code == 302
+    assert "You cannot remove your own administrator role" in page_text(
+        client.get(check.location))
 
 
 def test_invitations_go_with_their_sender_s_administrator_role(client, other_client, app,
@@ -591,7 +620,12 @@ def test_invitations_go_with_their_sender_s_administrator_role(client, other_cli
     links_to = {e: next(x for x in links(mailbox.to(e)[0]) if "/invitations/" in x)
                 for e in ("grace@example.org", "alan@example.org", "edsger@example.org")}
     page = f"/admin/staff/{olive_id}"
-    done = client.submit(page + "/administrator", {"administrator": "no"}, form_page=page,
+    check = page_text(client.get(page + "/administrator?administrator=no"))
+    assert "They have no roles in boroughs" in check
+    assert ("The 2 staff invitations they sent that are not yet accepted will be cancelled"
+            in check)
+    done = client.submit(page + "/administrator", {"administrator": "no"},
+                         form_page=page + "/administrator?administrator=no",
                          follow_redirects=True)
     assert ("Olive is no longer an administrator. The 2 invitations they sent that were not "
             "yet accepted are cancelled") in page_text(done)

@@ -69,6 +69,8 @@ OVERRIDES = {
     "mailouts_keying.settle": {"reference": "settle_reference"},
     "surveys_builder.add_option": {"question_id": "choice"},
 }
+# Pages that are asked a question in the address.
+QUERIES = {"admin.toggle_admin": "?administrator=yes"}
 # Pages that send the reader on, as they should in this world: both of the consultation's
 # questionnaires exist already.
 REDIRECTS = {"surveys_staff.new_questionnaire"}
@@ -135,7 +137,7 @@ def _address(rule, ids: dict[str, str]) -> str:
         name = names[argument]
         value = name[1:] if name.startswith("=") else ids[name]
         path = re.sub(rf"<(?:\w+:)?{argument}>", value, path)
-    return path
+    return path + QUERIES.get(rule.endpoint, "")
 
 
 def _raw_values(response) -> list[str]:
