@@ -62,6 +62,14 @@ class JoinGroupForm(EqualityFields, FlaskForm):
         description="Leave this empty if you represent yourself.")
     submit = SubmitField("Ask to join", widget=GovSubmitInput())
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The error summary lists errors in field order, which puts the mixin's equality
+        # fields first: the page asks who they represent first, so the summary should too.
+        first = ("csrf_token", "represents", "organisation")
+        self._fields = {**{name: self._fields[name] for name in first if name in self._fields},
+                        **self._fields}
+
     def validate_organisation(self, field):
         if self.represents.data and self.represents.data != Represents.SELF and not field.data:
             raise ValidationError("Enter the name of the organisation or business you represent")

@@ -124,6 +124,18 @@ def test_representing_an_organisation_needs_its_name(client, app):
     assert membership.organisation == "Kentish Town Tenants"
 
 
+def test_the_error_summary_lists_the_problems_in_the_order_the_page_asks(client, app):
+    _signed_in(client, app)
+    html = client.submit(JOIN, {"represents": "residents-association",
+                                "age_band": "25-34"}).get_data(as_text=True)
+    summary = html[html.index("govuk-error-summary"):html.index("</ul>",
+                                                                html.index("govuk-error-summary"))]
+    organisation = summary.index("Enter the name of the organisation or business you represent")
+    consent = summary.index("Tick the box to agree that we may keep your answers")
+    assert organisation < consent
+    assert summary.index('href="#organisation"') < summary.index('href="#equality_consent"')
+
+
 def test_equality_answers_need_consent_and_are_kept_apart(client, app):
     _signed_in(client, app)
     refused = client.submit(JOIN, {"represents": "self", "age_band": "25-34"})
