@@ -65,7 +65,9 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET filter, changes nothing
 
     borough = SelectField("Borough", validators=[Optional()], widget=GovSelect())
-    action = StringField("Action starts with", validators=[Optional()], widget=GovTextInput())
+    action = StringField("Action starts with", validators=[Optional()], widget=GovTextInput(),
+                         description="The code under each action, or its start: for example "
+                                     "staff. or meeting.")
     submit = SubmitField("Filter", widget=GovSubmitInput())
 
     def load_choices(self) -> None:

@@ -217,11 +217,13 @@ def audit_csv():
     events = db.session.scalars(_audit_query(form).limit(100_000))
     rows = [
         [to_london(e.at).isoformat(timespec="seconds"), e.actor_label, e.action,
-         e.borough.name if e.borough else "", e.target or "", e.details_as_json()]
+         e.borough.name if e.borough else "", e.target or "", e.details_as_json(),
+         e.action_in_words]
         for e in events
     ]
     return csv_response("engage-audit-log.csv",
-                        ["when (London)", "who", "action", "borough", "target", "details"], rows)
+                        ["when (London)", "who", "action", "borough", "target", "details",
+                         "what (in words)"], rows)
 
 
 @admin.route("/outbox")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engage.audit.actions import action_in_words
 from engage.boroughs.models import Borough
 from engage.clock import to_london, utcnow
 from engage.extensions import db
@@ -35,6 +36,10 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     borough: Mapped[Borough | None] = relationship()
+
+    @property
+    def action_in_words(self) -> str:
+        return action_in_words(self.action)
 
     def details_in_words(self) -> list[tuple[str, str]]:
         """The details as an administrator reads them: "contact email", "none", "yes",

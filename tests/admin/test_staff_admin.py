@@ -706,9 +706,11 @@ def test_the_audit_csv_follows_the_filter(client, other_client, app):
     _change_contacts(other_client, "camden", "camden-team@example.org")
     _change_contacts(other_client, "lambeth", "lambeth-team@example.org")
     rows = _csv(client.get("/admin/audit.csv?borough=lambeth"))
-    assert rows[0] == ["when (London)", "who", "action", "borough", "target", "details"]
-    assert [(r[2], r[3], r[4]) for r in rows[1:]] == [
-        ("borough.contact_changed", "Lambeth", "borough:lambeth")]
+    assert rows[0] == ["when (London)", "who", "action", "borough", "target", "details",
+                       "what (in words)"]
+    assert [(r[2], r[3], r[4], r[6]) for r in rows[1:]] == [
+        ("borough.contact_changed", "Lambeth", "borough:lambeth",
+         "Changed the borough's public contact details")]
     details = json.loads(rows[1][5])  # JSON, which a spreadsheet or a script reads back
     assert details["after"] == {"contact_email": "lambeth-team@example.org",
                                 "contact_phone": None}

@@ -1,0 +1,102 @@
+"""What each audit action code means, in words.
+
+The log keeps codes ("staff.role_granted"): they are stable, and the filter "action starts with"
+matches their prefixes ("staff.", "meeting."). People read the words. A test holds this table to
+every code the code records, so a new action cannot be added without its words.
+"""
+
+from __future__ import annotations
+
+ACTIONS: dict[str, str] = {
+    "account.deleted": "Deleted their account",
+    "borough.contact_changed": "Changed the borough's public contact details",
+    "consultation.changed": "Changed a consultation",
+    "consultation.created": "Created a consultation",
+    "consultation.template_used": "Created a consultation from the ready template",
+    "group.changed": "Changed a group's details",
+    "group.created": "Added a group",
+    "meeting.action_added": "Added an action point",
+    "meeting.action_done": "Marked an action point done",
+    "meeting.agenda_item_added": "Added an agenda item",
+    "meeting.agenda_item_moved": "Moved an agenda item",
+    "meeting.agenda_item_removed": "Removed an agenda item",
+    "meeting.attendance_recorded": "Recorded attendance at a meeting",
+    "meeting.cancelled": "Cancelled a meeting",
+    "meeting.changed": "Changed a meeting's details",
+    "meeting.minutes_corrected": "Corrected published minutes",
+    "meeting.minutes_drafted": "Saved draft minutes",
+    "meeting.minutes_published": "Published minutes",
+    "meeting.paper_added": "Added a meeting paper",
+    "meeting.paper_removed": "Removed a meeting paper",
+    "meeting.published": "Published a meeting and sent its invitations",
+    "meeting.scheduled": "Scheduled a meeting (draft)",
+    "members.imported": "Imported group members",
+    "membership.approved": "Accepted a request to join",
+    "membership.declined": "Declined a request to join",
+    "membership.role_changed": "Changed a member's role in the group",
+    "outbox.retried": "Sent a failed email again",
+    "paper.keyed": "Keyed a paper questionnaire",
+    "paper.keying.settled": "Settled a difference between two keyings",
+    "paper.requested": "Asked for a paper questionnaire to be posted",
+    "paper.run.downloaded": "Downloaded a print run",
+    "paper.run.posted": "Marked a print run as posted",
+    "paper.run.retried": "Started a failed print run again",
+    "paper.run.started": "Started a print run",
+    "paper.undeliverable": "Marked a paper request as undeliverable",
+    "population.uploaded": "Uploaded population figures",
+    "questionnaire.changed": "Changed a questionnaire's details",
+    "questionnaire.condition_removed": "Removed a question's show-if condition",
+    "questionnaire.condition_set": "Set a question's show-if condition",
+    "questionnaire.equality_section_added": "Added the equality monitoring section",
+    "questionnaire.option_added": "Added an answer option",
+    "questionnaire.option_changed": "Changed an answer option",
+    "questionnaire.option_moved": "Moved an answer option",
+    "questionnaire.option_removed": "Removed an answer option",
+    "questionnaire.question_added": "Added a question",
+    "questionnaire.question_changed": "Changed a question",
+    "questionnaire.question_moved": "Moved a question",
+    "questionnaire.question_removed": "Removed a question",
+    "questionnaire.section_added": "Added a section",
+    "questionnaire.section_changed": "Changed a section",
+    "questionnaire.section_moved": "Moved a section",
+    "questionnaire.section_removed": "Removed a section",
+    "questionnaire.created": "Created a questionnaire",
+    "questionnaire.version_created": "Started a new version of a questionnaire",
+    "report.collation_requested": "Asked for a report to be counted again",
+    "report.comment_followed_up": "Followed up a flagged comment",
+    "report.crime_figures_uploaded": "Uploaded crime figures against targets",
+    "report.priority_moved": "Moved a priority for next year",
+    "report.priority_planned": "Added a priority for next year",
+    "report.priority_removed": "Removed a priority for next year",
+    "report.published": "Published a borough report",
+    "report.targets_set": "Set the confidence, gap and feeling-safe targets",
+    "report.unpublished": "Withdrew a published report",
+    "staff.admin_granted": "Made someone an administrator",
+    "staff.admin_removed": "Removed someone's administrator role",
+    "staff.invitation_accepted": "Accepted a staff invitation",
+    "staff.invitation_revoked": "Cancelled a staff invitation",
+    "staff.invited": "Invited someone to work on engage",
+    "staff.role_granted": "Gave a staff role",
+    "staff.role_removed": "Removed a staff role",
+    "survey.reply_marked": "Marked a request for a reply as replied",
+    "survey_list.automatic_reminder_set": "Set an automatic reminder for an invitation list",
+    "survey_list.created": "Created an invitation list",
+    "survey_list.invitation_sent": "Sent a list's questionnaire invitations",
+    "survey_list.people_added": "Added people to an invitation list",
+    "survey_list.reminder_sent": "Sent a list's reminders",
+    "telephone.call.ended": "Ended a telephone call",
+    "telephone.call.started": "Started a telephone call",
+    "telephone.interview.finished": "Finished a telephone interview",
+    "telephone.interview.resumed": "Resumed a telephone interview",
+    "telephone.interview.started": "Started a telephone interview",
+    "telephone.requested": "Recorded a request for a telephone interview",
+}
+
+
+def action_in_words(code: str) -> str:
+    """The words for an action code; a code recorded before its words existed reads as itself,
+    its dots and underscores turned to spaces."""
+    if code in ACTIONS:
+        return ACTIONS[code]
+    words = code.replace(".", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
