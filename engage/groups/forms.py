@@ -26,14 +26,18 @@ def _chosen(kind, value: str | None):
 class EqualityFields:
     """The optional equality-monitoring questions, shared by the join and account forms."""
 
-    age_band = RadioField("What is your age?", choices=AgeBand.choices(),
+    # Worded as the questionnaires' standard equality section words them
+    # (engage/surveys/data/have-your-say.toml; a test holds the two together).
+    age_band = RadioField("How old are you?", choices=AgeBand.choices(),
                           validators=[Optional()], widget=GovRadioInput())
     ethnic_group = RadioField("What is your ethnic group?", choices=EthnicGroup.choices(),
-                              validators=[Optional()], widget=GovRadioInput())
+                              validators=[Optional()], widget=GovRadioInput(),
+                              description="These are the groups the 2011 Census used.")
     disability = RadioField(
-        "Do you have a disability or a long-term health condition?",
+        "Do you have a disability or a long-term health condition that limits your "
+        "day-to-day activities?",
         choices=Disability.choices(), validators=[Optional()], widget=GovRadioInput(),
-        description="One that affects your day-to-day activities and has lasted, or is "
+        description="A physical or mental health condition or illness that has lasted, or is "
                     "expected to last, 12 months or more.")
     equality_consent = BooleanField(CONSENT_LABEL, widget=GovCheckboxInput())
 

@@ -164,7 +164,7 @@ def test_people_who_have_answered_are_not_asked_again(client, app):
     client.submit("/account/equality", {"age_band": "65-74", "equality_consent": "y"})
     text = page_text(client.get(JOIN))
     assert "You have already answered the equality monitoring questions" in text
-    assert "What is your age?" not in text
+    assert "How old are you?" not in text
 
 
 def test_change_and_delete_equality_answers(client, app):
@@ -274,3 +274,22 @@ def test_leaving_says_left_and_a_later_request_withdrawn_says_withdrawn(client, 
     done = page_text(client.submit(CPEG + "/leave", {}, follow_redirects=True))
     assert "Your request to join Community Police Engagement Group is withdrawn" in done
     assert "Request withdrawn" in done
+
+
+def test_the_join_form_asks_the_equality_questions_in_the_questionnaires_words():
+    """Members and respondents are counted beside the same population figures: they must be
+    asked the same questions, with the same answers to choose from."""
+    from engage.groups.forms import EqualityFields
+    from engage.surveys.models import ReportingTag
+    from engage.surveys.template import definition
+
+    fields = {ReportingTag.AGE_BAND: EqualityFields.age_band,
+              ReportingTag.ETHNIC_GROUP: EqualityFields.ethnic_group,
+              ReportingTag.DISABILITY: EqualityFields.disability}
+    for question in definition().equality.questions:
+        field = fields.pop(question.tag)
+        assert field.args[0] == question.text
+        assert field.kwargs.get("description", "") == question.help_text
+        assert [(c.value, c.label) for c in field.kwargs["choices"]] == [
+            (o.value, o.label) for o in question.options]
+    assert fields == {}
