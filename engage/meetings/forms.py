@@ -237,6 +237,12 @@ class AgendaItemForm(OnceForm):
 
 
 class PaperForm(OnceForm):
+    title = StringField(
+        "Title of the paper", filters=[strip],
+        validators=[Length(max=200, message="Enter a title of 200 characters or fewer")],
+        widget=GovTextInput(),
+        description="What people will see, for example \"Crime figures for January\". Leave it "
+                    "empty to show the file's name.")
     file = FileField("Upload a paper", validators=[FileRequired("Select a PDF or Word document")],
                      widget=GovFileInput(), render_kw={"accept": ".pdf,.docx"})
     submit = SubmitField("Upload the paper", widget=GovSubmitInput())

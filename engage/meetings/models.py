@@ -143,6 +143,8 @@ class Paper(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agenda_item_id: Mapped[int] = mapped_column(
         ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    # What people see: the title an officer gave, or else the uploaded file's name.
+    title: Mapped[str | None] = mapped_column(String(200))
     original_filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -153,6 +155,10 @@ class Paper(db.Model):
 
     agenda_item: Mapped[AgendaItem] = relationship(back_populates="papers")
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        return self.title or self.original_filename
 
 
 # Invitations and the mailings that reach them -----------------------------------------------

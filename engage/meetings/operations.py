@@ -284,8 +284,9 @@ def paper_or_404(meeting: Meeting, paper_id: int) -> Paper:
     return paper
 
 
-def add_paper(item: AgendaItem, checked: papers.CheckedFile, actor: User) -> Paper:
-    paper = Paper(agenda_item=item, original_filename=checked.filename,
+def add_paper(item: AgendaItem, checked: papers.CheckedFile, actor: User,
+              title: str | None = None) -> Paper:
+    paper = Paper(agenda_item=item, title=title or None, original_filename=checked.filename,
                   stored_name=papers.save(checked), content_type=checked.content_type,
                   size_bytes=checked.size, uploaded_by_id=actor.id)
     db.session.add(paper)

@@ -259,7 +259,7 @@ def remove_item(borough_slug: str, group_slug: str, meeting_id: int, item_id: in
     borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     item = operations.agenda_item_or_404(meeting, item_id)
     if ConfirmForm().validate_on_submit():
-        title, papers_removed = item.title, [p.original_filename for p in item.papers]
+        title, papers_removed = item.title, [p.name for p in item.papers]
         _audit("meeting.agenda_item_removed", meeting, item_id=item.id, title=title,
                papers=papers_removed)
         stored = operations.remove_item(item)
@@ -283,13 +283,13 @@ def add_paper(borough_slug: str, group_slug: str, meeting_id: int, item_id: int)
         if form.validate_on_submit():
             if (earlier := already_sent(form)) is not None:
                 return earlier
-            paper = operations.add_paper(item, form.checked, current_user)
+            paper = operations.add_paper(item, form.checked, current_user, form.title.data)
             _audit("meeting.paper_added", meeting, item_id=item.id, paper_id=paper.id,
-                   filename=paper.original_filename, content_type=paper.content_type,
-                   size_bytes=paper.size_bytes)
+                   title=paper.title, filename=paper.original_filename,
+                   content_type=paper.content_type, size_bytes=paper.size_bytes)
             stored = paper.stored_name
             return commit_once(form, _back(meeting).location,
-                               saved=f"{paper.original_filename} is added to {item.title}.",
+                               saved=f"{paper.name} is added to {item.title}.",
                                undo=lambda: papers.delete([stored]))
     return render_template("meetings/staff/paper.html", borough=borough, group=group,
                            meeting=meeting, item=item, form=form)
@@ -301,9 +301,9 @@ def remove_paper(borough_slug: str, group_slug: str, meeting_id: int, paper_id: 
     borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     paper = operations.paper_or_404(meeting, paper_id)
     if ConfirmForm().validate_on_submit():
-        filename = paper.original_filename
+        filename = paper.name
         _audit("meeting.paper_removed", meeting, item_id=paper.agenda_item_id,
-               paper_id=paper.id, filename=filename)
+               paper_id=paper.id, title=paper.title, filename=paper.original_filename)
         stored = operations.remove_paper(paper)
         db.session.commit()
         papers.delete([stored])

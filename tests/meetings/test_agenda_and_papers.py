@@ -51,12 +51,13 @@ def _with_agenda(client, app, *titles: str, **form) -> int:
     return meeting_id
 
 
-def _upload(client, meeting_id: int, item_id: int, content: bytes, filename: str):
+def _upload(client, meeting_id: int, item_id: int, content: bytes, filename: str,
+            title: str = ""):
     """Upload through the form. The body is encoded here, in memory: the test client would
     spool a large one to a temporary file it never closes."""
     url = f"{STAFF}/{meeting_id}/agenda/{item_id}/papers/new"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    boundary, body = encode_multipart({"csrf_token": token,
+    boundary, body = encode_multipart({"csrf_token": token, "title": title,
                                        "file": FileStorage(io.BytesIO(content), filename)})
     return client.post(url, body, content_type=f"multipart/form-data; boundary={boundary}")
 
@@ -161,6 +162,48 @@ def test_pdf_and_word_papers_are_kept_outside_the_web_root(client, app):
     assert not stored[1].exists()
     with app.app_context():
         assert db.session.scalar(select(func.count(Paper.id))) == 0
+
+
+def test_a_paper_is_shown_by_its_title_and_downloads_under_its_file_name(client, app):
+    sign_in(client, app)
+    meeting_id = _with_agenda(client, app, "Stop and search")
+    item_id = _item_id(app, "Stop and search")
+    saved = _upload(client, meeting_id, item_id, PDF, "sas_jan_v3_FINAL.pdf",
+                    title="  Stop and search figures for January ")
+    assert saved.status_code == 302
+    assert "Stop and search figures for January is added to Stop and search." in page_text(
+        client.get(saved.location))
+    assert _upload(client, meeting_id, item_id, docx_bytes(), "Terms of reference.docx"
+                   ).status_code == 302
+    paper_id = _paper_id(app, "sas_jan_v3_FINAL.pdf")
+    link = f"{PUBLIC}/{meeting_id}/papers/{paper_id}"
+    for page in (f"{STAFF}/{meeting_id}", f"{PUBLIC}/{meeting_id}"):
+        html = client.get(page).get_data(as_text=True)
+        assert f'href="{link}" download>Stop and search figures for January</a>' in html
+        assert ">Terms of reference.docx</a>" in html  # no title: the file's name
+        assert "sas_jan_v3_FINAL" not in html
+    download = client.get(link)
+    assert "sas_jan_v3_FINAL.pdf" in download.headers["Content-Disposition"]
+    download.close()
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "meeting.paper_added").order_by(AuditEvent.id)).first()
+        assert event.details["title"] == "Stop and search figures for January"
+        assert event.details["filename"] == "sas_jan_v3_FINAL.pdf"
+
+
+def test_a_paper_title_over_200_characters_is_refused_and_nothing_is_kept(client, app):
+    sign_in(client, app)
+    meeting_id = _with_agenda(client, app, "Stop and search")
+    folder = Path(app.instance_path) / "papers"
+    before = set(folder.glob("*"))
+    refused = _upload(client, meeting_id, _item_id(app, "Stop and search"), PDF, "a.pdf",
+                      title="x" * 201)
+    assert refused.status_code == 200
+    assert "Enter a title of 200 characters or fewer" in page_text(refused)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Paper.id))) == 0
+    assert set(folder.glob("*")) == before
 
 
 def _paper_id(app, filename: str) -> int:
