@@ -177,38 +177,45 @@ def _consultation_invitations(user: User) -> list[dict[str, Any]]:
     invitees = list(invitees)
     responses = {response.invitee_id: response for response in db.session.scalars(
         select(Response).where(Response.invitee_id.in_([i.id for i in invitees])))}
+    answers = _answers_in_words([response.id for response in responses.values()])
     return [{"consultation": invitee.invitee_list.questionnaire.consultation.title,
              "questionnaire": invitee.invitee_list.questionnaire.title,
              "borough": invitee.invitee_list.borough.name,
              "added_at": _when(invitee.created_at),
-             "response": _response(responses.get(invitee.id))} for invitee in invitees]
+             "response": _response(responses.get(invitee.id), answers)} for invitee in invitees]
 
 
-def _response(response: Response | None) -> dict[str, Any] | None:
-    """A response in words: each question as it was asked, and the answers as chosen or
-    typed (a ranking in its order)."""
-    if response is None:
-        return None
+def _answers_in_words(response_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """Per response, each question as it was asked and the answers as chosen or typed (a
+    ranking in its order): one query for all of them."""
     rows = db.session.execute(
-        select(Question.text, Option.label, Answer.rank, Answer.text, Answer.number, Answer.date)
+        select(Answer.response_id, Question.text, Option.label, Answer.rank, Answer.text,
+               Answer.number, Answer.date)
         .join(Question, Question.id == Answer.question_id)
         .join(Section, Section.id == Question.section_id)
         .outerjoin(Option, Option.id == Answer.option_id)
-        .where(Answer.response_id == response.id)
-        .order_by(Section.position, Question.position, Answer.rank, Option.position,
-                  Answer.id))
-    answers: dict[str, list[str]] = {}
-    for question, label, rank, text, number, day in rows:
+        .where(Answer.response_id.in_(response_ids))
+        .order_by(Answer.response_id, Section.position, Question.position, Answer.rank,
+                  Option.position, Answer.id)) if response_ids else ()
+    answers: dict[int, dict[str, list[str]]] = {}
+    for response_id, question, label, rank, text, number, day in rows:
         words = label if label is not None else (text if text is not None else (
             f"{number}" if number is not None else _when(day)))
         if rank is not None:
             words = f"{rank}. {words}"
         elif label is not None and text:
             words = f"{label}: {text}"  # "other, please say"
-        answers.setdefault(question, []).append(words)
+        answers.setdefault(response_id, {}).setdefault(question, []).append(words)
+    return answers
+
+
+def _response(response: Response | None,
+              answers: dict[int, dict[str, list[str]]]) -> dict[str, Any] | None:
+    if response is None:
+        return None
     return {"reference": response.reference, "submitted_at": _when(response.submitted_at),
             "answers": [{"question": question, "answer": given}
-                        for question, given in answers.items()]}
+                        for question, given in answers.get(response.id, {}).items()]}
 
 
 def _opted_out(user: User) -> str | None:

@@ -31,7 +31,7 @@ from engage.surveys.models import (
 )
 from engage.surveys.responses import new_key, store_response
 from tests.factories import PASSWORD, borough, create_user
-from tests.helpers import Browser, page_text
+from tests.helpers import Browser, count_queries, page_text
 from tests.meetings.support import cpeg, create_meeting
 from tests.surveys.support import make_consultation
 
@@ -193,3 +193,35 @@ def test_the_privacy_notice_gives_the_periods_the_clean_up_uses(app):
     assert "we never publish a total for fewer than 5 people" in text
     assert "download a copy" in text
 
+
+
+def test_more_answered_invitations_cost_no_more_queries(app):
+    """Each response's answers are not fetched one response at a time."""
+    _world(app)
+    browser = Browser(app)
+    browser.sign_in(ADA, PASSWORD)
+    one = count_queries(browser, "/account/your-data/download")
+    with app.app_context():
+        made = make_consultation(app, title="Have your say 2028/29")
+        people = InviteeList(questionnaire_id=made.questionnaire_ids["residents"],
+                             borough=borough("camden"), name="Residents",
+                             source=InviteeListSource.UPLOAD)
+        people.invitees = [Invitee(email=ADA, token=new_key())]
+        db.session.add(people)
+        db.session.flush()
+        store_response(db.session.get(QuestionnaireVersion, made.version_ids["residents"]),
+                       {"priorities": {"options": ["robbery"]},
+                        "confidence": {"option": "good"}, "victim": {"option": "no"}},
+                       idempotency_key=new_key(), borough=borough("camden"),
+                       channel=Channel.ONLINE, invitee_id=people.invitees[0].id)
+        db.session.commit()
+    assert count_queries(browser, "/account/your-data/download") == one
+    data = json.loads(browser.get("/account/your-data/download").get_data(as_text=True))
+    answered = {i["consultation"]: {a["question"]: a["answer"] for a in i["response"]["answers"]}
+                for i in data["consultation_invitations"]}
+    assert answered["Have your say 2028/29"] == {
+        "Which of these should the police in your area focus on?": ["Robbery"],
+        "How good a job are the police doing in this area?": ["Good"],
+        "In the last 12 months, have you been a victim of crime?": ["No"]}
+    assert answered["Have your say 2027/28"]["Is there anything else you want to tell us?"] == [
+        "More patrols near the station"]
