@@ -41,8 +41,10 @@ def borough_by_slug(slug: str | None) -> Borough | None:
     return db.session.scalar(select(Borough).where(Borough.slug == slug))
 
 
-def register(name: str, email: str, password: str, home_borough_slug: str | None) -> User | None:
-    """Create an account and send the confirmation link.
+def register(name: str, email: str, password: str, home_borough_slug: str | None,
+             next_url: str | None = None) -> User | None:
+    """Create an account and send the confirmation link (which brings them on to `next_url`, a
+    path on this site, in whichever browser they open it).
 
     If the address already has an account, nothing is created and that address is told so instead
     (the page the registrant sees is the same either way, so it reveals nothing).
@@ -63,16 +65,18 @@ def register(name: str, email: str, password: str, home_borough_slug: str | None
                 home_borough=borough_by_slug(home_borough_slug))
     db.session.add(user)
     db.session.flush()
-    send_confirmation(user)
+    send_confirmation(user, next_url=next_url)
     return user
 
 
-def send_confirmation(user: User, email: str | None = None) -> None:
-    """Email a confirmation link to `email` (a new address being changed to) or the account's."""
+def send_confirmation(user: User, email: str | None = None, next_url: str | None = None) -> None:
+    """Email a confirmation link to `email` (a new address being changed to) or the account's.
+    `next_url` (a path on this site, checked again when the link is used) rides in the link."""
     address = email or user.email
     token = make_token(CONFIRM, {"uid": user.id, "email": address, **_bound_to(user)})
+    link = ({"token": token, "next": next_url} if next_url else {"token": token})
     queue_email(address, "confirm_email", name=user.name,
-                confirm_url=external_url("auth.confirm_email", token=token),
+                confirm_url=external_url("auth.confirm_email", **link),
                 is_change=address != user.email)
 
 

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -74,10 +73,6 @@ def _password_rechecked(view):
                                 key_func=_signed_in_account)(view)
 
 
-# Where someone who registers from a page goes back to once they have confirmed their address
-# and signed in. The confirmation link in the email cannot carry it, so this browser keeps it.
-NEXT_AFTER_CONFIRMING = "next_after_confirming"
-
 
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a path on this site ("/boroughs/..."), else None: never another site's
@@ -108,10 +103,9 @@ def register():
     form.home_borough.load_choices()
     if form.validate_on_submit():
         borough = None if form.home_borough.data == NOT_IN_LONDON else form.home_borough.data
-        operations.register(form.name.data, form.email.data, form.password.data, borough)
+        operations.register(form.name.data, form.email.data, form.password.data, borough,
+                            next_url=next_url)
         db.session.commit()
-        if next_url:
-            session[NEXT_AFTER_CONFIRMING] = next_url
         return redirect(url_for("auth.check_email", to=form.email.data))
     return render_template("auth/register.html", form=form, next_url=next_url)
 
@@ -139,8 +133,9 @@ def confirm_email(token: str):
             return render_template("auth/link_expired.html", what="confirm your email address"), 400
         db.session.commit()
         flash("Your email address is confirmed.", "success")
-        # Back to the page they registered from, through sign-in if they need it.
-        next_url = safe_next(session.pop(NEXT_AFTER_CONFIRMING, None))
+        # Back to the page they registered from (the link carries it, so any browser will do),
+        # through sign-in if they need it.
+        next_url = safe_next(request.args.get("next"))
         if current_user.is_authenticated:
             return redirect(next_url or url_for("auth.account"))
         return redirect(url_for("auth.sign_in", next=next_url) if next_url
@@ -166,7 +161,7 @@ def sign_in():
                                        else url_for("auth.account")))
         if user is not None:
             # The right password for an unconfirmed address: only its owner can see this.
-            operations.send_confirmation(user)
+            operations.send_confirmation(user, next_url=safe_next(request.args.get("next")))
             db.session.commit()
             return render_template("auth/unconfirmed.html", email=user.email), 200
         form.email.errors.append("Enter the email address and password of your account. "

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engage.auth.models import User
 from engage.extensions import db
 from tests.factories import PASSWORD, create_user
-from tests.helpers import csrf_token, page_text, title
+from tests.helpers import Browser, csrf_token, page_text, title
 from tests.mailbox import links
 
 NEW = {"name": "Grace Hopper", "email": "Grace@Example.org", "password": PASSWORD,
@@ -189,6 +189,48 @@ def test_create_an_account_from_a_group_page_comes_back_to_it(client, mailbox, r
                                                    "password": PASSWORD})
     assert signed_in.location == group
     assert "Ask to join" in page_text(client.get(group))
+
+
+def test_the_emailed_link_brings_them_back_to_the_group_in_any_browser(client, mailbox,
+                                                                      run_tasks, app):
+    """Registered on a computer, confirmed on a phone: the link itself carries the page."""
+    group = "/boroughs/camden/groups/cpeg"
+    client.submit("/register?" + urlencode({"next": group}), NEW)
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    confirm_link = next(link for link in links(message) if "/confirm-email/" in link)
+    assert parse_qs(urlsplit(confirm_link).query)["next"] == [group]
+    phone = Browser(app)
+    confirmed = phone.submit(confirm_link, {})
+    assert urlsplit(confirmed.location).path == "/sign-in"
+    assert parse_qs(urlsplit(confirmed.location).query)["next"] == [group]
+    signed_in = phone.submit(confirmed.location, {"email": "grace@example.org",
+                                                  "password": PASSWORD})
+    assert signed_in.location == group
+
+
+def test_a_fresh_link_sent_at_sign_in_keeps_the_page_too(client, mailbox, run_tasks):
+    group = "/boroughs/camden/groups/cpeg/join"
+    client.submit("/register", NEW)
+    run_tasks()
+    mailbox.clear()
+    client.submit("/sign-in?" + urlencode({"next": group}),
+                  {"email": "grace@example.org", "password": PASSWORD})
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    confirm_link = next(link for link in links(message) if "/confirm-email/" in link)
+    assert parse_qs(urlsplit(confirm_link).query)["next"] == [group]
+
+
+def test_a_link_whose_page_was_changed_to_another_site_goes_nowhere_else(client, mailbox,
+                                                                         run_tasks):
+    client.submit("/register", NEW)
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    confirm_link = next(link for link in links(message) if "/confirm-email/" in link)
+    assert "next=" not in confirm_link  # registered from no page: nothing to come back to
+    tampered = f"{confirm_link}?{urlencode({'next': 'https://evil.example.com/'})}"
+    assert client.submit(tampered, {}).location == "/sign-in"
 
 
 def test_the_sign_in_page_passes_next_on_to_create_an_account(client):
