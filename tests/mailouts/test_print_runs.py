@@ -34,7 +34,8 @@ CAMDEN = BASE.format("camden")
 
 
 def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    """Text as words: the PDF breaks lines anywhere, after a hyphen too ("day-to-" / "day")."""
+    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
 
 
 def start_run(client) -> str:
