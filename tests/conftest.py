@@ -16,10 +16,11 @@ os.environ["ENGAGE_ENV"] = "test"
 
 import jinja2  # noqa: E402
 import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from engage import create_app  # noqa: E402
+from engage.boroughs.models import Borough  # noqa: E402
 from engage.boroughs.population import load_census  # noqa: E402
 from engage.cli import load_boroughs  # noqa: E402
 from engage.extensions import db, limiter  # noqa: E402
@@ -186,18 +187,53 @@ def _celery(backend) -> dict:
     return celery_config(backend["broker"], "test", __import__("pathlib").Path(backend["instance"]))
 
 
-def new_test_app(app_settings: dict, backend: dict):
-    """A new app on this run's stores, with the 32 boroughs, their CPEGs and census figures."""
+def _build_app(app_settings: dict, backend: dict):
     settings = dict(app_settings)
     settings["CELERY"] = _celery(backend)
     app = create_app(settings)
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
+
+
+# Every test starts from the same rows: the 32 boroughs, their CPEGs and census figures. The
+# loaders make them once a run (so they are tested too); after that the rows they made are
+# written back with one INSERT a table, a tenth of the loaders' time.
+_REFERENCE_ROWS: list[tuple[str, list[dict]]] = []
+
+
+def _load_reference_rows(app) -> None:
     with app.app_context():
-        load_boroughs()
-        ensure_cpegs()
-        load_census()
-        db.session.commit()
+        # Another app of this process (a module's own) may hold rows already: then the loaders,
+        # which leave what is there as it is.
+        empty = db.session.scalar(select(Borough.id).limit(1)) is None
+        if empty and _REFERENCE_ROWS:
+            with db.engine.begin() as conn:
+                for name, rows in _REFERENCE_ROWS:
+                    conn.execute(db.metadata.tables[name].insert(), rows)
+                if db.engine.dialect.name == "postgresql":
+                    # The rows keep their ids; the next row a test adds comes after them.
+                    for name, _ in _REFERENCE_ROWS:
+                        conn.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608
+                            f"(SELECT max(id) FROM \"{name}\"))"))
+        else:
+            load_boroughs()
+            ensure_cpegs()
+            load_census()
+            db.session.commit()
+            if empty:
+                used = set(db.session.scalars(text(_used_tables_query())))
+                _REFERENCE_ROWS.extend(
+                    (table.name, [dict(row) for row in
+                                  db.session.execute(select(table)).mappings()])
+                    for table in db.metadata.sorted_tables if table.name in used)
         limiter.reset()
+
+
+def new_test_app(app_settings: dict, backend: dict):
+    """A new app on this run's stores, with the 32 boroughs, their CPEGs and census figures."""
+    app = _build_app(app_settings, backend)
+    _load_reference_rows(app)
     return app
 
 
@@ -209,8 +245,48 @@ def discard_test_app(app) -> None:
         db.engine.dispose()
 
 
+# What a test may leave on the shared app, put back or dropped after it.
+PER_TEST_EXTENSIONS = ("engage_recorded_tasks", "engage.locked_versions")
+
+
+@pytest.fixture(scope="session")
+def _process_app(app_settings, backend, _schema):
+    """One app for every test of this process: building an app (its ~200 routes, its
+    extensions, its database engine and connections) took a fifth of a test's time. Tests get
+    it through `app`, which puts back what a test changed."""
+    app = _build_app(app_settings, backend)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
-def app(app_settings, backend, _schema, smtp_server):
+def app(_process_app, smtp_server):
+    """The app, on a database holding only the reference rows. Its config is put back after
+    the test, and what it cached or recorded is dropped, as if it were new."""
+    app = _process_app
+    config = dict(app.config)
+    # Tasks called by name (`tasks.x.apply()`) run in the default Celery app's Flask app: this
+    # one, even after a module made an app of its own.
+    app.extensions["celery"].set_current()
+    app.extensions["celery"].set_default()
+    _load_reference_rows(app)
+    smtp_server.clear()
+    yield app
+    app.config.clear()
+    app.config.update(config)
+    for key in PER_TEST_EXTENSIONS:
+        app.extensions.pop(key, None)
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def fresh_app(app_settings, backend, _schema, smtp_server):
+    """A new app of its own, for a test that adds routes to it (an app that has served a
+    request takes no more)."""
     app = new_test_app(app_settings, backend)
     smtp_server.clear()
     yield app

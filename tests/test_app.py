@@ -125,10 +125,14 @@ def test_templates_see_globals_through_imports_and_stay_compiled(app):
             service_name="engage") == "Hello, engage"
 
 
-def test_a_value_the_database_cannot_store_is_a_400_that_says_so(app, client):
+def test_a_value_the_database_cannot_store_is_a_400_that_says_so(fresh_app):
     """PostgreSQL stores no NUL in text and no integer past its range: such input is the
     request's fault, answered 400 with a reason (JSON under /api/), never a 500."""
     from sqlalchemy.exc import DataError
+
+    from tests.helpers import Browser
+
+    app, client = fresh_app, Browser(fresh_app)
 
     def refuse():
         raise DataError("INSERT ...", {}, Exception("text fields cannot contain NUL (0x00)"))

@@ -563,6 +563,15 @@ def _snapshots(app, consultation_id: int) -> dict[str, tuple]:
     return found
 
 
+def _locks(app) -> list[str]:
+    from engage.locks import TaskLock
+
+    with app.app_context():
+        held = list(db.session.scalars(select(TaskLock.name)))
+        db.session.remove()
+    return held
+
+
 def _responses(app, made, boroughs: tuple[str | None, ...]) -> None:
     from tests.reports.support import answers, respond
 
@@ -617,7 +626,10 @@ def test_beat_collates_a_closed_consultation_once(app, worker, mailbox):
         db.session.commit()
 
     assert run_in_worker(app, worker, "engage.periodic.collate_closed_reports") == 1
-    wait_for(lambda: LONDON in _snapshots(app, made.consultation_id), timeout=60, poll=0.2)
+    # London's task commits its snapshot, then lets go of its lock: wait for both, or the
+    # second run's "nothing changed" would see the lock go.
+    wait_for(lambda: LONDON in _snapshots(app, made.consultation_id) and not _locks(app),
+             timeout=60, poll=0.2)
     first = _snapshots(app, made.consultation_id)
     # Camden, and London: Camden's two and the one with no borough.
     assert {area: row[1] for area, row in first.items()} == {"E09000007": 2, LONDON: 3}
