@@ -33,7 +33,8 @@ SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
 class SharedTemplateCache(jinja2.BytecodeCache):
-    """Each test builds its own app; sharing compiled templates saves compiling them each time."""
+    """The apps a test process builds (its shared one, and modules' and tests' own) share
+    compiled templates, rather than compiling them again for each."""
 
     def __init__(self):
         self.compiled: dict[str, bytes] = {}
@@ -47,34 +48,6 @@ class SharedTemplateCache(jinja2.BytecodeCache):
 
 
 TEMPLATE_CACHE = SharedTemplateCache()
-
-
-def _share_url_builders() -> None:
-    """Each test builds its own app, and werkzeug writes and compiles a Python function to build
-    URLs for each of its ~200 routes twice: 0.12 s of every test's 0.16 s to make an app. The
-    function depends only on the rule's text, its parts, defaults and converters, so tests share
-    one per rule (production makes an app once a process and keeps werkzeug's own)."""
-    from werkzeug.routing.rules import Rule
-
-    compile_builder = Rule._compile_builder
-    builders: dict = {}
-
-    def shared_builder(rule: Rule, append_unknown: bool = True):
-        key = (
-            rule.rule,
-            tuple(rule._trace),
-            tuple(sorted((name, repr(value)) for name, value in (rule.defaults or {}).items())),
-            tuple((name, type(converter)) for name, converter in rule._converters.items()),
-            append_unknown,
-        )
-        if key not in builders:
-            builders[key] = compile_builder(rule, append_unknown)
-        return builders[key]
-
-    Rule._compile_builder = shared_builder
-
-
-_share_url_builders()
 
 
 # `make test` runs the suite in parallel processes (pytest-xdist): each process gets stores of its
