@@ -174,11 +174,17 @@ def _build_app(app_settings: dict, backend: dict):
 _REFERENCE_ROWS: list[tuple[str, list[dict]]] = []
 
 
-def _load_reference_rows(app) -> None:
+def _load_reference_rows(app, alone: bool = False) -> None:
+    """`alone`: the caller will empty every table afterwards (the `app` fixture), so no other
+    app of this process may hold rows now."""
     with app.app_context():
         # Another app of this process (a module's own) may hold rows already: then the loaders,
         # which leave what is there as it is.
         empty = db.session.scalar(select(Borough.id).limit(1)) is None
+        if alone and not empty:
+            pytest.fail("The database holds a module's own rows (a module-scoped app): a test "
+                        "on the `app` fixture in that module would delete them from under its "
+                        "other tests. Use the module's app.", pytrace=False)
         if empty and _REFERENCE_ROWS:
             with db.engine.begin() as conn:
                 for name, rows in _REFERENCE_ROWS:
@@ -244,7 +250,7 @@ def app(_process_app, smtp_server):
     # one, even after a module made an app of its own.
     app.extensions["celery"].set_current()
     app.extensions["celery"].set_default()
-    _load_reference_rows(app)
+    _load_reference_rows(app, alone=True)
     smtp_server.clear()
     yield app
     app.config.clear()

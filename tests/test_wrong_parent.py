@@ -735,9 +735,12 @@ NO_PARENT_TO_SWAP = {
 }
 
 
-def test_every_staff_route_below_a_parent_is_checked(app):
+def test_every_staff_route_below_a_parent_is_checked(world):
     """A new staff route that takes an id or a slug below its borough gets a case above (or a
-    reason in NO_PARENT_TO_SWAP): the refusals cannot quietly fall behind the routes."""
+    reason in NO_PARENT_TO_SWAP): the refusals cannot quietly fall behind the routes. (The
+    module's own app: a test here on the `app` fixture would empty the tables under the
+    module's world, whichever order the test processes run them in.)"""
+    app = world.app
     covered = {case.endpoint for case in [*CASES, *EDITING_CASES]}
     missing = []
     for rule in app.url_map.iter_rules():

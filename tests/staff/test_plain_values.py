@@ -187,14 +187,18 @@ SAID = [
 ]
 
 
-def test_or_not_given_says_a_value_in_words(app):
+# These use the module's own app: a test here on the `app` fixture would empty the tables under
+# the module's world, whichever order the test processes run them in.
+def test_or_not_given_says_a_value_in_words(world):
+    app, _ = world
     with app.test_request_context():
         said = [render_template_string("{{ value | or_not_given }}", value=value)
                 for value, _ in SAID]
     assert said == [words for _, words in SAID]
 
 
-def test_or_not_given_takes_the_words_for_nothing(app):
+def test_or_not_given_takes_the_words_for_nothing(world):
+    app, _ = world
     with app.test_request_context():
         assert render_template_string('{{ value | or_not_given("Not set") }}',
                                       value=None) == "Not set"
