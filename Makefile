@@ -72,12 +72,13 @@ run: install check-ports ## Run web, worker, beat and the mail catcher (Ctrl-C s
 	exec $(BIN)/honcho -f Procfile.dev start
 
 # One test process per core (at most 4): each has its own database, broker and counters
-# (tests/conftest.py). PYTEST_WORKERS=0 runs them all in this one process. Work stealing: a few
-# tests take 10 to 20 s (real workers, browser walks), and an idle process takes them over.
+# (tests/conftest.py). PYTEST_WORKERS=0 runs them all in this one process. Not --dist worksteal:
+# it runs a module's tests out of their order, and the modules that build one world for all their
+# tests (tests/test_wrong_parent.py) change it in a later test.
 PYTEST_WORKERS ?= auto
 
 test: install chromium ## Run the tests (embedded SQLite defaults; see ENGAGE_TEST_* in the README)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 # Browser tests drive Debian's Chromium (/usr/bin/chromium); install it when we can.
 chromium:

@@ -332,7 +332,7 @@ def test_a_resident_completes_the_ready_template_and_every_page_is_accessible(
 
     def check() -> str:
         heading = page.locator("h1")
-        assert heading.count() == 1, page.url
+        expect(heading).to_have_count(1)  # waits for a page a link click is still loading
         expect(page.get_by_text("This is not the way to report a crime.").first).to_be_visible()
         assert page.locator(".govuk-error-summary").count() == 0, page.locator(
             ".govuk-error-summary").inner_text()
