@@ -154,9 +154,8 @@ def invitation_size(meeting: Meeting) -> int:
     """How many people publishing this draft would email, without inviting anyone yet: the
     active members who get meeting emails, and for a public meeting the borough's news
     subscribers whose address is not an active member's (open_mailing invites those as
-    members). For the check page before "Publish"; a test holds it to what the fan-out sends."""
-    if meeting.status != MeetingStatus.DRAFT:
-        return audience_size(meeting, MailingKind.INVITATION)
+    members). For the check page before "Publish" (a published meeting's is audience_size);
+    a test holds it to what the fan-out sends."""
     members = db.session.scalar(
         select(func.count()).select_from(Membership)
         .where(Membership.group_id == meeting.group_id,
