@@ -463,7 +463,8 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
 
     # The borough's page lists the consultation (open now) and links to its published report.
     page.goto(live_server + "/boroughs/camden")
-    expect(page.get_by_role("link", name="Residents (for residents)")).to_be_visible()
+    expect(page.get_by_role("link", name="Residents", exact=True)).to_be_visible()
+    expect(page.get_by_text("If you live in London")).to_be_visible()
     report_link = page.get_by_role("link", name="Have your say (have-your-say-2027): report "
                                                 "for Camden")
     expect(report_link).to_be_visible()

@@ -60,8 +60,13 @@ def test_a_borough_page_lists_the_consultations_open_there_with_links_to_start(a
 
         closes = london_time(db.session.get(Consultation, every.consultation_id).closes_at)
     assert f"Open until {closes}." in text
-    assert "Have your say: residents (for residents)" in text
-    assert "Have your say: businesses (for businesses)" in text
+    # Each questionnaire's link is its title; whom it is for is said beside it, not repeated in it.
+    assert "Have your say: residents If you live in London" in text
+    assert ("Have your say: businesses If you run or manage a business or organisation in London"
+            in text)
+    assert "(for residents)" not in text
+    assert (f'href="/have-your-say/{every.questionnaire_ids["residents"]}">Have your say: '
+            'residents</a>') in page.get_data(as_text=True)
     links = hrefs(page)
     for questionnaire_id in [*every.questionnaire_ids.values(), some.questionnaire_id]:
         assert f"/have-your-say/{questionnaire_id}" in links

@@ -47,6 +47,14 @@ class Audience(LabelledEnum):
     RESIDENTS = "residents", "Residents"
     BUSINESSES = "businesses", "Businesses"
 
+    @property
+    def who(self) -> str:
+        """Whom a questionnaire is for, in the words a person choosing one reads beside its
+        title (a title often names its audience already: "Have your say: businesses")."""
+        return {Audience.RESIDENTS: "If you live in London",
+                Audience.BUSINESSES: "If you run or manage a business or organisation in "
+                                     "London"}[self]
+
 
 class QuestionKind(LabelledEnum):
     SINGLE_CHOICE = "single-choice", "Single choice"

@@ -222,7 +222,7 @@ def test_every_page_says_it_is_not_the_way_to_report_a_crime(client, made):
 
 def test_the_list_of_open_consultations_links_each_questionnaire(client, app, made):
     text = page_text(client.get("/have-your-say/"))
-    assert "Have your say: residents (for residents)" in text
+    assert "Have your say: residents If you live in London" in text
     html = client.get("/have-your-say/").get_data(as_text=True)
     assert f'href="{start_url(made.questionnaire_id)}"' in html
     start = page_text(client.get(start_url(made.questionnaire_id)))
