@@ -13,7 +13,7 @@ are left empty, and looks for raw values in what a person reads.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask import render_template_string
@@ -97,7 +97,7 @@ def _leave_details_empty(app) -> dict[str, str]:
         group = create_group(camden, GroupKind.WARD_PANEL, "Kentish Town ward panel")
         starts = utcnow().replace(microsecond=0)
         meeting = Meeting(group=group, title="Online meeting", starts_at=starts,
-                          ends_at=starts.replace(hour=(starts.hour + 1) % 24, minute=59),
+                          ends_at=starts + timedelta(hours=1),
                           mode=MeetingMode.ONLINE, online_link="https://meet.example.org/a",
                           visibility=MeetingVisibility.PUBLIC, status=MeetingStatus.PUBLISHED,
                           published_at=starts)
