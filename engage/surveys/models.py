@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
     false,
     select,
     true,
@@ -145,7 +146,10 @@ class Consultation(db.Model):
     boroughs: Mapped[list[Borough]] = relationship(secondary=consultation_boroughs,
                                                    order_by=Borough.name)
     questionnaires: Mapped[list[Questionnaire]] = relationship(
-        back_populates="consultation", order_by="Questionnaire.audience",
+        # Residents' first: the larger audience, and the one most people are looking for.
+        back_populates="consultation",
+        order_by=lambda: (case((Questionnaire.audience == Audience.RESIDENTS, 0), else_=1),
+                          Questionnaire.id),
         cascade="all, delete-orphan", passive_deletes=True)
     created_by: Mapped[User | None] = relationship()
 

@@ -45,15 +45,16 @@ def test_lists_only_consultations_open_now(client, app):
         {"ons_code": "E09000012", "name": "Hackney", "slug": "hackney"}]
     assert open_now["all_boroughs"] is True and len(open_now["boroughs"]) == 32
     assert open_now["closes_at"].endswith("Z") and "T" in open_now["opens_at"]
+    # Residents' first, as on every page that lists them.
     assert open_now["questionnaires"] == [
-        {"audience": "businesses", "title": "Have your say on policing: businesses",
-         "current_version": 1,
-         "url": "http://localhost/api/consultations/open-now/questionnaires/businesses",
-         "answer_url": f"http://localhost/have-your-say/{ids['businesses']}"},
         {"audience": "residents", "title": "Have your say on policing in your area",
          "current_version": 1,
          "url": "http://localhost/api/consultations/open-now/questionnaires/residents",
-         "answer_url": f"http://localhost/have-your-say/{ids['residents']}"}]
+         "answer_url": f"http://localhost/have-your-say/{ids['residents']}"},
+        {"audience": "businesses", "title": "Have your say on policing: businesses",
+         "current_version": 1,
+         "url": "http://localhost/api/consultations/open-now/questionnaires/businesses",
+         "answer_url": f"http://localhost/have-your-say/{ids['businesses']}"}]
     assert open_now["url"] == "http://localhost/api/consultations/open-now"
 
 
@@ -96,7 +97,7 @@ def test_one_open_consultation(client, app):
     found = get_json(client, "/api/consultations/have-your-say-2027-28")
     assert found["title"] == "Consultation have-your-say-2027-28"
     assert found["purpose"] == "Set the policing priorities."
-    assert [q["audience"] for q in found["questionnaires"]] == ["businesses", "residents"]
+    assert [q["audience"] for q in found["questionnaires"]] == ["residents", "businesses"]
 
 
 @pytest.mark.parametrize("url", ["/api/consultations/{}",
