@@ -12,6 +12,7 @@ from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.staff.forms import BoroughContactForm
+from engage.staff.waiting import waiting_in
 from engage.surveys import replies
 from engage.surveys.models import Consultation
 
@@ -21,7 +22,11 @@ staff = Blueprint("staff", __name__, url_prefix="/staff")
 @staff.route("/")
 @staff_required
 def dashboard():
-    return render_template("staff/dashboard.html", boroughs=boroughs_for(),
+    boroughs = boroughs_for()
+    # What waits for an engagement officer, in every borough where the person is one.
+    officer_in = [b for b in boroughs if current_user.has_role(b, StaffRoleName.OFFICER)]
+    return render_template("staff/dashboard.html", boroughs=boroughs,
+                           officer_in=officer_in, waiting=waiting_in(officer_in),
                            roles=sorted(current_user.staff_roles,
                                         key=lambda g: (g.borough.name, g.role.value)))
 
@@ -49,6 +54,7 @@ def borough(slug: str):
     officer = current_user.has_role(borough, StaffRoleName.OFFICER)
     return render_template("staff/borough.html", borough=borough, team=team, residents=residents,
                            consultations=consultations, can_edit=officer,
+                           waiting=waiting_in([borough]).get(borough.id, []) if officer else None,
                            replies_waiting=replies.waiting_by_consultation(
                                [c.id for c in consultations], borough) if officer else {})
 
