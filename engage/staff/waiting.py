@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import join
 
 from engage.boroughs.models import Borough
 from engage.extensions import db
@@ -29,10 +30,17 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def _covers(borough_id):
-    """The consultation still covers the borough (its pages answer 404 otherwise)."""
-    return or_(Consultation.all_boroughs.is_(True),
-               Consultation.boroughs.any(Borough.id == borough_id))
+def _per_consultation(source, borough_id, consultation_id, *where):
+    """(borough id, consultation slug, consultation title, how many) of `source`'s rows, per
+    borough and consultation, leaving out a consultation that no longer covers the borough
+    (its pages there answer 404)."""
+    return db.session.execute(
+        select(borough_id, Consultation.slug, Consultation.title, func.count())
+        .select_from(source).join(Consultation, Consultation.id == consultation_id)
+        .where(*where, or_(Consultation.all_boroughs.is_(True),
+                           Consultation.boroughs.any(Borough.id == borough_id)))
+        .group_by(borough_id, Consultation.id, Consultation.slug, Consultation.title)
+        .order_by(Consultation.title))
 
 
 def waiting_in(boroughs: list[Borough]) -> dict[int, list[Waiting]]:
@@ -42,38 +50,27 @@ def waiting_in(boroughs: list[Borough]) -> dict[int, list[Waiting]]:
     if not by_id:
         return {}
     found: dict[int, list[Waiting]] = {}
-    requests = db.session.execute(
-        select(Group.borough_id, func.count())
-        .select_from(Membership).join(Group, Group.id == Membership.group_id)
-        .where(Group.borough_id.in_(by_id), Membership.status == MembershipStatus.PENDING)
-        .group_by(Group.borough_id))
-    for borough_id, n in requests:
+
+    def add(borough_id: int, what: str, endpoint: str, **args) -> None:
         found.setdefault(borough_id, []).append(Waiting(
-            _count(n, "request to join a group", "requests to join a group"),
-            url_for("groups_staff.index", borough_slug=by_id[borough_id].slug)))
-    flags = db.session.execute(
-        select(CommentFlag.borough_id, Consultation.slug, Consultation.title, func.count())
-        .join(Consultation, Consultation.id == CommentFlag.consultation_id)
-        .where(CommentFlag.borough_id.in_(by_id), CommentFlag.followed_up_at.is_(None),
-               _covers(CommentFlag.borough_id))
-        .group_by(CommentFlag.borough_id, Consultation.id, Consultation.slug, Consultation.title)
-        .order_by(Consultation.title))
-    for borough_id, slug, title, n in flags:
-        found.setdefault(borough_id, []).append(Waiting(
-            _count(n, "flagged comment", "flagged comments") + f" to follow up in {title}",
-            url_for("report_comments.index", borough_slug=by_id[borough_id].slug,
-                    consultation_slug=slug)))
-    replies = db.session.execute(
-        select(Response.borough_id, Consultation.slug, Consultation.title, func.count())
-        .select_from(ResponseContact).join(ResponseContact.response)
-        .join(Consultation, Consultation.id == Response.consultation_id)
-        .where(Response.borough_id.in_(by_id), ResponseContact.replied_at.is_(None),
-               _covers(Response.borough_id))
-        .group_by(Response.borough_id, Consultation.id, Consultation.slug, Consultation.title)
-        .order_by(Consultation.title))
-    for borough_id, slug, title, n in replies:
-        found.setdefault(borough_id, []).append(Waiting(
-            _count(n, "person", "people") + f" asked for a reply in {title}",
-            url_for("surveys_replies.index", borough_slug=by_id[borough_id].slug,
-                    consultation_slug=slug)))
+            what, url_for(endpoint, borough_slug=by_id[borough_id].slug, **args)))
+
+    for borough_id, n in db.session.execute(
+            select(Group.borough_id, func.count())
+            .select_from(Membership).join(Group, Group.id == Membership.group_id)
+            .where(Group.borough_id.in_(by_id), Membership.status == MembershipStatus.PENDING)
+            .group_by(Group.borough_id)):
+        add(borough_id, _count(n, "request to join a group", "requests to join a group"),
+            "groups_staff.index")
+    for borough_id, slug, title, n in _per_consultation(
+            CommentFlag, CommentFlag.borough_id, CommentFlag.consultation_id,
+            CommentFlag.borough_id.in_(by_id), CommentFlag.followed_up_at.is_(None)):
+        add(borough_id, _count(n, "flagged comment", "flagged comments")
+            + f" to follow up in {title}", "report_comments.index", consultation_slug=slug)
+    for borough_id, slug, title, n in _per_consultation(
+            join(ResponseContact, Response, ResponseContact.response_id == Response.id),
+            Response.borough_id, Response.consultation_id,
+            Response.borough_id.in_(by_id), ResponseContact.replied_at.is_(None)):
+        add(borough_id, _count(n, "person", "people") + f" asked for a reply in {title}",
+            "surveys_replies.index", consultation_slug=slug)
     return found
