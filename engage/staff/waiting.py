@@ -1,6 +1,6 @@
 """What is waiting for a borough's engagement officers: the things only they act on (requests
-to join a group, comments flagged for follow-up, people who asked for a reply), counted for
-their dashboard and each borough's staff page.
+to join a group, comments flagged for follow-up, people who asked for a reply, paper forms
+whose two keyings differ), counted for their dashboard and each borough's staff page.
 
 One query a kind, whatever the number of boroughs (an administrator's dashboard covers all 32).
 Each item links to the page where it is done, which checks the role again."""
@@ -16,6 +16,8 @@ from sqlalchemy.orm import join
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.groups.models import Group, Membership, MembershipStatus
+from engage.mailouts.keying_models import KeyedEntry
+from engage.mailouts.models import PaperRequest
 from engage.reports.comments_models import CommentFlag
 from engage.surveys.models import Consultation, Response, ResponseContact
 
@@ -73,4 +75,14 @@ def waiting_in(boroughs: list[Borough]) -> dict[int, list[Waiting]]:
             Response.borough_id.in_(by_id), ResponseContact.replied_at.is_(None)):
         add(borough_id, _count(n, "person", "people") + f" asked for a reply in {title}",
             "surveys_replies.index", consultation_slug=slug)
+    # A second keying is kept only when it differs from the first (agreeing ones are stored
+    # and deleted), so each one left is a form for a supervisor to settle.
+    for borough_id, n in db.session.execute(
+            select(PaperRequest.borough_id, func.count())
+            .select_from(KeyedEntry)
+            .join(PaperRequest, PaperRequest.reference == KeyedEntry.reference)
+            .where(PaperRequest.borough_id.in_(by_id), KeyedEntry.round == 2)
+            .group_by(PaperRequest.borough_id)):
+        add(borough_id, _count(n, "paper form", "paper forms")
+            + " keyed twice with differences to settle", "mailouts_keying.index")
     return found

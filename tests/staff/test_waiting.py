@@ -1,5 +1,6 @@
-"""What waits for an engagement officer: requests to join, flagged comments and replies asked
-for, on their dashboard and each borough's staff page, with links to where each is done."""
+"""What waits for an engagement officer: requests to join, flagged comments, replies asked for
+and paper keyings to settle, on their dashboard and each borough's staff page, with links to
+where each is done."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import Group, GroupKind, Represents
 from engage.groups.operations import create_group, request_to_join
+from engage.mailouts.keying_models import KeyedEntry
 from engage.reports.comments_models import CommentFlag, FlagCategory
 from engage.surveys.models import (
     Answer,
@@ -23,6 +25,7 @@ from engage.surveys.models import (
 from engage.surveys.responses import new_key, store_response
 from tests.factories import borough, create_admin, create_officer, create_user
 from tests.helpers import count_queries, page_text
+from tests.mailouts.test_keying_support import posted_paper
 from tests.surveys.support import DEFAULT_ANSWERS, make_consultation, sign_in_staff
 
 NOTHING = "Nothing is waiting for you"
@@ -64,6 +67,18 @@ def _asks_for_reply(made, slug: str, replied: bool = False) -> None:
     db.session.commit()
 
 
+def _keyed(app, made, slug: str, twice: bool) -> None:
+    """A posted paper form keyed once, or twice with different answers."""
+    reference = posted_paper(app, made.questionnaire_id, slug)
+    with app.app_context():
+        db.session.add(KeyedEntry(reference=reference, round=1, clerk_id=create_user().id,
+                                  answers={"victim": "no"}))
+        if twice:
+            db.session.add(KeyedEntry(reference=reference, round=2,
+                                      clerk_id=create_user().id, answers={"victim": "yes"}))
+        db.session.commit()
+
+
 def _waiting(page) -> list[tuple[str, str]]:
     """(words, link) of each item under "Waiting for you"."""
     html = page.get_data(as_text=True)
@@ -85,6 +100,9 @@ def test_an_officer_sees_what_waits_in_their_borough_and_nothing_of_others(app, 
         _flag(made, "camden")
         _flag(made, "camden", followed_up=True)  # done: not waiting
         _asks_for_reply(made, "camden", replied=True)
+    for slug in ("camden", "hackney"):
+        _keyed(app, made, slug, twice=True)
+    _keyed(app, made, "camden", twice=False)  # waiting for a second clerk, not a supervisor
     sign_in_staff(client, app, create_officer, "camden")
 
     expected = [
@@ -93,6 +111,8 @@ def test_an_officer_sees_what_waits_in_their_borough_and_nothing_of_others(app, 
          "/staff/boroughs/camden/reports/hys-2027/comments"),
         ("1 person asked for a reply in Have your say 2027/28",
          "/staff/boroughs/camden/consultations/hys-2027/replies"),
+        ("1 paper form keyed twice with differences to settle",
+         "/staff/boroughs/camden/paper/keying"),
     ]
     borough_page = client.get("/staff/boroughs/camden")
     assert _waiting(borough_page) == expected
@@ -108,8 +128,8 @@ def test_an_officer_sees_what_waits_in_their_borough_and_nothing_of_others(app, 
 def test_nothing_waiting_says_so(app, client):
     make_consultation(app)
     sign_in_staff(client, app, create_officer, "camden")
-    assert f"{NOTHING}: no requests to join, flagged comments or replies asked for in your " \
-           "borough." in page_text(client.get("/staff/"))
+    assert f"{NOTHING}: no requests to join, flagged comments, replies asked for or paper forms " \
+           "to settle in your borough." in page_text(client.get("/staff/"))
     assert f"{NOTHING} in Camden" in page_text(client.get("/staff/boroughs/camden"))
 
 
@@ -146,15 +166,19 @@ def test_an_administrators_dashboard_costs_the_same_for_one_borough_as_for_many(
         _asks_to_join("camden")
         _flag(made, "camden")
         _asks_for_reply(made, "camden")
+    _keyed(app, made, "camden", twice=True)
     one = count_queries(client, "/staff/")
-    with app.app_context():
-        for slug in ("hackney", "lambeth", "southwark", "barnet"):
+    for slug in ("hackney", "lambeth", "southwark", "barnet"):
+        with app.app_context():
             _asks_to_join(slug)
             _flag(made, slug)
             _asks_for_reply(made, slug)
+        _keyed(app, made, slug, twice=True)
     many = count_queries(client, "/staff/")
     page = client.get("/staff/")
     for name in ("Camden", "Hackney", "Lambeth", "Southwark", "Barnet"):
         assert f"1 request to join a group ({name})" in page_text(page)
+        assert f"1 paper form keyed twice with differences to settle ({name})" \
+            in page_text(page)
     assert many == one
 
