@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -279,15 +279,34 @@ def waiting_for_supervisor(borough: Borough) -> list[PaperRequest]:
         .order_by(KeyedEntry.created_at)))
 
 
+def keyed_once():
+    """The condition on a first keying (joined to its paper request) that no second one has
+    followed yet."""
+    second = select(KeyedEntry.reference).where(KeyedEntry.round == 2)
+    return (KeyedEntry.round == 1) & KeyedEntry.reference.not_in(second)
+
+
 def waiting_for_second(borough: Borough) -> list[tuple[PaperRequest, KeyedEntry]]:
     """This borough's forms keyed once under double keying, oldest first."""
-    second = select(KeyedEntry.reference).where(KeyedEntry.round == 2)
     return list(db.session.execute(
         select(PaperRequest, KeyedEntry).options(joinedload(KeyedEntry.clerk))
         .join(KeyedEntry, KeyedEntry.reference == PaperRequest.reference)
-        .where(PaperRequest.borough_id == borough.id, KeyedEntry.round == 1,
-               KeyedEntry.reference.not_in(second))
+        .where(PaperRequest.borough_id == borough.id, keyed_once())
         .order_by(KeyedEntry.created_at)).all())
+
+
+def second_keyings_for(clerk: User, borough_ids: list[int]) -> dict[int, int]:
+    """{borough id: forms keyed once that this clerk may key the second time}: keyed by
+    someone else (check_can_key refuses a clerk their own). One query for all the boroughs."""
+    if not borough_ids:
+        return {}
+    return dict(db.session.execute(
+        select(PaperRequest.borough_id, func.count())
+        .select_from(KeyedEntry)
+        .join(PaperRequest, PaperRequest.reference == KeyedEntry.reference)
+        .where(PaperRequest.borough_id.in_(borough_ids), keyed_once(),
+               KeyedEntry.clerk_id != clerk.id)
+        .group_by(PaperRequest.borough_id)).all())
 
 
 def paper_to_settle(borough: Borough, typed: str) -> tuple[PaperRequest, list[KeyedEntry]]:

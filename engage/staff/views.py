@@ -6,13 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from engage import clock
 from engage.audit.operations import record
 from engage.auth.access import boroughs_for, staff_borough, staff_required
 from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.staff.forms import BoroughContactForm
-from engage.staff.waiting import waiting_in
+from engage.staff.waiting import acts_in, nothing_waiting, waiting_for
 from engage.surveys import replies
 from engage.surveys.models import Consultation
 
@@ -23,10 +24,11 @@ staff = Blueprint("staff", __name__, url_prefix="/staff")
 @staff_required
 def dashboard():
     boroughs = boroughs_for()
-    # What waits for an engagement officer, in every borough where the person is one.
-    officer_in = [b for b in boroughs if current_user.has_role(b, StaffRoleName.OFFICER)]
-    return render_template("staff/dashboard.html", boroughs=boroughs,
-                           officer_in=officer_in, waiting=waiting_in(officer_in),
+    # What waits for the person, in every borough where a role of theirs has a list.
+    acting_in = acts_in(current_user, boroughs)
+    return render_template("staff/dashboard.html", boroughs=boroughs, acting_in=acting_in,
+                           waiting=waiting_for(current_user, acting_in, clock.utcnow()),
+                           nothing_waiting=nothing_waiting(current_user, acting_in),
                            roles=sorted(current_user.staff_roles,
                                         key=lambda g: (g.borough.name, g.role.value)))
 
@@ -52,9 +54,12 @@ def borough(slug: str):
             Consultation.boroughs.any(Borough.id == borough.id)))
         .order_by(Consultation.opens_at.desc()).limit(5)).all()
     officer = current_user.has_role(borough, StaffRoleName.OFFICER)
+    acting = bool(acts_in(current_user, [borough]))
     return render_template("staff/borough.html", borough=borough, team=team, residents=residents,
                            consultations=consultations, can_edit=officer,
-                           waiting=waiting_in([borough]).get(borough.id, []) if officer else None,
+                           waiting=waiting_for(current_user, [borough], clock.utcnow())
+                           .get(borough.id, []) if acting else None,
+                           nothing_waiting=nothing_waiting(current_user, [borough]),
                            replies_waiting=replies.waiting_by_consultation(
                                [c.id for c in consultations], borough) if officer else {})
 

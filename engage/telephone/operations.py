@@ -182,6 +182,29 @@ class CallList:
     closed: dict[CaseStatus, int]
 
 
+def due_at(now: datetime):
+    """An open case's condition for being due a call at `now` (inside calling hours, while its
+    consultation is open: the callers check those): never tried, or its retry or appointment
+    time has come."""
+    return CallCase.next_attempt_at.is_(None) | (CallCase.next_attempt_at <= now)
+
+
+def calls_due(borough_ids: list[int], now: datetime) -> list[tuple[int, Consultation, int]]:
+    """(borough id, consultation, how many) of the people each borough's call list shows as
+    due at `now`, for the interviewers' dashboard: none outside calling hours, and none for a
+    consultation that is not open. One query, whatever the number of boroughs."""
+    if not borough_ids or not in_hours(now, calling_hours()):
+        return []
+    return [tuple(row) for row in db.session.execute(
+        select(CallCase.borough_id, Consultation, func.count(CallCase.id))
+        .join(Questionnaire, Questionnaire.id == CallCase.questionnaire_id)
+        .join(Consultation, Consultation.id == Questionnaire.consultation_id)
+        .where(CallCase.borough_id.in_(borough_ids), CallCase.status == CaseStatus.OPEN,
+               due_at(now), Consultation.opens_at <= now, Consultation.closes_at > now)
+        .group_by(CallCase.borough_id, Consultation.id)
+        .order_by(Consultation.title))]
+
+
 def call_list(borough: Borough, consultation: Consultation, now: datetime) -> CallList:
     """Whom to call now: appointments first, then retries that are due, then people not yet
     called; each group by when it fell due. Outside calling hours, and while the
@@ -191,7 +214,6 @@ def call_list(borough: Borough, consultation: Consultation, now: datetime) -> Ca
         Questionnaire.consultation_id == consultation.id).scalar_subquery()
     mine = (CallCase.borough_id == borough.id) & CallCase.questionnaire_id.in_(questionnaires)
     is_open = mine & (CallCase.status == CaseStatus.OPEN)
-    due_now = CallCase.next_attempt_at.is_(None) | (CallCase.next_attempt_at <= now)
     group = case((CallCase.appointment_at.is_not(None), 0), (CallCase.attempts > 0, 1), else_=2)
     now_in_hours = in_hours(now, hours)
     not_open = not_open_message(consultation, now)
@@ -201,7 +223,7 @@ def call_list(borough: Borough, consultation: Consultation, now: datetime) -> Ca
         due = list(db.session.scalars(
             select(CallCase).options(joinedload(CallCase.questionnaire),
                                      selectinload(CallCase.calls))
-            .where(is_open, due_now)
+            .where(is_open, due_at(now))
             .order_by(group, func.coalesce(CallCase.next_attempt_at, CallCase.requested_at),
                       CallCase.id)))
     due_ids = {c.id for c in due}

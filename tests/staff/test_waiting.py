@@ -1,6 +1,7 @@
-"""What waits for an engagement officer: requests to join, flagged comments, replies asked for
-and paper keyings to settle, on their dashboard and each borough's staff page, with links to
-where each is done."""
+"""What waits for staff, on their dashboard and each borough's staff page, with links to where
+each is done: for an engagement officer, requests to join, flagged comments, replies asked for
+and paper keyings to settle; for a data-entry clerk, paper forms to key a second time. (The
+interviewers' people to call now are tested with the call list, in tests/telephone.)"""
 
 from __future__ import annotations
 
@@ -67,11 +68,13 @@ def _asks_for_reply(made, slug: str, replied: bool = False) -> None:
     db.session.commit()
 
 
-def _keyed(app, made, slug: str, twice: bool) -> None:
-    """A posted paper form keyed once, or twice with different answers."""
+def _keyed(app, made, slug: str, twice: bool, first_by: int | None = None) -> None:
+    """A posted paper form keyed once (by `first_by`, or by another clerk), or twice with
+    different answers."""
     reference = posted_paper(app, made.questionnaire_id, slug)
     with app.app_context():
-        db.session.add(KeyedEntry(reference=reference, round=1, clerk_id=create_user().id,
+        db.session.add(KeyedEntry(reference=reference, round=1,
+                                  clerk_id=first_by or create_user().id,
                                   answers={"victim": "no"}))
         if twice:
             db.session.add(KeyedEntry(reference=reference, round=2,
@@ -123,6 +126,34 @@ def test_an_officer_sees_what_waits_in_their_borough_and_nothing_of_others(app, 
     # Each link opens the page where it is done.
     for _words, url in expected:
         assert client.get(url).status_code == 200, url
+
+
+def test_a_clerk_sees_the_forms_they_may_key_a_second_time(app, client):
+    """Forms keyed once by another clerk: not one they keyed themselves (they may not key it
+    again), not one keyed twice already, not another borough's, and none of the officers'
+    items."""
+    made = make_consultation(app)
+    with app.app_context():
+        _asks_to_join("camden")
+    clerk_id = sign_in_staff(client, app, create_user, roles={"clerk": "camden"})
+    for _ in range(2):
+        _keyed(app, made, "camden", twice=False)
+    _keyed(app, made, "camden", twice=False, first_by=clerk_id)
+    _keyed(app, made, "camden", twice=True)
+    _keyed(app, made, "hackney", twice=False)
+
+    expected = [("2 paper forms to key a second time", "/staff/boroughs/camden/paper/keying")]
+    assert [(words.removesuffix(" (Camden)"), url)
+            for words, url in _waiting(client.get("/staff/"))] == expected
+    assert _waiting(client.get("/staff/boroughs/camden")) == expected
+    assert client.get(expected[0][1]).status_code == 200  # the clerk may open it
+
+
+def test_a_clerk_with_nothing_to_key_is_told_so_in_their_words(app, client):
+    make_consultation(app)
+    sign_in_staff(client, app, create_user, roles={"clerk": "camden"})
+    assert f"{NOTHING}: no paper forms to key a second time in your borough." \
+        in page_text(client.get("/staff/"))
 
 
 def test_nothing_waiting_says_so(app, client):

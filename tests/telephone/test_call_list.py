@@ -4,6 +4,7 @@ for."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -164,3 +165,56 @@ def test_the_call_list_page_shows_whom_to_call_with_their_number(client, app, se
         "holidays). Calls can start again on 1 December 2026 at 9am." in page_text(closed)
     # Still listed to call later, by name, without offering the call now.
     assert "Grace Hopper" in page_text(closed)
+
+
+def _waiting(page) -> list[tuple[str, str]]:
+    """(words, link) of each item under "Waiting for you"."""
+    html = page.get_data(as_text=True)
+    section = html.split("Waiting for you", 1)[1].split('<h2 class="govuk-heading-m">', 1)[0]
+    return [(re.sub(r"<[^>]+>", "", words).strip(), url) for url, words in
+            re.findall(r'<a class="govuk-link" href="([^"]+)">(.*?)</a>', section, re.S)]
+
+
+def test_an_interviewers_dashboard_counts_whom_the_call_list_shows_as_due(client, app, set_now):
+    """The same rule as the list: open cases whose time has come, inside calling hours, while
+    the consultation is open; the interviewer's boroughs only."""
+    made = consultation_with_note(app, title="Have your say 2027/28", **FIXED_WINDOW)
+    with app.app_context():
+        by = create_user(roles={"interviewer": "camden"})
+        questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
+        _case(questionnaire, by, "New", london(2026, 11, 30, 9, 1))
+        booked = _case(questionnaire, by, "Appointment", london(2026, 11, 27, 12, 0))
+        _ended(booked, by, Outcome.APPOINTMENT, london(2026, 11, 30, 9, 40),
+               appointment_at=london(2026, 11, 30, 9, 55))
+        not_yet = _case(questionnaire, by, "Not yet due", london(2026, 11, 27, 12, 0))
+        _ended(not_yet, by, Outcome.NO_ANSWER, london(2026, 11, 30, 9, 30))  # due at 11:30
+        refused = _case(questionnaire, by, "Refused", london(2026, 11, 27, 12, 0))
+        _ended(refused, by, Outcome.REFUSED, london(2026, 11, 30, 9, 0))
+        details = RequestDetails(questionnaire=questionnaire, name="In Hackney",
+                                 phone="+442079460000", best_times="",
+                                 part_of_day=PartOfDay.ANY, notes="")
+        operations.record_request(borough("hackney"), details, by, london(2026, 11, 30, 9, 0))
+        db.session.commit()
+    sign_in(client, app, interviewer="camden")
+    call_list = f"{BASE.format('camden')}/consultations/{made.consultation_id}"
+
+    def shown_at(moment) -> list[tuple[str, str]]:
+        set_now(moment)
+        return [(words.removesuffix(" (Camden)"), url)
+                for words, url in _waiting(client.get("/staff/"))]
+
+    assert shown_at(MONDAY_10AM) == [
+        ("2 people to call now for Have your say 2027/28", call_list)]
+    with app.app_context():  # the list the link opens shows the same two
+        consultation = db.session.get(Questionnaire, made.questionnaire_id).consultation
+        assert len(operations.call_list(borough("camden"), consultation, MONDAY_10AM).due) == 2
+    assert 'id="due"' in client.get(call_list).get_data(as_text=True)
+    assert _waiting(client.get("/staff/boroughs/camden")) == [
+        ("2 people to call now for Have your say 2027/28", call_list)]
+    # At 11:30 the retry falls due.
+    assert shown_at(london(2026, 11, 30, 11, 30))[0][0].startswith("3 people to call now")
+    # Outside calling hours, and once the consultation has closed, nobody is due.
+    for moment in (london(2026, 11, 30, 20, 30), london(2027, 12, 1, 10, 0)):
+        assert shown_at(moment) == []
+        assert "Nothing is waiting for you: no people to call now in your borough." \
+            in page_text(client.get("/staff/"))
