@@ -13,6 +13,7 @@ from werkzeug.datastructures import ImmutableDict
 from werkzeug.routing import IntegerConverter, Map
 
 from engage.clock import to_london
+from engage.suppression import Cell, describe
 
 
 class TemplateGlobals(ChainMap):
@@ -105,6 +106,11 @@ def suppressed(count: int | None) -> str:
     return f"fewer than {threshold}" if count < threshold else f"{count:,}"
 
 
+def published_count(cell: Cell, threshold: int) -> str:
+    """A published cell (engage.suppression): its count, "fewer than N" or "not shown"."""
+    return describe(cell, threshold)
+
+
 def points(value: float | None) -> str:
     """A change in percentage points, with its sign: +4.9, −2.0, 0.0."""
     if value is None:
@@ -137,6 +143,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(suppressed)
     app.add_template_filter(points)
+    app.add_template_filter(published_count)
     app.add_template_filter(or_not_given)
 
     @app.context_processor

@@ -160,10 +160,12 @@ def _report_schemas() -> dict:
                                           "threshold, or hidden so that another cannot be "
                                           "worked out from the totals"},
             "display": {**STRING, "description": "The count as the report shows it: "
-                                                 "\u201c1,234\u201d or \u201cfewer than "
-                                                 "10\u201d"},
-        }, "A published count. Any count under the suppression threshold is hidden, and so is "
-           "the next smallest in its table, so no hidden count can be worked out."),
+                                                 "\u201c1,234\u201d, \u201cfewer than "
+                                                 "10\u201d (under the threshold) or \u201cnot "
+                                                 "shown\u201d (hidden to protect another)"},
+        }, "A published count. Any count under the suppression threshold is hidden, and so are "
+           "as many others in its table as it takes for the totals to say no more about it "
+           "than that it is under the threshold."),
         "CountRow": _object({
             "key": {**STRING, "description": "A stable code for the category"},
             "label": STRING,

@@ -46,6 +46,9 @@ class Table:
     members: int
     source: str | None
     largest_gaps: list[Row] = field(default_factory=list)
+    # The borough's categories with no population figure: its shares would be of part of the
+    # population only, so none is shown.
+    missing: list[str] = field(default_factory=list)
 
 
 def representation(group: Group) -> list[Table]:
@@ -65,7 +68,12 @@ def representation(group: Group) -> list[Table]:
         counts[NOT_KNOWN] = sum(n for c, n in counted.items() if c not in categories)
         population = _population(group, dimension)
         labels = DISABILITY_LABELS if dimension == "disability" else categories
-        tables.append(_table(dimension, counts, labels, population, threshold))
+        missing = [labels.get(c, c) for c in categories
+                   if population is not None and c not in population[0]]
+        table = _table(dimension, counts, labels, None if missing else population, threshold)
+        if missing:
+            table.source, table.missing = population[1], missing
+        tables.append(table)
 
     by_kind = dict(db.session.execute(
         select(Membership.represents, func.count(Membership.id)).where(active)

@@ -47,8 +47,8 @@ def as_public(report: Report) -> Report:
 
 def suppression_note(threshold: int) -> str:
     return (f'Any number of respondents under {threshold} is shown as "fewer than '
-            f'{threshold}". Where one number in a table is hidden, the next smallest is hidden '
-            "too, so that none can be worked out from the totals, and a share, interval or "
+            f'{threshold}". Where a hidden number could be worked out from the totals, other '
+            'numbers in the table are hidden too and read "not shown"; a share, interval or '
             "score resting on a hidden number is left blank.")
 
 

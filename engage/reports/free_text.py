@@ -298,7 +298,8 @@ def published_free_text(figures: dict | None, threshold: int,
     for question in figures["questions"]:
         if question["ref"] in withheld:
             published.append(PublishedComments(question["ref"], question["title"],
-                                               Cell(question["ref"], None, None), [], 0, True))
+                                               Cell(question["ref"], None, None, small=False),
+                                               [], 0, True))
             continue
         n = question["comments"]
         shown = n >= threshold or n == 0

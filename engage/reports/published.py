@@ -4,8 +4,8 @@ is applied, for the page and the CSV alike.
 Rules (engage.suppression does the cell work):
 
 - Every table of counts (channels, audiences, weeks, each question's options, each equality
-  question) goes through suppress(): a count under the threshold reads "fewer than N", and when
-  one cell is hidden the next smallest is hidden too, so totals cannot give it back. A table
+  question) goes through suppress(): a count under the threshold reads "fewer than N", and
+  other cells are hidden with it ("not shown") until the totals cannot narrow it down. A table
   whose total is under the threshold shows nothing.
 - A hidden count hides everything resting on it: its share, interval and ranking score.
 - Priorities: the share of respondents who chose each option (for a ranking question: put it
@@ -323,7 +323,7 @@ def _measure(tag: ReportingTag, question: dict | None, threshold: int) -> Measur
         headline = Row("positive", POSITIVE_WORDS[tag], halves["positive"],
                        share(positive, base), wilson_interval(positive, base))
     # The base alone, less the shown cells with a view, gives what is hidden among them.
-    answers.total = (Cell("total", None, None)
+    answers.total = (Cell("total", None, None, small=False)
                      if _small(hidden_positive + hidden_other, threshold)
                      or _small(hidden_no_view, threshold)
                      else _total(base, threshold))

@@ -26,6 +26,7 @@ from tests.reports.test_public_report import (
 API = "/api/consultations/have-your-say-2027/reports/camden"
 PATH = "/api/consultations/{slug}/reports/{borough_slug}"
 HIDDEN = {"count": None, "suppressed": True, "display": "fewer than 10"}
+NOT_SHOWN = {"count": None, "suppressed": True, "display": "not shown"}  # to protect another
 
 
 def get_json(client, url: str, status: int) -> dict:
@@ -59,8 +60,9 @@ def test_not_found_until_published_then_the_published_figures(app, client, other
     assert options["Burglary"]["share"] == 1.0 and options["Burglary"]["score"] == 2.2
     assert options["Burglary"]["interval"] == [0.8389, 1.0]
     # A hidden count hides everything resting on it.
+    assert options["Anti-social behaviour"]["respondents"] == HIDDEN
     assert options["Knife crime"] == {"key": "knife-crime", "label": "Knife crime",
-                                      "respondents": HIDDEN, "share": None, "interval": None,
+                                      "respondents": NOT_SHOWN, "share": None, "interval": None,
                                       "score": None, "weighted_share": None,
                                       "weighted_interval": None}
     assert by_label(found["by_channel"])["Telephone"]["respondents"] == HIDDEN

@@ -7,6 +7,7 @@ import io
 
 from sqlalchemy import select
 
+from engage.boroughs.models import PopulationFigure
 from engage.extensions import db
 from engage.groups import operations
 from engage.groups.models import AgeBand, Disability, EthnicGroup, Group, Represents
@@ -64,18 +65,39 @@ def test_small_counts_and_their_complements_are_hidden_on_the_page_and_in_the_cs
     _analyst(client, app)
     text = page_text(client.get(PAGE))
     assert "Black, Black British, Caribbean or African fewer than 10" in text
-    # With Black hidden, the next smallest is hidden too, and no shares are given that would
-    # let someone multiply back.
-    assert "Asian or Asian British fewer than 10" in text
-    assert "White 30 not shown" in text
+    # With Black hidden, White is hidden too ("not shown": Asian's 12 would not be enough, as
+    # 45 - 30 = 15 would put Black at 5 or less), and no shares are given that would let
+    # someone multiply back.
+    assert "Asian or Asian British 12 not shown" in text
+    assert "White not shown not shown" in text
 
     rows = list(csv.reader(io.StringIO(client.get(PAGE.replace("representation",
                                                              "representation.csv"))
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     ethnic = {r[1]: r[2] for r in rows if r[0] == "Ethnic group"}
     assert ethnic["Black, Black British, Caribbean or African"] == "fewer than 10"
-    assert ethnic["Asian or Asian British"] == "fewer than 10"
-    assert "3" not in ethnic.values() and "12" not in ethnic.values()
+    assert ethnic["White"] == "not shown"
+    assert "3" not in ethnic.values() and "30" not in ethnic.values()
+
+
+def test_population_figures_missing_a_category_give_no_share_of_the_borough(client, app):
+    """With only 16 to 24 uploaded, 16 to 24 would be 100% of the borough and every other age
+    0%: no share of the borough is shown, and the page says which categories have no figure."""
+    _members(app, [(12, EthnicGroup.WHITE, Represents.SELF)])  # all 35 to 44
+    with app.app_context():
+        db.session.add(PopulationFigure(borough_id=borough("camden").id, dimension="age_band",
+                                        category="16-24", count=15321, source="An upload"))
+        db.session.commit()
+    _analyst(client, app)
+    text = page_text(client.get(PAGE))
+    age = text.split("Age", 1)[1].split("Disability", 1)[0]
+    assert "16 to 24 0 0% no figures" in age and "35 to 44 12 100% no figures" in age
+    assert ("The borough's figures (An upload) have no count for 25 to 34, 35 to 44, 45 to 54, "
+            "55 to 64, 65 to 74, 75 or over, so no share of the borough is shown.") in age
+    rows = list(csv.reader(io.StringIO(client.get(PAGE.replace("representation",
+                                                             "representation.csv"))
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r[4] for r in rows if r[0] == "Age"] == [""] * 8  # share of the borough
 
 
 def test_a_small_group_shows_no_counts_at_all(client, app):

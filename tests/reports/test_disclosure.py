@@ -53,14 +53,15 @@ def confidence_of(body: dict) -> dict:
 
 def test_the_headline_is_withheld_when_less_the_table_it_gives_a_hidden_count(
         app, client, other_client, run_tasks):
-    """Answers: excellent 3, good 22, poor 20. The table hides the 3 and (its complement)
-    the 20; a headline of 25 of 45 positive, less the 22 shown, would give the 3 back."""
+    """Answers: excellent 3, good 22, poor 20. The table hides the 3 and, so that the total
+    cannot narrow it down, the 20 ("not shown"); a headline of 25 of 45 positive, less the 22
+    shown, would give the 3 back."""
     groups_answering(app, "excellent")
     published(app, client, run_tasks)
     body = other_client.get(API).get_json()
     confidence = confidence_of(body)
     rows = {r["key"]: r["respondents"]["display"] for r in confidence["answers"]}
-    assert rows["excellent"] == "fewer than 10" and rows["poor"] == "fewer than 10"
+    assert rows["excellent"] == "fewer than 10" and rows["poor"] == "not shown"
     assert rows["good"] == "22"
     assert confidence["headline"] is None
     # The base alone gives nothing away: the hidden cells with a view add up to 23.
@@ -116,8 +117,9 @@ def test_the_gap_is_measured_when_the_group_not_known_is_large_enough(
 
 def test_an_other_comment_count_is_not_shown_when_its_option_is_hidden(
         app, client, other_client, run_tasks):
-    """Priorities: burglary 20, robbery 3, "something else" 12 (hidden as the complement of
-    the 3). The 12 who wrote what else would give the hidden 12 back."""
+    """Priorities: burglary 20, robbery 3, "something else" 16 (hidden with the 3, so that
+    the total leaves the 3 anywhere from 1 to 9). The 16 who wrote what else would give the
+    hidden 16 back."""
     made = make_consultation(app, priorities_kind=QuestionKind.SINGLE_CHOICE)
     with app.app_context():
         version = db.session.get(QuestionnaireVersion, made.residents)
@@ -128,7 +130,7 @@ def test_an_other_comment_count_is_not_shown_when_its_option_is_hidden(
                                          label="Something else", asks_other=True))
         db.session.commit()
         for n, option, other in ((20, "burglary", None), (3, "robbery", None),
-                                 (12, "something-else", "Cycling on pavements")):
+                                 (16, "something-else", "Cycling on pavements")):
             for _ in range(n):
                 given = {"option": option, **({"other": other} if other else {})}
                 respond(made.residents, {"priorities": given, "confidence": {"option": "good"}})
@@ -136,10 +138,10 @@ def test_an_other_comment_count_is_not_shown_when_its_option_is_hidden(
     published(app, client, run_tasks)
     page = other_client.get(PUBLIC)
     html, text = page.get_data(as_text=True), page_text(page)
-    assert "Something else | fewer than 10" in table_row(html, "Something else")
+    assert "Something else | not shown" in table_row(html, "Something else")
     assert "What should the police focus on? (other answers)" in text
     assert ("How many people wrote a comment, and the words they used, are not shown") in text
-    assert "12 people wrote a comment" not in text
+    assert "16 people wrote a comment" not in text
     assert ">cycling<" not in html and ">pavement<" not in html
     assert 'href="#comments"' in html
     # Nor in the API: the question is named, its count and words withheld.
@@ -154,12 +156,12 @@ def test_an_other_comment_count_is_not_shown_when_its_option_is_hidden(
     comments = [r for r in rows if r[0] == "Comments" or r[0].startswith("Frequent terms")]
     assert [(r[0], r[1], r[-1]) for r in comments] == [
         ("Comments", "What should the police focus on? (other answers)", "not shown")]
-    assert not any("cycling" in cell or cell == "12" for r in comments for cell in r)
+    assert not any("cycling" in cell or cell == "16" for r in comments for cell in r)
     assert not any("cycling" in cell for r in rows for cell in r)
     # Where the option is shown, so is the count of its comments.
     app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 3
     text = page_text(other_client.get(PUBLIC))
-    assert "12 people wrote a comment." in text
+    assert "16 people wrote a comment." in text
 
 
 def test_an_other_comment_count_is_not_shown_when_few_chose_it_and_wrote_nothing(
@@ -202,7 +204,8 @@ def test_the_base_is_withheld_when_respondents_less_it_give_hidden_dont_knows(
         app, client, other_client, run_tasks):
     """Everyone must answer the confidence question, and the respondents are published: 42
     respondents less a base of 38 with a view would give back the 4 "don't know" the table
-    hides (with "fair", its complement). So neither the base nor the headline is shown."""
+    hides (with "good", so that the total cannot narrow it down). So neither the base nor the
+    headline is shown."""
     made = make_consultation(app)
     with app.app_context():
         for n, confidence in ((15, "good"), (12, "poor"), (11, "fair"), (4, "dont-know")):
@@ -214,8 +217,8 @@ def test_the_base_is_withheld_when_respondents_less_it_give_hidden_dont_knows(
     assert body["respondents"]["count"] == 42
     confidence = confidence_of(body)
     rows = {r["key"]: r["respondents"]["display"] for r in confidence["answers"]}
-    assert rows["dont-know"] == "fewer than 10" and rows["fair"] == "fewer than 10"
-    assert (rows["good"], rows["poor"]) == ("15", "12")
+    assert rows["dont-know"] == "fewer than 10" and rows["good"] == "not shown"
+    assert (rows["fair"], rows["poor"]) == ("11", "12")
     assert confidence["headline"] is None
     assert confidence["with_a_view"]["count"] is None
     text = page_text(other_client.get(PUBLIC))

@@ -83,31 +83,32 @@ def test_the_officer_asks_for_a_count_and_sees_when_it_was_made(app, client, run
 def test_small_counts_and_their_complements_never_show_a_number(app, client, run_tasks):
     collated(app, client, run_tasks)
     html = client.get(PAGE).get_data(as_text=True)
-    # Anti-social behaviour (6) is under 10; knife crime (16) is its complement: hidden too,
-    # or 60 choices minus the others would give the 6 back.
+    # Anti-social behaviour (6) is under 10; knife crime (16) is hidden with it ("not shown",
+    # not "fewer than 10", which it is not), or 60 choices minus the others would give the 6
+    # back; the smallest that leaves the 6 anywhere from 1 to 9.
     assert table_row(html, "Anti-social behaviour") == (
         "Anti-social behaviour | fewer than 10 | not shown | not shown | not shown")
     assert table_row(html, "Knife crime") == (
-        "Knife crime | fewer than 10 | not shown | not shown | not shown")
+        "Knife crime | not shown | not shown | not shown | not shown")
     assert "Anti-social behaviour</text>" not in html  # left out of the chart as well
     # Confidence: 10 positive, 6 not: the headline would give the 6 away.
     assert "Not shown: too few people answered" in page_text(client.get(PAGE))
     assert table_row(html, "Poor") == "Poor | fewer than 10 | not shown"
     # Telephone 4 of 20: hidden, and online (16) with it.
     assert table_row(html, "Telephone") == "Telephone | fewer than 10 | not shown"
-    assert table_row(html, "Online") == "Online | fewer than 10 | not shown"
+    assert table_row(html, "Online") == "Online | not shown | not shown"
 
     csv_page = client.get(PAGE + "/figures.csv")
     assert csv_page.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(csv_page.get_data(as_text=True).lstrip("\ufeff"))))
     by_label = {(r[0], r[1]): r[2:8] for r in rows[1:]}
     assert by_label[("Priorities", "Burglary")] == ["20", "100.0", "83.9", "100.0", "2.20", ""]
-    assert by_label[("Priorities", "Knife crime")] == ["fewer than 10", "", "", "", "", ""]
+    assert by_label[("Priorities", "Knife crime")] == ["not shown", "", "", "", "", ""]
     assert by_label[("Priorities", "Anti-social behaviour")] == ["fewer than 10", "", "", "",
                                                                  "", ""]
     assert by_label[("How people answered", "Telephone")][0] == "fewer than 10"
     for row in rows[1:]:
-        if row[2] == "fewer than 10":
+        if row[2] in ("fewer than 10", "not shown"):
             assert row[3:7] == ["", "", "", ""], row
             assert row[8:11] == ["", "", ""], row  # weighting never brings a hidden share back
 

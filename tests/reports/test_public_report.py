@@ -105,12 +105,12 @@ def test_the_public_page_shows_the_published_report_with_small_numbers_hidden(
     assert f"Published on {published_on} ." in text
     # You said, we did.
     assert "Burglary : A 1.2% reduction in burglary" in text
-    # Priorities: shown figures with their interval and score; small ones and their
-    # complement hidden, with nothing resting on them.
+    # Priorities: shown figures with their interval and score; small ones ("fewer than 10")
+    # and the one hidden to protect them ("not shown"), with nothing resting on them.
     assert table_row(html, "Burglary") == "Burglary | 20 (100.0%, 83.9% to 100.0%) | 2.20"
     assert table_row(html, "Anti-social behaviour") == (
         "Anti-social behaviour | fewer than 10 | not shown")
-    assert table_row(html, "Knife crime") == "Knife crime | fewer than 10 | not shown"
+    assert table_row(html, "Knife crime") == "Knife crime | not shown | not shown"
     assert "Anti-social behaviour</text>" not in html
     # Confidence rests on 10 against 6: withheld, with the target still said.
     assert "Not shown: too few people answered" in text
