@@ -87,7 +87,10 @@ def open_csv(text: str, required: list[str],
              columns: list[str]) -> tuple[CsvRows | None, list[LineError]]:
     """The file's rows, or the error that makes it unreadable: characters that are not text,
     or a header that does not name every required column."""
-    text = text.lstrip("\ufeff")
+    # Every line ending becomes "\n" first: the CSV reader refuses a lone "\r" (old Mac files,
+    # or lines pasted together from different places) in a value that is not quoted. Line
+    # numbers count "\r\n", "\r" and "\n" alike, as editors show them.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return None, [LineError(line, "file", "The file has characters that are not text (NUL) "
