@@ -43,6 +43,7 @@ from engage.reports.targets_models import (
     ReportPublication,
 )
 from engage.surveys.models import Consultation
+from engage.templating import counted
 from engage.uploads import NOT_UTF8, LineError, problems_message, read_text
 
 report_targets = Blueprint(
@@ -156,8 +157,8 @@ def crime_figures(borough_slug: str, consultation_slug: str):
                 targets.replace_crime_figures(consultation, borough, rows, form.period.data,
                                               form.figures.data.filename or "", current_user)
                 db.session.commit()
-                flash(f"Crime figures for {form.period.data} saved: {len(rows)} crime types.",
-                      "success")
+                flash(f"Crime figures for {form.period.data} saved: "
+                      f"{counted(len(rows), 'crime type')}.", "success")
                 return redirect(_report_url(borough, consultation))
     return render_template("reports/targets/crime_figures.html", borough=borough,
                            consultation=consultation, upload=upload, form=form,

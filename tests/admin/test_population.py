@@ -56,8 +56,9 @@ def test_upload_figures(client, app):
 
 def test_a_second_upload_replaces_that_boroughs_dimension(client, app):
     _admin(client, app)
-    _upload(client, GOOD)
-    _upload(client, "ons_code,dimension,category,count\nE09000007,age_band,75+,9000\n")
+    assert "3 population figures saved." in page_text(client.get(_upload(client, GOOD).location))
+    response = _upload(client, "ons_code,dimension,category,count\nE09000007,age_band,75+,9000\n")
+    assert "1 population figure saved." in page_text(client.get(response.location))
     with app.app_context():
         camden = db.session.scalars(select(PopulationFigure.category).where(
             PopulationFigure.borough_id == borough("camden").id,

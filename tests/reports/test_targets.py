@@ -63,6 +63,8 @@ def test_the_seed_table_uploads_and_shows_on_the_report(app, client):
     assert "Upload performance against targets" in page_text(client.get(UPLOAD))
     response = upload(client, SEED, "2009/10")
     assert response.status_code == 302 and response.headers["Location"].endswith(REPORT)
+    assert "Crime figures for 2009/10 saved: 7 crime types." in page_text(
+        client.get(response.location))
     rows = stored(app)
     assert len(rows) == 7
     # Unsigned offences take the percentage's direction, as the seed writes them.
@@ -175,6 +177,8 @@ def test_replacing_the_figures_must_be_asked_for(app, client):
     assert len(stored(app)) == 7
     response = upload(client, newer, "2010/11", replace=True)
     assert response.status_code == 302
+    assert "Crime figures for 2010/11 saved: 1 crime type." in page_text(
+        client.get(response.location))
     assert stored(app) == [("Burglary", -12, Decimal("-1.50"), "reduce by 1.2%", True)]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CrimeFigureUpload)) == 1
