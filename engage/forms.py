@@ -141,9 +141,13 @@ def current_password_field(label: str = "Password") -> PasswordField:
                          render_kw={"autocomplete": "current-password"})
 
 
-def name_field(label: str = "Full name") -> StringField:
+def name_field(label: str = "Full name", missing: str = "Enter your full name") -> StringField:
+    """A person's full name. `missing` says what to do when it is left empty, in the words of
+    whoever fills in the form: "Enter their full name" where staff give someone else's."""
     return StringField(label, filters=[strip],
-                       validators=[DataRequired("Enter your full name"), Length(max=200)],
+                       validators=[DataRequired(missing),
+                                   Length(max=200, message="The name must be 200 characters "
+                                                           "or fewer")],
                        widget=GovTextInput(), render_kw={"autocomplete": "name",
                                                          "spellcheck": "false"})
 

@@ -28,7 +28,7 @@ ROLE_CHOICES = [(role.value, label) for role, label in STAFF_ROLE_LABELS.items()
 
 
 class InviteStaffForm(OnceForm):
-    name = name_field("Their full name")
+    name = name_field("Their full name", missing="Enter their full name")
     email = email_field("Their email address", hint="We will email them a link to accept.")
     role = RadioField("Role", validators=[InputRequired("Select a role")],
                       widget=GovRadioInput())
