@@ -185,6 +185,34 @@ def test_replacing_the_figures_must_be_asked_for(app, client):
         assert db.session.scalar(select(CrimeFigureUpload.period)) == "2010/11"
 
 
+def test_a_file_sent_without_the_replace_box_is_checked_too(app, client):
+    officer(app, client)
+    upload(client, SEED, "2009/10")
+    # The year of the figures held is filled in to start from.
+    assert 'name="period" type="text" spellcheck="false" value="2009/10"' in client.get(
+        UPLOAD).get_data(as_text=True)
+    bad = ("crime type,change in offences,percentage change,target,result\n"
+           "Burglary,lots,-1.5%,,achieved\n")
+    response = upload(client, bad, "2010/11")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    summary = page_text(response).split("There is a problem", 1)[1].split("Camden:", 1)[0]
+    # Every problem at once: the file's lines alongside the box still to tick.
+    assert "The file has 1 problem: no figures were saved" in summary
+    assert "Tick the box to replace the figures uploaded before" in summary
+    assert 'href="#figures"' in html and 'href="#replace"' in html
+    assert "2 change in offences 'lots' must be a whole number" in page_text(response)
+    assert 'value="2010/11"' in html  # the year typed comes back as it was
+    # An empty file, a wrong year and no tick: all three said together.
+    text = page_text(upload(client, "", "last year"))
+    assert "Enter the year like 2026/27" in text
+    assert "The first line must name the columns" in text
+    assert "Tick the box to replace the figures uploaded before" in text
+    assert len(stored(app)) == 7
+    with app.app_context():
+        assert db.session.scalar(select(CrimeFigureUpload.period)) == "2009/10"
+
+
 def test_targets_are_checked_and_saved(app, client):
     officer(app, client)
     response = client.submit(TARGETS, {"confidence_target": "153", "gap_target": "three",
