@@ -95,11 +95,13 @@ class EmailAddress:
             ) from exc
 
 
-def email_field(label: str = "Email address", hint: str | None = None) -> EmailField:
+def email_field(label: str = "Email address", hint: str | None = None,
+                missing: str = "Enter your email address") -> EmailField:
+    """An email address. `missing` says what to do when it is left empty, as name_field's."""
     return EmailField(
         label,
         filters=[normalise_email],
-        validators=[InputRequired("Enter your email address"), Length(max=254), EmailAddress()],
+        validators=[InputRequired(missing), Length(max=254), EmailAddress()],
         widget=GovTextInput(),
         description=hint or "",
         render_kw={"autocomplete": "email", "spellcheck": "false"},
