@@ -95,11 +95,13 @@ class EmailAddress:
             ) from exc
 
 
-def email_field(label: str = "Email address", hint: str | None = None) -> EmailField:
+def email_field(label: str = "Email address", hint: str | None = None,
+                missing: str = "Enter your email address") -> EmailField:
+    """An email address. `missing` says what to do when it is left empty, as name_field's."""
     return EmailField(
         label,
         filters=[normalise_email],
-        validators=[InputRequired("Enter your email address"), Length(max=254), EmailAddress()],
+        validators=[InputRequired(missing), Length(max=254), EmailAddress()],
         widget=GovTextInput(),
         description=hint or "",
         render_kw={"autocomplete": "email", "spellcheck": "false"},
@@ -141,9 +143,13 @@ def current_password_field(label: str = "Password") -> PasswordField:
                          render_kw={"autocomplete": "current-password"})
 
 
-def name_field(label: str = "Full name") -> StringField:
+def name_field(label: str = "Full name", missing: str = "Enter your full name") -> StringField:
+    """A person's full name. `missing` says what to do when it is left empty, in the words of
+    whoever fills in the form: "Enter their full name" where staff give someone else's."""
     return StringField(label, filters=[strip],
-                       validators=[DataRequired("Enter your full name"), Length(max=200)],
+                       validators=[DataRequired(missing),
+                                   Length(max=200, message="The name must be 200 characters "
+                                                           "or fewer")],
                        widget=GovTextInput(), render_kw={"autocomplete": "name",
                                                          "spellcheck": "false"})
 

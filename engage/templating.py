@@ -111,6 +111,15 @@ def published_count(cell: Cell, threshold: int) -> str:
     return describe(cell, threshold)
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A number with the words for that many, for pages and messages: "1 crime type", "2 crime
+    types", "1,204 people". `many` is for words whose plural is not `one` with an s.
+
+        {{ figures | length | counted("crime type") }}
+    """
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def points(value: float | None) -> str:
     """A change in percentage points, with its sign: +4.9, −2.0, 0.0."""
     if value is None:
@@ -144,6 +153,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(suppressed)
     app.add_template_filter(points)
     app.add_template_filter(published_count)
+    app.add_template_filter(counted)
     app.add_template_filter(or_not_given)
 
     @app.context_processor

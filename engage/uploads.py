@@ -71,23 +71,35 @@ class CsvRows:
                 return
             except csv.Error as error:
                 self._errors.append(LineError(
-                    self._lines.record_start or self._lines.read, "file", unreadable(error)))
+                    self._lines.record_start or self._lines.read, "file",
+                    unreadable(error, self._lines)))
                 return
             if not any(v.strip() for v in values):
                 continue
             yield self._lines.record_start, dict(zip(self._header, values, strict=False))
 
 
-def unreadable(error: csv.Error) -> str:
-    return (f"This line could not be read ({error}). Check for a quote mark (\") that is "
-            "opened but not closed: everything after it is read as one value")
+def unreadable(error: csv.Error, lines: _CountedLines) -> str:
+    """What to tell someone whose file the CSV reader gave up on, never the reader's own words.
+    A value past the reader's limit that began lines earlier is almost always a quote mark left
+    open, running the rest of the file into it; on one line it is simply a very long value."""
+    if str(error).startswith("field larger than field limit"):
+        if lines.read > (lines.record_start or lines.read):
+            return ("This line could not be read. Check for a quote mark (\") that is opened "
+                    "but not closed: everything after it is read as one value")
+        return ("A value on this line is too long: a value can be at most "
+                f"{csv.field_size_limit():,} characters")
+    return "This line could not be read as CSV. Save the file as CSV UTF-8 and upload it again"
 
 
 def open_csv(text: str, required: list[str],
              columns: list[str]) -> tuple[CsvRows | None, list[LineError]]:
     """The file's rows, or the error that makes it unreadable: characters that are not text,
     or a header that does not name every required column."""
-    text = text.lstrip("\ufeff")
+    # Every line ending becomes "\n" first: the CSV reader refuses a lone "\r" (old Mac files,
+    # or lines pasted together from different places) in a value that is not quoted. Line
+    # numbers count "\r\n", "\r" and "\n" alike, as editors show them.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return None, [LineError(line, "file", "The file has characters that are not text (NUL) "
@@ -98,7 +110,7 @@ def open_csv(text: str, required: list[str],
     try:
         header = [h.strip().lower() for h in next(reader, [])]
     except csv.Error as error:
-        return None, [LineError(1, "header", unreadable(error))]
+        return None, [LineError(1, "header", unreadable(error, lines))]
     missing = [c for c in required if c not in header]
     if missing:
         return None, [LineError(1, "header", "The first line must name the columns "

@@ -28,8 +28,9 @@ ROLE_CHOICES = [(role.value, label) for role, label in STAFF_ROLE_LABELS.items()
 
 
 class InviteStaffForm(OnceForm):
-    name = name_field("Their full name")
-    email = email_field("Their email address", hint="We will email them a link to accept.")
+    name = name_field("Their full name", missing="Enter their full name")
+    email = email_field("Their email address", hint="We will email them a link to accept.",
+                        missing="Enter their email address")
     role = RadioField("Role", validators=[InputRequired("Select a role")],
                       widget=GovRadioInput())
     # No Optional() here: it would stop the chain on an empty selection, so validate_boroughs

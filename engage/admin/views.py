@@ -28,6 +28,7 @@ from engage.extensions import db
 from engage.once import already_sent, commit_once
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from engage.outbox.operations import requeue_failed
+from engage.templating import counted
 from engage.uploads import NOT_UTF8, problems_message, read_text
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -266,7 +267,7 @@ def population():
                 record("population.uploaded", target="population_figures",
                        figures=written, source=form.source.data)
                 db.session.commit()
-                flash(f"{written} population figures saved.", "success")
+                flash(f"{counted(written, 'population figure')} saved.", "success")
                 return redirect(url_for("admin.population"))
             db.session.rollback()
             form.figures.errors.append(problems_message(errors, "nothing was saved"))

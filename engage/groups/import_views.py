@@ -16,6 +16,7 @@ from engage.forms import FlaskForm, GovSubmitInput
 from engage.groups import imports
 from engage.groups.models import GroupRole, Represents
 from engage.groups.operations import group_or_404
+from engage.templating import counted
 from engage.uploads import NOT_UTF8, LineError, problems_message, read_text
 
 member_import = Blueprint("member_import", __name__,
@@ -53,9 +54,10 @@ def upload(borough_slug: str, group_slug: str):
                        target=f"group:{group.id}", added=result.added,
                        already_members=result.already_members, new_accounts=result.new_accounts)
                 db.session.commit()
-                flash(f"{result.added} members imported ({result.new_accounts} new to engage). "
-                      f"{result.already_members} were already members and were left as they "
-                      "were.", "success")
+                already = counted(result.already_members, "was already a member and was",
+                                  "were already members and were")
+                flash(f"{counted(result.added, 'member')} imported ({result.new_accounts:,} new "
+                      f"to engage). {already} left as they were.", "success")
                 return redirect(url_for("groups_staff.members", borough_slug=borough.slug,
                                         group_slug=group.slug))
     return render_template("groups/import.html", group=group, form=form, errors=errors[:200],

@@ -43,6 +43,7 @@ from engage.reports.targets_models import (
     ReportPublication,
 )
 from engage.surveys.models import Consultation
+from engage.templating import counted
 from engage.uploads import NOT_UTF8, LineError, problems_message, read_text
 
 report_targets = Blueprint(
@@ -139,26 +140,33 @@ def _report_url(borough: Borough, consultation: Consultation) -> str:
 def crime_figures(borough_slug: str, consultation_slug: str):
     borough, consultation = _area(borough_slug, consultation_slug)
     upload = targets.crime_figures(consultation, borough)
-    form = CrimeFiguresForm()
+    # The year of the figures held, to start from: a corrected file is often for the same year.
+    form = CrimeFiguresForm(data={"period": upload.period} if upload else None)
     errors: list[LineError] = []
-    if form.validate_on_submit():
-        text = read_text(form.figures.data)
-        if text is None:
-            form.figures.errors.append(NOT_UTF8)
-        elif upload is not None and not form.replace.data:
+    if form.is_submitted():
+        valid = form.validate()
+        # Every problem in one go: the file's lines are checked even when the year or the
+        # replace box is wrong too, so a second try is not needed to learn about the file.
+        rows = None
+        if form.figures.data and not form.figures.errors:
+            text = read_text(form.figures.data)
+            if text is None:
+                form.figures.errors.append(NOT_UTF8)
+            else:
+                rows, errors = targets.check_crime_figures(text)
+                if errors:
+                    form.figures.errors.append(problems_message(errors,
+                                                                "no figures were saved"))
+        if upload is not None and not form.replace.data:
             form.replace.errors.append("Tick the box to replace the figures uploaded before, "
                                        "or go back to keep them")
-        else:
-            rows, errors = targets.check_crime_figures(text)
-            if errors:
-                form.figures.errors.append(problems_message(errors, "no figures were saved"))
-            else:
-                targets.replace_crime_figures(consultation, borough, rows, form.period.data,
-                                              form.figures.data.filename or "", current_user)
-                db.session.commit()
-                flash(f"Crime figures for {form.period.data} saved: {len(rows)} crime types.",
-                      "success")
-                return redirect(_report_url(borough, consultation))
+        if valid and rows and not errors and not form.replace.errors:
+            targets.replace_crime_figures(consultation, borough, rows, form.period.data,
+                                          form.figures.data.filename or "", current_user)
+            db.session.commit()
+            flash(f"Crime figures for {form.period.data} saved: "
+                  f"{counted(len(rows), 'crime type')}.", "success")
+            return redirect(_report_url(borough, consultation))
     return render_template("reports/targets/crime_figures.html", borough=borough,
                            consultation=consultation, upload=upload, form=form,
                            errors=errors[:200], error_count=len(errors),

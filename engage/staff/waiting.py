@@ -32,16 +32,13 @@ from engage.mailouts.models import PaperRequest
 from engage.reports.comments_models import CommentFlag
 from engage.surveys.models import Consultation, Response, ResponseContact
 from engage.telephone.operations import calls_due
+from engage.templating import counted
 
 
 @dataclass(frozen=True)
 class Waiting:
     what: str  # "2 requests to join a group"
     url: str
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 def _per_consultation(source, borough_id, consultation_id, *where):
@@ -74,18 +71,18 @@ def waiting_in(boroughs: list[Borough]) -> dict[int, list[Waiting]]:
             .select_from(Membership).join(Group, Group.id == Membership.group_id)
             .where(Group.borough_id.in_(by_id), Membership.status == MembershipStatus.PENDING)
             .group_by(Group.borough_id)):
-        add(borough_id, _count(n, "request to join a group", "requests to join a group"),
+        add(borough_id, counted(n, "request to join a group", "requests to join a group"),
             "groups_staff.index")
     for borough_id, slug, title, n in _per_consultation(
             CommentFlag, CommentFlag.borough_id, CommentFlag.consultation_id,
             CommentFlag.borough_id.in_(by_id), CommentFlag.followed_up_at.is_(None)):
-        add(borough_id, _count(n, "flagged comment", "flagged comments")
+        add(borough_id, counted(n, "flagged comment", "flagged comments")
             + f" to follow up in {title}", "report_comments.index", consultation_slug=slug)
     for borough_id, slug, title, n in _per_consultation(
             join(ResponseContact, Response, ResponseContact.response_id == Response.id),
             Response.borough_id, Response.consultation_id,
             Response.borough_id.in_(by_id), ResponseContact.replied_at.is_(None)):
-        add(borough_id, _count(n, "person", "people") + f" asked for a reply in {title}",
+        add(borough_id, counted(n, "person", "people") + f" asked for a reply in {title}",
             "surveys_replies.index", consultation_slug=slug)
     # A second keying is kept only when it differs from the first (agreeing ones are stored
     # and deleted), so each one left is a form for a supervisor to settle.
@@ -95,7 +92,7 @@ def waiting_in(boroughs: list[Borough]) -> dict[int, list[Waiting]]:
             .join(PaperRequest, PaperRequest.reference == KeyedEntry.reference)
             .where(PaperRequest.borough_id.in_(by_id), KeyedEntry.round == 2)
             .group_by(PaperRequest.borough_id)):
-        add(borough_id, _count(n, "paper form", "paper forms")
+        add(borough_id, counted(n, "paper form", "paper forms")
             + " keyed twice with differences to settle", "mailouts_keying.index")
     return found
 
@@ -147,10 +144,10 @@ def waiting_for(user: User, boroughs: list[Borough], now: datetime) -> dict[int,
 
     interviewer_in = [b.id for b in granted(user, boroughs, StaffRoleName.INTERVIEWER)]
     for borough_id, consultation, n in calls_due(interviewer_in, now):
-        add(borough_id, _count(n, "person", "people") + f" to call now for {consultation.title}",
+        add(borough_id, counted(n, "person", "people") + f" to call now for {consultation.title}",
             "telephone.call_list", consultation_id=consultation.id)
     clerk_in = [b.id for b in granted(user, boroughs, StaffRoleName.CLERK)]
     for borough_id, n in second_keyings_for(user, clerk_in).items():
-        add(borough_id, _count(n, "paper form", "paper forms")
+        add(borough_id, counted(n, "paper form", "paper forms")
             + " to key a second time", "mailouts_keying.index")
     return found

@@ -32,6 +32,7 @@ from engage.surveys.invitation_forms import (
 )
 from engage.surveys.invitation_models import SurveyMailingKind
 from engage.surveys.models import Consultation, InviteeList, InviteeListSource, Questionnaire
+from engage.templating import counted
 from engage.uploads import NOT_UTF8, LineError, problems_message, read_text
 
 surveys_invitations = Blueprint(
@@ -108,7 +109,7 @@ def new_from_group(borough_slug: str, consultation_slug: str):
 
 
 def _people(n: int) -> str:
-    return f"{n:,} {'person' if n == 1 else 'people'}"
+    return counted(n, "person", "people")
 
 
 def _opted_out_note(opted_out: int) -> str:

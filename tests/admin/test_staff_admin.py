@@ -402,7 +402,9 @@ def test_a_tampered_invitation_link_does_not_work(client, other_client, app, mai
     ({"role": "officer", "boroughs": ["atlantis"]}, "boroughs", "Select only the options shown"),
     ({"role": "sheriff"}, "role", "Select one of the options shown"),
     ({"email": "not-an-address"}, "email", "Enter an email address in the correct format"),
-    ({"name": ""}, "name", "Enter your full name"),
+    ({"email": ""}, "email", "Enter their email address"),
+    ({"name": ""}, "name", "Enter their full name"),
+    ({"name": "G" * 201}, "name", "The name must be 200 characters or fewer"),
 ])
 def test_the_invite_form_checks_its_answers(client, app, mailbox, run_tasks, fields, field,
                                             message):

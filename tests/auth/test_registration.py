@@ -255,3 +255,13 @@ def test_only_a_path_on_this_site_is_kept_through_registering(client, mailbox, r
     [message] = mailbox.to("grace@example.org")
     confirm_link = next(link for link in links(message) if "/confirm-email/" in link)
     assert client.submit(confirm_link, {}).location == "/sign-in"
+
+
+def test_a_name_too_long_is_refused_in_plain_words(client, app):
+    response = client.submit("/register", dict(NEW, name="G" * 201))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "The name must be 200 characters or fewer" in text
+    assert "Field cannot be longer" not in text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(User.id))) == 0

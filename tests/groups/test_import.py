@@ -78,6 +78,17 @@ def test_importing_the_same_file_twice_adds_nobody_twice(client, app, mailbox, r
         assert db.session.scalar(select(func.count(User.id))) == 4  # officer, existing, 2 new
 
 
+def test_one_member_imported_is_counted_in_the_singular(client, app):
+    _officer(client, app)
+    one = "name,email,represents\nAda Lovelace,ada@example.org,self\n"
+    first = _upload(client, one)
+    assert "1 member imported (1 new to engage). 0 were already members and were left as " \
+           "they were." in page_text(client.get(first.location))
+    again = _upload(client, one)
+    assert "0 members imported (0 new to engage). 1 was already a member and was left as " \
+           "they were." in page_text(client.get(again.location))
+
+
 def test_every_problem_is_reported_by_line_and_nobody_is_imported(client, app):
     _officer(client, app)
     bad = ("name,email,represents,organisation,role,joined\n"

@@ -79,6 +79,15 @@ def test_nothing_is_public_until_an_officer_publishes(app, client, other_client,
         assert other_client.get(url).status_code == 404
 
 
+def test_one_crime_type_is_counted_in_the_singular_before_publishing(app, client, run_tasks):
+    prepared(app, client, run_tasks)
+    client.submit(REPORT + "/crime-figures", {
+        "period": "2026/27", "replace": "y", "figures": (io.BytesIO(
+            b"crime type,change in offences,percentage change,result\nGun crime,3,+1%,missed\n"),
+            "figures.csv")})
+    assert "1 crime type, 2026/27" in page_text(client.get(REPORT + "/publish"))
+
+
 def test_the_public_page_shows_the_published_report_with_small_numbers_hidden(
         app, client, other_client, run_tasks):
     prepared(app, client, run_tasks)

@@ -63,6 +63,8 @@ def test_the_seed_table_uploads_and_shows_on_the_report(app, client):
     assert "Upload performance against targets" in page_text(client.get(UPLOAD))
     response = upload(client, SEED, "2009/10")
     assert response.status_code == 302 and response.headers["Location"].endswith(REPORT)
+    assert "Crime figures for 2009/10 saved: 7 crime types." in page_text(
+        client.get(response.location))
     rows = stored(app)
     assert len(rows) == 7
     # Unsigned offences take the percentage's direction, as the seed writes them.
@@ -149,8 +151,9 @@ def test_a_file_that_stops_being_csv_is_reported_where_the_record_starts(app, cl
     assert response.status_code == 200
     text = page_text(response)
     assert "The file has 1 problem: no figures were saved" in text
-    assert "3 file This line could not be read" in text
-    assert "a quote mark (\") that is opened but not closed" in text
+    assert "3 file This line could not be read. Check for a quote mark (\") that is opened but " \
+           "not closed" in text
+    assert "field limit" not in text  # the CSV reader's own words are never shown
     # NUL characters: a file saved as UTF-16 (or not text at all), not stored.
     text = page_text(upload(client, header + "Burglary,89,-8.8%,,achieved\nRob\x00bery,41,+8.1%,,"
                                              "missed\n"))
@@ -174,10 +177,40 @@ def test_replacing_the_figures_must_be_asked_for(app, client):
     assert len(stored(app)) == 7
     response = upload(client, newer, "2010/11", replace=True)
     assert response.status_code == 302
+    assert "Crime figures for 2010/11 saved: 1 crime type." in page_text(
+        client.get(response.location))
     assert stored(app) == [("Burglary", -12, Decimal("-1.50"), "reduce by 1.2%", True)]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CrimeFigureUpload)) == 1
         assert db.session.scalar(select(CrimeFigureUpload.period)) == "2010/11"
+
+
+def test_a_file_sent_without_the_replace_box_is_checked_too(app, client):
+    officer(app, client)
+    upload(client, SEED, "2009/10")
+    # The year of the figures held is filled in to start from.
+    assert 'name="period" type="text" spellcheck="false" value="2009/10"' in client.get(
+        UPLOAD).get_data(as_text=True)
+    bad = ("crime type,change in offences,percentage change,target,result\n"
+           "Burglary,lots,-1.5%,,achieved\n")
+    response = upload(client, bad, "2010/11")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    summary = page_text(response).split("There is a problem", 1)[1].split("Camden:", 1)[0]
+    # Every problem at once: the file's lines alongside the box still to tick.
+    assert "The file has 1 problem: no figures were saved" in summary
+    assert "Tick the box to replace the figures uploaded before" in summary
+    assert 'href="#figures"' in html and 'href="#replace"' in html
+    assert "2 change in offences 'lots' must be a whole number" in page_text(response)
+    assert 'value="2010/11"' in html  # the year typed comes back as it was
+    # An empty file, a wrong year and no tick: all three said together.
+    text = page_text(upload(client, "", "last year"))
+    assert "Enter the year like 2026/27" in text
+    assert "The first line must name the columns" in text
+    assert "Tick the box to replace the figures uploaded before" in text
+    assert len(stored(app)) == 7
+    with app.app_context():
+        assert db.session.scalar(select(CrimeFigureUpload.period)) == "2009/10"
 
 
 def test_targets_are_checked_and_saved(app, client):

@@ -141,6 +141,46 @@ def test_an_upload_needs_the_email_column_and_utf8(app):
     assert list_count(app) == 0
 
 
+def test_an_upload_with_old_mac_or_mixed_line_endings_is_read_line_by_line(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    fields = {"name": "High street", "questionnaire": str(ids[Audience.BUSINESSES])}
+    # Old Mac files end each line with "\r" alone.
+    response = _upload(browser, STAFF + "/new/upload",
+                       "email,name,organisation\rcr@shop.example,C,Org\r", **fields)
+    assert response.status_code == 302
+    list_id = int(response.location.rsplit("/", 1)[1])
+    assert [(i.email, i.organisation) for i in invitees(app, list_id)] == [
+        ("cr@shop.example", "Org")]
+    # Every kind of ending in one file, and a quoted value over two lines: problems are still
+    # reported at the line where their record starts, counting each ending as one line.
+    mixed = ("email,name,organisation\r\n"
+             'shop@example.org,Sam,"Corner\rShop"\r'
+             "not-an-address,Kim,Bakery\n"
+             "cafe@example.org,Jo,\r")
+    text = page_text(_upload(browser, STAFF + "/new/upload", mixed, **fields))
+    assert "The file has 2 problems: nobody was added" in text
+    assert "4 email 'not-an-address' is not an email address" in text
+    assert "5 organisation Enter the name of the business" in text
+    assert "universal-newline" not in text
+
+
+def test_a_value_too_long_to_read_is_reported_in_plain_words(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    fields = {"name": "High street", "questionnaire": str(ids[Audience.BUSINESSES])}
+    # Past the CSV reader's limit on one value (131,072 characters), all on one line: no quote
+    # is left open, so the page does not send them looking for one.
+    long_line = ("email,name,organisation\nshop@example.org,Sam,Corner Shop\n"
+                 "cafe@example.org,Jo," + "Cafe " * 30000 + "\n")
+    text = page_text(_upload(browser, STAFF + "/new/upload", long_line, **fields))
+    assert "The file has 1 problem: nobody was added" in text
+    assert "3 file A value on this line is too long: a value can be at most 131,072 " \
+           "characters" in text
+    assert "quote mark" not in text and "field limit" not in text
+    assert list_count(app) == 0
+
+
 def test_an_upload_sent_twice_makes_one_list(app):
     ids = make_consultation(app)
     browser = officer(app)
