@@ -86,11 +86,26 @@ def match_key(name: str, address_line_1: str, postcode: str) -> str:
 
 @dataclass(frozen=True)
 class BoroughFromPostcode:
-    """What the postcode says: a borough when it is certain, else why staff must choose."""
+    """What the postcode says: a borough when it is certain, else why staff must choose. When
+    the district is known, `boroughs` are the only ones the address can be in (largest share
+    first; none for a district wholly in the City of London), and `where` says so in words."""
 
     borough: Borough | None = None
     suggested: Borough | None = None
     reason: str = ""
+    district: str | None = None  # set only when the data knows the district
+    boroughs: tuple[Borough, ...] = ()
+    where: str = ""
+
+    def allows(self, borough: Borough) -> bool:
+        """Whether the address can be in this borough (any, when the district is unknown)."""
+        return self.district is None or borough in self.boroughs
+
+
+def either(boroughs) -> str:
+    """"Camden", "Camden or Westminster", "Islington, Tower Hamlets or Hackney"."""
+    names = [b.name for b in boroughs]
+    return " or ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
 
 
 def borough_from_postcode(postcode: str) -> BoroughFromPostcode:
@@ -100,9 +115,20 @@ def borough_from_postcode(postcode: str) -> BoroughFromPostcode:
         return BoroughFromPostcode(reason=f"We cannot tell the borough from {postcode}: "
                                           "select the borough")
     by_code = {b.ons_code: b for b in db.session.scalars(select(Borough))}
+    boroughs = tuple(by_code[s.ons_code] for s in match.boroughs if s.ons_code in by_code)
     suggested = by_code.get(match.suggested.ons_code) if match.suggested else None
+    if not boroughs:
+        where = f"{district} is in the City of London, which has its own police"
+    elif match.mostly_city:
+        where = (f"{district} is mostly in the City of London, which has its own police, "
+                 f"and otherwise in {either(boroughs)}")
+    elif match.mostly_outside_london:
+        where = f"{district} is mostly outside London, and otherwise in {either(boroughs)}"
+    else:
+        where = f"The address is in {either(boroughs)}"
+    known = {"district": district, "boroughs": boroughs, "where": where}
     if match.certain and suggested is not None:
-        return BoroughFromPostcode(borough=suggested)
+        return BoroughFromPostcode(borough=suggested, **known)
     if match.mostly_city:
         reason = (f"Most of {district} is in the City of London, which has its own police: "
                   "check the address and select the borough")
@@ -112,7 +138,7 @@ def borough_from_postcode(postcode: str) -> BoroughFromPostcode:
     else:
         names = " and ".join(b.name for b in match.boroughs[:3])
         reason = f"{district} is shared by {names}: select the borough"
-    return BoroughFromPostcode(suggested=suggested, reason=reason)
+    return BoroughFromPostcode(suggested=suggested, reason=reason, **known)
 
 
 def open_questionnaires() -> list[Questionnaire]:

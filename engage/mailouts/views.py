@@ -76,22 +76,58 @@ def _request_form() -> PaperRequestForm:
     return form
 
 
+def _cannot_record(found: operations.BoroughFromPostcode, borough: Borough | None) -> str:
+    """Why this caller-taker cannot record the request: the address is in no borough of theirs
+    (those of the postcode's district, when it is known; else the one chosen)."""
+    if found.district is None:
+        where, places = f"The address is in {borough.name}", (borough,)
+    else:
+        where, places = found.where, found.boroughs
+    if not places:
+        return f"{where}: check the postcode"
+    team = f"{places[0].name}'s team" if len(places) == 1 else "that borough's team"
+    return (f"{where}, where you cannot record requests: pass the caller to {team}, or check "
+            "the postcode if it is wrong")
+
+
+def _ask_for_borough(form: PaperRequestForm, found: operations.BoroughFromPostcode) -> None:
+    """The postcode leaves a choice: ask for it from the boroughs the list can offer."""
+    yours = [b for b in found.boroughs if current_user.has_role(b, *PAPER_ROLES)]
+    if found.district is not None and not yours:
+        # None of the boroughs the address can be in is in the list: nothing there is right.
+        form.borough.errors.append(_cannot_record(found, None))
+        return
+    others = [b for b in found.boroughs if b not in yours]
+    reason = found.reason
+    if others:
+        reason += (f"; if they live in {operations.either(others)}, pass the caller to that "
+                   "borough's team")
+    form.borough.errors.append(reason)
+    suggestion = found.suggested if found.suggested in yours else next(iter(yours), None)
+    if suggestion is not None:
+        form.borough.data = suggestion.slug  # submitting again confirms it
+
+
 def _details(form: PaperRequestForm) -> RequestDetails | None:
     """The request the form describes, or None with the errors put on their fields."""
+    found = operations.borough_from_postcode(form.postcode.data)
     if form.borough.data == FROM_POSTCODE:
-        found = operations.borough_from_postcode(form.postcode.data)
         if found.borough is None:
-            form.borough.errors.append(found.reason)
-            if found.suggested is not None:
-                form.borough.data = found.suggested.slug  # submitting again confirms it
+            _ask_for_borough(form, found)
             return None
         borough = found.borough
     else:
         borough = db.session.scalar(select(Borough).where(Borough.slug == form.borough.data))
+        if not found.allows(borough):
+            # The request is posted to the address and counted in the borough: they must agree.
+            yours = [b for b in found.boroughs if current_user.has_role(b, *PAPER_ROLES)]
+            form.borough.errors.append(
+                f"{found.where}, not {borough.name}: select {operations.either(yours)}, or "
+                "check the postcode if it is wrong" if yours
+                else _cannot_record(found, borough))
+            return None
     if not current_user.has_role(borough, *PAPER_ROLES):
-        form.borough.errors.append(
-            f"The address is in {borough.name}, where you cannot record requests: pass the "
-            f"caller to {borough.name}'s team, or select another borough if it is wrong")
+        form.borough.errors.append(_cannot_record(found, borough))
         return None
     questionnaire = db.session.get(Questionnaire, int(form.questionnaire.data))
     if not questionnaire.consultation.covers(borough):

@@ -12,6 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovTextArea
 from wtforms import RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from engage import clock
 from engage.clock import to_london
 from engage.forms import (
     FlaskForm,
@@ -119,6 +120,9 @@ class MeetingForm(OnceForm):
 
     _starts_at: datetime | None = None
     _ends_at: datetime | None = None
+    # When changing a meeting, its times as they are: a meeting that has happened keeps them
+    # while its other details are corrected, but no meeting is moved into the past.
+    times_were: tuple[datetime, datetime] | None = None
 
     @classmethod
     def for_editing(cls, meeting: Meeting) -> MeetingForm:
@@ -133,6 +137,7 @@ class MeetingForm(OnceForm):
             "visibility": meeting.visibility.value,
         })
         form.submit.label.text = "Save changes"
+        form.times_were = (meeting.starts_at, meeting.ends_at)
         return form
 
     def _mode(self) -> MeetingMode | None:
@@ -175,6 +180,18 @@ class MeetingForm(OnceForm):
         self._ends_at = self._when(field, day)
         if self._starts_at and self._ends_at <= self._starts_at:
             raise ValidationError("The end time must be after the start time")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self._starts_at and self._ends_at):
+            return valid
+        if (self._starts_at, self._ends_at) != self.times_were \
+                and self._starts_at <= clock.utcnow():
+            # Members would be invited to, or told of a new time for, what has already begun.
+            self.date.errors.append("The meeting must be in the future: check the date and "
+                                    "start time")
+            return False
+        return valid
 
     def validate_venue(self, field):
         mode = self._mode()

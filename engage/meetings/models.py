@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engage import clock
 from engage.auth.models import User
 from engage.clock import utcnow
 from engage.extensions import db
@@ -107,6 +108,10 @@ class Meeting(db.Model):
     @property
     def is_members_only(self) -> bool:
         return self.visibility == MeetingVisibility.MEMBERS_ONLY
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= clock.utcnow()
 
 
 class AgendaItem(db.Model):

@@ -121,6 +121,7 @@ def edit(borough_slug: str, group_slug: str, meeting_id: int):
     borough, group, meeting = _changeable(borough_slug, group_slug, meeting_id)
     form = MeetingForm.for_editing(meeting) if request.method == "GET" else MeetingForm()
     form.submit.label.text = "Save changes"
+    form.times_were = (meeting.starts_at, meeting.ends_at)
     if form.validate_on_submit():
         sequence = meeting.sequence
         before, after = operations.change(meeting, form.details())
@@ -149,6 +150,13 @@ def publish(borough_slug: str, group_slug: str, meeting_id: int):
     borough, group, meeting = _meeting(borough_slug, group_slug, meeting_id, OFFICER)
     form = ConfirmForm()
     form.submit.label.text = "Publish and send the invitations"
+    if meeting.status == MeetingStatus.DRAFT and meeting.has_started:
+        # Its invitations would arrive too late, with a calendar entry for the past, and
+        # cannot be called back.
+        flash(f"{meeting.title} has already started, so it cannot be published: nobody has "
+              "been emailed. Change its date and time first if it is to be held later.",
+              "error")
+        return _back(meeting)
     if form.validate_on_submit():
         if operations.publish(meeting):
             told = mailings.audience_size(meeting, MailingKind.INVITATION)

@@ -22,7 +22,7 @@ from engage.forms import (
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings.forms import parse_time
 from engage.meetings.operations import NonExistentTime, from_london
-from engage.telephone.models import Outcome, PartOfDay
+from engage.telephone.models import AGREED_TIME_OUTCOMES, Outcome, PartOfDay
 from engage.telephone.operations import normalise_phone
 
 PHONE_EXAMPLE = "Enter a UK phone number, like 020 7946 0000"
@@ -101,6 +101,17 @@ class OutcomeForm(FlaskForm):
     submit = SubmitField("Save the outcome", widget=GovSubmitInput())
 
     appointment_at: datetime | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.outcome.data not in {o.value for o in AGREED_TIME_OUTCOMES}:
+            # The boxes may still hold a time typed before another outcome was chosen: it
+            # means nothing for this one, so neither its mistakes nor its time count.
+            self.appointment_date.errors = []
+            self.appointment_time.errors = []
+            self.appointment_at = None
+            return not self.errors
+        return valid
 
     def validate_appointment_time(self, field) -> None:
         day = self.appointment_date.data

@@ -54,6 +54,8 @@ RETRY_AFTER: dict[Outcome, timedelta | None] = {
     Outcome.WRONG_NUMBER: None,
     Outcome.COMPLETE: None,
 }
+# Outcomes that take the time agreed with the person; any other ignores the date and time boxes.
+AGREED_TIME_OUTCOMES = (Outcome.PARTIAL, Outcome.APPOINTMENT)
 # Outcomes that reached nobody: after MAX_ATTEMPTS calls ending like this, the case closes.
 NO_CONTACT_OUTCOMES = (Outcome.NO_ANSWER, Outcome.ANSWERING_MACHINE)
 MAX_ATTEMPTS = 6

@@ -22,6 +22,7 @@ from engage.extensions import db
 from engage.surveys.models import Consultation, Questionnaire
 from engage.telephone.hours import CallingHours, in_hours, next_time, parse_hours
 from engage.telephone.models import (
+    AGREED_TIME_OUTCOMES,
     MAX_ATTEMPTS,
     NO_CONTACT_OUTCOMES,
     RETRY_AFTER,
@@ -280,9 +281,12 @@ def end_call(call_case: CallCase, call: Call, outcome: Outcome, now: datetime, *
     - no answer, answering machine: again after RETRY_AFTER, within calling hours and the
       part of the day they prefer, until MAX_ATTEMPTS calls, when it closes as no contact;
     - appointment: at the agreed time; partial: at the agreed time, or after a day. An agreed
-      time must be within calling hours and before the consultation closes."""
+      time must be within calling hours and before the consultation closes; any other outcome
+      ignores it."""
     if call.outcome is not None:
         raise NotAllowed("This call already has its outcome.")
+    if outcome not in AGREED_TIME_OUTCOMES:
+        appointment_at = None  # no answer is retried after its wait, whatever time was typed
     if outcome == Outcome.APPOINTMENT and appointment_at is None:
         raise BadAppointment("An appointment needs the date and time agreed.")
     hours = calling_hours()

@@ -87,6 +87,55 @@ def test_an_address_in_a_borough_the_caller_taker_does_not_work_in_is_refused(cl
         assert count(PaperRequest) == 0
 
 
+def test_a_borough_chosen_must_be_one_the_postcode_district_is_in(client, other_client, app):
+    """The request is posted to the address and counted in the borough chosen: a borough the
+    district does not touch is refused, and nobody is asked to select from a list that cannot
+    hold the right borough."""
+    ids = make_consultation(app)
+    sign_in(client, app, clerk="kensington-and-chelsea")
+    cannot = ("The address is in Tower Hamlets or Hackney, where you cannot record requests: "
+              "pass the caller to that borough's team, or check the postcode if it is wrong")
+    worked_out = record(client, ids["residents"], "kensington-and-chelsea", postcode="E1 6AN")
+    assert cannot in page_text(worked_out)
+    assert "select the borough" not in page_text(worked_out)
+    assert '<option value="kensington-and-chelsea" selected>' not in worked_out.get_data(
+        as_text=True)
+    chosen = record(client, ids["residents"], "kensington-and-chelsea", postcode="E1 6AN",
+                    borough="kensington-and-chelsea")
+    assert cannot in page_text(chosen)
+    with app.app_context():
+        assert count(PaperRequest) == 0
+
+    # One of their own boroughs, but not the one the postcode is in.
+    sign_in(other_client, app, officer=["camden", "westminster"])
+    wrong = record(other_client, ids["residents"], postcode="SW1A 2AA", borough="camden")
+    assert ("The address is in Westminster, not Camden: select Westminster, or check the "
+            "postcode if it is wrong") in page_text(wrong)
+    elsewhere = record(other_client, ids["residents"], postcode="E8 1AA", borough="camden")
+    assert "The address is in Hackney, where you cannot record requests" in page_text(elsewhere)
+    # Wholly the City of London's: no borough of the Met's is right.
+    city = record(other_client, ids["residents"], postcode="EC2N 2DB", borough="camden")
+    assert ("EC2N is in the City of London, which has its own police: check the postcode"
+            in page_text(city))
+    with app.app_context():
+        assert count(PaperRequest) == 0
+    # A postcode the data does not know leaves the choice to them.
+    assert record(other_client, ids["residents"], postcode="AB10 1AA",
+                  borough="camden").status_code == 302
+
+
+def test_a_shared_district_offers_only_the_boroughs_the_list_holds(client, app):
+    ids = make_consultation(app)
+    sign_in(client, app, officer="hackney")
+    response = record(client, ids["residents"], "hackney", postcode="E1 6AN")
+    assert ("E1 is shared by Tower Hamlets and Hackney: select the borough; if they live in "
+            "Tower Hamlets, pass the caller to that borough's team") in page_text(response)
+    # Tower Hamlets has the larger share, but Hackney is the one they can select.
+    assert '<option value="hackney" selected>' in response.get_data(as_text=True)
+    assert record(client, ids["residents"], "hackney", postcode="E1 6AN",
+                  borough="hackney").status_code == 302
+
+
 def test_a_consultation_that_does_not_cover_the_borough_is_refused(client, app):
     ids = make_consultation(app, boroughs=["hackney"])
     sign_in(client, app, officer="camden")

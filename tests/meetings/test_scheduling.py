@@ -7,10 +7,18 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from engage import clock
 from engage.audit.models import AuditEvent
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.meetings.models import AgendaItem, Invitation, Meeting, MeetingStatus, Reply
+from engage.meetings.models import (
+    AgendaItem,
+    Invitation,
+    Mailing,
+    Meeting,
+    MeetingStatus,
+    Reply,
+)
 from tests.factories import create_officer, create_user
 from tests.helpers import csrf_token, page_text, title
 from tests.meetings.support import FORM, STAFF, meeting, schedule, sign_in
@@ -206,3 +214,51 @@ def test_the_staff_page_says_what_was_not_given_in_words(client, app):
     assert "Number of places No limit" in text
     assert "Not given guest@example.org Attending Not given" in text
     assert "None" not in text
+
+
+def test_a_meeting_is_not_scheduled_moved_or_published_into_the_past(client, app, monkeypatch):
+    """Invitations with a calendar entry for a meeting that has begun cannot be called back:
+    a past time is refused on the date, and a draft whose time has come is not published.
+    A meeting that has happened keeps its time while its other details are corrected."""
+    now = datetime(2027, 3, 1, 12)  # noon in London (GMT): the clock is set, not read
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    sign_in(client, app)
+    for when in ({"date": ["1", "1", "2020"]},
+                 {"date": ["1", "3", "2027"], "start_time": "11am", "end_time": "1pm"}):
+        refused = client.submit(STAFF + "/new", {**FORM, **when})
+        assert refused.status_code == 200
+        assert "The meeting must be in the future" in page_text(refused)
+        assert 'href="#date' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert _count() == 0
+
+    meeting_id = schedule(client, date=["1", "3", "2027"], start_time="6:30pm")
+    page = f"{STAFF}/{meeting_id}"
+    moved = client.submit(page + "/edit", {**FORM, "date": ["1", "1", "2020"]})
+    assert "The meeting must be in the future" in page_text(moved)
+    assert meeting(app, meeting_id).starts_at == datetime(2027, 3, 1, 18, 30)
+
+    now = datetime(2027, 3, 2, 9)  # the next morning: the draft's time has passed
+    assert "Publish the meeting" not in page_text(client.get(page))
+    for send in (lambda: client.get(page + "/publish"),
+                 lambda: client.submit(page + "/publish", {}, form_page=page)):
+        response = send()
+        assert response.status_code == 302
+        assert "has already started, so it cannot be published" in page_text(
+            client.get(response.location))
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).status == MeetingStatus.DRAFT
+        assert db.session.scalar(select(func.count(Mailing.id))) == 0
+
+    # Its other details are still corrected; its time is not moved within the past.
+    past = {**FORM, "date": ["1", "3", "2027"], "start_time": "6:30pm"}
+    renamed = client.submit(page + "/edit", {**past, "title": "Spring meeting (held)"})
+    assert renamed.status_code == 302
+    assert meeting(app, meeting_id).title == "Spring meeting (held)"
+    later_that_day = client.submit(page + "/edit", {**past, "start_time": "7pm"})
+    assert "The meeting must be in the future" in page_text(later_that_day)
+
+    # Moved to a time still to come, it is published.
+    client.submit(page + "/edit", {**past, "date": ["9", "3", "2027"]})
+    client.submit(page + "/publish", {}, form_page=page)
+    assert meeting(app, meeting_id).status == MeetingStatus.PUBLISHED

@@ -168,6 +168,37 @@ def test_recording_an_outcome_through_the_page(client, app, in_calling_hours):
         assert case_row(case_id).attempts == 1
 
 
+@pytest.mark.parametrize("typed", [{}, {"appointment_time": ""},
+                                   {"appointment_date": ["31", "2", "2027"]}])
+def test_a_time_left_in_the_boxes_is_ignored_by_an_outcome_that_takes_none(
+        client, app, in_calling_hours, typed):
+    """The interviewer typed a call-back time, then the call ended another way: "No answer"
+    is saved, retried after its usual wait, whatever the boxes hold (a date after closing, a
+    date with no time, a date that does not exist)."""
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+    after_closing = _agreed(in_calling_hours + timedelta(days=400))
+    saved = end_call(client, case_id, "no-answer", **{**after_closing, **typed})
+    assert saved.status_code == 302, page_text(saved)
+    with app.app_context():
+        call_case = case_row(case_id)
+        assert call_case.attempts == 1 and call_case.appointment_at is None
+        call = db.session.scalar(select(Call).where(Call.case_id == case_id))
+        assert call.outcome == Outcome.NO_ANSWER and call.appointment_at is None
+        assert call_case.next_attempt_at == next_time(
+            in_calling_hours + timedelta(hours=2), operations.calling_hours())
+
+
+def test_an_outcome_that_takes_no_time_keeps_none_given_to_it(fresh_case):
+    call_case, by = fresh_case()
+    call = _call(call_case, by, Outcome.ANSWERING_MACHINE, MONDAY_10AM,
+                 appointment_at=london(2026, 12, 1, 10, 0))
+    assert call.appointment_at is None and call_case.appointment_at is None
+    assert call_case.next_attempt_at == london(2026, 11, 30, 14, 0)
+
+
 def _agreed(moment) -> dict:
     local = to_london(moment)
     return {"appointment_date": [str(local.day), str(local.month), str(local.year)],
