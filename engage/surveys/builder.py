@@ -114,6 +114,11 @@ def _quoted(questions: list[Question]) -> str:
     return ", ".join(f"\u201c{q.text}\u201d" for q in questions)
 
 
+def _depend(questions: list[Question]) -> str:
+    """"depends" after one quoted question, "depend" after several."""
+    return "depends" if len(questions) == 1 else "depend"
+
+
 def move_section(section: Section, direction: str) -> bool:
     """Swap with the neighbouring section; refused if a question would then come before the
     question its condition depends on."""
@@ -126,9 +131,10 @@ def move_section(section: Section, direction: str) -> bool:
         first, second = (section, neighbour) if direction == "up" else (neighbour, section)
         broken = _conditions_from(second.questions, first.questions)
         if broken:
-            raise BuilderError(f"{_quoted(broken)} depends on an answer in "
-                               f"\u201c{second.title}\u201d, so it must stay after it. Change "
-                               "the condition first.")
+            them = "it" if len(broken) == 1 else "they"
+            raise BuilderError(f"{_quoted(broken)} {_depend(broken)} on an answer in "
+                               f"\u201c{second.title}\u201d, so {them} must stay after it. "
+                               "Change the condition first.")
     moved = _swap(section, sections, direction) is not None
     db.session.expire(section.version, ["sections"])
     return moved
@@ -139,8 +145,9 @@ def remove_section(section: Section) -> None:
     later = [q for q in version.ordered_questions() if q.section_id != section.id]
     broken = _conditions_from(section.questions, later)
     if broken:
-        raise BuilderError(f"{_quoted(broken)} depends on an answer in this section. Change "
-                           "its condition first.")
+        its = "its condition" if len(broken) == 1 else "their conditions"
+        raise BuilderError(f"{_quoted(broken)} {_depend(broken)} on an answer in this section. "
+                           f"Change {its} first.")
     db.session.delete(section)
     db.session.flush()
     db.session.expire(version, ["sections"])
@@ -304,8 +311,8 @@ def update_question(question: Question, details: QuestionDetails) -> None:
         too_early = [q for q in _dependents(question)
                      if q.section.position <= target.position]
         if too_early:
-            raise BuilderError(f"{_quoted(too_early)} depends on this question, so it must "
-                               "stay in an earlier section", "section")
+            raise BuilderError(f"{_quoted(too_early)} {_depend(too_early)} on this question, "
+                               "so it must stay in an earlier section", "section")
     _apply(question, details, key)
     if target is not question.section:
         old = question.section
@@ -328,8 +335,9 @@ def move_question(question: Question, direction: str) -> bool:
 def remove_question(question: Question) -> None:
     dependents = _dependents(question)
     if dependents:
-        raise BuilderError(f"{_quoted(dependents)} depends on an answer to this question. "
-                           "Change its condition first.")
+        its = "its condition" if len(dependents) == 1 else "their conditions"
+        raise BuilderError(f"{_quoted(dependents)} {_depend(dependents)} on an answer to this "
+                           f"question. Change {its} first.")
     section = question.section
     db.session.delete(question)
     db.session.flush()

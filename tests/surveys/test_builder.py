@@ -353,6 +353,33 @@ def test_conditions_depend_on_earlier_sections_only(client, app):
     assert _question(app, comments)["show_if"] is None
 
 
+def test_refusals_naming_several_questions_say_depend(client, app):
+    """One question "depends" on an answer; two or more "depend", and "their" conditions."""
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    with app.app_context():
+        version = db.session.get(Questionnaire, made.questionnaire_id).current_version
+        victim = next(q for q in version.ordered_questions() if q.key == "victim")
+        add_question(version.sections[1], "where", QuestionKind.SHORT_TEXT,
+                     "Where did it happen?", show_if_question=victim, show_if_values=["yes"])
+        db.session.commit()
+    keys, sections = _current(app, made)
+    base = _base(made)
+    both = "\u201cDid you report it to the police?\u201d, \u201cWhere did it happen?\u201d"
+
+    removed = client.submit(f"{base}/questions/{keys['victim']}/remove", follow_redirects=True)
+    assert (f"{both} depend on an answer to this question. Change their conditions first."
+            in page_text(removed))
+    moved = client.submit(f"{base}/sections/{sections[1]}/move", {"direction": "up"},
+                          form_page=base, follow_redirects=True)
+    assert (f"{both} depend on an answer in \u201cPolicing in your area\u201d, so they must "
+            "stay after it. Change the condition first.") in page_text(moved)
+    section = client.submit(f"{base}/sections/{sections[0]}/remove", follow_redirects=True)
+    assert (f"{both} depend on an answer in this section. Change their conditions first."
+            in page_text(section))
+    assert _current(app, made) == (keys, sections)  # nothing changed
+
+
 def test_move_buttons_pressed_twice_move_once(client, app):
     sign_in_staff(client, app)
     made = make_consultation(app)
