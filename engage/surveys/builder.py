@@ -204,8 +204,25 @@ def tag_problem(tag: ReportingTag | None, kind: QuestionKind) -> str | None:
     return None
 
 
+def _check_equality_tag(details: QuestionDetails, section: Section,
+                        question: Question | None) -> None:
+    """An equality tag (ethnic group, age band, disability) only in the equality section: it is
+    asked only after the person agrees, and its answer kept only with their consent. Anywhere
+    else it would be asked first and stored without consent (as templates are checked too)."""
+    if details.tag is None or not details.tag.is_equality or section.is_equality:
+        return
+    label = f"\u201c{details.tag.label}\u201d"
+    if question is not None and question.section.is_equality and question.tag == details.tag:
+        raise BuilderError(f"A question with the reporting tag {label} must stay in the "
+                           "equality monitoring section: people answer it only if they agree "
+                           "to, and their answer is kept only with their consent", "section")
+    raise BuilderError(f"The reporting tag {label} can only be on a question in the equality "
+                       "monitoring section, which people answer only if they agree to. Choose "
+                       "another tag or none", "tag")
+
+
 def _check_key_and_tag(version: QuestionnaireVersion, details: QuestionDetails,
-                       question: Question | None) -> str:
+                       question: Question | None, section: Section) -> str:
     others = [q for q in version.ordered_questions() if q is not question]
     taken = {q.key for q in others}
     if details.key:
@@ -222,6 +239,7 @@ def _check_key_and_tag(version: QuestionnaireVersion, details: QuestionDetails,
     problem = tag_problem(details.tag, details.kind)
     if problem:
         raise BuilderError(problem, "tag")
+    _check_equality_tag(details, section, question)
     if details.tag is not None:
         holder = next((q for q in others if q.tag == details.tag), None)
         if holder is not None:
@@ -275,7 +293,7 @@ def _apply(question: Question, details: QuestionDetails, key: str) -> None:
 
 
 def add_question(section: Section, details: QuestionDetails) -> Question:
-    key = _check_key_and_tag(section.version, details, None)
+    key = _check_key_and_tag(section.version, details, None, section)
     question = Question(version=section.version, section=section,
                         position=_next_position(section.questions))
     _apply(question, details, key)
@@ -295,14 +313,14 @@ def update_question(question: Question, details: QuestionDetails) -> None:
     if details.kind not in allowed_kinds(question.kind):
         raise BuilderError(f"A {question.kind.label.lower()} question cannot become a "
                            f"{details.kind.label.lower()} question", "kind")
-    key = _check_key_and_tag(question.version, details, question)
+    target = details.section or question.section
+    key = _check_key_and_tag(question.version, details, question, target)
     if details.kind == QuestionKind.RANKING and question.kind != QuestionKind.RANKING:
         special = [o for o in question.options if o.asks_other or o.exclusive]
         if special:
             raise BuilderError(
                 "A ranking question cannot have an option that asks people to say more or "
                 f"must be chosen on its own: change \u201c{special[0].label}\u201d first", "kind")
-    target = details.section or question.section
     if target is not question.section:
         source = question.show_if_question
         if source is not None and source.section.position >= target.position:
