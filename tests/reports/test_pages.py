@@ -211,6 +211,34 @@ def test_only_administrators_see_london(app, client, other_client, run_tasks):
     assert client.get(LONDON_PAGE + "/figures.csv").status_code == 403
 
 
+def test_reports_are_offered_only_to_those_who_may_read_them(app, client):
+    """Interviewers and clerks read no report: the staff home does not offer them reports, and
+    /staff/reports says whom reports are for rather than that nothing covers their boroughs."""
+    hand_worked(app)
+    for roles in ({"interviewer": "camden"}, {"clerk": "camden"},
+                  {"interviewer": "camden", "clerk": "hackney"}):
+        sign_in(client, app, roles=roles)
+        home = client.get("/staff/").get_data(as_text=True)
+        assert "Borough priority reports" not in home and 'href="/staff/reports"' not in home
+        assert "Waiting for you" in home  # the rest of the home page is as it was
+        listed = client.get("/staff/reports")
+        assert listed.status_code == 200
+        text = page_text(listed)
+        assert "Reports are for engagement officers and analysts" in text, roles
+        assert "does not cover any of your boroughs" not in text
+        assert "/reports/have-your-say-2027" not in listed.get_data(as_text=True)
+        client.sign_out()
+    for user in ({"roles": {"officer": "camden"}}, {"roles": {"analyst": "camden"}},
+                 {"roles": {"clerk": "camden", "analyst": "hackney"}}, {"is_admin": True}):
+        sign_in(client, app, **user)
+        home = client.get("/staff/").get_data(as_text=True)
+        assert 'href="/staff/reports">Borough priority reports</a>' in home, user
+        text = page_text(client.get("/staff/reports"))
+        assert "Reports are for engagement officers and analysts" not in text
+        assert "Have your say (have-your-say-2027)" in text
+        client.sign_out()
+
+
 def test_a_borough_the_consultation_does_not_cover_has_no_report(app, client):
     make_consultation(app, slug="camden-only", boroughs=["camden"])
     sign_in(client, app, is_admin=True)
