@@ -588,7 +588,6 @@ def test_the_report_pages_are_accessible(page, live_server, app):
     visit.go(report + "/you-said-we-did", "You said, we did")
     visit.refused("Add priority", "You said, we did")
     visit.go(report + "/publish", "Publish the report")
-    visit.go(f"/staff/reports/{slug}/london", "London: priorities report")
     assert visit.failures == []
 
 
@@ -635,6 +634,7 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
     expect(visit.page.get_by_role("table", name=re.compile("Problems in the file"))
            ).to_be_visible()
     # London's report and its comments are for administrators.
+    visit.go(f"/staff/reports/{slug}/london", "London: priorities report")
     visit.go(f"/staff/reports/{slug}/london/comments", "Comments")
     visit.go(f"/staff/reports/{slug}/london/comments/flags/{flag}",
              "Follow up a flagged comment")

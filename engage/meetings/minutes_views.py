@@ -2,10 +2,13 @@
 and the published minutes (public page).
 
 Any staff role in the borough may look; only its officers (and administrators) change things.
-Every change is written to the audit log in the same transaction.
+The register names members, so only those who see people (`PEOPLE_ROLES`) get the names; the
+rest see how many came. Every change is written to the audit log in the same transaction.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,7 +18,7 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from engage.audit.operations import record
-from engage.auth.access import staff_borough, staff_required
+from engage.auth.access import sees_people, staff_borough, staff_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
@@ -137,8 +140,16 @@ def attendance(borough_slug: str, group_slug: str, meeting_id: int):
             else:
                 flash("Nothing was changed.", "info")
             return redirect(url_for("meeting_minutes.attendance", **_ids(meeting)))
+    lines = ops.register_for(meeting)
+    # Members by name only for those who see people; interviewers, clerks and analysts get the
+    # counts, as on the meeting's page.
+    people = sees_people(borough)
+    counts = Counter(line.status for line in lines)
+    summary = [(status.label, counts[status]) for status in ops.AttendanceStatus]
+    summary.append(("Not recorded", counts[None]))
     return render_template("meetings/minutes/attendance.html", borough=borough, group=group,
-                           meeting=meeting, form=form, lines=ops.register_for(meeting),
+                           meeting=meeting, form=form, lines=lines if people else None,
+                           on_register=len(lines), summary=summary,
                            statuses=ops.AttendanceStatus,
                            can_edit=_can_edit(borough, meeting))
 

@@ -1,8 +1,8 @@
 """Staff pages for borough priority reports: read the latest snapshot, never count.
 
 A borough's report is for its engagement officers and analysts (and administrators); the
-London-wide report is for administrators and analysts. Both offer the same figures as CSV and a
-button that asks the workers to count again.
+London-wide report is for administrators only. Both offer the same figures as CSV and a button
+that asks the workers to count again.
 """
 
 from __future__ import annotations
@@ -33,9 +33,18 @@ class CollateForm(OnceForm):
     """The "Count it now" button: sent twice (a double click, a retry), it asks once."""
 
 
-def _may_see_london() -> bool:
+def reads_reports() -> bool:
+    """May the current user read some borough's report (and so be shown the way to them)?
+    Interviewers and clerks do other work and may not."""
     return current_user.is_admin or any(
-        grant.role == StaffRoleName.ANALYST for grant in current_user.staff_roles)
+        grant.role in READERS for grant in current_user.staff_roles)
+
+
+def _may_see_london() -> bool:
+    # Administrators only: they see every borough anyway. Borough reports are public once
+    # published, so London less the published boroughs would give an analyst of one borough
+    # the figures of another not yet published (a small one's, nearly whole).
+    return current_user.is_admin
 
 
 def _london_reader() -> None:
@@ -46,11 +55,15 @@ def _london_reader() -> None:
 @reports.route("/reports")
 @staff_required
 def index():
+    if not reads_reports():
+        # Interviewers and clerks: the page says whom reports are for, not that no
+        # consultation covers their boroughs.
+        return render_template("reports/index.html", reads_reports=False)
     consultations = db.session.scalars(
         select(Consultation).order_by(Consultation.opens_at.desc())).all()
     boroughs = boroughs_for(*READERS)
     return render_template("reports/index.html", consultations=consultations,
-                           boroughs=boroughs, london=_may_see_london())
+                           boroughs=boroughs, london=_may_see_london(), reads_reports=True)
 
 
 @reports.route("/boroughs/<borough_slug>/reports/<consultation_slug>")

@@ -114,6 +114,11 @@ def _quoted(questions: list[Question]) -> str:
     return ", ".join(f"\u201c{q.text}\u201d" for q in questions)
 
 
+def _depend(questions: list[Question]) -> str:
+    """"depends" after one quoted question, "depend" after several."""
+    return "depends" if len(questions) == 1 else "depend"
+
+
 def move_section(section: Section, direction: str) -> bool:
     """Swap with the neighbouring section; refused if a question would then come before the
     question its condition depends on."""
@@ -126,9 +131,10 @@ def move_section(section: Section, direction: str) -> bool:
         first, second = (section, neighbour) if direction == "up" else (neighbour, section)
         broken = _conditions_from(second.questions, first.questions)
         if broken:
-            raise BuilderError(f"{_quoted(broken)} depends on an answer in "
-                               f"\u201c{second.title}\u201d, so it must stay after it. Change "
-                               "the condition first.")
+            them = "it" if len(broken) == 1 else "they"
+            raise BuilderError(f"{_quoted(broken)} {_depend(broken)} on an answer in "
+                               f"\u201c{second.title}\u201d, so {them} must stay after it. "
+                               "Change the condition first.")
     moved = _swap(section, sections, direction) is not None
     db.session.expire(section.version, ["sections"])
     return moved
@@ -139,8 +145,9 @@ def remove_section(section: Section) -> None:
     later = [q for q in version.ordered_questions() if q.section_id != section.id]
     broken = _conditions_from(section.questions, later)
     if broken:
-        raise BuilderError(f"{_quoted(broken)} depends on an answer in this section. Change "
-                           "its condition first.")
+        its = "its condition" if len(broken) == 1 else "their conditions"
+        raise BuilderError(f"{_quoted(broken)} {_depend(broken)} on an answer in this section. "
+                           f"Change {its} first.")
     db.session.delete(section)
     db.session.flush()
     db.session.expire(version, ["sections"])
@@ -197,8 +204,25 @@ def tag_problem(tag: ReportingTag | None, kind: QuestionKind) -> str | None:
     return None
 
 
+def _check_equality_tag(details: QuestionDetails, section: Section,
+                        question: Question | None) -> None:
+    """An equality tag (ethnic group, age band, disability) only in the equality section: it is
+    asked only after the person agrees, and its answer kept only with their consent. Anywhere
+    else it would be asked first and stored without consent (as templates are checked too)."""
+    if details.tag is None or not details.tag.is_equality or section.is_equality:
+        return
+    label = f"\u201c{details.tag.label}\u201d"
+    if question is not None and question.section.is_equality and question.tag == details.tag:
+        raise BuilderError(f"A question with the reporting tag {label} must stay in the "
+                           "equality monitoring section: people answer it only if they agree "
+                           "to, and their answer is kept only with their consent", "section")
+    raise BuilderError(f"The reporting tag {label} can only be on a question in the equality "
+                       "monitoring section, which people answer only if they agree to. Choose "
+                       "another tag or none", "tag")
+
+
 def _check_key_and_tag(version: QuestionnaireVersion, details: QuestionDetails,
-                       question: Question | None) -> str:
+                       question: Question | None, section: Section) -> str:
     others = [q for q in version.ordered_questions() if q is not question]
     taken = {q.key for q in others}
     if details.key:
@@ -215,6 +239,7 @@ def _check_key_and_tag(version: QuestionnaireVersion, details: QuestionDetails,
     problem = tag_problem(details.tag, details.kind)
     if problem:
         raise BuilderError(problem, "tag")
+    _check_equality_tag(details, section, question)
     if details.tag is not None:
         holder = next((q for q in others if q.tag == details.tag), None)
         if holder is not None:
@@ -268,7 +293,7 @@ def _apply(question: Question, details: QuestionDetails, key: str) -> None:
 
 
 def add_question(section: Section, details: QuestionDetails) -> Question:
-    key = _check_key_and_tag(section.version, details, None)
+    key = _check_key_and_tag(section.version, details, None, section)
     question = Question(version=section.version, section=section,
                         position=_next_position(section.questions))
     _apply(question, details, key)
@@ -288,14 +313,14 @@ def update_question(question: Question, details: QuestionDetails) -> None:
     if details.kind not in allowed_kinds(question.kind):
         raise BuilderError(f"A {question.kind.label.lower()} question cannot become a "
                            f"{details.kind.label.lower()} question", "kind")
-    key = _check_key_and_tag(question.version, details, question)
+    target = details.section or question.section
+    key = _check_key_and_tag(question.version, details, question, target)
     if details.kind == QuestionKind.RANKING and question.kind != QuestionKind.RANKING:
         special = [o for o in question.options if o.asks_other or o.exclusive]
         if special:
             raise BuilderError(
                 "A ranking question cannot have an option that asks people to say more or "
                 f"must be chosen on its own: change \u201c{special[0].label}\u201d first", "kind")
-    target = details.section or question.section
     if target is not question.section:
         source = question.show_if_question
         if source is not None and source.section.position >= target.position:
@@ -304,8 +329,8 @@ def update_question(question: Question, details: QuestionDetails) -> None:
         too_early = [q for q in _dependents(question)
                      if q.section.position <= target.position]
         if too_early:
-            raise BuilderError(f"{_quoted(too_early)} depends on this question, so it must "
-                               "stay in an earlier section", "section")
+            raise BuilderError(f"{_quoted(too_early)} {_depend(too_early)} on this question, "
+                               "so it must stay in an earlier section", "section")
     _apply(question, details, key)
     if target is not question.section:
         old = question.section
@@ -328,8 +353,9 @@ def move_question(question: Question, direction: str) -> bool:
 def remove_question(question: Question) -> None:
     dependents = _dependents(question)
     if dependents:
-        raise BuilderError(f"{_quoted(dependents)} depends on an answer to this question. "
-                           "Change its condition first.")
+        its = "its condition" if len(dependents) == 1 else "their conditions"
+        raise BuilderError(f"{_quoted(dependents)} {_depend(dependents)} on an answer to this "
+                           f"question. Change {its} first.")
     section = question.section
     db.session.delete(question)
     db.session.flush()

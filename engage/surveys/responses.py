@@ -60,9 +60,13 @@ def new_key() -> str:
 
 
 def applicable_questions(version: QuestionnaireVersion, equality_consent: bool) -> list:
-    """The questions whose answers may be stored: equality questions only with consent."""
-    return [q for s in version.sections if equality_consent or not s.is_equality
-            for q in s.questions]
+    """The questions whose answers may be stored: equality questions only with consent. Those
+    are the equality section's, and any question with an equality tag wherever it is (the
+    builder and templates keep them in that section, but an older version may not have)."""
+    if equality_consent:
+        return [q for s in version.sections for q in s.questions]
+    return [q for s in version.sections if not s.is_equality for q in s.questions
+            if q.tag is None or not q.tag.is_equality]
 
 
 def store_response(version: QuestionnaireVersion, answers: Mapping[str, object], *,

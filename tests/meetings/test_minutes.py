@@ -155,7 +155,8 @@ def test_an_analyst_can_look_but_not_change(client, other_client, app):
 
     sign_in(other_client, app, create_user, roles={"analyst": "camden"})
     attendance = page_text(other_client.get(base + "/attendance"))
-    assert "Ana Able Present" in attendance and "Save the register" not in attendance
+    assert "Present 1" in attendance and "Save the register" not in attendance
+    assert "Ana Able" not in attendance  # members by name are for officers only
     minutes = other_client.get(base + "/minutes")
     assert "Draft words." in page_text(minutes)
     assert "Publish" not in page_text(minutes)
@@ -176,6 +177,31 @@ def test_an_analyst_can_look_but_not_change(client, other_client, app):
         assert (found.body, found.status) == ("Draft words.", MinutesStatus.DRAFT)
         assert db.session.scalar(select(func.count(ActionPoint.id))) == 1
         assert db.session.get(ActionPoint, action_id).status == ActionStatus.OPEN
+
+
+def test_only_those_who_see_people_see_the_register_by_name(client, other_client, app):
+    """Interviewers, clerks and analysts see how many came, never who: members by name are for
+    engagement officers and administrators (`PEOPLE_ROLES`), as on the group's members page."""
+    sign_in(client, app)
+    meeting_id = create_meeting(app, *SPRING)
+    ana, ben, cat = _people(app, "Ana Able", "Ben Baker", "Cat Cole")
+    _invite(app, meeting_id, {ana: Reply.ATTENDING, ben: Reply.NOT_ATTENDING, cat: None})
+    url = f"{STAFF}/{meeting_id}/attendance"
+    client.submit(url, {f"attendance-{ana}": "present"})
+    assert all(name in page_text(client.get(url)) for name in ("Ana Able", "Ben Baker"))
+
+    for role in ("interviewer", "clerk", "analyst"):
+        sign_in(other_client, app, create_user, roles={role: "camden"})
+        response = other_client.get(url)
+        assert response.status_code == 200, role
+        text = page_text(response)
+        assert "3 people are on the register" in text, role
+        assert "Present 1" in text and "Sent apologies 1" in text and "Not recorded 1" in text
+        for name in ("Ana Able", "Ben Baker", "Cat Cole"):
+            assert name not in text, (role, name)
+        html = response.get_data(as_text=True)
+        assert f"attendance-{ana}" not in html, role
+        other_client.sign_out()
 
 
 def test_the_first_save_sent_twice_at_the_same_moment_makes_one_set_of_minutes(

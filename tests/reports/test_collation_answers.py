@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from engage.extensions import db
 from engage.reports.collation import catalogue, counted_responses, tagged_answers, who_answered
+from engage.surveys import responses
 from engage.surveys.models import (
     Answer,
     Channel,
@@ -46,9 +47,11 @@ def test_every_answer_carries_its_responses_consultation_borough_and_consent(app
     assert no_borough == 4  # the one response with no borough: 3 ranked places and confidence
 
 
-def test_equality_answers_outside_the_equality_section_count_only_with_consent(app, run_tasks):
-    """The builder lets an equality tag sit in an ordinary section, so people answer it
-    without being asked for consent: their answers are stored but never counted."""
+def test_equality_answers_outside_the_equality_section_count_only_with_consent(
+        app, run_tasks, monkeypatch):
+    """An older version may have an equality tag in an ordinary section (the builder now
+    refuses it), so people answered it without being asked for consent. Such answers are no
+    longer stored without consent; those stored before that was so are never counted."""
     made = make_consultation(app, slug="equality-elsewhere")
     with app.app_context():
         version = db.session.get(QuestionnaireVersion, made.businesses)
@@ -60,17 +63,31 @@ def test_equality_answers_outside_the_equality_section_count_only_with_consent(a
         db.session.commit()
         base = {"priorities": {"ranked": ["robbery", "burglary", "knife-crime"]},
                 "confidence": {"option": "fair"}}
+        def without_consent_stored() -> int:
+            return db.session.scalar(select(func.count()).select_from(Answer).where(
+                Answer.consultation_id == made.consultation_id,
+                Answer.equality_consent.is_(False), Answer.text.is_(None),
+                Answer.rank.is_(None), Answer.option_id.is_not(None)))
+
+        respond(made.businesses, {**base, "ethnic-group": {"option": "white"},
+                                  "age-band": {"options": ["35-44"]}})
+        db.session.commit()
+        assert without_consent_stored() == 1  # its confidence only
+
+        # Stored as they were before: every answer kept, with or without consent.
+        def every_question(version, equality_consent):
+            return [q for section in version.sections for q in section.questions]
+
+        monkeypatch.setattr(responses, "applicable_questions", every_question)
         for consent, ethnic, ages in ((False, "black", ["16-24", "25-34"]),
                                       (False, "black", ["16-24"]),
                                       (True, "asian", ["25-34", "35-44"])):
             respond(made.businesses, {**base, "ethnic-group": {"option": ethnic},
                                       "age-band": {"options": ages}}, consent=consent)
         db.session.commit()
-        stored = db.session.scalar(select(func.count()).select_from(Answer).where(
-            Answer.consultation_id == made.consultation_id, Answer.equality_consent.is_(False),
-            Answer.text.is_(None), Answer.rank.is_(None), Answer.option_id.is_not(None)))
+        monkeypatch.undo()
         # The two without consent: confidence, ethnic group and 3 age bands, all stored.
-        assert stored == 7
+        assert without_consent_stored() == 1 + 7
         dispatch("engage.reports.collate_area", (made.consultation_id, borough("camden").id))
     run_tasks()
     with app.app_context():
@@ -83,7 +100,7 @@ def test_equality_answers_outside_the_equality_section_count_only_with_consent(a
     assert ages["answered"] == 1  # one consenting respondent, who chose two bands
     assert {o["value"]: o["chosen"] for o in ages["options"]} == {
         "16-24": 0, "25-34": 1, "35-44": 1, "prefer-not-to-say": 0}
-    assert figures["questions"]["priorities"]["answered"] == 3  # consent is for equality only
+    assert figures["questions"]["priorities"]["answered"] == 4  # consent is for equality only
 
 
 def test_a_rule_on_responses_reaches_their_answers(app):

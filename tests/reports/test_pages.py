@@ -179,23 +179,65 @@ def test_the_public_is_sent_to_sign_in_and_members_are_refused(app, client):
     assert client.get(LONDON_PAGE).status_code == 403
 
 
-def test_analysts_and_administrators_see_london(app, client, other_client, run_tasks):
+def test_only_administrators_see_london(app, client, other_client, run_tasks):
+    """Borough reports are public once published, so London less them would give one borough's
+    analyst another borough's unpublished figures: London is for administrators, who see every
+    borough anyway."""
     made = hand_worked(app)
-    sign_in(client, app, roles={"analyst": "hackney"})
-    assert "has not been counted yet" in page_text(client.get(LONDON_PAGE))
-    client.submit(LONDON_PAGE + "/collate", form_page=LONDON_PAGE)
+    sign_in(client, app, roles={"analyst": "hackney", "officer": "camden"})
+    token = form_keys(client.get(PAGE).get_data(as_text=True))["csrf_token"]
+    for url in (LONDON_PAGE, LONDON_PAGE + "/figures.csv", LONDON_PAGE + "/figures.xlsx",
+                LONDON_PAGE + "/report.pdf", LONDON_PAGE + "/comments"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(LONDON_PAGE + "/collate", {"csrf_token": token}).status_code == 403
+    assert run_tasks() == []
+    index = client.get("/staff/reports").get_data(as_text=True)
+    assert "/london" not in index  # and not linked to it
+    assert 'href="/staff/boroughs/hackney/reports/have-your-say-2027"' in index
+    assert 'href="/staff/boroughs/camden/reports/have-your-say-2027"' in index
+    assert 'href="/staff/boroughs/lambeth/reports/have-your-say-2027"' not in index
+
+    sign_in(other_client, app, is_admin=True)
+    assert "has not been counted yet" in page_text(other_client.get(LONDON_PAGE))
+    other_client.submit(LONDON_PAGE + "/collate", form_page=LONDON_PAGE)
     ran = run_tasks()
     assert ran[0] == ("engage.reports.collate_consultation", (made.consultation_id,))
     assert len(ran) == 1 + 33
-    text = page_text(client.get(LONDON_PAGE))
+    text = page_text(other_client.get(LONDON_PAGE))
     assert "London: priorities report" in text and "from 24 responses" in text
-    index = client.get("/staff/reports").get_data(as_text=True)
+    index = other_client.get("/staff/reports").get_data(as_text=True)
     assert 'href="/staff/reports/have-your-say-2027/london"' in index
-    assert 'href="/staff/boroughs/hackney/reports/have-your-say-2027"' in index
-    assert 'href="/staff/boroughs/camden/reports/have-your-say-2027"' not in index
-
-    sign_in(other_client, app, is_admin=True)
     assert other_client.get(LONDON_PAGE + "/figures.csv").status_code == 200
+    # Counted now, London is still refused to the analyst and the officer.
+    assert client.get(LONDON_PAGE + "/figures.csv").status_code == 403
+
+
+def test_reports_are_offered_only_to_those_who_may_read_them(app, client):
+    """Interviewers and clerks read no report: the staff home does not offer them reports, and
+    /staff/reports says whom reports are for rather than that nothing covers their boroughs."""
+    hand_worked(app)
+    for roles in ({"interviewer": "camden"}, {"clerk": "camden"},
+                  {"interviewer": "camden", "clerk": "hackney"}):
+        sign_in(client, app, roles=roles)
+        home = client.get("/staff/").get_data(as_text=True)
+        assert "Borough priority reports" not in home and 'href="/staff/reports"' not in home
+        assert "Waiting for you" in home  # the rest of the home page is as it was
+        listed = client.get("/staff/reports")
+        assert listed.status_code == 200
+        text = page_text(listed)
+        assert "Reports are for engagement officers and analysts" in text, roles
+        assert "does not cover any of your boroughs" not in text
+        assert "/reports/have-your-say-2027" not in listed.get_data(as_text=True)
+        client.sign_out()
+    for user in ({"roles": {"officer": "camden"}}, {"roles": {"analyst": "camden"}},
+                 {"roles": {"clerk": "camden", "analyst": "hackney"}}, {"is_admin": True}):
+        sign_in(client, app, **user)
+        home = client.get("/staff/").get_data(as_text=True)
+        assert 'href="/staff/reports">Borough priority reports</a>' in home, user
+        text = page_text(client.get("/staff/reports"))
+        assert "Reports are for engagement officers and analysts" not in text
+        assert "Have your say (have-your-say-2027)" in text
+        client.sign_out()
 
 
 def test_a_borough_the_consultation_does_not_cover_has_no_report(app, client):

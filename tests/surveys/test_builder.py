@@ -353,6 +353,33 @@ def test_conditions_depend_on_earlier_sections_only(client, app):
     assert _question(app, comments)["show_if"] is None
 
 
+def test_refusals_naming_several_questions_say_depend(client, app):
+    """One question "depends" on an answer; two or more "depend", and "their" conditions."""
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    with app.app_context():
+        version = db.session.get(Questionnaire, made.questionnaire_id).current_version
+        victim = next(q for q in version.ordered_questions() if q.key == "victim")
+        add_question(version.sections[1], "where", QuestionKind.SHORT_TEXT,
+                     "Where did it happen?", show_if_question=victim, show_if_values=["yes"])
+        db.session.commit()
+    keys, sections = _current(app, made)
+    base = _base(made)
+    both = "\u201cDid you report it to the police?\u201d, \u201cWhere did it happen?\u201d"
+
+    removed = client.submit(f"{base}/questions/{keys['victim']}/remove", follow_redirects=True)
+    assert (f"{both} depend on an answer to this question. Change their conditions first."
+            in page_text(removed))
+    moved = client.submit(f"{base}/sections/{sections[1]}/move", {"direction": "up"},
+                          form_page=base, follow_redirects=True)
+    assert (f"{both} depend on an answer in \u201cPolicing in your area\u201d, so they must "
+            "stay after it. Change the condition first.") in page_text(moved)
+    section = client.submit(f"{base}/sections/{sections[0]}/remove", follow_redirects=True)
+    assert (f"{both} depend on an answer in this section. Change their conditions first."
+            in page_text(section))
+    assert _current(app, made) == (keys, sections)  # nothing changed
+
+
 def test_move_buttons_pressed_twice_move_once(client, app):
     sign_in_staff(client, app)
     made = make_consultation(app)
@@ -507,6 +534,53 @@ def test_the_equality_section_is_offered_once(client, app):
     assert "already has an equality monitoring section" in page_text(again)
     with app.app_context():
         assert len(db.session.scalars(select(Section.id)).all()) == 1
+
+
+def test_equality_tags_only_in_the_equality_section(client, app):
+    """Ethnic group, age band and disability are asked only after the person agrees, and kept
+    only with their consent: a question outside the equality section cannot carry their tags,
+    by being added there, tagged there or moved there."""
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    keys, (area, _experience, about) = _current(app, made)
+    base = _base(made)
+    outside = ("The reporting tag \u201cEthnic group\u201d can only be on a question in the "
+               "equality monitoring section, which people answer only if they agree to")
+
+    added = _add(client, made, area, "single-choice", text="What is your ethnic group?",
+                 options="Asian\nBlack\nWhite", tag="ethnic-group")
+    assert added.status_code == 200 and outside in page_text(added)
+    assert 'href="#tag"' in added.get_data(as_text=True)
+    assert _current(app, made)[0] == keys  # nothing was added
+
+    victim = f"{base}/questions/{keys['victim']}/edit"
+    retagged = client.submit(victim, {**QUESTION, "text": "Do you have a disability?",
+                                      "key": "victim", "kind": "yes-no",
+                                      "tag": "disability", "section": str(area)})
+    assert "The reporting tag \u201cDisability\u201d can only be on a question" in page_text(
+        retagged)
+    assert _question(app, keys["victim"])["tag"] == ReportingTag.VICTIM_OF_CRIME
+
+    age = f"{base}/questions/{keys['age-band']}/edit"
+    data = {**QUESTION, "text": "What is your age?", "key": "age-band",
+            "kind": "single-choice", "required": "no", "tag": "age-band"}
+    moved = client.submit(age, {**data, "section": str(area)})
+    assert moved.status_code == 200
+    assert ("A question with the reporting tag \u201cAge band\u201d must stay in the equality "
+            "monitoring section") in page_text(moved)
+    assert 'href="#section"' in moved.get_data(as_text=True)
+    assert _question(app, keys["age-band"])["section"] == "About you"
+    with app.app_context():
+        assert len(db.session.scalars(select(Questionnaire.id)).all()) == 1
+        assert all(v.number == 1 for v in db.session.scalars(select(Questionnaire)).one()
+                   .versions)  # no version was copied for a refused change
+
+    # In the equality section the tags are what they are for.
+    assert client.submit(age, {**data, "section": str(about)}).status_code == 302
+    inside = _new_id(_add(client, made, about, "single-choice", required="no",
+                          text="What is your ethnic group?", options="Asian\nBlack\nWhite",
+                          tag="ethnic-group"))
+    assert _question(app, inside)["tag"] == ReportingTag.ETHNIC_GROUP
 
 
 def test_the_builder_links_to_the_preview(client, app):

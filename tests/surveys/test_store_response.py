@@ -24,6 +24,7 @@ from engage.surveys.models import (
     QuestionKind,
     Questionnaire,
     QuestionnaireVersion,
+    ReportingTag,
     Response,
     ResponseContact,
     Section,
@@ -97,6 +98,39 @@ def test_equality_answers_are_stored_only_with_consent(app):
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Answer)
                                  .where(Answer.text.is_(None))) == 3
+
+
+@pytest.mark.parametrize("channel", list(Channel))
+def test_an_equality_tagged_question_outside_the_equality_section_needs_consent_too(
+        app, channel):
+    """The builder keeps equality tags in the equality section, but an older version may have
+    one elsewhere, asked before consent: its answer is kept only with consent, whatever the
+    channel, like the equality section's own (paper is keyed with blanks allowed)."""
+    with app.app_context():
+        version = small_questionnaire()
+        db.session.add(Question(
+            version=version, section=version.sections[0], position=2, key="ethnicity",
+            kind=QuestionKind.SINGLE_CHOICE, text="Ethnic group", tag=ReportingTag.ETHNIC_GROUP,
+            options=[Option(position=1, value="white", label="White"),
+                     Option(position=2, value="black", label="Black")]))
+        db.session.flush()
+        answers = {**ANSWERS, "ethnicity": {"option": "black"}}
+        relax = channel == Channel.PAPER
+        without = store_response(version, answers, idempotency_key=new_key(), borough=None,
+                                 channel=channel, relax_required=relax)
+        given = store_response(version, answers, idempotency_key=new_key(), borough=None,
+                               channel=channel, equality_consent=True, relax_required=relax)
+        db.session.commit()
+
+        def stored(response):
+            return sorted(db.session.scalars(
+                select(Option.value).join(Answer.option).where(Answer.response_id == response.id)))
+
+        assert stored(without) == ["burglary", "drugs"]
+        assert stored(given) == ["16-24", "black", "burglary", "drugs"]
+        # Nor does it make the weighting cell of a response without consent.
+        assert db.session.scalar(select(func.count()).select_from(Answer).where(
+            Answer.cell_ethnic_group_id.is_not(None), Answer.response_id == without.id)) == 0
 
 
 def test_answers_are_checked_again_and_nothing_is_half_written(app):
