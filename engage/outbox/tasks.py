@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 
 from celery import shared_task
 from flask import current_app
@@ -59,7 +60,7 @@ def send_emails(message_ids: list[int]) -> list[str]:
                 deliver(render(message, cache), smtp,
                         before_end_of_data=lambda m=message: _handed_over(m))
             except PermanentEmailError as exc:
-                outcomes.append(_fail(message, str(exc)))
+                outcomes.append(_fail(message, str(exc), exc))
             except Exception as exc:  # noqa: BLE001 - server down, timeouts, 4xx: worth retrying
                 disconnect(smtp)
                 smtp = None
@@ -83,23 +84,36 @@ def _handed_over(message: OutboxMessage) -> None:
 
 def _retry_later(message: OutboxMessage, exc: Exception) -> str:
     if message.attempts >= current_app.config["ENGAGE_EMAIL_MAX_ATTEMPTS"]:
-        return _fail(message, f"gave up after {message.attempts} attempts: {exc!r}")
+        return _fail(message, f"gave up after {message.attempts} attempts: {exc!r}", exc)
     message.status = OutboxStatus.PENDING
     message.handed_over_at = None  # the server answered: it did not take the message
     message.last_error = repr(exc)[:2000]
     message.due_at = utcnow() + retry_delay(message.attempts)
     message.queued_at = None
     db.session.commit()
-    log.info("email %s not sent (attempt %s): %r", message.id, message.attempts, exc)
+    log.info("email %s not sent (attempt %s): %s", message.id, message.attempts,
+             for_the_log(exc))
     return "retry"
 
 
-def _fail(message: OutboxMessage, error: str) -> str:
+def _fail(message: OutboxMessage, error: str, exc: Exception | None = None) -> str:
     message.status = OutboxStatus.FAILED
     message.last_error = error[:2000]
     db.session.commit()
-    log.error("email %s failed: %s", message.id, error)
+    log.error("email %s failed: %s", message.id,
+              for_the_log(exc) if exc is not None else "see the outbox")
     return "failed"
+
+
+def for_the_log(exc: Exception) -> str:
+    """What went wrong, without the words of the server's answer: smtplib's exceptions carry
+    the recipients' addresses (SMTPRecipientsRefused) and servers quote them back, and worker
+    logs are kept and read more widely than the outbox, which administrators alone see."""
+    code = getattr(exc, "smtp_code", None) or getattr(exc.__cause__, "smtp_code", None)
+    if code is None and isinstance(exc.__cause__, smtplib.SMTPRecipientsRefused):
+        codes = {answer[0] for answer in exc.__cause__.recipients.values()}
+        code = "/".join(str(c) for c in sorted(codes))
+    return type(exc).__name__ + (f" {code}" if code else "")
 
 
 @shared_task(name="engage.periodic.sweep_outbox")

@@ -3,6 +3,7 @@ on a refusal, swept up again when a task is lost, and sent again from the admin 
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -263,10 +264,14 @@ def test_a_message_that_waited_out_its_backoff_is_swept_up_and_sent(app, mailbox
 
 # Refused for good -------------------------------------------------------------------------
 
-def test_a_refused_recipient_fails_at_once(app, mailbox):
+def test_a_refused_recipient_fails_at_once(app, mailbox, caplog):
     mailbox.refuse.add(TO)
     message_id = _queue(app)
-    assert _run(app, SEND, message_id) == "failed"
+    with caplog.at_level(logging.INFO, logger="engage"):
+        assert _run(app, SEND, message_id) == "failed"
+    # The worker's log says what failed, with the server's code, but not to whom.
+    assert f"email {message_id} failed: PermanentEmailError 550" in caplog.text
+    assert TO not in caplog.text
     row = _row(app, message_id)
     assert row.status == OutboxStatus.FAILED
     assert row.attempts == 1
