@@ -248,7 +248,8 @@ def test_the_boroughs_page_has_a_postcode_box_that_works_without_javascript(clie
 
 @pytest.mark.parametrize(("typed", "borough"), [
     ("SW9 6AA", "lambeth"), ("sw96aa", "lambeth"), ("  sw9 6aa ", "lambeth"),
-    ("SW1A 2AA", "westminster"), ("SW9", "lambeth"),
+    ("SW1A 2AA", "westminster"), ("SW9", "lambeth"), ("E17", "waltham-forest"),
+    ("E174AA", "waltham-forest"),
 ])
 def test_a_postcode_in_one_borough_goes_to_that_borough(client, typed, borough):
     response = client.get("/boroughs", query_string={"postcode": typed})
@@ -266,6 +267,25 @@ def test_a_postcode_district_spanning_boroughs_offers_a_choice(client):
         "kensington-and-chelsea", "westminster", "brent", "hammersmith-and-fulham"]
     assert 'value="w10 4aa"' in page.get_data(as_text=True)  # the box keeps what was typed
     assert "govuk-error-summary" not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("typed", "slugs"), [
+    ("SW1", ["westminster", "kensington-and-chelsea"]),
+    ("sw1", ["westminster", "kensington-and-chelsea"]),
+    ("W1", ["westminster", "camden"]),
+    ("WC2", ["westminster", "camden"]),
+    ("EC2", ["hackney", "islington", "tower-hamlets"]),
+    ("EC4", ["westminster"]),
+])
+def test_a_parent_district_offers_the_boroughs_of_its_sub_districts(client, typed, slugs):
+    # The data knows SW1A...SW1Y; people say SW1.
+    page = client.get("/boroughs", query_string={"postcode": typed})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "govuk-error-summary" not in html
+    choices = re.search(r'govuk-inset-text">(.*?)</div>', html, re.S)
+    assert re.findall(r'href="/boroughs/([^"]+)"', choices.group(1)) == slugs
+    assert f"Postcodes starting {typed.upper()}" in page_text(page)
 
 
 @pytest.mark.parametrize(("typed", "words"), [
