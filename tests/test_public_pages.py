@@ -348,8 +348,7 @@ def test_the_accessibility_statement_says_what_the_regulations_ask(client):
     # How to ask for another format or report a problem: the borough teams' contact details.
     assert "Asking for another format" in text
     assert "Reporting a problem with this website" in text
-    assert "Each borough's page lists its team's email address and telephone number, under " \
-           "\"Contact\"." in text
+    assert "Each borough's page says how to contact its team, under \"Contact\"." in text
     assert "/boroughs" in hrefs(page)
     # Enforcement.
     assert "The Equality and Human Rights Commission (EHRC) enforces" in text
@@ -363,6 +362,31 @@ def test_the_accessibility_statement_says_what_the_regulations_ask(client):
     assert "It was last reviewed on 6 December 2026." in text
 
 
+def test_the_accessibility_statement_gives_the_service_contact_itself(app, client):
+    app.config.update(ENGAGE_CONTACT_EMAIL="access@police.example.org",
+                      ENGAGE_CONTACT_PHONE="020 7946 0123")
+    page = client.get("/accessibility")
+    text = page_text(page)
+    assert ("tell us what you need: Email: access@police.example.org Telephone: 020 7946 0123"
+            in text)
+    assert ("not meeting the accessibility regulations, contact us: Email: "
+            "access@police.example.org Telephone: 020 7946 0123") in text
+    assert "mailto:access@police.example.org" in hrefs(page)
+
+
+def test_a_borough_without_contact_details_gives_the_service_contact(app, client):
+    app.config.update(ENGAGE_CONTACT_EMAIL="access@police.example.org",
+                      ENGAGE_CONTACT_PHONE="020 7946 0123")
+    text = page_text(client.get(CAMDEN))
+    assert ("Contact Contact details for Camden have not been added yet. Contact the engage team "
+            "instead, who will pass your message on: Email: access@police.example.org "
+            "Telephone: 020 7946 0123") in text
+    # Without a telephone number set, the email alone.
+    app.config["ENGAGE_CONTACT_PHONE"] = None
+    text = page_text(client.get(CAMDEN))
+    assert "Email: access@police.example.org" in text and "Telephone" not in text
+
+
 def test_a_borough_page_shows_the_contact_details_the_statement_points_to(app, client):
     with app.app_context():
         from tests.factories import borough
@@ -372,3 +396,5 @@ def test_a_borough_page_shows_the_contact_details_the_statement_points_to(app, c
         db.session.commit()
     text = page_text(client.get(CAMDEN))
     assert "Contact Email: engage@camden.example.org Telephone: 020 7974 4444" in text
+    # The borough's own details, not the service's beside them.
+    assert app.config["ENGAGE_CONTACT_EMAIL"] not in text and "have not been added" not in text

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from engage.auth.models import User
 from engage.auth.operations import external_url
+from engage.boroughs.contact import contact_for
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import Group
@@ -151,7 +152,7 @@ def _context(invitee_list: InviteeList) -> dict:
             "purpose": consultation.purpose, "borough": borough.name,
             "group": group.name if group else None,
             "closes": london_time(consultation.closes_at),
-            "contact_email": borough.contact_email}
+            "contact_email": contact_for(borough).email}
 
 
 def deliver_batch(mailing: SurveyMailing, limit: int = BATCH_SIZE) -> int:

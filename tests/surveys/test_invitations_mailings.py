@@ -110,6 +110,8 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
         assert link(message, "/have-your-say/invited/") == \
             f"http://localhost/have-your-say/invited/{tokens[email]}"
         assert link(message, "/have-your-say/unsubscribe/")
+        # Camden has no contact details of its own: the service's stand in.
+        assert f"Questions about this consultation: {app.config['ENGAGE_CONTACT_EMAIL']}" in text
     assert mailbox.to(emails[2]) == []
     # A second press of the button sends nothing more.
     again = _send(browser, list_id)
