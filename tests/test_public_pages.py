@@ -228,6 +228,57 @@ def test_a_consultations_published_reports_are_ready_for_its_closed_page(
         as_text=True)
 
 
+# Between consultations ------------------------------------------------------------------------
+
+def test_between_consultations_have_your_say_gives_the_next_date_and_the_last_reports(
+        app, client, other_client, run_tasks):
+    from engage.surveys.models import Consultation
+
+    home = page_text(other_client.get("/"))
+    assert ("There are no consultations open at the moment, and the date of the next one has "
+            "not been set yet.") in home
+    assert ("There is no consultation open at the moment. The date of the next one has not been "
+            "set yet.") in page_text(other_client.get("/have-your-say/"))
+
+    # Last time's consultation, closed, with Camden's report published.
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    staff = counted(app, client, run_tasks, "have-your-say-2026")
+    assert client.submit(staff + "/publish").status_code == 302
+    with app.app_context():
+        last = db.session.scalar(select(Consultation))
+        last.closes_at = utcnow() - timedelta(days=1)
+        last.opens_at = last.closes_at - timedelta(days=42)
+        db.session.commit()
+    home = other_client.get("/")
+    assert ("There are no consultations open at the moment. See what people told us last "
+            "time .") in page_text(home)
+    assert "/have-your-say/" in hrefs(home)
+    page = other_client.get("/have-your-say/")
+    text = page_text(page)
+    assert ("What people told us in Have your say (have-your-say-2026) Read what people said in "
+            "each borough, and what the police will do about it: Camden") in text
+    assert report_url("camden", "have-your-say-2026") in hrefs(page)
+
+    # The next one scheduled: both pages say so, the date once on "Have your say".
+    opens = utcnow() + timedelta(days=5)
+    make_consultation(app, title="Have your say next year", opens_at=opens,
+                      closes_at=opens + timedelta(days=42))
+    make_consultation(app, title="The one after", opens_at=opens + timedelta(days=100),
+                      closes_at=opens + timedelta(days=142))
+    assert ("There are no consultations open at the moment. See when the next one opens and what "
+            "people told us last time .") in page_text(other_client.get("/"))
+    text = page_text(other_client.get("/have-your-say/"))
+    with app.app_context():
+        next_opens = london_time(db.session.scalar(
+            select(Consultation.opens_at).where(Consultation.title == "Have your say next year")))
+    assert (f"There is no consultation open at the moment. The next one, Have your say next year, "
+            f"opens on {next_opens}.") in text
+    assert "Coming up The one after: opens on" in text and text.count("next year") == 1
+    assert "What people told us in Have your say (have-your-say-2026)" in text
+
+
 # Finding a borough by postcode -----------------------------------------------------------------
 
 def test_the_boroughs_page_has_a_postcode_box_that_works_without_javascript(client):
