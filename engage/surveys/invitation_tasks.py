@@ -148,7 +148,10 @@ def _context(invitee_list: InviteeList) -> dict:
     consultation = questionnaire.consultation
     borough = invitee_list.borough
     group = db.session.get(Group, invitee_list.group_id) if invitee_list.group_id else None
+    # The subject names whom the questionnaire is for, not its title: titles such as "Have
+    # your say on policing: businesses" would say "have your say on policing" twice.
     return {"consultation": consultation.title, "questionnaire": questionnaire.title,
+            "audience": questionnaire.audience.label.lower(),
             "purpose": consultation.purpose, "borough": borough.name,
             "group": group.name if group else None,
             "closes": london_time(consultation.closes_at),
