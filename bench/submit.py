@@ -514,6 +514,7 @@ def main() -> int:
         **os.environ,
         "ENGAGE_ENV": "production",
         "ENGAGE_SECRET_KEY": secrets.token_urlsafe(48),
+        "ENGAGE_CONTACT_EMAIL": "engage@bench.example.org",
         "ENGAGE_INSTANCE_PATH": str(workdir / "instance"),
         "ENGAGE_DATABASE_URL": database_url,
         "ENGAGE_BROKER_URL": redis_url,

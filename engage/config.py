@@ -18,6 +18,10 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
 ENVIRONMENTS = ("development", "test", "production")
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside development and test
+# Made-up contact details for development and test: example.org, and a number Ofcom keeps for
+# drama (020 7946 0000 to 0999), so nobody real is written to or called.
+DEV_CONTACT_EMAIL = "engagement@engage.example.org"
+DEV_CONTACT_PHONE = "020 7946 0000"
 
 
 class QueueNames:
@@ -82,6 +86,12 @@ def build_config(overrides: dict | None = None) -> dict:
         "ENGAGE_INSTANCE_PATH": str(instance),
         "ENGAGE_BASE_URL": _env("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "ENGAGE_SERVICE_NAME": "engage",
+        # Whom the public contact when their borough (or group) has given no details of its own,
+        # and the accessibility statement's contact: required in production (see validate).
+        "ENGAGE_CONTACT_EMAIL": _env("ENGAGE_CONTACT_EMAIL",
+                                     DEV_CONTACT_EMAIL if env != "production" else None),
+        "ENGAGE_CONTACT_PHONE": _env("ENGAGE_CONTACT_PHONE",
+                                     DEV_CONTACT_PHONE if env != "production" else None),
         # Database
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
@@ -281,6 +291,14 @@ def validate(config: dict) -> None:
                 "ENGAGE_SECRET_KEY must be set to a random value of at least 32 characters "
                 "outside development (for example: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))')"
+            )
+        if not config.get("ENGAGE_CONTACT_EMAIL") or \
+                config["ENGAGE_CONTACT_EMAIL"] == DEV_CONTACT_EMAIL:
+            raise ConfigError(
+                "ENGAGE_CONTACT_EMAIL must be set in production: the accessibility statement, "
+                "and every borough or group page without contact details of its own, give it "
+                "for people to ask for another format or report a problem "
+                "(ENGAGE_CONTACT_PHONE adds a telephone number)"
             )
         if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
             raise ConfigError(

@@ -12,6 +12,7 @@ from jinja2 import Undefined
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.routing import IntegerConverter, Map
 
+from engage.boroughs.contact import contact_for, service_contact
 from engage.clock import to_london
 from engage.suppression import Cell, describe
 
@@ -155,6 +156,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(published_count)
     app.add_template_filter(counted)
     app.add_template_filter(or_not_given)
+    app.add_template_global(contact_for)
+    app.add_template_global(service_contact)
 
     @app.context_processor
     def _globals():

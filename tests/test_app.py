@@ -10,6 +10,7 @@ from tests.helpers import page_text
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
     monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="ENGAGE_SECRET_KEY"):
@@ -25,8 +26,31 @@ def test_production_refuses_per_process_rate_limit_counters(monkeypatch):
     monkeypatch.setenv("ENGAGE_ENV", "production")
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "memory://")
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     with pytest.raises(ConfigError, match="every web process shares"):
         build_config()
+
+
+def test_production_refuses_to_start_without_a_contact_for_the_public(monkeypatch):
+    from engage.config import DEV_CONTACT_EMAIL
+
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.delenv("ENGAGE_CONTACT_EMAIL", raising=False)
+    monkeypatch.delenv("ENGAGE_CONTACT_PHONE", raising=False)
+    with pytest.raises(ConfigError, match="ENGAGE_CONTACT_EMAIL"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", DEV_CONTACT_EMAIL)  # the made-up one
+    with pytest.raises(ConfigError, match="ENGAGE_CONTACT_EMAIL"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    config = build_config()
+    # The telephone number is optional: no made-up one in production.
+    assert config["ENGAGE_CONTACT_PHONE"] is None
+    monkeypatch.delenv("ENGAGE_CONTACT_EMAIL")
+    assert build_config({"ENGAGE_ENV": "development"})["ENGAGE_CONTACT_EMAIL"] == \
+        DEV_CONTACT_EMAIL
 
 
 def test_unknown_environment_is_refused(monkeypatch):

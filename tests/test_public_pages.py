@@ -228,6 +228,57 @@ def test_a_consultations_published_reports_are_ready_for_its_closed_page(
         as_text=True)
 
 
+# Between consultations ------------------------------------------------------------------------
+
+def test_between_consultations_have_your_say_gives_the_next_date_and_the_last_reports(
+        app, client, other_client, run_tasks):
+    from engage.surveys.models import Consultation
+
+    home = page_text(other_client.get("/"))
+    assert ("There are no consultations open at the moment, and the date of the next one has "
+            "not been set yet.") in home
+    assert ("There is no consultation open at the moment. The date of the next one has not been "
+            "set yet.") in page_text(other_client.get("/have-your-say/"))
+
+    # Last time's consultation, closed, with Camden's report published.
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    staff = counted(app, client, run_tasks, "have-your-say-2026")
+    assert client.submit(staff + "/publish").status_code == 302
+    with app.app_context():
+        last = db.session.scalar(select(Consultation))
+        last.closes_at = utcnow() - timedelta(days=1)
+        last.opens_at = last.closes_at - timedelta(days=42)
+        db.session.commit()
+    home = other_client.get("/")
+    assert ("There are no consultations open at the moment. See what people told us last "
+            "time .") in page_text(home)
+    assert "/have-your-say/" in hrefs(home)
+    page = other_client.get("/have-your-say/")
+    text = page_text(page)
+    assert ("What people told us in Have your say (have-your-say-2026) Read what people said in "
+            "each borough, and what the police will do about it: Camden") in text
+    assert report_url("camden", "have-your-say-2026") in hrefs(page)
+
+    # The next one scheduled: both pages say so, the date once on "Have your say".
+    opens = utcnow() + timedelta(days=5)
+    make_consultation(app, title="Have your say next year", opens_at=opens,
+                      closes_at=opens + timedelta(days=42))
+    make_consultation(app, title="The one after", opens_at=opens + timedelta(days=100),
+                      closes_at=opens + timedelta(days=142))
+    assert ("There are no consultations open at the moment. See when the next one opens and what "
+            "people told us last time .") in page_text(other_client.get("/"))
+    text = page_text(other_client.get("/have-your-say/"))
+    with app.app_context():
+        next_opens = london_time(db.session.scalar(
+            select(Consultation.opens_at).where(Consultation.title == "Have your say next year")))
+    assert (f"There is no consultation open at the moment. The next one, Have your say next year, "
+            f"opens on {next_opens}.") in text
+    assert "Coming up The one after: opens on" in text and text.count("next year") == 1
+    assert "What people told us in Have your say (have-your-say-2026)" in text
+
+
 # Finding a borough by postcode -----------------------------------------------------------------
 
 def test_the_boroughs_page_has_a_postcode_box_that_works_without_javascript(client):
@@ -248,7 +299,8 @@ def test_the_boroughs_page_has_a_postcode_box_that_works_without_javascript(clie
 
 @pytest.mark.parametrize(("typed", "borough"), [
     ("SW9 6AA", "lambeth"), ("sw96aa", "lambeth"), ("  sw9 6aa ", "lambeth"),
-    ("SW1A 2AA", "westminster"), ("SW9", "lambeth"),
+    ("SW1A 2AA", "westminster"), ("SW9", "lambeth"), ("E17", "waltham-forest"),
+    ("E174AA", "waltham-forest"),
 ])
 def test_a_postcode_in_one_borough_goes_to_that_borough(client, typed, borough):
     response = client.get("/boroughs", query_string={"postcode": typed})
@@ -266,6 +318,25 @@ def test_a_postcode_district_spanning_boroughs_offers_a_choice(client):
         "kensington-and-chelsea", "westminster", "brent", "hammersmith-and-fulham"]
     assert 'value="w10 4aa"' in page.get_data(as_text=True)  # the box keeps what was typed
     assert "govuk-error-summary" not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("typed", "slugs"), [
+    ("SW1", ["westminster", "kensington-and-chelsea"]),
+    ("sw1", ["westminster", "kensington-and-chelsea"]),
+    ("W1", ["westminster", "camden"]),
+    ("WC2", ["westminster", "camden"]),
+    ("EC2", ["hackney", "islington", "tower-hamlets"]),
+    ("EC4", ["westminster"]),
+])
+def test_a_parent_district_offers_the_boroughs_of_its_sub_districts(client, typed, slugs):
+    # The data knows SW1A...SW1Y; people say SW1.
+    page = client.get("/boroughs", query_string={"postcode": typed})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "govuk-error-summary" not in html
+    choices = re.search(r'govuk-inset-text">(.*?)</div>', html, re.S)
+    assert re.findall(r'href="/boroughs/([^"]+)"', choices.group(1)) == slugs
+    assert f"Postcodes starting {typed.upper()}" in page_text(page)
 
 
 @pytest.mark.parametrize(("typed", "words"), [
@@ -328,8 +399,7 @@ def test_the_accessibility_statement_says_what_the_regulations_ask(client):
     # How to ask for another format or report a problem: the borough teams' contact details.
     assert "Asking for another format" in text
     assert "Reporting a problem with this website" in text
-    assert "Each borough's page lists its team's email address and telephone number, under " \
-           "\"Contact\"." in text
+    assert "Each borough's page says how to contact its team, under \"Contact\"." in text
     assert "/boroughs" in hrefs(page)
     # Enforcement.
     assert "The Equality and Human Rights Commission (EHRC) enforces" in text
@@ -343,6 +413,31 @@ def test_the_accessibility_statement_says_what_the_regulations_ask(client):
     assert "It was last reviewed on 6 December 2026." in text
 
 
+def test_the_accessibility_statement_gives_the_service_contact_itself(app, client):
+    app.config.update(ENGAGE_CONTACT_EMAIL="access@police.example.org",
+                      ENGAGE_CONTACT_PHONE="020 7946 0123")
+    page = client.get("/accessibility")
+    text = page_text(page)
+    assert ("tell us what you need: Email: access@police.example.org Telephone: 020 7946 0123"
+            in text)
+    assert ("not meeting the accessibility regulations, contact us: Email: "
+            "access@police.example.org Telephone: 020 7946 0123") in text
+    assert "mailto:access@police.example.org" in hrefs(page)
+
+
+def test_a_borough_without_contact_details_gives_the_service_contact(app, client):
+    app.config.update(ENGAGE_CONTACT_EMAIL="access@police.example.org",
+                      ENGAGE_CONTACT_PHONE="020 7946 0123")
+    text = page_text(client.get(CAMDEN))
+    assert ("Contact Contact details for Camden have not been added yet. Contact the engage team "
+            "instead, who will pass your message on: Email: access@police.example.org "
+            "Telephone: 020 7946 0123") in text
+    # Without a telephone number set, the email alone.
+    app.config["ENGAGE_CONTACT_PHONE"] = None
+    text = page_text(client.get(CAMDEN))
+    assert "Email: access@police.example.org" in text and "Telephone" not in text
+
+
 def test_a_borough_page_shows_the_contact_details_the_statement_points_to(app, client):
     with app.app_context():
         from tests.factories import borough
@@ -352,3 +447,5 @@ def test_a_borough_page_shows_the_contact_details_the_statement_points_to(app, c
         db.session.commit()
     text = page_text(client.get(CAMDEN))
     assert "Contact Email: engage@camden.example.org Telephone: 020 7974 4444" in text
+    # The borough's own details, not the service's beside them.
+    assert app.config["ENGAGE_CONTACT_EMAIL"] not in text and "have not been added" not in text

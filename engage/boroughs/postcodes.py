@@ -11,6 +11,10 @@ each, counted over all of its postcodes, in London or not. So a district can:
 - be unknown: not a London district at all, or a non-geographic one (PO boxes and large
   organisations, listed with no postcodes), where nobody lives.
 
+Central London's districts are split into sub-districts (SW1A...SW1Y, W1A...W1W, EC1A...), and
+the data lists only those; but Londoners say SW1, W1 or EC2. Such a parent district stands for
+all its sub-districts together: their postcodes added up, borough by borough.
+
 Only the district is looked at: the rest of a postcode is never needed, so never kept.
 """
 
@@ -76,24 +80,58 @@ class DistrictMatch:
                 and not self.mostly_outside_london)
 
 
+# A sub-district: its parent district followed by one letter (SW1A, W1T, EC4Y; not E17 or N1).
+_SUB_DISTRICT = re.compile(r"^([A-Z]{1,2}[0-9])[A-Z]$")
+
+# A row of the data: (ons_code, borough, postcodes, share).
+Row = tuple[str, str, int, float]
+
+
 @cache
 def _districts() -> dict[str, DistrictMatch]:
-    """Every district in the data, read once per process."""
-    rows: dict[str, list[tuple[str, str, float]]] = {}
+    """Every district in the data, and every parent of sub-districts not in it (SW1, W1, EC2),
+    read once per process."""
+    rows: dict[str, list[Row]] = {}
     source = resources.files("engage.boroughs").joinpath("data/london-postcode-districts.csv")
     with source.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if not row["share"] or int(row["postcodes"]) == 0:
                 continue  # non-geographic: nobody lives there, so nothing to suggest
             rows.setdefault(row["district"], []).append(
-                (row["ons_code"], row["borough"], float(row["share"])))
+                (row["ons_code"], row["borough"], int(row["postcodes"]), float(row["share"])))
+    return matches_from(rows)
+
+
+def matches_from(rows: dict[str, list[Row]]) -> dict[str, DistrictMatch]:
+    """Each district's match from its rows, with a parent made for sub-districts that have none."""
+    rows = dict(rows)
+    parents: dict[str, dict[str, list[Row]]] = {}
+    for district, entries in rows.items():
+        sub = _SUB_DISTRICT.match(district)
+        if sub and sub.group(1) not in rows:  # E1W stays apart from E1, a district of its own
+            parents.setdefault(sub.group(1), {})[district] = entries
+    rows.update({parent: union(subs) for parent, subs in parents.items()})
     matches = {}
     for district, entries in rows.items():
-        city = sum(share for code, _name, share in entries if code == CITY_OF_LONDON)
-        boroughs = sorted((Share(code, name, share) for code, name, share in entries
+        city = sum(share for code, _name, _count, share in entries if code == CITY_OF_LONDON)
+        boroughs = sorted((Share(code, name, share) for code, name, _count, share in entries
                            if code != CITY_OF_LONDON), key=lambda b: (-b.share, b.name))
         matches[district] = DistrictMatch(district, boroughs, city)
     return matches
+
+
+def union(subs: dict[str, list[Row]]) -> list[Row]:
+    """One district's rows made from its sub-districts': each borough's postcodes added up, as
+    a share of all the sub-districts' postcodes (outside London too, which the rows leave out
+    but each row's share implies)."""
+    total = sum(max(count / share for _code, _name, count, share in entries if share)
+                for entries in subs.values())
+    counts: dict[tuple[str, str], int] = {}
+    for entries in subs.values():
+        for code, name, count, _share in entries:
+            counts[code, name] = counts.get((code, name), 0) + count
+    return [(code, name, count, round(count / total, 4))
+            for (code, name), count in sorted(counts.items())]
 
 
 def district_of(typed: str | None) -> str | None:

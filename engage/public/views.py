@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from engage.boroughs.models import Borough, all_boroughs
+from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.operations import groups_of
 from engage.public.finder import FindBoroughForm
@@ -18,8 +21,13 @@ public = Blueprint("public", __name__)
 
 @public.route("/")
 def home():
+    now = utcnow()
+    consultations = open_consultations(now)
+    # With nothing open the page says what "Have your say" gives instead (the same as it does).
+    waiting = {} if consultations else {"upcoming": upcoming_consultations(now)[:1],
+                                       "reported": last_reported(now)}
     return render_template("public/home.html", boroughs=all_boroughs(),
-                           consultations=open_consultations())
+                           consultations=consultations, **waiting)
 
 
 @public.route("/boroughs")
@@ -68,6 +76,25 @@ def published_reports_of(consultation: Consultation) -> list[ReportPublication]:
         .where(ReportPublication.consultation_id == consultation.id)
         .options(contains_eager(ReportPublication.borough)).order_by(Borough.name))
     return [p for p in publications if consultation.covers(p.borough)]
+
+
+def upcoming_consultations(now: datetime) -> list[Consultation]:
+    """Consultations not open yet, the next to open first."""
+    return list(db.session.scalars(select(Consultation).where(Consultation.opens_at > now)
+                                   .order_by(Consultation.opens_at, Consultation.id)))
+
+
+def last_reported(now: datetime) -> Consultation | None:
+    """The consultation that closed last with a borough's report published (one its public
+    page can show: see published_reports_of), for the pages people reach between
+    consultations."""
+    candidates = db.session.scalars(
+        select(Consultation).where(Consultation.closes_at <= now,
+                                   select(ReportPublication.id).where(
+                                       ReportPublication.consultation_id == Consultation.id)
+                                   .exists())
+        .order_by(Consultation.closes_at.desc(), Consultation.id.desc()).limit(3))
+    return next((c for c in candidates if published_reports_of(c)), None)
 
 
 @public.route("/accessibility")

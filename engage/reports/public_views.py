@@ -17,9 +17,10 @@ from engage.extensions import db
 from engage.reports import targets
 from engage.reports.charts import Bar, bar_chart
 from engage.reports.operations import consultation_or_404
-from engage.reports.published import build
+from engage.reports.published import Table, build
 from engage.reports.targets_models import ReportPublication
 from engage.reports.views import _charts, _percent
+from engage.surveys.models import Channel
 
 public_reports = Blueprint("public_reports", __name__)
 
@@ -56,8 +57,29 @@ def published_context(published: ReportPublication) -> dict:
         "gap_target": None if content["gap_target"] is None else Decimal(content["gap_target"]),
         "crime_figures": content["crime_figures"], "planned": content["planned"],
         "published": published, "counted_at": published.counted_at, "percent": _percent,
-        "signed": signed,
+        "signed": signed, "ways_answered": ways_answered(report.by_channel),
     }
+
+
+# How the report's opening sentence names each way of answering ("from 19 responses online").
+CHANNEL_WORDS = {Channel.ONLINE.value: "online", Channel.PAPER.value: "on paper",
+                 Channel.TELEPHONE.value: "by telephone"}
+
+
+def ways_answered(by_channel: Table) -> str | None:
+    """The ways people answered, as the channel table already tells them ("online and by
+    telephone"), or None when naming them would tell more than it does.
+
+    Naming a channel says only that it has a response. The table says as much wherever some
+    count is shown: zeros are then shown as 0, so every hidden cell is known to be at least 1
+    (engage.suppression). But when every cell is hidden (too few responses in all, or no way
+    to protect a small count), zeros are hidden too, and naming the channels with responses
+    would give them away: "19 responses online" would say the 19 are all online."""
+    if all(row.cell.suppressed for row in by_channel.rows):
+        return None
+    named = [CHANNEL_WORDS.get(row.key, row.label.lower()) for row in by_channel.rows
+             if row.cell.suppressed or row.cell.count]
+    return " and ".join(filter(None, (", ".join(named[:-1]), named[-1]))) if named else None
 
 
 def _target_chart(measure: targets.AgainstTarget):

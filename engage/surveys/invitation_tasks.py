@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from engage.auth.models import User
 from engage.auth.operations import external_url
+from engage.boroughs.contact import contact_for
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import Group
@@ -147,11 +148,14 @@ def _context(invitee_list: InviteeList) -> dict:
     consultation = questionnaire.consultation
     borough = invitee_list.borough
     group = db.session.get(Group, invitee_list.group_id) if invitee_list.group_id else None
+    # The subject names whom the questionnaire is for, not its title: titles such as "Have
+    # your say on policing: businesses" would say "have your say on policing" twice.
     return {"consultation": consultation.title, "questionnaire": questionnaire.title,
+            "audience": questionnaire.audience.label.lower(),
             "purpose": consultation.purpose, "borough": borough.name,
             "group": group.name if group else None,
             "closes": london_time(consultation.closes_at),
-            "contact_email": borough.contact_email}
+            "contact_email": contact_for(borough).email}
 
 
 def deliver_batch(mailing: SurveyMailing, limit: int = BATCH_SIZE) -> int:

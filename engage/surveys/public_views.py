@@ -27,6 +27,7 @@ from engage.clock import utcnow
 from engage.extensions import db, limiter, read_only_request
 from engage.forms import normalise_email
 from engage.outbox.operations import queue_email
+from engage.public.views import last_reported, upcoming_consultations
 from engage.surveys.flow import (
     CHECK_ANSWERS,
     Step,
@@ -175,9 +176,8 @@ def index():
     read_only_request()
     now = utcnow()
     current = open_consultations(now, selectinload(Consultation.questionnaires))
-    upcoming = db.session.scalars(select(Consultation).where(Consultation.opens_at > now)
-                                  .order_by(Consultation.opens_at)).all()
-    return render_template("surveys/public/index.html", current=current, upcoming=upcoming)
+    return render_template("surveys/public/index.html", current=current,
+                           upcoming=upcoming_consultations(now), reported=last_reported(now))
 
 
 def _start_page(questionnaire: Questionnaire, preview: bool):

@@ -52,3 +52,36 @@ def test_unknown_and_non_geographic_districts_match_nothing():
     assert not lookup("ZZ9").known
     assert not lookup("E98").known  # a large user's district, with no postcodes of homes
     assert not lookup("M1").known  # Manchester
+
+
+def test_a_parent_district_is_all_its_sub_districts_together():
+    # The data lists SW1A...SW1Y, never SW1, which Londoners say.
+    match = lookup("SW1")
+    assert match.known and not match.certain
+    assert [b.name for b in match.boroughs] == ["Westminster", "Kensington and Chelsea"]
+    assert [b.name for b in lookup("W1").boroughs] == ["Westminster", "Camden"]
+    assert lookup("EC4").mostly_city
+    assert [b.name for b in lookup("EC4").boroughs] == ["Westminster"]
+    # Real districts, and postcodes read as one, are as they were.
+    assert [b.name for b in lookup("E1").boroughs] == ["Tower Hamlets", "Hackney"]
+    assert [b.name for b in lookup("E17").boroughs] == ["Waltham Forest"]
+    assert [b.name for b in lookup("N1").boroughs] == ["Islington", "Hackney", "Camden"]
+    assert district_of("E17AA") == "E1" and district_of("E174AA") == "E17"
+    assert district_of("SW1A 2AA") == "SW1A" and lookup("SW1A").certain
+
+
+def test_a_parent_district_counts_its_sub_districts_postcodes_not_their_shares():
+    from engage.boroughs.postcodes import matches_from
+
+    matches = matches_from({
+        # X1A: 90 postcodes in Camden of 100 (10 outside London); X1B: 300, all in Camden.
+        "X1A": [("E09000007", "Camden", 90, 0.9)],
+        "X1B": [("E09000007", "Camden", 300, 1.0)],
+        "Y1A": [("E09000007", "Camden", 10, 1.0)],
+        "Y1B": [("E09000033", "Westminster", 30, 1.0)],
+    })
+    # A parent in one borough is as certain as any district in one borough.
+    assert matches["X1"].certain
+    assert [(b.name, b.share) for b in matches["X1"].boroughs] == [("Camden", 0.975)]
+    assert [(b.name, b.share) for b in matches["Y1"].boroughs] == [
+        ("Westminster", 0.75), ("Camden", 0.25)]

@@ -48,6 +48,21 @@ def test_every_borough_has_a_cpeg_with_a_public_page(client, app):
     assert client.get("/boroughs/gotham/groups/cpeg").status_code == 404
 
 
+def test_a_group_page_gives_its_own_contact_its_boroughs_or_the_services(client, app):
+    from tests.factories import borough
+
+    page = page_text(client.get(CPEG))
+    assert ("Contact details for this group have not been added yet. Contact the engage team "
+            f"instead, who will pass your message on: Email: {app.config['ENGAGE_CONTACT_EMAIL']}"
+            in page)
+    with app.app_context():
+        borough("camden").contact_phone = "020 7974 4444"
+        db.session.commit()
+    page = page_text(client.get(CPEG))
+    assert "Contact Telephone: 020 7974 4444" in page
+    assert "have not been added" not in page and app.config["ENGAGE_CONTACT_EMAIL"] not in page
+
+
 def test_asking_to_join_needs_an_account(client):
     response = client.get(JOIN)
     assert response.status_code == 302

@@ -111,6 +111,9 @@ def test_the_public_page_shows_the_published_report_with_small_numbers_hidden(
             AuditEvent.action == "report.published")) == "report.published"
     assert "Camden: what you told us and what the police will do" in text
     assert f"The figures were counted on {counted}, from 20 responses" in text
+    # Online and by telephone, and none on paper (the table shows its 0), so paper goes unnamed.
+    assert "from 20 responses online and by telephone." in text
+    assert table_row(html, "Paper") == "Paper | 0 | 0.0%"
     assert f"Published on {published_on} ." in text
     # You said, we did.
     assert "Burglary : A 1.2% reduction in burglary" in text
@@ -144,6 +147,65 @@ def test_the_public_page_shows_the_published_report_with_small_numbers_hidden(
         "Gun crime | +12 (+14.2%) | reduce by 4.2%: target missed")
     assert "How these figures were made" in text
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="engage-chart" role="img"' in html
+
+
+def _opening(other_client) -> tuple[str, str]:
+    """The public report's first sentence about the responses, on the page and in its PDF."""
+    page = " ".join(page_text(other_client.get(PUBLIC)).split())
+    pdf = other_client.get(PUBLIC.removesuffix("/report") + "/report.pdf")
+    pdf_text = " ".join(" ".join(p.extract_text() for p in PdfReader(
+        io.BytesIO(pdf.data)).pages).split())
+    return (re.search(r"from [^.]*\.", page.split("The figures were counted on")[1]).group(0),
+            re.search(r"from [^.]*\.", pdf_text.split("The figures were counted on")[1]).group(0))
+
+
+def test_the_report_names_only_the_ways_people_answered(app, client, other_client, run_tasks):
+    made = make_consultation(app)
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+        for _ in range(5):
+            respond(made.residents, answers(["burglary", "robbery", "knife-crime"]))
+        db.session.commit()
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    publish(client)
+    run_tasks()
+    # 5 responses: the table hides every channel, zeros too, so naming "online" would say that
+    # all 5 answered online.
+    assert _opening(other_client) == (
+        "from fewer than 10 responses, counting every way of answering.",) * 2
+    with app.app_context():
+        for _ in range(10):
+            respond(made.businesses, answers(["robbery", "burglary", "knife-crime"]))
+        db.session.commit()
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    publish(client)
+    run_tasks()
+    assert _opening(other_client) == ("from 15 responses online.",) * 2
+    assert table_row(other_client.get(PUBLIC).get_data(as_text=True), "Telephone") == (
+        "Telephone | 0 | 0.0%")
+
+
+def test_the_words_for_the_ways_people_answered_tell_no_more_than_the_table():
+    from engage.reports.public_views import ways_answered
+    from engage.reports.published import _count_table
+
+    def words(online, paper, telephone):
+        table = _count_table("channel", "How people answered",
+                             {"online": online, "paper": paper, "telephone": telephone},
+                             {}, threshold=10)
+        return ways_answered(table)
+
+    assert words(19, 0, 0) == "online"
+    assert words(30, 3, 12) == "online, on paper and by telephone"  # a small one is named
+    assert words(16, 0, 4) == "online and by telephone"
+    assert words(0, 12, 0) == "on paper"
+    # Every cell hidden, zeros too: naming the channels with responses would give them away.
+    assert words(15, 3, 0) is None
+    assert words(5, 0, 0) is None
+    assert words(0, 0, 0) is None
 
 
 def test_confidence_is_shown_against_its_target_when_it_can_be(app, client, other_client,

@@ -79,6 +79,23 @@ def test_a_district_spanning_boroughs_suggests_the_largest_and_lets_people_choos
     assert _slug_of(app, _borough_id(app)) == "westminster"
 
 
+def test_a_parent_district_suggests_the_boroughs_of_its_sub_districts(client, app, made):
+    # The data knows SW1A...SW1Y; people say SW1.
+    qid = made.questionnaire_id
+    response = _postcode(client, qid, "sw1")
+    assert response.headers["Location"] == step(qid, "borough") + "?district=SW1"
+    shown = client.get(response.headers["Location"])
+    assert "Postcodes starting SW1 are in more than one area. Most of them are in " \
+           "Westminster." in page_text(shown)
+    html = shown.get_data(as_text=True)
+    order = [html.index(f'value="{slug}"') for slug in (
+        "westminster", "kensington-and-chelsea", "another")]
+    assert order == sorted(order) and "<option" not in html
+    chosen = post(client, response.headers["Location"], {"borough": "kensington-and-chelsea"})
+    assert chosen.headers["Location"] == page(qid, 1)
+    assert _slug_of(app, _borough_id(app)) == "kensington-and-chelsea"
+
+
 def test_another_borough_leads_to_the_full_list(client, app, made):
     qid = made.questionnaire_id
     url = _postcode(client, qid, "W10 4AA").headers["Location"]

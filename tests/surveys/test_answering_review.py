@@ -227,5 +227,9 @@ def test_the_list_of_open_consultations_links_each_questionnaire(client, app, ma
     assert f'href="{start_url(made.questionnaire_id)}"' in html
     start = page_text(client.get(start_url(made.questionnaire_id)))
     assert "Your answers are anonymous" in start
-    assert "You can also answer on paper or by telephone." in start
+    assert "You can also answer on paper or by telephone, or ask for the questions in another " \
+           "format" in start
+    # Somewhere to ask even before any borough has added its contact details.
+    assert f"or the engage team: Email: {app.config['ENGAGE_CONTACT_EMAIL']} Telephone: " \
+           f"{app.config['ENGAGE_CONTACT_PHONE']}" in start
     assert "Start now" in start

@@ -100,8 +100,7 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
     tokens = {i.email: i.token for i in invitees(app, list_id)}
     for email in emails[:2]:
         [message] = mailbox.to(email)
-        assert message["Subject"] == ("Have your say on policing in Camden: "
-                                      "Policing priorities: residents")
+        assert message["Subject"] == "Have your say on policing in Camden (residents)"
         text = body(message)
         assert "because you are a member of Community Police Engagement Group" in text
         assert "the borough's Community Police Engagement Group would like" in text
@@ -110,12 +109,27 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
         assert link(message, "/have-your-say/invited/") == \
             f"http://localhost/have-your-say/invited/{tokens[email]}"
         assert link(message, "/have-your-say/unsubscribe/")
+        # Camden has no contact details of its own: the service's stand in.
+        assert f"Questions about this consultation: {app.config['ENGAGE_CONTACT_EMAIL']}" in text
     assert mailbox.to(emails[2]) == []
     # A second press of the button sends nothing more.
     again = _send(browser, list_id)
     assert "Nobody on the list is waiting for an invitation" in again
     run_tasks()
     assert len(mailbox.messages) == 2
+
+
+def test_the_subject_says_whom_the_questionnaire_is_for_once(app, mailbox, run_tasks):
+    emails = _emails(1)
+    browser, list_id = _list(app, emails, audience=Audience.BUSINESSES)
+    with app.app_context():  # the ready template's title, which the subject used to repeat
+        db.session.get(InviteeList, list_id).questionnaire.title = \
+            "Have your say on policing: businesses"
+        db.session.commit()
+    _send(browser, list_id)
+    run_tasks()
+    [message] = mailbox.to(emails[0])
+    assert message["Subject"] == "Have your say on policing in Camden (businesses)"
 
 
 def test_a_fan_out_that_dies_mid_batch_leaves_nobody_out_and_nobody_twice(
@@ -286,7 +300,7 @@ def test_the_automatic_reminder_is_opened_by_beat_once_when_due(app, mailbox, ru
     sweep.apply()
     run_tasks()
     assert [m["Subject"].split(":")[0] for m in mailbox.to(emails[0])] == [
-        "Have your say on policing in Camden", "Reminder"]
+        "Have your say on policing in Camden (residents)", "Reminder"]
     assert len(mailbox.to(emails[1])) == 1
     text = page_text(browser.get(f"{STAFF}/{list_id}"))
     assert "Reminder 1 (automatic)" in text
