@@ -185,6 +185,8 @@ def _start_page(questionnaire: Questionnaire, preview: bool):
     return render_template("surveys/public/start.html", questionnaire=questionnaire,
                            consultation=questionnaire.consultation, preview=preview,
                            started=draft is not None, form=StartForm(),
+                           # This browser's draft came from a personal invitation: not anonymous.
+                           invited=draft is not None and draft.invitee_id is not None,
                            minutes=minutes_to_answer(questionnaire),
                            begin_url=url_for("surveys_public.begin", preview=preview,
                                              questionnaire_id=questionnaire.id))
