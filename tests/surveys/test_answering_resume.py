@@ -73,6 +73,19 @@ def test_save_and_come_back_later_on_another_device(client, app, made, mailbox, 
     again = Browser(app).get(_resume_link(mailbox, "ada@example.org"))
     assert again.status_code == 409
     assert f"Your reference number is {responses(app)[0].reference}" in page_text(again)
+    # The first device, carrying on, is told the same rather than sent back to the start to
+    # answer a second time: any page, its answers, and the save page.
+    for url in (page(qid, 2), page(qid, 4), step(qid, "reply"), step(qid, "check-answers"),
+                step(qid, "save")):
+        carried_on = client.get(url)
+        assert carried_on.status_code == 409, url
+        assert f"Your reference number is {responses(app)[0].reference}" in page_text(
+            carried_on), url
+    token = csrf_token(client.get(f"/have-your-say/{qid}").get_data(as_text=True))
+    assert client.post(page(qid, 4), {**ANSWERS[4], "csrf_token": token}).status_code == 409
+    assert len(responses(app)) == 1
+    # The start page still lets this browser begin afresh (someone else in the household).
+    assert "Start now" in page_text(client.get(f"/have-your-say/{qid}"))
 
 
 def complete_rest(browser: Browser, qid: int) -> None:
