@@ -16,6 +16,7 @@ from tests.surveys.answering_support import (
     check_answers,
     complete,
     make_every_kind,
+    page,
     post,
     reach,
     responses,
@@ -312,3 +313,15 @@ def test_check_answers_names_each_question_once(client, app, made):
         "Answer \u201cHow many years have you lived here?\u201d: Enter a number between 0 and 10",
         "Enter your answer to \u201cWhich street do you live on?\u201d"]
     assert responses(app) == []
+
+
+def test_a_section_title_is_said_once(client, made):
+    """A page of several questions has the section's title as its heading, without the same
+    words again as a caption (read twice by screen readers); a page of one question has the
+    question as its heading and the section's title as its caption."""
+    qid = made.questionnaire_id
+    several = client.get(reach(client, qid, 2)).get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Policing</h1>' in several
+    assert "govuk-caption-l" not in several
+    one = client.get(page(qid, 1)).get_data(as_text=True)
+    assert '<span class="govuk-caption-l">Priorities</span>' in one

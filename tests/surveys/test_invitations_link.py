@@ -92,6 +92,8 @@ def test_opening_the_link_changes_nothing_until_the_person_starts(app):
     assert "Policing priorities: residents" in text
     assert "This link is personal: please do not forward it." in text
     assert "You can answer until" in text
+    assert ("This is not the way to report a crime. In an emergency call 999. If it is not an "
+            "emergency, call 101.") in text
     assert _drafts(app) == []
     started = browser.submit(f"/have-your-say/invited/{invitee.token}")
     assert started.status_code == 302
