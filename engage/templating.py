@@ -16,6 +16,10 @@ from engage.boroughs.contact import contact_for, service_contact
 from engage.clock import to_london
 from engage.suppression import Cell, describe
 
+# What every public page, and every email about a questionnaire, says after "This is not the way
+# to report a crime.": in one place, so that it is said one way.
+EMERGENCY = "In an emergency call 999. If it is not an emergency, call 101."
+
 
 class TemplateGlobals(ChainMap):
     """A template's globals over the environment's, as Jinja keeps them, with `keys()` a set.
@@ -158,6 +162,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(or_not_given)
     app.add_template_global(contact_for)
     app.add_template_global(service_contact)
+    app.add_template_global(EMERGENCY, "emergency")
 
     @app.context_processor
     def _globals():

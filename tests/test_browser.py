@@ -518,3 +518,78 @@ def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server
     page.goto(report)
     expect(page.get_by_text("against a target of 51.4%")).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_every_questionnaire_page_fits_a_small_phone(chromium, live_server, app):
+    """WCAG 1.4.10 Reflow: at 320 CSS pixels no page of the questionnaire scrolls sideways,
+    with errors or without, on the way from the start page to the reference number."""
+    from tests.surveys.answering_support import make_every_kind
+
+    made = make_every_kind(app)
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    seen: list[str] = []
+
+    def fits() -> None:
+        expect(page.locator("h1")).to_have_count(1)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{page.url} is {width}px wide at 320px"
+        seen.append(page.url)
+
+    def carry_on() -> None:
+        page.evaluate("window.engageOldPage = true")
+        page.get_by_role("button", name="Continue", exact=True).click()
+        page.wait_for_function("() => window.engageOldPage === undefined")
+
+    base = f"{live_server}/have-your-say/{made.questionnaire_id}"
+    page.goto(base)
+    fits()
+    page.get_by_role("button", name="Start now").click()
+    fits()
+    carry_on()  # no postcode: an error
+    fits()
+    # A district in more than one borough, then the list of every borough.
+    page.goto(base + "/borough?district=SW7")
+    fits()
+    carry_on()
+    fits()
+    page.goto(base + "/borough")
+    fits()
+    page.get_by_label("Which borough do you live in?").select_option(label="Lambeth")
+    carry_on()
+    fits()  # the ranking question
+    page.get_by_label("First choice").select_option(label="Knife crime")
+    page.get_by_label("First choice").select_option(label="Knife crime")
+    page.get_by_label("Third choice").select_option(label="Knife crime")
+    carry_on()
+    fits()  # its errors
+    page.get_by_label("Second choice").select_option(label="Burglary")
+    page.get_by_label("Third choice").select_option(label="Drugs")
+    carry_on()
+    carry_on()  # the policing page's errors
+    fits()
+    page.get_by_label("Good", exact=True).check()
+    page.get_by_label("In the street").check()
+    page.get_by_label("No", exact=True).check()
+    carry_on()
+    fits()
+    page.get_by_label("How many years have you lived here?").fill("12")
+    carry_on()
+    carry_on()  # the optional questions about yourself, not answered
+    fits()
+    page.get_by_label("Yes", exact=True).check()
+    carry_on()
+    fits()
+    carry_on()
+    fits()  # would you like a reply?
+    page.get_by_label("Yes, I would like a reply").check()
+    carry_on()
+    fits()  # its errors
+    page.get_by_label("Yes, I would like a reply").uncheck()
+    carry_on()
+    fits()  # check your answers
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", name="Your answers have been sent")).to_be_visible()
+    fits()
+    assert len(seen) == 16, seen
+    context.close()

@@ -36,7 +36,7 @@ from werkzeug.wrappers import Response as HttpResponse
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.surveys.models import Questionnaire, QuestionnaireVersion, ResponseDraft
+from engage.surveys.models import Questionnaire, QuestionnaireVersion, Response, ResponseDraft
 from engage.surveys.pages import pages, visible_questions
 from engage.surveys.questions import is_shown
 from engage.surveys.responses import new_key, start_draft
@@ -113,6 +113,18 @@ def draft_in_session(questionnaire: Questionnaire | int, preview: bool,
     if draft is None or is_preview(draft) != preview:
         return None
     return draft
+
+
+def sent_in_session(questionnaire_id: int) -> str | None:
+    """The reference of the response this browser's draft became, when it was sent without this
+    browser (its emailed link finished on another device): draft_in_session no longer finds it."""
+    entry = _entries(False).get(str(questionnaire_id))
+    if not entry:
+        return None
+    return db.session.scalar(
+        select(Response.reference).join(ResponseDraft, ResponseDraft.response_id == Response.id)
+        .where(ResponseDraft.token == entry["token"],
+               ResponseDraft.questionnaire_id == questionnaire_id))
 
 
 def reply_in_session(draft: ResponseDraft) -> dict | None:

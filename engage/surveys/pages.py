@@ -207,7 +207,7 @@ def read_page(form: FlaskForm, questions: list[Question]) -> dict[str, dict | No
             ok = False
             target = field_name(question)
             if question.kind == QuestionKind.RANKING:
-                target = rank_field_name(question, 1)
+                target = rank_field_name(question, error.rank or 1)
             elif error.part == "other":
                 target = other_field_name(question)
             form[target].errors = list(form[target].errors or []) + [error.message]

@@ -220,8 +220,10 @@ def section(flow: Flow, position: int):
             # that is right on its own, leave out the rest without a word (the page asks for
             # them again on the way back), and go on to the email.
             save_answers(flow.draft, read_valid(form, questions))
-            # Worked out before the commit, which expires what is loaded.
-            target = flow.url(Step("save"), back=request.full_path.rstrip("?"))
+            # Worked out before the commit, which expires what is loaded. Not flow.url: the
+            # save page is public only, and would carry `preview` in its address.
+            target = url_for("surveys_public.save", questionnaire_id=flow.questionnaire.id,
+                             back=request.full_path.rstrip("?"))
             db.session.commit()
             return redirect(target)
         checked = read_page(form, questions)

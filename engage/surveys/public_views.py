@@ -37,6 +37,7 @@ from engage.surveys.flow import (
     first_incomplete,
     forget,
     is_preview,
+    sent_in_session,
     start_preview,
     step_after,
     step_url,
@@ -156,13 +157,26 @@ def flow_step(view):
         if preview and draft is not None and draft.version_id != questionnaire.current_version.id:
             draft = None  # the questionnaire has a newer version: preview that
         if draft is None:
-            return redirect(start_url(questionnaire_id, preview))
+            return _sent_elsewhere(questionnaire, preview) or redirect(
+                start_url(questionnaire_id, preview))
         # The whole tree at once, not a query a question; held by the draft, because the
         # session's identity map keeps nothing that no one refers to.
         set_committed_value(draft, "version", version_for_pages(draft.version_id))
         return view(Flow(questionnaire, draft, preview), **kwargs)
 
     return wrapped
+
+
+def already_sent(questionnaire: Questionnaire, reference: str | None):
+    return render_template("surveys/public/already_sent.html", questionnaire=questionnaire,
+                           reference=reference), 409
+
+
+def _sent_elsewhere(questionnaire: Questionnaire, preview: bool):
+    """This browser's answers were sent from another device (the emailed link): say so, with
+    the reference, rather than send the person to the start to answer a second time."""
+    reference = None if preview else sent_in_session(questionnaire.id)
+    return already_sent(questionnaire, reference) if reference is not None else None
 
 
 def minutes_to_answer(questionnaire: Questionnaire) -> int:
@@ -185,6 +199,8 @@ def _start_page(questionnaire: Questionnaire, preview: bool):
     return render_template("surveys/public/start.html", questionnaire=questionnaire,
                            consultation=questionnaire.consultation, preview=preview,
                            started=draft is not None, form=StartForm(),
+                           # This browser's draft came from a personal invitation: not anonymous.
+                           invited=draft is not None and draft.invitee_id is not None,
                            minutes=minutes_to_answer(questionnaire),
                            begin_url=url_for("surveys_public.begin", preview=preview,
                                              questionnaire_id=questionnaire.id))
@@ -234,7 +250,8 @@ def save(questionnaire_id: int):
         return refused
     draft = draft_in_session(questionnaire, preview=False)
     if draft is None:
-        return redirect(start_url(questionnaire_id, preview=False))
+        return _sent_elsewhere(questionnaire, preview=False) or redirect(
+            start_url(questionnaire_id, preview=False))
     form = SaveForm()
     back = request.args.get("back") or ""
     if not back.startswith(f"/have-your-say/{questionnaire_id}/"):  # never a link elsewhere
@@ -263,8 +280,7 @@ def resume(token: str):
     if refused is not None:
         return refused
     if draft.response_id is not None:
-        return render_template("surveys/public/already_sent.html", questionnaire=questionnaire,
-                               reference=draft.response.reference), 409
+        return already_sent(questionnaire, draft.response.reference)
     return begin_with_draft(draft)
 
 

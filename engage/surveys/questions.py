@@ -40,12 +40,14 @@ YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"))
 class AnswerError(ValueError):
     """An answer that cannot be accepted, with the words to show the person."""
 
-    def __init__(self, message: str, part: str | None = None):
+    def __init__(self, message: str, part: str | None = None, rank: int | None = None):
         super().__init__(message)
         self.message = message
         # Which part of the answer is wrong: None for the answer itself, "other" for the
         # "please say" text.
         self.part = part
+        # For a ranking, the place (1, 2, ...) that is wrong, so the error can point at it.
+        self.rank = rank
 
 
 def normalise_postcode(raw: str) -> str | None:
@@ -203,23 +205,34 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
         return {"options": [o.value for o in chosen], **_other(chosen, value.get("other"))}
 
     if kind == QuestionKind.RANKING:
+        # Every message names the question, like the one for a missing answer: a page may ask
+        # more than one ranking. Each says which place is wrong, for the error to point at.
+        named = quoted(question)
         raw = value.get("ranked") or []
         if not isinstance(raw, list):
-            raise AnswerError("Choose your choices in order")
+            raise AnswerError(f"Choose your choices for {named} in order")
         limit = question.rank_count or len(question.options)
         if len(raw) > limit:
-            raise AnswerError(f"Choose no more than {limit}")
+            raise AnswerError(f"Choose no more than {limit} for {named}")
         items = ["" if item is None else item for item in raw]
         filled = [item for item in items if item != ""]
         if items[:len(filled)] != filled:
-            raise AnswerError("Fill your choices in order, without gaps")
-        ranked = [_option(question, item) for item in filled]
-        if len({o.value for o in ranked}) < len(ranked):
-            raise AnswerError("Choose each option only once")
+            raise AnswerError(f"Fill your choices for {named} in order, without gaps",
+                              rank=items.index("") + 1)  # the first gap before a choice
+        ranked: list[Option] = []
+        for place, item in enumerate(filled, start=1):
+            option = question.option(item) if isinstance(item, str) else None
+            if option is None:
+                raise AnswerError(f"Select one of the options shown for {named}", rank=place)
+            if option.value in {o.value for o in ranked}:
+                raise AnswerError(f"Choose each option only once for {named}", rank=place)
+            ranked.append(option)
         if not ranked:
             return None
-        if required and len(ranked) < min(limit, len(question.options)):
-            raise AnswerError(f"Choose {min(limit, len(question.options))} options in order")
+        count = min(limit, len(question.options))
+        if required and len(ranked) < count:
+            raise AnswerError(f"Choose {count} options in order for {named}",
+                              rank=len(ranked) + 1)
         return {"ranked": [o.value for o in ranked]}
 
     if kind == QuestionKind.NUMBER:

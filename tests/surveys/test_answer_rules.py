@@ -75,13 +75,22 @@ def test_ranking_takes_the_top_n_in_order_without_gaps_or_repeats():
     q = question(QuestionKind.RANKING, options=PRIORITIES, rank_count=3)
     assert check(q, {"ranked": ["drugs", "burglary", "robbery"]}) == {
         "ranked": ["drugs", "burglary", "robbery"]}
-    assert refused(q, {"ranked": ["drugs", "", "robbery"]}) == (
-        "Fill your choices in order, without gaps")
-    assert refused(q, {"ranked": ["drugs", "drugs", "robbery"]}) == "Choose each option only once"
-    assert refused(q, {"ranked": ["drugs", "robbery", ""]}) == "Choose 3 options in order"
-    assert refused(q, {"ranked": ["a", "b", "c", "d"]}) == "Choose no more than 3"
-    assert refused(q, {"ranked": ["", "", ""]}) == (
-        "Choose 3 options in order for \u201cQuestion?\u201d")
+    # Each message names the question, and says which place is wrong.
+    for value, message, place in (
+            (["drugs", "", "robbery"], "Fill your choices for \u201cQuestion?\u201d in order, "
+                                       "without gaps", 2),
+            (["", "drugs", ""], "Fill your choices for \u201cQuestion?\u201d in order, "
+                                "without gaps", 1),
+            (["drugs", "robbery", "drugs"], "Choose each option only once for \u201cQuestion?"
+                                            "\u201d", 3),
+            (["drugs", "arson", "robbery"], "Select one of the options shown for \u201cQuestion?"
+                                            "\u201d", 2),
+            (["drugs", "robbery", ""], "Choose 3 options in order for \u201cQuestion?\u201d", 3),
+            (["a", "b", "c", "d"], "Choose no more than 3 for \u201cQuestion?\u201d", None),
+            (["", "", ""], "Choose 3 options in order for \u201cQuestion?\u201d", None)):
+        with pytest.raises(AnswerError) as error:
+            check(q, {"ranked": value})
+        assert (error.value.message, error.value.rank) == (message, place), value
 
 
 def test_number_bounds_are_said_in_words():

@@ -16,6 +16,7 @@ from tests.surveys.answering_support import (
     check_answers,
     complete,
     make_every_kind,
+    page,
     post,
     reach,
     responses,
@@ -66,20 +67,28 @@ def test_every_kind_is_stored_as_answered(client, app, made):
     assert response.borough.name == "Lambeth"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({}, "Choose 3 options in order for \u201cWhich crimes should the police in your area "
-         "focus on?\u201d"),
+RANKED = "\u201cWhich crimes should the police in your area focus on?\u201d"
+
+
+@pytest.mark.parametrize(("data", "message", "href"), [
+    ({}, f"Choose 3 options in order for {RANKED}", "q_priorities_1"),
     ({"q_priorities_1": "burglary", "q_priorities_3": "drugs"},
-     "Fill your choices in order, without gaps"),
-    ({"q_priorities_1": "burglary", "q_priorities_2": "burglary", "q_priorities_3": "drugs"},
-     "Choose each option only once"),
-    ({"q_priorities_1": "burglary", "q_priorities_2": "drugs"}, "Choose 3 options in order"),
-    ({"q_priorities_1": "arson", "q_priorities_2": "drugs", "q_priorities_3": "robbery"},
-     "Select one of the options shown"),
+     f"Fill your choices for {RANKED} in order, without gaps", "q_priorities_2"),
+    ({"q_priorities_1": "burglary", "q_priorities_2": "drugs", "q_priorities_3": "burglary"},
+     f"Choose each option only once for {RANKED}", "q_priorities_3"),
+    ({"q_priorities_1": "burglary", "q_priorities_2": "drugs"},
+     f"Choose 3 options in order for {RANKED}", "q_priorities_3"),
+    ({"q_priorities_1": "drugs", "q_priorities_2": "arson", "q_priorities_3": "robbery"},
+     f"Select one of the options shown for {RANKED}", "q_priorities_2"),
 ])
-def test_ranking_messages(client, made, data, message):
+def test_ranking_messages_name_the_question_and_point_at_the_place_that_is_wrong(
+        client, made, data, message, href):
     url = reach(client, made.questionnaire_id, 1)
-    _error(post(client, url, data), message, "q_priorities_1")
+    response = post(client, url, data)
+    _error(response, message, href)
+    # The message is beside that place's box, not the first one's.
+    html = response.get_data(as_text=True)
+    assert re.search(rf'<p id="{href}-error" class="govuk-error-message">', html), html
 
 
 @pytest.mark.parametrize(("data", "message", "href"), [
@@ -304,3 +313,15 @@ def test_check_answers_names_each_question_once(client, app, made):
         "Answer \u201cHow many years have you lived here?\u201d: Enter a number between 0 and 10",
         "Enter your answer to \u201cWhich street do you live on?\u201d"]
     assert responses(app) == []
+
+
+def test_a_section_title_is_said_once(client, made):
+    """A page of several questions has the section's title as its heading, without the same
+    words again as a caption (read twice by screen readers); a page of one question has the
+    question as its heading and the section's title as its caption."""
+    qid = made.questionnaire_id
+    several = client.get(reach(client, qid, 2)).get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">Policing</h1>' in several
+    assert "govuk-caption-l" not in several
+    one = client.get(page(qid, 1)).get_data(as_text=True)
+    assert '<span class="govuk-caption-l">Priorities</span>' in one

@@ -48,7 +48,8 @@ def test_save_and_come_back_later_on_another_device(client, app, made, mailbox, 
     qid = made.questionnaire_id
     url = reach(client, qid, 2)
     saved = post(client, url, {**ANSWERS[2], "action": "save"})
-    assert saved.headers["Location"].startswith(step(qid, "save"))
+    assert saved.headers["Location"].startswith(step(qid, "save") + "?back=")
+    assert "preview" not in saved.headers["Location"]  # no internal flag in a public address
     form_page = client.get(saved.headers["Location"])
     assert "The link works until" in page_text(form_page)
     invalid = client.submit(saved.headers["Location"], {"email": "not an address"})
@@ -59,7 +60,7 @@ def test_save_and_come_back_later_on_another_device(client, app, made, mailbox, 
     [message] = mailbox.to("ada@example.org")
     assert message["Subject"] == "Come back to your answers: Have your say: residents"
     assert "please do not forward this email" in body(message)
-    assert "In an emergency call 999" in body(message)
+    assert "In an emergency call 999. If it is not an emergency, call 101." in body(message)
 
     phone = Browser(app)
     resumed = phone.get(_resume_link(mailbox, "ada@example.org"))
@@ -73,6 +74,19 @@ def test_save_and_come_back_later_on_another_device(client, app, made, mailbox, 
     again = Browser(app).get(_resume_link(mailbox, "ada@example.org"))
     assert again.status_code == 409
     assert f"Your reference number is {responses(app)[0].reference}" in page_text(again)
+    # The first device, carrying on, is told the same rather than sent back to the start to
+    # answer a second time: any page, its answers, and the save page.
+    for url in (page(qid, 2), page(qid, 4), step(qid, "reply"), step(qid, "check-answers"),
+                step(qid, "save")):
+        carried_on = client.get(url)
+        assert carried_on.status_code == 409, url
+        assert f"Your reference number is {responses(app)[0].reference}" in page_text(
+            carried_on), url
+    token = csrf_token(client.get(f"/have-your-say/{qid}").get_data(as_text=True))
+    assert client.post(page(qid, 4), {**ANSWERS[4], "csrf_token": token}).status_code == 409
+    assert len(responses(app)) == 1
+    # The start page still lets this browser begin afresh (someone else in the household).
+    assert "Start now" in page_text(client.get(f"/have-your-say/{qid}"))
 
 
 def complete_rest(browser: Browser, qid: int) -> None:

@@ -211,7 +211,10 @@ def test_back_links_follow_the_steps(client, made):
 def test_every_page_says_it_is_not_the_way_to_report_a_crime(client, made):
     qid = made.questionnaire_id
     complete(client, qid)
-    warning = "This is not the way to report a crime. In an emergency call 999. Otherwise call 101."
+    # Said one way, here as on the rest of the site (public/_emergency.html) and in the emails.
+    warning = ("This is not the way to report a crime. In an emergency call 999. If it is not "
+               "an emergency, call 101.")
+    assert warning in page_text(client.get("/"))
     for url in ("/have-your-say/", start_url(qid), step(qid, "postcode"), step(qid, "borough"),
                 page(qid, 1), page(qid, 2), page(qid, 4), page(qid, 5), step(qid, "about-you"),
                 step(qid, "reply"), step(qid, "check-answers"), step(qid, "save")):

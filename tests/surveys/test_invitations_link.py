@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.surveys.models import Audience, Consultation, Response, ResponseDraft
+from engage.surveys.models import (
+    Audience,
+    Consultation,
+    QuestionKind,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ResponseDraft,
+)
 from tests.helpers import Browser, csrf_token, page_text, path_of, title
 from tests.surveys.test_invitations_support import (
     add_members,
@@ -84,6 +92,8 @@ def test_opening_the_link_changes_nothing_until_the_person_starts(app):
     assert "Policing priorities: residents" in text
     assert "This link is personal: please do not forward it." in text
     assert "You can answer until" in text
+    assert ("This is not the way to report a crime. In an emergency call 999. If it is not an "
+            "emergency, call 101.") in text
     assert _drafts(app) == []
     started = browser.submit(f"/have-your-say/invited/{invitee.token}")
     assert started.status_code == 302
@@ -196,3 +206,54 @@ def test_an_invited_person_is_not_asked_for_their_borough_and_cannot_change_it(a
     with app.app_context():
         assert db.session.scalar(select(Response)).borough.slug == "camden"
 
+
+
+LINKED = "Because you are answering through your personal invitation, your answers are linked to it"
+
+
+def test_an_invited_person_is_told_their_answers_are_linked_to_the_invitation(app):
+    """Never "anonymous" to someone whose response keeps their invitation: the invited start
+    page, the public start page their draft takes them back to, the optional questions about
+    themselves and the reply page each say what the link means instead."""
+    from tests.surveys.support import AGE_BANDS, add_question, add_section
+
+    invitee = _invitee(app)
+    with app.app_context():
+        version = db.session.scalar(select(QuestionnaireVersion).join(Questionnaire).where(
+            Questionnaire.audience == Audience.RESIDENTS))
+        about = add_section(version, "About you", is_equality=True)
+        add_question(about, "age-band", QuestionKind.SINGLE_CHOICE, "What is your age?",
+                     options=AGE_BANDS, required=False)
+        db.session.commit()
+    link = f"/have-your-say/invited/{invitee.token}"
+    browser = Browser(app)
+    invited_start = page_text(browser.get(link))
+    assert LINKED in invited_start
+    assert "Staff can see how many people on the list have answered, but not who." in (
+        invited_start)
+    browser.submit(link)
+    qid = _drafts(app)[0].questionnaire_id
+    for url in (f"/have-your-say/{qid}", f"/have-your-say/{qid}/about-you",
+                f"/have-your-say/{qid}/reply"):
+        shown = browser.get(url)
+        assert shown.status_code == 200, url
+        assert LINKED in page_text(shown), url
+        assert "anonymous" not in page_text(shown), url
+
+    # Anyone else is told their answers are anonymous, as they are.
+    public = Browser(app)
+    public.submit(f"/have-your-say/{qid}/start", form_page=f"/have-your-say/{qid}")
+    for url in (f"/have-your-say/{qid}", f"/have-your-say/{qid}/about-you",
+                f"/have-your-say/{qid}/reply"):
+        shown = page_text(public.get(url))
+        assert "anonymous" in shown, url
+        assert LINKED not in shown, url
+
+
+def test_the_privacy_page_says_answers_through_a_personal_link_are_not_anonymous(app):
+    text = page_text(Browser(app).get("/privacy"))
+    assert "If you answer through the questionnaire on this website, your answers are " \
+           "anonymous." in text
+    assert "If we emailed you a personal link, your answers are not anonymous in the same " \
+           "way." in text
+    assert "Your answers are anonymous. We do not link them" not in text

@@ -106,6 +106,8 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
         assert "the borough's Community Police Engagement Group would like" in text
         assert "This link is personal: please don't forward it." in text
         assert "You can answer until " in text
+        assert ("This email is not the way to report a crime. In an emergency call 999. If it "
+                "is not an emergency, call 101.") in text
         assert link(message, "/have-your-say/invited/") == \
             f"http://localhost/have-your-say/invited/{tokens[email]}"
         assert link(message, "/have-your-say/unsubscribe/")

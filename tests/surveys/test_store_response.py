@@ -139,7 +139,8 @@ def test_answers_are_checked_again_and_nothing_is_half_written(app):
         with pytest.raises(ResponseRefused) as refused:
             store_response(version, {"priorities": {"ranked": ["drugs"]}},
                            idempotency_key=new_key(), borough=None, channel=Channel.ONLINE)
-        assert refused.value.errors == {"priorities": "Choose 2 options in order"}
+        assert refused.value.errors == {
+            "priorities": "Choose 2 options in order for \u201cRank\u201d"}
         db.session.commit()
         assert count(Response) == 0 and count(Answer) == 0
 
