@@ -351,6 +351,43 @@ def test_the_pages_from_meeting_emails_and_after_a_meeting_are_accessible(page, 
     _check(page, "Registration for this meeting has closed")
 
 
+def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in_them(
+        chromium, live_server, app):
+    """Officers paste long addresses into descriptions and minutes: at 320px wide they wrap
+    rather than make the page scroll sideways (WCAG 1.4.10), and lines typed one under another
+    stay so."""
+    from engage.clock import utcnow
+    from engage.extensions import db
+    from engage.meetings.minutes import save_minutes
+    from engage.meetings.models import Meeting
+    from tests.factories import create_officer
+    from tests.meetings.support import create_meeting
+
+    # No hyphen or space to break at: only overflow-wrap can wrap it.
+    address = ("https://www.example.org/documents/View?ref=" + "0123456789abcdef" * 10)[:150]
+    start = utcnow().replace(microsecond=0) - timedelta(days=30)
+    meeting_id = create_meeting(app, start, start + timedelta(hours=2),
+                                description=f"1. Welcome\nThe chair welcomed everyone.\n\n"
+                                            f"The plan: {address}")
+    with app.app_context():
+        save_minutes(db.session.get(Meeting, meeting_id),
+                     f"Actions:\n- Mina to read {address}\n- Tom to ask about lighting.",
+                     create_officer("camden"), publish=True)
+        db.session.commit()
+
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    phone = context.new_page()
+    meeting = f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}"
+    for path, lines in [(meeting, "1. Welcome\nThe chair welcomed everyone."),
+                        (meeting + "/minutes", "Actions:\n- Mina to read")]:
+        phone.goto(path)
+        expect(phone.get_by_text(address, exact=False)).to_be_visible()
+        assert lines in phone.locator("main").inner_text(), path
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+    context.close()
+
+
 def test_the_pages_from_meeting_news_emails_are_accessible(page, live_server, app):
     """Confirming news of a borough's meetings, stopping it, and links that do not work."""
     from engage.extensions import db

@@ -1,0 +1,49 @@
+"""The public meeting pages and emails as people read them: officers' text with its lines kept,
+every meeting email saying where the meeting is, and what the page says once registration has
+closed. Dates are relative to today, so the tests keep working as the years pass."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.meetings.models import Meeting
+from tests.factories import create_officer
+from tests.helpers import Browser
+from tests.meetings.support import PUBLIC, create_meeting
+
+LINK = "https://meet.example.org/camden-cpeg"
+ACCESS = "Step-free entrance on Judd Street. Hearing loop in the council chamber."
+
+
+def _in_days(app, days: int, **overrides) -> int:
+    start = utcnow().replace(microsecond=0) + timedelta(days=days)
+    return create_meeting(app, start, start + timedelta(hours=2), **overrides)
+
+
+def _register(meeting_id: int, email: str, app) -> None:
+    Browser(app).submit(f"{PUBLIC}/{meeting_id}/register",
+                        {"name": "Grace Hopper", "email": email, "access_needs": ""},
+                        form_page=f"{PUBLIC}/{meeting_id}")
+
+
+def test_a_meeting_s_description_and_minutes_keep_their_lines(client, app):
+    """A blank line starts a paragraph; a single line break stays a line break, so a list of
+    actions typed one to a line does not run together."""
+    meeting_id = _in_days(app, -30, description="1. Welcome\r\nThe chair welcomed everyone."
+                                                "\r\n\r\nAll welcome.")
+    with app.app_context():
+        from engage.meetings.minutes import save_minutes
+
+        save_minutes(db.session.get(Meeting, meeting_id),
+                     "Actions:\n- Mina to write to the council.\n- Tom to ask about lighting."
+                     "\n\n\n\nNext meeting in June.", create_officer("camden"), publish=True)
+        db.session.commit()
+    page = client.get(f"{PUBLIC}/{meeting_id}").get_data(as_text=True)
+    assert ('<p class="govuk-body engage-own-words">1. Welcome\nThe chair welcomed everyone.</p>'
+            '<p class="govuk-body engage-own-words">All welcome.</p>') in page
+    minutes = client.get(f"{PUBLIC}/{meeting_id}/minutes").get_data(as_text=True)
+    assert ('<p class="govuk-body engage-own-words">Actions:\n- Mina to write to the council.\n'
+            '- Tom to ask about lighting.</p>'
+            '<p class="govuk-body engage-own-words">Next meeting in June.</p>') in minutes
