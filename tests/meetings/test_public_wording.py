@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.meetings.models import Meeting
+from engage.meetings.models import Meeting, MeetingMode
 from tests.factories import create_officer
 from tests.helpers import Browser
+from tests.mailbox import body, links
 from tests.meetings.support import PUBLIC, create_meeting
 
 LINK = "https://meet.example.org/camden-cpeg"
@@ -47,3 +48,28 @@ def test_a_meeting_s_description_and_minutes_keep_their_lines(client, app):
     assert ('<p class="govuk-body engage-own-words">Actions:\n- Mina to write to the council.\n'
             '- Tom to ask about lighting.</p>'
             '<p class="govuk-body engage-own-words">Next meeting in June.</p>') in minutes
+
+
+def test_a_place_offered_says_where_the_meeting_is_as_every_meeting_email_does(
+        app, mailbox, run_tasks):
+    meeting_id = _in_days(app, 7, capacity=1, mode=MeetingMode.HYBRID, online_link=LINK,
+                          address="Judd Street\nLondon WC1H 9JE", access_notes=ACCESS)
+    _register(meeting_id, "first@example.org", app)
+    _register(meeting_id, "second@example.org", app)
+    run_tasks()
+    [registered] = mailbox.to("first@example.org")
+    reply = next(link for link in links(registered) if "/meetings/reply/" in link)
+    Browser(app).submit(reply, {"reply": "not-attending"})
+    run_tasks()
+    offered = mailbox.to("second@example.org")[-1]
+    assert offered["Subject"].startswith("A place is yours: Quarterly meeting")
+    details = ("Quarterly meeting\nWhen: {when}\n"
+               "Where: Camden Town Hall, Judd Street, London WC1H 9JE (and online)\n"
+               f"Access: {ACCESS}\nJoin online: {LINK}\n\n")
+    for message in (registered, offered):
+        when = message["Subject"].split(", ", 1)[1]
+        assert details.format(when=when) in body(message).replace("\r\n", "\n")
+    # In the HTML part the details are one paragraph of their own, a line each.
+    html = offered.get_body(preferencelist=("html",)).get_content()
+    assert "Where: Camden Town Hall, Judd Street, London WC1H 9JE (and online)<br>Access: " in html
+    assert f'Join online: <a href="{LINK}">{LINK}</a></p>' in html
