@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.meetings.models import Meeting, MeetingMode
+from engage.meetings.models import Meeting, MeetingMode, MeetingStatus
 from tests.factories import create_officer
-from tests.helpers import Browser
+from tests.helpers import Browser, page_text
 from tests.mailbox import body, links
 from tests.meetings.support import PUBLIC, create_meeting
 
@@ -73,3 +73,21 @@ def test_a_place_offered_says_where_the_meeting_is_as_every_meeting_email_does(
     html = offered.get_body(preferencelist=("html",)).get_content()
     assert "Where: Camden Town Hall, Judd Street, London WC1H 9JE (and online)<br>Access: " in html
     assert f'Join online: <a href="{LINK}">{LINK}</a></p>' in html
+
+
+def test_the_meeting_page_says_why_registration_has_closed(client, app):
+    now = utcnow().replace(microsecond=0)
+    started = create_meeting(app, now - timedelta(minutes=5), now + timedelta(hours=1))
+    ended = _in_days(app, -30)
+    coming = _in_days(app, 7)
+    closed = "Registration has closed This meeting has {}, so you can no longer register for it."
+    started_page = page_text(client.get(f"{PUBLIC}/{started}"))
+    assert closed.format("started") in started_page
+    assert "Register to attend" not in started_page
+    assert closed.format("ended") in page_text(client.get(f"{PUBLIC}/{ended}"))
+    coming_page = page_text(client.get(f"{PUBLIC}/{coming}"))
+    assert "Register to attend" in coming_page and "Registration has closed" not in coming_page
+    # A cancelled meeting says it is cancelled; a members-only one never took registrations.
+    cancelled = create_meeting(app, now - timedelta(minutes=5), now + timedelta(hours=1),
+                               status=MeetingStatus.CANCELLED)
+    assert "Registration has closed" not in page_text(client.get(f"{PUBLIC}/{cancelled}"))
