@@ -149,7 +149,7 @@ def _context(invitee_list: InviteeList) -> dict:
     group = db.session.get(Group, invitee_list.group_id) if invitee_list.group_id else None
     return {"consultation": consultation.title, "questionnaire": questionnaire.title,
             "purpose": consultation.purpose, "borough": borough.name,
-            "group": group.name if group else None,
+            "group": group.name_in_text if group else None,
             "closes": london_time(consultation.closes_at),
             "contact_email": borough.contact_email}
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.meetings.models import Meeting, MeetingMode, MeetingStatus
-from tests.factories import create_officer
+from tests.factories import create_officer, create_user
 from tests.helpers import Browser, page_text
 from tests.mailbox import body, links
-from tests.meetings.support import PUBLIC, create_meeting
+from tests.meetings.support import PUBLIC, cpeg, create_meeting, make_member
 
 LINK = "https://meet.example.org/camden-cpeg"
 ACCESS = "Step-free entrance on Judd Street. Hearing loop in the council chamber."
@@ -91,3 +91,45 @@ def test_the_meeting_page_says_why_registration_has_closed(client, app):
     cancelled = create_meeting(app, now - timedelta(minutes=5), now + timedelta(hours=1),
                                status=MeetingStatus.CANCELLED)
     assert "Registration has closed" not in page_text(client.get(f"{PUBLIC}/{cancelled}"))
+
+
+def test_a_group_s_name_takes_the_in_running_text(app):
+    with app.app_context():
+        group = cpeg()
+        assert group.name_in_text == "the Community Police Engagement Group"
+        group.name = "Golborne Residents' Association"
+        assert group.name_in_text == "the Golborne Residents' Association"
+        assert group.name_to_start == "The Golborne Residents' Association"
+        group.name = "The Notting Hill Partnership"  # its own "the", kept as typed
+        assert group.name_in_text == group.name_to_start == "The Notting Hill Partnership"
+
+
+def test_meeting_emails_and_the_meeting_page_say_the_group(app, mailbox, run_tasks):
+    meeting_id = _in_days(app, 7, capacity=1, mode=MeetingMode.HYBRID, online_link=LINK)
+    _register(meeting_id, "first@example.org", app)
+    _register(meeting_id, "second@example.org", app)
+    run_tasks()
+    group = "the Community Police Engagement Group"
+    assert f"You are registered for this meeting of {group} in Camden." in body(
+        mailbox.to("first@example.org")[0])
+    assert f"this meeting of {group} in Camden. It is full" in body(
+        mailbox.to("second@example.org")[0])
+    reply = next(link for link in links(mailbox.to("first@example.org")[0])
+                 if "/meetings/reply/" in link)
+    Browser(app).submit(reply, {"reply": "not-attending"})
+    run_tasks()
+    assert f"at the meeting of {group} you were waiting for" in body(
+        mailbox.to("second@example.org")[-1])
+    with app.app_context():
+        mina = create_user(email="mina@example.org").id
+    make_member(app, mina)
+    with app.app_context():
+        from engage.meetings.mailings import MailingKind, open_mailing
+
+        open_mailing(db.session.get(Meeting, meeting_id), MailingKind.INVITATION)
+        db.session.commit()
+    run_tasks()
+    assert f"You are invited to a meeting of {group} in Camden." in body(
+        mailbox.to("mina@example.org")[0])
+    page = page_text(Browser(app).get(f"{PUBLIC}/{meeting_id}"))
+    assert "Members of the Community Police Engagement Group see the link to join here" in page
