@@ -408,7 +408,7 @@ def test_the_pages_from_meeting_news_emails_are_accessible(page, live_server, ap
                                   .get_attribute("href")))
     _check(page, "Stop emails about meetings in Camden")
     _press(page, "Stop these emails")
-    _check(page, "You will not get any more emails about meetings in Camden")
+    _check(page, "You will not get any more emails about new meetings in Camden")
     page.goto(live_server + "/meeting-news/confirm/not-a-real-token")
     _press(page, "Confirm")
     _check(page, LINK_DOES_NOT_WORK)
