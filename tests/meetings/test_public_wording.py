@@ -4,6 +4,7 @@ closed. Dates are relative to today, so the tests keep working as the years pass
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from engage.clock import utcnow
@@ -133,3 +134,15 @@ def test_meeting_emails_and_the_meeting_page_say_the_group(app, mailbox, run_tas
         mailbox.to("mina@example.org")[0])
     page = page_text(Browser(app).get(f"{PUBLIC}/{meeting_id}"))
     assert "Members of the Community Police Engagement Group see the link to join here" in page
+
+
+def test_email_fields_are_email_inputs(client, app):
+    """type="email" brings up a phone's @ keyboard; no spellchecking of addresses; and the
+    browser may fill in the person's own (WCAG 1.3.5)."""
+    meeting_id = _in_days(app, 7)
+    for path in [f"{PUBLIC}/{meeting_id}", "/boroughs/camden/meeting-news", "/register",
+                 "/sign-in", "/forgotten-password"]:
+        html = client.get(path).get_data(as_text=True)
+        [field] = re.findall(r'<input[^>]*\bname="email"[^>]*>', html)
+        assert 'type="email"' in field and 'spellcheck="false"' in field, (path, field)
+        assert 'autocomplete="email"' in field, (path, field)
