@@ -97,14 +97,16 @@ class EmailAddress:
 
 def email_field(label: str = "Email address", hint: str | None = None,
                 missing: str = "Enter your email address") -> EmailField:
-    """An email address. `missing` says what to do when it is left empty, as name_field's."""
+    """An email address. `missing` says what to do when it is left empty, as name_field's.
+    type="email" gives phones their @ keyboard (GovTextInput would write type="text"); forms
+    are novalidate, so our own message, not the browser's, says what is wrong."""
     return EmailField(
         label,
         filters=[normalise_email],
         validators=[InputRequired(missing), Length(max=254), EmailAddress()],
         widget=GovTextInput(),
         description=hint or "",
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
+        render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"},
     )
 
 

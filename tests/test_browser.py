@@ -136,7 +136,7 @@ def test_asking_to_join_a_group_is_accessible_with_and_without_errors(page, live
     page.get_by_role("button", name="Sign in").click()
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     page.get_by_role("button", name="Ask to join").click()
-    heading = "Ask to join Community Police Engagement Group"
+    heading = "Ask to join the Community Police Engagement Group"
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert axe_violations(page) == []
 

@@ -142,16 +142,16 @@ def test_a_signed_in_members_account_pages_are_accessible(page, live_server, app
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     _check(page, CPEG)
     page.goto(live_server + "/boroughs/camden/groups/cpeg/leave")
-    _check(page, f"Leave {CPEG}")
+    _check(page, f"Leave the {CPEG}")
     page.goto(live_server + "/boroughs/camden/groups/camden-town-ward-panel")
     _check(page, "Camden Town ward panel")
     expect(page.get_by_text("The panel meets four times a year.")).to_be_visible()
     page.goto(live_server + "/boroughs/camden/groups/camden-town-ward-panel/join")
-    _check(page, "Ask to join Camden Town ward panel")
+    _check(page, "Ask to join the Camden Town ward panel")
     page.goto(live_server + "/boroughs/camden/groups/camden-youth-forum/leave")
-    _check(page, "Withdraw your request to join Camden youth forum")
+    _check(page, "Withdraw your request to join the Camden youth forum")
     _press(page, "Withdraw my request")
-    expect(page.get_by_text("Your request to join Camden youth forum is withdrawn.")
+    expect(page.get_by_text("Your request to join the Camden youth forum is withdrawn.")
            ).to_be_visible()
     _check(page, "Your groups")
     expect(page.get_by_role("cell", name="Request withdrawn")).to_be_visible()
@@ -200,7 +200,7 @@ def test_the_pages_from_account_emails_and_sign_in_are_accessible(page, live_ser
         invited_ada = _emailed_link("ada@example.org", "staff_invitation", "accept_url")
         db.session.commit()
 
-    page.goto(live_server + "/register/check-your-email?to=grace%40example.org")
+    page.goto(live_server + "/register/check-your-email")
     _check(page, "Check your email")
     page.goto(live_server + confirm)
     _check(page, "Confirm your email address")
@@ -324,7 +324,7 @@ def test_the_pages_from_meeting_emails_and_after_a_meeting_are_accessible(page, 
     page.goto(live_server + reply_to[past])
     _check(page, "Replies to this meeting are closed")
     page.goto(live_server + reply_to[members_only])
-    _check(page, f"This meeting is for members of {CPEG}")
+    _check(page, f"This meeting is for members of the {CPEG}")
     page.goto(live_server + "/meetings/reply/not-a-real-token")
     _check(page, LINK_DOES_NOT_WORK)
     # A members-only meeting's page, signed out: sign in first, and come back.
@@ -333,10 +333,10 @@ def test_the_pages_from_meeting_emails_and_after_a_meeting_are_accessible(page, 
     expect(page.get_by_text("Sign in to see this page.")).to_be_visible()
 
     page.goto(live_server + emails)
-    _check(page, f"Meeting emails from {CPEG}")
+    _check(page, f"Meeting emails from the {CPEG}")
     _press(page, "Stop meeting emails")
     expect(page.get_by_role("button", name="Start meeting emails again")).to_be_visible()
-    _check(page, f"Meeting emails from {CPEG}")
+    _check(page, f"Meeting emails from the {CPEG}")
     page.goto(live_server + "/meetings/unsubscribe/not-a-real-token")
     _check(page, LINK_DOES_NOT_WORK)
 
@@ -349,6 +349,43 @@ def test_the_pages_from_meeting_emails_and_after_a_meeting_are_accessible(page, 
         db.session.commit()
     _press(page, "Register to attend")
     _check(page, "Registration for this meeting has closed")
+
+
+def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in_them(
+        chromium, live_server, app):
+    """Officers paste long addresses into descriptions and minutes: at 320px wide they wrap
+    rather than make the page scroll sideways (WCAG 1.4.10), and lines typed one under another
+    stay so."""
+    from engage.clock import utcnow
+    from engage.extensions import db
+    from engage.meetings.minutes import save_minutes
+    from engage.meetings.models import Meeting
+    from tests.factories import create_officer
+    from tests.meetings.support import create_meeting
+
+    # No hyphen or space to break at: only overflow-wrap can wrap it.
+    address = ("https://www.example.org/documents/View?ref=" + "0123456789abcdef" * 10)[:150]
+    start = utcnow().replace(microsecond=0) - timedelta(days=30)
+    meeting_id = create_meeting(app, start, start + timedelta(hours=2),
+                                description=f"1. Welcome\nThe chair welcomed everyone.\n\n"
+                                            f"The plan: {address}")
+    with app.app_context():
+        save_minutes(db.session.get(Meeting, meeting_id),
+                     f"Actions:\n- Mina to read {address}\n- Tom to ask about lighting.",
+                     create_officer("camden"), publish=True)
+        db.session.commit()
+
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    phone = context.new_page()
+    meeting = f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}"
+    for path, lines in [(meeting, "1. Welcome\nThe chair welcomed everyone."),
+                        (meeting + "/minutes", "Actions:\n- Mina to read")]:
+        phone.goto(path)
+        expect(phone.get_by_text(address, exact=False)).to_be_visible()
+        assert lines in phone.locator("main").inner_text(), path
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+    context.close()
 
 
 def test_the_pages_from_meeting_news_emails_are_accessible(page, live_server, app):
@@ -371,7 +408,7 @@ def test_the_pages_from_meeting_news_emails_are_accessible(page, live_server, ap
                                   .get_attribute("href")))
     _check(page, "Stop emails about meetings in Camden")
     _press(page, "Stop these emails")
-    _check(page, "You will not get any more emails about meetings in Camden")
+    _check(page, "You will not get any more emails about new meetings in Camden")
     page.goto(live_server + "/meeting-news/confirm/not-a-real-token")
     _press(page, "Confirm")
     _check(page, LINK_DOES_NOT_WORK)

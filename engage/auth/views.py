@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from flask import (
     Blueprint,
     current_app,
@@ -12,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -106,20 +106,20 @@ def register():
         operations.register(form.name.data, form.email.data, form.password.data, borough,
                             next_url=next_url)
         db.session.commit()
-        return redirect(url_for("auth.check_email", to=form.email.data))
+        session[CHECK_EMAIL_KEY] = form.email.data
+        return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form, next_url=next_url)
+
+
+# The address just given, for the next page to show: kept in the session, not in the page's
+# address, where it would be written to server logs and browser history.
+CHECK_EMAIL_KEY = "check_email_to"
 
 
 @auth.route("/register/check-your-email")
 def check_email():
-    # Also where changing the address leads (`changing`), in that case's words. Only an email
-    # address is shown: other text in a link to this page would be words put in our mouth.
-    email = request.args.get("to", "")
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        email = ""
-    return render_template("auth/check_email.html", email=email,
+    # Also where changing the address leads (`changing`), in that case's words.
+    return render_template("auth/check_email.html", email=session.get(CHECK_EMAIL_KEY, ""),
                            changing=request.args.get("changing") == "yes")
 
 
@@ -278,8 +278,8 @@ def change_email():
             # address simply never receives a link that can work.
             if operations.find_user(form.email.data) is None:
                 operations.send_confirmation(current_user, email=form.email.data)
-            return commit_once(form, url_for("auth.check_email", to=form.email.data,
-                                             changing="yes"),
+            session[CHECK_EMAIL_KEY] = form.email.data
+            return commit_once(form, url_for("auth.check_email", changing="yes"),
                                saved="Nearly done: confirm your new email address.")
     return render_template("auth/change_email.html", form=form)
 

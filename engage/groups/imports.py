@@ -176,7 +176,7 @@ def apply(group: Group, rows: list[ImportRow], actor: User, email_new: bool) -> 
 
 
 def send_welcome(user: User, group: Group) -> None:
-    queue_email(user.email, "group_member_imported", name=user.name, group=group.name,
+    queue_email(user.email, "group_member_imported", name=user.name, group=group.name_in_text,
                 borough=group.borough.name,
                 days=current_app.config["ENGAGE_INVITATION_DAYS"],
                 set_password_url=set_password_link(user))

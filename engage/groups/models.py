@@ -95,6 +95,19 @@ class Group(db.Model):
     def is_cpeg(self) -> bool:
         return self.kind == GroupKind.CPEG
 
+    @property
+    def name_in_text(self) -> str:
+        """The name within a sentence: "a meeting of the Community Police Engagement Group",
+        "members of the Golborne Residents' Association". Officers type the name of a body,
+        which takes "the"; a name that starts with it already keeps its own."""
+        return self.name if self.name.lower().startswith("the ") else f"the {self.name}"
+
+    @property
+    def name_to_start(self) -> str:
+        """name_in_text at the start of a sentence: "The Community Police ... is added." """
+        text = self.name_in_text
+        return text[:1].upper() + text[1:]
+
 
 class Membership(db.Model):
     """One person's place in one group, from their request onwards. One row per person and group:

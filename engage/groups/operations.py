@@ -135,11 +135,11 @@ def request_to_join(group: Group, user: User, represents: Represents,
     _log(membership, "requested", represents.label + (f": {organisation}" if organisation else ""),
          actor=user)
     db.session.flush()
-    queue_email(user.email, "group_request_received", name=user.name, group=group.name,
+    queue_email(user.email, "group_request_received", name=user.name, group=group.name_in_text,
                 borough=group.borough.name, group_url=_group_url(group))
     for officer in officers_of(group.borough):
         queue_email(officer.email, "group_request_to_officer", name=officer.name,
-                    group=group.name, borough=group.borough.name, applicant=user.name,
+                    group=group.name_in_text, borough=group.borough.name, applicant=user.name,
                     requests_url=external_url("groups_staff.requests",
                                               borough_slug=group.borough.slug,
                                               group_slug=group.slug))
@@ -164,7 +164,7 @@ def approve(membership: Membership, actor: User) -> None:
     membership.role_starts_on = now.date()
     _log(membership, "approved", actor=actor)
     queue_email(membership.user.email, "group_request_approved", name=membership.user.name,
-                group=membership.group.name, borough=membership.group.borough.name,
+                group=membership.group.name_in_text, borough=membership.group.borough.name,
                 group_url=_group_url(membership.group))
 
 
@@ -176,7 +176,7 @@ def decline(membership: Membership, actor: User, reason: str) -> None:
     membership.decline_reason = reason
     _log(membership, "declined", reason, actor=actor)
     queue_email(membership.user.email, "group_request_declined", name=membership.user.name,
-                group=membership.group.name, borough=membership.group.borough.name,
+                group=membership.group.name_in_text, borough=membership.group.borough.name,
                 reason=reason, contact=membership.group.contact_email or "")
 
 

@@ -62,6 +62,7 @@ class GroupForm(OnceForm):
     contact_email = EmailField(
         "Contact email", filters=[normalise_email],
         validators=[Optional(), Length(max=254), EmailAddress()], widget=GovTextInput(),
+        render_kw={"type": "email", "spellcheck": "false"},
         description="Shown on the group's public page. Leave empty to show none.",
     )
     contact_phone = StringField(

@@ -112,7 +112,7 @@ def new(borough_slug: str):
         record("group.created", borough=borough, target=f"group:{group.id}", name=group.name,
                kind=group.kind.value, slug=group.slug)
         return commit_once(form, url_for("groups_staff.index", borough_slug=borough.slug),
-                           saved=f"{group.name} is added. People can now ask to join it.")
+                           saved=f"{group.name_to_start} is added. People can now ask to join it.")
     return render_template("groups/staff/new.html", borough=borough, form=form)
 
 
@@ -128,7 +128,7 @@ def edit(borough_slug: str, group_slug: str):
             record("group.changed", borough=borough, target=f"group:{group.id}",
                    slug=group.slug, before=before, after=after)
             db.session.commit()
-            flash(f"{group.name}'s details are saved.", "success")
+            flash(f"{group.name_to_start}'s details are saved.", "success")
         else:
             flash("Nothing was changed.", "info")
         return redirect(url_for("groups_staff.index", borough_slug=borough.slug))
@@ -162,8 +162,8 @@ def approve(borough_slug: str, group_slug: str, membership_id: int):
             record("membership.approved", borough=borough, target=_target(membership),
                    group=group.slug, user_id=membership.user_id)
             db.session.commit()
-            flash(f"{membership.user.name} is now a member of {group.name}. We have emailed "
-                  "them.", "success")
+            flash(f"{membership.user.name} is now a member of {group.name_in_text}. We have "
+                  "emailed them.", "success")
         else:
             flash(_already_decided(membership), "info")
     return redirect(url_for("groups_staff.requests", borough_slug=borough.slug,

@@ -67,8 +67,8 @@ def join(borough_slug: str, group_slug: str):
             db.session.rollback()
             if operations.membership_of(group, current_user) is None:
                 raise
-        flash(f"Your request to join {group.name} has been sent. We will email you when the "
-              "borough team has looked at it.", "success")
+        flash(f"Your request to join {group.name_in_text} has been sent. We will email you "
+              "when the borough team has looked at it.", "success")
         return redirect(url_for("groups.group_page", borough_slug=borough_slug,
                                 group_slug=group_slug))
     return render_template("groups/join.html", group=group, form=form, has_answers=has_answers)
@@ -89,8 +89,8 @@ def leave(borough_slug: str, group_slug: str):
     if form.validate_on_submit():
         operations.leave(membership, current_user)
         db.session.commit()
-        flash(f"Your request to join {group.name} is withdrawn." if withdrawing
-              else f"You have left {group.name}.", "success")
+        flash(f"Your request to join {group.name_in_text} is withdrawn." if withdrawing
+              else f"You have left {group.name_in_text}.", "success")
         return redirect(url_for("groups.my_groups"))
     return render_template("groups/leave.html", group=group, membership=membership, form=form,
                            withdrawing=withdrawing)

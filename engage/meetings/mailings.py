@@ -242,7 +242,7 @@ def meeting_context(meeting: Meeting) -> dict:
     """What every email about the meeting says of it."""
     group = meeting.group
     return {
-        "meeting": meeting.title, "group": group.name, "borough": group.borough.name,
+        "meeting": meeting.title, "group": group.name_in_text, "borough": group.borough.name,
         "when": when(meeting), "where": ical.location(meeting),
         "access_notes": meeting.access_notes,
         "members_only": meeting.is_members_only, "online": meeting.mode.has_link,

@@ -113,6 +113,10 @@ class Meeting(db.Model):
     def has_started(self) -> bool:
         return self.starts_at <= clock.utcnow()
 
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= clock.utcnow()
+
 
 class AgendaItem(db.Model):
     __tablename__ = "agenda_items"

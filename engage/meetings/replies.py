@@ -114,15 +114,14 @@ def promote_from_waiting_list(meeting: Meeting) -> Invitation | None:
 
 def tell_about_place(invitation: Invitation) -> None:
     """Email the person given a place: now that they have one, the online link too."""
-    from engage.meetings.mailings import REPLY, ics_attachment, unsubscribe_link
-    from engage.meetings.operations import when
+    from engage.meetings.mailings import REPLY, ics_attachment, meeting_context, unsubscribe_link
 
     meeting = invitation.meeting
     show_link = bool(meeting.online_link) and invitation.may_see_link
     subscription = invitation.news_subscription
-    queue_email(invitation.recipient, "meeting_place_offered", name=invitation.recipient_name,
-                meeting=meeting.title, group=meeting.group.name,
-                borough=meeting.group.borough.name, when=when(meeting),
+    # Where and access too, as every meeting email says them: they are coming now.
+    queue_email(invitation.recipient, "meeting_place_offered", **meeting_context(meeting),
+                name=invitation.recipient_name,
                 online_link=meeting.online_link if show_link else None,
                 reply_url=external_url("meeting_replies.reply",
                                        token=make_token(REPLY, {"i": invitation.id})),

@@ -17,6 +17,7 @@ class BoroughContactForm(FlaskForm):
     contact_email = EmailField(
         "Public contact email", filters=[normalise_email],
         validators=[Optional(), Length(max=254), EmailAddress()], widget=GovTextInput(),
+        render_kw={"type": "email", "spellcheck": "false"},
         description="Shown on the borough's public page. Leave empty to show none.",
     )
     contact_phone = StringField(

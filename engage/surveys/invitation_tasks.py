@@ -153,7 +153,7 @@ def _context(invitee_list: InviteeList) -> dict:
     return {"consultation": consultation.title, "questionnaire": questionnaire.title,
             "audience": questionnaire.audience.label.lower(),
             "purpose": consultation.purpose, "borough": borough.name,
-            "group": group.name if group else None,
+            "group": group.name_in_text if group else None,
             "closes": london_time(consultation.closes_at),
             "contact_email": contact_for(borough).email}
 

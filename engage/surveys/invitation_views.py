@@ -92,7 +92,7 @@ def new_from_group(borough_slug: str, consultation_slug: str):
         if (earlier := already_sent(form)) is not None:
             return earlier
         group = form.chosen_group()
-        name = form.name.data or f"Members of {group.name}"
+        name = form.name.data or f"Members of {group.name_in_text}"
         try:
             invitee_list, added = invitations.list_from_group(
                 form.chosen_questionnaire(consultation), borough, group, name, current_user)

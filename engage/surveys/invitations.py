@@ -108,7 +108,7 @@ def list_from_group(questionnaire: Questionnaire, borough: Borough, group: Group
         .where(Membership.group_id == group.id, Membership.status == MembershipStatus.ACTIVE)
         .order_by(Membership.id)).all()
     if not members:
-        raise NobodyToInvite(f"{group.name} has no active members, so there is nobody to "
+        raise NobodyToInvite(f"{group.name_to_start} has no active members, so there is nobody to "
                              "invite")
     invitee_list = InviteeList(questionnaire_id=questionnaire.id, borough_id=borough.id,
                                name=name, source=InviteeListSource.GROUP, group_id=group.id,

@@ -130,7 +130,7 @@ def test_change_email_sent_twice_sends_one_email(client, mailbox, run_tasks, app
         second = client.post("/account/email", data)
     assert inserted == []  # no second email in the outbox
     assert first.status_code == second.status_code == 302
-    assert second.location == first.location
+    assert second.location == first.location == "/register/check-your-email?changing=yes"
     page = page_text(client.get(second.location))
     assert "We have sent an email to ada@new.example.org" in page
     assert "Follow the link in it to change your email address" in page

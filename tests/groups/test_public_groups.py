@@ -81,8 +81,8 @@ def test_ask_to_join_for_yourself(client, app, mailbox, run_tasks):
     membership = _membership(app)
     assert membership.status == MembershipStatus.PENDING
     run_tasks()
-    assert mailbox.to(email)[0]["Subject"] == "We have your request to join Community Police " \
-                                              "Engagement Group"
+    assert mailbox.to(email)[0]["Subject"] == "We have your request to join the Community " \
+                                              "Police Engagement Group"
     # Camden's officers hear of it; Lambeth's do not.
     assert len(mailbox.to("officer@example.org")) == 1
     assert mailbox.to("lambeth@example.org") == []
@@ -245,13 +245,13 @@ def test_withdrawing_a_request_says_withdrawn_not_left(client, app):
 
     page = client.get(CPEG + "/leave")
     text = page_text(page)
-    assert "Withdraw your request to join Community Police Engagement Group" in text
+    assert "Withdraw your request to join the Community Police Engagement Group" in text
     assert _button(page) == "Withdraw my request"
     assert "Continue" not in text and "Leave the group" not in text
 
     done = client.submit(CPEG + "/leave", {}, follow_redirects=True)
     text = page_text(done)
-    assert "Your request to join Community Police Engagement Group is withdrawn" in text
+    assert "Your request to join the Community Police Engagement Group is withdrawn" in text
     assert "You have left" not in text
     assert "Request withdrawn" in text and " Left " not in f" {text} "
     assert _membership(app).status == MembershipStatus.LEFT  # stored as before: no new status
@@ -280,14 +280,14 @@ def test_leaving_says_left_and_a_later_request_withdrawn_says_withdrawn(client, 
     assert _button(page) == "Leave the group"
     assert "Continue" not in page_text(page)
     done = page_text(client.submit(CPEG + "/leave", {}, follow_redirects=True))
-    assert "You have left Community Police Engagement Group" in done
+    assert "You have left the Community Police Engagement Group" in done
     assert "Your groups" in done and "Left" in done and "Request withdrawn" not in done
 
     # A member once, asking again, then withdrawing that request: withdrawn, not left.
     client.submit(JOIN, {"represents": "self"})
     assert _button(client.get(CPEG + "/leave")) == "Withdraw my request"
     done = page_text(client.submit(CPEG + "/leave", {}, follow_redirects=True))
-    assert "Your request to join Community Police Engagement Group is withdrawn" in done
+    assert "Your request to join the Community Police Engagement Group is withdrawn" in done
     assert "Request withdrawn" in done
 
 

@@ -109,7 +109,7 @@ def test_an_officer_approves_a_request_and_a_double_click_emails_once(client, ap
     page = client.get(CPEG + "/requests")
     assert page.status_code == 200
     text = page_text(page)
-    assert "Requests to join Community Police Engagement Group" in text
+    assert "Requests to join the Community Police Engagement Group" in text
     assert "Ada Applicant" in text and "ada@example.org" in text
     assert "A residents' or tenants' association" in text and "Kentish Town TRA" in text
     html = page.get_data(as_text=True)
@@ -132,8 +132,8 @@ def test_an_officer_approves_a_request_and_a_double_click_emails_once(client, ap
 
     run_tasks()
     [message] = mailbox.to("ada@example.org")
-    assert message["Subject"] == "Your request to join Community Police Engagement Group is " \
-                                 "approved"
+    assert message["Subject"] == "Your request to join the Community Police Engagement Group " \
+                                 "is approved"
     assert "http://localhost/boroughs/camden/groups/cpeg" in body(message)
     [(_, actor, slug, target, details)] = _audit(app, "membership.approved")
     assert (actor, slug, target) == (officer_id, "camden", f"membership:{membership_id}")
@@ -175,7 +175,7 @@ def test_declining_needs_a_reason_and_sends_it(client, app, mailbox, run_tasks):
     run_tasks()
     [message] = mailbox.to("ben@example.org")
     # (strip: a subject this long is folded onto a second header line)
-    assert message["Subject"].strip() == ("Your request to join Community Police Engagement "
+    assert message["Subject"].strip() == ("Your request to join the Community Police Engagement "
                                           "Group was not accepted")
     assert reason in body(message)
     [(_, actor, _, target, details)] = _audit(app, "membership.declined")

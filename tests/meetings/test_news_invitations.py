@@ -138,7 +138,7 @@ def test_unsubscribing_from_the_news_stops_every_later_mailing(app, mailbox, run
     run_tasks()
     unsubscribe = link_in(mailbox.to("ada@example.org")[0], "/meeting-news/unsubscribe/")
     stopped = Browser(app).submit(unsubscribe, {}, follow_redirects=True)
-    assert "You will not get any more emails about meetings in Camden" in page_text(stopped)
+    assert "You will not get any more emails about new meetings in Camden" in page_text(stopped)
     with app.app_context():
         operations.cancel(db.session.get(Meeting, meeting_id))
         db.session.commit()

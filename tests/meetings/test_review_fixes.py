@@ -394,5 +394,5 @@ def test_meeting_emails_write_the_group_name_as_it_is_stored(
     run_tasks()
     invitation = next(m for m in mailbox.to(email) if "Summer meeting" in m["Subject"])
     body = invitation.get_body(("plain",)).get_content()
-    assert "a meeting of Community Police Engagement Group in Camden" in body
+    assert "a meeting of the Community Police Engagement Group in Camden" in body
     assert "community police engagement group" not in body

@@ -64,7 +64,9 @@ def test_subscribe_confirm_and_unsubscribe_without_signing_in(client, app, mailb
     assert "Stop emails about meetings in Camden" in page_text(page)
     assert _subscriptions(app)[0].is_active  # a GET alone stops nothing
     stopped = stranger.submit(unsubscribe, {}, follow_redirects=True)
-    assert "You will not get any more emails about meetings in Camden" in page_text(stopped)
+    assert "You will not get any more emails about new meetings in Camden" in page_text(stopped)
+    # New meetings only: a meeting they registered for still writes to them, as the page says.
+    assert "you will still get emails about that meeting" in page_text(stopped)
     assert _subscriptions(app)[0].unsubscribed_at is not None
     # The old confirmation link does not start the news again: only a new request does.
     assert Browser(app).submit(link, {}).status_code == 400

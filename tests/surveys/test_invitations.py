@@ -44,7 +44,7 @@ def test_a_list_from_a_group_has_its_active_members_each_with_a_personal_link(ap
     browser = officer(app)
     list_id = list_from_group(browser, ids[Audience.RESIDENTS])
     page = page_text(browser.get(f"{STAFF}/{list_id}"))
-    assert "Members of Community Police Engagement Group" in page
+    assert "Members of the Community Police Engagement Group" in page
     assert "People on the list 2" in page
     found = invitees(app, list_id)
     assert [i.email for i in found] == ["ada@example.org", "bob@example.org"]

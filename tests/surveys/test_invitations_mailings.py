@@ -102,7 +102,7 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
         [message] = mailbox.to(email)
         assert message["Subject"] == "Have your say on policing in Camden (residents)"
         text = body(message)
-        assert "because you are a member of Community Police Engagement Group" in text
+        assert "because you are a member of the Community Police Engagement Group" in text
         assert "the borough's Community Police Engagement Group would like" in text
         assert "This link is personal: please don't forward it." in text
         assert "You can answer until " in text
@@ -391,7 +391,7 @@ def test_response_rates_per_list_and_delivery_per_mailing(app, mailbox, run_task
         db.session.commit()
     _opt_out(app, stopped)
     index = page_text(browser.get(STAFF))
-    assert ("Members of Community Police Engagement Group Residents 4 4 1 25% 1" in index)
+    assert ("Members of the Community Police Engagement Group Residents 4 4 1 25% 1" in index)
     page = page_text(browser.get(f"{STAFF}/{list_id}"))
     assert "Invited 4 Answered 1 Response rate 25% Asked for no consultation emails 1" in page
     # People, waiting to send, sent, failed.
