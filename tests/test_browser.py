@@ -152,15 +152,14 @@ def test_asking_to_join_a_group_is_accessible_with_and_without_errors(page, live
 
 
 def test_a_public_meeting_page_is_accessible(page, live_server, app):
-    from datetime import datetime
+    from tests.dates import at, with_weekday
+    from tests.meetings.support import SPRING_DAY, create_meeting
 
-    from tests.meetings.support import create_meeting
-
-    meeting_id = create_meeting(app, datetime(2027, 3, 30, 17, 30), datetime(2027, 3, 30, 19),
+    meeting_id = create_meeting(app, at(SPRING_DAY, 17, 30), at(SPRING_DAY, 19),
                                 agenda=["Welcome", "Neighbourhood priorities"],
                                 access_notes="Step-free entrance. Hearing loop.")
     page.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}")
-    expect(page.get_by_text("Tuesday 30 March 2027").first).to_be_visible()
+    expect(page.get_by_text(with_weekday(SPRING_DAY)).first).to_be_visible()
     assert axe_violations(page) == []
     page.goto(live_server + "/boroughs/camden/groups/cpeg")
     expect(page.get_by_role("link", name="Quarterly meeting")).to_be_visible()
@@ -168,11 +167,10 @@ def test_a_public_meeting_page_is_accessible(page, live_server, app):
 
 def test_registering_for_a_public_meeting_is_accessible_with_and_without_errors(
         page, live_server, app):
-    from datetime import datetime
+    from tests.dates import at
+    from tests.meetings.support import LATER_DAY, create_meeting
 
-    from tests.meetings.support import create_meeting
-
-    meeting_id = create_meeting(app, datetime(2030, 3, 30, 17, 30), datetime(2030, 3, 30, 19))
+    meeting_id = create_meeting(app, at(LATER_DAY, 17, 30), at(LATER_DAY, 19))
     page.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{meeting_id}")
     expect(page.get_by_role("heading", name="Register to attend")).to_be_visible()
     page.get_by_role("button", name="Register to attend").click()
@@ -201,16 +199,15 @@ def test_asking_for_meeting_news_is_accessible_with_and_without_errors(page, liv
 
 
 def test_replying_to_an_invitation_is_accessible(page, live_server, app):
-    from datetime import datetime
-
     from engage.auth.tokens import make_token
     from engage.extensions import db
     from engage.meetings.mailings import REPLY
     from engage.meetings.models import Invitation, MeetingStatus
+    from tests.dates import at
     from tests.factories import create_user
-    from tests.meetings.support import create_meeting
+    from tests.meetings.support import LATER_DAY, create_meeting
 
-    meeting_id = create_meeting(app, datetime(2030, 3, 30, 17, 30), datetime(2030, 3, 30, 19),
+    meeting_id = create_meeting(app, at(LATER_DAY, 17, 30), at(LATER_DAY, 19),
                                 status=MeetingStatus.PUBLISHED)
     with app.app_context():
         invitation = Invitation(meeting_id=meeting_id, user_id=create_user().id)

@@ -86,11 +86,11 @@ def test_a_signed_in_members_account_pages_are_accessible(page, live_server, app
     )
     from engage.groups.operations import create_group, save_equality_answers
     from engage.meetings.models import Invitation, Reply
+    from tests.dates import at
     from tests.factories import borough, create_admin, create_user
-    from tests.meetings.support import create_meeting, make_member
+    from tests.meetings.support import LATER_DAY, create_meeting, make_member
 
-    coming = create_meeting(app, datetime(2030, 3, 30, 17, 30), datetime(2030, 3, 30, 19),
-                            agenda=["Welcome"])
+    coming = create_meeting(app, at(LATER_DAY, 17, 30), at(LATER_DAY, 19), agenda=["Welcome"])
     past = create_meeting(app, datetime(2024, 3, 30, 17, 30), datetime(2024, 3, 30, 19),
                           title="Winter meeting")
     with app.app_context():
@@ -273,16 +273,18 @@ def test_the_pages_from_meeting_emails_and_after_a_meeting_are_accessible(page, 
     from engage.meetings.mailings import REPLY, unsubscribe_link
     from engage.meetings.minutes import add_action, save_minutes
     from engage.meetings.models import Invitation, Meeting, MeetingVisibility
+    from tests.dates import at
     from tests.factories import create_officer, create_user
-    from tests.meetings.support import cpeg, create_meeting
+    from tests.meetings.support import LATER_DAY, cpeg, create_meeting
 
-    coming = create_meeting(app, datetime(2030, 3, 30, 17, 30), datetime(2030, 3, 30, 19))
-    members_only = create_meeting(app, datetime(2030, 4, 30, 17, 30), datetime(2030, 4, 30, 19),
+    month, two_months = LATER_DAY + timedelta(days=31), LATER_DAY + timedelta(days=61)
+    coming = create_meeting(app, at(LATER_DAY, 17, 30), at(LATER_DAY, 19))
+    members_only = create_meeting(app, at(month, 17, 30), at(month, 19),
                                   title="Members' meeting",
                                   visibility=MeetingVisibility.MEMBERS_ONLY)
     past = create_meeting(app, datetime(2024, 3, 30, 17, 30), datetime(2024, 3, 30, 19),
                           title="Winter meeting", agenda=["Welcome", "Burglary in Kentish Town"])
-    closing = create_meeting(app, datetime(2030, 5, 30, 17, 30), datetime(2030, 5, 30, 19),
+    closing = create_meeting(app, at(two_months, 17, 30), at(two_months, 19),
                              title="Spring meeting")
     with app.app_context():
         officer = create_officer("camden")

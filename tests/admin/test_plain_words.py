@@ -5,6 +5,7 @@ status by its name, not its code."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -13,9 +14,10 @@ from engage.extensions import db
 from engage.groups.models import Group, Membership, Represents
 from engage.groups.operations import request_to_join
 from engage.outbox.models import OutboxMessage, OutboxStatus
+from tests.dates import form_date, in_words
 from tests.factories import PASSWORD, borough, create_admin, create_user
 from tests.helpers import Browser, page_text
-from tests.meetings.support import STAFF, schedule
+from tests.meetings.support import SPRING_DAY, STAFF, schedule
 
 
 def _admin(app) -> Browser:
@@ -28,20 +30,22 @@ def _admin(app) -> Browser:
 
 def test_the_audit_log_gives_times_and_dates_in_words(app):
     browser = _admin(app)
-    # Kept as naive UTC ISO text: 17:30 UTC on 30 March 2027 is 6:30pm in London (BST).
-    meeting_id = schedule(browser, date=["30", "3", "2027"])
+    # Kept as naive UTC ISO text: 17:30 UTC on a day in British Summer Time is 6:30pm in London.
+    # (A meeting must be in the future, so the days are next year's: see tests.dates.)
+    day, due = SPRING_DAY, SPRING_DAY + timedelta(days=31)
+    meeting_id = schedule(browser, date=form_date(day))
     browser.submit(f"{STAFF}/{meeting_id}/actions", {
-        "description": "Ask for patrols", "owner": "PC Smith", "due_on": ["30", "4", "2027"]})
+        "description": "Ask for patrols", "owner": "PC Smith", "due_on": form_date(due)})
     text = page_text(browser.get("/admin/audit"))
-    assert "starts at: 30 March 2027 at 6:30pm ends at: 30 March 2027 at 8pm" in text
-    assert "due on: 30 April 2027" in text
+    assert f"starts at: {in_words(day)} at 6:30pm ends at: {in_words(day)} at 8pm" in text
+    assert f"due on: {in_words(due)}" in text
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     assert "None" not in text
     # The CSV keeps JSON for tools to read back, its times in London time with their offset,
     # as its "when (London)" column: a bare time would be UTC, which nobody would guess.
     spreadsheet = browser.get("/admin/audit.csv").get_data(as_text=True)
-    assert "2027-03-30T18:30:00+01:00" in spreadsheet and "2027-04-30" in spreadsheet
-    assert "2027-03-30T17:30:00" not in spreadsheet
+    assert f"{day}T18:30:00+01:00" in spreadsheet and str(due) in spreadsheet
+    assert f"{day}T17:30:00" not in spreadsheet
 
 
 def test_the_audit_log_words_a_changed_role_term(app):

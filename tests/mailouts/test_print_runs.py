@@ -24,6 +24,7 @@ from tests.mailouts.support import (
     BASE,
     count,
     make_consultation,
+    on_a_working_day,
     pdf_pages,
     qr_codes,
     record,
@@ -228,7 +229,8 @@ def test_posting_a_run_moves_its_requests_on(client, app, run_tasks):
             operations.move(paper, RequestStatus.POSTED)
 
 
-def test_gathering_and_rendering_twice_make_one_run(client, app, run_tasks):
+def test_gathering_and_rendering_twice_make_one_run(client, app, run_tasks, monkeypatch):
+    on_a_working_day(monkeypatch)  # so that nothing is gathered for want of requests
     ids = make_consultation(app)
     sign_in(client, app, officer="camden")
     record(client, ids["residents"])
@@ -302,7 +304,9 @@ def test_beat_gathers_nothing_on_a_bank_holiday(client, app, monkeypatch):
         assert tasks.gather_print_runs.apply().get() == 1
 
 
-def test_beat_gathers_each_borough_and_leaves_what_cannot_be_printed(client, app, run_tasks):
+def test_beat_gathers_each_borough_and_leaves_what_cannot_be_printed(client, app, run_tasks,
+                                                                    monkeypatch):
+    on_a_working_day(monkeypatch)
     ids = make_consultation(app)
     later = make_consultation(app, opens_in_days=3, closes_in_days=40)
     sign_in(client, app, officer=["camden", "hackney"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
@@ -18,17 +18,24 @@ from engage.meetings.models import (
     MeetingStatus,
     MeetingVisibility,
 )
+from tests.dates import NEXT_YEAR, clocks_go_forward, form_date
 from tests.factories import PASSWORD, borough, create_officer, create_user
 
 STAFF = "/staff/boroughs/camden/groups/cpeg/meetings"
 PUBLIC = "/boroughs/camden/groups/cpeg/meetings"
 CPEG_PAGE = "/boroughs/camden/groups/cpeg"
 
+# Meetings are scheduled only in the future, so their days are worked out from today (see
+# tests.dates): next year's, either side of the clocks going forward.
+SPRING_DAY = clocks_go_forward(NEXT_YEAR) + timedelta(days=2)  # a Tuesday, in BST (UTC+1)
+WINTER_DAY = SPRING_DAY - timedelta(weeks=2)  # the Tuesday a fortnight before, in GMT
+LATER_DAY = SPRING_DAY + timedelta(weeks=3 * 52)  # a Tuesday, years from now
+
 # A form as an officer fills it in; tests override what they are about.
 FORM = {
     "title": "Spring meeting",
     "description": "Neighbourhood priorities for the spring.",
-    "date": ["30", "3", "2027"],
+    "date": form_date(SPRING_DAY),
     "start_time": "6:30pm",
     "end_time": "8pm",
     "mode": "in-person",

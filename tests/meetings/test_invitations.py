@@ -3,7 +3,7 @@ reminders, with an iCalendar attachment and links that work without signing in."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -22,12 +22,13 @@ from engage.meetings.models import (
     Reply,
 )
 from engage.outbox.models import OutboxMessage, OutboxStatus
+from tests.dates import at
 from tests.factories import create_officer, create_user
 from tests.helpers import Browser, page_text
 from tests.mailbox import links
-from tests.meetings.support import create_meeting, make_member
+from tests.meetings.support import LATER_DAY, create_meeting, make_member
 
-SOON = datetime(2030, 3, 30, 17, 30)
+SOON = at(LATER_DAY, 17, 30)  # years from now
 
 
 def _meeting(app, **overrides) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -16,8 +16,9 @@ from engage.extensions import db
 from engage.groups.models import Membership, MembershipStatus, Represents
 from engage.meetings import operations
 from engage.meetings.models import Meeting, MeetingStatus
+from tests.dates import at
 from tests.factories import _PASSWORD_HASH
-from tests.meetings.support import cpeg, create_meeting
+from tests.meetings.support import LATER_DAY, cpeg, create_meeting
 from tests.workers import (
     all_accounted_for,
     assert_each_once,
@@ -67,7 +68,7 @@ def _sweep(app):
 def test_a_worker_killed_mid_batch_leaves_nobody_out_and_nobody_twice(app, backend, mailbox,
                                                                      tmp_path):
     emails = _members(app, 500)
-    start = datetime(2030, 3, 30, 17, 30)
+    start = at(LATER_DAY, 17, 30)
     meeting_id = create_meeting(app, start, start + timedelta(hours=2),
                                 status=MeetingStatus.DRAFT)
     log = tmp_path / "worker.log"
@@ -91,7 +92,7 @@ def test_a_worker_killed_mid_batch_leaves_nobody_out_and_nobody_twice(app, backe
 def test_invitations_wait_while_smtp_is_down_and_go_when_it_returns(app, backend, mailbox,
                                                                    tmp_path):
     emails = _members(app, 20)
-    start = datetime(2030, 3, 30, 17, 30)
+    start = at(LATER_DAY, 17, 30)
     meeting_id = create_meeting(app, start, start + timedelta(hours=2),
                                 status=MeetingStatus.DRAFT)
     mailbox.stop()

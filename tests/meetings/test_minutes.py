@@ -3,7 +3,7 @@ CSRF on."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
 from flask import render_template
 from sqlalchemy import func, select
@@ -20,11 +20,13 @@ from engage.meetings.minutes import (
     MinutesStatus,
 )
 from engage.meetings.models import Invitation, MeetingVisibility, Reply
+from tests.dates import at, form_date, in_words
 from tests.factories import create_officer, create_user
 from tests.helpers import csrf_token, form_keys, inserts, page_text
 from tests.meetings.support import (
     CPEG_PAGE,
     PUBLIC,
+    SPRING_DAY,
     STAFF,
     create_meeting,
     make_member,
@@ -33,8 +35,10 @@ from tests.meetings.support import (
     sign_in,
 )
 
-SPRING = (datetime(2027, 3, 30, 17, 30), datetime(2027, 3, 30, 19, 0))
-SUMMER = (datetime(2027, 6, 29, 17, 30), datetime(2027, 6, 29, 19, 0))
+SUMMER_DAY = SPRING_DAY + timedelta(weeks=13)  # the next quarter's meeting
+DUE_DAY = SPRING_DAY + timedelta(days=31)  # between the two
+SPRING = (at(SPRING_DAY, 17, 30), at(SPRING_DAY, 19))
+SUMMER = (at(SUMMER_DAY, 17, 30), at(SUMMER_DAY, 19))
 
 
 def _people(app, *names: str) -> list[int]:
@@ -316,14 +320,15 @@ def test_open_actions_carry_forward_until_done(client, other_client, app):
     summer = create_meeting(app, *SUMMER, title="Summer meeting")
     client.submit(f"{STAFF}/{spring}/actions", {
         "description": "Ask for more patrols on the high street", "owner": "PC Smith",
-        "due_on": ["30", "4", "2027"]})
+        "due_on": form_date(DUE_DAY)})
     client.submit(f"{STAFF}/{spring}/actions", {
         "description": "Book the hall", "owner": "Secretary"})
     with app.app_context():
         patrols, hall = db.session.scalars(select(ActionPoint.id).order_by(ActionPoint.id))
 
     later = page_text(client.get(f"{STAFF}/{summer}/actions"))
-    assert "Ask for more patrols on the high street (PC Smith, due by 30 April 2027)" in later
+    assert (f"Ask for more patrols on the high street (PC Smith, due by {in_words(DUE_DAY)})"
+            in later)
     assert "Book the hall" in later
     # Not carried backwards onto the meeting where they were raised.
     assert "Still open from earlier meetings" not in page_text(

@@ -4,7 +4,7 @@ do not; and the news's unsubscribe link is honoured by every later mailing."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -21,13 +21,14 @@ from engage.meetings.models import (
     MeetingStatus,
     MeetingVisibility,
 )
+from tests.dates import at
 from tests.factories import create_user
 from tests.helpers import Browser, page_text
 from tests.mailbox import body, links
-from tests.meetings.support import create_meeting, make_member
+from tests.meetings.support import LATER_DAY, create_meeting, make_member
 from tests.news.support import link_in, subscribe
 
-SOON = datetime(2030, 3, 30, 17, 30)
+SOON = at(LATER_DAY, 17, 30)  # years from now
 LINK = "https://meet.example.org/camden-cpeg"
 
 

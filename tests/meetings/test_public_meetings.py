@@ -3,7 +3,7 @@ link, the calendar file, and the list on the group's page."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -13,13 +13,16 @@ from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import Membership, MembershipStatus, Represents
 from engage.meetings.models import MeetingMode, MeetingStatus, MeetingVisibility
+from tests.dates import at, form_date, with_weekday
 from tests.factories import create_user
 from tests.helpers import page_text
 from tests.meetings.support import (
     CPEG_PAGE,
     FORM,
     PUBLIC,
+    SPRING_DAY,
     STAFF,
+    WINTER_DAY,
     cpeg,
     create_meeting,
     make_member,
@@ -54,12 +57,12 @@ def _event(calendar: Calendar):
 
 def test_the_meeting_page_in_london_time(client, other_client, app):
     sign_in(client, app)
-    meeting_id = _published(client, date=["16", "3", "2027"])
+    meeting_id = _published(client, date=form_date(WINTER_DAY))
     client.submit(f"{STAFF}/{meeting_id}/agenda/new", {"title": "Stop and search",
                                                         "presenter": "Inspector Shah"})
     text = page_text(other_client.get(f"{PUBLIC}/{meeting_id}"))
     assert "Spring meeting" in text
-    assert "Tuesday 16 March 2027, 6:30pm to 8pm" in text
+    assert f"{with_weekday(WINTER_DAY)}, 6:30pm to 8pm" in text
     assert "Camden Town Hall Judd Street London WC1H 9JE" in text
     assert "Step-free entrance on Judd Street" in text
     assert "Places 60" in text
@@ -136,9 +139,9 @@ def test_the_calendar_file(client, other_client, app):
     assert event["UID"] == f"meeting-{meeting_id}@localhost"
     assert event["SEQUENCE"] == 0
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
-    assert start == datetime(2027, 3, 30, 18, 30, tzinfo=LONDON)
+    assert start == at(SPRING_DAY, 18, 30, zone=LONDON)
     assert str(start.tzinfo) == "Europe/London"
-    assert end == datetime(2027, 3, 30, 20, 0, tzinfo=LONDON)
+    assert end == at(SPRING_DAY, 20, zone=LONDON)
     assert event["DTSTART"].params["TZID"] == "Europe/London"
     assert event["SUMMARY"] == "Spring meeting (Community Police Engagement Group)"
     assert event["LOCATION"] == "Camden Town Hall, Judd Street, London WC1H 9JE"
@@ -149,7 +152,7 @@ def test_the_calendar_file(client, other_client, app):
     client.submit(f"{STAFF}/{meeting_id}/edit", {**FORM, "start_time": "7pm"})
     event = _event(_calendar(other_client, meeting_id))
     assert (event["UID"], event["SEQUENCE"]) == (f"meeting-{meeting_id}@localhost", 1)
-    assert event.decoded("DTSTART") == datetime(2027, 3, 30, 19, 0, tzinfo=LONDON)
+    assert event.decoded("DTSTART") == at(SPRING_DAY, 19, zone=LONDON)
 
     client.submit(f"{STAFF}/{meeting_id}/cancel", {})
     event = _event(_calendar(other_client, meeting_id))

@@ -3,7 +3,7 @@ to a check page that says how many will be emailed, counted as the fan-out will 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
@@ -11,12 +11,13 @@ from sqlalchemy import update
 from engage.extensions import db
 from engage.groups.models import Membership, MembershipStatus
 from engage.meetings.models import Meeting, MeetingStatus, MeetingVisibility
+from tests.dates import at
 from tests.factories import create_user
 from tests.helpers import page_text
-from tests.meetings.support import STAFF, create_meeting, make_member, sign_in
+from tests.meetings.support import LATER_DAY, STAFF, create_meeting, make_member, sign_in
 from tests.news.support import subscribe
 
-SOON = datetime(2030, 3, 30, 17, 30)
+SOON = at(LATER_DAY, 17, 30)  # years from now
 
 
 def _draft(app, **overrides) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
@@ -20,11 +20,13 @@ from engage.groups.models import Membership, MembershipStatus
 from engage.meetings import retention
 from engage.meetings.models import Invitation, Mailing, MailingKind, Meeting
 from engage.outbox.models import OutboxMessage
+from tests.dates import at, form_date
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, csrf_token, page_text
 from tests.mailbox import links
 from tests.meetings.support import (
     FORM,
+    LATER_DAY,
     PDF,
     PUBLIC,
     STAFF,
@@ -36,7 +38,7 @@ from tests.meetings.support import (
     sign_in,
 )
 
-LATER = {"date": ["26", "3", "2030"]}  # a Tuesday, years from now
+LATER = {"date": form_date(LATER_DAY)}  # a Tuesday, years from now
 NEEDS = "Step-free access and a hearing loop, please"
 FLASH_UPDATE = re.compile(r"We have emailed the (\d+) people invited to this meeting the new "
                           r"time and place \(with an updated calendar entry\)")
@@ -341,7 +343,7 @@ def test_members_access_needs_are_cleared_after_the_meeting(app, mailbox, run_ta
     with app.app_context():
         create_officer("camden", email="officer@example.org")
     user_id, email = _member(app)
-    start = datetime(2030, 3, 26, 18, 30)
+    start = at(LATER_DAY, 18, 30)
     meeting_id = create_meeting(app, start, start + timedelta(hours=2))
     with app.app_context():
         from engage.meetings import mailings

@@ -19,9 +19,18 @@ from engage.meetings.models import (
     MeetingStatus,
     Reply,
 )
+from tests.dates import NEXT_YEAR, at, clocks_go_back, clocks_go_forward, form_date, with_weekday
 from tests.factories import create_officer, create_user
 from tests.helpers import csrf_token, page_text, title
-from tests.meetings.support import FORM, STAFF, meeting, schedule, sign_in
+from tests.meetings.support import (
+    FORM,
+    SPRING_DAY,
+    STAFF,
+    WINTER_DAY,
+    meeting,
+    schedule,
+    sign_in,
+)
 
 
 def _count() -> int:
@@ -30,20 +39,19 @@ def _count() -> int:
 
 def test_london_times_are_stored_as_utc_either_side_of_the_clocks_going_forward(client, app):
     sign_in(client, app)
-    summer = meeting(app, schedule(client, date=["30", "3", "2027"]))  # BST, UTC+1
-    assert (summer.starts_at, summer.ends_at) == (datetime(2027, 3, 30, 17, 30),
-                                                  datetime(2027, 3, 30, 19, 0))
-    winter = meeting(app, schedule(client, date=["16", "3", "2027"], start_time="18:30",
+    summer = meeting(app, schedule(client, date=form_date(SPRING_DAY)))  # BST, UTC+1
+    assert (summer.starts_at, summer.ends_at) == (at(SPRING_DAY, 17, 30), at(SPRING_DAY, 19))
+    winter = meeting(app, schedule(client, date=form_date(WINTER_DAY), start_time="18:30",
                                    end_time="20:00"))  # GMT
-    assert (winter.starts_at, winter.ends_at) == (datetime(2027, 3, 16, 18, 30),
-                                                  datetime(2027, 3, 16, 20, 0))
-    assert "Tuesday 30 March 2027, 6:30pm to 8pm" in page_text(
+    assert (winter.starts_at, winter.ends_at) == (at(WINTER_DAY, 18, 30), at(WINTER_DAY, 20))
+    assert f"{with_weekday(SPRING_DAY)}, 6:30pm to 8pm" in page_text(
         client.get(f"{STAFF}/{summer.id}"))
 
 
 def test_a_time_the_clocks_skip_is_refused(client, app):
     sign_in(client, app)
-    response = client.submit(STAFF + "/new", {**FORM, "date": ["28", "3", "2027"],
+    response = client.submit(STAFF + "/new", {**FORM,
+                                              "date": form_date(clocks_go_forward(NEXT_YEAR)),
                                               "start_time": "01:30", "end_time": "3am"})
     assert response.status_code == 200
     text = page_text(response)
@@ -55,11 +63,12 @@ def test_a_time_the_clocks_skip_is_refused(client, app):
 
 def test_the_repeated_autumn_hour_means_the_first_one(client, app):
     sign_in(client, app)
-    found = meeting(app, schedule(client, date=["31", "10", "2027"], start_time="1:30am",
+    night = clocks_go_back(NEXT_YEAR)
+    found = meeting(app, schedule(client, date=form_date(night), start_time="1:30am",
                                   end_time="3am"))
     # 01:30 BST is 00:30 UTC; the second 01:30 (GMT) would be 01:30 UTC.
-    assert found.starts_at == datetime(2027, 10, 31, 0, 30)
-    assert found.ends_at == datetime(2027, 10, 31, 3, 0)
+    assert found.starts_at == at(night, 0, 30)
+    assert found.ends_at == at(night, 3)
 
 
 def test_errors_are_summarised_and_linked_to_their_fields(client, app):
@@ -132,7 +141,7 @@ def test_an_analyst_can_look_but_not_change(client, other_client, app):
     assert "Spring meeting" in page_text(listing)
     assert "Schedule a meeting" not in page_text(listing)
     page = page_text(other_client.get(f"{STAFF}/{meeting_id}"))
-    assert "Tuesday 30 March 2027, 6:30pm to 8pm" in page
+    assert f"{with_weekday(SPRING_DAY)}, 6:30pm to 8pm" in page
     assert "Publish the meeting" not in page and "Change the details" not in page
     assert other_client.get(STAFF + "/new").status_code == 403
     assert other_client.get(f"{STAFF}/{meeting_id}/edit").status_code == 403
@@ -160,7 +169,7 @@ def test_publish_cancel_and_the_calendar_sequence(client, app):
     client.submit(page + "/edit", {**FORM, "title": "Spring meeting (rescheduled)",
                                    "start_time": "7pm"})
     found = meeting(app, meeting_id)
-    assert (found.starts_at, found.sequence) == (datetime(2027, 3, 30, 18, 0), 1)
+    assert (found.starts_at, found.sequence) == (at(SPRING_DAY, 18), 1)
     # So is a new place.
     client.submit(page + "/edit", {**FORM, "title": "Spring meeting (rescheduled)",
                                    "start_time": "7pm", "venue": "Kentish Town Library"})
@@ -196,7 +205,8 @@ def test_editing_shows_the_london_times(client, app):
     meeting_id = schedule(client)
     html = client.get(f"{STAFF}/{meeting_id}/edit").get_data(as_text=True)
     assert 'value="18:30"' in html and 'value="20:00"' in html
-    assert 'value="30"' in html and 'value="2027"' in html
+    # The day box as the GOV.UK date input writes it: "01" on the first of the month.
+    assert f'value="{SPRING_DAY:%d}"' in html and f'value="{SPRING_DAY.year}"' in html
 
 
 def test_the_staff_page_says_what_was_not_given_in_words(client, app):

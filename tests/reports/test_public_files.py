@@ -4,7 +4,7 @@ limit holds back only drawing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,8 +12,9 @@ from sqlalchemy import select
 from engage.extensions import db
 from engage.reports import documents
 from engage.reports.public_files import REPORT_PDF, SUMMARY_PDF, PublicFile
+from tests.dates import at
 from tests.helpers import Browser, page_text
-from tests.meetings.support import create_meeting
+from tests.meetings.support import LATER_DAY, create_meeting
 from tests.reports.test_formats import PUBLIC_BASE, pdf_text
 from tests.reports.test_public_report import REPORT, prepared, publish
 
@@ -83,8 +84,8 @@ def test_a_change_to_what_the_summary_shows_draws_it_again(app, client, other_cl
     assert "Spring open meeting" not in pdf_text(other_client.get(SUMMARY_URL))
 
     # The summary lists the CPEG's upcoming public meetings: a new one changes what it shows.
-    create_meeting(app, datetime(2030, 4, 20, 17, 30), datetime(2030, 4, 20, 19),
-                   title="Spring open meeting")
+    day = LATER_DAY + timedelta(weeks=3)  # years from now
+    create_meeting(app, at(day, 17, 30), at(day, 19), title="Spring open meeting")
     assert "Spring open meeting" in pdf_text(other_client.get(SUMMARY_URL))
     after = kept(app)
     assert after[SUMMARY_PDF][0] != before[SUMMARY_PDF][0]

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.models import Channel, Response, ResponseDraft
 from engage.telephone.models import Call, CaseStatus, Outcome
@@ -131,9 +130,10 @@ def test_pause_and_resume_the_same_answers_on_a_later_call(client, app, in_calli
     _answer(client, first, {"q_priorities": ["knife-crime"]})
     with app.app_context():
         draft_id = case_row(case_id).draft_id
-        # Two minutes of interview on this call, as if the clock had run.
+        # Two minutes of interview on this call, as if the clock had run: two minutes before
+        # the pages' clock (stopped by in_calling_hours), not the real one, which runs on.
         db.session.execute(update(Call).where(Call.case_id == case_id).values(
-            interview_started_at=utcnow() - timedelta(seconds=120)))
+            interview_started_at=in_calling_hours - timedelta(seconds=120)))
         db.session.commit()
 
     paused = end_call(client, case_id, "partial", note="Had to go out")
