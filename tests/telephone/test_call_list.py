@@ -41,6 +41,18 @@ def _ended(call_case, by, outcome, at, **kwargs):
     operations.end_call(call_case, call, outcome, at, **kwargs)
 
 
+def _booked_not_yet_due_and_refused(questionnaire, by) -> None:
+    """Three cases as they stand at Monday 10am: an appointment at 9:55 (due), a retry due at
+    11:30 (not yet), and a refusal (closed)."""
+    booked = _case(questionnaire, by, "Appointment", london(2026, 11, 27, 12, 0))
+    _ended(booked, by, Outcome.APPOINTMENT, london(2026, 11, 30, 9, 40),
+           appointment_at=london(2026, 11, 30, 9, 55))
+    not_yet = _case(questionnaire, by, "Not yet due", london(2026, 11, 27, 12, 0))
+    _ended(not_yet, by, Outcome.NO_ANSWER, london(2026, 11, 30, 9, 30))  # due at 11:30
+    refused = _case(questionnaire, by, "Refused", london(2026, 11, 27, 12, 0))
+    _ended(refused, by, Outcome.REFUSED, london(2026, 11, 30, 9, 0))
+
+
 def test_appointments_then_due_retries_then_new_in_the_order_they_fell_due(app):
     made = consultation_with_note(app, **FIXED_WINDOW)
     with app.app_context():
@@ -51,13 +63,7 @@ def test_appointments_then_due_retries_then_new_in_the_order_they_fell_due(app):
         retry = _case(questionnaire, by, "Retry", london(2026, 11, 27, 12, 0))
         # Friday 7:30pm: two hours on is past closing, so due at Monday's opening time.
         _ended(retry, by, Outcome.NO_ANSWER, london(2026, 11, 27, 19, 30))
-        booked = _case(questionnaire, by, "Appointment", london(2026, 11, 27, 12, 0))
-        _ended(booked, by, Outcome.APPOINTMENT, london(2026, 11, 30, 9, 40),
-               appointment_at=london(2026, 11, 30, 9, 55))
-        not_yet = _case(questionnaire, by, "Not yet due", london(2026, 11, 27, 12, 0))
-        _ended(not_yet, by, Outcome.NO_ANSWER, london(2026, 11, 30, 9, 30))  # due at 11:30
-        refused = _case(questionnaire, by, "Refused", london(2026, 11, 27, 12, 0))
-        _ended(refused, by, Outcome.REFUSED, london(2026, 11, 30, 9, 0))
+        _booked_not_yet_due_and_refused(questionnaire, by)
         db.session.commit()
 
         listed = operations.call_list(borough("camden"), questionnaire.consultation,
@@ -183,13 +189,7 @@ def test_an_interviewers_dashboard_counts_whom_the_call_list_shows_as_due(client
         by = create_user(roles={"interviewer": "camden"})
         questionnaire = db.session.get(Questionnaire, made.questionnaire_id)
         _case(questionnaire, by, "New", london(2026, 11, 30, 9, 1))
-        booked = _case(questionnaire, by, "Appointment", london(2026, 11, 27, 12, 0))
-        _ended(booked, by, Outcome.APPOINTMENT, london(2026, 11, 30, 9, 40),
-               appointment_at=london(2026, 11, 30, 9, 55))
-        not_yet = _case(questionnaire, by, "Not yet due", london(2026, 11, 27, 12, 0))
-        _ended(not_yet, by, Outcome.NO_ANSWER, london(2026, 11, 30, 9, 30))  # due at 11:30
-        refused = _case(questionnaire, by, "Refused", london(2026, 11, 27, 12, 0))
-        _ended(refused, by, Outcome.REFUSED, london(2026, 11, 30, 9, 0))
+        _booked_not_yet_due_and_refused(questionnaire, by)
         details = RequestDetails(questionnaire=questionnaire, name="In Hackney",
                                  phone="+442079460000", best_times="",
                                  part_of_day=PartOfDay.ANY, notes="")
