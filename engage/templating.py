@@ -6,7 +6,7 @@ import enum
 from collections import ChainMap
 from datetime import date, datetime
 
-from flask import Flask, current_app
+from flask import Flask
 from flask.templating import Environment
 from jinja2 import Undefined
 from werkzeug.datastructures import ImmutableDict
@@ -103,14 +103,6 @@ def or_not_given(value, words: str = NOT_GIVEN):
     return value
 
 
-def suppressed(count: int | None) -> str:
-    """A count as published: below the suppression threshold it says "fewer than N"."""
-    threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
-    if count is None:
-        return ""
-    return f"fewer than {threshold}" if count < threshold else f"{count:,}"
-
-
 def published_count(cell: Cell, threshold: int) -> str:
     """A published cell (engage.suppression): its count, "fewer than N" or "not shown"."""
     return describe(cell, threshold)
@@ -155,7 +147,6 @@ def compile_templates(app: Flask) -> int:
 def init_app(app: Flask) -> None:
     app.add_template_filter(london_time)
     app.add_template_filter(long_date)
-    app.add_template_filter(suppressed)
     app.add_template_filter(points)
     app.add_template_filter(published_count)
     app.add_template_filter(counted)
