@@ -178,6 +178,10 @@ def test_declining_needs_a_reason_and_sends_it(client, app, mailbox, run_tasks):
     assert message["Subject"].strip() == ("Your request to join the Community Police Engagement "
                                           "Group was not accepted")
     assert reason in body(message)
+    # Neither the CPEG nor Camden has contact details: the service's stand in.
+    assert ("If you have a question about this, you can email "
+            f"{app.config['ENGAGE_CONTACT_EMAIL']} or call "
+            f"{app.config['ENGAGE_CONTACT_PHONE']}.") in body(message)
     [(_, actor, _, target, details)] = _audit(app, "membership.declined")
     assert (actor, target, details["reason"]) == (officer_id, f"membership:{membership_id}",
                                                    reason)
