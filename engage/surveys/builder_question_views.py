@@ -75,6 +75,21 @@ def add_question(slug: str, audience: str, section_id: int, kind: str):
         # Before `editing`: sent again, it must not copy a version either.
         if (earlier := already_sent(form)) is not None:
             return earlier
+        current = questionnaire.current_version
+        if original.version_id != current.id:
+            # A newer version was made while the page was open. Adding undoes nobody's change,
+            # so the question goes into the same section there: same place, same title.
+            same = versions.section_in(current, original)
+            if same is None or same.title != original.title:
+                flash(f"While you had this page open, version {current.number} of the "
+                      "questionnaire was made, and this section is not in it as it was. "
+                      "Nothing you typed here is saved. Copy what you need, then add the "
+                      "question from the builder.", "error")
+                return render_template(
+                    "surveys/staff/question_form.html", form=form,
+                    questionnaire=questionnaire, section=original, question=None,
+                    kind=question_kind, locked=versions.lock_of(current))
+            original = same
         version, section, copied_from = editing(questionnaire, original)
         try:
             question = rules.add_question(section, form.details())
@@ -378,6 +393,20 @@ def add_option(slug: str, audience: str, question_id: int):
         # Before `editing`: sent again, it must not copy a version either.
         if (earlier := already_sent(form)) is not None:
             return earlier
+        current = questionnaire.current_version
+        if original.version_id != current.id:
+            # A newer version was made while the page was open: the option goes to the same
+            # question there, found by its key.
+            same = _in_version(current, original.key)
+            if same is None:
+                flash(f"While you had this page open, version {current.number} of the "
+                      "questionnaire was made, and this question is not in it: it was "
+                      "removed, or its key was changed. Nothing you typed here is saved.",
+                      "error")
+                return render_template("surveys/staff/option_form.html", form=form,
+                                       questionnaire=questionnaire, question=original,
+                                       option=None, locked=versions.lock_of(current))
+            original = same
         version, question, copied_from = editing(questionnaire, original)
         try:
             option = rules.add_option(question, form.label.data,

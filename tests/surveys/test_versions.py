@@ -20,7 +20,7 @@ from engage.surveys.models import (
     Response,
 )
 from engage.surveys.versions import editable_version, is_locked
-from tests.helpers import csrf_token, page_text
+from tests.helpers import csrf_token, form_keys, page_text
 from tests.surveys.support import STAFF, make_consultation, make_response, sign_in_staff
 
 
@@ -403,3 +403,37 @@ def test_a_question_removed_meanwhile_keeps_what_was_typed_and_says_so(client, o
             ) in page_text(response)
     assert "My careful rewording</textarea>" in response.get_data(as_text=True)
     assert f'href="{base}" class="govuk-back-link"' in response.get_data(as_text=True)
+
+
+def test_a_question_or_option_added_from_a_page_left_open_goes_into_the_newer_version(
+        client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    first_section = _section_ids(app, made.version_id)[0]
+    pages = {}
+    for name, url in (("question", f"{base}/sections/{first_section}/questions/new/short-text"),
+                      ("option", f"{base}/questions/{old['priorities']}/options/new")):
+        pages[name] = (url, form_keys(client.get(url).get_data(as_text=True)))
+    make_response(app, made.version_id)
+    _edit(other_client, base, app, old["victim"], text="Has a crime happened to you?")
+    v1, v2 = _versions(app, made.questionnaire_id)
+
+    url, keys = pages["question"]
+    added = client.post(url, {**keys, "text": "Where do you live?", "key": "where",
+                              "help_text": "", "interviewer_note": "", "required": "yes",
+                              "tag": ""})
+    assert added.status_code == 302, page_text(added)[:2000]
+    url, keys = pages["option"]
+    option = client.post(url, {**keys, "label": "Gun crime"})
+    assert option.status_code == 302, page_text(option)[:2000]
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, v2)
+        by_key = {q.key: q for q in version.ordered_questions()}
+        assert by_key["where"].section is version.sections[0]  # the section it was for
+        assert "Gun crime" in [o.label for o in by_key["priorities"].options]
+        assert "where" not in {q.key for q in db.session.get(
+            QuestionnaireVersion, v1).ordered_questions()}
