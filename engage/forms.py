@@ -43,6 +43,16 @@ class PlainMessages:
         "Not a valid date value.": "Enter a real date",
         "Not a valid datetime value.": "Enter a real date and time",
         "Not a valid time value.": "Enter a real time",
+        # Length without a message of its own (each field should name itself, as
+        # "Email address must be 254 characters or fewer"; this is the net beneath them).
+        "Field cannot be longer than %(max)d character.": "Enter %(max)d character or fewer",
+        "Field cannot be longer than %(max)d characters.": "Enter %(max)d characters or fewer",
+        "Field must be at least %(min)d character long.": "Enter at least %(min)d character",
+        "Field must be at least %(min)d characters long.": "Enter at least %(min)d characters",
+        "Field must be exactly %(max)d character long.": "Enter exactly %(max)d character",
+        "Field must be exactly %(max)d characters long.": "Enter exactly %(max)d characters",
+        "Field must be between %(min)d and %(max)d characters long.":
+            "Enter between %(min)d and %(max)d characters",
     }
 
     def gettext(self, string: str) -> str:
@@ -96,17 +106,21 @@ class EmailAddress:
 
 
 def email_field(label: str = "Email address", hint: str | None = None,
-                missing: str = "Enter your email address") -> EmailField:
-    """An email address. `missing` says what to do when it is left empty, as name_field's.
-    type="email" gives phones their @ keyboard (GovTextInput would write type="text"); forms
-    are novalidate, so our own message, not the browser's, says what is wrong."""
+                missing: str = "Enter your email address",
+                too_long: str = "Email address must be 254 characters or fewer",
+                autocomplete: str = "email") -> EmailField:
+    """An email address. `missing` says what to do when it is left empty, as name_field's, and
+    `too_long` when it is too long. type="email" gives phones their @ keyboard (GovTextInput
+    would write type="text"); forms are novalidate, so our own message, not the browser's,
+    says what is wrong. `autocomplete` is "off" where staff give someone else's: "email"
+    would have the browser offer the staff member's own."""
     return EmailField(
         label,
         filters=[normalise_email],
-        validators=[InputRequired(missing), Length(max=254), EmailAddress()],
+        validators=[InputRequired(missing), Length(max=254, message=too_long), EmailAddress()],
         widget=GovTextInput(),
         description=hint or "",
-        render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"},
+        render_kw={"type": "email", "autocomplete": autocomplete, "spellcheck": "false"},
     )
 
 
@@ -145,14 +159,16 @@ def current_password_field(label: str = "Password") -> PasswordField:
                          render_kw={"autocomplete": "current-password"})
 
 
-def name_field(label: str = "Full name", missing: str = "Enter your full name") -> StringField:
+def name_field(label: str = "Full name", missing: str = "Enter your full name",
+               autocomplete: str = "name") -> StringField:
     """A person's full name. `missing` says what to do when it is left empty, in the words of
-    whoever fills in the form: "Enter their full name" where staff give someone else's."""
+    whoever fills in the form: "Enter their full name" where staff give someone else's, with
+    `autocomplete` "off" so the browser does not offer the staff member's own name."""
     return StringField(label, filters=[strip],
                        validators=[DataRequired(missing),
                                    Length(max=200, message="The name must be 200 characters "
                                                            "or fewer")],
-                       widget=GovTextInput(), render_kw={"autocomplete": "name",
+                       widget=GovTextInput(), render_kw={"autocomplete": autocomplete,
                                                          "spellcheck": "false"})
 
 

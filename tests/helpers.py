@@ -118,6 +118,12 @@ def page_text(response) -> str:
     return re.sub(r"\s+", " ", unescape(text)).strip()
 
 
+def autocomplete_of(html: str, name: str) -> list[str]:
+    """Every autocomplete value on the input called `name` (a browser follows the first)."""
+    [tag] = re.findall(rf'<input[^>]*\bname="{name}"[^>]*>', html)
+    return re.findall(r'autocomplete="([^"]*)"', tag)
+
+
 def title(response) -> str:
     match = TITLE.search(response.get_data(as_text=True))
     return unescape(match.group(1)) if match else ""

@@ -144,3 +144,25 @@ def test_a_choice_no_page_offered_gets_plain_english_and_never_echoes_the_value(
     assert "x" * 300 not in text and "not a valid choice" not in text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StaffInvitation)) == 0
+
+
+def test_a_length_without_its_own_message_still_gets_plain_words(app):
+    """The net beneath every field's own wording: WTForms' "Field cannot be longer than 5
+    characters." says neither which field nor what to do."""
+    from wtforms import StringField
+    from wtforms.validators import Length
+
+    from engage.forms import FlaskForm
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        short = StringField("Short", validators=[Length(max=5)])
+        exact = StringField("Exact", validators=[Length(min=2, max=2)])
+
+    with app.test_request_context(method="POST", data={"short": "toolong", "exact": "x"}):
+        form = Form()
+        assert not form.validate()
+        assert form.short.errors == ["Enter 5 characters or fewer"]
+        assert form.exact.errors == ["Enter exactly 2 characters"]

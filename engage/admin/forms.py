@@ -28,9 +28,10 @@ ROLE_CHOICES = [(role.value, label) for role, label in STAFF_ROLE_LABELS.items()
 
 
 class InviteStaffForm(OnceForm):
-    name = name_field("Their full name", missing="Enter their full name")
+    # Someone else's name and address: the browser must not offer the administrator's own.
+    name = name_field("Their full name", missing="Enter their full name", autocomplete="off")
     email = email_field("Their email address", hint="We will email them a link to accept.",
-                        missing="Enter their email address")
+                        missing="Enter their email address", autocomplete="off")
     role = RadioField("Role", validators=[InputRequired("Select a role")],
                       widget=GovRadioInput())
     # No Optional() here: it would stop the chain on an empty selection, so validate_boroughs
@@ -84,7 +85,8 @@ class PopulationUploadForm(FlaskForm):
                     "dimension and category.")
     source = StringField("Where the figures come from", filters=[strip],
                          validators=[InputRequired("Say where the figures come from"),
-                                     Length(max=200)],
+                                     Length(max=200, message="Where the figures come from must "
+                                                             "be 200 characters or fewer")],
                          widget=GovTextInput(),
                          description="For example: ONS mid-year population estimates, 2024")
     submit = SubmitField("Upload figures", widget=GovSubmitInput())

@@ -11,6 +11,7 @@ from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password, needs_rehash, verify_password
 from engage.auth.sessions import end_other_sessions
 from engage.auth.tokens import fingerprint, hash_token, make_token, random_token, read_token
+from engage.boroughs.contact import contact_for
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
@@ -99,7 +100,10 @@ def confirm_email(token: str) -> User | None:
         user.email = address
         # As after a password change: every other device signs in again, with the new address.
         end_other_sessions(user)
-        queue_email(old, "email_changed", name=user.name, new_email=address)
+        contact = contact_for(user.home_borough)
+        queue_email(old, "email_changed", name=user.name, new_email=address,
+                    contact_email=contact.email, contact_phone=contact.phone,
+                    contact_own=contact.own)
     user.email_confirmed_at = user.email_confirmed_at or utcnow()
     return user
 

@@ -62,7 +62,9 @@ class JoinGroupForm(EqualityFields, FlaskForm):
                             widget=GovRadioInput())
     organisation = StringField(
         "Name of the organisation or business", filters=[strip],
-        validators=[Length(max=200)], widget=GovTextInput(),
+        validators=[Length(max=200, message="The name of the organisation or business must be "
+                                            "200 characters or fewer")],
+        widget=GovTextInput(),
         description="Leave this empty if you represent yourself.")
     submit = SubmitField("Ask to join", widget=GovSubmitInput())
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from engage.auth.models import User
 from engage.auth.operations import set_password_link
+from engage.boroughs.contact import contact_for
 from engage.extensions import db
 from engage.groups.models import (
     Group,
@@ -176,7 +177,9 @@ def apply(group: Group, rows: list[ImportRow], actor: User, email_new: bool) -> 
 
 
 def send_welcome(user: User, group: Group) -> None:
+    contact = contact_for(group=group)
     queue_email(user.email, "group_member_imported", name=user.name, group=group.name_in_text,
-                borough=group.borough.name,
+                borough=group.borough.name, contact_email=contact.email,
+                contact_phone=contact.phone,
                 days=current_app.config["ENGAGE_INVITATION_DAYS"],
                 set_password_url=set_password_link(user))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.auth.operations import external_url
+from engage.boroughs.contact import contact_for
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
@@ -175,9 +176,10 @@ def decline(membership: Membership, actor: User, reason: str) -> None:
     membership.decided_at = utcnow()
     membership.decline_reason = reason
     _log(membership, "declined", reason, actor=actor)
+    contact = contact_for(group=membership.group)
     queue_email(membership.user.email, "group_request_declined", name=membership.user.name,
                 group=membership.group.name_in_text, borough=membership.group.borough.name,
-                reason=reason, contact=membership.group.contact_email or "")
+                reason=reason, contact_email=contact.email, contact_phone=contact.phone)
 
 
 def leave(membership: Membership, actor: User) -> None:

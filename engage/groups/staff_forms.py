@@ -43,7 +43,9 @@ class GroupForm(OnceForm):
     """A group's details. `kind` is chosen once, when the group is added (see `for_editing`)."""
 
     name = StringField("Name of the group", filters=[strip],
-                       validators=[DataRequired("Enter the name of the group"), Length(max=200)],
+                       validators=[DataRequired("Enter the name of the group"),
+                                   Length(max=200, message="The name of the group must be 200 "
+                                                           "characters or fewer")],
                        widget=GovTextInput(),
                        description="People see this name on the borough's public pages.")
     kind = RadioField("Kind of group", validators=[InputRequired("Select the kind of group")],
@@ -61,16 +63,20 @@ class GroupForm(OnceForm):
         description="How the group works: membership, meetings, decisions. Optional.")
     contact_email = EmailField(
         "Contact email", filters=[normalise_email],
-        validators=[Optional(), Length(max=254), EmailAddress()], widget=GovTextInput(),
-        render_kw={"type": "email", "spellcheck": "false"},
+        validators=[Optional(), Length(max=254, message="Contact email must be 254 characters "
+                                                        "or fewer"), EmailAddress()],
+        widget=GovTextInput(),
+        # The group's details, not the staff member's own: no autofill from the browser.
+        render_kw={"type": "email", "autocomplete": "off", "spellcheck": "false"},
         description="Shown on the group's public page. Leave empty to show none.",
     )
     contact_phone = StringField(
         "Contact telephone", filters=[strip],
-        validators=[Optional(), Length(max=40),
+        validators=[Optional(), Length(max=40, message="Contact telephone must be 40 "
+                                                       "characters or fewer"),
                     Regexp(r"^[0-9 +()\-]{6,40}$",
                            message="Enter a telephone number, like 020 7946 0000")],
-        widget=GovTextInput(), render_kw={"autocomplete": "tel"},
+        widget=GovTextInput(), render_kw={"autocomplete": "off", "type": "tel"},
     )
     submit = SubmitField("Add the group", widget=GovSubmitInput())
 

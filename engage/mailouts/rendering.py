@@ -21,6 +21,7 @@ from markupsafe import Markup
 from pypdf import PdfReader
 
 from engage import pdf
+from engage.boroughs.contact import Contact, contact_for
 from engage.clock import to_london, utcnow
 from engage.mailouts import assembly
 from engage.mailouts.models import PaperFormat, PaperRequest, PrintRun
@@ -149,6 +150,7 @@ class RunContext:
     letter_date: str
     freepost: list[str]
     retention_days: int
+    contact: Contact  # the borough's, or the service's when it has none (the letter's From)
 
 
 def run_context(run: PrintRun) -> RunContext:
@@ -163,7 +165,8 @@ def run_context(run: PrintRun) -> RunContext:
         letter_date=f"{today.day} {today:%B %Y}",
         freepost=[line.strip() for line in config["ENGAGE_PAPER_FREEPOST_ADDRESS"].split("|")
                   if line.strip()],
-        retention_days=config["ENGAGE_PAPER_RETENTION_DAYS"])
+        retention_days=config["ENGAGE_PAPER_RETENTION_DAYS"],
+        contact=contact_for(run.borough))
 
 
 def _page_html(name: str, context: RunContext, paper_format: PaperFormat, **extra) -> str:

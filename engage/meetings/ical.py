@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from engage.boroughs.contact import contact_for
 from engage.clock import to_london, utcnow
 from engage.meetings.models import Meeting
 
@@ -35,7 +36,9 @@ def location(meeting: Meeting) -> str:
 
 def _organizer(meeting: Meeting) -> vCalAddress:
     group = meeting.group
-    email = (group.contact_email or group.borough.contact_email
+    # Whom the group's page says to contact (the service's when neither group nor borough has
+    # details): a no-reply address would lead nowhere. Nobody is asked to RSVP to it.
+    email = (contact_for(group=group).email
              or parseaddr(current_app.config["ENGAGE_MAIL_FROM"])[1])
     organizer = vCalAddress(f"mailto:{email}")
     organizer.params["cn"] = vText(f"{group.name}, {group.borough.name}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask import render_template, url_for
 from sqlalchemy import select
 
+from engage.boroughs.contact import contact_for
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
@@ -39,6 +40,7 @@ class GroupInSummary:
     url: str
     email: str | None
     phone: str | None
+    own_contact: bool  # False: the service's details stand in for the group's and borough's
     meetings: list[tuple[str, str, str]] = field(default_factory=list)  # title, when, url
 
 
@@ -51,6 +53,7 @@ class TakingPart:
     boroughs_url: str
     phone: str | None
     email: str | None
+    own_contact: bool  # False: the service's details stand in for the borough's
 
 
 def _upcoming_public_meetings(group: Group) -> list[Meeting]:
@@ -62,16 +65,17 @@ def _upcoming_public_meetings(group: Group) -> list[Meeting]:
 
 
 def groups_in_summary(borough: Borough) -> list[GroupInSummary]:
-    """The borough's groups, CPEG first, with the contact details their public pages show."""
+    """The borough's groups, CPEG first, with the contact details their public pages show
+    (the service's when neither group nor borough has any: engage.boroughs.contact)."""
     found = []
     for group in groups_of(borough):
+        contact = contact_for(group=group)
         url = url_for("groups.group_page", borough_slug=borough.slug, group_slug=group.slug,
                       _external=True)
         found.append(GroupInSummary(
             name=group.name, kind=group.kind.label, is_cpeg=group.is_cpeg,
             purpose=group.purpose, url=url,
-            email=group.contact_email or borough.contact_email,
-            phone=group.contact_phone or borough.contact_phone,
+            email=contact.email, phone=contact.phone, own_contact=contact.own,
             meetings=[(m.title, when(m), url_for(
                 "meetings.meeting", borough_slug=borough.slug, group_slug=group.slug,
                 meeting_id=m.id, _external=True)) for m in _upcoming_public_meetings(group)]))
@@ -88,12 +92,13 @@ def taking_part(consultation: Consultation, borough: Borough) -> TakingPart:
             if item is not None and item.versions:
                 questionnaires.append((item.title, url_for(
                     "surveys_public.start", questionnaire_id=item.id, _external=True)))
+    contact = contact_for(borough)
     return TakingPart(
         open_now=open_now, closes=london_time(consultation.closes_at) if open_now else None,
         questionnaires=questionnaires,
         have_your_say_url=url_for("surveys_public.index", _external=True),
         boroughs_url=url_for("public.borough", slug=borough.slug, _external=True),
-        phone=borough.contact_phone, email=borough.contact_email)
+        phone=contact.phone, email=contact.email, own_contact=contact.own)
 
 
 def summary_html(published: ReportPublication) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from engage.auth.access import staff_required
@@ -74,6 +75,21 @@ def add_question(slug: str, audience: str, section_id: int, kind: str):
         # Before `editing`: sent again, it must not copy a version either.
         if (earlier := already_sent(form)) is not None:
             return earlier
+        current = questionnaire.current_version
+        if original.version_id != current.id:
+            # A newer version was made while the page was open. Adding undoes nobody's change,
+            # so the question goes into the same section there: same place, same title.
+            same = versions.section_in(current, original)
+            if same is None or same.title != original.title:
+                flash(f"While you had this page open, version {current.number} of the "
+                      "questionnaire was made, and this section is not in it as it was. "
+                      "Nothing you typed here is saved. Copy what you need, then add the "
+                      "question from the builder.", "error")
+                return render_template(
+                    "surveys/staff/question_form.html", form=form,
+                    questionnaire=questionnaire, section=original, question=None,
+                    kind=question_kind, locked=versions.lock_of(current))
+            original = same
         version, section, copied_from = editing(questionnaire, original)
         try:
             question = rules.add_question(section, form.details())
@@ -125,16 +141,115 @@ def _question_data(question: Question) -> dict:
             "min_value": text(question.min_value), "max_value": text(question.max_value)}
 
 
+def _form_options(question: Question) -> dict:
+    return {"kind": question.kind, "kinds": rules.allowed_kinds(question.kind),
+            "sections": list(question.version.sections)}
+
+
+# What each field of the edit form is called, for saying which were changed meanwhile.
+_FIELD_NAMES = {"text": "the question", "key": "the question key", "kind": "the kind",
+                "section": "the section", "help_text": "the help text",
+                "interviewer_note": "the note for telephone interviewers",
+                "required": "whether people must answer it", "tag": "the reporting tag",
+                "max_choices": "the most options people can choose",
+                "rank_count": "how many people put in order",
+                "min_value": "the smallest number allowed",
+                "max_value": "the largest number allowed"}
+
+
+def _as_page_showed(question: Question) -> dict:
+    """The question's fields as its edit page showed them, its section by place (ids differ
+    between versions)."""
+    data = _question_data(question)
+    data["section"] = question.section.position
+    return data
+
+
+def _as_typed(form: QuestionForm) -> dict:
+    """What the edit page sent, in the shape of _as_page_showed (an empty key is made from
+    the question's words, so it is left out)."""
+    typed = {field: form[field].data for field in _FIELD_NAMES
+             if field in form and field != "section"}
+    moving_to = form.details().section
+    if moving_to is not None:
+        typed["section"] = moving_to.position
+    if not typed.get("key"):
+        typed.pop("key", None)
+    return typed
+
+
+def _in_version(version, key: str) -> Question | None:
+    return db.session.scalar(select(Question).where(Question.version_id == version.id,
+                                                    Question.key == key))
+
+
+def _newer_version_form(questionnaire, original: Question, form: QuestionForm):
+    """The edit page was shown for a version that is no longer the current one: a change made
+    since the first response locked that version (by a colleague, or in another tab) made the
+    next. Returns (the same question in the current version, to apply the edit to) or (None,
+    the page to show instead, with what was typed kept)."""
+    current = questionnaire.current_version
+    # The key names the question across versions (unique within each), not its id.
+    counterpart = _in_version(current, original.key)
+    shown, typed = _as_page_showed(original), _as_typed(form)
+    moving_to = form.details().section
+    moving = moving_to is not None and moving_to is not original.section
+    target = versions.section_in(current, moving_to) if moving else None
+    if target is not None and target.title != moving_to.title:
+        target = None  # the sections were changed too: the place chosen may be another now
+    if counterpart is not None and _as_page_showed(counterpart) == shown and (
+            not moving or target is not None):
+        return counterpart, None
+    # Sent twice (a double click, Back and send): the first already made the change.
+    done = counterpart or (_in_version(current, typed["key"]) if "key" in typed else None)
+    if done is not None and all(_as_page_showed(done).get(field) == value
+                                for field, value in typed.items()):
+        flash("The question is saved.", "success")
+        return done, redirect(url_for(".question", slug=questionnaire.consultation.slug,
+                                      audience=questionnaire.audience.value,
+                                      question_id=done.id))
+    # Changed or gone meanwhile: applying the page would undo someone's change, so it is shown
+    # again with what was typed, for the question as it is now when there is one.
+    if counterpart is None:
+        flash(f"While you had this page open, version {current.number} of the questionnaire "
+              "was made, and this question is not in it: it was removed, or its key was "
+              "changed. Nothing you typed here is saved. Copy what you need, then find the "
+              "question in the builder or add it again.", "error")
+        return None, _question_form_page(questionnaire, original, form)
+    now = _as_page_showed(counterpart)
+    changed = [name for field, name in _FIELD_NAMES.items() if now[field] != shown[field]]
+    flash(f"While you had this page open, version {current.number} of the questionnaire was "
+          f"made, and {'this question was' if changed else 'its sections were'} changed in it"
+          f"{' (' + ', '.join(changed) + ')' if changed else ''}. Nothing you typed here is "
+          "saved yet. Check your changes below against the question as it is now, then save "
+          "the question again.", "error")
+    again = QuestionForm(**_form_options(counterpart))  # what was sent, for the current one
+    again.section.data = str(target.id if target is not None else counterpart.section_id)
+    return None, _question_form_page(questionnaire, counterpart, again)
+
+
+def _question_form_page(questionnaire, question: Question, form: QuestionForm):
+    return render_template(
+        "surveys/staff/question_form.html", form=form, questionnaire=questionnaire,
+        section=question.section, question=question, kind=question.kind,
+        locked=versions.lock_of(questionnaire.current_version),
+        form_action=url_for(".edit_question", slug=questionnaire.consultation.slug,
+                            audience=questionnaire.audience.value, question_id=question.id))
+
+
 @surveys_builder.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit_question(slug: str, audience: str, question_id: int):
     questionnaire, original = _question(slug, audience, question_id)
-    options = {"kind": original.kind, "kinds": rules.allowed_kinds(original.kind),
-               "sections": list(original.version.sections)}
+    options = _form_options(original)
     form = (QuestionForm(data=_question_data(original), **options) if request.method == "GET"
             else QuestionForm(**options))
     if form.validate_on_submit():
         details = form.details()
+        if original.version_id != questionnaire.current_version.id:
+            original, page = _newer_version_form(questionnaire, original, form)
+            if page is not None:
+                return page
         version, question, copied_from = editing(questionnaire, original)
         if details.section is not None:
             details.section = versions.section_in(version, details.section)
@@ -278,6 +393,20 @@ def add_option(slug: str, audience: str, question_id: int):
         # Before `editing`: sent again, it must not copy a version either.
         if (earlier := already_sent(form)) is not None:
             return earlier
+        current = questionnaire.current_version
+        if original.version_id != current.id:
+            # A newer version was made while the page was open: the option goes to the same
+            # question there, found by its key.
+            same = _in_version(current, original.key)
+            if same is None:
+                flash(f"While you had this page open, version {current.number} of the "
+                      "questionnaire was made, and this question is not in it: it was "
+                      "removed, or its key was changed. Nothing you typed here is saved.",
+                      "error")
+                return render_template("surveys/staff/option_form.html", form=form,
+                                       questionnaire=questionnaire, question=original,
+                                       option=None, locked=versions.lock_of(current))
+            original = same
         version, question, copied_from = editing(questionnaire, original)
         try:
             option = rules.add_option(question, form.label.data,

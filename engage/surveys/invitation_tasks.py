@@ -148,6 +148,7 @@ def _context(invitee_list: InviteeList) -> dict:
     consultation = questionnaire.consultation
     borough = invitee_list.borough
     group = db.session.get(Group, invitee_list.group_id) if invitee_list.group_id else None
+    contact = contact_for(borough)
     # The subject names whom the questionnaire is for, not its title: titles such as "Have
     # your say on policing: businesses" would say "have your say on policing" twice.
     return {"consultation": consultation.title, "questionnaire": questionnaire.title,
@@ -155,7 +156,7 @@ def _context(invitee_list: InviteeList) -> dict:
             "purpose": consultation.purpose, "borough": borough.name,
             "group": group.name_in_text if group else None,
             "closes": london_time(consultation.closes_at),
-            "contact_email": contact_for(borough).email}
+            "contact_email": contact.email, "contact_phone": contact.phone}
 
 
 def deliver_batch(mailing: SurveyMailing, limit: int = BATCH_SIZE) -> int:

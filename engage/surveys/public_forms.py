@@ -132,7 +132,8 @@ class ReplyForm(FlaskForm):
             ok = False
         if self.email.data:
             try:
-                Length(max=254)(self, self.email)
+                Length(max=254, message="Email address must be 254 characters or fewer")(
+                    self, self.email)
                 EmailAddress()(self, self.email)
             except ValidationError as error:
                 self.email.errors.append(str(error) or "Enter an email address in the correct "

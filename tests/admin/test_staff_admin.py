@@ -18,7 +18,15 @@ from engage.exports import spreadsheet_safe
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD, create_admin, create_officer, create_user
-from tests.helpers import Browser, csrf_token, form_keys, inserts, page_text, title
+from tests.helpers import (
+    Browser,
+    autocomplete_of,
+    csrf_token,
+    form_keys,
+    inserts,
+    page_text,
+    title,
+)
 from tests.mailbox import links
 
 NEW_PASSWORD = "a brand new staff password"
@@ -812,3 +820,27 @@ def test_the_staff_list_costs_the_same_queries_however_many_staff(client, app):
         for slug in ("lambeth", "hackney", "barnet", "brent"):
             create_user(roles={"officer": slug, "analyst": "camden"})
     assert queries() == few
+
+
+def test_the_invitation_form_offers_no_autofill_of_the_administrator_s_own_details(client,
+                                                                                     app):
+    """The name and address are someone else's: autocomplete="name" had the browser offer
+    the administrator's own, one click from inviting themselves."""
+    _admin(app, client)
+    html = client.get("/admin/staff/invite").get_data(as_text=True)
+    assert autocomplete_of(html, "name") == ["off"]
+    assert autocomplete_of(html, "email") == ["off"]
+    # Where people give their own details, the browser still fills them in (WCAG 1.3.5).
+    client.sign_out()
+    register = client.get("/register").get_data(as_text=True)
+    assert autocomplete_of(register, "name") == ["name"]
+    assert autocomplete_of(register, "email") == ["email"]
+
+
+def test_an_address_too_long_to_invite_says_so_in_plain_words(client, app):
+    _admin(app, client)
+    response = _invite(client, email="a" * 250 + "@example.org")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Email address must be 254 characters or fewer" in text
+    assert "Field cannot be longer" not in text

@@ -103,6 +103,10 @@ def test_change_email_takes_effect_when_the_new_address_confirms(client, other_c
     assert other_client.get("/account").status_code == 302  # the other is signed out
     [notice] = mailbox.to("ada@example.org")
     assert "ada@new.example.org" in body(notice)
+    # Camden, Ada's home borough, has no contact details: the service's stand in.
+    assert ("If you did not make this change, contact the engage team straight away: email "
+            f"{app.config['ENGAGE_CONTACT_EMAIL']} or call {app.config['ENGAGE_CONTACT_PHONE']}."
+            ) in " ".join(body(notice).split())
 
 
 def test_change_email_to_a_taken_address_reveals_nothing_and_changes_nothing(

@@ -266,3 +266,13 @@ def test_a_name_too_long_is_refused_in_plain_words(client, app):
     assert "Field cannot be longer" not in text
     with app.app_context():
         assert db.session.scalar(select(db.func.count(User.id))) == 0
+
+
+def test_an_email_address_too_long_says_how_long_it_may_be(client):
+    response = client.submit("/register", dict(NEW, email="a" * 250 + "@example.org"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="govuk-error-summary"'):html.index("<h1")]
+    assert 'href="#email"' in summary
+    assert "Email address must be 254 characters or fewer" in summary
+    assert "Field cannot be longer" not in html

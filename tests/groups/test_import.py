@@ -12,7 +12,7 @@ from engage.extensions import db
 from engage.groups.models import GroupRole, Membership, MembershipStatus
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text
-from tests.mailbox import links
+from tests.mailbox import body, links
 
 IMPORT = "/staff/boroughs/camden/groups/cpeg/import"
 GOOD = """name,email,represents,organisation,role,joined
@@ -55,6 +55,10 @@ def test_import_members_and_invite_the_new_ones(client, app, mailbox, run_tasks)
     # New people get a link to choose a password; the person with an account does not.
     assert mailbox.to("existing@example.org") == []
     [welcome] = mailbox.to("ada@example.org")
+    # Neither the CPEG nor Camden has contact details: the service's stand in.
+    assert ("ask the borough team to remove you: email "
+            f"{app.config['ENGAGE_CONTACT_EMAIL']} or call {app.config['ENGAGE_CONTACT_PHONE']}."
+            ) in " ".join(body(welcome).split())
     link = next(x for x in links(welcome) if "/set-password/" in x)
     # They cannot sign in until they choose a password; then they can, once.
     ada_browser = Browser(app, address="192.0.2.44")

@@ -27,7 +27,7 @@ from engage.groups.models import (
     Represents,
 )
 from tests.factories import PASSWORD, borough, create_admin, create_officer, create_user
-from tests.helpers import page_text, title
+from tests.helpers import autocomplete_of, page_text, title
 from tests.mailbox import body
 
 GROUPS = "/staff/boroughs/camden/groups"
@@ -178,6 +178,10 @@ def test_declining_needs_a_reason_and_sends_it(client, app, mailbox, run_tasks):
     assert message["Subject"].strip() == ("Your request to join the Community Police Engagement "
                                           "Group was not accepted")
     assert reason in body(message)
+    # Neither the CPEG nor Camden has contact details: the service's stand in.
+    assert ("If you have a question about this, you can email "
+            f"{app.config['ENGAGE_CONTACT_EMAIL']} or call "
+            f"{app.config['ENGAGE_CONTACT_PHONE']}.") in body(message)
     [(_, actor, _, target, details)] = _audit(app, "membership.declined")
     assert (actor, target, details["reason"]) == (officer_id, f"membership:{membership_id}",
                                                    reason)
@@ -440,6 +444,16 @@ def test_an_officer_adds_groups_with_unique_slugs(client, app):
     assert "Select the kind of group" in page_text(missing)
     bad_phone = client.submit(GROUPS + "/new", {**data, "contact_phone": "ring me"})
     assert "Enter a telephone number, like 020 7946 0000" in page_text(bad_phone)
+    too_long = page_text(client.submit(GROUPS + "/new", {
+        **data, "name": "n" * 201, "contact_email": "a" * 250 + "@example.org",
+        "contact_phone": "0" * 41}))
+    assert "The name of the group must be 200 characters or fewer" in too_long
+    assert "Contact email must be 254 characters or fewer" in too_long
+    assert "Contact telephone must be 40 characters or fewer" in too_long
+    assert "Field cannot be longer" not in too_long
+    # The group's public details, not the officer's own: the browser offers none of theirs.
+    assert autocomplete_of(html, "contact_email") == ["off"]
+    assert autocomplete_of(html, "contact_phone") == ["off"]
 
     with app.app_context():
         slugs = sorted(db.session.scalars(select(Group.slug).where(

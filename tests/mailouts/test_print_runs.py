@@ -19,6 +19,7 @@ from engage.extensions import db
 from engage.mailouts import files, operations, tasks
 from engage.mailouts.models import PaperRequest, PrintRun, RequestStatus, RunStatus
 from engage.surveys.models import QuestionKind, Questionnaire
+from tests.factories import borough
 from tests.helpers import page_text
 from tests.mailouts.support import (
     BASE,
@@ -344,3 +345,27 @@ def test_easy_read_asks_one_question_a_page(client, app, run_tasks):
     assert all(len(found) == 1 for found in where), where  # each question printed once
     assert len({found[0] for found in where}) == len(headings)  # each on a page of its own
     assert "You asked us for this questionnaire." in pages[0]  # the letter in short sentences
+
+
+def test_the_letter_says_whom_to_contact_even_when_the_borough_has_no_details(
+        client, app, run_tasks):
+    ids = make_consultation(app)
+    sign_in(client, app, clerk=["camden", "hackney"])
+    with app.app_context():  # Camden has no details of its own; Hackney only a telephone
+        borough("hackney").contact_phone = "020 7946 0456"
+        db.session.commit()
+    record(client, ids["residents"])
+    record(client, ids["residents"], slug="hackney", postcode="E8 1DY")
+    start_run(client)
+    hackney = client.submit(BASE.format("hackney") + "/runs", form_page=BASE.format("hackney"))
+    assert hackney.status_code == 302
+    run_tasks()
+    with app.app_context():
+        letters = {run.borough.slug: squash(pdf_pages(files.path_of(run, run.pdf_name)
+                                                      .read_bytes())[0])
+                   for run in db.session.scalars(select(PrintRun))}
+    email, phone = app.config["ENGAGE_CONTACT_EMAIL"], app.config["ENGAGE_CONTACT_PHONE"]
+    assert (f"Camden community engagement team Contact us through the engage team: "
+            f"Telephone {phone} {email}") in letters["camden"]
+    assert "Hackney community engagement team Telephone 020 7946 0456" in letters["hackney"]
+    assert email not in letters["hackney"] and phone not in letters["hackney"]

@@ -147,6 +147,8 @@ def test_the_calendar_file(client, other_client, app):
     assert event["LOCATION"] == "Camden Town Hall, Judd Street, London WC1H 9JE"
     assert event["URL"] == f"http://localhost{PUBLIC}/{meeting_id}"
     assert event["STATUS"] == "CONFIRMED"
+    # Neither the group nor Camden has contact details: the service's, not a no-reply address.
+    assert event["ORGANIZER"] == f"mailto:{app.config['ENGAGE_CONTACT_EMAIL']}"
 
     # A new time: the same UID, a higher SEQUENCE, the new DTSTART.
     client.submit(f"{STAFF}/{meeting_id}/edit", {**FORM, "start_time": "7pm"})

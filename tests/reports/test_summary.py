@@ -139,3 +139,31 @@ def test_the_summary_keeps_the_published_figures_after_a_later_count(app, client
     # Closed now: the summary points to the next consultation instead of this one's forms.
     assert "Answer the next consultation online when it opens: " \
            "http://localhost/have-your-say/" in text
+
+
+def test_a_borough_without_contact_details_gives_the_service_s(app, client, other_client,
+                                                               run_tasks):
+    prepared(app, client, run_tasks)
+    publish(client)
+    email, phone = app.config["ENGAGE_CONTACT_EMAIL"], app.config["ENGAGE_CONTACT_PHONE"]
+    text = summary_text(other_client.get(SUMMARY))
+    # Neither Camden nor its CPEG has details: the printed summary still says whom to ask.
+    assert ("Contact details for this group have not been added yet. Contact the engage team "
+            f"instead, who will pass your message on: Email: {email} Telephone: {phone}") in text
+    assert (f"call the engage team on {phone} to receive a paper version or to answer by "
+            "telephone") in text
+    assert ("The engage team, who will pass your message on to Camden's police engagement "
+            f"team: {email}, telephone {phone}") in text
+
+
+def test_a_borough_with_only_a_telephone_number_gives_it_under_useful_contacts(
+        app, client, other_client, run_tasks):
+    prepared(app, client, run_tasks)
+    with app.app_context():
+        borough("camden").contact_phone = "020 7946 0123"
+        db.session.commit()
+    publish(client)
+    text = summary_text(other_client.get(SUMMARY))
+    assert "Camden police engagement team: telephone 020 7946 0123" in text
+    assert "Telephone: 020 7946 0123" in text  # the CPEG's, which falls back to the borough's
+    assert app.config["ENGAGE_CONTACT_EMAIL"] not in text and "have not been added" not in text

@@ -10,7 +10,7 @@ from engage.auth.models import StaffRole
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from tests.factories import PASSWORD, borough, create_admin, create_officer, create_user
-from tests.helpers import page_text, title
+from tests.helpers import autocomplete_of, page_text, title
 
 LAMBETH_EMAIL = "lambeth-secret-team@example.gov.uk"
 LAMBETH_PHONE = "020 7926 1000"
@@ -191,6 +191,10 @@ def test_emptying_the_contact_details_removes_them_from_the_public_page(client, 
      "Enter a telephone number, like 020 7946 0000"),
     ({"contact_email": "not-an-address", "contact_phone": ""}, "contact_email",
      "Enter an email address in the correct format"),
+    ({"contact_email": "a" * 250 + "@example.org", "contact_phone": ""}, "contact_email",
+     "Public contact email must be 254 characters or fewer"),
+    ({"contact_email": "", "contact_phone": "0" * 41}, "contact_phone",
+     "Public contact telephone must be 40 characters or fewer"),
 ])
 def test_invalid_contact_details_are_shown_in_the_error_summary(client, app, fields, field,
                                                                   message):
@@ -355,3 +359,14 @@ def test_the_borough_page_leads_each_role_to_its_consultation_work(client, app, 
     # The staff home offers reports only to those who may read one.
     home = client.get("/staff/").get_data(as_text=True)
     assert ('href="/staff/reports"' in home) == ("Report" in links)
+
+
+def test_the_contact_form_offers_no_autofill_of_the_officer_s_own_details(client, app):
+    """The borough's public details, not the officer's: autocomplete="tel" had the browser
+    offer the officer's own phone number for the public page."""
+    with app.app_context():
+        email = create_officer("camden").email
+    client.sign_in(email, PASSWORD)
+    html = client.get("/staff/boroughs/camden/contact").get_data(as_text=True)
+    assert autocomplete_of(html, "contact_email") == ["off"]
+    assert autocomplete_of(html, "contact_phone") == ["off"]

@@ -168,6 +168,8 @@ def test_contact_details_are_stored_apart_and_only_with_consent(client, app, mad
                                              "can reply"),
             ({"wants": "y", "email": "not-an-address", "agree": "y"},
              "Enter an email address in the correct format, like name@example.com"),
+            ({"wants": "y", "email": "a" * 250 + "@example.org", "agree": "y"},
+             "Email address must be 254 characters or fewer"),
             ({"wants": "y", "phone": "call me", "agree": "y"},
              "Enter a phone number, like 020 7946 0000 or +44 20 7946 0000"),
             ({"wants": "y", "email": "ada@example.org"},

@@ -112,7 +112,9 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
             f"http://localhost/have-your-say/invited/{tokens[email]}"
         assert link(message, "/have-your-say/unsubscribe/")
         # Camden has no contact details of its own: the service's stand in.
-        assert f"Questions about this consultation: {app.config['ENGAGE_CONTACT_EMAIL']}" in text
+        assert ("Questions about this consultation: email "
+                f"{app.config['ENGAGE_CONTACT_EMAIL']} or call "
+                f"{app.config['ENGAGE_CONTACT_PHONE']}") in text
     assert mailbox.to(emails[2]) == []
     # A second press of the button sends nothing more.
     again = _send(browser, list_id)
@@ -239,6 +241,8 @@ def test_a_reminder_goes_once_to_people_invited_long_enough_ago_who_have_not_ans
                                .where(SurveyMailingDelivery.invitee_id == people[email].id)
                                .values(created_at=utcnow() - timedelta(days=days)))
         _answer(people[answered])
+        # Camden has given a telephone number since, and nothing else: the reminder gives it.
+        borough("camden").contact_phone = "020 7946 0123"
         db.session.commit()
     _opt_out(app, stopped)
     form = browser.get(f"{STAFF}/{list_id}/reminder")
@@ -253,6 +257,8 @@ def test_a_reminder_goes_once_to_people_invited_long_enough_ago_who_have_not_ans
     [_, reminder] = mailbox.to(waiting)
     assert reminder["Subject"].startswith("Reminder: have your say on policing in Camden by ")
     assert "/have-your-say/invited/" in link(reminder, "/have-your-say/invited/")
+    assert "Questions about this consultation: call 020 7946 0123" in body(reminder)
+    assert app.config["ENGAGE_CONTACT_EMAIL"] not in body(reminder)
     for email in (answered, recent, stopped):
         assert len(mailbox.to(email)) == 1, email
     # A second reminder, however many days are asked for, reaches nobody twice.

@@ -3,6 +3,8 @@ as an exact copy, so every response keeps pointing at the words it answered."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -18,7 +20,7 @@ from engage.surveys.models import (
     Response,
 )
 from engage.surveys.versions import editable_version, is_locked
-from tests.helpers import page_text
+from tests.helpers import csrf_token, form_keys, page_text
 from tests.surveys.support import STAFF, make_consultation, make_response, sign_in_staff
 
 
@@ -269,3 +271,169 @@ def test_a_page_for_an_older_version_is_not_applied(client, app):
     assert "That page was for an earlier version of the questionnaire" in page_text(stale)
     assert _versions(app, made.questionnaire_id)[-1] == v2
     assert client.get(f"{base}/questions/{old['victim']}").status_code == 404
+
+
+# An edit page left open while the questionnaire moves on ---------------------------------------
+
+def _open_edit_page(client, base: str, app, question_id: int, **changes):
+    """GET the question's edit page now; returns a function that sends it later, as the
+    browser would, with `changes` typed into it."""
+    page = client.get(f"{base}/questions/{question_id}/edit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    with app.app_context():
+        q = db.session.get(Question, question_id)
+        data = {"text": q.text, "key": q.key, "kind": q.kind.value, "section": str(q.section_id),
+                "help_text": q.help_text, "interviewer_note": q.interviewer_note,
+                "required": "yes" if q.required else "no", "tag": q.tag.value if q.tag else ""}
+    data.update({"csrf_token": csrf_token(html), **changes})
+    return lambda: client.post(f"{base}/questions/{question_id}/edit", data)
+
+
+def _question_text(app, version_id: int, key: str) -> tuple[str, str]:
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, version_id)
+        q = next(q for q in version.ordered_questions() if q.key == key)
+        return q.text, q.help_text
+
+
+def test_a_first_response_while_the_page_is_open_makes_the_next_version_with_the_change(
+        client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    send = _open_edit_page(client, base, app, _ids(app, made.version_id)["confidence"],
+                           text="How well do the police do?")
+    make_response(app, made.version_id)  # version 1 locks while the page is open
+    response = send()
+    assert response.status_code == 302
+    text = page_text(client.get(response.location))
+    assert "Version 1 has responses, so your change makes version 2." in text
+    v1, v2 = _versions(app, made.questionnaire_id)
+    assert _question_text(app, v2, "confidence")[0] == "How well do the police do?"
+    assert _question_text(app, v1, "confidence")[0] != "How well do the police do?"
+
+
+def test_a_change_elsewhere_meanwhile_does_not_lose_the_edit(client, other_client, app):
+    """The page was for version 1; meanwhile a response locked it and a colleague's change to
+    another question made version 2. The edit used to be dropped ("make your change again
+    here") with everything typed; this question is the same in version 2, so it lands there."""
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    send = _open_edit_page(client, base, app, old["confidence"],
+                           text="How well do the police do?", help_text="Think of this year.")
+    make_response(app, made.version_id)
+    _edit(other_client, base, app, old["victim"], text="Has a crime happened to you?")
+    v1, v2 = _versions(app, made.questionnaire_id)
+
+    response = send()
+    assert response.status_code == 302
+    new = _ids(app, v2)
+    assert response.location.endswith(f"/questions/{new['confidence']}")
+    assert "The question is saved." in page_text(client.get(response.location))
+    assert _versions(app, made.questionnaire_id) == [v1, v2]  # version 2 had no responses
+    assert _question_text(app, v2, "confidence") == ("How well do the police do?",
+                                                     "Think of this year.")
+    assert _question_text(app, v2, "victim")[0] == "Has a crime happened to you?"  # kept
+    # Sent again (Back and send): already saved, nothing more made or changed.
+    again = send()
+    assert again.status_code == 302 and again.location.endswith(
+        f"/questions/{new['confidence']}")
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def test_a_question_changed_meanwhile_is_shown_again_with_what_was_typed(client, other_client,
+                                                                         app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    send = _open_edit_page(client, base, app, old["confidence"],
+                           text="How well do the police do?")
+    make_response(app, made.version_id)
+    _edit(other_client, base, app, old["confidence"], help_text="Think of the last year.")
+    v1, v2 = _versions(app, made.questionnaire_id)
+
+    # Applying the page would undo the colleague's help text: it comes back instead.
+    response = send()
+    assert response.status_code == 200
+    text = page_text(response)
+    assert ("While you had this page open, version 2 of the questionnaire was made, and this "
+            "question was changed in it (the help text). Nothing you typed here is saved yet. "
+            "Check your changes below against the question as it is now, then save the "
+            "question again.") in text
+    html = response.get_data(as_text=True)
+    assert "How well do the police do?</textarea>" in html  # what they typed, kept
+    new = _ids(app, v2)
+    assert f'action="{base}/questions/{new["confidence"]}/edit"' in html
+    assert _question_text(app, v2, "confidence") == (
+        "How good a job are the police doing in this area?", "Think of the last year.")
+
+    # Saved again from that page, both changes stand.
+    token = csrf_token(html)
+    saved = client.post(f"{base}/questions/{new['confidence']}/edit", {
+        "csrf_token": token, "text": "How well do the police do?", "key": "confidence",
+        "kind": "rating", "section": re.search(
+            r'<option value="(\d+)" selected', html).group(1),
+        "help_text": "Think of the last year.", "interviewer_note": "", "required": "yes",
+        "tag": "confidence"})
+    assert saved.status_code == 302
+    assert _question_text(app, v2, "confidence") == ("How well do the police do?",
+                                                     "Think of the last year.")
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def test_a_question_removed_meanwhile_keeps_what_was_typed_and_says_so(client, other_client,
+                                                                       app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    send = _open_edit_page(client, base, app, old["confidence"], text="My careful rewording")
+    make_response(app, made.version_id)
+    other_client.submit(f"{base}/questions/{old['confidence']}/remove")
+    response = send()
+    assert response.status_code == 200
+    assert ("version 2 of the questionnaire was made, and this question is not in it"
+            ) in page_text(response)
+    assert "My careful rewording</textarea>" in response.get_data(as_text=True)
+    assert f'href="{base}" class="govuk-back-link"' in response.get_data(as_text=True)
+
+
+def test_a_question_or_option_added_from_a_page_left_open_goes_into_the_newer_version(
+        client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    first_section = _section_ids(app, made.version_id)[0]
+    pages = {}
+    for name, url in (("question", f"{base}/sections/{first_section}/questions/new/short-text"),
+                      ("option", f"{base}/questions/{old['priorities']}/options/new")):
+        pages[name] = (url, form_keys(client.get(url).get_data(as_text=True)))
+    make_response(app, made.version_id)
+    _edit(other_client, base, app, old["victim"], text="Has a crime happened to you?")
+    v1, v2 = _versions(app, made.questionnaire_id)
+
+    url, keys = pages["question"]
+    added = client.post(url, {**keys, "text": "Where do you live?", "key": "where",
+                              "help_text": "", "interviewer_note": "", "required": "yes",
+                              "tag": ""})
+    assert added.status_code == 302, page_text(added)[:2000]
+    url, keys = pages["option"]
+    option = client.post(url, {**keys, "label": "Gun crime"})
+    assert option.status_code == 302, page_text(option)[:2000]
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, v2)
+        by_key = {q.key: q for q in version.ordered_questions()}
+        assert by_key["where"].section is version.sections[0]  # the section it was for
+        assert "Gun crime" in [o.label for o in by_key["priorities"].options]
+        assert "where" not in {q.key for q in db.session.get(
+            QuestionnaireVersion, v1).ordered_questions()}
