@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from engage.api import serialise
+from engage.api import is_api_request, serialise
 from engage.api.openapi import document
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
@@ -45,10 +45,6 @@ MESSAGES = {
     405: "This API only answers GET requests.",
     500: "Sorry, something went wrong on our side. Try again later.",
 }
-
-
-def is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def error(status: int, message: str):
@@ -202,9 +198,9 @@ def _api_headers(response):
     if not is_api_request():
         return response
     # Public, read-only data: any web page may read it, and caches may keep it for a minute.
-    # Vary: Cookie keeps a signed-in person's refreshed session cookie out of shared caches.
+    # No answer here carries a cookie (engage.auth.sessions.SessionCookies), so none varies
+    # by one.
     response.headers["Access-Control-Allow-Origin"] = "*"
     cacheable = response.status_code in (200, 404, 410)
     response.headers["Cache-Control"] = "public, max-age=60" if cacheable else "no-store"
-    response.vary.add("Cookie")
     return response
