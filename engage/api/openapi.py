@@ -373,7 +373,8 @@ def document() -> dict:
                 ],
                 "responses": {
                     "200": _ok("Questionnaire", "The questionnaire"),
-                    "400": _error("version is not a whole number of 1 or more"),
+                    "400": _error("version is not a whole number of 1 or more, or is given "
+                                  "more than once"),
                     "404": _error("No open consultation here, no questionnaire for this "
                                   "audience, or no such version"),
                     "410": NOT_OPEN["410"],

@@ -160,10 +160,14 @@ def _open_consultation(slug: str) -> Consultation:
 
 
 def _version_asked() -> int | None:
-    raw = request.args.get("version")
-    if raw is None:
+    asked = request.args.getlist("version")
+    if not asked:
         return None
-    if not VERSION.match(raw) or not 1 <= int(raw) <= MAX_VERSION:
+    if len(asked) > 1:
+        # Which one was meant? Answering the first would hide the mistake.
+        abort(400, description="Ask for one version at a time, like ?version=2.")
+    raw = asked[0]
+    if not VERSION.fullmatch(raw) or not 1 <= int(raw) <= MAX_VERSION:
         abort(400, description="version must be a whole number, 1 or more, like ?version=2.")
     return int(raw)
 

@@ -169,6 +169,10 @@ def test_an_earlier_version_on_request(client, app):
     ("?version=two", 400, "version must be a whole number, 1 or more, like ?version=2."),
     ("?version=-1", 400, "version must be a whole number, 1 or more, like ?version=2."),
     ("?version=99999999999", 400, "version must be a whole number, 1 or more, like ?version=2."),
+    # A trailing newline once slipped past the check and was read as version 1.
+    ("?version=1%0A", 400, "version must be a whole number, 1 or more, like ?version=2."),
+    # Answering the first of two would hide the mistake.
+    ("?version=1&version=2", 400, "Ask for one version at a time, like ?version=2."),
 ])
 def test_a_version_that_is_not_there_says_why(client, app, query, status, message):
     make_consultation(app)
