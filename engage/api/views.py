@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, make_response, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -189,12 +189,29 @@ def _routing_errors():
     """An unknown address or method under /api never reaches the blueprint's handlers (no view
     matched), so answer those in JSON here rather than with the site's HTML error pages."""
     exc = request.routing_exception
-    if not is_api_request() or not isinstance(exc, NotFound | MethodNotAllowed):
+    if not is_api_request():
+        return None
+    if exc is None and request.method == "OPTIONS":
+        return _options()
+    if not isinstance(exc, NotFound | MethodNotAllowed):
         return None
     response, status = error(exc.code, MESSAGES[exc.code])
     if isinstance(exc, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
     return response, status
+
+
+def _options():
+    """OPTIONS, and a browser's CORS preflight: what may be asked, with no body (Flask's own
+    answer is an empty text/html page that names no CORS methods or headers, so a web page
+    sending If-None-Match from another origin would be refused)."""
+    response = make_response("", 204)
+    del response.headers["Content-Type"]  # there is no content
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Cache-Control"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
 
 
 @api.after_app_request
@@ -205,6 +222,15 @@ def _api_headers(response):
     # No answer here carries a cookie (engage.auth.sessions.SessionCookies), so none varies
     # by one.
     response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        return response
     cacheable = response.status_code in (200, 404, 410)
     response.headers["Cache-Control"] = "public, max-age=60" if cacheable else "no-store"
+    if response.status_code == 200:
+        # A strong ETag of the body: a client (or cache) asking again with If-None-Match gets
+        # 304 Not Modified and no body while nothing has changed. No Last-Modified: the JSON
+        # can change without any one stored time changing (a borough renamed, say).
+        response.headers["Access-Control-Expose-Headers"] = "ETag"
+        response.add_etag()
+        response.make_conditional(request)
     return response

@@ -238,6 +238,51 @@ def test_signed_in_people_see_the_same_and_their_cookie_is_never_sent(app):
     assert "Set-Cookie" in person.get("/account").headers
 
 
+def test_asking_again_with_the_etag_gets_304_until_it_changes(client, app):
+    consultation_id = make_consultation(app)
+    url = QUESTIONNAIRE.format("residents")
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"')
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "public, max-age=60"
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    add_version(app, consultation_id)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["version"] == 2
+    assert changed.headers["ETag"] != etag
+    # Errors are not validated: a 404 stays a 404 whatever is sent.
+    assert client.get("/api/consultations/nothing",
+                      headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_head_gives_the_headers_of_get_without_the_body(client, app):
+    make_consultation(app)
+    got, head = client.http.get("/api/consultations"), client.http.head("/api/consultations")
+    assert head.status_code == 200 and head.data == b""
+    for name in ("Content-Type", "Content-Length", "ETag", "Cache-Control",
+                 "Access-Control-Allow-Origin"):
+        assert head.headers[name] == got.headers[name], name
+
+
+def test_options_and_a_cors_preflight_say_what_may_be_asked(client, app):
+    make_consultation(app)
+    response = client.http.options(QUESTIONNAIRE.format("residents"), headers={
+        "Origin": "https://borough.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match"})
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
+    # Nothing there: still the JSON 404.
+    missing = client.http.options("/api/nothing-here")
+    assert missing.status_code == 404 and missing.get_json()["error"]
+
+
 def test_times_move_with_the_clock(client, app, monkeypatch):
     make_consultation(app, closes_in_days=1)
     later = utcnow() + timedelta(days=2)

@@ -14,7 +14,7 @@ from engage.api.openapi import document
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.models import Consultation
-from tests.api.test_openapi import _validator
+from tests.api.support import check_against_the_document, mismatches, validator
 from tests.factories import PASSWORD, create_officer
 from tests.reports.support import hand_worked
 from tests.reports.test_public_report import (
@@ -34,7 +34,7 @@ def get_json(client, url: str, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert not list(_validator(PATH, status).iter_errors(body)), body
+    assert mismatches(PATH, response) == [], body
     return body
 
 
@@ -122,7 +122,7 @@ def test_a_later_count_changes_nothing_until_published_again(app, client, other_
 def test_the_consultation_links_to_published_reports(app, client, other_client, run_tasks):
     prepared(app, client, run_tasks)
     url = "/api/consultations/have-your-say-2027"
-    consultation_schema = _validator("/api/consultations/{slug}", 200)
+    consultation_schema = validator("/api/consultations/{slug}", 200)
     before = other_client.get(url).get_json()
     assert before["reports"] == [] and not list(consultation_schema.iter_errors(before))
     publish(client)
@@ -171,6 +171,19 @@ def published_app(app, client, run_tasks):
     run_tasks()
     assert client.submit(report + "/publish").status_code == 302
     return app
+
+
+# The document's example slugs: published, and a borough that has published nothing.
+REPORT_CASES = [
+    (PATH, "/api/consultations/have-your-say-2027-28/reports/camden", 200),
+    (PATH, "/api/consultations/have-your-say-2027-28/reports/hackney", 404),
+]
+
+
+@pytest.mark.parametrize(("path", "url", "status"), REPORT_CASES)
+def test_real_report_answers_match_the_document(published_app, other_client, path, url,
+                                                status):
+    check_against_the_document(other_client, path, url, status)
 
 
 schema = schemathesis.openapi.from_dict(document()).include(path_regex="/reports/")
