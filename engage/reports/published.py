@@ -40,7 +40,7 @@ Rules (engage.suppression does the cell work):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -513,6 +513,10 @@ def _gap(figures: dict, weights: dict[str, float] | None, threshold: int,
             key, label, _total(base, threshold), share(positive, base) if shown else None,
             weighted_share(weighted_positive, weighted_base)
             if shown and weights and weighted_base else None))
+    if 0 < totals[WHITE][0] + totals["minority"][0] < threshold:
+        # Together under the threshold: as in any such table, neither is shown, not even a 0
+        # (beside "fewer than N" it would say that all of them are of the other group).
+        groups = [replace(g, base=Cell(g.base.key, None, None)) for g in groups]
     # Those whose ethnic group is not known are a third group. The confidence figures
     # published beside the gap (everyone with a view, those positive, those not), less what
     # is shown of the two groups, give back the rest: the unknown group, with any group whose

@@ -3,11 +3,13 @@ with hidden counts as {"count": null, "suppressed": true, "display": "fewer than
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engage.api.openapi import document
@@ -16,8 +18,10 @@ from engage.extensions import db
 from engage.surveys.models import Consultation
 from tests.api.support import check_against_the_document, mismatches, validator
 from tests.factories import PASSWORD, create_officer
-from tests.reports.support import hand_worked
+from tests.reports.support import answers, hand_worked, make_consultation, respond
 from tests.reports.test_public_report import (
+    PUBLIC,
+    REPORT,
     change_after_publishing,
     prepared,
     publish,
@@ -194,3 +198,31 @@ schema = schemathesis.openapi.from_dict(document()).include(path_regex="/reports
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_fuzzed_report_requests_get_documented_json(case, published_app):
     case.call_and_validate(app=published_app)
+
+
+def test_a_few_respondents_never_learn_that_all_are_of_one_ethnic_group(app, client,
+                                                                         other_client,
+                                                                         run_tasks):
+    """Three Black respondents, nobody White: the two groups of the confidence gap together
+    are under the threshold, so neither is shown, not even as 0 (a 0 beside "fewer than 10"
+    says that every one of them is of the other group). The page shows neither; nor may the
+    API or the public spreadsheet."""
+    made = make_consultation(app)
+    with app.app_context():
+        for _ in range(3):
+            respond(made.residents, answers(["burglary", "robbery", "knife-crime"], "good",
+                                            "very-safe", "black", "25-34", "no"),
+                    consent=True)
+        db.session.commit()
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert publish(client).status_code == 302
+    gap = get_json(other_client, API, 200)["confidence_gap"]
+    assert gap["status"] == "withheld"
+    assert [g["with_a_view"] for g in gap["groups"]] in ([], [HIDDEN, HIDDEN])
+    sheet = load_workbook(io.BytesIO(other_client.get(PUBLIC + ".xlsx").data))["Figures"]
+    gap_rows = [row for row in sheet.iter_rows(values_only=True)
+                if row[0] == "Confidence gap" and "of those with a view" in row[1]]
+    assert gap_rows and all(row[2] == "fewer than 10" for row in gap_rows)
