@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, make_response, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from engage.api import is_api_request, serialise
 from engage.api.openapi import document
@@ -193,6 +194,13 @@ def _routing_errors():
         return None
     if exc is None and request.method == "OPTIONS":
         return _options()
+    if isinstance(exc, RequestRedirect):
+        # An address written another way (/api//consultations): Flask's redirect has an HTML
+        # body; say where to go in JSON instead.
+        response, status = error(exc.code, f"This address is written differently: use "
+                                           f"{exc.new_url}")
+        response.headers["Location"] = exc.new_url
+        return response, status
     if not isinstance(exc, NotFound | MethodNotAllowed):
         return None
     response, status = error(exc.code, MESSAGES[exc.code])

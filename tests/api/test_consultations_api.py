@@ -289,3 +289,12 @@ def test_times_move_with_the_clock(client, app, monkeypatch):
     monkeypatch.setattr(views, "utcnow", lambda: later)
     assert get_json(client, "/api/consultations")["consultations"] == []
     get_json(client, "/api/consultations/have-your-say-2027-28", 410)
+
+
+def test_an_address_written_another_way_redirects_in_json(client, app):
+    make_consultation(app)
+    response = client.get("/api//consultations")
+    assert response.status_code == 308 and response.mimetype == "application/json"
+    assert response.headers["Location"] == "http://localhost/api/consultations"
+    assert response.get_json() == {
+        "error": "This address is written differently: use http://localhost/api/consultations"}
