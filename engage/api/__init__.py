@@ -1,5 +1,5 @@
-"""The read-only JSON API: open consultations and their questionnaires, described by an
-OpenAPI 3.1 document at /api/openapi.json (engage.api.openapi)."""
+"""The read-only JSON API: open consultations, their questionnaires and boroughs' published
+reports, described by an OpenAPI 3.1 document at /api/openapi.json (engage.api.openapi)."""
 
 from __future__ import annotations
 

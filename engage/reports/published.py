@@ -36,6 +36,7 @@ Rules (engage.suppression does the cell work):
   unknown group is a third group: the confidence figures published (everyone with a view,
   those positive, those not) less what is shown of the two groups give it back, with any group
   hidden, so when that is 1 to threshold - 1 on any side the gap and both groups are withheld.
+  When the two groups' bases together are 1 to threshold - 1, neither is shown, not even a 0.
 """
 
 from __future__ import annotations
