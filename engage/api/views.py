@@ -230,8 +230,8 @@ def _api_headers(response):
     # No answer here carries a cookie (engage.auth.sessions.SessionCookies), so none varies
     # by one.
     response.headers["Access-Control-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        return response
+    if request.method == "OPTIONS" and response.status_code == 204:
+        return response  # _options said all there is to say
     cacheable = response.status_code in (200, 404, 410)
     response.headers["Cache-Control"] = "public, max-age=60" if cacheable else "no-store"
     if response.status_code == 200:
