@@ -64,7 +64,7 @@ def consultations():
     ).all()
     boroughs = _all_boroughs()
     reported = _reported_boroughs([c.id for c in found])
-    return jsonify(consultations=[serialise.consultation(c, boroughs, reported.get(c.id, []))
+    return jsonify(consultations=[serialise.consultation(c, boroughs, _reports_listed(c, reported))
                                   for c in found])
 
 
@@ -72,7 +72,7 @@ def consultations():
 def consultation(slug: str):
     found = _open_consultation(slug)
     return jsonify(serialise.consultation(found, _all_boroughs(),
-                                          _reported_boroughs([found.id]).get(found.id, [])))
+                                          _reports_listed(found, _reported_boroughs([found.id]))))
 
 
 @api.route("/consultations/<slug>/reports/<borough_slug>")
@@ -86,8 +86,12 @@ def report(slug: str, borough_slug: str):
             .join(Consultation, Consultation.id == ReportPublication.consultation_id)
             .join(Borough, Borough.id == ReportPublication.borough_id)
             .where(Consultation.slug == slug, Borough.slug == borough_slug)
-            .options(joinedload(ReportPublication.consultation),
+            .options(joinedload(ReportPublication.consultation)
+                     .selectinload(Consultation.boroughs),
                      joinedload(ReportPublication.borough)))
+    # As the page: once the consultation no longer covers the borough, its report is not public.
+    if published is not None and not published.consultation.covers(published.borough):
+        published = None
     if published is None:
         abort(404, description="There is no published report at this address. A borough's "
                                "report appears here once its officers publish it.")
@@ -140,6 +144,12 @@ def _reported_boroughs(consultation_ids: list[int]) -> dict[int, list[Borough]]:
     for consultation_id, borough in rows:
         found.setdefault(consultation_id, []).append(borough)
     return found
+
+
+def _reports_listed(item: Consultation, reported: dict[int, list[Borough]]) -> list[Borough]:
+    """Its published reports that are public: those of boroughs it still covers (staff may
+    have changed which it covers since publishing)."""
+    return [b for b in reported.get(item.id, []) if item.covers(b)]
 
 
 def _open_consultation(slug: str) -> Consultation:

@@ -17,7 +17,7 @@ from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.models import Consultation
 from tests.api.support import check_against_the_document, mismatches, validator
-from tests.factories import PASSWORD, create_officer
+from tests.factories import PASSWORD, borough, create_officer
 from tests.reports.support import answers, hand_worked, make_consultation, respond
 from tests.reports.test_public_report import (
     PUBLIC,
@@ -226,3 +226,23 @@ def test_a_few_respondents_never_learn_that_all_are_of_one_ethnic_group(app, cli
     gap_rows = [row for row in sheet.iter_rows(values_only=True)
                 if row[0] == "Confidence gap" and "of those with a view" in row[1]]
     assert gap_rows and all(row[2] == "fewer than 10" for row in gap_rows)
+
+
+def test_a_report_whose_borough_the_consultation_no_longer_covers_is_gone(app, client,
+                                                                         other_client,
+                                                                         run_tasks):
+    """Staff can change which boroughs a consultation covers after a report is published; the
+    page and its downloads then answer 404, and so must the API, which must stop listing it."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    assert get_json(other_client, API, 200)["borough"]["slug"] == "camden"
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation))
+        consultation.all_boroughs = False
+        consultation.boroughs = [borough("hackney")]
+        db.session.commit()
+    assert other_client.get(PUBLIC).status_code == 404
+    assert "error" in get_json(other_client, API, 404)
+    listed = other_client.get("/api/consultations/have-your-say-2027").get_json()
+    assert listed["reports"] == []
+    assert other_client.get("/api/consultations").get_json()["consultations"][0]["reports"] == []
