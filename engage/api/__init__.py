@@ -1,2 +1,12 @@
-"""The read-only JSON API: open consultations and their questionnaires, described by an
-OpenAPI 3.1 document at /api/openapi.json (engage.api.openapi)."""
+"""The read-only JSON API: open consultations, their questionnaires and boroughs' published
+reports, described by an OpenAPI 3.1 document at /api/openapi.json (engage.api.openapi)."""
+
+from __future__ import annotations
+
+from flask import request
+
+
+def is_api_request() -> bool:
+    """Whether this request is for the API (whose answers are public and cacheable, so never
+    carry a session cookie)."""
+    return request.path == "/api" or request.path.startswith("/api/")

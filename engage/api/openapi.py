@@ -37,7 +37,11 @@ HEADERS = {
     "Cache-Control": {"description": "public, max-age=60", "schema": STRING},
     "Access-Control-Allow-Origin": {"description": "*: any web page may read it",
                                     "schema": STRING},
+    "ETag": {"description": "A strong validator of this answer: send it back as If-None-Match "
+                            "to get 304 Not Modified while nothing has changed",
+             "required": True, "schema": {**STRING, "pattern": r'^"[^"]+"$'}},
 }
+SLUG_PATTERN = {**STRING, "pattern": r"^[a-z0-9-]{1,100}$"}
 
 
 def _schemas() -> dict:
@@ -323,8 +327,12 @@ def _error(description: str) -> dict:
     return {"description": description, "content": {JSON: {"schema": _ref("Error")}}}
 
 
-SLUG = {"name": "slug", "in": "path", "required": True, "schema": STRING,
-        "description": "The consultation's address",
+NOT_MODIFIED = {"304": {"description": "Not modified: the If-None-Match sent is this answer's "
+                                       "ETag. No body."}}
+
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": SLUG_PATTERN,
+        "description": "The consultation's address: lower-case letters, digits and hyphens",
         "examples": {"demo": {"value": "have-your-say-2027-28"}}}
 NOT_OPEN = {
     "404": _error("No consultation at this address, or it has not opened yet"),
@@ -343,7 +351,10 @@ def document() -> dict:
                        "questionnaires, and boroughs' published reports.",
             "description": "Read only, no sign-in. Every answer is JSON, errors too "
                            "({\"error\": \"...\"}); any origin may read it and caches may keep "
-                           "it for 60 seconds. Times are UTC with a Z.",
+                           "it for 60 seconds. Every 200 answer has an ETag: asking again with "
+                           "If-None-Match gets 304 and no body while nothing has changed. "
+                           "Query parameters other than those listed are ignored. Times are "
+                           "UTC with a Z.",
             "license": {"name": "AGPL-3.0-or-later",
                         "identifier": "AGPL-3.0-or-later"},
         },
@@ -351,13 +362,15 @@ def document() -> dict:
             "/api/consultations": {"get": {
                 "operationId": "listConsultations",
                 "summary": "Consultations open now",
-                "responses": {"200": _ok("ConsultationList", "Open consultations")},
+                "responses": {"200": _ok("ConsultationList", "Open consultations"),
+                              **NOT_MODIFIED},
             }},
             "/api/consultations/{slug}": {"get": {
                 "operationId": "getConsultation",
                 "summary": "One open consultation",
                 "parameters": [SLUG],
-                "responses": {"200": _ok("Consultation", "The consultation"), **NOT_OPEN},
+                "responses": {"200": _ok("Consultation", "The consultation"), **NOT_MODIFIED,
+                              **NOT_OPEN},
             }},
             "/api/consultations/{slug}/questionnaires/{audience}": {"get": {
                 "operationId": "getQuestionnaire",
@@ -373,7 +386,9 @@ def document() -> dict:
                 ],
                 "responses": {
                     "200": _ok("Questionnaire", "The questionnaire"),
-                    "400": _error("version is not a whole number of 1 or more"),
+                    **NOT_MODIFIED,
+                    "400": _error("version is not a whole number of 1 or more, or is given "
+                                  "more than once"),
                     "404": _error("No open consultation here, no questionnaire for this "
                                   "audience, or no such version"),
                     "410": NOT_OPEN["410"],
@@ -384,12 +399,13 @@ def document() -> dict:
                 "summary": "A borough's published report on a consultation, open or closed",
                 "parameters": [
                     SLUG,
-                    {"name": "borough_slug", "in": "path", "required": True, "schema": STRING,
-                     "description": "The borough's slug",
+                    {"name": "borough_slug", "in": "path", "required": True,
+                     "schema": SLUG_PATTERN, "description": "The borough's slug",
                      "examples": {"demo": {"value": "camden"}}},
                 ],
                 "responses": {
                     "200": _ok("Report", "The published report"),
+                    **NOT_MODIFIED,
                     "404": _error("No such consultation or borough, or the borough has not "
                                   "published its report"),
                 },
@@ -399,7 +415,8 @@ def document() -> dict:
                 "summary": "This document",
                 "responses": {"200": {"description": "The OpenAPI 3.1 document",
                                       "headers": HEADERS,
-                                      "content": {JSON: {"schema": {"type": "object"}}}}},
+                                      "content": {JSON: {"schema": {"type": "object"}}}},
+                              **NOT_MODIFIED},
             }},
         },
         "components": {"schemas": _schemas()},

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, make_response, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
-from engage.api import serialise
+from engage.api import is_api_request, serialise
 from engage.api.openapi import document
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
@@ -47,10 +48,6 @@ MESSAGES = {
 }
 
 
-def is_api_request() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
 def error(status: int, message: str):
     return jsonify(error=message), status
 
@@ -67,7 +64,7 @@ def consultations():
     ).all()
     boroughs = _all_boroughs()
     reported = _reported_boroughs([c.id for c in found])
-    return jsonify(consultations=[serialise.consultation(c, boroughs, reported.get(c.id, []))
+    return jsonify(consultations=[serialise.consultation(c, boroughs, _reports_listed(c, reported))
                                   for c in found])
 
 
@@ -75,7 +72,7 @@ def consultations():
 def consultation(slug: str):
     found = _open_consultation(slug)
     return jsonify(serialise.consultation(found, _all_boroughs(),
-                                          _reported_boroughs([found.id]).get(found.id, [])))
+                                          _reports_listed(found, _reported_boroughs([found.id]))))
 
 
 @api.route("/consultations/<slug>/reports/<borough_slug>")
@@ -89,8 +86,12 @@ def report(slug: str, borough_slug: str):
             .join(Consultation, Consultation.id == ReportPublication.consultation_id)
             .join(Borough, Borough.id == ReportPublication.borough_id)
             .where(Consultation.slug == slug, Borough.slug == borough_slug)
-            .options(joinedload(ReportPublication.consultation),
+            .options(joinedload(ReportPublication.consultation)
+                     .selectinload(Consultation.boroughs),
                      joinedload(ReportPublication.borough)))
+    # As the page: once the consultation no longer covers the borough, its report is not public.
+    if published is not None and not published.consultation.covers(published.borough):
+        published = None
     if published is None:
         abort(404, description="There is no published report at this address. A borough's "
                                "report appears here once its officers publish it.")
@@ -145,6 +146,12 @@ def _reported_boroughs(consultation_ids: list[int]) -> dict[int, list[Borough]]:
     return found
 
 
+def _reports_listed(item: Consultation, reported: dict[int, list[Borough]]) -> list[Borough]:
+    """Its published reports that are public: those of boroughs it still covers (staff may
+    have changed which it covers since publishing)."""
+    return [b for b in reported.get(item.id, []) if item.covers(b)]
+
+
 def _open_consultation(slug: str) -> Consultation:
     # Slugs are short lower-case words; anything else cannot exist, so is not looked up.
     found = None
@@ -164,10 +171,14 @@ def _open_consultation(slug: str) -> Consultation:
 
 
 def _version_asked() -> int | None:
-    raw = request.args.get("version")
-    if raw is None:
+    asked = request.args.getlist("version")
+    if not asked:
         return None
-    if not VERSION.match(raw) or not 1 <= int(raw) <= MAX_VERSION:
+    if len(asked) > 1:
+        # Which one was meant? Answering the first would hide the mistake.
+        abort(400, description="Ask for one version at a time, like ?version=2.")
+    raw = asked[0]
+    if not VERSION.fullmatch(raw) or not 1 <= int(raw) <= MAX_VERSION:
         abort(400, description="version must be a whole number, 1 or more, like ?version=2.")
     return int(raw)
 
@@ -189,7 +200,18 @@ def _routing_errors():
     """An unknown address or method under /api never reaches the blueprint's handlers (no view
     matched), so answer those in JSON here rather than with the site's HTML error pages."""
     exc = request.routing_exception
-    if not is_api_request() or not isinstance(exc, NotFound | MethodNotAllowed):
+    if not is_api_request():
+        return None
+    if exc is None and request.method == "OPTIONS":
+        return _options()
+    if isinstance(exc, RequestRedirect):
+        # An address written another way (/api//consultations): Flask's redirect has an HTML
+        # body; say where to go in JSON instead.
+        response, status = error(exc.code, f"This address is written differently: use "
+                                           f"{exc.new_url}")
+        response.headers["Location"] = exc.new_url
+        return response, status
+    if not isinstance(exc, NotFound | MethodNotAllowed):
         return None
     response, status = error(exc.code, MESSAGES[exc.code])
     if isinstance(exc, MethodNotAllowed):
@@ -197,14 +219,36 @@ def _routing_errors():
     return response, status
 
 
+def _options():
+    """OPTIONS, and a browser's CORS preflight: what may be asked, with no body (Flask's own
+    answer is an empty text/html page that names no CORS methods or headers, so a web page
+    sending If-None-Match from another origin would be refused)."""
+    response = make_response("", 204)
+    del response.headers["Content-Type"]  # there is no content
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "If-None-Match, Cache-Control"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
 @api.after_app_request
 def _api_headers(response):
     if not is_api_request():
         return response
     # Public, read-only data: any web page may read it, and caches may keep it for a minute.
-    # Vary: Cookie keeps a signed-in person's refreshed session cookie out of shared caches.
+    # No answer here carries a cookie (engage.auth.sessions.SessionCookies), so none varies
+    # by one.
     response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS" and response.status_code == 204:
+        return response  # _options said all there is to say
     cacheable = response.status_code in (200, 404, 410)
     response.headers["Cache-Control"] = "public, max-age=60" if cacheable else "no-store"
-    response.vary.add("Cookie")
+    if response.status_code == 200:
+        # A strong ETag of the body: a client (or cache) asking again with If-None-Match gets
+        # 304 Not Modified and no body while nothing has changed. No Last-Modified: the JSON
+        # can change without any one stored time changing (a borough renamed, say).
+        response.headers["Access-Control-Expose-Headers"] = "ETag"
+        response.add_etag()
+        response.make_conditional(request)
     return response

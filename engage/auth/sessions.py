@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select
 
+from engage.api import is_api_request
 from engage.auth.models import User, UserSession
 from engage.auth.tokens import hash_token, random_token
 from engage.clock import utcnow
@@ -30,13 +32,26 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # The session token below does the job Flask-Login's session protection approximates.
     login_manager.session_protection = None
+    app.session_interface = SessionCookies()
 
     @app.before_request
     def _load_user_first():
         # Load (and touch) the session before the view changes anything, so the loader's commit
-        # never carries a half-done change with it. Static files need no user.
-        if request.endpoint != "static":
+        # never carries a half-done change with it. Static files and the public API need no
+        # user (reading the API is not using one's account: it keeps no session alive).
+        if request.endpoint != "static" and not is_api_request():
             _ = current_user.is_authenticated
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but never sent with an answer of the public API: those
+    may be kept by shared caches (Cache-Control: public), and a cache that ignores Vary would
+    hand a signed-in person's refreshed session cookie to everyone who asks after them."""
+
+    def save_session(self, app, session, response) -> None:
+        if is_api_request():
+            return
+        super().save_session(app, session, response)
 
 
 @login_manager.user_loader

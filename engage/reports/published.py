@@ -36,11 +36,12 @@ Rules (engage.suppression does the cell work):
   unknown group is a third group: the confidence figures published (everyone with a view,
   those positive, those not) less what is shown of the two groups give it back, with any group
   hidden, so when that is 1 to threshold - 1 on any side the gap and both groups are withheld.
+  When the two groups' bases together are 1 to threshold - 1, neither is shown, not even a 0.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -513,6 +514,10 @@ def _gap(figures: dict, weights: dict[str, float] | None, threshold: int,
             key, label, _total(base, threshold), share(positive, base) if shown else None,
             weighted_share(weighted_positive, weighted_base)
             if shown and weights and weighted_base else None))
+    if 0 < totals[WHITE][0] + totals["minority"][0] < threshold:
+        # Together under the threshold: as in any such table, neither is shown, not even a 0
+        # (beside "fewer than N" it would say that all of them are of the other group).
+        groups = [replace(g, base=Cell(g.base.key, None, None)) for g in groups]
     # Those whose ethnic group is not known are a third group. The confidence figures
     # published beside the gap (everyone with a view, those positive, those not), less what
     # is shown of the two groups, give back the rest: the unknown group, with any group whose

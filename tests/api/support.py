@@ -1,9 +1,15 @@
-"""Consultations for the API tests, built with the ready template (ids, not rows, come back)."""
+"""Consultations for the API tests, built with the ready template (ids, not rows, come back),
+and the check of a real answer against what the OpenAPI document says of it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from engage.api.openapi import document
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.models import (
@@ -51,3 +57,55 @@ def add_version(app, consultation_id: int, audience: str = "residents") -> int:
         db.session.add(version)
         db.session.commit()
         return version.number
+
+
+def validator(path: str, status: int | str) -> Draft202012Validator:
+    """A validator for one documented response body, resolving $refs inside the document."""
+    spec = document()
+    resource = Resource(contents=spec, specification=DRAFT202012)
+    registry = Registry().with_resource("urn:engage-api", resource)
+    responses = spec["paths"][path]["get"]["responses"]
+    assert str(status) in responses, f"{path} does not document {status}"
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    ref = f"urn:engage-api#/paths/{pointer}/get/responses/{status}/content/application~1json/schema"
+    return Draft202012Validator({"$ref": ref}, registry=registry, format_checker=FormatChecker())
+
+
+def mismatches(path: str, response) -> list[str]:
+    """Everything in which a real answer (to GET or HEAD) differs from what the document says
+    of `path`: an undocumented status, a content type, a body or a header not as documented."""
+    responses = document()["paths"][path]["get"]["responses"]
+    status = str(response.status_code)
+    if status not in responses:
+        return [f"{path} does not document {status}"]
+    documented, found = responses[status], []
+    content = documented.get("content")
+    if content is None:
+        if response.data:
+            found.append(f"{status} has a body, but none is documented")
+    elif response.mimetype not in content:
+        found.append(f"{status} is {response.mimetype}, not {' or '.join(content)}")
+    elif response.data:  # HEAD has none
+        found += [f"body: {e.json_path}: {e.message}"
+                  for e in validator(path, status).iter_errors(response.get_json())]
+    for name, header in documented.get("headers", {}).items():
+        value = response.headers.get(name)
+        if value is None:
+            if header.get("required"):
+                found.append(f"{status} has no {name} header")
+            continue
+        found += [f"{name}: {e.message}" for e in Draft202012Validator(
+            header["schema"], format_checker=FormatChecker()).iter_errors(value)]
+    return found
+
+
+def check_against_the_document(client, path: str, url: str, status: int) -> None:
+    """GET, HEAD and GET asked again with the ETag (304) of `url` answer as documented."""
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert mismatches(path, response) == []
+    head = client.http.head(url)
+    assert head.status_code == status and mismatches(path, head) == []
+    if status == 200:
+        again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304 and mismatches(path, again) == []

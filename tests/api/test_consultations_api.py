@@ -169,6 +169,10 @@ def test_an_earlier_version_on_request(client, app):
     ("?version=two", 400, "version must be a whole number, 1 or more, like ?version=2."),
     ("?version=-1", 400, "version must be a whole number, 1 or more, like ?version=2."),
     ("?version=99999999999", 400, "version must be a whole number, 1 or more, like ?version=2."),
+    # A trailing newline once slipped past the check and was read as version 1.
+    ("?version=1%0A", 400, "version must be a whole number, 1 or more, like ?version=2."),
+    # Answering the first of two would hide the mistake.
+    ("?version=1&version=2", 400, "Ask for one version at a time, like ?version=2."),
 ])
 def test_a_version_that_is_not_there_says_why(client, app, query, status, message):
     make_consultation(app)
@@ -211,23 +215,72 @@ def test_any_origin_may_read_and_caches_keep_it_a_minute(client, app):
         response = client.get(url, headers={"Origin": "https://example.com"})
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         assert response.headers["Cache-Control"] == "public, max-age=60"
-        assert "Cookie" in response.headers["Vary"]
     bad = client.get(QUESTIONNAIRE.format("residents") + "?version=x")
     assert bad.headers["Cache-Control"] == "no-store"
 
 
-def test_signed_in_people_see_the_same_and_their_cookie_is_never_shared(app):
+def test_signed_in_people_see_the_same_and_their_cookie_is_never_sent(app):
     make_consultation(app)
     person = Browser(app)
     with app.app_context():
         create_user(email="reader@example.org")
     person.sign_in("reader@example.org", PASSWORD)
-    response = person.get("/api/consultations")
-    assert response.status_code == 200
-    # A session cookie refreshed on this answer must only ever go back to its owner.
-    assert "Cookie" in response.headers["Vary"]
+    for url in ("/api/consultations", QUESTIONNAIRE.format("residents"), "/api/nothing"):
+        response = person.get(url)
+        # A shared cache may keep this answer (Cache-Control: public), and one that ignores
+        # Vary would hand a refreshed session cookie on to whoever asks next.
+        assert "Set-Cookie" not in response.headers, url
+        assert response.headers["Cache-Control"] == "public, max-age=60"
     anonymous = Browser(app).get("/api/consultations")
-    assert response.get_json() == anonymous.get_json()
+    assert person.get("/api/consultations").get_json() == anonymous.get_json()
+    # The site itself still keeps the person signed in.
+    assert person.get("/account").status_code == 200
+    assert "Set-Cookie" in person.get("/account").headers
+
+
+def test_asking_again_with_the_etag_gets_304_until_it_changes(client, app):
+    consultation_id = make_consultation(app)
+    url = QUESTIONNAIRE.format("residents")
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"')
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "public, max-age=60"
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    add_version(app, consultation_id)
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["version"] == 2
+    assert changed.headers["ETag"] != etag
+    # Errors are not validated: a 404 stays a 404 whatever is sent.
+    assert client.get("/api/consultations/nothing",
+                      headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_head_gives_the_headers_of_get_without_the_body(client, app):
+    make_consultation(app)
+    got, head = client.http.get("/api/consultations"), client.http.head("/api/consultations")
+    assert head.status_code == 200 and head.data == b""
+    for name in ("Content-Type", "Content-Length", "ETag", "Cache-Control",
+                 "Access-Control-Allow-Origin"):
+        assert head.headers[name] == got.headers[name], name
+
+
+def test_options_and_a_cors_preflight_say_what_may_be_asked(client, app):
+    make_consultation(app)
+    response = client.http.options(QUESTIONNAIRE.format("residents"), headers={
+        "Origin": "https://borough.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match"})
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
+    # Nothing there: still the JSON 404.
+    missing = client.http.options("/api/nothing-here")
+    assert missing.status_code == 404 and missing.get_json()["error"]
 
 
 def test_times_move_with_the_clock(client, app, monkeypatch):
@@ -236,3 +289,12 @@ def test_times_move_with_the_clock(client, app, monkeypatch):
     monkeypatch.setattr(views, "utcnow", lambda: later)
     assert get_json(client, "/api/consultations")["consultations"] == []
     get_json(client, "/api/consultations/have-your-say-2027-28", 410)
+
+
+def test_an_address_written_another_way_redirects_in_json(client, app):
+    make_consultation(app)
+    response = client.get("/api//consultations")
+    assert response.status_code == 308 and response.mimetype == "application/json"
+    assert response.headers["Location"] == "http://localhost/api/consultations"
+    assert response.get_json() == {
+        "error": "This address is written differently: use http://localhost/api/consultations"}

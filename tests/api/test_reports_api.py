@@ -3,21 +3,25 @@ with hidden counts as {"count": null, "suppressed": true, "display": "fewer than
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engage.api.openapi import document
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.surveys.models import Consultation
-from tests.api.test_openapi import _validator
-from tests.factories import PASSWORD, create_officer
-from tests.reports.support import hand_worked
+from tests.api.support import check_against_the_document, mismatches, validator
+from tests.factories import PASSWORD, borough, create_officer
+from tests.reports.support import answers, hand_worked, make_consultation, respond
 from tests.reports.test_public_report import (
+    PUBLIC,
+    REPORT,
     change_after_publishing,
     prepared,
     publish,
@@ -34,7 +38,7 @@ def get_json(client, url: str, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert not list(_validator(PATH, status).iter_errors(body)), body
+    assert mismatches(PATH, response) == [], body
     return body
 
 
@@ -122,7 +126,7 @@ def test_a_later_count_changes_nothing_until_published_again(app, client, other_
 def test_the_consultation_links_to_published_reports(app, client, other_client, run_tasks):
     prepared(app, client, run_tasks)
     url = "/api/consultations/have-your-say-2027"
-    consultation_schema = _validator("/api/consultations/{slug}", 200)
+    consultation_schema = validator("/api/consultations/{slug}", 200)
     before = other_client.get(url).get_json()
     assert before["reports"] == [] and not list(consultation_schema.iter_errors(before))
     publish(client)
@@ -173,6 +177,19 @@ def published_app(app, client, run_tasks):
     return app
 
 
+# The document's example slugs: published, and a borough that has published nothing.
+REPORT_CASES = [
+    (PATH, "/api/consultations/have-your-say-2027-28/reports/camden", 200),
+    (PATH, "/api/consultations/have-your-say-2027-28/reports/hackney", 404),
+]
+
+
+@pytest.mark.parametrize(("path", "url", "status"), REPORT_CASES)
+def test_real_report_answers_match_the_document(published_app, other_client, path, url,
+                                                status):
+    check_against_the_document(other_client, path, url, status)
+
+
 schema = schemathesis.openapi.from_dict(document()).include(path_regex="/reports/")
 
 
@@ -181,3 +198,51 @@ schema = schemathesis.openapi.from_dict(document()).include(path_regex="/reports
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_fuzzed_report_requests_get_documented_json(case, published_app):
     case.call_and_validate(app=published_app)
+
+
+def test_a_few_respondents_never_learn_that_all_are_of_one_ethnic_group(app, client,
+                                                                         other_client,
+                                                                         run_tasks):
+    """Three Black respondents, nobody White: the two groups of the confidence gap together
+    are under the threshold, so neither is shown, not even as 0 (a 0 beside "fewer than 10"
+    says that every one of them is of the other group). The page shows neither; nor may the
+    API or the public spreadsheet."""
+    made = make_consultation(app)
+    with app.app_context():
+        for _ in range(3):
+            respond(made.residents, answers(["burglary", "robbery", "knife-crime"], "good",
+                                            "very-safe", "black", "25-34", "no"),
+                    consent=True)
+        db.session.commit()
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert publish(client).status_code == 302
+    gap = get_json(other_client, API, 200)["confidence_gap"]
+    assert gap["status"] == "withheld"
+    assert [g["with_a_view"] for g in gap["groups"]] in ([], [HIDDEN, HIDDEN])
+    sheet = load_workbook(io.BytesIO(other_client.get(PUBLIC + ".xlsx").data))["Figures"]
+    gap_rows = [row for row in sheet.iter_rows(values_only=True)
+                if row[0] == "Confidence gap" and "of those with a view" in row[1]]
+    assert gap_rows and all(row[2] == "fewer than 10" for row in gap_rows)
+
+
+def test_a_report_whose_borough_the_consultation_no_longer_covers_is_gone(app, client,
+                                                                         other_client,
+                                                                         run_tasks):
+    """Staff can change which boroughs a consultation covers after a report is published; the
+    page and its downloads then answer 404, and so must the API, which must stop listing it."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    assert get_json(other_client, API, 200)["borough"]["slug"] == "camden"
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation))
+        consultation.all_boroughs = False
+        consultation.boroughs = [borough("hackney")]
+        db.session.commit()
+    assert other_client.get(PUBLIC).status_code == 404
+    assert "error" in get_json(other_client, API, 404)
+    listed = other_client.get("/api/consultations/have-your-say-2027").get_json()
+    assert listed["reports"] == []
+    assert other_client.get("/api/consultations").get_json()["consultations"][0]["reports"] == []
