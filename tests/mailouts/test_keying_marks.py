@@ -1,0 +1,70 @@
+"""Keying paper as people really fill it in: a box ticked without the words beside it, more
+boxes ticked than the question allows, and an answer given to a question the paper said to
+skip. The clerk keys what is on the paper, and is told what to do when it cannot count."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.surveys.models import Response
+from tests.helpers import page_text
+from tests.mailouts.support import sign_in
+from tests.mailouts.test_keying_support import (
+    CAMDEN,
+    all_kinds,
+    key,
+    posted_paper,
+    responses,
+)
+
+
+def _stored(app, reference: str) -> dict[str, list[tuple]]:
+    with app.app_context():
+        response = db.session.scalar(select(Response).where(Response.reference == reference))
+        found: dict[str, list[tuple]] = {}
+        for a in response.answers:
+            found.setdefault(a.question.key, []).append(
+                (a.option.value if a.option else None, a.text, a.number))
+        return found
+
+
+def test_a_box_asking_for_words_is_keyed_when_nothing_is_written_beside_it(client, app):
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    page = page_text(client.get(f"{CAMDEN}/{reference}"))
+    assert "Leave it blank if nothing is written." in page
+    # "Robbery" and "Something else" ticked, with nothing written beside "Something else".
+    saved = key(client, reference, {"q_worries": "2 5", "q_confidence": "1"})
+    assert saved.status_code == 302, page_text(saved)
+    assert _stored(app, reference)["worries"] == [("robbery", None, None),
+                                                   ("something-else", None, None)]
+
+
+def test_more_boxes_ticked_than_allowed_tells_the_clerk_to_leave_it_blank(client, app):
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    page = page_text(client.get(f"{CAMDEN}/{reference}"))
+    assert "It says tick up to 3: if more are ticked, leave it blank." in page
+    assert "where two boxes share a number, stop before them" in page
+    four = key(client, reference, {"q_worries": "1 2 3 4"})
+    assert four.status_code == 200
+    assert ("4 box numbers are typed, but the question says tick up to 3. If more than 3 "
+            "boxes are ticked on the paper, leave this blank") in page_text(four)
+    assert responses(app, reference) == []
+    assert key(client, reference, {"q_worries": "", "q_confidence": "2"}).status_code == 302
+    assert "worries" not in _stored(app, reference)
+
+
+def test_an_answer_to_a_question_the_paper_said_to_skip_does_not_hold_up_keying(client, app):
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    # Question 6 is asked only if question 4 is "Yes": this paper says "No" and then, against
+    # the instruction, writes 500 in question 6 (more than its boxes allow).
+    saved = key(client, reference, {"q_victim": "2", "q_times": "500", "q_street": "Mall"})
+    assert saved.status_code == 302, page_text(saved)
+    stored = _stored(app, reference)
+    assert "times" not in stored and stored["victim"] == [("no", None, None)]
