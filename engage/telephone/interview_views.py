@@ -46,6 +46,11 @@ def _in_interview(borough_slug: str, case_id: int):
         else:
             flash("Start a call, then start or resume the interview.", "info")
         return call_case, None, redirect(case_url(call_case))
+    try:
+        interview.check_interviewer(call_case, current_user)
+    except NotAllowed as refused:
+        flash(refused.args[0], "error")
+        return call_case, None, redirect(case_url(call_case))
     return call_case, draft, None
 
 
@@ -68,6 +73,8 @@ def begin(borough_slug: str, case_id: int):
         return redirect(case_url(call_case))
     resuming = call_case.draft_id is not None
     try:
+        if call_case.open_call is not None:
+            interview.check_interviewer(call_case, current_user)
         interview.begin(call_case, clock.utcnow())
     except NotAllowed as refused:
         db.session.rollback()
