@@ -1,4 +1,7 @@
-"""Two interviewers and one person: only the interviewer on the call asks the questions.
+"""On the call. The interviewer on it first reads who is calling, that the answers are kept
+apart from the person's name and number, and that this is not the way to report a crime.
+
+Two interviewers and one person: only the interviewer on the call asks the questions.
 Another interviewer who opens the case while the call is under way sees who is on it, and
 cannot start, resume, answer or finish that interview (their saves would overwrite the
 answers being given on the phone); they can still record how an abandoned call ended."""
@@ -65,3 +68,22 @@ def test_only_the_interviewer_on_the_call_works_its_interview(client, other_clie
     with app.app_context():
         assert case_row(case_id).status == CaseStatus.OPEN
         assert count(ResponseDraft) == 1
+
+
+def test_the_interviewer_reads_who_is_calling_and_the_999_statement_first(
+        client, other_client, app, in_calling_hours):
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    assert "Read aloud when they answer" not in page_text(client.get(case_url(case_id)))
+    start_call(client, case_id)
+    page = client.get(case_url(case_id))
+    assert 'id="introduction"' in page.get_data(as_text=True)
+    text = page_text(page)
+    assert "from the Camden police community engagement team" in text
+    assert "We keep your answers apart from your name and phone number." in text
+    assert ("This call is not the way to report a crime. In an emergency call 999. If it is "
+            "not an emergency, call 101.") in text
+    # Another interviewer looking at the case is not the one speaking.
+    sign_in(other_client, app, interviewer="camden")
+    assert "Read aloud when they answer" not in page_text(other_client.get(case_url(case_id)))
