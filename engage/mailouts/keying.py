@@ -143,6 +143,11 @@ def paper_for(borough: Borough, typed: str, now: datetime | None = None) -> Pape
         raise KeyingRefused(f"Reference {reference} has not been marked as posted. Mark its "
                             "print run as posted, then key it in")
     consultation = paper.questionnaire.consultation
+    if not consultation.covers(paper.borough):
+        # Changed since the paper was posted: store_response would refuse it after the
+        # clerk had keyed the whole form.
+        raise KeyingRefused(f"{consultation.title} no longer covers {paper.borough.name}, so "
+                            f"reference {reference} cannot be counted. Ask an officer")
     deadline = paper_deadline(consultation)
     if (now or utcnow()) >= deadline and not entries(paper):
         raise KeyingRefused(f"Paper for {consultation.title} was accepted until "

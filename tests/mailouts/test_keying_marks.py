@@ -7,13 +7,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.surveys.models import Response
-from tests.helpers import page_text
+from engage.surveys.models import Consultation, Response
+from tests.factories import borough
+from tests.helpers import csrf_token, page_text
 from tests.mailouts.support import sign_in
 from tests.mailouts.test_keying_support import (
     CAMDEN,
     all_kinds,
     key,
+    open_reference,
     posted_paper,
     responses,
 )
@@ -68,3 +70,41 @@ def test_an_answer_to_a_question_the_paper_said_to_skip_does_not_hold_up_keying(
     assert saved.status_code == 302, page_text(saved)
     stored = _stored(app, reference)
     assert "times" not in stored and stored["victim"] == [("no", None, None)]
+
+
+def test_a_form_whose_consultation_no_longer_covers_the_borough_is_refused_in_words(client,
+                                                                                   app):
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    with app.app_context():
+        # Since the paper was posted, the consultation was changed to cover Islington only.
+        consultation = db.session.get(Consultation, made.consultation_id)
+        consultation.all_boroughs = False
+        consultation.boroughs = [borough("islington")]
+        db.session.commit()
+    sign_in(client, app, clerk="camden")
+    opened = open_reference(client, reference)
+    assert opened.status_code == 200
+    assert f"no longer covers Camden, so reference {reference} cannot be counted" in \
+        page_text(opened)
+    assert client.get(f"{CAMDEN}/{reference}").status_code == 409
+    assert responses(app, reference) == []
+
+
+def test_a_change_of_coverage_while_a_form_is_keyed_is_said_not_hidden(client, app):
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    page = client.get(f"{CAMDEN}/{reference}")
+    with app.app_context():
+        # The consultation is changed to cover Islington only while the clerk is typing.
+        consultation = db.session.get(Consultation, made.consultation_id)
+        consultation.all_boroughs = False
+        consultation.boroughs = [borough("islington")]
+        db.session.commit()
+    saved = client.post(f"{CAMDEN}/{reference}",
+                        {"csrf_token": csrf_token(page.get_data(as_text=True)),
+                         "q_confidence": "2"})
+    assert saved.status_code == 409
+    assert "no longer covers Camden" in page_text(saved)
+    assert responses(app, reference) == []
