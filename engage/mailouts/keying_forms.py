@@ -87,6 +87,12 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
         if kind == QuestionKind.MULTIPLE_CHOICE:
             _too_many_ticks(question, values)
             return {"options": values, "other": other}
+        limit = min(question.rank_count or len(question.options), len(question.options))
+        if len(values) > limit:
+            # Numbers past the top places asked for were written on the paper, not chosen
+            # again: the clerk keys the places asked for and leaves the rest.
+            raise AnswerError(f"Type only the boxes marked 1 to {limit}, in that order: the "
+                              f"question asks for the top {limit}")
         return {"ranked": values}
     if kind == QuestionKind.NUMBER:
         return {"number": data}
@@ -155,7 +161,8 @@ def _hint(question: Question, numbers: dict[int, int]) -> Markup:
             how += (f" It says tick up to {question.max_choices}: if more are ticked, leave it "
                     "blank.")
     elif kind == QuestionKind.RANKING:
-        how = ("Type the numbers of the boxes marked 1, 2, 3 and so on, in that order, like "
+        places = min(question.rank_count or len(question.options), len(question.options))
+        how = (f"Type the numbers of the boxes marked 1 to {places}, in that order, like "
                "4 1 7. Where a number is missed out, type the rest in order; where two boxes "
                "share a number, stop before them.")
     elif kind == QuestionKind.DATE:

@@ -50,14 +50,21 @@ def test_more_boxes_ticked_than_allowed_tells_the_clerk_to_leave_it_blank(client
     sign_in(client, app, clerk="camden")
     page = page_text(client.get(f"{CAMDEN}/{reference}"))
     assert "It says tick up to 3: if more are ticked, leave it blank." in page
-    assert "where two boxes share a number, stop before them" in page
+    assert ("Type the numbers of the boxes marked 1 to 3, in that order, like 4 1 7. Where a "
+            "number is missed out, type the rest in order; where two boxes share a number, stop "
+            "before them.") in page
     four = key(client, reference, {"q_worries": "1 2 3 4"})
     assert four.status_code == 200
     assert ("4 box numbers are typed, but the question says tick up to 3. If more than 3 "
             "boxes are ticked on the paper, leave this blank") in page_text(four)
     assert responses(app, reference) == []
-    assert key(client, reference, {"q_worries": "", "q_confidence": "2"}).status_code == 302
-    assert "worries" not in _stored(app, reference)
+    # The respondent numbered all four boxes where the question asks for the top 3.
+    four_places = key(client, reference, {"q_priorities": "4 1 2 3"})
+    assert ("Type only the boxes marked 1 to 3, in that order: the question asks for the top "
+            "3") in page_text(four_places)
+    assert key(client, reference, {"q_worries": "", "q_priorities": "4 1 2"}).status_code == 302
+    stored = _stored(app, reference)
+    assert "worries" not in stored and len(stored["priorities"]) == 3
 
 
 def test_an_answer_to_a_question_the_paper_said_to_skip_does_not_hold_up_keying(client, app):
