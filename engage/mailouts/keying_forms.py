@@ -79,6 +79,7 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
     kind = question.kind
     if kind.has_options:
         values = [question.options[n - 1].value for n in _numbers(question, data)]
+        _words_without_their_box(question, values, other)
         if kind in ONE:
             if len(values) > 1:
                 raise AnswerError("Type one box number. If more than one box is ticked, leave "
@@ -101,6 +102,17 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
     if kind == QuestionKind.DATE:
         return {"date": data}
     return {"text": data}
+
+
+def _words_without_their_box(question: Question, values: list[str], other: str | None) -> None:
+    """Words typed in "Please say" are kept only with the box they go with: rather than lose
+    them without a word, ask the clerk to type that box too, or to clear them."""
+    asks = next((n for n, o in enumerate(question.options, start=1) if o.asks_other), None)
+    if asks is None or not (other or "").strip() or question.options[asks - 1].value in values:
+        return
+    raise AnswerError(f"Words are typed for box {asks}, but box {asks} is not. If they wrote "
+                      f"there, type {asks} with the other box numbers; if not, clear the words",
+                      part="other")
 
 
 def _too_many_ticks(question: Question, values: list[str]) -> None:
@@ -166,7 +178,7 @@ def _hint(question: Question, numbers: dict[int, int]) -> Markup:
                "4 1 7. Where a number is missed out, type the rest in order; where two boxes "
                "share a number, stop before them.")
     elif kind == QuestionKind.DATE:
-        how = "Day, month and year, as written."
+        how = "Day, month and year, as written. If any of them is missing, leave it blank."
     else:
         how = "Type what is written."
     if kind.has_options and count >= 10:

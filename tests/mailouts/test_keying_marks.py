@@ -115,3 +115,22 @@ def test_a_change_of_coverage_while_a_form_is_keyed_is_said_not_hidden(client, a
     assert saved.status_code == 409
     assert "no longer covers Camden" in page_text(saved)
     assert responses(app, reference) == []
+
+
+def test_words_typed_for_a_box_not_typed_are_not_dropped_without_a_word(client, app):
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    page = page_text(client.get(f"{CAMDEN}/{reference}"))
+    assert "Day, month and year, as written. If any of them is missing, leave it blank." in page
+    # Box 5 is "Something else, please say": the clerk typed its words, not its number.
+    refused = key(client, reference, {"q_worries": "4", "q_worries_other": "Speeding"})
+    assert refused.status_code == 200
+    assert ("Words are typed for box 5, but box 5 is not. If they wrote there, type 5 with the "
+            "other box numbers; if not, clear the words") in page_text(refused)
+    assert 'href="#q_worries_other"' in refused.get_data(as_text=True)
+    assert responses(app, reference) == []
+    saved = key(client, reference, {"q_worries": "4 5", "q_worries_other": "Speeding"})
+    assert saved.status_code == 302
+    assert _stored(app, reference)["worries"] == [("anti-social-behaviour", None, None),
+                                                   ("something-else", "Speeding", None)]
