@@ -61,6 +61,9 @@ def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app,
     first = client.get(begun.headers["Location"])
     html = first.get_data(as_text=True)
     assert 'id="read-aloud"' in html and "Timer started" in page_text(first)
+    # How many they may choose is read out before the choices, as the online page shows it.
+    assert ("Read aloud Which of these should the police in your area focus on? You can "
+            "choose up to 3. The choices are: Burglary") in page_text(first)
     assert 'name="q_priorities"' in html and 'name="q_confidence"' not in html
     assert NOTE not in page_text(first)
     # Nothing chosen: the error is in the summary, linked to the question.
