@@ -210,20 +210,24 @@ def key_in(paper: PaperRequest, answers: Mapping[str, object], equality_consent:
     checked = _checked(version, answers, equality_consent)
     if not paper.questionnaire.consultation.double_keying:
         return Outcome.STORED, _store(paper, version, checked, equality_consent, clerk)
-    check_can_key(paper, clerk)
-    keyed = entries(paper)
-    entry = KeyedEntry(reference=paper.reference, round=len(keyed) + 1, clerk_id=clerk.id,
-                       answers=checked, equality_consent=equality_consent)
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
-    except IntegrityError:
-        # Another clerk saved the same round at the same moment: start again from theirs.
-        db.session.expire_all()
+    for _attempt in range(2):
         check_can_key(paper, clerk)
+        keyed = entries(paper)
+        entry = KeyedEntry(reference=paper.reference, round=len(keyed) + 1, clerk_id=clerk.id,
+                           answers=checked, equality_consent=equality_consent)
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+                db.session.flush()
+            break
+        except IntegrityError:
+            # Another clerk saved the same round at the same moment. This keying was made
+            # without seeing theirs, so it is still a good second one: read theirs and save
+            # it as that (check_can_key refuses if the form is now keyed twice).
+            db.session.expire_all()
+    else:
         raise KeyingRefused(f"Another clerk saved a keying of {paper.reference} at the same "
-                            "moment. Open it again to key it") from None
+                            "moment. Open it again to key it")
     if entry.round == 1:
         return Outcome.FIRST, None
     first = keyed[0]
