@@ -41,6 +41,8 @@ def test_two_matching_keyings_store_the_form_once(client, other_client, app):
     assert first.status_code == 302
     listing = page_text(client.get(first.headers["Location"]))
     assert "Another clerk must key it too before it counts" in listing
+    assert ("Each form is keyed once, or by two clerks where it says so below." in listing
+            and "Each of its forms is keyed by two clerks" in listing)
     assert "Keyed once, waiting for a second clerk" in listing and reference in listing
     assert responses(app, reference) == []  # nothing counts yet
     with app.app_context():
