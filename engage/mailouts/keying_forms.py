@@ -179,6 +179,10 @@ def _hint(question: Question, numbers: dict[int, int]) -> Markup:
                "share a number, stop before them.")
     elif kind == QuestionKind.DATE:
         how = "Day, month and year, as written. If any of them is missing, leave it blank."
+    elif kind == QuestionKind.POSTCODE:
+        how = "Type what is written. If it is not a whole postcode, like SW1A 2AA, leave it blank."
+    elif kind == QuestionKind.NUMBER:
+        how = "Type what is written. If it is not one whole number, leave it blank."
     else:
         how = "Type what is written."
     if kind.has_options and count >= 10:

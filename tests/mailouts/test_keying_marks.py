@@ -123,6 +123,9 @@ def test_words_typed_for_a_box_not_typed_are_not_dropped_without_a_word(client, 
     sign_in(client, app, clerk="camden")
     page = page_text(client.get(f"{CAMDEN}/{reference}"))
     assert "Day, month and year, as written. If any of them is missing, leave it blank." in page
+    assert ("9. Your postcode? Type what is written. If it is not a whole postcode, like SW1A "
+            "2AA, leave it blank.") in page
+    assert ("Type what is written. If it is not one whole number, leave it blank.") in page
     # Box 5 is "Something else, please say": the clerk typed its words, not its number.
     refused = key(client, reference, {"q_worries": "4", "q_worries_other": "Speeding"})
     assert refused.status_code == 200
