@@ -9,8 +9,8 @@ answers being given on the phone); they can still record how an abandoned call e
 from __future__ import annotations
 
 from engage.surveys.models import Response, ResponseDraft
-from engage.telephone.models import CaseStatus
-from tests.helpers import page_text
+from engage.telephone.models import Call, CaseStatus
+from tests.helpers import csrf_token, page_text
 from tests.telephone.support import (
     case_row,
     case_url,
@@ -87,3 +87,19 @@ def test_the_interviewer_reads_who_is_calling_and_the_999_statement_first(
     # Another interviewer looking at the case is not the one speaking.
     sign_in(other_client, app, interviewer="camden")
     assert "Read aloud when they answer" not in page_text(other_client.get(case_url(case_id)))
+
+
+def test_start_a_call_clicked_twice_starts_one_call_without_an_error(client, app,
+                                                                     in_calling_hours):
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    page = client.get(case_url(case_id))
+    token = csrf_token(page.get_data(as_text=True))
+    first = client.post(case_url(case_id) + "/calls", {"csrf_token": token})
+    second = client.post(case_url(case_id) + "/calls", {"csrf_token": token})
+    assert first.status_code == second.status_code == 302
+    text = page_text(client.get(second.headers["Location"]))
+    assert "Call in progress" in text and "already on a call" not in text
+    with app.app_context():
+        assert count(Call) == 1
