@@ -491,6 +491,15 @@ def test_the_telephone_interview_pages_are_accessible(page, live_server, app):
         consultation_id = db.session.get(Questionnaire, made.questionnaire_id).consultation_id
         db.session.commit()
     visit = staff(page, live_server, app, **EVERY_CAMDEN_ROLE)
+    with app.app_context():
+        # The visitor is the interviewer on the call: only they work its interview.
+        from sqlalchemy import select, update
+
+        from engage.auth.models import User
+        visitor = db.session.scalar(select(User.id).where(User.name == "Sam Staff"))
+        db.session.execute(update(Call).where(Call.case_id == cases["Ada Lovelace"])
+                           .values(caller_id=visitor))
+        db.session.commit()
     telephone = CAMDEN + "/telephone"
     case = f"{telephone}/cases/{cases['Ada Lovelace']}"
 

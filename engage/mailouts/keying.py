@@ -143,6 +143,11 @@ def paper_for(borough: Borough, typed: str, now: datetime | None = None) -> Pape
         raise KeyingRefused(f"Reference {reference} has not been marked as posted. Mark its "
                             "print run as posted, then key it in")
     consultation = paper.questionnaire.consultation
+    if not consultation.covers(paper.borough):
+        # Changed since the paper was posted: store_response would refuse it after the
+        # clerk had keyed the whole form.
+        raise KeyingRefused(f"{consultation.title} no longer covers {paper.borough.name}, so "
+                            f"reference {reference} cannot be counted. Ask an officer")
     deadline = paper_deadline(consultation)
     if (now or utcnow()) >= deadline and not entries(paper):
         raise KeyingRefused(f"Paper for {consultation.title} was accepted until "
@@ -205,20 +210,24 @@ def key_in(paper: PaperRequest, answers: Mapping[str, object], equality_consent:
     checked = _checked(version, answers, equality_consent)
     if not paper.questionnaire.consultation.double_keying:
         return Outcome.STORED, _store(paper, version, checked, equality_consent, clerk)
-    check_can_key(paper, clerk)
-    keyed = entries(paper)
-    entry = KeyedEntry(reference=paper.reference, round=len(keyed) + 1, clerk_id=clerk.id,
-                       answers=checked, equality_consent=equality_consent)
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
-    except IntegrityError:
-        # Another clerk saved the same round at the same moment: start again from theirs.
-        db.session.expire_all()
+    for _attempt in range(2):
         check_can_key(paper, clerk)
+        keyed = entries(paper)
+        entry = KeyedEntry(reference=paper.reference, round=len(keyed) + 1, clerk_id=clerk.id,
+                           answers=checked, equality_consent=equality_consent)
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+                db.session.flush()
+            break
+        except IntegrityError:
+            # Another clerk saved the same round at the same moment. This keying was made
+            # without seeing theirs, so it is still a good second one: read theirs and save
+            # it as that (check_can_key refuses if the form is now keyed twice).
+            db.session.expire_all()
+    else:
         raise KeyingRefused(f"Another clerk saved a keying of {paper.reference} at the same "
-                            "moment. Open it again to key it") from None
+                            "moment. Open it again to key it")
     if entry.round == 1:
         return Outcome.FIRST, None
     first = keyed[0]

@@ -34,7 +34,7 @@ from engage.forms import (
 from engage.mailouts.keying import Difference
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
 from engage.surveys.pages import DayMonthYearField, field_name, other_field_name
-from engage.surveys.questions import AnswerError, check
+from engage.surveys.questions import AnswerError, check, is_shown
 
 CONSENT_FIELD = "equality_consent"
 ONE = (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO)
@@ -79,13 +79,21 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
     kind = question.kind
     if kind.has_options:
         values = [question.options[n - 1].value for n in _numbers(question, data)]
+        _words_without_their_box(question, values, other)
         if kind in ONE:
             if len(values) > 1:
                 raise AnswerError("Type one box number. If more than one box is ticked, leave "
                                   "this blank")
             return {"option": values[0] if values else None, "other": other}
         if kind == QuestionKind.MULTIPLE_CHOICE:
+            _too_many_ticks(question, values)
             return {"options": values, "other": other}
+        limit = min(question.rank_count or len(question.options), len(question.options))
+        if len(values) > limit:
+            # Numbers past the top places asked for were written on the paper, not chosen
+            # again: the clerk keys the places asked for and leaves the rest.
+            raise AnswerError(f"Type only the boxes marked 1 to {limit}, in that order: the "
+                              f"question asks for the top {limit}")
         return {"ranked": values}
     if kind == QuestionKind.NUMBER:
         return {"number": data}
@@ -94,6 +102,33 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
     if kind == QuestionKind.DATE:
         return {"date": data}
     return {"text": data}
+
+
+def _words_without_their_box(question: Question, values: list[str], other: str | None) -> None:
+    """Words typed in "Please say" are kept only with the box they go with: rather than lose
+    them without a word, ask the clerk to type that box too, or to clear them."""
+    asks = next((n for n, o in enumerate(question.options, start=1) if o.asks_other), None)
+    if asks is None or not (other or "").strip() or question.options[asks - 1].value in values:
+        return
+    raise AnswerError(f"Words are typed for box {asks}, but box {asks} is not. If they wrote "
+                      f"there, type {asks} with the other box numbers; if not, clear the words",
+                      part="other")
+
+
+def _too_many_ticks(question: Question, values: list[str]) -> None:
+    """A paper ticked against its own instructions cannot be counted, like two boxes ticked
+    for a one-box question: the clerk is told to leave it blank, not (as the online pages
+    would tell the respondent) to choose fewer."""
+    chosen = [o for o in question.options if o.value in values]
+    limit = question.max_choices
+    if limit and len(chosen) > limit:
+        raise AnswerError(f"{len(chosen)} box numbers are typed, but the question says tick up "
+                          f"to {limit}. If more than {limit} boxes are ticked on the paper, "
+                          "leave this blank")
+    only = next((o for o in chosen if o.exclusive), None)
+    if only is not None and len(chosen) > 1:
+        raise AnswerError(f"\u201c{only.label}\u201d is typed with other boxes. If the paper "
+                          "has it ticked with others, leave this blank")
 
 
 def codes_for(question: Question, value: dict | None) -> str:
@@ -106,11 +141,16 @@ def codes_for(question: Question, value: dict | None) -> str:
     return " ".join(numbers.get(v, "?") for v in chosen)
 
 
-def read_answers(form: FlaskForm, questions: list[Question]) -> dict[str, dict | None] | None:
+def read_answers(form: FlaskForm, questions: list[Question], *, skip_hidden: bool = False
+                 ) -> dict[str, dict | None] | None:
     """The checked answers keyed for these questions, blanks allowed, or None with each error
-    on its field (ready for the error summary)."""
+    on its field (ready for the error summary). `skip_hidden`: a question the paper said to
+    skip, given the answers before it, is not read at all (its answer would not be kept, so
+    a wrong one must not hold the clerk up)."""
     answers: dict[str, dict | None] = {}
     for question in questions:
+        if skip_hidden and not is_shown(question, answers):
+            continue
         try:
             answers[question.key] = check(question, raw_answer(form, question),
                                           relax_required=True)
@@ -129,10 +169,20 @@ def _hint(question: Question, numbers: dict[int, int]) -> Markup:
         how = "Type the number of the box ticked."
     elif kind == QuestionKind.MULTIPLE_CHOICE:
         how = "Type the numbers of every box ticked, like 1 3."
+        if question.max_choices:
+            how += (f" It says tick up to {question.max_choices}: if more are ticked, leave it "
+                    "blank.")
     elif kind == QuestionKind.RANKING:
-        how = "Type the numbers of the boxes marked 1, 2, 3 and so on, in that order, like 4 1 7."
+        places = min(question.rank_count or len(question.options), len(question.options))
+        how = (f"Type the numbers of the boxes marked 1 to {places}, in that order, like "
+               "4 1 7. Where a number is missed out, type the rest in order; where two boxes "
+               "share a number, stop before them.")
     elif kind == QuestionKind.DATE:
-        how = "Day, month and year, as written."
+        how = "Day, month and year, as written. If any of them is missing, leave it blank."
+    elif kind == QuestionKind.POSTCODE:
+        how = "Type what is written. If it is not a whole postcode, like SW1A 2AA, leave it blank."
+    elif kind == QuestionKind.NUMBER:
+        how = "Type what is written. If it is not one whole number, leave it blank."
     else:
         how = "Type what is written."
     if kind.has_options and count >= 10:
@@ -191,7 +241,8 @@ def _params(question: Question, numbers: dict[int, int]) -> dict[str, dict]:
     if asks is not None:
         params[other_field_name(question)] = {
             "label": {"text": f"{number}. Please say, for \u201c{asks.label}\u201d"},
-            "hint": {"text": "What they wrote beside that box, if they ticked it."}}
+            "hint": {"text": "What they wrote beside that box, if they ticked it. Leave "
+                             "it blank if nothing is written."}}
     return params
 
 
@@ -240,7 +291,7 @@ def read_keying(form: FlaskForm, version: QuestionnaireVersion
     consent = CONSENT_FIELD in form and bool(form[CONSENT_FIELD].data)
     questions = [q for s in version.sections if consent or not s.is_equality
                  for q in s.questions]
-    answers = read_answers(form, questions)
+    answers = read_answers(form, questions, skip_hidden=True)
     return None if answers is None else (answers, consent)
 
 

@@ -101,14 +101,18 @@ def _option(question: Question, raw: object) -> Option:
     return option
 
 
-def _other(options: list[Option], raw: object) -> dict:
-    """The 'other, please say' text, required when an option that asks for it is chosen."""
+def _other(options: list[Option], raw: object, relax_required: bool = False) -> dict:
+    """The 'other, please say' text, required when an option that asks for it is chosen;
+    except on paper (`relax_required`), where a box ticked with nothing written beside it is
+    still an answer, and the clerk can only key what is there."""
     if not any(o.asks_other for o in options):
         return {}
     try:
         other = _text(raw, OTHER_LIMIT)
     except AnswerError as error:
         raise AnswerError(error.message, part="other") from None
+    if not other and relax_required:
+        return {}
     if not other:
         label = next(o.label for o in options if o.asks_other)
         raise AnswerError(f"Say what you mean by \u201c{label}\u201d", part="other")
@@ -120,11 +124,12 @@ def check(question: Question, value: object, *, relax_required: bool = False) ->
 
     None (or an empty answer) is accepted for an optional question and refused for a
     required one. `relax_required` treats every question as optional: on paper people skip
-    questions, and the clerk keys what is there (a wrong answer is still refused)."""
+    questions, and the clerk keys what is there: a box ticked without its "please say" text
+    too (a wrong answer is still refused)."""
     if value is not None and not isinstance(value, dict):
         raise AnswerError("This answer is not in a form we understand")
     required = question.required and not relax_required
-    cleaned = _clean(question, value or {}, required)
+    cleaned = _clean(question, value or {}, required, relax_required)
     if cleaned is None and required:
         raise AnswerError(_missing_message(question))
     return cleaned
@@ -177,13 +182,13 @@ def _missing_message(question: Question) -> str:
 
 
 def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
-           required: bool) -> dict | None:
+           required: bool, relax_required: bool = False) -> dict | None:
     kind = question.kind
     if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO):
         if value.get("option") in (None, ""):
             return None
         option = _option(question, value["option"])
-        return {"option": option.value, **_other([option], value.get("other"))}
+        return {"option": option.value, **_other([option], value.get("other"), relax_required)}
 
     if kind == QuestionKind.MULTIPLE_CHOICE:
         raw = value.get("options") or []
@@ -202,7 +207,8 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
         if question.max_choices and len(chosen) > question.max_choices:
             raise AnswerError(f"Select no more than {question.max_choices} options")
         chosen.sort(key=lambda o: o.position)
-        return {"options": [o.value for o in chosen], **_other(chosen, value.get("other"))}
+        return {"options": [o.value for o in chosen],
+                **_other(chosen, value.get("other"), relax_required)}
 
     if kind == QuestionKind.RANKING:
         # Every message names the question, like the one for a missing answer: a page may ask

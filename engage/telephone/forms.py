@@ -135,8 +135,11 @@ class OutcomeForm(FlaskForm):
                 from None
 
 
+CONSENT_QUESTION = "Would they like to answer some optional questions about themselves?"
+
+
 class ConsentForm(FlaskForm):
-    consent = RadioField("Would they like to answer some optional questions about themselves?",
+    consent = RadioField(CONSENT_QUESTION,
                          choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
                          validators=[InputRequired("Select yes if they would like to answer "
                                                    "questions about themselves")],

@@ -96,6 +96,18 @@ def _open_call(call_case: CallCase) -> Call:
     return call
 
 
+def check_interviewer(call_case: CallCase, by: User) -> None:
+    """Only the interviewer on the call asks the questions: a second interviewer saving
+    screens of the same interview would overwrite the answers being given on the phone (each
+    save writes the draft's answers whole). Anyone may still end an abandoned call."""
+    call = _open_call(call_case)
+    if call.caller_id != by.id:
+        who = call.caller.name if call.caller else "Someone else"
+        raise NotAllowed(f"{who} is on this call and asks the questions. If the call has "
+                         "ended without its outcome, record how it ended, then start a new "
+                         "call.")
+
+
 def begin(call_case: CallCase, now: datetime) -> ResponseDraft:
     """Start the interview on the open call, or resume the case's draft. The questionnaire's
     current version is asked; a resumed interview keeps the version it started with."""
@@ -141,6 +153,7 @@ def finish(call_case: CallCase, by: User, now: datetime):
     if call_case.status == CaseStatus.COMPLETE and call_case.response_id is not None:
         return call_case.response
     call = _open_call(call_case)
+    check_interviewer(call_case, by)
     if not call_case.questionnaire.consultation.is_open(now):
         raise NotAllowed(f"{call_case.questionnaire.consultation.title} has closed: the "
                          "answers cannot be stored.")

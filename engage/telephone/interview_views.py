@@ -20,15 +20,17 @@ from engage.surveys.public_forms import error_list, question_view
 from engage.surveys.questions import describe
 from engage.surveys.responses import ResponseRefused
 from engage.telephone import interview, operations
-from engage.telephone.forms import ConsentForm, FinishForm
+from engage.telephone.forms import CONSENT_QUESTION, ConsentForm, FinishForm
 from engage.telephone.interview import ABOUT_YOU, FINISH, Screen
 from engage.telephone.models import CallCase, CaseStatus
 from engage.telephone.operations import NotAllowed
 from engage.telephone.views import borough_for, case_url, telephone
 
 
-def screen_url(call_case: CallCase, screen: Screen) -> str:
+def screen_url(call_case: CallCase, screen: Screen, change: bool = False) -> str:
     values = {"borough_slug": call_case.borough.slug, "case_id": call_case.id}
+    if change and screen != FINISH:
+        values["change"] = "1"
     if screen.kind == "question":
         return url_for("telephone.question", key=screen.key, **values)
     return url_for("telephone.about_you" if screen == ABOUT_YOU else "telephone.finish",
@@ -46,11 +48,34 @@ def _in_interview(borough_slug: str, case_id: int):
         else:
             flash("Start a call, then start or resume the interview.", "info")
         return call_case, None, redirect(case_url(call_case))
+    try:
+        interview.check_interviewer(call_case, current_user)
+    except NotAllowed as refused:
+        flash(refused.args[0], "error")
+        return call_case, None, redirect(case_url(call_case))
     return call_case, draft, None
+
+
+def _changing() -> bool:
+    """The screen was opened from "Check the answers" to change one answer."""
+    return request.args.get("change") == "1"
+
+
+def _next_url(call_case: CallCase, draft, screen: Screen) -> str:
+    """Where saving a screen goes: the next screen; or, when changing an answer from "Check
+    the answers", back there, by way of any question the change brought in (as the online
+    pages do), rather than through every screen already answered."""
+    if _changing():
+        todo = interview.first_to_do(draft)
+        return screen_url(call_case, todo, change=True)
+    _before, after = interview.neighbours(draft, screen)
+    return screen_url(call_case, after)
 
 
 def _render(template: str, call_case: CallCase, draft, screen: Screen, **context):
     before, _after = interview.neighbours(draft, screen)
+    if _changing():
+        before = FINISH
     order = interview.screens(draft, if_they_agree=True)
     position = order.index(screen) + 1 if screen in order else len(order)
     return render_template(
@@ -68,6 +93,8 @@ def begin(borough_slug: str, case_id: int):
         return redirect(case_url(call_case))
     resuming = call_case.draft_id is not None
     try:
+        if call_case.open_call is not None:
+            interview.check_interviewer(call_case, current_user)
         interview.begin(call_case, clock.utcnow())
     except NotAllowed as refused:
         db.session.rollback()
@@ -95,8 +122,7 @@ def question(borough_slug: str, case_id: int, key: str):
         checked = read_page(form, [asked])
         if checked is not None:
             interview.answer(draft, checked)
-            _before, after = interview.neighbours(draft, screen)
-            target = screen_url(call_case, after)
+            target = _next_url(call_case, draft, screen)
             db.session.commit()
             return redirect(target)
     view = question_view(asked, form, heading=False)
@@ -117,8 +143,7 @@ def about_you(borough_slug: str, case_id: int):
         form.consent.data = "yes" if draft.equality_consent else "no"
     if form.validate_on_submit():
         interview.consent(draft, form.consent.data == "yes")
-        _before, after = interview.neighbours(draft, ABOUT_YOU)
-        target = screen_url(call_case, after)
+        target = _next_url(call_case, draft, ABOUT_YOU)
         db.session.commit()
         return redirect(target)
     return _render("about_them.html", call_case, draft, ABOUT_YOU, form=form,
@@ -129,12 +154,17 @@ def _summary(call_case: CallCase, draft) -> list[dict]:
     answers = draft.answers or {}
     rows = []
     for screen in interview.screens(draft):
+        if screen == ABOUT_YOU:
+            # Their choice can change too: agreeing late, or taking the answers back.
+            rows.append({"key": "about-them", "question": CONSENT_QUESTION,
+                         "answer": ["Yes" if draft.equality_consent else "No"],
+                         "href": screen_url(call_case, screen, change=True)})
         if screen.kind != "question":
             continue
         asked = interview.question(draft, screen.key)
         rows.append({"key": asked.key, "question": asked.text,
                      "answer": describe(asked, answers.get(asked.key)),
-                     "href": screen_url(call_case, screen)})
+                     "href": screen_url(call_case, screen, change=True)})
     return rows
 
 

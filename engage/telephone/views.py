@@ -145,6 +145,10 @@ def case_page(borough_slug: str, case_id: int):
 def start_call(borough_slug: str, case_id: int):
     borough = borough_for(borough_slug)
     call_case = operations.case_or_404(borough, case_id)
+    under_way = call_case.open_call
+    if under_way is not None and under_way.caller_id == current_user.id:
+        # A second click on "Start a call" (or the POST replayed): the first started it.
+        return redirect(case_url(call_case))
     if ConfirmForm().validate_on_submit():
         try:
             call = operations.start_call(call_case, current_user, clock.utcnow())

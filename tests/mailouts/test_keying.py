@@ -133,7 +133,8 @@ def test_blank_answers_are_kept_blank_and_wrong_ones_are_refused_on_their_field(
     html, text = wrong.get_data(as_text=True), page_text(wrong)
     assert "Type box numbers from 1 to 5, as printed beside the boxes." in text
     assert "Type one box number. If more than one box is ticked, leave this blank" in text
-    assert "Select \u201cNone of these\u201d on its own, or other options" in text
+    assert ("\u201cNone of these\u201d is typed with other boxes. If the paper has it ticked "
+            "with others, leave this blank") in text
     assert "Enter a full UK postcode, like SW1A 2AA" in text
     assert "Choose each option only once" in text
     for field in ("q_confidence", "q_area", "q_worries", "q_postcode", "q_priorities"):

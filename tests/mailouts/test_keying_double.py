@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engage.clock import utcnow
 from engage.extensions import db
+from engage.mailouts import keying
 from engage.mailouts.keying_models import KeyedEntry
 from engage.mailouts.models import PaperRequest, RequestStatus
 from engage.surveys.models import Channel, Consultation, Response
-from tests.helpers import Browser, page_text, title
+from tests.helpers import Browser, csrf_token, page_text, title
 from tests.mailouts.support import count, sign_in
 from tests.mailouts.test_keying_support import (
     CAMDEN,
@@ -40,6 +41,8 @@ def test_two_matching_keyings_store_the_form_once(client, other_client, app):
     assert first.status_code == 302
     listing = page_text(client.get(first.headers["Location"]))
     assert "Another clerk must key it too before it counts" in listing
+    assert ("Each form is keyed once, or by two clerks where it says so below." in listing
+            and "Each of its forms is keyed by two clerks" in listing)
     assert "Keyed once, waiting for a second clerk" in listing and reference in listing
     assert responses(app, reference) == []  # nothing counts yet
     with app.app_context():
@@ -221,3 +224,33 @@ def test_a_mismatch_keyed_after_the_deadline_is_settled(client, other_client, ap
     assert settled.status_code == 302
     assert "is saved as you settled it" in page_text(client.get(settled.headers["Location"]))
     assert len(responses(app, reference)) == 1
+
+
+def test_a_keying_saved_at_the_same_moment_as_another_becomes_the_second(client, other_client,
+                                                                          app, monkeypatch):
+    made, reference = _double(app)
+    sign_in(client, app, clerk="camden")
+    second_id = sign_in(other_client, app, clerk="camden")
+    page = other_client.get(f"{CAMDEN}/{reference}")  # the second clerk starts typing
+    assert key(client, reference, ANSWERS).status_code == 302  # the first saves meanwhile
+    # The second clerk's save read the keyings a moment before the first one's was committed
+    # (two saves at once): it finds none until the database refuses its "first" keying.
+    real, stale = keying.entries, [True]
+    monkeypatch.setattr(keying, "entries", lambda paper: [] if stale else real(paper))
+    with app.app_context():
+        engine = db.engine
+
+    def refused(context):
+        stale.clear()
+
+    event.listen(engine, "handle_error", refused)
+    try:
+        saved = other_client.post(f"{CAMDEN}/{reference}", {
+            "csrf_token": csrf_token(page.get_data(as_text=True)), **ANSWERS})
+    finally:
+        event.remove(engine, "handle_error", refused)
+    assert not stale  # the race did happen
+    # Not lost: kept as the second keying, which matches the first, so the form is stored.
+    assert saved.status_code == 302
+    assert "both keyings match" in page_text(other_client.get(saved.headers["Location"]))
+    assert [r[2] for r in responses(app, reference)] == [second_id]

@@ -137,3 +137,25 @@ def test_nobody_is_called_before_the_consultation_opens_or_after_it_closes(
     assert late in page_text(client.get(start_call(client, case_id).headers["Location"]))
     with app.app_context():
         assert count(Call) == 1
+
+
+def test_a_call_back_agreed_across_the_clock_change_falls_due_at_the_time_agreed(
+        client, app, made, set_now):
+    sign_in(client, app, interviewer="camden")
+    # Thursday before Easter 2027; the clocks go forward on the Sunday (Good Friday and
+    # Easter Monday are bank holidays, with no calls).
+    set_now(london(2027, 3, 25, 19, 0))
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+    booked = end_call(client, case_id, "appointment", appointment_date=["30", "3", "2027"],
+                      appointment_time="9:30am")
+    assert booked.status_code == 302
+    with app.app_context():
+        # 9:30am summer time is 8:30 in the database's UTC.
+        assert case_row(case_id).next_attempt_at == london(2027, 3, 30, 9, 30)
+    assert "Appointment 30 March 2027 at 9:30am" in page_text(client.get(case_url(case_id)))
+    call_list = f"/staff/boroughs/camden/telephone/consultations/{made.consultation_id}"
+    set_now(london(2027, 3, 30, 9, 29))
+    assert "Nobody is due a call now" in page_text(client.get(call_list))
+    set_now(london(2027, 3, 30, 9, 30))
+    assert "Why now" in page_text(client.get(call_list))

@@ -4,6 +4,7 @@ response, with the interviewer and the duration, beside the online ones."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -60,6 +61,9 @@ def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app,
     first = client.get(begun.headers["Location"])
     html = first.get_data(as_text=True)
     assert 'id="read-aloud"' in html and "Timer started" in page_text(first)
+    # How many they may choose is read out before the choices, as the online page shows it.
+    assert ("Read aloud Which of these should the police in your area focus on? You can "
+            "choose up to 3. The choices are: Burglary") in page_text(first)
     assert 'name="q_priorities"' in html and 'name="q_confidence"' not in html
     assert NOTE not in page_text(first)
     # Nothing chosen: the error is in the summary, linked to the question.
@@ -184,3 +188,37 @@ def test_the_interview_needs_a_call_in_progress(client, app):
     assert direct.status_code == 302 and direct.headers["Location"].endswith(case_url(case_id))
     with app.app_context():
         assert count(ResponseDraft) == 0
+
+
+def test_changing_an_answer_from_the_check_page_goes_back_there(client, app, in_calling_hours):
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+    check = _interview_to_the_end(client, _begin(client, case_id).headers["Location"])
+    html = client.get(check).get_data(as_text=True)
+    confidence = case_url(case_id) + "/interview/questions/confidence?change=1"
+    assert f'href="{confidence}"' in html
+    # The back link of a screen opened to change an answer is the check page.
+    back = re.search(r'<a href="([^"]+)" class="govuk-back-link"',
+                     client.get(confidence).get_data(as_text=True))
+    assert back and back.group(1).endswith("/interview/check")
+    changed = _answer(client, confidence, {"q_confidence": "poor"})
+    assert changed.headers["Location"].endswith("/interview/check")
+    # A change that brings in a question (a victim is asked whether they reported it) asks
+    # it, then goes back to the check page.
+    victim = case_url(case_id) + "/interview/questions/victim?change=1"
+    brought = _answer(client, victim, {"q_victim": "yes"}).headers["Location"]
+    assert brought.endswith("/interview/questions/reported?change=1")
+    assert _answer(client, brought, {"q_reported": "no"}).headers["Location"].endswith(
+        "/interview/check")
+    # Their choice about the optional questions is on the check page, and can be taken back.
+    about = case_url(case_id) + "/interview/about-them?change=1"
+    assert f'href="{about}"' in client.get(check).get_data(as_text=True)
+    assert _answer(client, about, {"consent": "no"}).headers["Location"].endswith(
+        "/interview/check")
+    with app.app_context():
+        draft = case_row(case_id).draft
+        assert draft.answers["confidence"] == {"option": "poor"}
+        assert draft.answers["reported"] == {"option": "no"}
+        assert "age-band" not in draft.answers and draft.equality_consent is False
