@@ -99,10 +99,11 @@ def _fields(question: Question) -> dict[str, Field]:
         fields[name] = RadioField(label, description=hint, choices=_choices(question),
                                   validate_choice=False, widget=GovRadioInput())
     elif kind == QuestionKind.MULTIPLE_CHOICE:
-        if question.max_choices and not hint:
-            hint = f"Select up to {question.max_choices}."
-        elif not hint:
-            hint = "Select all that apply."
+        # Said even under help text of the question's own: how many may be ticked is what
+        # the page refuses, so nobody should learn it from an error (paper says "tick up to").
+        rule = (f"Select up to {question.max_choices}." if question.max_choices
+                else "Select all that apply.")
+        hint = rule if not hint else hint if rule in hint else f"{hint} {rule}"
         fields[name] = SelectMultipleField(label, description=hint, choices=_choices(question),
                                            validate_choice=False, widget=GovCheckboxesInput())
     elif kind == QuestionKind.RANKING:

@@ -215,12 +215,14 @@ def question_view(question: Question, form: FlaskForm, heading: bool,
     if kind == QuestionKind.RANKING:
         first = form[rank_field_name(question, 1)]
         limit = rank_count(question)
-        default_hint = (f"Choose {limit}, starting with the most important." if question.required
-                        else f"Choose up to {limit}, starting with the most important.")
+        rule = (f"Choose {limit}, starting with the most important." if question.required
+                else f"Choose up to {limit}, starting with the most important.")
         selects = Markup("").join(
             form[rank_field_name(question, rank)](params={"classes": "govuk-!-width-full"})
             for rank in range(1, limit + 1))
-        hint = _hint(question.help_text or default_hint, introduction)
+        # The rule stays under help text of the question's own, as for "Select up to".
+        hint = _hint(f"{question.help_text} {rule}" if question.help_text else rule,
+                     introduction)
         return {"macro": "ranking", "hint": hint, "first": first.id, "html": selects,
                 "legend": _label(question, heading, "fieldset__legend")}
 

@@ -185,6 +185,27 @@ def test_choices_show_other_boxes_and_an_exclusive_option(client, made):
     assert "If you chose \u201cSomewhere else\u201d, say what you mean" in html
 
 
+def test_how_many_to_choose_is_said_under_help_text_of_the_question_s_own(client, app, made):
+    """Help text written by staff never hides the rule the page enforces: how many boxes may be
+    ticked, or places filled (found in a review: "Select up to 2" went missing, and people
+    learnt the limit only from an error)."""
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.surveys.models import Question
+
+    with app.app_context():
+        for question in db.session.scalars(select(Question).where(
+                Question.key.in_(["priorities", "crimes"]))):
+            question.help_text = "Think about the last 12 months."
+        db.session.commit()
+    ranking = page_text(client.get(reach(client, made.questionnaire_id, 1)))
+    assert "Think about the last 12 months. Choose 3, starting with the most important." \
+        in ranking
+    crimes = page_text(client.get(reach(client, made.questionnaire_id, 3, answers=VICTIM)))
+    assert "Think about the last 12 months. Select up to 2." in crimes
+
+
 @pytest.fixture
 def details(app):
     """One page of the messages the every-kind questionnaire cannot give: required text and
