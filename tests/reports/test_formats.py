@@ -304,3 +304,7 @@ def test_control_characters_in_staff_text_do_not_break_the_xlsx(app, client, oth
     paragraphs = [row[11] for row in sheet_rows(workbook(response)["Figures"])
                   if row[0] == "Weighting"]
     assert any("(from Census 2021 Office for National Statistics)" in p for p in paragraphs)
+    # The PDF too: WeasyPrint would map the control character in the font's ToUnicode table,
+    # and the document's text would then read as garbage.
+    assert "(from Census 2021 Office for National Statistics)" in pdf_text(
+        client.get(REPORT + "/report.pdf"))
