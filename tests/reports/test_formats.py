@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import datetime
 
@@ -308,3 +309,44 @@ def test_control_characters_in_staff_text_do_not_break_the_xlsx(app, client, oth
     # and the document's text would then read as garbage.
     assert "(from Census 2021 Office for National Statistics)" in pdf_text(
         client.get(REPORT + "/report.pdf"))
+
+
+def structure(pdf: bytes) -> list:
+    """The tagged PDF's structure elements, depth first, each as (tag, its children's tags)."""
+    def children(node) -> list:
+        kids = node.get("/K")
+        kids = kids.get_object() if hasattr(kids, "get_object") else kids
+        kids = kids if isinstance(kids, list) else [] if kids is None else [kids]
+        return [k.get_object() for k in kids
+                if hasattr(k, "get_object") and hasattr(k.get_object(), "get")]
+
+    found = []
+
+    def walk(node):
+        found.append((node.get("/S"), [child.get("/S") for child in children(node)]))
+        for child in children(node):
+            walk(child)
+
+    walk(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def test_every_table_in_the_pdfs_keeps_its_caption_and_header_cells(app, client, other_client,
+                                                                     run_tasks):
+    """A caption left at the foot of a page, its table moved whole to the next, became a table
+    of its own in the tagged PDF: an empty table with a caption, then a table without one."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    for response in (client.get(REPORT + "/report.pdf"),
+                     other_client.get(PUBLIC_BASE + "/report.pdf"),
+                     other_client.get(PUBLIC_BASE + "/local-policing-summary.pdf")):
+        assert response.status_code == 200
+        elements = structure(response.data)
+        tables = [kids for tag, kids in elements if tag == "/Table"]
+        assert tables
+        for kids in tables:
+            assert kids[:2] == ["/Caption", "/THead"], kids
+        # Headings start at one h1 and never skip a level.
+        levels = [int(tag[2]) for tag, _ in elements if re.fullmatch(r"/H\d", tag or "")]
+        assert levels[0] == 1 and levels.count(1) == 1
+        assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels))
