@@ -116,8 +116,9 @@ def _publication_or_404(borough_slug: str, consultation_slug: str) -> ReportPubl
 
 
 def _public_stem(published: ReportPublication) -> str:
+    # The day in London, as the page says when it was published (stored in UTC).
     return (f"{published.consultation.slug}-{published.borough.slug}-"
-            f"{published.published_at:%Y-%m-%d}")
+            f"{to_london(published.published_at):%Y-%m-%d}")
 
 
 @report_downloads.route(PUBLIC + "/report.xlsx")

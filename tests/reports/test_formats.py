@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from engage.extensions import db
+from engage.reports.targets_models import ReportPublication
 from engage.surveys.models import Option
 from tests.factories import PASSWORD, create_admin, create_officer, create_user
 from tests.helpers import page_text
@@ -350,3 +351,18 @@ def test_every_table_in_the_pdfs_keeps_its_caption_and_header_cells(app, client,
         levels = [int(tag[2]) for tag, _ in elements if re.fullmatch(r"/H\d", tag or "")]
         assert levels[0] == 1 and levels.count(1) == 1
         assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels))
+
+
+def test_public_file_names_give_the_day_it_was_published_in_london(app, client, other_client,
+                                                                   run_tasks):
+    """Published at 23:30 UTC on 1 July is 00:30 on 2 July in London, as the page says."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    with app.app_context():
+        db.session.execute(update(ReportPublication).values(
+            published_at=datetime(2027, 7, 1, 23, 30)))
+        db.session.commit()
+    assert "Published on 2 July 2027 at 12:30am" in page_text(other_client.get(PUBLIC))
+    for kind in ("xlsx", "pdf"):
+        assert filename(other_client.get(f"{PUBLIC_BASE}/report.{kind}")) == \
+            f"have-your-say-2027-camden-2027-07-02.{kind}"
