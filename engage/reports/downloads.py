@@ -106,6 +106,8 @@ def _rows(report: Report) -> Iterator[list[str]]:
     for measure in report.measures:
         if measure.headline:
             yield _row(measure.title, measure.headline, threshold)
+        else:  # withheld, as the page says: not left out, which would read as never measured
+            yield _figure(measure.title, measure.positive_words, "", respondents="not shown")
         yield from _table(measure.answers, threshold)
     for table in report.equality:
         yield from _table(table, threshold)

@@ -366,3 +366,17 @@ def test_public_file_names_give_the_day_it_was_published_in_london(app, client, 
     for kind in ("xlsx", "pdf"):
         assert filename(other_client.get(f"{PUBLIC_BASE}/report.{kind}")) == \
             f"have-your-say-2027-camden-2027-07-02.{kind}"
+
+
+def test_a_withheld_headline_is_a_row_that_says_so_in_the_csv_and_xlsx(app, client, run_tasks):
+    """The page says confidence is "Not shown"; the downloads said nothing at all, which reads
+    as if the report had no such figure."""
+    prepared(app, client, run_tasks)
+    assert "Not shown: too few people answered" in page_text(client.get(REPORT))
+    for rows in (csv_rows(client, REPORT + "/figures.csv"),
+                 sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Figures"])):
+        headlines = [row[:4] for row in rows
+                     if row[1] in ("excellent or good", "very or fairly safe")]
+        assert headlines == [
+            ["Confidence in local policing", "excellent or good", "not shown", ""],
+            ["Feeling safe", "very or fairly safe", "not shown", ""]]
