@@ -122,4 +122,5 @@ def _rows(report: Report) -> Iterator[list[str]]:
                    describe(term.cell, threshold), percent(term.share), "", "", "", ""]
     for question in report.free_text_withheld:
         # Its option is hidden in its table, and the count would give that option back.
-        yield _figure("Comments", question.title, "not shown")
+        # In the respondents column, where every other comment count and hidden count is.
+        yield _figure("Comments", question.title, "", respondents="not shown")
