@@ -51,7 +51,8 @@ def suppression_note(threshold: int) -> str:
     return (f'Any number of respondents under {threshold} is shown as "fewer than '
             f'{threshold}". Where a hidden number could be worked out from the totals, other '
             'numbers in the table are hidden too and read "not shown"; a share, interval or '
-            "score resting on a hidden number is left blank.")
+            "score resting on a hidden number is left blank. A headline share (confidence, "
+            'feeling safe) or a confidence gap that cannot be shown reads "not shown".')
 
 
 def about_rows(report: Report, consultation_title: str, area_name: str,

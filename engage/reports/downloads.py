@@ -42,7 +42,8 @@ def _weighting_and_gap(report: Report) -> Iterator[list[str]]:
         for paragraph in weighting.paragraphs:
             yield _figure("Weighting", "How these figures were weighted", paragraph)
     gap = report.gap
-    if gap is not None and gap.groups:
+    # Measured, or withheld as the page says (then with or without the groups' figures).
+    if gap is not None and gap.status in ("measured", "withheld"):
         for group in gap.groups:
             yield ["Confidence gap", f"{group.label}: excellent or good, of those with a view",
                    describe(group.base, report.threshold), percent(group.share), "", "", "",
@@ -51,7 +52,8 @@ def _weighting_and_gap(report: Report) -> Iterator[list[str]]:
         for label, points in (("not weighted", gap.points), ("weighted", gap.weighted_points)):
             if points is not None or label == "not weighted":
                 yield _figure("Confidence gap", f"Gap in percentage points ({label})"
-                              + _higher(points), "" if points is None else f"{abs(points):.1f}")
+                              + _higher(points),
+                              "not shown" if points is None else f"{abs(points):.1f}")
 
 
 def _change(report: Report) -> Iterator[list[str]]:

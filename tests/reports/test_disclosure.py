@@ -100,6 +100,9 @@ def test_the_gap_is_withheld_when_the_group_not_known_would_be_small(
     rows = list(csv.reader(io.StringIO(
         client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert not any(r[0] == "Confidence gap" and "White respondents" in r[1] for r in rows)
+    # But the gap is there, not shown, as on the page: not left out as if never measured.
+    assert [(r[1], r[-1]) for r in rows if r[0] == "Confidence gap"] == [
+        ("Gap in percentage points (not weighted)", "not shown")]
 
 
 def test_the_gap_is_measured_when_the_group_not_known_is_large_enough(

@@ -380,3 +380,11 @@ def test_a_withheld_headline_is_a_row_that_says_so_in_the_csv_and_xlsx(app, clie
         assert headlines == [
             ["Confidence in local policing", "excellent or good", "not shown", ""],
             ["Feeling safe", "very or fairly safe", "not shown", ""]]
+
+
+def test_a_withheld_gap_reads_not_shown_in_the_csv_and_xlsx(app, client, run_tasks):
+    prepared(app, client, run_tasks)
+    assert "The confidence gap is not shown" in page_text(client.get(REPORT))
+    for rows in (csv_rows(client, REPORT + "/figures.csv"),
+                 sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Figures"])):
+        assert row_for(rows, "Gap in percentage points (not weighted)")[-1] == "not shown"
