@@ -388,3 +388,21 @@ def test_a_withheld_gap_reads_not_shown_in_the_csv_and_xlsx(app, client, run_tas
     for rows in (csv_rows(client, REPORT + "/figures.csv"),
                  sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Figures"])):
         assert row_for(rows, "Gap in percentage points (not weighted)")[-1] == "not shown"
+
+
+def test_every_format_says_which_answers_the_headline_shares_leave_out(
+        app, client, other_client, run_tasks):
+    """Feeling safe leaves out "I never go out alone after dark" as well as "don't know": the
+    pages and PDFs said only "don't know" was left out, so a reader working the share out
+    from the table beside it got another figure."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    confidence = ('Confidence in local policing is the share answering excellent or good, of '
+                  'those who gave a view: "Don\'t know" is left out.')
+    safe = ('Feeling safe is the share answering very or fairly safe, of those who gave a '
+            'view: "I never go out alone after dark" is left out.')
+    for text in (page_text(client.get(REPORT)), page_text(other_client.get(PUBLIC)),
+                 pdf_text(client.get(REPORT + "/report.pdf")),
+                 pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))):
+        assert confidence in text and safe in text
+        assert "\"don't know\" is left out" not in text
