@@ -65,6 +65,10 @@ def about_rows(report: Report, consultation_title: str, area_name: str,
     rows += [("Respondents", describe(report.respondents, report.threshold)),
              ("Suppression threshold", str(report.threshold)),
              ("Suppression", suppression_note(report.threshold))]
+    # What the shares are, in the pages' words.
+    if report.priorities:
+        rows.append(("Priorities", report.priorities.table.note))
+    rows += [(measure.title, measure.meaning) for measure in report.measures]
     return rows
 
 

@@ -406,3 +406,10 @@ def test_every_format_says_which_answers_the_headline_shares_leave_out(
                  pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))):
         assert confidence in text and safe in text
         assert "\"don't know\" is left out" not in text
+    # And the workbooks' About sheet, beside the priorities' note.
+    for response in (client.get(REPORT + "/figures.xlsx"),
+                     other_client.get(PUBLIC_BASE + "/report.xlsx")):
+        about = dict(sheet_rows(workbook(response)["About"]))
+        assert about["Confidence in local policing"] == confidence
+        assert about["Feeling safe"] == safe
+        assert about["Priorities"].startswith("Share who put it in their top 3; ranking score")
