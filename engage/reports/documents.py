@@ -8,6 +8,7 @@ hidden count reads "fewer than N" in them exactly as on the page and in the CSV:
   decimal places, so it reads as in the CSV and still adds up in a spreadsheet; text is stored
   as text, never as a formula, whatever it starts with. openpyxl's
   write-only mode streams rows to a temporary file, so memory stays flat however long the report.
+  A published report's workbook also has "Targets": what its page says beside the figures.
 - The PDF is WeasyPrint's rendering of a print template (templates/reports/pdf/), tagged as
   PDF/UA so screen readers get its headings, tables and reading order.
 """
@@ -111,18 +112,28 @@ def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def xlsx_bytes(report: Report, about: list[tuple[str, str]]) -> bytes:
-    """The workbook: "Figures" (the CSV's header and rows) and "About" (what they are)."""
-    book = Workbook(write_only=True)
-    figures = book.create_sheet("Figures")
-    for column in range(1, len(downloads.HEADER) + 1):
+def _table_sheet(book: Workbook, title: str, header: list[str], rows: Iterable[list]):
+    sheet = book.create_sheet(title)
+    for column in range(1, len(header) + 1):
         letter = chr(ord("A") + column - 1) if column <= 26 else None
         if letter:
-            figures.column_dimensions[letter].width = COLUMN_WIDTHS.get(column, NUMBER_WIDTH)
-    figures.freeze_panes = "A2"
-    figures.append(_header(figures, downloads.HEADER))
-    for row in downloads.rows(report):
-        figures.append([_typed(figures, value) for value in row])
+            sheet.column_dimensions[letter].width = COLUMN_WIDTHS.get(column, NUMBER_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.append(_header(sheet, header))
+    for row in rows:
+        sheet.append([_typed(sheet, value) for value in row])
+
+
+def xlsx_bytes(report: Report, about: list[tuple[str, str]],
+               targets: dict | None = None) -> bytes:
+    """The workbook: "Figures" (the CSV's header and rows), for a publication "Targets" (what
+    its page says of targets and crime figures, from its pinned `targets` content), and
+    "About" (what they are)."""
+    book = Workbook(write_only=True)
+    _table_sheet(book, "Figures", downloads.HEADER, downloads.rows(report))
+    if targets is not None:
+        _table_sheet(book, "Targets", downloads.TARGETS_HEADER,
+                     downloads.target_rows(report, targets))
 
     sheet = book.create_sheet("About")
     sheet.column_dimensions["A"].width = 24

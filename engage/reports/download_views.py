@@ -129,8 +129,8 @@ def public_xlsx(borough_slug: str, consultation_slug: str):
         published.borough.name))
     about = documents.about_rows(report, published.consultation.title, published.borough.name,
                                  published.counted_at, published.published_at)
-    return documents.download(documents.xlsx_bytes(report, about), documents.XLSX,
-                              f"{_public_stem(published)}.xlsx", public=True)
+    return documents.download(documents.xlsx_bytes(report, about, published.content),
+                              documents.XLSX, f"{_public_stem(published)}.xlsx", public=True)
 
 
 def _pdf_limit() -> str:

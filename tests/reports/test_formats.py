@@ -20,6 +20,7 @@ from tests.factories import PASSWORD, create_admin, create_officer, create_user
 from tests.helpers import page_text
 from tests.reports.support import hand_worked, make_consultation, upload_population
 from tests.reports.test_public_report import (
+    FIGURES,
     PUBLIC,
     REPORT,
     change_after_publishing,
@@ -413,3 +414,40 @@ def test_every_format_says_which_answers_the_headline_shares_leave_out(
         assert about["Confidence in local policing"] == confidence
         assert about["Feeling safe"] == safe
         assert about["Priorities"].startswith("Share who put it in their top 3; ranking score")
+
+
+def test_the_public_xlsx_has_the_page_s_targets_and_crime_figures(app, client, other_client,
+                                                                   run_tasks):
+    """The page says what the police will do, confidence against its target and the crime
+    figures against last year's; "the figures as a spreadsheet" had none of them. The crime
+    types are as the officer's file named them, so one a spreadsheet would run stays text."""
+    prepared(app, client, run_tasks)
+    client.submit(REPORT + "/crime-figures", {
+        "period": "2026/27", "replace": "y", "figures": (io.BytesIO(
+            (FIGURES + '"=HYPERLINK(""https://evil.example/"",""Robbery"")",-3,-1.5%,,'
+                       "achieved\n").encode()), "figures.csv")})
+    publish(client)
+    text = page_text(other_client.get(PUBLIC))
+    assert "Residential burglary -89 (-8.8%) target achieved" in text
+    book = workbook(other_client.get(PUBLIC_BASE + "/report.xlsx"))
+    assert book.sheetnames == ["Figures", "Targets", "About"]
+    sheet = book["Targets"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet_rows(sheet) == [
+        ["section", "item", "figure", "percentage change (%)", "target", "result"],
+        ["You said, we did", "1. Burglary", "", "", "A 1.2% reduction in burglary", ""],
+        ["Public confidence", "share who said the police do an excellent or good job (%)",
+         "not shown", "", "51.4", ""],
+        ["Confidence gap", "Gap in percentage points (not weighted)", "not shown", "",
+         "at most 3.8", ""],
+        ["Performance against targets, 2026/27", "Residential burglary", "-89", "-8.8", "",
+         "target achieved"],
+        ["Performance against targets, 2026/27", "Gun crime", "12", "14.2", "reduce by 4.2%",
+         "target missed"],
+        ["Performance against targets, 2026/27",
+         '=HYPERLINK("https://evil.example/","Robbery")', "-3", "-1.5", "",
+         "target achieved"]]
+    cells = {cell.coordinate: cell for row in sheet.iter_rows() for cell in row}
+    assert cells["C5"].value == -89 and cells["D5"].value == -8.8  # numbers, not text
+    assert cells["B7"].data_type == "s" and cells["B7"].quotePrefix
+    assert not [c for c in cells.values() if c.data_type == "f"]
