@@ -42,6 +42,11 @@ COLUMN_WIDTHS = {1: 34, 2: 48}  # section and category: text; the rest are numbe
 NUMBER_WIDTH = 16
 
 
+STAFF_COPY = ("Not for publication. It holds figures the public report leaves out (the "
+              "equality tables and the weekly counts) and the latest count, which may not be "
+              "the one published.")
+
+
 def as_public(report: Report) -> Report:
     """The report as its public page shows it: without the equality tables and the weekly
     counts, which are for staff (they say who answered, and when, in small slices)."""

@@ -64,7 +64,9 @@ def _staff_report(consultation: Consultation, area: Borough | None):
 def _staff_xlsx(borough_slug: str | None, consultation_slug: str):
     consultation, area = _staff_area(borough_slug, consultation_slug)
     snapshot, report, name, stem = _staff_report(consultation, area)
-    about = documents.about_rows(report, consultation.title, name, snapshot.made_at)
+    # Marked as the staff PDF is: it holds what the public report leaves out.
+    about = [("Staff copy", documents.STAFF_COPY),
+             *documents.about_rows(report, consultation.title, name, snapshot.made_at)]
     return documents.download(documents.xlsx_bytes(report, about), documents.XLSX,
                               f"{stem}.xlsx")
 

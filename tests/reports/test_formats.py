@@ -110,6 +110,9 @@ def test_the_staff_xlsx_holds_the_csv_s_cells_with_small_numbers_hidden(app, cli
             f"have-your-say-2027-camden-2027-07-01-1300.{kind}"
     assert response.headers["Cache-Control"] == "private, no-store"
     about = dict((row[0], row[1]) for row in sheet_rows(book["About"]))
+    # Marked as the staff PDF is ("Staff copy, not for publication").
+    assert sheet_rows(book["About"])[0][0] == "Staff copy"
+    assert about["Staff copy"].startswith("Not for publication.")
     assert about["Area"] == "Camden"
     assert about["Consultation"] == "Have your say (have-your-say-2027)"
     assert about["Suppression threshold"] == "10"
@@ -229,6 +232,7 @@ def test_public_downloads_show_what_was_published_not_a_later_count(app, client,
         "How people answered", "Telephone", "fewer than 10", ""]
     about = dict((r[0], r[1]) for r in sheet_rows(book["About"]))
     assert "Published at" in about and about["Respondents"] == "20"
+    assert "Staff copy" not in about
     # Only what the public page shows: the equality tables and weekly counts stay with staff.
     assert {row[0] for row in staff} >= {"Ethnic group", "Responses by week"}
     assert not {row[0] for row in public} & {"Ethnic group", "Age band", "Disability",
