@@ -5,8 +5,10 @@ hidden count reads "fewer than N" in them exactly as on the page and in the CSV:
 
 - The workbook's "Figures" sheet holds the CSV's rows (engage.reports.downloads.rows), whatever
   columns those have; a cell that is a plain number is stored as one, formatted to the same
-  decimal places, so it reads as in the CSV and still adds up in a spreadsheet. openpyxl's
+  decimal places, so it reads as in the CSV and still adds up in a spreadsheet; text is stored
+  as text, never as a formula, whatever it starts with. openpyxl's
   write-only mode streams rows to a temporary file, so memory stays flat however long the report.
+  A published report's workbook also has "Targets": what its page says beside the figures.
 - The PDF is WeasyPrint's rendering of a print template (templates/reports/pdf/), tagged as
   PDF/UA so screen readers get its headings, tables and reading order.
 """
@@ -22,10 +24,11 @@ from datetime import datetime
 from flask import Response, current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 
 from engage import pdf
-from engage.exports import spreadsheet_safe
+from engage.exports import FORMULA_STARTS
 from engage.reports import downloads
 from engage.reports.published import Report
 from engage.suppression import describe
@@ -39,6 +42,11 @@ COLUMN_WIDTHS = {1: 34, 2: 48}  # section and category: text; the rest are numbe
 NUMBER_WIDTH = 16
 
 
+STAFF_COPY = ("Not for publication. It holds figures the public report leaves out (the "
+              "equality tables and the weekly counts) and the latest count, which may not be "
+              "the one published.")
+
+
 def as_public(report: Report) -> Report:
     """The report as its public page shows it: without the equality tables and the weekly
     counts, which are for staff (they say who answered, and when, in small slices)."""
@@ -49,7 +57,8 @@ def suppression_note(threshold: int) -> str:
     return (f'Any number of respondents under {threshold} is shown as "fewer than '
             f'{threshold}". Where a hidden number could be worked out from the totals, other '
             'numbers in the table are hidden too and read "not shown"; a share, interval or '
-            "score resting on a hidden number is left blank.")
+            "score resting on a hidden number is left blank. A headline share (confidence, "
+            'feeling safe) or a confidence gap that cannot be shown reads "not shown".')
 
 
 def about_rows(report: Report, consultation_title: str, area_name: str,
@@ -62,11 +71,32 @@ def about_rows(report: Report, consultation_title: str, area_name: str,
     rows += [("Respondents", describe(report.respondents, report.threshold)),
              ("Suppression threshold", str(report.threshold)),
              ("Suppression", suppression_note(report.threshold))]
+    # What the shares are, in the pages' words.
+    if report.priorities:
+        rows.append(("Priorities", report.priorities.table.note))
+    rows += [(measure.title, measure.meaning) for measure in report.measures]
     return rows
 
 
+def _text(sheet, value) -> WriteOnlyCell:
+    """Text as a text cell, shown exactly as on the page and never run as a formula.
+
+    openpyxl stores a string starting with "=" as a formula, so the type is set to text
+    whatever it starts with, and text that starts as a formula would is marked quotePrefix,
+    so that it stays text when someone edits the cell. (The CSV has no types, so puts a
+    visible apostrophe in: engage.exports.) Control characters a worksheet cannot hold (a
+    pasted Word line break is a vertical tab) would make openpyxl refuse the whole workbook:
+    they become spaces."""
+    text = ILLEGAL_CHARACTERS_RE.sub(" ", "" if value is None else str(value))
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
 def _typed(sheet, value) -> WriteOnlyCell:
-    """The CSV's text as a cell: a number where it is one, else spreadsheet-safe text."""
+    """The CSV's text as a cell: a number where it is one, else text."""
     text = "" if value is None else str(value)
     number = PLAIN_NUMBER.match(text)
     if number:
@@ -74,8 +104,7 @@ def _typed(sheet, value) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=float(text) if places else int(text))
         cell.number_format = "0." + "0" * places if places else "0"
         return cell
-    # openpyxl would store text starting with "=" as a formula: neutralise it as the CSV does.
-    return WriteOnlyCell(sheet, value=spreadsheet_safe(text))
+    return _text(sheet, text) if text else WriteOnlyCell(sheet, value=None)
 
 
 def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
@@ -88,18 +117,28 @@ def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def xlsx_bytes(report: Report, about: list[tuple[str, str]]) -> bytes:
-    """The workbook: "Figures" (the CSV's header and rows) and "About" (what they are)."""
-    book = Workbook(write_only=True)
-    figures = book.create_sheet("Figures")
-    for column in range(1, len(downloads.HEADER) + 1):
+def _table_sheet(book: Workbook, title: str, header: list[str], rows: Iterable[list]):
+    sheet = book.create_sheet(title)
+    for column in range(1, len(header) + 1):
         letter = chr(ord("A") + column - 1) if column <= 26 else None
         if letter:
-            figures.column_dimensions[letter].width = COLUMN_WIDTHS.get(column, NUMBER_WIDTH)
-    figures.freeze_panes = "A2"
-    figures.append(_header(figures, downloads.HEADER))
-    for row in downloads.rows(report):
-        figures.append([_typed(figures, value) for value in row])
+            sheet.column_dimensions[letter].width = COLUMN_WIDTHS.get(column, NUMBER_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.append(_header(sheet, header))
+    for row in rows:
+        sheet.append([_typed(sheet, value) for value in row])
+
+
+def xlsx_bytes(report: Report, about: list[tuple[str, str]],
+               targets: dict | None = None) -> bytes:
+    """The workbook: "Figures" (the CSV's header and rows), for a publication "Targets" (what
+    its page says of targets and crime figures, from its pinned `targets` content), and
+    "About" (what they are)."""
+    book = Workbook(write_only=True)
+    _table_sheet(book, "Figures", downloads.HEADER, downloads.rows(report))
+    if targets is not None:
+        _table_sheet(book, "Targets", downloads.TARGETS_HEADER,
+                     downloads.target_rows(report, targets))
 
     sheet = book.create_sheet("About")
     sheet.column_dimensions["A"].width = 24
@@ -107,7 +146,7 @@ def xlsx_bytes(report: Report, about: list[tuple[str, str]]) -> bytes:
     for name, value in about:
         label = WriteOnlyCell(sheet, value=name)
         label.font = Font(bold=True)
-        text = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
+        text = _text(sheet, value)
         text.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.append([label, text])
     buffer = io.BytesIO()

@@ -64,7 +64,9 @@ def _staff_report(consultation: Consultation, area: Borough | None):
 def _staff_xlsx(borough_slug: str | None, consultation_slug: str):
     consultation, area = _staff_area(borough_slug, consultation_slug)
     snapshot, report, name, stem = _staff_report(consultation, area)
-    about = documents.about_rows(report, consultation.title, name, snapshot.made_at)
+    # Marked as the staff PDF is: it holds what the public report leaves out.
+    about = [("Staff copy", documents.STAFF_COPY),
+             *documents.about_rows(report, consultation.title, name, snapshot.made_at)]
     return documents.download(documents.xlsx_bytes(report, about), documents.XLSX,
                               f"{stem}.xlsx")
 
@@ -116,8 +118,9 @@ def _publication_or_404(borough_slug: str, consultation_slug: str) -> ReportPubl
 
 
 def _public_stem(published: ReportPublication) -> str:
+    # The day in London, as the page says when it was published (stored in UTC).
     return (f"{published.consultation.slug}-{published.borough.slug}-"
-            f"{published.published_at:%Y-%m-%d}")
+            f"{to_london(published.published_at):%Y-%m-%d}")
 
 
 @report_downloads.route(PUBLIC + "/report.xlsx")
@@ -128,8 +131,8 @@ def public_xlsx(borough_slug: str, consultation_slug: str):
         published.borough.name))
     about = documents.about_rows(report, published.consultation.title, published.borough.name,
                                  published.counted_at, published.published_at)
-    return documents.download(documents.xlsx_bytes(report, about), documents.XLSX,
-                              f"{_public_stem(published)}.xlsx", public=True)
+    return documents.download(documents.xlsx_bytes(report, about, published.content),
+                              documents.XLSX, f"{_public_stem(published)}.xlsx", public=True)
 
 
 def _pdf_limit() -> str:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from engage.reports.published import Report, Row, Table
+from engage.reports.targets import against_target
 from engage.suppression import describe
+from engage.surveys.models import ReportingTag
 
 HEADER = ["section", "category", "respondents", "share (%)", "95% interval from (%)",
           "95% interval to (%)", "ranking score", "share of the population (%)",
@@ -42,7 +45,8 @@ def _weighting_and_gap(report: Report) -> Iterator[list[str]]:
         for paragraph in weighting.paragraphs:
             yield _figure("Weighting", "How these figures were weighted", paragraph)
     gap = report.gap
-    if gap is not None and gap.groups:
+    # Measured, or withheld as the page says (then with or without the groups' figures).
+    if gap is not None and gap.status in ("measured", "withheld"):
         for group in gap.groups:
             yield ["Confidence gap", f"{group.label}: excellent or good, of those with a view",
                    describe(group.base, report.threshold), percent(group.share), "", "", "",
@@ -51,7 +55,8 @@ def _weighting_and_gap(report: Report) -> Iterator[list[str]]:
         for label, points in (("not weighted", gap.points), ("weighted", gap.weighted_points)):
             if points is not None or label == "not weighted":
                 yield _figure("Confidence gap", f"Gap in percentage points ({label})"
-                              + _higher(points), "" if points is None else f"{abs(points):.1f}")
+                              + _higher(points),
+                              "not shown" if points is None else f"{abs(points):.1f}")
 
 
 def _change(report: Report) -> Iterator[list[str]]:
@@ -106,6 +111,8 @@ def _rows(report: Report) -> Iterator[list[str]]:
     for measure in report.measures:
         if measure.headline:
             yield _row(measure.title, measure.headline, threshold)
+        else:  # withheld, as the page says: not left out, which would read as never measured
+            yield _figure(measure.title, measure.positive_words, "", respondents="not shown")
         yield from _table(measure.answers, threshold)
     for table in report.equality:
         yield from _table(table, threshold)
@@ -120,4 +127,51 @@ def _rows(report: Report) -> Iterator[list[str]]:
                    describe(term.cell, threshold), percent(term.share), "", "", "", ""]
     for question in report.free_text_withheld:
         # Its option is hidden in its table, and the count would give that option back.
-        yield _figure("Comments", question.title, "not shown")
+        # In the respondents column, where every other comment count and hidden count is.
+        yield _figure("Comments", question.title, "", respondents="not shown")
+
+
+TARGETS_HEADER = ["section", "item", "figure", "percentage change (%)", "target", "result"]
+
+
+def target_rows(report: Report, content: dict) -> Iterator[list[str]]:
+    """What the public page says beside the figures, from the publication's pinned content
+    (engage.reports.targets): next year's priorities, confidence and feeling safe against
+    their targets, the gap's target, and the crime figures against last year's targets. Each
+    row as long as TARGETS_HEADER; the crime types are as the officer's file named them."""
+    for place, planned in enumerate(content["planned"], start=1):
+        yield ["You said, we did", f"{place}. {planned['title']}", "", "", planned["target"],
+               ""]
+    for tag, key in ((ReportingTag.CONFIDENCE, "confidence_target"),
+                     (ReportingTag.FEELING_SAFE, "feeling_safe_target")):
+        measure = against_target(report, tag, content.get(key))
+        if measure.target is None and tag != ReportingTag.CONFIDENCE:
+            continue  # as on the page: feeling safe only beside a target
+        yield [measure.title, f"share who {measure.said} (%)",
+               "not shown" if measure.share is None else percent(measure.share), "",
+               "" if measure.target is None else f"{measure.target}",
+               "" if measure.met is None else ("met" if measure.met else "not met")]
+    gap = report.gap
+    if content["gap_target"] is not None and gap is not None:
+        met = gap.met(content["gap_target"])
+        yield ["Confidence gap", "Gap in percentage points (not weighted)",
+               "not shown" if gap.points is None else f"{abs(gap.points):.1f}", "",
+               f"at most {content['gap_target']}",
+               "" if met is None else ("met" if met else "not met")]
+    crime = content["crime_figures"]
+    for row in crime["rows"] if crime else []:
+        # Numbers with their signs: the workbook stores them as numbers, not as text.
+        yield [f"Performance against targets, {crime['period']}", row["crime_type"],
+               str(row["change_in_offences"]), _percentage(row["percentage_change"]),
+               row["target"],
+               "target achieved" if row["achieved"] else "target missed"]
+
+
+def _percentage(value) -> str:
+    """A percentage change as the page gives it (engage.reports.public_views.signed), to one
+    decimal place or two where the second is not nought, but without a plus sign."""
+    number = Decimal(str(value))
+    if number == 0:
+        return "0"
+    text = f"{number:.2f}"
+    return text[:-1] if text.endswith("0") else text

@@ -108,6 +108,20 @@ class Measure:
     headline: Row | None  # None: withheld
     answers: Table
 
+    @property
+    def meaning(self) -> str:
+        """What the headline share is, with the answers it leaves out by their labels: every
+        page and document says it this way, so none says less than it leaves out."""
+        left_out = [f'"{row.label}"' for row in self.answers.rows
+                    if row.key in NO_VIEW]
+        said = (f"{self.title} is the share answering {self.positive_words}, of those who "
+                "gave a view")
+        if not left_out:
+            return said + "."
+        words = (left_out[0] if len(left_out) == 1
+                 else f"{', '.join(left_out[:-1])} and {left_out[-1]}")
+        return f"{said}: {words} {'is' if len(left_out) == 1 else 'are'} left out."
+
 
 @dataclass
 class Priorities:

