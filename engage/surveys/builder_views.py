@@ -199,9 +199,11 @@ def editing(questionnaire: Questionnaire, thing=None):
     try:
         version = versions.editable_version(questionnaire, current_user)
     except IntegrityError:
-        # Someone else made the next version at the same moment: start again from theirs.
+        # Someone else made the next version at the same moment: start again from theirs. A
+        # 307 has the browser send the same form again (method and body kept), and the page is
+        # then one for an older version, matched to theirs as any page left open is.
         db.session.rollback()
-        abort(_out_of_date(questionnaire))
+        abort(redirect(request.url, code=307))
     copied_from = None if version is current else current.number
     if copied_from is not None:
         g.version_lock = versions.lock_of(current)  # for saved()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engage.audit.models import AuditEvent
 from engage.extensions import db
@@ -732,3 +733,38 @@ def test_removing_a_condition_from_a_page_left_open(client, other_client, app):
     assert _condition(app, v1, "reported") == ("victim", ["yes"])
     assert _versions(app, made.questionnaire_id) == [v1, v2]
 
+
+def test_a_change_that_meets_a_colleague_making_the_next_version_at_the_same_moment(
+        client, app, monkeypatch):
+    """Two editors copying a locked version at once meet the unique version number; the second
+    used to be told to make their change again. The browser now sends the form again (307),
+    and it lands in the colleague's version like any page left open."""
+    from engage.surveys import versions
+
+    made, _response = _locked(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    question_id = _ids(app, made.version_id)["confidence"]
+    real = versions.editable_version
+    calls = []
+
+    def colleague_first(questionnaire, user=None):
+        calls.append(user)
+        if len(calls) == 1:  # the colleague's copy is committed just before this one's
+            real(questionnaire, None)
+            db.session.commit()
+            raise IntegrityError("INSERT", {}, Exception("unique questionnaire, number"))
+        return real(questionnaire, user)
+
+    monkeypatch.setattr(versions, "editable_version", colleague_first)
+    send = _open_edit_page(client, base, app, question_id, text="How well do the police do?")
+    response = send()
+    assert response.status_code == 307  # the browser sends the same form to the same place
+    assert response.location.endswith(f"/questions/{question_id}/edit")
+    assert _question_text(app, made.version_id, "confidence")[0] != "How well do the police do?"
+    again = send()
+    v1, v2 = _versions(app, made.questionnaire_id)
+    assert again.status_code == 302
+    assert again.location.endswith(f"/questions/{_ids(app, v2)['confidence']}")
+    assert _question_text(app, v2, "confidence")[0] == "How well do the police do?"
+    assert _question_text(app, v1, "confidence")[0] != "How well do the police do?"
