@@ -22,10 +22,19 @@ from engage.surveys import versions
 from engage.surveys.builder import BuilderError
 from engage.surveys.builder_consultations import may_edit
 from engage.surveys.builder_views import (
+    APPLY,
+    DONE,
+    GONE,
+    changed_meanwhile,
     editing,
+    gone_meanwhile,
+    left_open,
     log,
+    moved_left_open,
+    pressed_left_open,
     questionnaire_for_url,
     refused,
+    same_section,
     saved,
     saved_message,
     surveys_builder,
@@ -78,13 +87,11 @@ def add_question(slug: str, audience: str, section_id: int, kind: str):
         current = questionnaire.current_version
         if original.version_id != current.id:
             # A newer version was made while the page was open. Adding undoes nobody's change,
-            # so the question goes into the same section there: same place, same title.
-            same = versions.section_in(current, original)
-            if same is None or same.title != original.title:
-                flash(f"While you had this page open, version {current.number} of the "
-                      "questionnaire was made, and this section is not in it as it was. "
-                      "Nothing you typed here is saved. Copy what you need, then add the "
-                      "question from the builder.", "error")
+            # so the question goes into the same section there.
+            same = same_section(current, original)
+            if same is None:
+                gone_meanwhile(questionnaire, "this section is not in it as it was",
+                               "Copy what you need, then add the question from the builder.")
                 return render_template(
                     "surveys/staff/question_form.html", form=form,
                     questionnaire=questionnaire, section=original, question=None,
@@ -178,51 +185,46 @@ def _as_typed(form: QuestionForm) -> dict:
     return typed
 
 
+_NOT_IN_IT = "this question is not in it: it was removed, or its key was changed"
+
+
 def _in_version(version, key: str) -> Question | None:
     return db.session.scalar(select(Question).where(Question.version_id == version.id,
                                                     Question.key == key))
 
 
 def _newer_version_form(questionnaire, original: Question, form: QuestionForm):
-    """The edit page was shown for a version that is no longer the current one: a change made
-    since the first response locked that version (by a colleague, or in another tab) made the
-    next. Returns (the same question in the current version, to apply the edit to) or (None,
-    the page to show instead, with what was typed kept)."""
+    """The edit page was shown for a version that is no longer the current one (see
+    builder_views.left_open). Returns (the same question in the current version, to apply the
+    edit to) or (None or the question, the page to show instead, with what was typed kept)."""
     current = questionnaire.current_version
     # The key names the question across versions (unique within each), not its id.
     counterpart = _in_version(current, original.key)
-    shown, typed = _as_page_showed(original), _as_typed(form)
+    typed = _as_typed(form)
     moving_to = form.details().section
     moving = moving_to is not None and moving_to is not original.section
     target = versions.section_in(current, moving_to) if moving else None
     if target is not None and target.title != moving_to.title:
         target = None  # the sections were changed too: the place chosen may be another now
-    if counterpart is not None and _as_page_showed(counterpart) == shown and (
-            not moving or target is not None):
-        return counterpart, None
-    # Sent twice (a double click, Back and send): the first already made the change.
-    done = counterpart or (_in_version(current, typed["key"]) if "key" in typed else None)
-    if done is not None and all(_as_page_showed(done).get(field) == value
-                                for field, value in typed.items()):
+    outcome, found = left_open(
+        counterpart, _as_page_showed(original), _as_page_showed, typed,
+        done=counterpart or (_in_version(current, typed["key"]) if "key" in typed else None),
+        fits=not moving or target is not None)
+    if outcome == APPLY:
+        return found, None
+    if outcome == DONE:  # sent twice (a double click, Back and send): the first saved it
         flash("The question is saved.", "success")
-        return done, redirect(url_for(".question", slug=questionnaire.consultation.slug,
-                                      audience=questionnaire.audience.value,
-                                      question_id=done.id))
+        return found, redirect(url_for(".question", slug=questionnaire.consultation.slug,
+                                       audience=questionnaire.audience.value,
+                                       question_id=found.id))
     # Changed or gone meanwhile: applying the page would undo someone's change, so it is shown
     # again with what was typed, for the question as it is now when there is one.
-    if counterpart is None:
-        flash(f"While you had this page open, version {current.number} of the questionnaire "
-              "was made, and this question is not in it: it was removed, or its key was "
-              "changed. Nothing you typed here is saved. Copy what you need, then find the "
-              "question in the builder or add it again.", "error")
+    if outcome == GONE:
+        gone_meanwhile(questionnaire, _NOT_IN_IT, "Copy what you need, then find the "
+                       "question in the builder or add it again.")
         return None, _question_form_page(questionnaire, original, form)
-    now = _as_page_showed(counterpart)
-    changed = [name for field, name in _FIELD_NAMES.items() if now[field] != shown[field]]
-    flash(f"While you had this page open, version {current.number} of the questionnaire was "
-          f"made, and {'this question was' if changed else 'its sections were'} changed in it"
-          f"{' (' + ', '.join(changed) + ')' if changed else ''}. Nothing you typed here is "
-          "saved yet. Check your changes below against the question as it is now, then save "
-          "the question again.", "error")
+    changed_meanwhile(questionnaire, "question", [_FIELD_NAMES[field] for field in found],
+                      unnamed="its sections were")
     again = QuestionForm(**_form_options(counterpart))  # what was sent, for the current one
     again.section.data = str(target.id if target is not None else counterpart.section_id)
     return None, _question_form_page(questionnaire, counterpart, again)
@@ -279,6 +281,13 @@ def move_question(slug: str, audience: str, question_id: int):
     if moved_since_shown(original.position):
         flash(ALREADY_MOVED, "info")
         return to_builder(questionnaire, f"question-{original.id}")
+    if original.version_id != questionnaire.current_version.id:
+        original, page = moved_left_open(
+            questionnaire, _in_version(questionnaire.current_version, original.key), original,
+            lambda question: (question.section.position, question.position),
+            lambda question: to_builder(questionnaire, f"question-{question.id}"))
+        if page is not None:
+            return page
     version, question, copied_from = editing(questionnaire, original)
     if not rules.move_question(question, direction):
         db.session.rollback()
@@ -297,6 +306,14 @@ def remove_question(slug: str, audience: str, question_id: int):
     questionnaire, original = _question(slug, audience, question_id)
     form = ConfirmRemoveForm()
     if form.validate_on_submit():
+        if original.version_id != questionnaire.current_version.id:
+            original, page = pressed_left_open(
+                questionnaire, "question",
+                _in_version(questionnaire.current_version, original.key),
+                _as_page_showed(original), _as_page_showed, _FIELD_NAMES, _NOT_IN_IT,
+                "remove it", to_question)
+            if page is not None:
+                return page
         version, question, copied_from = editing(questionnaire, original)
         key, text = question.key, question.text
         try:
@@ -327,10 +344,86 @@ def condition(slug: str, audience: str, question_id: int):
     if request.method == "GET" and question.show_if_question_id:
         form.source.data = str(question.show_if_question_id)
     if form.validate_on_submit():
+        source = next(q for q in sources if str(q.id) == form.source.data)
+        if question.version_id != questionnaire.current_version.id:
+            # Nothing is saved here yet: the next page is for the same two questions in the
+            # version made while this one was open, found by their keys.
+            current = questionnaire.current_version
+            now, source_now = (_in_version(current, question.key),
+                               _in_version(current, source.key))
+            if now is None:
+                gone_meanwhile(questionnaire, _NOT_IN_IT, "Find the question in the builder.")
+                return to_builder(questionnaire)
+            if source_now is None or source_now not in rules.condition_sources(now):
+                gone_meanwhile(questionnaire, "the question you chose is not in it as an "
+                               "earlier question with options", "Choose again.")
+                return redirect(url_for(".condition", slug=slug, audience=audience,
+                                        question_id=now.id))
+            question, source = now, source_now
         return redirect(url_for(".condition_values", slug=slug, audience=audience,
-                                question_id=question.id, source_id=int(form.source.data)))
+                                question_id=question.id, source_id=source.id))
     return render_template("surveys/staff/condition_question.html", form=form,
                            questionnaire=questionnaire, question=question, sources=sources)
+
+
+def _condition_of(question: Question) -> tuple[str | None, list[str]]:
+    """A question's condition, in words that hold across versions: the key of the question it
+    depends on and the codes of the answers that show it."""
+    return (question.show_if_question.key if question.show_if_question else None,
+            sorted(question.show_if_values or []))
+
+
+def _condition_as_shown(question: Question, source_key: str) -> dict:
+    """A question's condition and the answers of the question it is to depend on (`source_key`)
+    in the question's version: what the page for choosing those answers showed."""
+    source = _in_version(question.version, source_key)
+    return {"condition": _condition_of(question),
+            "answers": [(o.value, o.label) for o in source.options] if source else None}
+
+
+def _condition_left_open(questionnaire, original: Question, source: Question,
+                         form: ConditionValuesForm):
+    """The page choosing the answers that show a question was for an older version (see
+    left_open): (the question and the question it depends on to change, None) or (None,
+    None, the page or redirect to answer with instead)."""
+    current = questionnaire.current_version
+    counterpart, source_now = _in_version(current, original.key), _in_version(current,
+                                                                               source.key)
+    if counterpart is not None and (source_now is None
+                                    or source_now not in rules.condition_sources(counterpart)):
+        gone_meanwhile(questionnaire, "the question it was to depend on is not in it as an "
+                       "earlier question with options", "Choose again.")
+        return None, None, redirect(url_for(
+            ".condition", slug=questionnaire.consultation.slug,
+            audience=questionnaire.audience.value, question_id=counterpart.id))
+    outcome, found = left_open(
+        counterpart, _condition_as_shown(original, source.key),
+        lambda question: _condition_as_shown(question, source.key),
+        {"condition": (source.key, sorted(form.values.data))})
+    if outcome == APPLY:
+        return found, source_now, None
+    if outcome == DONE:  # sent twice: the first saved it
+        flash("The condition is saved.", "success")
+        return None, None, to_question(found)
+    if outcome == GONE:
+        gone_meanwhile(questionnaire, _NOT_IN_IT, "Find the question in the builder.")
+        return None, None, _condition_values_page(questionnaire, original, source, form)
+    changed_meanwhile(questionnaire, "condition", [
+        {"condition": "the question's condition",
+         "answers": "the answers of the question it depends on"}[field] for field in found])
+    again = ConditionValuesForm()  # what was sent, with the answers there are now
+    again.values.choices = [SelectChoice(o.value, o.label) for o in source_now.options]
+    return None, None, _condition_values_page(questionnaire, counterpart, source_now, again)
+
+
+def _condition_values_page(questionnaire, question: Question, source: Question,
+                           form: ConditionValuesForm):
+    return render_template(
+        "surveys/staff/condition_values.html", form=form, questionnaire=questionnaire,
+        question=question, source=source,
+        form_action=url_for(".condition_values", slug=questionnaire.consultation.slug,
+                            audience=questionnaire.audience.value, question_id=question.id,
+                            source_id=source.id))
 
 
 @surveys_builder.route("/questions/<int:question_id>/condition/<int:source_id>",
@@ -346,6 +439,10 @@ def condition_values(slug: str, audience: str, question_id: int, source_id: int)
     if request.method == "GET" and original.show_if_question_id == source.id:
         form.values.data = list(original.show_if_values)
     if form.validate_on_submit():
+        if original.version_id != questionnaire.current_version.id:
+            original, source, page = _condition_left_open(questionnaire, original, source, form)
+            if page is not None:
+                return page
         version, question, copied_from = editing(questionnaire, original)
         try:
             rules.set_condition(question, versions.question_in(version, source),
@@ -368,6 +465,18 @@ def clear_condition(slug: str, audience: str, question_id: int):
     questionnaire, original = _question(slug, audience, question_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if original.version_id != questionnaire.current_version.id:
+        def as_shown(question):
+            return {"condition": _condition_of(question)}
+
+        original, page = pressed_left_open(
+            questionnaire, "question", _in_version(questionnaire.current_version, original.key),
+            as_shown(original), as_shown, {"condition": "its condition"}, _NOT_IN_IT,
+            "choose \u201cAlways show it\u201d again", to_question,
+            typed={"condition": (None, [])},
+            done_message="The condition is removed: the question is always shown.")
+        if page is not None:
+            return page
     version, question, copied_from = editing(questionnaire, original)
     rules.clear_condition(question)
     log("questionnaire.condition_removed", questionnaire, version, question_id=question.id)
@@ -399,10 +508,7 @@ def add_option(slug: str, audience: str, question_id: int):
             # question there, found by its key.
             same = _in_version(current, original.key)
             if same is None:
-                flash(f"While you had this page open, version {current.number} of the "
-                      "questionnaire was made, and this question is not in it: it was "
-                      "removed, or its key was changed. Nothing you typed here is saved.",
-                      "error")
+                gone_meanwhile(questionnaire, _NOT_IN_IT)
                 return render_template("surveys/staff/option_form.html", form=form,
                                        questionnaire=questionnaire, question=original,
                                        option=None, locked=versions.lock_of(current))
@@ -430,6 +536,61 @@ def _option(slug: str, audience: str, option_id: int):
     return questionnaire, thing_or_404(Option, option_id, questionnaire)
 
 
+# What each field of the option's page is called, for saying which were changed meanwhile.
+_OPTION_NAMES = {"label": "the option's words", "value": "the code",
+                 "asks_other": "whether it asks people to say more",
+                 "exclusive": "whether it can be chosen with other options",
+                 "kind": "the kind of question"}
+
+
+def _option_as_shown(option: Option) -> dict:
+    return {"label": option.label, "value": option.value, "asks_other": option.asks_other,
+            "exclusive": option.exclusive, "kind": option.question.kind.value}
+
+
+def _option_in(question: Question | None, value: str) -> Option | None:
+    """An option of `question` by its code (unique within a question, kept across versions)."""
+    if question is None:
+        return None
+    return next((o for o in question.options if o.value == value), None)
+
+
+def _option_left_open(questionnaire, original: Option, form: OptionForm):
+    """The option's edit page was for an older version (see left_open): (the option to
+    change, None) or (None, the page or redirect to answer with instead)."""
+    question = _in_version(questionnaire.current_version, original.question.key)
+    counterpart = _option_in(question, original.value)
+    # Only what the page had boxes for (an empty code keeps the option's code).
+    typed = {"label": form.label.data, "value": form.value.data or original.value,
+             **{field: form[field].data for field in ("asks_other", "exclusive")
+                if field in form}}
+    outcome, found = left_open(counterpart, _option_as_shown(original), _option_as_shown,
+                               typed, done=counterpart or _option_in(question, typed["value"]))
+    if outcome == APPLY:
+        return found, None
+    if outcome == DONE:  # sent twice: the first saved it
+        flash(f"The option \u201c{found.label}\u201d is saved.", "success")
+        return None, to_question(found.question)
+    if outcome == GONE:
+        gone_meanwhile(questionnaire, _NOT_IN_IT if question is None else
+                       "this option is not in it: it was removed, or its code was changed",
+                       "Copy what you need, then find the option in the builder.")
+        return None, _option_form_page(questionnaire, original, form)
+    changed_meanwhile(questionnaire, "option", [_OPTION_NAMES[field] for field in found])
+    # The question's kind decides the boxes: the page is made again for it as it is now.
+    again = _option_form(counterpart.question, creating=False)
+    return None, _option_form_page(questionnaire, counterpart, again)
+
+
+def _option_form_page(questionnaire, option: Option, form: OptionForm):
+    return render_template(
+        "surveys/staff/option_form.html", form=form, questionnaire=questionnaire,
+        question=option.question, option=option,
+        locked=versions.lock_of(questionnaire.current_version),
+        form_action=url_for(".edit_option", slug=questionnaire.consultation.slug,
+                            audience=questionnaire.audience.value, option_id=option.id))
+
+
 @surveys_builder.route("/options/<int:option_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit_option(slug: str, audience: str, option_id: int):
@@ -437,6 +598,10 @@ def edit_option(slug: str, audience: str, option_id: int):
     form = _option_form(original.question, creating=False,
                         obj=original if request.method == "GET" else None)
     if form.validate_on_submit():
+        if original.question.version_id != questionnaire.current_version.id:
+            original, page = _option_left_open(questionnaire, original, form)
+            if page is not None:
+                return page
         version, option, copied_from = editing(questionnaire, original)
         try:
             rules.update_option(option, form.label.data, form.value.data,
@@ -466,6 +631,14 @@ def move_option(slug: str, audience: str, option_id: int):
     if moved_since_shown(original.position):
         flash(ALREADY_MOVED, "info")
         return to_question(original.question)
+    if original.question.version_id != questionnaire.current_version.id:
+        original, page = moved_left_open(
+            questionnaire, _option_in(_in_version(questionnaire.current_version,
+                                                  original.question.key), original.value),
+            original, lambda option: option.position,
+            lambda option: to_question(option.question))
+        if page is not None:
+            return page
     version, option, copied_from = editing(questionnaire, original)
     if not rules.move_option(option, direction):
         db.session.rollback()
@@ -484,6 +657,16 @@ def remove_option(slug: str, audience: str, option_id: int):
     questionnaire, original = _option(slug, audience, option_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if original.question.version_id != questionnaire.current_version.id:
+        original, page = pressed_left_open(
+            questionnaire, "option", _option_in(_in_version(questionnaire.current_version,
+                                                            original.question.key),
+                                                original.value),
+            _option_as_shown(original), _option_as_shown, _OPTION_NAMES,
+            "this option is not in it: it was removed, or its code was changed", "remove it",
+            lambda option: to_question(option.question))
+        if page is not None:
+            return page
     version, option, copied_from = editing(questionnaire, original)
     question, label = option.question, option.label
     try:

@@ -1,10 +1,11 @@
 """The questionnaire builder: sections, questions, options and show-if conditions, reordered by
 "Move up" and "Move down" buttons (keyboard, no JavaScript).
 
-Every change goes through `editing`: it refuses a page made for an older version, then asks
-engage.surveys.versions for the editable version (a copy, when the current one has responses)
-and finds the same section, question or option in it. Rules refused by engage.surveys.builder
-roll the whole request back, so a refused change leaves no half-made copy behind.
+Every change goes through `editing`: it asks engage.surveys.versions for the editable version
+(a copy, when the current one has responses) and finds the same section, question or option in
+it. A page made for an older version is first matched to the current one (`left_open`). Rules
+refused by engage.surveys.builder roll the whole request back, so a refused change leaves no
+half-made copy behind.
 """
 
 from __future__ import annotations
@@ -70,6 +71,110 @@ def _out_of_date(questionnaire: Questionnaire):
     return to_builder(questionnaire)
 
 
+# A page left open while a newer version was made ------------------------------------------------
+# A page names a section, question or option by its id, which belongs to one version. When a
+# response locked that version and a change since (a colleague's, or another tab's) made the
+# next, the page's change is not dropped: the same thing is found in the current version (a
+# question by its key, an option by its code within that question, a section by its place and
+# title), and the change is applied there if nobody changed that thing meanwhile. Otherwise the
+# page comes back with what was typed and says what happened, so that nobody's change is undone.
+
+APPLY, DONE, GONE, CHANGED = "apply", "done", "gone", "changed"
+
+
+def left_open(counterpart, shown: dict, as_shown, typed: dict | None, done=None,
+              fits: bool = True) -> tuple[str, object]:
+    """What to do with a page sent for an older version.
+
+    `counterpart` is the same thing in the current version (None if it is not there); `shown`
+    what the page showed, `as_shown(thing)` the same for a thing now; `typed` what the page
+    sent, in the same shape (None for a button: never already done); `done` where the change
+    would be if it was already saved (sent twice); `fits` False when something else the
+    change relies on moved meanwhile. Returns
+    (APPLY, counterpart), (DONE, the thing), (GONE, None) or (CHANGED, the fields that differ
+    between `shown` and the counterpart now)."""
+    if counterpart is not None and fits and as_shown(counterpart) == shown:
+        return APPLY, counterpart
+    done = counterpart if done is None else done
+    if typed is not None and done is not None and all(as_shown(done).get(field) == value
+                                                      for field, value in typed.items()):
+        return DONE, done
+    if counterpart is None:
+        return GONE, None
+    now = as_shown(counterpart)
+    return CHANGED, [field for field in shown if now.get(field) != shown[field]]
+
+
+def gone_meanwhile(questionnaire: Questionnaire, not_in_it: str, next_step: str = "") -> None:
+    """Say the thing a page was for is not in the version made while it was open."""
+    flash(f"While you had this page open, version {questionnaire.current_version.number} of "
+          f"the questionnaire was made, and {not_in_it}. Nothing you typed here is saved."
+          f"{' ' + next_step if next_step else ''}", "error")
+
+
+def changed_meanwhile(questionnaire: Questionnaire, what: str, changed: list[str],
+                      unnamed: str | None = None) -> None:
+    """Say the thing a page was for was changed in the version made while it was open, naming
+    the fields (`unnamed`: what changed when no field of its own did)."""
+    subject = f"this {what} was" if changed or unnamed is None else unnamed
+    flash(f"While you had this page open, version {questionnaire.current_version.number} of "
+          f"the questionnaire was made, and {subject} changed in it"
+          f"{' (' + ', '.join(changed) + ')' if changed else ''}. Nothing you typed here is "
+          f"saved yet. Check your changes below against the {what} as it is now, then save "
+          f"the {what} again.", "error")
+
+
+def pressed_left_open(questionnaire: Questionnaire, what: str, counterpart, shown: dict,
+                      as_shown, names: dict[str, str], not_in_it: str, again: str, to_now,
+                      typed: dict | None = None, done_message: str = ""):
+    """A button (remove, "Always show it") pressed on a page for an older version: (the same
+    thing in the current version, to do it to, None) or (None, the redirect to answer with,
+    having said why nothing was done). `again` says what to do once checked ("remove it");
+    `to_now(thing)` is where to see the thing as it is now."""
+    outcome, found = left_open(counterpart, shown, as_shown, typed)
+    if outcome == APPLY:
+        return found, None
+    if outcome == DONE:
+        flash(done_message, "success")
+        return None, to_now(found)
+    number = questionnaire.current_version.number
+    if outcome == GONE:
+        flash(f"While you had that page open, version {number} of the questionnaire was made, "
+              f"and {not_in_it}. Nothing is changed.", "error")
+        return None, to_builder(questionnaire)
+    changed = ", ".join(names[field] for field in found)
+    flash(f"While you had that page open, version {number} of the questionnaire was made, and "
+          f"this {what} was changed in it ({changed}). Nothing is changed: check it here, then "
+          f"{again} if you still mean to.", "error")
+    return None, to_now(counterpart)
+
+
+def moved_left_open(questionnaire: Questionnaire, counterpart, original, place, to_now):
+    """A "Move up/down" button pressed on a page for an older version: (the same thing in the
+    current version, to move, None), or (None, the redirect to answer with) when it is not
+    there, or not in the place (`place(thing)`) the page showed."""
+    if counterpart is None:
+        flash(f"While you had that page open, version {questionnaire.current_version.number} "
+              "of the questionnaire was made, and what you moved is not in it. Nothing is "
+              "moved.", "error")
+        return None, to_builder(questionnaire)
+    if place(counterpart) != place(original):
+        flash(ALREADY_MOVED, "info")
+        return None, to_now(counterpart)
+    return counterpart, None
+
+
+def same_section(version: QuestionnaireVersion, section: Section) -> Section | None:
+    """The same section in `version`: the one in its place with its title, or else the only
+    one with its title (moved meanwhile). Sections have no key, so a retitled one is not
+    recognised."""
+    there = versions.section_in(version, section)
+    if there is not None and there.title == section.title:
+        return there
+    titled = [s for s in version.sections if s.title == section.title]
+    return titled[0] if len(titled) == 1 else None
+
+
 def thing_or_404(model, thing_id: int, questionnaire: Questionnaire):
     """A section, question or option of this questionnaire (any version)."""
     thing = db.session.get(model, thing_id)
@@ -84,7 +189,8 @@ def thing_or_404(model, thing_id: int, questionnaire: Questionnaire):
 def editing(questionnaire: Questionnaire, thing=None):
     """(version to change, the same thing in it, the number of the version copied or None).
 
-    Aborts with a redirect when `thing` is from a version older than the current one."""
+    `thing` must be from the current version: each page matches one from an older version to
+    it first (`left_open`); this refuses one that did not."""
     current = questionnaire.current_version
     if thing is not None:
         version = thing.question.version if isinstance(thing, Option) else thing.version
@@ -93,9 +199,11 @@ def editing(questionnaire: Questionnaire, thing=None):
     try:
         version = versions.editable_version(questionnaire, current_user)
     except IntegrityError:
-        # Someone else made the next version at the same moment: start again from theirs.
+        # Someone else made the next version at the same moment: start again from theirs. A
+        # 307 has the browser send the same form again (method and body kept), and the page is
+        # then one for an older version, matched to theirs as any page left open is.
         db.session.rollback()
-        abort(_out_of_date(questionnaire))
+        abort(redirect(request.url, code=307))
     copied_from = None if version is current else current.number
     if copied_from is not None:
         g.version_lock = versions.lock_of(current)  # for saved()
@@ -203,6 +311,44 @@ def add_section(slug: str, audience: str):
                            locked=versions.lock_of(questionnaire.current_version))
 
 
+def _section_as_shown(section: Section, questions: bool = False) -> dict:
+    shown = {"title": section.title, "introduction": section.introduction or ""}
+    if questions:
+        shown["questions"] = [q.key for q in section.questions]
+    return shown
+
+
+def _section_left_open(questionnaire: Questionnaire, original: Section, form: SectionForm):
+    """The section's edit page was for an older version (see left_open): (the section to
+    change, None) or (None, the page or redirect to answer with instead)."""
+    current = questionnaire.current_version
+    counterpart = same_section(current, original)
+    typed = {"title": form.title.data, "introduction": form.introduction.data or ""}
+    outcome, found = left_open(counterpart, _section_as_shown(original), _section_as_shown,
+                               typed, done=counterpart or versions.section_in(current, original))
+    if outcome == APPLY:
+        return found, None
+    if outcome == DONE:  # sent twice: the first saved it
+        flash(f"The section \u201c{found.title}\u201d is saved.", "success")
+        return None, to_builder(questionnaire, f"section-{found.id}")
+    if outcome == GONE:
+        gone_meanwhile(questionnaire, "this section is not in it as it was: it was removed or "
+                       "renamed", "Copy what you need, then find the section in the builder.")
+        return None, _section_form_page(questionnaire, original, form)
+    changed_meanwhile(questionnaire, "section",
+                      [{"title": "the title", "introduction": "the introduction"}[field]
+                       for field in found])
+    return None, _section_form_page(questionnaire, counterpart, form)
+
+
+def _section_form_page(questionnaire: Questionnaire, section: Section, form: SectionForm):
+    return render_template(
+        "surveys/staff/section_form.html", form=form, questionnaire=questionnaire,
+        section=section, locked=versions.lock_of(questionnaire.current_version),
+        form_action=url_for(".edit_section", slug=questionnaire.consultation.slug,
+                            audience=questionnaire.audience.value, section_id=section.id))
+
+
 @surveys_builder.route("/sections/<int:section_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit_section(slug: str, audience: str, section_id: int):
@@ -210,6 +356,10 @@ def edit_section(slug: str, audience: str, section_id: int):
     original = thing_or_404(Section, section_id, questionnaire)
     form = SectionForm(obj=original if request.method == "GET" else None)
     if form.validate_on_submit():
+        if original.version_id != questionnaire.current_version.id:
+            original, page = _section_left_open(questionnaire, original, form)
+            if page is not None:
+                return page
         version, section, copied_from = editing(questionnaire, original)
         rules.update_section(section, form.title.data, form.introduction.data)
         log("questionnaire.section_changed", questionnaire, version, section_id=section.id,
@@ -233,6 +383,13 @@ def move_section(slug: str, audience: str, section_id: int):
     if moved_since_shown(original.position):
         flash(ALREADY_MOVED, "info")
         return to_builder(questionnaire, f"section-{original.id}")
+    if original.version_id != questionnaire.current_version.id:
+        original, page = moved_left_open(
+            questionnaire, same_section(questionnaire.current_version, original), original,
+            lambda section: section.position,
+            lambda section: to_builder(questionnaire, f"section-{section.id}"))
+        if page is not None:
+            return page
     version, section, copied_from = editing(questionnaire, original)
     try:
         moved = rules.move_section(section, direction)
@@ -256,6 +413,18 @@ def remove_section(slug: str, audience: str, section_id: int):
     original = thing_or_404(Section, section_id, questionnaire)
     form = ConfirmRemoveForm()
     if form.validate_on_submit():
+        if original.version_id != questionnaire.current_version.id:
+            # Removing it would remove its questions too: only if they are the ones shown.
+            original, page = pressed_left_open(
+                questionnaire, "section", same_section(questionnaire.current_version, original),
+                _section_as_shown(original, questions=True),
+                lambda section: _section_as_shown(section, questions=True),
+                {"title": "the title", "introduction": "the introduction",
+                 "questions": "its questions"},
+                "this section is not in it as it was: it was removed or renamed", "remove it",
+                lambda section: to_builder(questionnaire, f"section-{section.id}"))
+            if page is not None:
+                return page
         version, section, copied_from = editing(questionnaire, original)
         title = section.title
         try:

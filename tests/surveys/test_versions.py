@@ -7,6 +7,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engage.audit.models import AuditEvent
 from engage.extensions import db
@@ -257,20 +258,79 @@ def test_a_refused_change_makes_no_copy(client, app):
     assert _versions(app, made.questionnaire_id) == [made.version_id]
 
 
-def test_a_page_for_an_older_version_is_not_applied(client, app):
+def _keys_in_order(app, version_id: int) -> list[str]:
+    with app.app_context():
+        return [q.key for q in db.session.get(QuestionnaireVersion,
+                                              version_id).ordered_questions()]
+
+
+def test_a_move_pressed_on_a_page_for_an_older_version_moves_it_in_the_current_one(client,
+                                                                                  app):
+    """It used to be dropped ("make your change again here"). The question is found in the
+    current version by its key and moved there if it is where the page showed it; pressed
+    again, it is not where the page showed it any more, and nothing more is moved."""
     made, _response = _locked(app)
     sign_in_staff(client, app)
     base = f"{STAFF}/{made.slug}/residents"
     old = _ids(app, made.version_id)
+    before = _keys_in_order(app, made.version_id)
     _edit(client, base, app, old["confidence"], text="Changed")
-    v2 = _versions(app, made.questionnaire_id)[-1]
+    v1, v2 = _versions(app, made.questionnaire_id)
 
-    # Someone submits a form they opened before version 2 existed.
-    stale = client.submit(f"{base}/questions/{old['victim']}/move", {"direction": "up"},
-                          form_page=base, follow_redirects=True)
-    assert "That page was for an earlier version of the questionnaire" in page_text(stale)
-    assert _versions(app, made.questionnaire_id)[-1] == v2
+    # Someone presses a button on a page they opened before version 2 existed.
+    moved = client.submit(f"{base}/questions/{old['victim']}/move",
+                          {"direction": "up", "at": "3"}, form_page=base,
+                          follow_redirects=True)
+    assert "is moved up" in page_text(moved)
+    assert _keys_in_order(app, v2)[:3] == ["priorities", "victim", "confidence"]
+    assert _keys_in_order(app, v1) == before
+    again = client.submit(f"{base}/questions/{old['victim']}/move",
+                          {"direction": "up", "at": "3"}, form_page=base,
+                          follow_redirects=True)
+    assert "The order had changed since the page was shown" in page_text(again)
+    assert _keys_in_order(app, v2)[:3] == ["priorities", "victim", "confidence"]
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
     assert client.get(f"{base}/questions/{old['victim']}").status_code == 404
+
+
+def test_removing_from_a_page_left_open_removes_only_what_the_page_showed(client, other_client,
+                                                                        app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    first, second = _section_ids(app, made.version_id)[:2]
+    options = _options(app, made.version_id, "priorities")
+    remove_comments = _open_page(client, f"{base}/questions/{old['comments']}/remove", {})
+    remove_section = _open_page(client, f"{base}/sections/{second}/remove", {})
+    question_page = client.get(f"{base}/questions/{old['priorities']}").get_data(as_text=True)
+    make_response(app, made.version_id)
+    # Meanwhile a colleague renames one option and adds a question to the second section.
+    other_client.submit(f"{base}/options/{options['robbery'][0]}/edit",
+                        {"label": "Street robbery", "value": "robbery"})
+    v1, v2 = _versions(app, made.questionnaire_id)
+    other_client.submit(f"{base}/sections/{_section_ids(app, v2)[1]}/questions/new/short-text",
+                        {"text": "Where was it?", "key": "where", "required": "no", "tag": ""})
+
+    # The question nobody touched is removed from version 2.
+    response = remove_comments()
+    assert response.status_code == 302
+    assert "comments" not in _ids(app, v2) and "comments" in _ids(app, v1)
+    # The option renamed meanwhile is kept, and the page says why.
+    kept = client.post(f"{base}/options/{options['robbery'][0]}/remove",
+                       {"csrf_token": csrf_token(question_page)}, follow_redirects=True)
+    assert ("version 2 of the questionnaire was made, and this option was changed in it (the "
+            "option's words). Nothing is changed: check it here, then remove it if you still "
+            "mean to.") in page_text(kept)
+    assert "robbery" in _options(app, v2, "priorities")
+    # So is the section with the colleague's new question in it.
+    section = remove_section()
+    assert section.status_code == 302
+    assert "this section was changed in it (its questions)" in page_text(
+        client.get(section.location))
+    assert "where" in _ids(app, v2)
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
 
 
 # An edit page left open while the questionnaire moves on ---------------------------------------
@@ -437,3 +497,274 @@ def test_a_question_or_option_added_from_a_page_left_open_goes_into_the_newer_ve
         assert "Gun crime" in [o.label for o in by_key["priorities"].options]
         assert "where" not in {q.key for q in db.session.get(
             QuestionnaireVersion, v1).ordered_questions()}
+
+
+# The other builder pages left open while a newer version was made ------------------------------
+
+def _open_page(client, url: str, data: dict):
+    """GET a builder page now; returns a function that sends its form later, as the browser
+    would, with `data` in it."""
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    keys = form_keys(html) if 'name="sent_key"' in html else {"csrf_token": csrf_token(html)}
+    return lambda: client.post(url, {**keys, **data})
+
+
+def _newer_version_elsewhere(app, other_client, base: str, made) -> tuple[int, int]:
+    """A response locks version 1 and a colleague's change to another question makes 2."""
+    make_response(app, made.version_id)
+    _edit(other_client, base, app, _ids(app, made.version_id)["victim"],
+          text="Has a crime happened to you?")
+    v1, v2 = _versions(app, made.questionnaire_id)
+    return v1, v2
+
+
+def _sections(app, version_id: int) -> list[tuple[int, str, str]]:
+    with app.app_context():
+        return [(s.id, s.title, s.introduction)
+                for s in db.session.get(QuestionnaireVersion, version_id).sections]
+
+
+def test_a_section_edit_page_left_open_saves_into_the_newer_version(client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    first = _section_ids(app, made.version_id)[0]
+    send = _open_page(client, f"{base}/sections/{first}/edit",
+                      {"title": "Policing where you live", "introduction": "About your area."})
+    v1, v2 = _newer_version_elsewhere(app, other_client, base, made)
+
+    response = send()
+    assert response.status_code == 302
+    new_first = _section_ids(app, v2)[0]
+    assert response.location.endswith(f"#section-{new_first}")
+    assert "is saved" in page_text(client.get(response.location))
+    assert _sections(app, v2)[0][1:] == ("Policing where you live", "About your area.")
+    assert _sections(app, v1)[0][1] == "Policing in your area"
+    assert _question_text(app, v2, "victim")[0] == "Has a crime happened to you?"  # kept
+    again = send()  # Back and send: already saved, nothing more made
+    assert again.status_code == 302
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def test_a_section_changed_or_removed_meanwhile_keeps_what_was_typed(client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    first, second = _section_ids(app, made.version_id)[:2]
+    send_first = _open_page(client, f"{base}/sections/{first}/edit",
+                            {"title": "Policing in your area", "introduction": "My words."})
+    send_second = _open_page(client, f"{base}/sections/{second}/edit",
+                             {"title": "What happened to you", "introduction": ""})
+    make_response(app, made.version_id)
+    other_client.submit(f"{base}/sections/{first}/edit",
+                        {"title": "Policing in your area", "introduction": "Their words."})
+    v1, v2 = _versions(app, made.questionnaire_id)
+    other_client.submit(f"{base}/sections/{_section_ids(app, v2)[1]}/remove")
+
+    response = send_first()
+    assert response.status_code == 200
+    assert ("While you had this page open, version 2 of the questionnaire was made, and this "
+            "section was changed in it (the introduction). Nothing you typed here is saved "
+            "yet.") in page_text(response)
+    html = response.get_data(as_text=True)
+    assert "My words.</textarea>" in html
+    assert f'action="{base}/sections/{_section_ids(app, v2)[0]}/edit"' in html
+    assert _sections(app, v2)[0][2] == "Their words."  # not undone
+
+    gone = send_second()
+    assert gone.status_code == 200
+    assert "version 2 of the questionnaire was made, and this section is not in it as it was" \
+        in page_text(gone)
+    assert 'value="What happened to you"' in gone.get_data(as_text=True)
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def _options(app, version_id: int, key: str) -> dict[str, tuple[int, str]]:
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, version_id)
+        question = next(q for q in version.ordered_questions() if q.key == key)
+        return {o.value: (o.id, o.label) for o in question.options}
+
+
+def test_an_option_edit_page_left_open_saves_into_the_newer_version(client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    good = _options(app, made.version_id, "confidence")["good"][0]
+    send = _open_page(client, f"{base}/options/{good}/edit",
+                      {"label": "Quite good", "value": "good"})
+    v1, v2 = _newer_version_elsewhere(app, other_client, base, made)
+
+    response = send()
+    assert response.status_code == 302
+    assert response.location.endswith(f"/questions/{_ids(app, v2)['confidence']}")
+    assert _options(app, v2, "confidence")["good"][1] == "Quite good"
+    assert _options(app, v1, "confidence")["good"][1] == "Good"
+    assert send().status_code == 302  # sent again: already saved
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def test_an_option_changed_or_removed_meanwhile_keeps_what_was_typed(client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _options(app, made.version_id, "confidence")
+    send_good = _open_page(client, f"{base}/options/{old['good'][0]}/edit",
+                           {"label": "Quite good", "value": "good"})
+    send_fair = _open_page(client, f"{base}/options/{old['fair'][0]}/edit",
+                           {"label": "Middling", "value": "fair"})
+    make_response(app, made.version_id)
+    other_client.submit(f"{base}/options/{old['good'][0]}/edit",
+                        {"label": "Good enough", "value": "good"})
+    v1, v2 = _versions(app, made.questionnaire_id)
+    other_client.submit(f"{base}/options/{_options(app, v2, 'confidence')['fair'][0]}/remove",
+                        form_page=base)
+
+    response = send_good()
+    assert response.status_code == 200
+    assert ("version 2 of the questionnaire was made, and this option was changed in it (the "
+            "option's words). Nothing you typed here is saved yet.") in page_text(response)
+    html = response.get_data(as_text=True)
+    assert 'value="Quite good"' in html
+    assert f'action="{base}/options/{_options(app, v2, "confidence")["good"][0]}/edit"' in html
+    assert _options(app, v2, "confidence")["good"][1] == "Good enough"  # not undone
+
+    gone = send_fair()
+    assert gone.status_code == 200
+    assert "and this option is not in it: it was removed, or its code was changed" in \
+        page_text(gone)
+    assert 'value="Middling"' in gone.get_data(as_text=True)
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def _condition(app, version_id: int, key: str) -> tuple[str | None, list[str]]:
+    with app.app_context():
+        version = db.session.get(QuestionnaireVersion, version_id)
+        question = next(q for q in version.ordered_questions() if q.key == key)
+        return (question.show_if_question.key if question.show_if_question else None,
+                list(question.show_if_values))
+
+
+def test_choosing_the_question_a_condition_depends_on_on_a_page_left_open(client,
+                                                                           other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    choose = _open_page(client, f"{base}/questions/{old['comments']}/condition",
+                        {"source": str(old["victim"])})
+    _v1, v2 = _newer_version_elsewhere(app, other_client, base, made)
+    new = _ids(app, v2)
+    # Nothing is saved yet: the answers page that follows is the newer version's.
+    chosen = choose()
+    assert chosen.status_code == 302
+    assert chosen.location.endswith(f"/questions/{new['comments']}/condition/{new['victim']}")
+
+
+def test_a_condition_page_left_open_saves_into_the_newer_version(client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    send = _open_page(client, f"{base}/questions/{old['comments']}/condition/{old['victim']}",
+                      {"values": ["yes"]})
+    v1, v2 = _newer_version_elsewhere(app, other_client, base, made)
+
+    response = send()
+    assert response.status_code == 302
+    assert response.location.endswith(f"/questions/{_ids(app, v2)['comments']}")
+    assert "The condition is saved." in page_text(client.get(response.location))
+    assert _condition(app, v2, "comments") == ("victim", ["yes"])
+    assert _condition(app, v1, "comments") == (None, [])
+    assert send().status_code == 302  # sent again: already saved
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def test_a_condition_changed_meanwhile_comes_back_with_what_was_chosen(client, other_client,
+                                                                       app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    url = f"{base}/questions/{old['comments']}/condition/{old['victim']}"
+    send = _open_page(client, url, {"values": ["yes"]})
+    make_response(app, made.version_id)
+    other_client.submit(url, {"values": ["no"]})
+    v1, v2 = _versions(app, made.questionnaire_id)
+    new = _ids(app, v2)
+
+    response = send()
+    assert response.status_code == 200
+    assert ("version 2 of the questionnaire was made, and this condition was changed in it "
+            "(the question's condition). Nothing you typed here is saved yet."
+            ) in page_text(response)
+    html = response.get_data(as_text=True)
+    assert re.search(r'value="yes" checked', html) and not re.search(r'value="no" checked',
+                                                                     html)
+    assert f'action="{base}/questions/{new["comments"]}/condition/{new["victim"]}"' in html
+    assert _condition(app, v2, "comments") == ("victim", ["no"])  # not undone
+
+
+def test_removing_a_condition_from_a_page_left_open(client, other_client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    old = _ids(app, made.version_id)
+    # The question page's "Remove the condition" button.
+    page = client.get(f"{base}/questions/{old['reported']}").get_data(as_text=True)
+    assert f'action="{base}/questions/{old["reported"]}/condition/remove"' in page
+    v1, v2 = _newer_version_elsewhere(app, other_client, base, made)
+
+    removed = client.post(f"{base}/questions/{old['reported']}/condition/remove",
+                          {"csrf_token": csrf_token(page)})
+    assert removed.status_code == 302
+    assert removed.location.endswith(f"/questions/{_ids(app, v2)['reported']}")
+    assert _condition(app, v2, "reported") == (None, [])
+    assert _condition(app, v1, "reported") == ("victim", ["yes"])
+    assert _versions(app, made.questionnaire_id) == [v1, v2]
+
+
+def test_a_change_that_meets_a_colleague_making_the_next_version_at_the_same_moment(
+        client, app, monkeypatch):
+    """Two editors copying a locked version at once meet the unique version number; the second
+    used to be told to make their change again. The browser now sends the form again (307),
+    and it lands in the colleague's version like any page left open."""
+    from engage.surveys import versions
+
+    made, _response = _locked(app)
+    sign_in_staff(client, app)
+    base = f"{STAFF}/{made.slug}/residents"
+    question_id = _ids(app, made.version_id)["confidence"]
+    real = versions.editable_version
+    calls = []
+
+    def colleague_first(questionnaire, user=None):
+        calls.append(user)
+        if len(calls) == 1:  # the colleague's copy is committed just before this one's
+            real(questionnaire, None)
+            db.session.commit()
+            raise IntegrityError("INSERT", {}, Exception("unique questionnaire, number"))
+        return real(questionnaire, user)
+
+    monkeypatch.setattr(versions, "editable_version", colleague_first)
+    send = _open_edit_page(client, base, app, question_id, text="How well do the police do?")
+    response = send()
+    assert response.status_code == 307  # the browser sends the same form to the same place
+    assert response.location.endswith(f"/questions/{question_id}/edit")
+    assert _question_text(app, made.version_id, "confidence")[0] != "How well do the police do?"
+    again = send()
+    v1, v2 = _versions(app, made.questionnaire_id)
+    assert again.status_code == 302
+    assert again.location.endswith(f"/questions/{_ids(app, v2)['confidence']}")
+    assert _question_text(app, v2, "confidence")[0] == "How well do the police do?"
+    assert _question_text(app, v1, "confidence")[0] != "How well do the police do?"
