@@ -156,6 +156,26 @@ def _report_schemas() -> dict:
             "name": STRING,
             "url": {**URL, "description": "The published report in this API"},
         }),
+        "ReportEntry": _object({
+            "consultation": _object({"slug": STRING, "title": STRING}),
+            "borough": _ref("Borough"),
+            "published_at": {**TIMESTAMP, "description": "When an officer last published it "
+                                                         "(UTC)"},
+            "url": {**URL, "description": "The report in this API"},
+            "page_url": {**URL, "description": "The report's public page"},
+        }, "A published borough report: what it is and where to read it."),
+        "ReportList": _object({
+            "reports": {"type": "array", "items": _ref("ReportEntry"),
+                        "description": "Every published report anyone may see, whether its "
+                                       "consultation is open or closed, the most recently "
+                                       "published first"},
+        }),
+        "Gone": _object({
+            "error": {**STRING, "description": "When it closed, in plain English, and where "
+                                               "its reports are"},
+            "reports": {"type": "array", "items": _ref("ReportLink"),
+                        "description": "Boroughs whose report on it is published, by name"},
+        }, "A consultation that has closed: its published reports are still served."),
         "Count": _object({
             "count": {"type": ["integer", "null"], "minimum": 0,
                       "description": "The number of respondents, or null when it is hidden"},
@@ -336,7 +356,9 @@ SLUG = {"name": "slug", "in": "path", "required": True, "schema": SLUG_PATTERN,
         "examples": {"demo": {"value": "have-your-say-2027-28"}}}
 NOT_OPEN = {
     "404": _error("No consultation at this address, or it has not opened yet"),
-    "410": _error("The consultation has closed; the message says when"),
+    "410": {"description": "The consultation has closed; the message says when, and its "
+                           "published reports are linked",
+            "content": {JSON: {"schema": _ref("Gone")}}},
 }
 
 
@@ -408,6 +430,23 @@ def document() -> dict:
                     **NOT_MODIFIED,
                     "404": _error("No such consultation or borough, or the borough has not "
                                   "published its report"),
+                },
+            }},
+            "/api/reports": {"get": {
+                "operationId": "listReports",
+                "summary": "Every published borough report, open consultations or closed, "
+                           "the most recently published first",
+                "parameters": [
+                    {"name": "borough", "in": "query", "required": False,
+                     "description": "Only this borough's reports (its slug)",
+                     "schema": SLUG_PATTERN, "examples": {"demo": {"value": "camden"}}},
+                ],
+                "responses": {
+                    "200": _ok("ReportList", "Published reports"),
+                    **NOT_MODIFIED,
+                    "400": _error("borough is not written as a slug, or is given more "
+                                  "than once"),
+                    "404": _error("There is no borough with this slug"),
                 },
             }},
             "/api/openapi.json": {"get": {

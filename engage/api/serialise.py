@@ -49,10 +49,28 @@ def consultation(item: Consultation, all_boroughs: list[Borough],
                      for b in boroughs],
         "questionnaires": [_questionnaire_link(item, q) for q in item.questionnaires
                            if q.versions],
-        "reports": [{"borough": b.slug, "name": b.name,
-                     "url": url_for("api.report", slug=item.slug, borough_slug=b.slug,
-                                    _external=True)} for b in reported],
+        "reports": report_links(item, reported),
         "url": url_for("api.consultation", slug=item.slug, _external=True),
+    }
+
+
+def report_links(item: Consultation, reported: list[Borough]) -> list[dict]:
+    return [{"borough": b.slug, "name": b.name,
+             "url": url_for("api.report", slug=item.slug, borough_slug=b.slug, _external=True)}
+            for b in reported]
+
+
+def report_entry(published: ReportPublication) -> dict:
+    """A published report in the list at /api/reports: what it is, and where to read it."""
+    borough, item = published.borough, published.consultation
+    return {
+        "consultation": {"slug": item.slug, "title": item.title},
+        "borough": {"ons_code": borough.ons_code, "name": borough.name, "slug": borough.slug},
+        "published_at": timestamp(published.published_at),
+        "url": url_for("api.report", slug=item.slug, borough_slug=borough.slug,
+                       _external=True),
+        "page_url": url_for("public_reports.report", borough_slug=borough.slug,
+                            consultation_slug=item.slug, _external=True),
     }
 
 

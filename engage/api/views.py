@@ -2,8 +2,9 @@
 boroughs' published reports.
 
 Only consultations open now are shown: one not yet open may still be being drafted, so it is
-"not found" like an unknown address; one that has closed answers 410 Gone, saying when. A
-borough's report is shown once published, whether its consultation is open or closed. Every
+"not found" like an unknown address; one that has closed answers 410 Gone, saying when and
+linking its published reports. A borough's report is shown once published, whether its
+consultation is open or closed, and /api/reports lists every one that is. Every
 answer under /api, errors included, is JSON ({"error": "..."} for errors), may be read from
 any origin, and may be cached for a minute.
 """
@@ -23,6 +24,7 @@ from engage.api.openapi import document
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
+from engage.reports import targets
 from engage.reports.published import build
 from engage.reports.targets_models import ReportPublication
 from engage.surveys.models import (
@@ -64,7 +66,7 @@ def consultations():
     ).all()
     boroughs = _all_boroughs()
     reported = _reported_boroughs([c.id for c in found])
-    return jsonify(consultations=[serialise.consultation(c, boroughs, _reports_listed(c, reported))
+    return jsonify(consultations=[serialise.consultation(c, boroughs, reported.get(c.id, []))
                                   for c in found])
 
 
@@ -72,7 +74,7 @@ def consultations():
 def consultation(slug: str):
     found = _open_consultation(slug)
     return jsonify(serialise.consultation(found, _all_boroughs(),
-                                          _reports_listed(found, _reported_boroughs([found.id]))))
+                                          _reported_boroughs([found.id]).get(found.id, [])))
 
 
 @api.route("/consultations/<slug>/reports/<borough_slug>")
@@ -90,7 +92,7 @@ def report(slug: str, borough_slug: str):
                      .selectinload(Consultation.boroughs),
                      joinedload(ReportPublication.borough)))
     # As the page: once the consultation no longer covers the borough, its report is not public.
-    if published is not None and not published.consultation.covers(published.borough):
+    if published is not None and not targets.is_public(published):
         published = None
     if published is None:
         abort(404, description="There is no published report at this address. A borough's "
@@ -98,6 +100,30 @@ def report(slug: str, borough_slug: str):
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
     built = build(published.figures, threshold, published.borough.name)
     return jsonify(serialise.report(published, built))
+
+
+@api.route("/reports")
+def reports():
+    """Every published borough report anyone may see, newest first, open consultations or
+    closed: the one place to find a report without knowing its address (a closed
+    consultation is no longer listed above)."""
+    where = []
+    borough_slug = _one_parameter("borough", "?borough=camden")
+    if borough_slug is not None:
+        # As ?version=: written wrongly is a bad request; written rightly but not a borough is
+        # not found. Either way not an empty list, which would read as "nothing published".
+        if not SLUG.fullmatch(borough_slug):
+            abort(400, description="borough must be a borough's slug: lower-case letters, "
+                                   "digits and hyphens, like ?borough=camden or "
+                                   "?borough=kensington-and-chelsea.")
+        found = db.session.scalar(select(Borough).where(Borough.slug == borough_slug))
+        if found is None:
+            abort(404, description=f"No borough has the slug {borough_slug}. Boroughs are named "
+                                   "as in engage's addresses, like ?borough=camden or "
+                                   "?borough=kensington-and-chelsea.")
+        where.append(ReportPublication.borough_id == found.id)
+    return jsonify(reports=[serialise.report_entry(p)
+                            for p in targets.public_publications(*where)])
 
 
 @api.route("/consultations/<slug>/questionnaires/<audience>")
@@ -134,22 +160,15 @@ def _all_boroughs() -> list[Borough]:
 
 
 def _reported_boroughs(consultation_ids: list[int]) -> dict[int, list[Borough]]:
-    """The boroughs with a published report, by consultation, in one query."""
+    """The boroughs whose published report on each consultation is public (the borough pages'
+    rule), by name, in two queries for any number of consultations."""
     found: dict[int, list[Borough]] = {}
-    rows = db.session.execute(
-        select(ReportPublication.consultation_id, Borough)
-        .join(Borough, Borough.id == ReportPublication.borough_id)
-        .where(ReportPublication.consultation_id.in_(consultation_ids))
-        .order_by(Borough.name)) if consultation_ids else []
-    for consultation_id, borough in rows:
-        found.setdefault(consultation_id, []).append(borough)
+    if consultation_ids:
+        listed = targets.public_publications(
+            ReportPublication.consultation_id.in_(consultation_ids))
+        for published in sorted(listed, key=lambda p: p.borough.name):
+            found.setdefault(published.consultation_id, []).append(published.borough)
     return found
-
-
-def _reports_listed(item: Consultation, reported: dict[int, list[Borough]]) -> list[Borough]:
-    """Its published reports that are public: those of boroughs it still covers (staff may
-    have changed which it covers since publishing)."""
-    return [b for b in reported.get(item.id, []) if item.covers(b)]
 
 
 def _open_consultation(slug: str) -> Consultation:
@@ -165,19 +184,33 @@ def _open_consultation(slug: str) -> Consultation:
     if found is None or found.opens_at > now:
         abort(404, description="There is no open consultation at this address.")
     if found.has_closed(now):
-        abort(410, description=f"This consultation closed on {london_time(found.closes_at)} "
-                               "(London time).")
+        # Reports are mostly published after closing: say where they are.
+        listed = _reported_boroughs([found.id]).get(found.id, [])
+        where = ("Its boroughs' published reports are listed in reports" if listed else
+                 "No borough has published its report on it yet")
+        response = jsonify(
+            error=f"This consultation closed on {london_time(found.closes_at)} (London time). "
+                  f"{where}; every published report is listed at /api/reports.",
+            reports=serialise.report_links(found, listed))
+        response.status_code = 410
+        abort(response)
     return found
 
 
-def _version_asked() -> int | None:
-    asked = request.args.getlist("version")
+def _one_parameter(name: str, example: str) -> str | None:
+    asked = request.args.getlist(name)
     if not asked:
         return None
     if len(asked) > 1:
         # Which one was meant? Answering the first would hide the mistake.
-        abort(400, description="Ask for one version at a time, like ?version=2.")
-    raw = asked[0]
+        abort(400, description=f"Ask for one {name} at a time, like {example}.")
+    return asked[0]
+
+
+def _version_asked() -> int | None:
+    raw = _one_parameter("version", "?version=2")
+    if raw is None:
+        return None
     if not VERSION.fullmatch(raw) or not 1 <= int(raw) <= MAX_VERSION:
         abort(400, description="version must be a whole number, 1 or more, like ?version=2.")
     return int(raw)

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from engage.boroughs.models import Borough, all_boroughs
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.operations import groups_of
 from engage.public.finder import FindBoroughForm
+from engage.reports import targets
 from engage.reports.targets_models import ReportPublication
 from engage.surveys.models import Consultation, open_consultations
 
@@ -56,15 +57,8 @@ def borough(slug: str):
 
 
 def published_reports(borough: Borough) -> list[ReportPublication]:
-    """The borough's published reports, newest first. A report exists here only once an officer
-    publishes it (unpublishing deletes the row), so a draft is never listed; nor is one whose
-    consultation no longer covers the borough, as its public page would not be found."""
-    publications = db.session.scalars(
-        select(ReportPublication).where(ReportPublication.borough_id == borough.id)
-        .options(joinedload(ReportPublication.consultation)
-                 .selectinload(Consultation.boroughs))
-        .order_by(ReportPublication.published_at.desc(), ReportPublication.id.desc()))
-    return [p for p in publications if p.consultation.covers(borough)]
+    """The borough's published reports, newest first (only those its public pages show)."""
+    return targets.public_publications(ReportPublication.borough_id == borough.id)
 
 
 @public.app_template_global()
@@ -75,7 +69,7 @@ def published_reports_of(consultation: Consultation) -> list[ReportPublication]:
         select(ReportPublication).join(ReportPublication.borough)
         .where(ReportPublication.consultation_id == consultation.id)
         .options(contains_eager(ReportPublication.borough)).order_by(Borough.name))
-    return [p for p in publications if consultation.covers(p.borough)]
+    return [p for p in publications if targets.is_public(p)]
 
 
 def upcoming_consultations(now: datetime) -> list[Consultation]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import defer, joinedload
 
 from engage.audit.operations import record
 from engage.auth.models import User
@@ -244,6 +245,26 @@ def publication(consultation: Consultation, borough: Borough) -> ReportPublicati
     return db.session.scalar(select(ReportPublication).where(
         ReportPublication.consultation_id == consultation.id,
         ReportPublication.borough_id == borough.id))
+
+
+def is_public(published: ReportPublication) -> bool:
+    """Whether anyone may see a publication: only while its consultation still covers its
+    borough (staff may change which boroughs it covers after publishing). Drafts never get
+    here: a report has a publication row only once published (unpublishing deletes it)."""
+    return published.consultation.covers(published.borough)
+
+
+def public_publications(*where) -> list[ReportPublication]:
+    """Every publication anyone may see (narrowed by `where`), newest first: what the borough
+    pages and the API list (without the figures, which a list does not need)."""
+    publications = db.session.scalars(
+        select(ReportPublication).where(*where)
+        .options(defer(ReportPublication.figures), defer(ReportPublication.content),
+                 joinedload(ReportPublication.consultation)
+                 .selectinload(Consultation.boroughs),
+                 joinedload(ReportPublication.borough))
+        .order_by(ReportPublication.published_at.desc(), ReportPublication.id.desc()))
+    return [p for p in publications if is_public(p)]
 
 
 def _percent_text(value: Decimal | None) -> str | None:

@@ -55,6 +55,10 @@ CASES = [
      f"/api/consultations/{SLUG}/questionnaires/residents?version=9", 404),
     ("/api/consultations/{slug}/questionnaires/{audience}",
      "/api/consultations/closed/questionnaires/residents", 410),
+    ("/api/reports", "/api/reports", 200),
+    ("/api/reports", "/api/reports?borough=camden", 200),
+    ("/api/reports", "/api/reports?borough=Camden", 400),
+    ("/api/reports", "/api/reports?borough=nowhere", 404),
     ("/api/openapi.json", "/api/openapi.json", 200),
 ]
 
