@@ -183,8 +183,14 @@ def decline(membership: Membership, actor: User, reason: str) -> None:
 def leave(membership: Membership, actor: User) -> None:
     if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
         return
+    # Imported here: the meetings package builds on this module.
+    from engage.meetings.replies import give_up_places
+
     membership.status = MembershipStatus.LEFT
     membership.left_at = utcnow()
+    # The group's members-only meetings are no longer for them: a place they held there, or
+    # their turn on the waiting list, goes to the next member waiting.
+    give_up_places(membership.user_id, members_only_of_group=membership.group_id)
     if membership.role_starts_on and not membership.role_ends_on:
         membership.role_ends_on = utcnow().date()
     _log(membership, "left", actor=actor)

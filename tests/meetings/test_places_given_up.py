@@ -1,0 +1,135 @@
+"""A place at a full meeting is given up not only by replying "not attending": also by deleting
+the account that held it, or by leaving the group whose members-only meeting it is. Either way
+the place goes to the first person on the waiting list, who is told by email, and nobody who may
+no longer come is offered a place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from engage.auth.tokens import make_token
+from engage.clock import utcnow
+from engage.extensions import db
+from engage.meetings.mailings import REPLY
+from engage.meetings.models import Invitation, Meeting, MeetingVisibility, Reply
+from tests.factories import PASSWORD, create_user
+from tests.helpers import Browser, page_text
+from tests.meetings.support import PUBLIC, create_meeting, make_member
+
+CPEG = "/boroughs/camden/groups/cpeg"
+
+
+def _full_meeting(app, **overrides) -> int:
+    start = utcnow().replace(microsecond=0) + timedelta(days=7)
+    return create_meeting(app, start, start + timedelta(hours=2), capacity=1, **overrides)
+
+
+def _member(app, email: str, meeting_id: int, reply: Reply) -> Browser:
+    """A signed-in member of Camden's CPEG, invited to the meeting with this reply."""
+    with app.app_context():
+        user = create_user(email=email)
+        db.session.add(Invitation(meeting_id=meeting_id, user_id=user.id, reply=reply,
+                                  replied_at=utcnow(),
+                                  waiting_since=utcnow() if reply == Reply.WAITING else None))
+        db.session.commit()
+        user_id = user.id
+    make_member(app, user_id)
+    browser = Browser(app)
+    browser.sign_in(email, PASSWORD)
+    return browser
+
+
+def _replies(app, meeting_id: int) -> dict[str, Reply | None]:
+    with app.app_context():
+        return {(i.user.email if i.user else i.email): i.reply
+                for i in db.session.scalars(select(Invitation)
+                                            .where(Invitation.meeting_id == meeting_id))}
+
+
+def _register(app, meeting_id: int, email: str):
+    return Browser(app).submit(f"{PUBLIC}/{meeting_id}/register",
+                               {"name": "Grace Hopper", "email": email, "access_needs": ""},
+                               form_page=f"{PUBLIC}/{meeting_id}")
+
+
+def _reply_link(app, meeting_id: int, email: str) -> str:
+    """The reply link of the member's invitation, as their emails carry it."""
+    with app.app_context():
+        invitation_id = db.session.scalar(
+            select(Invitation.id).where(Invitation.meeting_id == meeting_id,
+                                        Invitation.user.has(email=email)))
+        return "/meetings/reply/" + make_token(REPLY, {"i": invitation_id})
+
+
+def _subjects(mailbox, email: str) -> list[str]:
+    return [message["Subject"] for message in mailbox.to(email)]
+
+
+def test_deleting_an_account_gives_its_place_to_the_first_on_the_waiting_list(
+        app, mailbox, run_tasks):
+    meeting_id = _full_meeting(app)
+    ada = _member(app, "ada@example.org", meeting_id, Reply.ATTENDING)
+    _register(app, meeting_id, "grace@example.org")
+    assert _replies(app, meeting_id)["grace@example.org"] == Reply.WAITING
+
+    deleted = ada.submit("/account/delete", {"current_password": PASSWORD, "confirm": "y"})
+    assert deleted.status_code == 302
+    run_tasks()
+    assert _replies(app, meeting_id) == {"grace@example.org": Reply.ATTENDING}
+    assert _subjects(mailbox, "grace@example.org")[-1].startswith(
+        "A place is yours: Quarterly meeting")
+
+
+def test_leaving_the_group_gives_up_a_place_at_its_members_only_meeting(
+        app, mailbox, run_tasks):
+    meeting_id = _full_meeting(app, visibility=MeetingVisibility.MEMBERS_ONLY)
+    ada = _member(app, "ada@example.org", meeting_id, Reply.ATTENDING)
+    _member(app, "bob@example.org", meeting_id, Reply.WAITING)
+
+    left = ada.submit(f"{CPEG}/leave", {}, follow_redirects=True)
+    assert "You have left the Community Police Engagement Group" in page_text(left)
+    run_tasks()
+    assert _replies(app, meeting_id) == {"ada@example.org": Reply.NOT_ATTENDING,
+                                         "bob@example.org": Reply.ATTENDING}
+    assert _subjects(mailbox, "bob@example.org")[-1].startswith("A place is yours")
+
+
+def test_a_member_who_left_is_not_offered_a_place_at_a_members_only_meeting(
+        app, mailbox, run_tasks):
+    meeting_id = _full_meeting(app, visibility=MeetingVisibility.MEMBERS_ONLY)
+    _member(app, "ada@example.org", meeting_id, Reply.ATTENDING)
+    bob = _member(app, "bob@example.org", meeting_id, Reply.WAITING)
+    _member(app, "cleo@example.org", meeting_id, Reply.WAITING)
+    bob.submit(f"{CPEG}/leave", {})
+
+    # Ada gives up her place: it goes to Cleo, a member, not to Bob, who left.
+    Browser(app).submit(_reply_link(app, meeting_id, "ada@example.org"),
+                        {"reply": "not-attending"})
+    run_tasks()
+    replies = _replies(app, meeting_id)
+    assert replies["cleo@example.org"] == Reply.ATTENDING
+    assert replies["bob@example.org"] != Reply.ATTENDING
+    assert not any(s.startswith("A place is yours") for s in _subjects(mailbox, "bob@example.org"))
+
+
+def test_a_guest_waiting_for_a_meeting_made_members_only_is_not_offered_a_place(
+        app, mailbox, run_tasks):
+    """A meeting made members-only is for active members alone (README): someone who joined its
+    waiting list while it was public is not emailed a place, and its online link, when a member
+    gives one up."""
+    meeting_id = _full_meeting(app)
+    _member(app, "ada@example.org", meeting_id, Reply.ATTENDING)
+    _register(app, meeting_id, "grace@example.org")
+    run_tasks()
+    with app.app_context():
+        db.session.get(Meeting, meeting_id).visibility = MeetingVisibility.MEMBERS_ONLY
+        db.session.commit()
+    done = Browser(app).submit(_reply_link(app, meeting_id, "ada@example.org"),
+                               {"reply": "not-attending"}, follow_redirects=True)
+    assert "Your reply is saved: not attending" in page_text(done)
+    run_tasks()
+    assert _replies(app, meeting_id)["grace@example.org"] == Reply.WAITING
+    assert not any(s.startswith("A place is yours")
+                   for s in _subjects(mailbox, "grace@example.org"))
