@@ -499,3 +499,39 @@ def test_the_pages_from_questionnaire_emails_are_accessible(page, live_server, a
     page.goto(live_server + "/have-your-say/")
     _check(page, "Have your say on policing in your area")
     expect(page.get_by_text("Have your say 2028").first).to_be_visible()
+
+
+def test_a_members_account_pages_fit_a_small_phone(chromium, live_server, app):
+    """At 320px wide (or 1280px at 400% zoom) a member's own pages, with their group and its
+    meetings listed under their long names, wrap rather than make the page scroll sideways
+    (WCAG 1.4.10), and pass axe there too."""
+    from engage.extensions import db
+    from engage.meetings.models import Invitation, Reply
+    from tests.dates import at
+    from tests.factories import create_user
+    from tests.meetings.support import LATER_DAY, create_meeting, make_member
+
+    coming = create_meeting(app, at(LATER_DAY, 17, 30), at(LATER_DAY, 19),
+                            title="Neighbourhood policing and community safety meeting")
+    past = create_meeting(app, datetime(2024, 3, 30, 17, 30), datetime(2024, 3, 30, 19),
+                          title="Winter meeting")
+    with app.app_context():
+        ada = create_user(email="ada@example.org", name="Ada Lovelace")
+        db.session.add_all([
+            Invitation(meeting_id=coming, user_id=ada.id, reply=Reply.WAITING),
+            Invitation(meeting_id=past, user_id=ada.id, reply=Reply.NOT_ATTENDING)])
+        db.session.commit()
+        ada_id = ada.id
+    make_member(app, ada_id)
+
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    phone = context.new_page()
+    _sign_in(phone, live_server, "ada@example.org")
+    for path, heading in [("/account", "Your account"), ("/account/groups", "Your groups"),
+                          ("/account/meetings", "Your meetings")]:
+        phone.goto(live_server + path)
+        _check(phone, heading)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+    expect(phone.get_by_text("On the waiting list")).to_be_visible()
+    context.close()
