@@ -218,7 +218,10 @@ def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
             row.user_id is not None
             or (row.reply == Reply.ATTENDING and not meeting.is_members_only))
         context = dict(common, name=row.name or "",
-                       reply=row.reply.label if row.reply else None,
+                       # Waiting is where a full meeting put them, not a reply they gave.
+                       reply=row.reply.label.lower() if row.reply
+                       and row.reply != Reply.WAITING else None,
+                       waiting=row.reply == Reply.WAITING,
                        attachments=[ics_attachment(meeting, method, sequence, row.email,
                                                    show_link)],
                        **unsubscribe_link(row.membership_id, row.subscription_id))

@@ -25,7 +25,7 @@ from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.dates import at
 from tests.factories import create_officer, create_user
 from tests.helpers import Browser, page_text
-from tests.mailbox import links
+from tests.mailbox import body, links
 from tests.meetings.support import LATER_DAY, create_meeting, make_member
 
 SOON = at(LATER_DAY, 17, 30)  # years from now
@@ -319,3 +319,31 @@ def test_a_reply_link_that_does_not_work_says_what_a_guest_or_member_can_do(clie
         assert "register there again with the same email address" in text
         assert "sign in and see your meetings" in text
         assert "Reset your password" not in text
+
+
+def test_an_update_tells_someone_waiting_that_they_are_on_the_waiting_list(app, mailbox,
+                                                                          run_tasks):
+    """Nobody 'told us' they are on the waiting list: a full meeting put them there. The update
+    says where they stand in words of its own; a reply they gave is said as they gave it."""
+    first, second = _members(app, 2)
+    meeting_id = _meeting(app, capacity=1)
+    _publish(app, meeting_id)
+    run_tasks()
+    browser = Browser(app)
+    for email in (first, second):
+        link = next(x for x in links(mailbox.to(email)[0]) if "/meetings/reply/" in x)
+        browser.submit(link, {"reply": "attending"})
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        details = operations.Details(**{name: getattr(meeting, name) for name in (
+            "title", "description", "starts_at", "ends_at", "mode", "venue", "address",
+            "access_notes", "online_link", "capacity", "visibility")})
+        details.starts_at += timedelta(hours=1)
+        details.ends_at += timedelta(hours=1)
+        operations.change(meeting, details)
+        db.session.commit()
+    run_tasks()
+    holding, waiting = body(mailbox.to(first)[-1]), body(mailbox.to(second)[-1])
+    assert "You told us: attending." in holding
+    assert "You told us" not in waiting
+    assert "You are on the waiting list. We will email you if a place comes free." in waiting
