@@ -10,7 +10,7 @@ checks the page is the one intended (its h1) and that axe finds nothing."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -360,7 +360,7 @@ def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in
     stay so."""
     from engage.clock import utcnow
     from engage.extensions import db
-    from engage.meetings.minutes import save_minutes
+    from engage.meetings.minutes import add_action, save_minutes
     from engage.meetings.models import Meeting
     from tests.factories import create_officer
     from tests.meetings.support import create_meeting
@@ -371,10 +371,19 @@ def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in
     meeting_id = create_meeting(app, start, start + timedelta(hours=2),
                                 description=f"1. Welcome\nThe chair welcomed everyone.\n\n"
                                             f"The plan: {address}")
+    # The next meeting, whose page carries the action points still open.
+    soon = utcnow().replace(microsecond=0) + timedelta(days=30)
+    next_id = create_meeting(app, soon, soon + timedelta(hours=2), title="Spring meeting")
     with app.app_context():
         save_minutes(db.session.get(Meeting, meeting_id),
                      f"Actions:\n- Mina to read {address}\n- Tom to ask about lighting.",
                      create_officer("camden"), publish=True)
+        # Action points in the words officers use: their tables must fit too.
+        add_action(db.session.get(Meeting, meeting_id),
+                   "Write to the council about street lighting on Camden High Street",
+                   "Neighbourhood Inspector", date(2030, 9, 30))
+        add_action(db.session.get(Meeting, meeting_id), "Share the burglary figures",
+                   "Secretary", None)
         db.session.commit()
 
     context = chromium.new_context(viewport={"width": 320, "height": 640})
@@ -387,6 +396,12 @@ def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in
         assert lines in phone.locator("main").inner_text(), path
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+    expect(phone.get_by_text("Neighbourhood Inspector")).to_be_visible()
+    phone.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{next_id}")
+    expect(phone.get_by_role("heading", name="Actions from earlier meetings")).to_be_visible()
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the next meeting's page scrolls sideways by {overflow}px"
+    assert axe_violations(phone) == []
     context.close()
 
 
