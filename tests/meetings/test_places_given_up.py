@@ -13,10 +13,16 @@ from engage.auth.tokens import make_token
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.meetings.mailings import REPLY
-from engage.meetings.models import Invitation, Meeting, MeetingVisibility, Reply
-from tests.factories import PASSWORD, create_user
+from engage.meetings.models import (
+    Invitation,
+    Meeting,
+    MeetingStatus,
+    MeetingVisibility,
+    Reply,
+)
+from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text
-from tests.meetings.support import PUBLIC, create_meeting, make_member
+from tests.meetings.support import FORM, PUBLIC, STAFF, create_meeting, make_member, sign_in
 
 CPEG = "/boroughs/camden/groups/cpeg"
 
@@ -133,3 +139,33 @@ def test_a_guest_waiting_for_a_meeting_made_members_only_is_not_offered_a_place(
     assert _replies(app, meeting_id)["grace@example.org"] == Reply.WAITING
     assert not any(s.startswith("A place is yours")
                    for s in _subjects(mailbox, "grace@example.org"))
+
+
+def test_more_places_go_to_the_waiting_list_first(app, mailbox, run_tasks):
+    """An officer who makes room at a full meeting gives the new places to the people waiting,
+    in turn, by email; someone registering afterwards does not jump the queue."""
+    officer = Browser(app)
+    sign_in(officer, app, create_officer, "camden")
+    response = officer.submit(STAFF + "/new", {**FORM, "capacity": "1"})
+    meeting_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        # Published as a row: publishing is not what this is about.
+        db.session.get(Meeting, meeting_id).status = MeetingStatus.PUBLISHED
+        db.session.commit()
+    for email in ("first@example.org", "second@example.org", "third@example.org"):
+        _register(app, meeting_id, email)
+    assert list(_replies(app, meeting_id).values()) == [Reply.ATTENDING, Reply.WAITING,
+                                                        Reply.WAITING]
+    edited = officer.submit(f"{STAFF}/{meeting_id}/edit", {**FORM, "capacity": "2"})
+    assert edited.status_code == 302
+    _register(app, meeting_id, "late@example.org")
+    run_tasks()
+    assert _replies(app, meeting_id) == {
+        "first@example.org": Reply.ATTENDING, "second@example.org": Reply.ATTENDING,
+        "third@example.org": Reply.WAITING, "late@example.org": Reply.WAITING}
+    assert _subjects(mailbox, "second@example.org")[-1].startswith("A place is yours")
+    # No limit at all: everyone waiting has a place.
+    officer.submit(f"{STAFF}/{meeting_id}/edit", {**FORM, "capacity": ""})
+    run_tasks()
+    assert set(_replies(app, meeting_id).values()) == {Reply.ATTENDING}
+    assert _subjects(mailbox, "late@example.org")[-1].startswith("A place is yours")
