@@ -69,6 +69,18 @@ def invite_members(meeting: Meeting) -> None:
                Membership.status == MembershipStatus.ACTIVE, ~already)))
 
 
+def invite_to_coming_meetings(group_id: int) -> int:
+    """Invite new active members of the group to its published meetings still to come, whose
+    invitations went before they joined: they can reply from their meetings, and later mailings
+    reach them. Returns how many such meetings there are."""
+    coming = db.session.scalars(select(Meeting).where(
+        Meeting.group_id == group_id, Meeting.status == MeetingStatus.PUBLISHED,
+        Meeting.ends_at > utcnow())).all()
+    for meeting in coming:
+        invite_members(meeting)
+    return len(coming)
+
+
 def invite_subscribers(meeting: Meeting) -> None:
     """For a public meeting, make an invitation for everyone with confirmed news of the
     borough who is not invited already, by address: a member who also asked for the news is
