@@ -121,14 +121,24 @@ def open_mailing(meeting: Meeting, kind: MailingKind) -> Mailing | None:
 
 def _audience(meeting: Meeting, kind: MailingKind):
     """The invitations a mailing of this kind goes to. A member must still be an active member
-    who has not unsubscribed. Someone without an account must have registered on the meeting's
-    page or still get the borough's news, and not have said they are not coming. For a
-    reminder, nobody who said they are not coming."""
+    who has not unsubscribed, except that someone who left the group and holds a place (or a
+    turn on the waiting list) at a public meeting hears of its changes and cancellation.
+    Someone without an account must have registered on the meeting's page or still get the
+    borough's news, and not have said they are not coming. For a reminder, nobody who said
+    they are not coming."""
     news_active = NewsSubscription.active()
     not_declined = (Invitation.reply.is_(None)) | (Invitation.reply != Reply.NOT_ATTENDING)
     member = (Invitation.user_id.is_not(None)
               & (Membership.status == MembershipStatus.ACTIVE)
               & Membership.meeting_emails.is_(True))
+    # Someone who left the group keeps a place they hold at a public meeting (anyone may
+    # come): its changes and its cancellation are still theirs to hear about.
+    left_holding = (Invitation.user_id.is_not(None)
+                    & ((Membership.status.is_(None))
+                       | (Membership.status != MembershipStatus.ACTIVE))
+                    & Invitation.reply.in_((Reply.ATTENDING, Reply.WAITING)))
+    if not meeting.is_members_only and kind != MailingKind.INVITATION:
+        member = member | left_holding
     guest = (Invitation.user_id.is_(None) & not_declined
              & (Invitation.registered_at.is_not(None) | news_active))
     if meeting.is_members_only and kind != MailingKind.CANCELLATION:

@@ -169,3 +169,21 @@ def test_more_places_go_to_the_waiting_list_first(app, mailbox, run_tasks):
     run_tasks()
     assert set(_replies(app, meeting_id).values()) == {Reply.ATTENDING}
     assert _subjects(mailbox, "late@example.org")[-1].startswith("A place is yours")
+
+
+def test_someone_who_left_but_holds_a_place_at_a_public_meeting_is_told_it_is_cancelled(
+        app, mailbox, run_tasks):
+    """Leaving the group keeps a place at its public meetings (anyone may come): so the
+    changes and the cancellation of that meeting still reach them, or they would come to a
+    meeting that is not happening."""
+    from engage.meetings import operations
+
+    meeting_id = _full_meeting(app)
+    ada = _member(app, "ada@example.org", meeting_id, Reply.ATTENDING)
+    ada.submit(f"{CPEG}/leave", {})
+    assert _replies(app, meeting_id)["ada@example.org"] == Reply.ATTENDING
+    with app.app_context():
+        operations.cancel(db.session.get(Meeting, meeting_id))
+        db.session.commit()
+    run_tasks()
+    assert _subjects(mailbox, "ada@example.org")[-1].startswith("Cancelled: Quarterly meeting")
