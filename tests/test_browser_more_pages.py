@@ -10,7 +10,7 @@ checks the page is the one intended (its h1) and that axe finds nothing."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -360,7 +360,7 @@ def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in
     stay so."""
     from engage.clock import utcnow
     from engage.extensions import db
-    from engage.meetings.minutes import save_minutes
+    from engage.meetings.minutes import add_action, save_minutes
     from engage.meetings.models import Meeting
     from tests.factories import create_officer
     from tests.meetings.support import create_meeting
@@ -371,10 +371,19 @@ def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in
     meeting_id = create_meeting(app, start, start + timedelta(hours=2),
                                 description=f"1. Welcome\nThe chair welcomed everyone.\n\n"
                                             f"The plan: {address}")
+    # The next meeting, whose page carries the action points still open.
+    soon = utcnow().replace(microsecond=0) + timedelta(days=30)
+    next_id = create_meeting(app, soon, soon + timedelta(hours=2), title="Spring meeting")
     with app.app_context():
         save_minutes(db.session.get(Meeting, meeting_id),
                      f"Actions:\n- Mina to read {address}\n- Tom to ask about lighting.",
                      create_officer("camden"), publish=True)
+        # Action points in the words officers use: their tables must fit too.
+        add_action(db.session.get(Meeting, meeting_id),
+                   "Write to the council about street lighting on Camden High Street",
+                   "Neighbourhood Inspector", date(2030, 9, 30))
+        add_action(db.session.get(Meeting, meeting_id), "Share the burglary figures",
+                   "Secretary", None)
         db.session.commit()
 
     context = chromium.new_context(viewport={"width": 320, "height": 640})
@@ -387,6 +396,12 @@ def test_a_meeting_page_and_its_minutes_fit_a_small_phone_with_a_long_address_in
         assert lines in phone.locator("main").inner_text(), path
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+    expect(phone.get_by_text("Neighbourhood Inspector")).to_be_visible()
+    phone.goto(f"{live_server}/boroughs/camden/groups/cpeg/meetings/{next_id}")
+    expect(phone.get_by_role("heading", name="Actions from earlier meetings")).to_be_visible()
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the next meeting's page scrolls sideways by {overflow}px"
+    assert axe_violations(phone) == []
     context.close()
 
 
@@ -499,3 +514,39 @@ def test_the_pages_from_questionnaire_emails_are_accessible(page, live_server, a
     page.goto(live_server + "/have-your-say/")
     _check(page, "Have your say on policing in your area")
     expect(page.get_by_text("Have your say 2028").first).to_be_visible()
+
+
+def test_a_members_account_pages_fit_a_small_phone(chromium, live_server, app):
+    """At 320px wide (or 1280px at 400% zoom) a member's own pages, with their group and its
+    meetings listed under their long names, wrap rather than make the page scroll sideways
+    (WCAG 1.4.10), and pass axe there too."""
+    from engage.extensions import db
+    from engage.meetings.models import Invitation, Reply
+    from tests.dates import at
+    from tests.factories import create_user
+    from tests.meetings.support import LATER_DAY, create_meeting, make_member
+
+    coming = create_meeting(app, at(LATER_DAY, 17, 30), at(LATER_DAY, 19),
+                            title="Neighbourhood policing and community safety meeting")
+    past = create_meeting(app, datetime(2024, 3, 30, 17, 30), datetime(2024, 3, 30, 19),
+                          title="Winter meeting")
+    with app.app_context():
+        ada = create_user(email="ada@example.org", name="Ada Lovelace")
+        db.session.add_all([
+            Invitation(meeting_id=coming, user_id=ada.id, reply=Reply.WAITING),
+            Invitation(meeting_id=past, user_id=ada.id, reply=Reply.NOT_ATTENDING)])
+        db.session.commit()
+        ada_id = ada.id
+    make_member(app, ada_id)
+
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    phone = context.new_page()
+    _sign_in(phone, live_server, "ada@example.org")
+    for path, heading in [("/account", "Your account"), ("/account/groups", "Your groups"),
+                          ("/account/meetings", "Your meetings")]:
+        phone.goto(live_server + path)
+        _check(phone, heading)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+    expect(phone.get_by_text("On the waiting list")).to_be_visible()
+    context.close()

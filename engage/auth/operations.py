@@ -178,6 +178,11 @@ def set_password(user: User, password: str) -> None:
 
 
 def delete_account(user: User) -> None:
+    # Imported here: the meetings package builds on this module.
+    from engage.meetings.replies import give_up_places
+
+    # Their invitations go with the account: the places they held go to people waiting.
+    give_up_places(user.id)
     queue_email(user.email, "account_deleted", name=user.name)
     db.session.delete(user)
 

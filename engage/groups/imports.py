@@ -170,6 +170,12 @@ def apply(group: Group, rows: list[ImportRow], actor: User, email_new: bool) -> 
                                                  detail=f"line {row.line}"))
         added += 1
     db.session.flush()
+    if added:
+        # Imported here: the meetings package builds on this module's.
+        from engage.meetings.mailings import invite_to_coming_meetings
+
+        # Meetings already published are theirs too, as for anyone approved.
+        invite_to_coming_meetings(group.id)
     if email_new:
         for user in created:
             send_welcome(user, group)

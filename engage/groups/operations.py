@@ -164,9 +164,16 @@ def approve(membership: Membership, actor: User) -> None:
     membership.role = GroupRole.MEMBER
     membership.role_starts_on = now.date()
     _log(membership, "approved", actor=actor)
+    # Imported here: the meetings package builds on this module.
+    from engage.meetings.mailings import invite_to_coming_meetings
+
+    db.session.flush()
+    # The group's meetings already published are theirs to reply to, from their meetings.
+    coming = invite_to_coming_meetings(membership.group_id)
     queue_email(membership.user.email, "group_request_approved", name=membership.user.name,
                 group=membership.group.name_in_text, borough=membership.group.borough.name,
-                group_url=_group_url(membership.group))
+                group_url=_group_url(membership.group),
+                meetings_url=external_url("my_meetings.index") if coming else None)
 
 
 def decline(membership: Membership, actor: User, reason: str) -> None:
@@ -185,8 +192,14 @@ def decline(membership: Membership, actor: User, reason: str) -> None:
 def leave(membership: Membership, actor: User) -> None:
     if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
         return
+    # Imported here: the meetings package builds on this module.
+    from engage.meetings.replies import give_up_places
+
     membership.status = MembershipStatus.LEFT
     membership.left_at = utcnow()
+    # The group's members-only meetings are no longer for them: a place they held there, or
+    # their turn on the waiting list, goes to the next member waiting.
+    give_up_places(membership.user_id, members_only_of_group=membership.group_id)
     if membership.role_starts_on and not membership.role_ends_on:
         membership.role_ends_on = utcnow().date()
     _log(membership, "left", actor=actor)

@@ -69,6 +69,18 @@ def invite_members(meeting: Meeting) -> None:
                Membership.status == MembershipStatus.ACTIVE, ~already)))
 
 
+def invite_to_coming_meetings(group_id: int) -> int:
+    """Invite new active members of the group to its published meetings still to come, whose
+    invitations went before they joined: they can reply from their meetings, and later mailings
+    reach them. Returns how many such meetings there are."""
+    coming = db.session.scalars(select(Meeting).where(
+        Meeting.group_id == group_id, Meeting.status == MeetingStatus.PUBLISHED,
+        Meeting.ends_at > utcnow())).all()
+    for meeting in coming:
+        invite_members(meeting)
+    return len(coming)
+
+
 def invite_subscribers(meeting: Meeting) -> None:
     """For a public meeting, make an invitation for everyone with confirmed news of the
     borough who is not invited already, by address: a member who also asked for the news is
@@ -109,14 +121,24 @@ def open_mailing(meeting: Meeting, kind: MailingKind) -> Mailing | None:
 
 def _audience(meeting: Meeting, kind: MailingKind):
     """The invitations a mailing of this kind goes to. A member must still be an active member
-    who has not unsubscribed. Someone without an account must have registered on the meeting's
-    page or still get the borough's news, and not have said they are not coming. For a
-    reminder, nobody who said they are not coming."""
+    who has not unsubscribed, except that someone who left the group and holds a place (or a
+    turn on the waiting list) at a public meeting hears of its changes and cancellation.
+    Someone without an account must have registered on the meeting's page or still get the
+    borough's news, and not have said they are not coming. For a reminder, nobody who said
+    they are not coming."""
     news_active = NewsSubscription.active()
     not_declined = (Invitation.reply.is_(None)) | (Invitation.reply != Reply.NOT_ATTENDING)
     member = (Invitation.user_id.is_not(None)
               & (Membership.status == MembershipStatus.ACTIVE)
               & Membership.meeting_emails.is_(True))
+    # Someone who left the group keeps a place they hold at a public meeting (anyone may
+    # come): its changes and its cancellation are still theirs to hear about.
+    left_holding = (Invitation.user_id.is_not(None)
+                    & ((Membership.status.is_(None))
+                       | (Membership.status != MembershipStatus.ACTIVE))
+                    & Invitation.reply.in_((Reply.ATTENDING, Reply.WAITING)))
+    if not meeting.is_members_only and kind != MailingKind.INVITATION:
+        member = member | left_holding
     guest = (Invitation.user_id.is_(None) & not_declined
              & (Invitation.registered_at.is_not(None) | news_active))
     if meeting.is_members_only and kind != MailingKind.CANCELLATION:
@@ -218,7 +240,10 @@ def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
             row.user_id is not None
             or (row.reply == Reply.ATTENDING and not meeting.is_members_only))
         context = dict(common, name=row.name or "",
-                       reply=row.reply.label if row.reply else None,
+                       # Waiting is where a full meeting put them, not a reply they gave.
+                       reply=row.reply.label.lower() if row.reply
+                       and row.reply != Reply.WAITING else None,
+                       waiting=row.reply == Reply.WAITING,
                        attachments=[ics_attachment(meeting, method, sequence, row.email,
                                                    show_link)],
                        **unsubscribe_link(row.membership_id, row.subscription_id))

@@ -189,7 +189,18 @@ def change(meeting: Meeting, details: Details) -> tuple[dict, dict]:
         if meeting.is_published:
             _mail(meeting, "update")
     db.session.flush()
+    if "capacity" in after and meeting.is_published and not meeting.has_ended:
+        _fill_places(meeting)
     return before, after
+
+
+def _fill_places(meeting: Meeting) -> None:
+    """Places added to a meeting (or its limit taken away) go to the people waiting, in turn,
+    each told by email, before anyone who registers later can take them."""
+    from engage.meetings.replies import promote_from_waiting_list
+
+    while promote_from_waiting_list(meeting) is not None:
+        pass
 
 
 def _mail(meeting: Meeting, kind: str) -> None:

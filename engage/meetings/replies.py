@@ -12,7 +12,13 @@ from engage.auth.tokens import make_token, read_token
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import Membership, MembershipStatus
-from engage.meetings.models import Invitation, Meeting, Reply
+from engage.meetings.models import (
+    Invitation,
+    Meeting,
+    MeetingStatus,
+    MeetingVisibility,
+    Reply,
+)
 from engage.outbox.operations import queue_email
 
 # Links in meeting emails work for as long as anyone could want them; the meeting's own dates
@@ -98,10 +104,16 @@ def reply(invitation: Invitation, answer: Reply) -> Reply:
 def promote_from_waiting_list(meeting: Meeting) -> Invitation | None:
     if meeting.capacity is not None and places_taken(meeting) >= meeting.capacity:
         return None
-    first = db.session.scalar(
-        select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                 Invitation.reply == Reply.WAITING)
-        .order_by(Invitation.waiting_since, Invitation.id).limit(1))
+    query = (select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                      Invitation.reply == Reply.WAITING)
+             .order_by(Invitation.waiting_since, Invitation.id).limit(1))
+    if meeting.is_members_only:
+        # Only someone still invited (still_invited): not a guest who joined the list while
+        # the meeting was public, nor a member who has left since.
+        query = query.join(Membership, (Membership.user_id == Invitation.user_id)
+                           & (Membership.group_id == meeting.group_id)).where(
+            Membership.status == MembershipStatus.ACTIVE)
+    first = db.session.scalar(query)
     if first is None:
         return None
     first.reply = Reply.ATTENDING
@@ -110,6 +122,24 @@ def promote_from_waiting_list(meeting: Meeting) -> Invitation | None:
     db.session.flush()
     tell_about_place(first)
     return first
+
+
+def give_up_places(user_id: int, members_only_of_group: int | None = None) -> None:
+    """Someone who can no longer come gives up their place, or their turn on the waiting list,
+    at every meeting still to come, as replying "not attending" would: a freed place goes to
+    the next person waiting. For an account being deleted (its invitations go with it), or,
+    with `members_only_of_group`, for a member leaving that group (its members-only meetings
+    are no longer for them; its public ones still are)."""
+    query = (select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id)
+             .where(Invitation.user_id == user_id,
+                    Invitation.reply.in_((Reply.ATTENDING, Reply.WAITING)),
+                    Meeting.status == MeetingStatus.PUBLISHED, Meeting.ends_at > utcnow())
+             .order_by(Invitation.id))
+    if members_only_of_group is not None:
+        query = query.where(Meeting.group_id == members_only_of_group,
+                            Meeting.visibility == MeetingVisibility.MEMBERS_ONLY)
+    for invitation in db.session.scalars(query).all():
+        reply(invitation, Reply.NOT_ATTENDING)
 
 
 def tell_about_place(invitation: Invitation) -> None:

@@ -290,3 +290,18 @@ def test_someone_who_moves_changes_their_home_borough(client, app):
         assert db.session.scalar(select(User).where(User.email == "ada@example.org")
                                  ).home_borough is None
     assert Browser(app).get("/account/home-borough").status_code == 302  # signed out
+
+
+def test_the_delete_page_says_what_goes_with_the_account_and_what_does_not(client, app):
+    """Someone deleting their account should know before they press the button that their
+    groups and meeting places go with it, and that emails they asked for without an account
+    (news of meetings, a meeting they registered for) stop only through those emails' links."""
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    text = page_text(client.get("/account/delete"))
+    assert "You leave every group you belong to or asked to join" in text
+    assert "a place you have at a meeting goes to the next person on its waiting list" in text
+    assert "Your equality monitoring answers are deleted" in text
+    assert ("Emails you asked for without an account, such as news of meetings in a borough, "
+            "keep coming until you use the link to stop them in one of those emails") in text

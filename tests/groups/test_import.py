@@ -134,3 +134,20 @@ def test_only_officers_of_the_borough_import(client, app):
         client.sign_in(email, PASSWORD)
         assert client.get(IMPORT).status_code == 403
         client.sign_out()
+
+
+def test_members_imported_are_invited_to_the_meetings_already_published(client, app):
+    """As someone approved is: the group's meetings still to come are in their meetings, to
+    reply to, and its later mailings reach them."""
+    from datetime import timedelta
+
+    from engage.clock import utcnow
+    from tests.meetings.support import create_meeting
+
+    start = utcnow().replace(microsecond=0) + timedelta(days=14)
+    create_meeting(app, start, start + timedelta(hours=2), title="Summer meeting")
+    _officer(client, app)
+    _upload(client, GOOD)
+    existing = Browser(app)
+    existing.sign_in("existing@example.org", PASSWORD)
+    assert "Summer meeting" in page_text(existing.get("/account/meetings"))

@@ -3,6 +3,7 @@ reminders, with an iCalendar attachment and links that work without signing in."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -23,9 +24,9 @@ from engage.meetings.models import (
 )
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.dates import at
-from tests.factories import create_officer, create_user
+from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text
-from tests.mailbox import links
+from tests.mailbox import body, links
 from tests.meetings.support import LATER_DAY, create_meeting, make_member
 
 SOON = at(LATER_DAY, 17, 30)  # years from now
@@ -319,3 +320,68 @@ def test_a_reply_link_that_does_not_work_says_what_a_guest_or_member_can_do(clie
         assert "register there again with the same email address" in text
         assert "sign in and see your meetings" in text
         assert "Reset your password" not in text
+
+
+def test_an_update_tells_someone_waiting_that_they_are_on_the_waiting_list(app, mailbox,
+                                                                          run_tasks):
+    """Nobody 'told us' they are on the waiting list: a full meeting put them there. The update
+    says where they stand in words of its own; a reply they gave is said as they gave it."""
+    first, second = _members(app, 2)
+    meeting_id = _meeting(app, capacity=1)
+    _publish(app, meeting_id)
+    run_tasks()
+    browser = Browser(app)
+    for email in (first, second):
+        link = next(x for x in links(mailbox.to(email)[0]) if "/meetings/reply/" in x)
+        browser.submit(link, {"reply": "attending"})
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        details = operations.Details(**{name: getattr(meeting, name) for name in (
+            "title", "description", "starts_at", "ends_at", "mode", "venue", "address",
+            "access_notes", "online_link", "capacity", "visibility")})
+        details.starts_at += timedelta(hours=1)
+        details.ends_at += timedelta(hours=1)
+        operations.change(meeting, details)
+        db.session.commit()
+    run_tasks()
+    holding, waiting = body(mailbox.to(first)[-1]), body(mailbox.to(second)[-1])
+    assert "You told us: attending." in holding
+    assert "You told us" not in waiting
+    assert "You are on the waiting list. We will email you if a place comes free." in waiting
+
+
+def test_someone_who_joins_after_a_meeting_is_published_can_reply_to_it(app, mailbox,
+                                                                        run_tasks):
+    """The meeting's page tells a member they are invited and can reply from Your meetings:
+    someone approved after the invitations went is invited to the meetings still to come, and
+    their approval email says where to reply."""
+    from engage.groups import operations as groups
+    from engage.groups.models import Represents
+    from tests.meetings.support import cpeg
+
+    meeting_id = _meeting(app, capacity=10)
+    _publish(app, meeting_id)
+    run_tasks()  # the invitations went, to nobody yet
+    with app.app_context():
+        ada = create_user(email="ada@example.org")
+        membership_id = groups.request_to_join(cpeg(), ada, Represents.SELF, None).id
+        db.session.commit()
+    officer = Browser(app)
+    with app.app_context():
+        officer_email = create_officer("camden").email
+    officer.sign_in(officer_email, PASSWORD)
+    requests = "/staff/boroughs/camden/groups/cpeg/requests"
+    approved = officer.submit(f"{requests}/{membership_id}/approve", form_page=requests)
+    assert approved.status_code == 302
+    run_tasks()
+    approval = mailbox.to("ada@example.org")[-1]
+    assert approval["Subject"].startswith("Your request to join")
+    assert "http://localhost/account/meetings" in links(approval)
+
+    member = Browser(app)
+    member.sign_in("ada@example.org", PASSWORD)
+    mine = member.get("/account/meetings")
+    assert "Quarterly meeting" in page_text(mine)
+    reply = re.search(r'href="(/meetings/reply/[^"]+)"', mine.get_data(as_text=True)).group(1)
+    done = member.submit(reply, {"reply": "attending"}, follow_redirects=True)
+    assert "Your reply is saved: attending" in page_text(done)

@@ -146,3 +146,20 @@ def test_email_fields_are_email_inputs(client, app):
         [field] = re.findall(r'<input[^>]*\bname="email"[^>]*>', html)
         assert 'type="email"' in field and 'spellcheck="false"' in field, (path, field)
         assert 'autocomplete="email"' in field, (path, field)
+
+
+def test_the_calendar_link_says_what_the_file_does_for_a_cancelled_or_past_meeting(client, app):
+    """'Add this meeting to your calendar' invites people to add a meeting that will not take
+    place: for a cancelled one the file marks it cancelled in a calendar that has it, and a
+    meeting that is over has nothing to add."""
+    coming = _in_days(app, 7)
+    cancelled = _in_days(app, 7, status=MeetingStatus.CANCELLED, sequence=1)
+    over = _in_days(app, -7)
+    assert "Add this meeting to your calendar" in page_text(client.get(f"{PUBLIC}/{coming}"))
+    cancelled_page = page_text(client.get(f"{PUBLIC}/{cancelled}"))
+    assert "Add this meeting to your calendar" not in cancelled_page
+    assert ("If this meeting is in your calendar, update your calendar with this file to show "
+            "it is cancelled") in cancelled_page
+    past_page = page_text(client.get(f"{PUBLIC}/{over}"))
+    assert "Add this meeting to your calendar" not in past_page
+    assert client.get(f"{PUBLIC}/{over}.ics").status_code == 200  # still there for anyone's use

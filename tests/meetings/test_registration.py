@@ -219,6 +219,14 @@ def test_registration_closes_when_the_meeting_starts(client, app):
                          {"name": "Grace", "email": "grace@example.org"}, form_page="/sign-in")
     assert late.status_code == 410
     assert "Registration for this meeting has closed" in page_text(late)
+    assert "has already started, so you cannot register" in page_text(late)
+    # A form left open until after the meeting: it has ended, as its page says.
+    ended = create_meeting(app, now - timedelta(days=2), now - timedelta(days=2, hours=-2))
+    over = client.submit(f"{PUBLIC}/{ended}/register",
+                         {"name": "Grace", "email": "grace@example.org"}, form_page="/sign-in")
+    assert over.status_code == 410
+    assert "has ended, so you cannot register" in page_text(over)
+    assert "This meeting has ended" in page_text(client.get(f"{PUBLIC}/{ended}"))
     cancelled = _open_meeting(app, status=MeetingStatus.CANCELLED)
     assert client.submit(f"{PUBLIC}/{cancelled}/register", {"name": "Grace",
                          "email": "grace@example.org"}, form_page="/sign-in").status_code == 410
