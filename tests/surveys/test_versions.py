@@ -295,10 +295,7 @@ def test_a_move_pressed_on_a_page_for_an_older_version_moves_it_in_the_current_o
 
 def test_removing_from_a_page_left_open_removes_only_what_the_page_showed(client, other_client,
                                                                         app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     first, second = _section_ids(app, made.version_id)[:2]
     options = _options(app, made.version_id, "priorities")
@@ -334,6 +331,14 @@ def test_removing_from_a_page_left_open_removes_only_what_the_page_showed(client
 
 
 # An edit page left open while the questionnaire moves on ---------------------------------------
+
+def _two_editors(client, other_client, app):
+    """A consultation, and two staff signed in to edit its residents' questionnaire (at base)."""
+    made = make_consultation(app)
+    sign_in_staff(client, app)
+    sign_in_staff(other_client, app)
+    return made, f"{STAFF}/{made.slug}/residents"
+
 
 def _open_edit_page(client, base: str, app, question_id: int, **changes):
     """GET the question's edit page now; returns a function that sends it later, as the
@@ -378,10 +383,7 @@ def test_a_change_elsewhere_meanwhile_does_not_lose_the_edit(client, other_clien
     """The page was for version 1; meanwhile a response locked it and a colleague's change to
     another question made version 2. The edit used to be dropped ("make your change again
     here") with everything typed; this question is the same in version 2, so it lands there."""
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     send = _open_edit_page(client, base, app, old["confidence"],
                            text="How well do the police do?", help_text="Think of this year.")
@@ -407,10 +409,7 @@ def test_a_change_elsewhere_meanwhile_does_not_lose_the_edit(client, other_clien
 
 def test_a_question_changed_meanwhile_is_shown_again_with_what_was_typed(client, other_client,
                                                                          app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     send = _open_edit_page(client, base, app, old["confidence"],
                            text="How well do the police do?")
@@ -449,10 +448,7 @@ def test_a_question_changed_meanwhile_is_shown_again_with_what_was_typed(client,
 
 def test_a_question_removed_meanwhile_keeps_what_was_typed_and_says_so(client, other_client,
                                                                        app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     send = _open_edit_page(client, base, app, old["confidence"], text="My careful rewording")
     make_response(app, made.version_id)
@@ -467,10 +463,7 @@ def test_a_question_removed_meanwhile_keeps_what_was_typed_and_says_so(client, o
 
 def test_a_question_or_option_added_from_a_page_left_open_goes_into_the_newer_version(
         client, other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     first_section = _section_ids(app, made.version_id)[0]
     pages = {}
@@ -527,10 +520,7 @@ def _sections(app, version_id: int) -> list[tuple[int, str, str]]:
 
 
 def test_a_section_edit_page_left_open_saves_into_the_newer_version(client, other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     first = _section_ids(app, made.version_id)[0]
     send = _open_page(client, f"{base}/sections/{first}/edit",
                       {"title": "Policing where you live", "introduction": "About your area."})
@@ -550,10 +540,7 @@ def test_a_section_edit_page_left_open_saves_into_the_newer_version(client, othe
 
 
 def test_a_section_changed_or_removed_meanwhile_keeps_what_was_typed(client, other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     first, second = _section_ids(app, made.version_id)[:2]
     send_first = _open_page(client, f"{base}/sections/{first}/edit",
                             {"title": "Policing in your area", "introduction": "My words."})
@@ -591,10 +578,7 @@ def _options(app, version_id: int, key: str) -> dict[str, tuple[int, str]]:
 
 
 def test_an_option_edit_page_left_open_saves_into_the_newer_version(client, other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     good = _options(app, made.version_id, "confidence")["good"][0]
     send = _open_page(client, f"{base}/options/{good}/edit",
                       {"label": "Quite good", "value": "good"})
@@ -610,10 +594,7 @@ def test_an_option_edit_page_left_open_saves_into_the_newer_version(client, othe
 
 
 def test_an_option_changed_or_removed_meanwhile_keeps_what_was_typed(client, other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _options(app, made.version_id, "confidence")
     send_good = _open_page(client, f"{base}/options/{old['good'][0]}/edit",
                            {"label": "Quite good", "value": "good"})
@@ -653,10 +634,7 @@ def _condition(app, version_id: int, key: str) -> tuple[str | None, list[str]]:
 
 def test_choosing_the_question_a_condition_depends_on_on_a_page_left_open(client,
                                                                            other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     choose = _open_page(client, f"{base}/questions/{old['comments']}/condition",
                         {"source": str(old["victim"])})
@@ -669,10 +647,7 @@ def test_choosing_the_question_a_condition_depends_on_on_a_page_left_open(client
 
 
 def test_a_condition_page_left_open_saves_into_the_newer_version(client, other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     send = _open_page(client, f"{base}/questions/{old['comments']}/condition/{old['victim']}",
                       {"values": ["yes"]})
@@ -690,10 +665,7 @@ def test_a_condition_page_left_open_saves_into_the_newer_version(client, other_c
 
 def test_a_condition_changed_meanwhile_comes_back_with_what_was_chosen(client, other_client,
                                                                        app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     url = f"{base}/questions/{old['comments']}/condition/{old['victim']}"
     send = _open_page(client, url, {"values": ["yes"]})
@@ -715,10 +687,7 @@ def test_a_condition_changed_meanwhile_comes_back_with_what_was_chosen(client, o
 
 
 def test_removing_a_condition_from_a_page_left_open(client, other_client, app):
-    made = make_consultation(app)
-    sign_in_staff(client, app)
-    sign_in_staff(other_client, app)
-    base = f"{STAFF}/{made.slug}/residents"
+    made, base = _two_editors(client, other_client, app)
     old = _ids(app, made.version_id)
     # The question page's "Remove the condition" button.
     page = client.get(f"{base}/questions/{old['reported']}").get_data(as_text=True)

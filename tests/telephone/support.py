@@ -60,6 +60,11 @@ def case_url(case_id: int, slug: str = "camden") -> str:
     return f"{BASE.format(slug)}/cases/{case_id}"
 
 
+def begin_interview(client, case_id: int):
+    """Press "Start the interview" (or "Resume") on the case page."""
+    return client.submit(case_url(case_id) + "/interview", form_page=case_url(case_id))
+
+
 def start_call(client, case_id: int, slug: str = "camden"):
     return client.submit(case_url(case_id, slug) + "/calls", form_page=case_url(case_id, slug))
 

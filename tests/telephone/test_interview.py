@@ -16,6 +16,7 @@ from tests.helpers import csrf_token, page_text, title
 from tests.surveys.support import make_response
 from tests.telephone.support import (
     NOTE,
+    begin_interview,
     case_row,
     case_url,
     consultation_with_note,
@@ -25,10 +26,6 @@ from tests.telephone.support import (
     sign_in,
     start_call,
 )
-
-
-def _begin(client, case_id: int):
-    return client.submit(case_url(case_id) + "/interview", form_page=case_url(case_id))
 
 
 def _answer(client, location: str, data: dict):
@@ -54,7 +51,7 @@ def test_one_question_a_screen_with_the_words_to_read_and_the_note(client, app,
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
     assert start_call(client, case_id).status_code == 302
-    begun = _begin(client, case_id)
+    begun = begin_interview(client, case_id)
     assert begun.status_code == 302 and begun.headers["Location"].endswith(
         "/interview/questions/priorities")
 
@@ -93,7 +90,7 @@ def test_finishing_stores_one_telephone_response_beside_the_online_ones(client, 
     interviewer_id = sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
     start_call(client, case_id)
-    check = _interview_to_the_end(client, _begin(client, case_id).headers["Location"])
+    check = _interview_to_the_end(client, begin_interview(client, case_id).headers["Location"])
     page = client.get(check)
     text = page_text(page)
     assert "Check the answers" in text and "Burglary Robbery" in text
@@ -130,7 +127,7 @@ def test_pause_and_resume_the_same_answers_on_a_later_call(client, app, in_calli
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
     start_call(client, case_id)
-    first = _begin(client, case_id).headers["Location"]
+    first = begin_interview(client, case_id).headers["Location"]
     _answer(client, first, {"q_priorities": ["knife-crime"]})
     with app.app_context():
         draft_id = case_row(case_id).draft_id
@@ -150,7 +147,7 @@ def test_pause_and_resume_the_same_answers_on_a_later_call(client, app, in_calli
         assert call_case.interview_seconds >= 120 and call_case.next_attempt_at is not None
 
     start_call(client, case_id)
-    resumed = _begin(client, case_id)
+    resumed = begin_interview(client, case_id)
     assert resumed.headers["Location"].endswith("/interview/questions/confidence")
     back = client.get(resumed.headers["Location"].replace("confidence", "priorities"))
     # Going back shows the answer kept from the first call.
@@ -180,7 +177,7 @@ def test_the_interview_needs_a_call_in_progress(client, app):
     made = consultation_with_note(app)
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
-    refused = _begin(client, case_id)
+    refused = begin_interview(client, case_id)
     assert refused.status_code == 302
     assert "Start a call before the interview" in page_text(
         client.get(refused.headers["Location"]))
@@ -195,7 +192,7 @@ def test_changing_an_answer_from_the_check_page_goes_back_there(client, app, in_
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
     start_call(client, case_id)
-    check = _interview_to_the_end(client, _begin(client, case_id).headers["Location"])
+    check = _interview_to_the_end(client, begin_interview(client, case_id).headers["Location"])
     html = client.get(check).get_data(as_text=True)
     confidence = case_url(case_id) + "/interview/questions/confidence?change=1"
     assert f'href="{confidence}"' in html

@@ -12,6 +12,7 @@ from engage.surveys.models import Response, ResponseDraft
 from engage.telephone.models import Call, CaseStatus
 from tests.helpers import csrf_token, page_text
 from tests.telephone.support import (
+    begin_interview,
     case_row,
     case_url,
     consultation_with_note,
@@ -23,17 +24,13 @@ from tests.telephone.support import (
 )
 
 
-def _begin(client, case_id: int):
-    return client.submit(case_url(case_id) + "/interview", form_page=case_url(case_id))
-
-
 def test_only_the_interviewer_on_the_call_works_its_interview(client, other_client, app,
                                                               in_calling_hours):
     made = consultation_with_note(app)
     sign_in(client, app, interviewer="camden")
     case_id = recorded_case(client, made.questionnaire_id)
     assert start_call(client, case_id).status_code == 302
-    first = _begin(client, case_id).headers["Location"]
+    first = begin_interview(client, case_id).headers["Location"]
     assert client.submit(first, {"q_priorities": ["knife-crime"]}).status_code == 302
 
     sign_in(other_client, app, interviewer="camden")
@@ -41,7 +38,7 @@ def test_only_the_interviewer_on_the_call_works_its_interview(client, other_clie
     text = page_text(page)
     assert "Call in progress" in text
     assert "Resume the interview" not in text and "Start the interview" not in text
-    refused = _begin(other_client, case_id)
+    refused = begin_interview(other_client, case_id)
     assert refused.status_code == 302 and refused.headers["Location"].endswith(
         case_url(case_id))
     assert "is on this call and asks the questions" in page_text(
