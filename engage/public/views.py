@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from engage.boroughs.models import Borough, all_boroughs
 from engage.clock import utcnow
@@ -65,11 +65,9 @@ def published_reports(borough: Borough) -> list[ReportPublication]:
 def published_reports_of(consultation: Consultation) -> list[ReportPublication]:
     """A consultation's published borough reports, by borough name: for a page about the
     consultation (such as the one saying it has closed) to link each borough's report."""
-    publications = db.session.scalars(
-        select(ReportPublication).join(ReportPublication.borough)
-        .where(ReportPublication.consultation_id == consultation.id)
-        .options(contains_eager(ReportPublication.borough)).order_by(Borough.name))
-    return [p for p in publications if targets.is_public(p)]
+    # The list rule the borough pages and the API use, which also leaves the figures unread.
+    return sorted(targets.public_publications(
+        ReportPublication.consultation_id == consultation.id), key=lambda p: p.borough.name)
 
 
 def upcoming_consultations(now: datetime) -> list[Consultation]:
