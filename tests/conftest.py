@@ -348,7 +348,7 @@ def run_tasks(app):
 
 
 @pytest.fixture(scope="module")
-def worker(backend, smtp_server, _schema, tmp_path_factory):
+def _worker_process(backend, smtp_server, _schema, tmp_path_factory):
     """A real Celery worker process (tests.workers), shared by the tests of one module."""
     from tests.workers import start_worker, stop_worker
 
@@ -357,6 +357,18 @@ def worker(backend, smtp_server, _schema, tmp_path_factory):
     process.log_path = log  # for tests that read what the worker did
     yield process
     stop_worker(process)
+
+
+@pytest.fixture
+def worker(app, _worker_process):
+    """The module's worker, with nothing of another test's waiting for it. Tasks an earlier
+    test left in the broker (a sweep sent on a timer, a task sent again to prove it does
+    nothing) run now, on empty tables, rather than during this test against its rows, which
+    reuse the ids the deleted rows had: a stale sweep would take this test's work from it."""
+    from tests.workers import drain
+
+    drain(app, _worker_process)
+    return _worker_process
 
 
 @pytest.fixture
@@ -369,3 +381,12 @@ def broker_app(app, worker):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A browser test walks round a dozen pages, axe checking each: on a loaded two-core machine
+    running the whole suite that has taken four times as long as alone, so it gets twice the
+    suite's limit (pyproject.toml), which still stops a hang."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(240))

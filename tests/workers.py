@@ -85,20 +85,44 @@ def run_in_worker(app, worker, name: str, *args, timeout: float = 60):
     """Send the task `name` through the broker, as beat or a committed request would, wait until
     `worker` (the `worker` fixture) has finished it, and return what it returned, read from the
     worker's log. A task that raised fails the test with the worker's words."""
-    task_id = app.extensions["celery"].send_task(name, args=list(args)).id
-    finished = re.compile(rf"\[{task_id}\] (?:succeeded in [0-9.]+s: (.*)|(raised .*))$", re.M)
-    found: list[re.Match] = []
+    [result] = _run_each(app, worker, [app.extensions["celery"].send_task(name, args=list(args))],
+                         timeout, f"{name}{args}")
+    return result
+
+
+def drain(app, worker, timeout: float = 120) -> None:
+    """Wait until `worker` has run every task sent to the broker so far. One worker takes each
+    queue in order, so once it has run a task sent to every queue after them, it has run them
+    all. The task is Celery's own `celery.accumulate`, which only returns its arguments."""
+    from engage.config import QueueNames
+
+    celery_app = app.extensions["celery"]
+    markers = [celery_app.send_task("celery.accumulate", args=["drained"], queue=queue)
+               for queue in QueueNames.all()]
+    assert _run_each(app, worker, markers, timeout, "drain") == [("drained",)] * len(markers)
+
+
+def _run_each(app, worker, sent: list, timeout: float, name: str) -> list:
+    """What each task in `sent` returned, read from the worker's log once all have finished."""
+    found: dict[str, re.Match] = {}
 
     def done() -> bool:
-        match = finished.search(worker.log_path.read_text())
-        if match:
-            found.append(match)
-        return match is not None
+        log = worker.log_path.read_text()
+        for task in sent:
+            finished = re.compile(
+                rf"\[{task.id}\] (?:succeeded in [0-9.]+s: (.*)|(raised .*))$", re.M)
+            if task.id not in found and (match := finished.search(log)):
+                found[task.id] = match
+        return len(found) == len(sent)
 
     wait_for(done, timeout=timeout, poll=0.1)
-    if found[0].group(2) is not None:
-        raise AssertionError(f"{name}{args} in the worker: {found[0].group(2)}")
-    return ast.literal_eval(found[0].group(1))
+    results = []
+    for task in sent:
+        match = found[task.id]
+        if match.group(2) is not None:
+            raise AssertionError(f"{name} in the worker: {match.group(2)}")
+        results.append(ast.literal_eval(match.group(1)))
+    return results
 
 
 def every_row(app) -> dict[str, list[tuple]]:
