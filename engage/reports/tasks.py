@@ -86,9 +86,14 @@ def collate_area_task(consultation_id: int, borough_id: int | None,
         # the final collation after closing is one that began after it (final_collation_due).
         began = utcnow()
         _consistent_reads()
-        consultation = db.session.get(Consultation, consultation_id)
-        borough = db.session.get(Borough, borough_id) if borough_id is not None else None
-        if consultation is None or (borough_id is not None and borough is None):
+        if borough_id is None:
+            consultation, borough = db.session.get(Consultation, consultation_id), None
+        else:  # both in one statement
+            consultation, borough = db.session.execute(
+                select(Consultation, Borough).join(Borough, Borough.id == borough_id)
+                .where(Consultation.id == consultation_id)
+            ).first() or (None, None)
+        if consultation is None:
             return "gone"
         save_snapshot(consultation, borough,
                       collate_area(consultation, borough, round_id=round_id),
@@ -96,10 +101,14 @@ def collate_area_task(consultation_id: int, borough_id: int | None,
         # The snapshot and the lock's release in one commit: the lock guards the counting
         # and the upsert, both done.
         lock.commit_releasing()
-    # Asked after the commit, in a new transaction: of two boroughs finishing together, the
-    # later commit sees both snapshots, so London is never left out.
-    complete = borough_id is not None and round_id and round_complete(consultation_id, round_id)
-    db.session.rollback()  # read only: end the transaction before handing work out
+    # Asked after the commit, in one statement of its own (no transaction to open and close):
+    # of two boroughs finishing together, the later commit sees both snapshots, so London is
+    # never left out.
+    if borough_id is None or not round_id:
+        return "collated"
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    complete = round_complete(consultation_id, round_id)
+    db.session.rollback()  # gives the connection back as it was
     if complete:
         dispatch(collate_area_task.name, (consultation_id, None, round_id))
     return "collated"
