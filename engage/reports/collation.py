@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import distinct, func, or_, select, text
+from sqlalchemy import distinct, exists, func, or_, select, text
 
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.clock import to_london, utcnow
 from engage.extensions import conflict_insert, db
 from engage.reports.change import previous_figures
-from engage.reports.free_text import free_text_figures
+from engage.reports.free_text import CommentQuestion, comment_questions, free_text_figures
 from engage.reports.models import LONDON, ReportSnapshot
 from engage.reports.statistics import ranking_points
 from engage.reports.weighting import RANK_COUNTS, CellCounts, count_cells, weigh
@@ -141,6 +141,47 @@ def catalogue(consultation_id: int) -> Catalogue:
     return Catalogue(questions, option_values,
                      {tag: list(labels.items()) for tag, labels in options.items()},
                      {question_id: frozenset(values) for question_id, values in offers.items()})
+
+
+# What a round's areas read of the questionnaires, kept for the round by each worker process:
+# (round id, consultation id) -> (the versions and whether each had a response, what they ask).
+_ASKED_IN_ROUND: dict[tuple[str, int], tuple[tuple, tuple[Catalogue, list[CommentQuestion]]]] = {}
+ROUNDS_KEPT = 4
+
+
+def questions_asked(consultation_id: int,
+                    round_id: str | None) -> tuple[Catalogue, list[CommentQuestion]]:
+    """The consultation's tagged questions (catalogue) and free-text questions
+    (comment_questions): the same for every area of a round, so worked out once a round per
+    worker process rather than once an area, and only while nothing can have changed them.
+
+    A version with a response never changes (editing it makes the next version; responses
+    are never deleted without their consultation: engage.surveys.version_cache). So each area
+    asks, in one statement, which versions the consultation has and whether each has a
+    response, and uses what its round found only when that answer is the same and every
+    version has one: a new version, or a version still open to edits, means reading afresh.
+    Keyed by the round, whose id is never reused, so nothing outlives the round it was read
+    in."""
+    if round_id is None:
+        return catalogue(consultation_id), comment_questions(consultation_id)
+    answered = exists().where(Response.version_id == QuestionnaireVersion.id)
+    versions = tuple((version_id, bool(has_response)) for version_id, has_response
+                     in db.session.execute(
+                         select(QuestionnaireVersion.id, answered)
+                         .join(Questionnaire,
+                               Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+                         .where(Questionnaire.consultation_id == consultation_id)
+                         .order_by(QuestionnaireVersion.id)))
+    key = (round_id, consultation_id)
+    kept = _ASKED_IN_ROUND.get(key)
+    if kept is not None and kept[0] == versions:
+        return kept[1]
+    asked = catalogue(consultation_id), comment_questions(consultation_id)
+    if all(has_response for _, has_response in versions):
+        while len(_ASKED_IN_ROUND) >= ROUNDS_KEPT:
+            _ASKED_IN_ROUND.pop(next(iter(_ASKED_IN_ROUND)), None)
+        _ASKED_IN_ROUND[key] = (versions, asked)
+    return asked
 
 
 def counted_responses(consultation_id: int, borough_id: int | None,
@@ -351,7 +392,7 @@ def collate_area(consultation: Consultation, borough: Borough | None,
     borough_id = borough.id if borough else None
     if db.session.get_bind().dialect.name == "postgresql":
         _collation_settings()
-    found = catalogue(consultation.id)
+    found, comments = questions_asked(consultation.id, round_id)
     boroughs = (round_figures(consultation, round_id, verified_only)
                 if borough is None and round_id else None)
     if boroughs is None:
@@ -365,7 +406,8 @@ def collate_area(consultation: Consultation, borough: Borough | None,
     figures["population"] = population(consultation, borough_id)
     figures["weighting"] = weigh(figures["cells"], figures["population"],
                                  current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
-    figures["free_text"] = free_text_figures(consultation, borough_id)  # and flags comments
+    # ...and flags comments.
+    figures["free_text"] = free_text_figures(consultation, borough_id, questions=comments)
     # The last consultation's priorities, so the page compares two stored documents.
     figures["previous"] = previous_figures(consultation, borough)
     return figures
