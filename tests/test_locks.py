@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from engage.clock import utcnow
 from engage.extensions import db
@@ -53,3 +55,26 @@ def test_the_outbox_sweeper_does_not_overlap_itself(app, run_tasks):
         assert result == -1
         release("sweep-outbox", token)
         assert celery_app.tasks["engage.periodic.sweep_outbox"].apply().get() == 0
+
+
+def test_the_work_and_the_release_are_one_commit(app):
+    """commit_releasing: what was done under the lock and the lock's release commit together,
+    and the block then leaves alone whoever took the lock next."""
+    with app.app_context():
+        with held("collate", 60) as lock:
+            db.session.add(TaskLock(name="work-done", holder="-", expires_at=utcnow()))
+            lock.commit_releasing()
+            taken_next = acquire("collate", 60)
+            assert taken_next is not None
+        assert db.session.get(TaskLock, "work-done") is not None
+        assert acquire("collate", 60) is None  # still the next caller's
+
+
+def test_a_failed_commit_still_releases_the_lock(app):
+    with app.app_context():
+        db.session.add(TaskLock(name="work-done", holder="-", expires_at=utcnow()))
+        db.session.commit()
+        with pytest.raises(IntegrityError), held("collate", 60) as lock:
+            db.session.add(TaskLock(name="work-done", holder="again", expires_at=utcnow()))
+            lock.commit_releasing()
+        assert acquire("collate", 60) is not None

@@ -221,11 +221,12 @@ def answer_conditions(consultation_id: int, borough_id: int | None) -> list:
 
 def free_text_figures(consultation: Consultation, borough_id: int | None, *,
                       flag: bool = True, capacity: int = CAPACITY, top: int = TOP_TERMS,
-                      batch: int = BATCH) -> dict:
+                      batch: int = BATCH, questions: list[CommentQuestion] | None = None) -> dict:
     """Per free-text question: comments, the `top` terms by respondents, and the undercount
-    bound of those counts. Flags the area's comments too, unless `flag` is False."""
+    bound of those counts. Flags the area's comments too, unless `flag` is False.
+    `questions`: the consultation's comment_questions, when the caller has them already."""
     conditions = answer_conditions(consultation.id, borough_id)
-    found = comment_questions(consultation.id)
+    found = comment_questions(consultation.id) if questions is None else questions
     counters = [TermCounter(capacity) for _ in found]
     comments = [0] * len(found)
     if found:

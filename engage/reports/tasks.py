@@ -3,8 +3,9 @@
 `collate_consultation` takes the consultation's lock and starts a **round**: it queues
 `collate_area` for each borough the consultation covers, with the round's id. Each `collate_area`
 takes its own lock for (consultation, area), counts in the database and upserts the area's one
-snapshot row, marked with the round, so two collations of the same consultation never count the
-same area at once, and a duplicate or re-run task leaves the same single row. The borough that
+snapshot row, marked with the round, releasing the lock in the snapshot's commit, so two
+collations of the same consultation never count the same area at once, and a duplicate or
+re-run task leaves the same single row. The borough that
 finds, once its own snapshot is committed, every covered borough's snapshot from the round
 queues London, which adds up those snapshots and counts only the responses no borough has
 (engage.reports.collation.collate_area): each response is read once a round. Two boroughs
@@ -78,27 +79,39 @@ def collate_area_task(consultation_id: int, borough_id: int | None,
     """Count one area (a borough, or London when borough_id is None) and replace its snapshot;
     in a round, the borough that completes it then queues London. Database hiccups are retried
     three times; anything else fails the task at once."""
-    with held(area_lock(consultation_id, borough_id), AREA_LOCK_SECONDS) as mine:
-        if not mine:
+    with held(area_lock(consultation_id, borough_id), AREA_LOCK_SECONDS) as lock:
+        if not lock:
             return "busy"
         # Before the first read, so before the snapshot of the database the counts come from:
         # the final collation after closing is one that began after it (final_collation_due).
         began = utcnow()
         _consistent_reads()
-        consultation = db.session.get(Consultation, consultation_id)
-        borough = db.session.get(Borough, borough_id) if borough_id is not None else None
-        if consultation is None or (borough_id is not None and borough is None):
+        if borough_id is None:
+            consultation, borough = db.session.get(Consultation, consultation_id), None
+        else:  # both in one statement
+            consultation, borough = db.session.execute(
+                select(Consultation, Borough).join(Borough, Borough.id == borough_id)
+                .where(Consultation.id == consultation_id)
+            ).first() or (None, None)
+        if consultation is None:
             return "gone"
         save_snapshot(consultation, borough,
                       collate_area(consultation, borough, round_id=round_id),
                       round_id=round_id, made_at=began)
-        db.session.commit()
-        # Asked after the commit, in a new transaction: of two boroughs finishing together,
-        # the later commit sees both snapshots, so London is never left out.
-        if borough is not None and round_id and round_complete(consultation, round_id):
-            db.session.rollback()
-            dispatch(collate_area_task.name, (consultation_id, None, round_id))
+        # The snapshot and the lock's release in one commit: the lock guards the counting
+        # and the upsert, both done.
+        lock.commit_releasing()
+    # Asked after the commit, in one statement of its own (no transaction to open and close):
+    # of two boroughs finishing together, the later commit sees both snapshots, so London is
+    # never left out.
+    if borough_id is None or not round_id:
         return "collated"
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    complete = round_complete(consultation_id, round_id)
+    db.session.rollback()  # gives the connection back as it was
+    if complete:
+        dispatch(collate_area_task.name, (consultation_id, None, round_id))
+    return "collated"
 
 
 def _consistent_reads() -> None:

@@ -15,7 +15,7 @@ from engage.reports.change import difference_interval, priority_change
 from engage.surveys.models import QuestionKind
 from engage.templating import points
 from tests.factories import PASSWORD, create_user
-from tests.reports.support import answers, make_consultation, respond
+from tests.reports.support import CAMDEN, answers, make_consultation, respond, snapshot
 from tests.reports.test_pages import table_row
 
 
@@ -145,6 +145,12 @@ def test_the_staff_report_shows_the_change_since_the_last_consultation(
     assert burglary[-1] == "up 25.0 (larger than chance alone would explain)"
     robbery = next(r for r in rows if r[:2] == [section, "Robbery"])
     assert robbery[-1].startswith("down 25.0")
+    with app.app_context():
+        # Copied whole from last year's snapshot (the database hands over only that part).
+        before = snapshot(last_year.consultation_id, CAMDEN).figures
+        now_figures = snapshot(this_year.consultation_id, CAMDEN).figures
+        assert now_figures["previous"]["priorities"] == before["questions"]["priorities"]
+        assert now_figures["previous"]["slug"] == "have-your-say-2026"
     # The earlier consultation has nothing before it.
     earlier = client.get("/staff/boroughs/camden/reports/have-your-say-2026")
     assert "Change since" not in earlier.get_data(as_text=True)

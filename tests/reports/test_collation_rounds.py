@@ -9,9 +9,11 @@ from sqlalchemy import update
 
 from engage.extensions import db
 from engage.locks import acquire
+from engage.reports.collation import questions_asked
 from engage.reports.models import LONDON, ReportSnapshot
 from engage.reports.tasks import area_lock
-from engage.surveys.models import Channel, Consultation
+from engage.surveys.models import Channel, Consultation, Option, QuestionnaireVersion
+from engage.surveys.versions import copy_version
 from engage.tasks import dispatch
 from tests.factories import borough
 from tests.reports.support import (
@@ -141,3 +143,36 @@ def test_london_counts_responses_in_boroughs_the_consultation_no_longer_covers(a
 
     recount_london(app, run_tasks, made.consultation_id)
     assert london(app, made.consultation_id)[0] == added_up
+
+
+def test_a_version_made_during_a_round_is_counted_by_the_areas_after_it(app, run_tasks):
+    """The areas of a round share what the questionnaires ask (the catalogue, the comment
+    questions) only while no version can have changed: a version made mid-round, with an
+    option the round's first areas never saw, is read afresh by the next area, which counts
+    the answers given to it."""
+    made = hand_worked(app)
+    ran = collate(app, run_tasks, made.consultation_id)
+    round_id = ran[-1][1][2]
+    with app.app_context():
+        version = copy_version(db.session.get(QuestionnaireVersion, made.residents))
+        priorities = next(q for q in version.ordered_questions() if q.key == "priorities")
+        priorities.options.append(Option(position=len(priorities.options) + 1,
+                                         value="fraud", label="Fraud"))
+        db.session.commit()
+        new_version = version.id
+        # Still open to edits (no response yet): read afresh, never kept for the round.
+        found, _ = questions_asked(made.consultation_id, round_id)
+        assert priorities.id in found.questions
+        respond(new_version, answers(["fraud", "burglary", "robbery"]))
+        db.session.commit()
+        camden_id = borough("camden").id
+        kept, _ = questions_asked(made.consultation_id, round_id)
+        assert questions_asked(made.consultation_id, round_id)[0] is kept  # now kept
+        dispatch(AREA, (made.consultation_id, camden_id, round_id))
+    run_tasks()
+    with app.app_context():
+        figures = snapshot(made.consultation_id, borough("camden").ons_code).figures
+        fraud = next(o for o in figures["questions"]["priorities"]["options"]
+                     if o["value"] == "fraud")
+        assert fraud["chosen"] == 1
+        assert figures["respondents"] == 21
