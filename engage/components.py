@@ -1,0 +1,101 @@
+"""GOV.UK Frontend components rendered once a process for the same parameters.
+
+A GOV.UK component (a govuk-frontend-jinja macro) is a pure function of its parameters: the same
+parameters always make the same HTML, whoever asks and whenever. A public question page shows
+the same components to everybody who opens it (the same radios, nothing chosen yet, the same
+buttons), and rendering them through Jinja's macros was about a sixth of each request's Python
+work (bench/submit.py). `render_component` renders one the first time and keeps its HTML, per
+app, for the next page that asks for the same parameters.
+
+Every field a form renders comes here (govuk-frontend-wtf's widgets, below), and so can a view
+that builds a component's parameters itself (engage.surveys.public_forms.question_view). A
+widget rendered this way no longer goes through `render_template`: its template needs nothing
+but `params`, so the context processors it ran for every field were work for nothing.
+
+What is kept, and what is not:
+- only HTML for a GET request: a page sent back with its errors carries what was posted, which
+  may be anything;
+- never a box holding a value (text, a date, a number): that is what a person typed, and it
+  neither stays in memory nor crowds out the components that every page shares;
+- only parameters made of plain values (text, Markup, numbers, booleans, None, and lists and
+  dicts of them), keyed by their `repr`, which tells Markup from text and True from 1; anything
+  else (an object whose repr is its address) is rendered every time;
+- at most MAX_KEPT components a process, the oldest dropped first;
+- nothing while templates reload as they change (development).
+
+A thread that misses renders the component itself; two threads doing so at once keep the same
+HTML. Kept HTML is Markup, which nothing changes in place.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from flask import Flask, current_app, has_request_context, request
+from govuk_frontend_wtf.gov_form_base import GovFormBase
+from markupsafe import Markup
+
+MAX_KEPT = 4096
+_KEY = "engage.components"
+_lock = threading.Lock()
+
+# Components whose "value" (or whose items' values, for a date) is what a person typed.
+_TYPED = {
+    "govuk_frontend_wtf/input.html",
+    "govuk_frontend_wtf/textarea.html",
+    "govuk_frontend_wtf/charactercount.html",
+    "govuk_frontend_wtf/password.html",
+    "govuk_frontend_wtf/file-upload.html",
+    "govuk_frontend_wtf/date.html",
+}
+
+
+def _not_plain(value):
+    raise TypeError(f"{type(value).__name__} is not a plain value")
+
+
+def _key(template: str, params: dict) -> tuple[str, str] | None:
+    """The cache key for these parameters, or None when they must not be kept."""
+    if not has_request_context() or request.method != "GET":
+        return None
+    if template in _TYPED and (params.get("value") or any(
+            item.get("value") for item in params.get("items") or ())):
+        return None
+    try:
+        json.dumps(params, default=_not_plain)  # walks every value, in C
+    except (TypeError, ValueError):
+        return None
+    return template, repr(params)
+
+
+def render_component(template: str, params: dict) -> Markup:
+    """The HTML of `template` (one that calls a GOV.UK macro with `params`), kept when it may
+    be (see above)."""
+    app = current_app._get_current_object()
+    environment = app.jinja_env
+    key = None if environment.auto_reload else _key(template, params)
+    kept: dict = app.extensions.setdefault(_KEY, {})
+    if key is not None:
+        found = kept.get(key)
+        if found is not None:
+            return found
+    # Autoescaped by Jinja, as render_template would have it.
+    html = Markup(environment.get_template(template).render(params=params))  # noqa: S704
+    if key is not None:
+        with _lock:
+            while len(kept) >= MAX_KEPT:
+                kept.pop(next(iter(kept)))
+            kept[key] = html
+    return html
+
+
+def _render_widget(self: GovFormBase, params: dict) -> Markup:
+    return render_component(self.template, params)
+
+
+def init_app(app: Flask) -> None:
+    # Every govuk-frontend-wtf widget renders through here: the library's own `render` calls
+    # render_template, context processors and all, for each field. One method for the whole
+    # process, whatever the app: what is kept is kept per app.
+    GovFormBase.render = _render_widget
