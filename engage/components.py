@@ -8,9 +8,12 @@ work (bench/submit.py). `render_component` renders one the first time and keeps 
 app, for the next page that asks for the same parameters.
 
 Every field a form renders comes here (govuk-frontend-wtf's widgets, below), and so can a view
-that builds a component's parameters itself (engage.surveys.public_forms.question_view). A
-widget rendered this way no longer goes through `render_template`: its template needs nothing
-but `params`, so the context processors it ran for every field were work for nothing.
+that builds a component's parameters itself (engage.surveys.public_forms.question_view), and a
+template, as `component` (the page's header, and the back link, warning and buttons of the
+public questionnaire's pages; a component of its own is a one-line template in
+templates/components/). A widget rendered this way no longer goes through `render_template`:
+its template needs nothing but `params`, so the context processors it ran for every field
+were work for nothing.
 
 What is kept, and what is not:
 - only HTML for a GET request: a page sent back with its errors carries what was posted, which
@@ -69,12 +72,16 @@ def _key(template: str, params: dict) -> tuple[str, str] | None:
     return template, repr(params)
 
 
-def render_component(template: str, params: dict) -> Markup:
+def render_component(template: str, params: dict, keep: bool = True) -> Markup:
     """The HTML of `template` (one that calls a GOV.UK macro with `params`), kept when it may
-    be (see above)."""
+    be (see above). `keep=False` for parameters that hold something of one person's (a CSRF
+    token in a signed-in person's header). Templates call it as `component`:
+
+        {{ component("components/back-link.html", {"href": back, "text": "Back"}) }}
+    """
     app = current_app._get_current_object()
     environment = app.jinja_env
-    key = None if environment.auto_reload else _key(template, params)
+    key = _key(template, params) if keep and not environment.auto_reload else None
     kept: dict = app.extensions.setdefault(_KEY, {})
     if key is not None:
         found = kept.get(key)
@@ -95,6 +102,7 @@ def _render_widget(self: GovFormBase, params: dict) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_global(render_component, "component")
     # Every govuk-frontend-wtf widget renders through here: the library's own `render` calls
     # render_template, context processors and all, for each field. One method for the whole
     # process, whatever the app: what is kept is kept per app.

@@ -11,7 +11,8 @@ from markupsafe import Markup
 from engage import components
 from engage.components import render_component
 from tests.helpers import Browser, csrf_token
-from tests.surveys.answering_support import ANSWERS, make_every_kind, post, reach
+from tests.surveys.answering_support import ANSWERS, make_every_kind, post, reach, start_url
+from tests.surveys.support import sign_in_staff
 
 KEPT = "engage.components"
 
@@ -113,3 +114,21 @@ def test_at_most_max_kept_the_oldest_dropped_first(app, monkeypatch):
             render_component("govuk_frontend_wtf/button.html", {"text": f"Button {n}"})
         assert [key for _template, key in _kept(app)] == [
             repr({"text": f"Button {n}"}) for n in (2, 3, 4)]
+
+
+def test_a_signed_in_persons_header_is_never_kept(app):
+    made = make_every_kind(app)
+    staff, person = Browser(app), Browser(app)
+    sign_in_staff(staff, app)
+    app.extensions.pop(KEPT, None)
+
+    signed_in = staff.get(start_url(made.questionnaire_id)).get_data(as_text=True)
+    assert "Sign out" in signed_in
+    assert not any("Sign out" in html or "csrf_token" in html for html in _kept(app).values())
+    # Signed out, the same page's header is kept, and shown as rendered.
+    signed_out = person.get(start_url(made.questionnaire_id)).get_data(as_text=True)
+    header = signed_out[signed_out.index("<header"):signed_out.index("</header>")]
+    assert "Sign in" in header
+    assert any(html in header for html in _kept(app).values())
+    again = person.get(start_url(made.questionnaire_id)).get_data(as_text=True)
+    assert again[again.index("<header"):again.index("</header>")] == header
