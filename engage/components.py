@@ -23,7 +23,8 @@ What is kept, and what is not:
 - only parameters made of plain values (text, Markup, numbers, booleans, None, and lists and
   dicts of them), keyed by their `repr`, which tells Markup from text and True from 1; anything
   else (an object whose repr is its address) is rendered every time;
-- at most MAX_KEPT components a process, the oldest dropped first;
+- at most MAX_CHARS characters of keys and HTML a process (8 to 16 MB), the oldest dropped
+  first, and never one of more than MAX_ONE (a select of a thousand names);
 - nothing while templates reload as they change (development).
 
 A thread that misses renders the component itself; two threads doing so at once keep the same
@@ -39,9 +40,34 @@ from flask import Flask, current_app, has_request_context, request
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from markupsafe import Markup
 
-MAX_KEPT = 4096
+MAX_CHARS = 8_000_000
+MAX_ONE = 125_000
 _KEY = "engage.components"
 _lock = threading.Lock()
+
+
+class Kept:
+    """The HTML kept for one app, by (template, repr of parameters), oldest first, and how many
+    characters of keys and HTML that is."""
+
+    def __init__(self) -> None:
+        self.html: dict[tuple[str, str], Markup] = {}
+        self.chars = 0
+
+    def add(self, key: tuple[str, str], html: Markup) -> None:
+        size = len(key[1]) + len(html)
+        if size > MAX_ONE:
+            return
+        with _lock:  # threads of one process share it
+            if key in self.html:
+                return
+            while self.html and self.chars + size > MAX_CHARS:
+                oldest, dropped = next(iter(self.html.items()))
+                del self.html[oldest]
+                self.chars -= len(oldest[1]) + len(dropped)
+            self.html[key] = html
+            self.chars += size
+
 
 # Components whose "value" (or whose items' values, for a date) is what a person typed.
 _TYPED = {
@@ -82,18 +108,15 @@ def render_component(template: str, params: dict, keep: bool = True) -> Markup:
     app = current_app._get_current_object()
     environment = app.jinja_env
     key = _key(template, params) if keep and not environment.auto_reload else None
-    kept: dict = app.extensions.setdefault(_KEY, {})
+    kept: Kept = app.extensions.get(_KEY) or app.extensions.setdefault(_KEY, Kept())
     if key is not None:
-        found = kept.get(key)
+        found = kept.html.get(key)
         if found is not None:
             return found
     # Autoescaped by Jinja, as render_template would have it.
     html = Markup(environment.get_template(template).render(params=params))  # noqa: S704
     if key is not None:
-        with _lock:
-            while len(kept) >= MAX_KEPT:
-                kept.pop(next(iter(kept)))
-            kept[key] = html
+        kept.add(key, html)
     return html
 
 

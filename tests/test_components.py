@@ -18,7 +18,8 @@ KEPT = "engage.components"
 
 
 def _kept(app) -> dict:
-    return app.extensions.get(KEPT, {})
+    kept = app.extensions.get(KEPT)
+    return kept.html if kept is not None else {}
 
 
 def _same_page(html: str) -> str:
@@ -107,13 +108,22 @@ def test_parameters_that_are_not_plain_values_are_rendered_every_time(app):
         assert _kept(app) == {}
 
 
-def test_at_most_max_kept_the_oldest_dropped_first(app, monkeypatch):
-    monkeypatch.setattr(components, "MAX_KEPT", 3)
+def test_at_most_max_chars_kept_the_oldest_dropped_first(app, monkeypatch):
     with app.test_request_context():
-        for n in range(5):
+        one = render_component("govuk_frontend_wtf/button.html", {"text": "Button 0"})
+        size = len(repr({"text": "Button 0"})) + len(one)
+        monkeypatch.setattr(components, "MAX_CHARS", 3 * size + 1)
+        monkeypatch.setattr(components, "MAX_ONE", size + 20)
+        for n in range(1, 5):
             render_component("govuk_frontend_wtf/button.html", {"text": f"Button {n}"})
         assert [key for _template, key in _kept(app)] == [
             repr({"text": f"Button {n}"}) for n in (2, 3, 4)]
+        assert app.extensions[KEPT].chars == 3 * size
+
+        # One bigger than MAX_ONE is rendered, and not kept.
+        html = render_component("govuk_frontend_wtf/button.html", {"text": "x" * 20})
+        assert "x" * 20 in html
+        assert len(_kept(app)) == 3
 
 
 def test_a_signed_in_persons_header_is_never_kept(app):
