@@ -49,9 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from engage import cli, security, templating
+    from engage import cli, components, security, templating
     from engage.celery import celery_init_app
 
+    components.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

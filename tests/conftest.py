@@ -232,7 +232,7 @@ def discard_test_app(app) -> None:
 
 
 # What a test may leave on the shared app, put back or dropped after it.
-PER_TEST_EXTENSIONS = ("engage_recorded_tasks", "engage.locked_versions")
+PER_TEST_EXTENSIONS = ("engage_recorded_tasks", "engage.locked_versions", "engage.components")
 
 
 @pytest.fixture(scope="session")

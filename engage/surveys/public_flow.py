@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engage.boroughs.models import Borough
@@ -346,7 +347,9 @@ def _send(questionnaire_id: int):
         refused = unavailable(questionnaire.consultation)
         if refused is not None:
             return refused
-        draft = db.session.scalar(select(ResponseDraft).where(
+        # With its borough, which the response stores and the consultation must cover.
+        draft = db.session.scalar(select(ResponseDraft).options(
+            joinedload(ResponseDraft.borough)).where(
             ResponseDraft.submission_key == key, ResponseDraft.questionnaire_id == questionnaire_id,
             ResponseDraft.token.not_like("preview-%")))
         if draft is None:
@@ -370,6 +373,7 @@ def _send(questionnaire_id: int):
         except ResponseRefused as refused:
             db.session.rollback()
             return _review(questionnaire_id=questionnaire_id, preview=False, refused=refused)
-        db.session.commit()
-    remember_sent(questionnaire_id, earlier.reference)
+    reference = earlier.reference  # read before the commit, which would expire it
+    db.session.commit()
+    remember_sent(questionnaire_id, reference)
     return redirect(url_for("surveys_public.confirmation", questionnaire_id=questionnaire_id))

@@ -11,6 +11,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from engage.boroughs.postcodes import district_of
+from engage.components import render_component
 from engage.forms import (
     EmailAddress,
     FlaskForm,
@@ -208,9 +209,11 @@ def _hint(description: str, introduction: str) -> dict | None:
 
 def question_view(question: Question, form: FlaskForm, heading: bool,
                   introduction: str = "") -> dict:
-    """{"macro": ..., "params": ...} for one question: radios and checkboxes are built here
-    (to add "other, please say" boxes and exclusive options), other kinds use their widget.
-    The question is the page's heading when it is the page's only one."""
+    """{"macro": ..., "html": ...} for one question (templates/surveys/public/_question.html
+    shows it): radios and checkboxes are built here (to add "other, please say" boxes and
+    exclusive options) and rendered as a component (engage.components: the same question,
+    nothing yet chosen, is rendered once a process), other kinds use their widget. The
+    question is the page's heading when it is the page's only one."""
     name, kind = field_name(question), question.kind
     if kind == QuestionKind.RANKING:
         first = form[rank_field_name(question, 1)]
@@ -230,8 +233,10 @@ def question_view(question: Question, form: FlaskForm, heading: bool,
     error = {"text": field.errors[0]} if field.errors else None
     hint = _hint(field.description, introduction)
     if kind.has_options:
-        view = {"macro": "checkboxes" if kind == QuestionKind.MULTIPLE_CHOICE else "radios",
-                "params": _choice_params(question, form, heading, hint, error)}
+        macro = "checkboxes" if kind == QuestionKind.MULTIPLE_CHOICE else "radios"
+        view = {"macro": macro, "html": render_component(
+            f"govuk_frontend_wtf/{macro}.html",
+            _choice_params(question, form, heading, hint, error))}
         asks_other = next((o for o in question.options if o.asks_other), None)
         if asks_other and kind != QuestionKind.MULTIPLE_CHOICE:
             # Shown after the radios, not revealed inside them (see ReplyForm), so it says

@@ -117,7 +117,10 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
                          **cell_of(version, rows, equality_consent)}
                 rows = [{**row, **facts} for row in rows]
                 if rows:
-                    db.session.execute(insert(Answer), rows)
+                    # Every row names every column, NULLs too (none has a default): one
+                    # INSERT for them all, not one for each set of columns left NULL.
+                    db.session.execute(insert(Answer).execution_options(render_nulls=True),
+                                       rows)
                 if contact:
                     db.session.add(ResponseContact(response_id=response.id, **contact))
                     db.session.flush()

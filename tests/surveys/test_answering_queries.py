@@ -7,13 +7,16 @@ from __future__ import annotations
 from tests.helpers import csrf_token, statements
 from tests.surveys.answering_support import (
     ANSWERS,
+    answers_by_key,
     check_answers,
     complete,
     make_every_kind,
     page,
     reach,
+    responses,
     start_url,
     step,
+    submission_key,
 )
 
 
@@ -76,3 +79,26 @@ def test_without_a_draft_a_question_page_sends_the_person_to_the_start(client, a
     assert response.headers["Location"].endswith(f"/have-your-say/{qid}")
     # And a questionnaire that does not exist is not found, draft or none.
     assert client.get(page(qid + 1000, 1)).status_code == 404
+
+
+def test_sending_stores_every_answer_in_one_insert_and_reads_nothing_after(client, app):
+    made = make_every_kind(app)
+    qid = made.questionnaire_id
+    # A ranking, choices, an "other" box, a number: answers that leave different columns NULL.
+    complete(client, qid, answers={2: {**ANSWERS[2], "q_safe": "somewhere-else",
+                                       "q_safe_other": "At the bus stop"}})
+    html = client.get(step(qid, "check-answers")).get_data(as_text=True)
+    with statements(app) as seen:
+        response = client.post(step(qid, "check-answers"), data={
+            "csrf_token": csrf_token(html), "submission_key": submission_key(html)})
+    assert response.status_code == 302
+    sent = [" ".join(sql.split()).upper() for sql, _level in seen]
+    assert len([sql for sql in sent if sql.startswith("INSERT INTO ANSWERS")]) == 1, sent
+    # The draft's borough came with the draft, and the reference was read before the commit.
+    assert not [sql for sql in sent if sql.startswith("SELECT BOROUGHS.")], sent
+    assert sent[-1].startswith("UPDATE RESPONSE_DRAFTS"), sent
+    assert len(responses(app)) == 1
+    stored = answers_by_key(responses(app)[0])
+    assert [a.text for a in stored["safe"]] == ["At the bus stop"]
+    assert sorted(a.rank for a in stored["priorities"]) == [1, 2, 3]
+    assert [a.number for a in stored["years"]] == [12]
