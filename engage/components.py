@@ -18,7 +18,8 @@ were work for nothing.
 What is kept, and what is not:
 - only HTML for a GET request: a page sent back with its errors carries what was posted, which
   may be anything;
-- never a box holding a value (text, a date, a number): that is what a person typed, and it
+- never a box holding a value (text, a date, a number), nor checkboxes whose "other, please
+  say" box holds one (their caller says so with keep=False): that is what a person typed, and it
   neither stays in memory nor crowds out the components that every page shares;
 - only parameters made of plain values (text, Markup, numbers, booleans, None, and lists and
   dicts of them), keyed by their `repr`, which tells Markup from text and True from 1; anything

@@ -74,6 +74,23 @@ def test_what_a_person_typed_is_shown_to_them_and_never_kept(app):
     assert not any("Acacia" in key for _template, key in _kept(app))
 
 
+def test_what_a_person_typed_beside_a_checkbox_is_never_kept(app):
+    made = make_every_kind(app)
+    victim = {2: {**ANSWERS[2], "q_victim": "yes"}}
+    typing, other = Browser(app), Browser(app)
+    url = reach(typing, made.questionnaire_id, 3, victim)
+    post(typing, url, {"q_crimes": ["other"], "q_crimes_other": "Graffiti on Acacia Avenue",
+                       "q_when": ["3", "2", "2027"]})
+
+    shown = typing.get(f"{url}?change=1").get_data(as_text=True)
+    assert 'value="Graffiti on Acacia Avenue"' in shown
+    assert re.search(r'value="other" checked', shown)
+    reach(other, made.questionnaire_id, 3, victim)
+    assert "Acacia" not in other.get(url).get_data(as_text=True)
+    assert not any("Acacia" in html for html in _kept(app).values())
+    assert not any("Acacia" in key for _template, key in _kept(app))
+
+
 def test_a_page_sent_back_with_its_errors_keeps_nothing(app):
     made = make_every_kind(app)
     person = Browser(app)

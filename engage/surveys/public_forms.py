@@ -234,9 +234,14 @@ def question_view(question: Question, form: FlaskForm, heading: bool,
     hint = _hint(field.description, introduction)
     if kind.has_options:
         macro = "checkboxes" if kind == QuestionKind.MULTIPLE_CHOICE else "radios"
+        # Checkboxes hold their "other, please say" box: once someone has typed in it (a page
+        # come back to), the HTML holds their words, which are not kept (engage.components).
+        typed = kind == QuestionKind.MULTIPLE_CHOICE and any(
+            o.asks_other for o in question.options) and bool(
+            form[other_field_name(question)].data)
         view = {"macro": macro, "html": render_component(
             f"govuk_frontend_wtf/{macro}.html",
-            _choice_params(question, form, heading, hint, error))}
+            _choice_params(question, form, heading, hint, error), keep=not typed)}
         asks_other = next((o for o in question.options if o.asks_other), None)
         if asks_other and kind != QuestionKind.MULTIPLE_CHOICE:
             # Shown after the radios, not revealed inside them (see ReplyForm), so it says
