@@ -17,7 +17,7 @@ from engage.config import QueueNames
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import PASSWORD
-from tests.workers import every_row, run_in_worker, wait_for
+from tests.workers import SECONDS, every_row, run_in_worker, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -220,7 +220,7 @@ def test_a_print_run_is_rendered_by_a_real_worker(app, worker, client):
 
     def outcomes() -> list[str]:
         return re.findall(r"engage\.mailouts\.render_print_run\[[^\]]+\] succeeded in "
-                          r"[0-9.]+s: '(\w+)'", worker.log_path.read_text())
+                          rf"{SECONDS}: '(\w+)'", worker.log_path.read_text())
 
     wait_for(lambda: len(outcomes()) >= 3, timeout=60, poll=0.5)
     assert outcomes()[-3:] == ["rendered", "skipped", "skipped"]

@@ -90,7 +90,7 @@ def run_in_worker(app, worker, name: str, *args, timeout: float = 60):
     return result
 
 
-def drain(app, worker, timeout: float = 120) -> None:
+def drain(app, worker, timeout: float = 90) -> None:
     """Wait until `worker` has run every task sent to the broker so far. One worker takes each
     queue in order, so once it has run a task sent to every queue after them, it has run them
     all. The task is Celery's own `celery.accumulate`, which only returns its arguments."""
@@ -102,6 +102,10 @@ def drain(app, worker, timeout: float = 120) -> None:
     assert _run_each(app, worker, markers, timeout, "drain") == [("drained",)] * len(markers)
 
 
+# How long a task took, as Celery logs it: "0.0123s", or "8.6e-05s" for one that does nothing.
+SECONDS = r"[0-9.]+(?:e-?[0-9]+)?s"
+
+
 def _run_each(app, worker, sent: list, timeout: float, name: str) -> list:
     """What each task in `sent` returned, read from the worker's log once all have finished."""
     found: dict[str, re.Match] = {}
@@ -110,7 +114,7 @@ def _run_each(app, worker, sent: list, timeout: float, name: str) -> list:
         log = worker.log_path.read_text()
         for task in sent:
             finished = re.compile(
-                rf"\[{task.id}\] (?:succeeded in [0-9.]+s: (.*)|(raised .*))$", re.M)
+                rf"\[{task.id}\] (?:succeeded in {SECONDS}: (.*)|(raised .*))$", re.M)
             if task.id not in found and (match := finished.search(log)):
                 found[task.id] = match
         return len(found) == len(sent)
