@@ -20,7 +20,7 @@ NPM_STAMP := node_modules/.engage-npm-installed
 STATIC_STAMP := engage/static/.engage-built
 LOCKFILE := $(wildcard package-lock.json)
 
-.PHONY: help install run test worker beat web lint clean distclean check-ports chromium
+.PHONY: help install run test worker beat web lint clean distclean check-ports chromium constraints
 
 help: ## List the commands
 	@echo "engage: make targets"
@@ -34,8 +34,8 @@ install: $(PIP_STAMP) $(STATIC_STAMP) ## Create .venv, install Python and npm pa
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(PIP_STAMP): pyproject.toml setup.py | $(BIN)/python
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+$(PIP_STAMP): pyproject.toml setup.py constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev]'
 	@touch $@
 
 $(NPM_STAMP): package.json $(LOCKFILE)
@@ -118,3 +118,15 @@ clean: ## Remove built assets, node_modules and caches (keeps .venv and instance
 
 distclean: clean ## Also remove .venv (instance/, your local data, is never removed)
 	rm -rf $(VENV)
+
+# A throwaway venv takes the newest releases pyproject.toml allows; its versions become the
+# constraints. Then `make install` brings .venv up to them: run the tests before committing.
+constraints: ## Refresh constraints.txt with the newest releases pyproject.toml allows
+	rm -rf build/constraints-venv
+	$(PYTHON) -m venv build/constraints-venv
+	build/constraints-venv/bin/python -m pip install --disable-pip-version-check -q -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; \
+	  build/constraints-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf build/constraints-venv
+	@echo "constraints.txt refreshed: git diff constraints.txt shows what changed."
