@@ -8,6 +8,8 @@ paper), through store_response's `relax_required`; a wrong answer is still refus
 
 With double keying no response exists until two clerks' keyings agree or a supervisor settles
 their differences, so reports (which count `responses`) count only verified paper for free.
+Words are compared as the same words, whatever the spacing, letter case, quote marks or dashes
+(`comparable_text`); what is stored is the first keying, as the clerk typed it.
 
 Operations add and flush; the view commits once.
 """
@@ -15,6 +17,7 @@ Operations add and flush; the view commits once.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -231,8 +234,11 @@ def key_in(paper: PaperRequest, answers: Mapping[str, object], equality_consent:
     if entry.round == 1:
         return Outcome.FIRST, None
     first = keyed[0]
-    if first.answers == checked and first.equality_consent == equality_consent:
-        return Outcome.VERIFIED, _store(paper, version, checked, equality_consent, clerk)
+    if first.equality_consent == equality_consent and not differences(version, first, entry):
+        # The first keying, as its clerk typed it: where the two agree only once spacing, case
+        # and quote marks are set aside, the words kept are the first's, as when a supervisor
+        # settles a form (read_resolution starts from the first keying).
+        return Outcome.VERIFIED, _store(paper, version, first.answers, equality_consent, clerk)
     return Outcome.MISMATCH, None
 
 
@@ -262,10 +268,39 @@ def _consent_words(ticked: bool) -> list[str]:
             else "Not ticked: answers to the optional questions are not kept"]
 
 
+# Typographic quote marks and dashes, as their plain forms: one clerk's keyboard (or words
+# pasted from a word processor) gives ’ where another's gives '. (NFKC has already made
+# full-width and other compatibility forms plain.)
+_PLAIN_MARKS = str.maketrans({
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u02bc", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+})
+
+
+def comparable_text(text: str) -> str:
+    """Words as two clerks reading the same handwriting may type them, made alike: the same
+    Unicode form (NFKC), no letter case, plain quotes and dashes, one space for any run of
+    spaces and line breaks, none at either end. Only for comparing: never stored."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_PLAIN_MARKS)
+    return " ".join(text.split())
+
+
+def _comparable(answer: dict | None) -> dict | None:
+    """An answer with its words (text, "please say") as comparable_text. Options, numbers,
+    dates and postcodes are canonical already (engage.surveys.questions): "12" and " 12" are
+    both 12, "wc1h0ag" is "WC1H 0AG"."""
+    if not answer:
+        return answer
+    return {part: comparable_text(value) if part in ("text", "other") else value
+            for part, value in answer.items()}
+
+
 def differences(version: QuestionnaireVersion, first: KeyedEntry,
                 second: KeyedEntry) -> list[Difference]:
     """Where two keyings differ, in the paper's order (the consent box before the optional
-    section it governs)."""
+    section it governs). Words differing only in spacing, case, quote marks or dashes are the
+    same answer (comparable_text)."""
     found = []
     for number, question in enumerate(version.ordered_questions(), start=1):
         if (question.section.is_equality and first.equality_consent != second.equality_consent
@@ -274,7 +309,7 @@ def differences(version: QuestionnaireVersion, first: KeyedEntry,
                                     _consent_words(first.equality_consent),
                                     _consent_words(second.equality_consent), None))
         one, two = first.answers.get(question.key), second.answers.get(question.key)
-        if one != two:
+        if _comparable(one) != _comparable(two):
             found.append(Difference(question.key, number, question.text,
                                     describe(question, one), describe(question, two), question))
     return found

@@ -254,3 +254,71 @@ def test_a_keying_saved_at_the_same_moment_as_another_becomes_the_second(client,
     assert saved.status_code == 302
     assert "both keyings match" in page_text(other_client.get(saved.headers["Location"]))
     assert [r[2] for r in responses(app, reference)] == [second_id]
+
+
+def _stored_words(app) -> dict[str, object]:
+    """The stored response's answers that are words or a number, by question key."""
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        return {a.question.key: a.text if a.number is None else a.number
+                for a in response.answers if a.text is not None or a.number is not None}
+
+
+# What the first clerk types, and a second clerk's keying of the same handwriting that differs
+# only in spacing, line breaks, letter case, quote marks, dashes and Unicode forms.
+TYPED_FIRST = {"q_priorities": "4 1 2", "q_worries": "25", "q_worries_other": "Speeding  cars",
+               "q_confidence": "2", "q_victim": "1", "q_times": " 3",
+               "q_street": "O\u2019Neill Road \u2013 north end",
+               "q_comments": "More patrols,\r\nplease \u201cat night\u201d near the Caf\u00e9",
+               "q_postcode": "wc1h0ag"}
+TYPED_SECOND = dict(TYPED_FIRST, q_worries="2 5", q_worries_other="speeding cars ",
+                    q_times="3", q_street="  o'neill road - NORTH END",
+                    q_comments='More patrols, please "AT NIGHT"   near the Cafe\u0301',
+                    q_postcode="WC1H 0AG")
+
+
+def test_keyings_differing_only_in_spacing_case_and_quotes_match(client, other_client, app):
+    made, reference = _double(app)
+    sign_in(client, app, clerk="camden")
+    assert key(client, reference, TYPED_FIRST).status_code == 302
+    second_id = sign_in(other_client, app, clerk="camden")
+    second = key(other_client, reference, TYPED_SECOND)
+    assert second.status_code == 302
+    assert "both keyings match" in page_text(other_client.get(second.headers["Location"]))
+    assert [r[1:] for r in responses(app, reference)] == [(Channel.PAPER, second_id)]
+    # Stored once, in the first clerk's words exactly as typed (ends trimmed, as always).
+    assert _stored_words(app) == {
+        "worries": "Speeding  cars", "times": 3, "street": "O\u2019Neill Road \u2013 north end",
+        "comments": "More patrols,\r\nplease \u201cat night\u201d near the Caf\u00e9",
+        "postcode": "WC1H 0AG"}
+    with app.app_context():
+        assert count(KeyedEntry) == 0
+
+
+def test_words_that_really_differ_still_go_to_a_supervisor(client, other_client, app):
+    made, reference = _double(app)
+    sign_in(client, app, clerk="camden")
+    assert key(client, reference, TYPED_FIRST).status_code == 302
+    sign_in(other_client, app, clerk="camden")
+    mismatch = key(other_client, reference, dict(
+        TYPED_SECOND, q_worries_other="speeding vans",
+        q_comments='More patrols, please "AT NIGHT"   near the Cafe\u0301s'))
+    assert "the two keyings differ" in page_text(other_client.get(mismatch.headers["Location"]))
+    assert responses(app, reference) == []
+
+    client.sign_out()
+    sign_in(client, app, officer="camden")
+    text = page_text(client.get(f"{CAMDEN}/{reference}/settle"))
+    # Only the answers with a different word are shown; the street differs in case and marks.
+    assert "Question 2: What worries you?" in text and "speeding vans" in text
+    assert "Question 8: Anything else?" in text
+    assert "Question 7:" not in text and "Question 6:" not in text
+    assert "Question 9:" not in text
+    settled = client.submit(f"{CAMDEN}/{reference}/settle",
+                            {"choose_worries": "second", "choose_comments": "first"})
+    assert settled.status_code == 302
+    assert "is saved as you settled it" in page_text(client.get(settled.headers["Location"]))
+    assert _stored_words(app) == {
+        "worries": "speeding vans", "times": 3, "street": "O\u2019Neill Road \u2013 north end",
+        "comments": "More patrols,\r\nplease \u201cat night\u201d near the Caf\u00e9",
+        "postcode": "WC1H 0AG"}
