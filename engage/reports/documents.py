@@ -8,7 +8,8 @@ hidden count reads "fewer than N" in them exactly as on the page and in the CSV:
   decimal places, so it reads as in the CSV and still adds up in a spreadsheet; text is stored
   as text, never as a formula, whatever it starts with. openpyxl's
   write-only mode streams rows to a temporary file, so memory stays flat however long the report.
-  A published report's workbook also has "Targets": what its page says beside the figures.
+  A borough's workbook also has "Targets": what its page says beside the figures (the public
+  one from what was published, the staff one from the targets as they stand).
 - The PDF is WeasyPrint's rendering of a print template (templates/reports/pdf/), tagged as
   PDF/UA so screen readers get its headings, tables and reading order.
 """
@@ -131,9 +132,9 @@ def _table_sheet(book: Workbook, title: str, header: list[str], rows: Iterable[l
 
 def xlsx_bytes(report: Report, about: list[tuple[str, str]],
                targets: dict | None = None) -> bytes:
-    """The workbook: "Figures" (the CSV's header and rows), for a publication "Targets" (what
-    its page says of targets and crime figures, from its pinned `targets` content), and
-    "About" (what they are)."""
+    """The workbook: "Figures" (the CSV's header and rows), for a borough "Targets" (what its
+    page says of targets and crime figures, from `targets` in the shape a publication pins:
+    engage.reports.targets.pinned_content), and "About" (what they are)."""
     book = Workbook(write_only=True)
     _table_sheet(book, "Figures", downloads.HEADER, downloads.rows(report))
     if targets is not None:

@@ -1,8 +1,9 @@
 """A report as PDF and XLSX, and a borough's Local Policing Summary PDF.
 
-Staff downloads (beside the CSV) read the latest snapshot, for the same people as the staff
-page; public downloads (beside the public page) read only the publication, so they are 404
-until an officer publishes and then show what was pinned, however often it is counted again.
+Staff downloads (beside the CSV) read the latest snapshot and the borough's targets as they
+stand, for the same people as the staff page; public downloads (beside the public page) read
+only the publication, so they are 404 until an officer publishes and then show what was
+pinned, however often it is counted again.
 
 Staff PDFs are drawn in the request: a report is a few pages, which WeasyPrint lays out in
 well under a second or two. Public PDFs are drawn once and kept (engage.reports.public_files),
@@ -67,7 +68,11 @@ def _staff_xlsx(borough_slug: str | None, consultation_slug: str):
     # Marked as the staff PDF is: it holds what the public report leaves out.
     about = [("Staff copy", documents.STAFF_COPY),
              *documents.about_rows(report, consultation.title, name, snapshot.made_at)]
-    return documents.download(documents.xlsx_bytes(report, about), documents.XLSX,
+    # A borough's "Targets" sheet, as publishing would pin it now (the targets, crime figures
+    # and next year's priorities as they stand), so it reads as the public one will. London
+    # has no targets.
+    additions = targets.pinned_content(consultation, area) if area else None
+    return documents.download(documents.xlsx_bytes(report, about, additions), documents.XLSX,
                               f"{stem}.xlsx")
 
 

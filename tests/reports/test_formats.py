@@ -83,7 +83,7 @@ def test_the_staff_xlsx_holds_the_csv_s_cells_with_small_numbers_hidden(app, cli
     expected = csv_rows(client, REPORT + "/figures.csv")
     response = client.get(REPORT + "/figures.xlsx")
     book = workbook(response)
-    assert book.sheetnames == ["Figures", "About"]
+    assert book.sheetnames == ["Figures", "Targets", "About"]
     figures = sheet_rows(book["Figures"])
     assert figures == expected
     assert row_for(figures, "Telephone")[:4] == [
@@ -175,6 +175,7 @@ def test_the_london_downloads_are_for_administrators(app, client, other_client, 
     other_client.submit(LONDON + "/collate", form_page=LONDON)
     run_tasks()
     book = workbook(other_client.get(LONDON + "/figures.xlsx"))
+    assert book.sheetnames == ["Figures", "About"]  # London has no targets
     assert sheet_rows(book["Figures"]) == csv_rows(other_client, LONDON + "/figures.csv")
     assert dict((r[0], r[1]) for r in sheet_rows(book["About"]))["Area"] == "London"
     text = pdf_text(other_client.get(LONDON + "/report.pdf"))
@@ -455,3 +456,106 @@ def test_the_public_xlsx_has_the_page_s_targets_and_crime_figures(app, client, o
     assert cells["C5"].value == -89 and cells["D5"].value == -8.8  # numbers, not text
     assert cells["B7"].data_type == "s" and cells["B7"].quotePrefix
     assert not [c for c in cells.values() if c.data_type == "f"]
+
+
+TARGETS_HEADER = ["section", "item", "figure", "percentage change (%)", "target", "result"]
+WITHHELD_CONFIDENCE = ["Public confidence",
+                       "share who said the police do an excellent or good job (%)", "not shown"]
+
+
+def test_the_staff_xlsx_has_the_borough_s_targets_as_they_stand(app, client, other_client,
+                                                                run_tasks):
+    """The staff page shows the targets and crime figures beside the figures; the analyst's
+    spreadsheet had none of them. It has them as they stand now, where the public one keeps
+    what was published."""
+    made = prepared(app, client, run_tasks)  # an officer sets them through the staff pages
+    with app.app_context():
+        create_user(email="analyst@example.org", roles={"analyst": "camden"})
+    other_client.sign_in("analyst@example.org", PASSWORD)
+    book = workbook(other_client.get(REPORT + "/figures.xlsx"))
+    assert book.sheetnames == ["Figures", "Targets", "About"]
+    staff = sheet_rows(book["Targets"])
+    assert staff == [
+        TARGETS_HEADER,
+        ["You said, we did", "1. Burglary", "", "", "A 1.2% reduction in burglary", ""],
+        [*WITHHELD_CONFIDENCE, "", "51.4", ""],
+        ["Confidence gap", "Gap in percentage points (not weighted)", "not shown", "",
+         "at most 3.8", ""],
+        ["Performance against targets, 2026/27", "Residential burglary", "-89", "-8.8", "",
+         "target achieved"],
+        ["Performance against targets, 2026/27", "Gun crime", "12", "14.2", "reduce by 4.2%",
+         "target missed"]]
+    assert book["Targets"].freeze_panes == "A2"
+    # Published now, the public sheet reads the same.
+    publish(client)
+    other_client.sign_out()
+    assert sheet_rows(workbook(other_client.get(PUBLIC_BASE + "/report.xlsx"))["Targets"]) \
+        == staff
+
+    # Changed after publishing (confidence 60, no gap target): staff see it, the public not.
+    change_after_publishing(app, client, made, run_tasks)
+    later = sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Targets"])
+    assert "against a target of 60.0%" in page_text(client.get(REPORT))  # as the page says
+    assert [*WITHHELD_CONFIDENCE, "", "60.0", ""] in later
+    assert not [row for row in later if row[0] == "Confidence gap"]
+    public = sheet_rows(workbook(other_client.get(PUBLIC_BASE + "/report.xlsx"))["Targets"])
+    assert [*WITHHELD_CONFIDENCE, "", "51.4", ""] in public
+
+
+def test_a_borough_without_targets_has_the_sheet_the_public_one_would(app, client,
+                                                                    other_client, run_tasks):
+    """Nothing set: as in a publication with nothing set, the sheet gives confidence with no
+    target beside it, and nothing else."""
+    hand_worked(app)
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    assert "no target set" in page_text(client.get(REPORT))
+    staff = sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Targets"])
+    assert staff == [TARGETS_HEADER, [*WITHHELD_CONFIDENCE, "", "", ""]]
+    publish(client)
+    assert sheet_rows(workbook(other_client.get(PUBLIC_BASE + "/report.xlsx"))["Targets"]) \
+        == staff
+
+
+def test_the_staff_targets_sheet_hides_what_the_page_hides(app, client, run_tasks):
+    """Confidence and the gap beside their targets only where the page shows them, with the
+    threshold in force; shown, with the same share and result as the page."""
+    prepared(app, client, run_tasks)
+    client.submit(REPORT + "/targets", {"confidence_target": "51.4", "gap_target": "3.8",
+                                        "feeling_safe_target": "40"})
+    text = page_text(client.get(REPORT))
+    assert "Not shown (too few answers to show without identifying anyone)" in text
+    rows = sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Targets"])
+    assert [row[:3] for row in rows if row[0] in ("Public confidence", "Feeling safe",
+                                                  "Confidence gap")] == [
+        WITHHELD_CONFIDENCE,
+        ["Feeling safe", "share who said they feel very or fairly safe (%)", "not shown"],
+        ["Confidence gap", "Gap in percentage points (not weighted)", "not shown"]]
+    assert not [row for row in rows if row[5] in ("met", "not met")]
+
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
+    text = page_text(client.get(REPORT))
+    rows = sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Targets"])
+    for title, said in (("Public confidence", "said excellent or good"),
+                        ("Feeling safe", "said very or fairly safe")):
+        row = next(row for row in rows if row[0] == title)
+        shown_on_page = re.search(rf"(\d+\.\d)% {said}, against a target of "
+                                  rf"{re.escape(row[4])}%: target (met|not met)", text)
+        assert shown_on_page, (title, text)
+        assert row[2] == shown_on_page.group(1) and row[5] == shown_on_page.group(2)
+
+
+def test_staff_who_read_no_reports_get_no_targets(app, client, other_client, run_tasks):
+    prepared(app, client, run_tasks)
+    with app.app_context():
+        create_user(email="interviewer@example.org", roles={"interviewer": "camden"})
+        create_user(email="clerk@example.org", roles={"clerk": "camden"})
+        create_user(email="hackney@example.org", roles={"analyst": "hackney"})
+    for email in ("interviewer@example.org", "clerk@example.org", "hackney@example.org"):
+        other_client.sign_in(email, PASSWORD)
+        for kind in ("xlsx", "csv"):
+            assert other_client.get(f"{REPORT}/figures.{kind}").status_code == 403
+        other_client.sign_out()
