@@ -18,6 +18,11 @@ from engage.clock import to_london, utcnow
 from engage.meetings.models import Meeting
 
 PRODID = "-//engage//Meetings//EN"
+# What the calendar of someone on the waiting list says, so it never shows them a place they do
+# not have: the title starts with this and the description with WAITING_NOTE.
+WAITING_PREFIX = "Waiting list: "
+WAITING_NOTE = ("You are on the waiting list for this meeting. We will email you if a place "
+                "comes free.")
 
 
 def uid(meeting: Meeting) -> str:
@@ -63,23 +68,34 @@ def calendar_for(meeting: Meeting, page_url: str, show_link: bool) -> bytes:
     return build_calendar(meeting, page_url, show_link).to_ical()
 
 
-def with_attendee(calendar: Calendar, attendee: str) -> bytes:
+def with_attendee(calendar: Calendar, attendee: str, waiting: bool = False) -> bytes:
     """The same calendar addressed to one attendee: a mailing builds the calendar once and
-    only this changes from person to person. Replies come through the link in the email, so
-    the attendee is asked for no RSVP."""
+    only this changes from person to person (the ATTENDEE is replaced every time, so nothing of
+    one person's is left for the next). Replies come through the link in the email, so the
+    attendee is asked for no RSVP. Someone `waiting` is TENTATIVE; pass them a calendar built
+    with waiting=True too."""
     event = calendar.walk("VEVENT")[0]
     event.pop("ATTENDEE", None)
     guest = vCalAddress(f"mailto:{attendee}")
     guest.params["rsvp"] = vText("FALSE")
+    if waiting:
+        guest.params["partstat"] = vText("TENTATIVE")
     event.add("attendee", guest)
     return calendar.to_ical()
 
 
 def build_calendar(meeting: Meeting, page_url: str, show_link: bool, method: str = "PUBLISH",
-                   sequence: int | None = None) -> Calendar:
+                   sequence: int | None = None, waiting: bool = False) -> Calendar:
     """The meeting as a calendar. `show_link` puts the online link in the description, for
     people allowed to see it. For an emailed invitation, `method` is REQUEST (or CANCEL) and
-    `sequence` the SEQUENCE the mailing was made for (RFC 5546); see with_attendee."""
+    `sequence` the SEQUENCE the mailing was made for (RFC 5546); see with_attendee. `waiting`
+    is for someone on the waiting list: the title and the description's first line say so.
+    The meeting itself is still CONFIRMED; the place is what they do not have yet."""
+    summary = f"{meeting.title} ({meeting.group.name})"
+    description = _description(meeting, show_link)
+    if waiting:
+        summary = WAITING_PREFIX + summary
+        description = "\n\n".join(part for part in (WAITING_NOTE, description) if part)
     event = Event()
     event.add("uid", uid(meeting))
     event.add("sequence", meeting.sequence if sequence is None else sequence)
@@ -88,9 +104,9 @@ def build_calendar(meeting: Meeting, page_url: str, show_link: bool, method: str
     event.add("last-modified", meeting.updated_at.replace(tzinfo=UTC))
     event.add("dtstart", to_london(meeting.starts_at))
     event.add("dtend", to_london(meeting.ends_at))
-    event.add("summary", f"{meeting.title} ({meeting.group.name})")
+    event.add("summary", summary)
     event.add("location", location(meeting))
-    event.add("description", _description(meeting, show_link))
+    event.add("description", description)
     event.add("url", page_url)
     event.add("organizer", _organizer(meeting))
     event.add("status", "CANCELLED" if meeting.is_cancelled or method == "CANCEL"

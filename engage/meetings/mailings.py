@@ -216,10 +216,12 @@ def unsubscribe_link(membership_id: int | None, subscription_id: int | None) -> 
 
 
 def ics_attachment(meeting: Meeting, method: str, sequence: int, attendee: str,
-                   show_link: bool) -> dict:
+                   show_link: bool, waiting: bool = False) -> dict:
+    """The calendar file of a meeting email. `waiting`: the person is on the waiting list,
+    and their calendar says so (see meeting_ics)."""
     return {"kind": "meeting_ics", "args": {
         "meeting_id": meeting.id, "method": method, "sequence": sequence,
-        "attendee": attendee, "show_link": show_link}}
+        "attendee": attendee, "show_link": show_link, "waiting": waiting}}
 
 
 def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
@@ -244,8 +246,11 @@ def deliver_batch(mailing: Mailing, limit: int = BATCH_SIZE) -> int:
                        reply=row.reply.label.lower() if row.reply
                        and row.reply != Reply.WAITING else None,
                        waiting=row.reply == Reply.WAITING,
-                       attachments=[ics_attachment(meeting, method, sequence, row.email,
-                                                   show_link)],
+                       attachments=[ics_attachment(
+                           meeting, method, sequence, row.email, show_link,
+                           # A cancellation takes the meeting out of every calendar alike.
+                           waiting=row.reply == Reply.WAITING
+                           and mailing.kind != MailingKind.CANCELLATION)],
                        **unsubscribe_link(row.membership_id, row.subscription_id))
         if mailing.kind != MailingKind.CANCELLATION:
             context["reply_url"] = external_url(
@@ -327,16 +332,17 @@ def sweep_mailings() -> int:
 
 @attachment("meeting_ics")
 def meeting_ics(cache: dict, meeting_id: int, method: str, sequence: int, attendee: str,
-                show_link: bool = True):
-    # One calendar per meeting, method, SEQUENCE and link for a whole batch; only the attendee
-    # differs. (Messages queued before show_link existed went only to members: True.)
-    key = ("meeting_ics", meeting_id, method, sequence, show_link)
+                show_link: bool = True, waiting: bool = False):
+    # One calendar per meeting, method, SEQUENCE, link and waiting for a whole batch; only the
+    # attendee differs. (Messages queued before show_link existed went only to members: True;
+    # before waiting existed, everyone had the calendar of a place: False.)
+    key = ("meeting_ics", meeting_id, method, sequence, show_link, waiting)
     if key not in cache:
         meeting = db.session.get(Meeting, meeting_id)
         group = meeting.group
         page = external_url("meetings.meeting", borough_slug=group.borough.slug,
                             group_slug=group.slug, meeting_id=meeting.id)
         cache[key] = ical.build_calendar(meeting, page, show_link=show_link, method=method,
-                                         sequence=sequence)
-    data = ical.with_attendee(cache[key], attendee)
+                                         sequence=sequence, waiting=waiting)
+    data = ical.with_attendee(cache[key], attendee, waiting=waiting)
     return "meeting.ics", "text/calendar", {"method": method}, data

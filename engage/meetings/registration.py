@@ -112,15 +112,16 @@ def send_confirmation(invitation: Invitation) -> None:
     meeting = invitation.meeting
     show_link = bool(meeting.online_link) and invitation.may_see_link
     subscription = invitation.news_subscription
+    waiting = invitation.reply == Reply.WAITING
     queue_email(
         invitation.recipient, "meeting_registered", **meeting_context(meeting),
-        name=invitation.recipient_name, waiting=invitation.reply == Reply.WAITING,
+        name=invitation.recipient_name, waiting=waiting,
         gave_access_needs=bool(invitation.access_needs),
         online_link=meeting.online_link if show_link else None,
         reply_url=external_url("meeting_replies.reply",
                                token=make_token(REPLY, {"i": invitation.id})),
         attachments=[ics_attachment(meeting, "REQUEST", meeting.sequence, invitation.recipient,
-                                    show_link)],
+                                    show_link, waiting=waiting)],
         **unsubscribe_link(None, subscription.id if subscription is not None
                            and subscription.is_active else None))
 
