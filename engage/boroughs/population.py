@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.extensions import db
 from engage.groups.models import PREFER_NOT, AgeBand, Disability, EthnicGroup
+from engage.numbers import whole_number
 from engage.uploads import LineError, open_csv
 
 CENSUS_SOURCE = ("2011 Census: usual residents by broad ethnic group (Office for National "
@@ -103,7 +104,7 @@ def import_figures(text: str, source: str) -> tuple[int, list[LineError]]:
             errors.append(LineError(line, "category", f"{values['category']!r} is not a "
                                       f"category of {dimension}: use {', '.join(categories)}"))
         try:
-            count = int(values["count"].replace(",", ""))
+            count = whole_number(values["count"])
             if not 0 <= count <= MAX_COUNT:
                 raise ValueError
         except ValueError:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
+from engage.numbers import whole_number
 from engage.surveys.models import Option, Question, QuestionKind
 
 SHORT_TEXT_LIMIT = 500
@@ -246,10 +247,10 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
         if raw in (None, ""):
             return None
         if isinstance(raw, str):
-            raw = raw.strip().replace(",", "")
-            if not re.fullmatch(r"-?\d{1,13}", raw):
-                raise AnswerError("Enter a whole number, like 12")
-            raw = int(raw)
+            try:
+                raw = whole_number(raw)
+            except ValueError:
+                raise AnswerError("Enter a whole number, like 12") from None
         if isinstance(raw, bool) or not isinstance(raw, int) or abs(raw) > NUMBER_LIMIT:
             raise AnswerError("Enter a whole number, like 12")
         low, high = question.min_value, question.max_value

@@ -35,6 +35,7 @@ from engage.forms import (
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings.forms import parse_time
 from engage.meetings.operations import NonExistentTime, from_london
+from engage.numbers import whole_number
 from engage.once import OnceForm
 from engage.surveys.builder import (
     CHOICE_KINDS,
@@ -251,14 +252,18 @@ class ConfirmRemoveForm(FlaskForm):
 # Questions --------------------------------------------------------------------------------------
 
 def _whole_number(field, low: int, high: int) -> int | None:
-    """An optional whole number typed in a text box (spaces and commas allowed)."""
-    raw = (field.data or "").replace(",", "").replace(" ", "")
+    """An optional whole number typed in a text box (with commas or spaces between thousands)."""
+    raw = (field.data or "").strip()
     if not raw:
         return None
-    if not re.fullmatch(r"-?\d{1,13}", raw) or not low <= int(raw) <= high:
+    try:
+        number = whole_number(raw)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
         raise ValidationError(f"{field.label.text} must be a whole number from {low:,} to "
                               f"{high:,}")
-    return int(raw)
+    return number
 
 
 class KindForm(FlaskForm):

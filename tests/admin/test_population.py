@@ -102,6 +102,12 @@ def test_counts_too_large_and_files_that_stop_being_csv_are_reported_by_line(cli
     assert "2 count '100000000000000000000' must be a whole number from 0 to 10,000,000" in text
     assert "3 count '10000001' must be a whole number" in text
     assert "4 count" not in text
+    # Commas between thousands are read; a comma anywhere else is a slip, reported.
+    text = page_text(_upload(client, "ons_code,dimension,category,count\n"
+                                     'E09000007,age_band,16-24,"12,500"\n'
+                                     'E09000007,age_band,25-34,"1,25"\n'))
+    assert "3 count '1,25' must be a whole number from 0 to 10,000,000" in text
+    assert "2 count" not in text
     endless = ("ons_code,dimension,category,count\nE09000007,age_band,16-24,100\n"
                'E09000007,age_band,"25-34,100\n' + "E09000007,age_band,35-44,100\n" * 5000)
     response = _upload(client, endless)

@@ -97,6 +97,10 @@ def test_number_bounds_are_said_in_words():
     q = question(QuestionKind.NUMBER, min_value=0, max_value=500)
     assert check(q, {"number": " 200 "}) == {"number": 200}
     assert check(question(QuestionKind.NUMBER), {"number": "1,200"}) == {"number": 1200}
+    assert check(question(QuestionKind.NUMBER), {"number": "-1 200 000"}) == {"number": -1200000}
+    for slip in ("1,2", "12,00", "1,,200", ",200", "1 2", "1,200,"):
+        assert refused(question(QuestionKind.NUMBER), {"number": slip}) == (
+            "Enter a whole number, like 12"), slip
     assert check(q, {"number": 0}) == {"number": 0}
     assert refused(q, {"number": "12.5"}) == "Enter a whole number, like 12"
     assert refused(q, {"number": "twelve"}) == "Enter a whole number, like 12"

@@ -47,7 +47,7 @@ def test_every_kind_is_stored_as_answered(client, app, made):
         **VICTIM,
         3: {"q_crimes": ["burglary", "other"], "q_crimes_other": "Fly-tipping",
             "q_when": ["03", "2", "2027"]},
-        4: {"q_years": " 1,2 ", "q_street": "  Acre\x00 Lane ", "q_postcode": "sw2 1aa",
+        4: {"q_years": " 12 ", "q_street": "  Acre\x00 Lane ", "q_postcode": "sw2 1aa",
             "q_comments": "More patrols, please.\nThank you."}})
     assert check_answers(client, qid).status_code == 302
     [response] = responses(app)
@@ -136,6 +136,8 @@ def test_multiple_choice_and_date_messages(client, made, data, message, href):
      "q_years"),
     ({"q_years": "twelve"}, "Enter a whole number, like 12", "q_years"),
     ({"q_years": "1.5"}, "Enter a whole number, like 12", "q_years"),
+    # A comma only ever separates thousands: "1,2" is not read as 12.
+    ({"q_years": "1,2"}, "Enter a whole number, like 12", "q_years"),
     ({"q_years": "101"}, "Enter a number between 0 and 100", "q_years"),
     ({"q_years": "-1"}, "Enter a number between 0 and 100", "q_years"),
     ({"q_years": "3", "q_street": "x" * 501}, "Your answer must be 500 characters or fewer",

@@ -217,6 +217,8 @@ def test_question_errors_are_shown_on_their_fields(client, app):
          "The largest number must be the same as or more than the smallest", "max_value"),
         ("number", {"text": "How many?", "min_value": "ten"},
          "Smallest number allowed must be a whole number", "min_value"),
+        ("number", {"text": "How many?", "max_value": "1,5"},
+         "Largest number allowed must be a whole number", "max_value"),
         ("multiple-choice", {"text": "Pick", "options": "A\nB", "max_choices": "0"},
          "Most options people can choose must be a whole number from 1 to 100", "max_choices"),
         ("short-text", {"text": "Tagged", "tag": "not-a-tag"},
