@@ -17,7 +17,7 @@ from engage.meetings.models import Meeting
 from engage.outbox.operations import queue_email
 from tests.factories import create_officer, create_user
 from tests.helpers import Browser
-from tests.mailbox import links
+from tests.mailbox import body, links
 from tests.meetings.support import FORM, PUBLIC, STAFF, create_meeting, make_member, sign_in
 
 
@@ -72,12 +72,19 @@ def test_someone_registering_for_a_full_meeting_gets_a_waiting_list_calendar(
     [waiting] = mailbox.to("second@example.org")
     assert waiting["Subject"].startswith("Waiting list:")
     _assert_waiting(_event(waiting), "second@example.org")
+    # The emails say what their calendar files do.
+    assert ('The calendar file attached adds the meeting to your calendar, marked "Waiting '
+            'list".') in body(waiting)
+    assert ("The calendar file attached adds the meeting to your calendar.\r\n"
+            in body(registered))
 
     # The first gives up the place: the second is given it, and their calendar says so.
     Browser(app).submit(_reply_link(registered), {"reply": "not-attending"})
     run_tasks()
     offered = mailbox.to("second@example.org")[-1]
     assert offered["Subject"].startswith("A place is yours")
+    assert ("adds the meeting to your calendar, or updates it if it is there already (no longer "
+            'marked "Waiting list")') in " ".join(body(offered).split())
     event = _event(offered)
     _assert_a_place(event, "second@example.org", "Quarterly meeting")
     # The same event as the waiting one, so it replaces it in their calendar.
