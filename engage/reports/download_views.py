@@ -1,7 +1,8 @@
 """A report as PDF and XLSX, and a borough's Local Policing Summary PDF.
 
-Staff downloads (beside the CSV) read the latest snapshot and the borough's targets as they
-stand, for the same people as the staff page; public downloads (beside the public page) read
+Staff downloads (beside the CSV) read the latest snapshot and the borough's targets, crime
+figures and next year's priorities as they stand (as publishing would pin them now), for the
+same people as the staff page; public downloads (beside the public page) read
 only the publication, so they are 404 until an officer publishes and then show what was
 pinned, however often it is counted again.
 
@@ -21,6 +22,7 @@ from engage.clock import to_london
 from engage.extensions import db, limiter
 from engage.reports import documents, public_files, targets
 from engage.reports.operations import consultation_or_404, latest_snapshot
+from engage.reports.public_views import additions_context
 from engage.reports.published import build
 from engage.reports.targets_models import ReportPublication
 from engage.reports.views import READERS, _charts, _london_reader, _percent
@@ -79,11 +81,14 @@ def _staff_xlsx(borough_slug: str | None, consultation_slug: str):
 def _staff_pdf(borough_slug: str | None, consultation_slug: str):
     consultation, area = _staff_area(borough_slug, consultation_slug)
     snapshot, report, name, stem = _staff_report(consultation, area)
-    set_targets = targets.targets_of(consultation, area) if area else None
+    # A borough's targets, crime figures and next year's priorities as publishing would pin
+    # them now, drawn as the public PDF draws them, so it reads as the public one will.
+    # London has no targets.
+    additions = (additions_context(report, targets.pinned_content(consultation, area)) if area
+                 else {"charts": _charts(report), "gap_target": None})
     html = render_template("reports/pdf/report.html", public=False, consultation=consultation,
-                           area_name=name, report=report, charts=_charts(report),
-                           counted_at=snapshot.made_at, percent=_percent,
-                           gap_target=set_targets.gap_target if set_targets else None)
+                           area_name=name, report=report, counted_at=snapshot.made_at,
+                           percent=_percent, **additions)
     return documents.download(documents.pdf_bytes(html), documents.PDF, f"{stem}.pdf")
 
 

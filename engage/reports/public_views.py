@@ -17,7 +17,7 @@ from engage.extensions import db
 from engage.reports import targets
 from engage.reports.charts import Bar, bar_chart
 from engage.reports.operations import consultation_or_404
-from engage.reports.published import Table, build
+from engage.reports.published import Report, Table, build
 from engage.reports.targets_models import ReportPublication
 from engage.reports.views import _charts, _percent
 from engage.surveys.models import Channel
@@ -42,7 +42,19 @@ def published_context(published: ReportPublication) -> dict:
     borough = published.borough
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
     report = build(published.figures, threshold, borough.name)
-    content = published.content
+    return {
+        "report": report, **additions_context(report, published.content),
+        "published": published, "counted_at": published.counted_at, "percent": _percent,
+        "ways_answered": ways_answered(report.by_channel),
+    }
+
+
+def additions_context(report: Report, content: dict) -> dict:
+    """What a borough's report shows beside its figures (confidence and feeling safe against
+    their targets, the gap target, crime figures, next year's priorities) from additions in the
+    shape a publication pins them (engage.reports.targets.pinned_content): the public documents
+    from the publication's, the staff PDF from the borough's as they stand. Shares beside a
+    target come from `report`, so they are withheld wherever its suppression withholds them."""
     confidence = targets.confidence_against_target(report, content["confidence_target"])
     # Publications from before feeling safe had a target have no such key.
     feeling_safe = targets.feeling_safe_against_target(report,
@@ -52,12 +64,11 @@ def published_context(published: ReportPublication) -> dict:
         if measure.share is not None and measure.target is not None:
             charts[name] = _target_chart(measure)
     return {
-        "report": report, "charts": charts, "confidence": confidence,
+        "additions": True, "charts": charts, "confidence": confidence,
         "feeling_safe": feeling_safe,
         "gap_target": None if content["gap_target"] is None else Decimal(content["gap_target"]),
         "crime_figures": content["crime_figures"], "planned": content["planned"],
-        "published": published, "counted_at": published.counted_at, "percent": _percent,
-        "signed": signed, "ways_answered": ways_answered(report.by_channel),
+        "signed": signed,
     }
 
 

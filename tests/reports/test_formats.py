@@ -180,6 +180,12 @@ def test_the_london_downloads_are_for_administrators(app, client, other_client, 
     assert dict((r[0], r[1]) for r in sheet_rows(book["About"]))["Area"] == "London"
     text = pdf_text(other_client.get(LONDON + "/report.pdf"))
     assert "London: priorities report" in text
+    assert "Staff copy, not for publication" in text
+    # London has no targets: none of Camden's are drawn into it.
+    for borough_s in ("You said, we did", "A 1.2% reduction in burglary", "against a target",
+                      "The target was", "Performance against last year's targets",
+                      "Residential burglary", "at most 3.8"):
+        assert borough_s not in text
 
 
 def test_another_boroughs_officer_cannot_download_and_nobody_signed_out_can(
@@ -556,6 +562,117 @@ def test_staff_who_read_no_reports_get_no_targets(app, client, other_client, run
         create_user(email="hackney@example.org", roles={"analyst": "hackney"})
     for email in ("interviewer@example.org", "clerk@example.org", "hackney@example.org"):
         other_client.sign_in(email, PASSWORD)
-        for kind in ("xlsx", "csv"):
-            assert other_client.get(f"{REPORT}/figures.{kind}").status_code == 403
+        for url in ("figures.xlsx", "figures.csv", "report.pdf"):
+            assert other_client.get(f"{REPORT}/{url}").status_code == 403
         other_client.sign_out()
+
+
+def against_targets(text: str) -> list[str]:
+    """What a PDF says of confidence and feeling safe beside their targets: the sentences and
+    the rows of the tables beside the charts."""
+    return re.findall(r"(?:\d+\.\d% of people who gave a view said [^.]*, against a target of "
+                      r"\d+\.\d%: the target was (?:met|not met)\.|Not shown: too few people "
+                      r"answered, or too few on one side, to show it without identifying anyone\. "
+                      r"The target was \d+\.\d%\.|(?:Public confidence|Feeling safe), against a "
+                      r"target of \d+\.\d% \d+\.\d% Target (?:met|not met))", text)
+
+
+CRIME_ROWS = ("Residential burglary -89 (-8.8%) target achieved",
+              "Gun crime +12 (+14.2%) reduce by 4.2%: target missed")
+
+
+def test_the_staff_pdf_has_the_borough_s_targets_as_they_stand(app, client, other_client,
+                                                               run_tasks):
+    """The staff PDF took only the gap target: no confidence target, crime figures or next
+    year's priorities, which the public PDF has. It has them as they stand, drawn as the public
+    PDF would draw them if published now, and still marked as the staff copy."""
+    made = prepared(app, client, run_tasks)  # an officer sets them through the staff pages
+    with app.app_context():
+        create_user(email="analyst@example.org", roles={"analyst": "camden"})
+    other_client.sign_in("analyst@example.org", PASSWORD)
+    staff = pdf_text(other_client.get(REPORT + "/report.pdf"))
+    assert "Camden: priorities report" in staff
+    assert "Staff copy, not for publication" in staff
+    assert "You said, we did The police's priorities for next year, set from what people " \
+           "told us, most important first: Burglary: A 1.2% reduction in burglary" in staff
+    # Confidence rests on 10 against 6: withheld, as on the page, with its target said.
+    assert "Not shown: too few people answered, or too few on one side, to show it without " \
+           "identifying anyone. The target was 51.4%." in staff
+    assert "at most 3.8 percentage points" in staff
+    assert "Performance against last year's targets The change in the number of offences " \
+           "recorded in 2026/27" in staff
+    for row in CRIME_ROWS:
+        assert row in staff
+    # The staff copy still has what the public one leaves out.
+    assert "Ethnic group: respondents beside Camden's population" in staff
+
+    # Published now, the public PDF says the same of them.
+    publish(client)
+    public = pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))
+    assert "Burglary: A 1.2% reduction in burglary" in public
+    for row in CRIME_ROWS:
+        assert row in public
+    assert against_targets(public) == against_targets(staff) == [
+        "Not shown: too few people answered, or too few on one side, to show it without "
+        "identifying anyone. The target was 51.4%."]
+    assert "at most 3.8 percentage points" in public
+
+    # Changed after publishing (confidence 60, no gap target): staff see it, the public not.
+    change_after_publishing(app, client, made, run_tasks)
+    client.submit(REPORT + "/you-said-we-did", {"priority": "robbery",
+                                                "target": "Fewer street robberies"})
+    later = pdf_text(other_client.get(REPORT + "/report.pdf"))
+    assert "The target was 60.0%." in later and "The target was 51.4%." not in later
+    assert "at most 3.8" not in later
+    assert "Robbery: Fewer street robberies" in later
+    public = pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))
+    assert "The target was 51.4%." in public and "Fewer street robberies" not in public
+
+
+def test_a_borough_without_targets_has_the_staff_pdf_the_public_one_would(
+        app, client, other_client, run_tasks):
+    hand_worked(app)
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    staff = pdf_text(client.get(REPORT + "/report.pdf"))
+    assert "Next year's priorities have not been published yet." in staff
+    assert "The borough has not published its crime figures for this report." in staff
+    assert "against a target" not in staff and "The target was" not in staff
+
+
+def test_the_staff_pdf_hides_beside_the_targets_what_the_page_hides(app, client, other_client,
+                                                                    run_tasks):
+    """Targets are staff's own words; the shares beside them are the survey's, shown or
+    withheld exactly as the page shows them, with the threshold in force."""
+    prepared(app, client, run_tasks)
+    client.submit(REPORT + "/targets", {"confidence_target": "51.4", "gap_target": "3.8",
+                                        "feeling_safe_target": "95"})
+    page = page_text(client.get(REPORT))
+    assert page.count("Not shown (too few answers to show without identifying anyone)") == 2
+    text = pdf_text(client.get(REPORT + "/report.pdf"))
+    assert "The target was 51.4%." in text
+    assert "Feeling safe: Not shown: too few people answered, or too few on one side, to show " \
+           "it without identifying anyone. The target was 95.0%." in text
+    assert "the target was met" not in text and "the target was not met" not in text
+    assert "The confidence gap is not shown" in text
+
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
+    page = page_text(client.get(REPORT))
+    text = pdf_text(client.get(REPORT + "/report.pdf"))
+    for said_page, said_pdf in (
+            ("said excellent or good", "said the police do an excellent or good job"),
+            ("said very or fairly safe", "said they feel very or fairly safe")):
+        on_page = re.search(rf"(\d+\.\d)% {said_page}, against a target of (\d+\.\d)%: "
+                            r"target (met|not met)", page)
+        assert on_page, page
+        share, target, result = on_page.groups()
+        assert (f"{share}% of people who gave a view {said_pdf}, against a target of "
+                f"{target}%: the target was {result}") in text
+    # And as the public PDF will say it, once published.
+    publish(client)
+    public = pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))
+    assert against_targets(public) == against_targets(text)
+    assert len(against_targets(text)) == 4  # two sentences, two rows
