@@ -1,7 +1,10 @@
 """Reading CSV files people upload: the checks every import shares.
 
 Each import checks every line before writing anything and reports problems by line and column
-(LineError); nothing is written unless the whole file is right.
+(LineError); nothing is written unless the whole file is right. Every value in the file is read
+or refused, never passed over: a column the import does not know (most often a name misspelt,
+like "date joined" for "joined") and a value beyond the named columns (most often a comma in an
+unquoted value, like Acme, Ltd) are errors, not data quietly left behind.
 """
 
 from __future__ import annotations
@@ -55,7 +58,8 @@ class _CountedLines:
 
 class CsvRows:
     """The rows of an uploaded CSV after its header, as (line, {column: value}) with the
-    column names lower-cased; blank lines are skipped. A file that stops being CSV part of the
+    column names lower-cased; blank lines are skipped. A line with a value where the header
+    names no column adds a LineError and is not given. A file that stops being CSV part of the
     way (a quote left open, so the rest of the file runs into one value) adds one LineError,
     at the line where that record starts, and ends the rows."""
 
@@ -76,6 +80,15 @@ class CsvRows:
                 return
             if not any(v.strip() for v in values):
                 continue
+            # Empty values past the header are spreadsheets padding short lines: harmless.
+            # A value there, or under a column with no name, would be lost without a word.
+            if any(v.strip() for n, v in enumerate(values)
+                   if n >= len(self._header) or not self._header[n]):
+                self._errors.append(LineError(self._lines.record_start, "file", (
+                    f"This line has a value beyond the {len(self._header)} columns the first "
+                    "line names. A value with a comma in it must be in quotes, like "
+                    '"Acme, Ltd"')))
+                continue
             yield self._lines.record_start, dict(zip(self._header, values, strict=False))
 
 
@@ -95,7 +108,8 @@ def unreadable(error: csv.Error, lines: _CountedLines) -> str:
 def open_csv(text: str, required: list[str],
              columns: list[str]) -> tuple[CsvRows | None, list[LineError]]:
     """The file's rows, or the error that makes it unreadable: characters that are not text,
-    or a header that does not name every required column."""
+    or a header that does not name every required column, names one twice or names one that
+    is not in `columns`. A column left unnamed (a trailing comma) must have no values."""
     # Every line ending becomes "\n" first: the CSV reader refuses a lone "\r" (old Mac files,
     # or lines pasted together from different places) in a value that is not quoted. Line
     # numbers count "\r\n", "\r" and "\n" alike, as editors show them.
@@ -115,8 +129,22 @@ def open_csv(text: str, required: list[str],
     if missing:
         return None, [LineError(1, "header", "The first line must name the columns "
                                 f"{', '.join(columns)}; missing: {', '.join(missing)}")]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        return None, [LineError(1, "header", "The first line names "
+                                f"{_listed(twice)} more than once: name each column once")]
+    unknown = [h for h in header if h and h not in columns]
+    if unknown:
+        return None, [LineError(1, "header", "The first line names "
+                                f"{'a column' if len(unknown) == 1 else 'columns'} this file "
+                                f"cannot have: {_listed(unknown)}. Use only "
+                                f"{', '.join(columns)}, and remove any other column")]
     errors: list[LineError] = []
     return CsvRows(lines, reader, header, errors), errors
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
 
 
 def problems_message(errors: list[LineError], what: str) -> str:

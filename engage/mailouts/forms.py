@@ -81,6 +81,12 @@ class PaperRequestForm(OnceForm):
     def validate_language(self, field) -> None:
         if self.format.data == PaperFormat.OTHER_LANGUAGE and not field.data:
             raise ValidationError("Enter the language they asked for")
+        # A language beside a printed format would be dropped, and an English copy posted to
+        # someone who asked for another language.
+        if field.data and self.format.data in {f.value for f in PaperFormat} \
+                and self.format.data != PaperFormat.OTHER_LANGUAGE:
+            raise ValidationError(f"Select {PaperFormat.OTHER_LANGUAGE.label.lower()} if they "
+                                  "asked for one, or clear the language")
 
 
 class DuplicateDecisionForm(FlaskForm):

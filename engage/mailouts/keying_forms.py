@@ -78,7 +78,8 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
     other = form[name].data if name in form else None
     kind = question.kind
     if kind.has_options:
-        values = [question.options[n - 1].value for n in _numbers(question, data)]
+        numbers = _numbers(question, data)
+        values = [question.options[n - 1].value for n in numbers]
         _words_without_their_box(question, values, other)
         if kind in ONE:
             if len(values) > 1:
@@ -86,6 +87,7 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
                                   "this blank")
             return {"option": values[0] if values else None, "other": other}
         if kind == QuestionKind.MULTIPLE_CHOICE:
+            _typed_twice(numbers)
             _too_many_ticks(question, values)
             return {"options": values, "other": other}
         limit = min(question.rank_count or len(question.options), len(question.options))
@@ -113,6 +115,15 @@ def _words_without_their_box(question: Question, values: list[str], other: str |
     raise AnswerError(f"Words are typed for box {asks}, but box {asks} is not. If they wrote "
                       f"there, type {asks} with the other box numbers; if not, clear the words",
                       part="other")
+
+
+def _typed_twice(numbers: list[int]) -> None:
+    """A box typed twice ("1 1 3") is a slip for another box more often than not: kept once,
+    the box meant would be lost without a word, so the clerk is asked to look again."""
+    twice = next((n for i, n in enumerate(numbers) if n in numbers[:i]), None)
+    if twice is not None:
+        raise AnswerError(f"Box {twice} is typed twice. Type each box ticked on the paper "
+                          "once")
 
 
 def _too_many_ticks(question: Question, values: list[str]) -> None:

@@ -9,7 +9,7 @@ engage.surveys.builder and come back as errors on the same fields.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextArea
@@ -113,8 +113,11 @@ class ConsultationForm(OnceForm):
     paper_grace_until: datetime | None = None  # naive UTC, once validated
 
     def __init__(self, *args, boroughs: list[Borough], admin: bool, editing: bool = False,
-                 **kwargs):
+                 ends_were: tuple[datetime | None, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        # When changing a consultation, its closing and paper times as they are: one set at
+        # midnight before midnight was refused stays while its other details are changed.
+        self._ends_were = set(ends_were) - {None}
         self._choices = {b.slug: b for b in boroughs}
         self.boroughs.choices = [SelectChoice(b.slug, b.name) for b in boroughs]
         if not admin:
@@ -166,7 +169,7 @@ class ConsultationForm(OnceForm):
 
     validate_opens_on = validate_closes_on = _day
 
-    def _when(self, day_field, time_field) -> datetime | None:
+    def _when(self, day_field, time_field, ending: bool = False) -> datetime | None:
         if not time_field.data:
             raise ValidationError(f"Enter the {time_field.label.text.lower()}")
         at = parse_time(time_field.data)
@@ -175,20 +178,27 @@ class ConsultationForm(OnceForm):
                                   "or 09:00")
         if day_field.data is None:
             return None
+        day = day_field.data
         try:
-            return from_london(day_field.data, at)
+            when = from_london(day, at)
         except NonExistentTime:
-            day = day_field.data
             raise ValidationError(
                 f"The {time_field.label.text.lower()} does not exist: the clocks go forward "
                 f"from 1am to 2am on {day.day} {day:%B %Y}. Enter a time before 1am or from "
                 "2am") from None
+        if ending and at == time(0) and when not in self._ends_were:
+            # Read as the day's first moment, "closes at midnight on 30 June" would close a
+            # day early, when most people mean the night at the end of 30 June.
+            raise ValidationError(
+                f"Midnight could mean the start or the end of {day.day} {day:%B %Y}. Enter "
+                "11:59pm for the end of that day")
+        return when
 
     def validate_opens_time(self, field):
         self._opens_at = self._when(self.opens_on, field)
 
     def validate_closes_time(self, field):
-        self._closes_at = self._when(self.closes_on, field)
+        self._closes_at = self._when(self.closes_on, field, ending=True)
         if self._opens_at and self._closes_at and self._closes_at <= self._opens_at:
             raise ValidationError("The closing date and time must be after the opening date "
                                   "and time")
@@ -202,7 +212,7 @@ class ConsultationForm(OnceForm):
             return
         if not field.data:
             field.data = "11:59pm"
-        self.paper_grace_until = self._when(day, field)
+        self.paper_grace_until = self._when(day, field, ending=True)
         if self._closes_at and self.paper_grace_until < self._closes_at:
             raise ValidationError("Paper returns must be accepted until the closing date and "
                                   "time or later")

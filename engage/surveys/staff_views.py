@@ -144,7 +144,8 @@ def consultation(slug: str):
 @staff_required
 def edit(slug: str):
     consultation = editable_consultation(slug)
-    options = {"boroughs": _form_boroughs(), "admin": current_user.is_admin, "editing": True}
+    options = {"boroughs": _form_boroughs(), "admin": current_user.is_admin, "editing": True,
+               "ends_were": (consultation.closes_at, consultation.paper_grace_until)}
     form = (ConsultationForm.for_editing(consultation, **options) if request.method == "GET"
             else ConsultationForm(**options))
     form.submit.label.text = "Save changes"

@@ -23,9 +23,11 @@ from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings.forms import parse_time
 from engage.meetings.operations import NonExistentTime, from_london
 from engage.telephone.models import AGREED_TIME_OUTCOMES, Outcome, PartOfDay
-from engage.telephone.operations import normalise_phone
+from engage.telephone.operations import has_extension, normalise_phone
 
 PHONE_EXAMPLE = "Enter a UK phone number, like 020 7946 0000"
+PHONE_EXTENSION = ("Enter the phone number without its extension, and write the extension in "
+                   "the notes")
 
 
 def _notes(label: str, hint: str) -> TextAreaField:
@@ -77,7 +79,8 @@ class CallRequestForm(FlaskForm):
         if field.data:
             number = normalise_phone(field.data)
             if number is None:
-                raise ValidationError(PHONE_EXAMPLE)
+                raise ValidationError(PHONE_EXTENSION if has_extension(field.data)
+                                      else PHONE_EXAMPLE)
             field.data = number
 
 

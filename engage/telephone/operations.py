@@ -82,14 +82,25 @@ def why_no_call(call_case: CallCase, now: datetime) -> str | None:
 
 
 def normalise_phone(raw: str) -> str | None:
-    """A UK number in E.164 ('020 7946 0000' -> '+442079460000'), or None if it is not one."""
+    """A UK number in E.164 ('020 7946 0000' -> '+442079460000'), or None if it is not one.
+    A number with an extension ('020 7946 0000 ext 123') is None too: E.164 has no room for
+    one, so the interviewer would ring the switchboard never knowing whom to ask for."""
     try:
         number = phonenumbers.parse(raw or "", "GB")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number) or number.country_code != 44:
+    if not phonenumbers.is_valid_number(number) or number.country_code != 44 \
+            or number.extension:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def has_extension(raw: str) -> bool:
+    """Whether the number typed ends with an extension ('ext 123', 'x12', '#12')."""
+    try:
+        return bool(phonenumbers.parse(raw or "", "GB").extension)
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def phone_for_people(e164: str | None) -> str:

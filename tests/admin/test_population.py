@@ -120,6 +120,19 @@ def test_counts_too_large_and_files_that_stop_being_csv_are_reported_by_line(cli
             PopulationFigure.dimension == "age_band")) == 0
 
 
+def test_a_count_with_an_unquoted_thousands_comma_is_a_line_error_not_stored_short(client, app):
+    """12,500 without quotes is two values: the count was stored as 12 and "500" dropped."""
+    _admin(client, app)
+    response = _upload(client, "ons_code,dimension,category,count\n"
+                               "E09000007,age_band,16-24,12,500\n")
+    assert response.status_code == 200
+    assert ("2 file This line has a value beyond the 4 columns the first line names"
+            in page_text(response))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PopulationFigure.id)).where(
+            PopulationFigure.dimension == "age_band")) == 0
+
+
 def test_a_file_without_the_columns_or_not_csv_is_refused(client, app):
     _admin(client, app)
     assert "missing: dimension, category, count" in page_text(_upload(client, "ons_code\nX\n"))

@@ -126,6 +126,46 @@ def test_a_file_without_the_columns_is_refused(client, app):
     assert "missing: name, email, represents" in text
 
 
+def test_a_value_beyond_the_named_columns_is_a_line_error_not_dropped(client, app):
+    """"Acme, Ltd" unquoted is two values: the organisation was stored as "Acme" and "Ltd"
+    dropped without a word. Empty values beyond the columns (spreadsheet padding) are fine."""
+    _officer(client, app)
+    response = _upload(client, "name,email,represents,organisation\n"
+                               "Ada Lovelace,ada@example.org,business,Acme, Ltd\n"
+                               "Grace Hopper,grace@example.org,self,,,\n")
+    assert response.status_code == 200
+    assert ("2 file This line has a value beyond the 4 columns the first line names. A value "
+            'with a comma in it must be in quotes, like "Acme, Ltd"') in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+    quoted = _upload(client, "name,email,represents,organisation,\n"
+                             'Ada Lovelace,ada@example.org,business,"Acme, Ltd",\n'
+                             "Grace Hopper,grace@example.org,self,,,\n")
+    assert quoted.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Membership.organisation).join(User).where(
+            User.email == "ada@example.org")) == "Acme, Ltd"
+
+
+def test_a_column_the_import_does_not_read_is_refused_not_passed_over(client, app):
+    """"date joined" for "joined" left every member joining today; a column named twice kept
+    only the last one's values."""
+    _officer(client, app)
+    misnamed = _upload(client, "name,email,represents,date joined\n"
+                               "Ada Lovelace,ada@example.org,self,2023-04-01\n")
+    assert misnamed.status_code == 200
+    assert ('1 header The first line names a column this file cannot have: "date joined". Use '
+            "only name, email, represents, organisation, role, joined, and remove any other "
+            "column") in page_text(misnamed)
+    twice = _upload(client, "name,email,represents,email\n"
+                            "Ada Lovelace,ada@example.org,self,ada@work.example\n")
+    assert twice.status_code == 200
+    assert ('1 header The first line names "email" more than once: name each column once'
+            in page_text(twice))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+
+
 def test_only_officers_of_the_borough_import(client, app):
     with app.app_context():
         create_user(email="analyst@example.org", roles={"analyst": "camden"})

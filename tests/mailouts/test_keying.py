@@ -149,6 +149,23 @@ def test_blank_answers_are_kept_blank_and_wrong_ones_are_refused_on_their_field(
             ("confidence", "excellent"), ("priorities", "knife-crime")}
 
 
+def test_a_box_typed_twice_for_a_tick_all_question_is_refused_not_kept_once(client, app):
+    """"1 1 3" (or "113") was stored as boxes 1 and 3: the box the clerk meant to type was
+    lost without a word."""
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    for typed in ("1 1 3", "113"):
+        refused = key(client, reference, {"q_confidence": "1", "q_worries": typed})
+        assert refused.status_code == 200, typed
+        assert "Box 1 is typed twice. Type each box ticked on the paper once" in \
+            page_text(refused), typed
+        assert 'href="#q_worries' in refused.get_data(as_text=True)
+    assert responses(app, reference) == []
+    assert key(client, reference, {"q_confidence": "1", "q_worries": "1 2 3"}).status_code \
+        == 302
+
+
 def test_optional_answers_are_dropped_without_the_consent_box(client, app):
     made = all_kinds(app)
     reference = posted_paper(app, made.questionnaire_id)

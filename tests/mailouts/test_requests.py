@@ -66,6 +66,20 @@ def test_another_language_needs_the_language_and_is_kept_for_follow_up(client, a
     assert "Needs follow-up: Bengali" in page_text(listing)
 
 
+def test_a_language_beside_a_printed_format_is_refused_not_dropped(client, app):
+    """"Polish" typed with large print chosen was dropped: an English copy would be posted."""
+    ids = make_consultation(app)
+    sign_in(client, app, officer="camden")
+    refused = record(client, ids["residents"], format="large-print", language="Polish")
+    assert refused.status_code == 200
+    assert "Select another language if they asked for one, or clear the language" in \
+        page_text(refused)
+    assert 'href="#language' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert count(PaperRequest) == 0
+    assert record(client, ids["residents"], format="large-print").status_code == 302
+
+
 def test_a_shared_postcode_district_asks_for_the_borough_and_suggests_one(client, app):
     ids = make_consultation(app)
     sign_in(client, app, officer=["camden", "westminster"])

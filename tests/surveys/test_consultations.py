@@ -154,6 +154,50 @@ def test_changing_a_consultation(client, app):
         assert event.borough.slug == "hackney"
 
 
+def test_a_closing_time_of_midnight_is_refused_not_read_as_a_day_early(client, app):
+    """"Closes 30 November, midnight" was stored as the first moment of 30 November: the
+    consultation closed a day before the night people meant. 11:59pm says which."""
+    sign_in_staff(client, app)
+    for typed in ("midnight", "12am", "00:00"):
+        refused = _create(client, closes_time=typed)
+        assert refused.status_code == 200, typed
+        assert ("Midnight could mean the start or the end of 30 November 2027. Enter 11:59pm "
+                "for the end of that day") in page_text(refused), typed
+        assert 'href="#closes_time' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Consultation)) is None
+    assert _create(client, closes_time="11:59pm").status_code == 302
+    url = f"{STAFF}/have-your-say-2027-28/edit"
+    grace = client.submit(url, {**FORM, "closes_time": "11:59pm",
+                                "paper_grace_on": ["31", "12", "2027"],
+                                "paper_grace_time": "midnight"})
+    assert grace.status_code == 200
+    assert "Midnight could mean the start or the end of 31 December 2027" in page_text(grace)
+    assert _consultation(app, "have-your-say-2027-28").paper_grace_until is None
+
+
+def test_a_consultation_closing_at_midnight_already_keeps_its_time_when_changed(client, app):
+    """One saved at midnight before midnight was refused is changed without moving it; moving
+    it to another midnight is refused."""
+    sign_in_staff(client, app)
+    _create(client)
+    with app.app_context():
+        made = db.session.scalar(select(Consultation))
+        made.closes_at = datetime(2027, 11, 30, 0, 0)  # midnight, Greenwich Mean Time
+        db.session.commit()
+    url = f"{STAFF}/have-your-say-2027-28/edit"
+    assert 'value="00:00"' in client.get(url).get_data(as_text=True)
+    kept = client.submit(url, {**FORM, "title": "Have your say 2028", "closes_time": "00:00"})
+    assert kept.status_code == 302
+    changed = _consultation(app, "have-your-say-2027-28")
+    assert (changed.title, changed.closes_at) == ("Have your say 2028",
+                                                  datetime(2027, 11, 30, 0, 0))
+    moved = client.submit(url, {**FORM, "closes_on": ["1", "12", "2027"],
+                                "closes_time": "00:00"})
+    assert moved.status_code == 200
+    assert "Midnight could mean the start or the end of 1 December 2027" in page_text(moved)
+
+
 def test_officers_work_only_on_their_own_boroughs(client, app):
     sign_in_staff(client, app, create_officer, "camden")
     london = make_consultation(app)

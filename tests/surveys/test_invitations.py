@@ -223,6 +223,19 @@ def test_adding_a_file_to_a_list_reports_people_already_on_it(app):
         "cafe@example.org", "garage@example.org", "shop@example.org"]
 
 
+def test_a_business_name_with_an_unquoted_comma_is_a_line_error_not_cut_short(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    refused = _upload(browser, STAFF + "/new/upload",
+                      "email,name,organisation\nshop@example.org,Sam,Smith, Jones and Co\n",
+                      name="High street", questionnaire=str(ids[Audience.BUSINESSES]))
+    assert refused.status_code == 200
+    assert "nobody was added" in page_text(refused)
+    assert "2 file This line has a value beyond the 3 columns the first line names" in \
+        page_text(refused)
+    assert list_count(app) == 0
+
+
 def test_a_group_list_cannot_take_uploads(app):
     ids = make_consultation(app)
     add_members(app, ["ada@example.org"])

@@ -62,6 +62,22 @@ def test_consent_is_required_even_when_everything_else_is_right(client, app):
         assert count(CallCase) == 0
 
 
+def test_a_number_with_an_extension_is_refused_not_kept_without_it(client, app):
+    """The extension was dropped: the case said +442079460000, and the interviewer rang the
+    switchboard with no way to reach the caller."""
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    for typed in ("020 7946 0000 ext 123", "020 7946 0000 x123", "020 7946 0000#123"):
+        refused = record(client, made.questionnaire_id, phone=typed)
+        assert refused.status_code == 200, typed
+        assert ("Enter the phone number without its extension, and write the extension in the "
+                "notes") in page_text(refused), typed
+    with app.app_context():
+        assert count(CallCase) == 0
+    saved = record(client, made.questionnaire_id, phone="020 7946 0000", notes="Extension 123")
+    assert saved.status_code == 302
+
+
 def test_uk_numbers_in_any_usual_form_are_kept_alike_and_others_refused(app):
     assert normalise_phone("07911 123456") == "+447911123456"
     assert normalise_phone("+44 7911 123 456") == "+447911123456"
