@@ -89,7 +89,8 @@ class Percentage:
         if not text:
             field.data = None
             return
-        value = Decimal(text) if re.fullmatch(r"\d{1,3}(\.\d)?", text) else None
+        # Digits 0-9 only: Decimal() reads full-width and other digits as ours.
+        value = Decimal(text) if re.fullmatch(r"\d{1,3}(\.\d)?", text, re.ASCII) else None
         if value is None or value > 100:
             raise ValidationError(f"Enter the {self.what} as a number from 0 to 100 with at "
                                   f"most one decimal place, like {self.example}")

@@ -267,6 +267,17 @@ def test_targets_are_checked_and_saved(app, client):
                                          ReportTargets.feeling_safe_target)).one() == (None, None)
 
 
+def test_a_target_in_other_digits_is_refused_not_read_as_ours(app, client):
+    """Decimal() read full-width "５１.４" as 51.4: a target nobody typed in 0-9 was saved."""
+    officer(app, client)
+    response = client.submit(TARGETS, {"confidence_target": "\uff15\uff11.\uff14",
+                                       "gap_target": "", "feeling_safe_target": ""})
+    assert response.status_code == 200
+    assert "Enter the public confidence target as a number from 0 to 100" in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportTargets)) == 0
+
+
 def test_you_said_we_did_is_an_ordered_list_of_priorities_and_targets(app, client):
     officer(app, client)
     page = page_text(client.get(PLANNED))
