@@ -23,6 +23,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from engage import numbers
+
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
 
@@ -80,13 +82,14 @@ def strip(value: str | None) -> str:
     return (value or "").replace("\x00", "").strip()
 
 
-def whole_number(text: str | None, digits: int = 12) -> int | None:
-    """The number typed, or None unless it is plain digits 0-9 (str.isdigit also accepts "²"
-    and "①", which int() refuses) and no longer than `digits`."""
-    text = (text or "").strip()
-    if not text or len(text) > digits or not (text.isascii() and text.isdigit()):
+def whole_number(text: str | None) -> int | None:
+    """The whole number typed in a box, read as every number box here reads one
+    (engage.numbers: "1,000" and "1 000" are 1000, "1,2" is no number); None if the box is
+    empty or holds anything else. Each field checks its own bounds."""
+    try:
+        return numbers.whole_number(text or "")
+    except ValueError:
         return None
-    return int(text)
 
 
 def normalise_email(value: str | None) -> str:

@@ -37,9 +37,11 @@ def test_new_is_not_a_consultation_s_web_address(client, app):
     assert "Another consultation already uses this web address" in page_text(refused)
 
 
-def test_only_plain_digits_are_whole_numbers():
+def test_a_number_box_reads_digits_0_to_9_and_thousands_only():
     assert whole_number(" 12 ") == 12
-    for typed in ("\u00b2", "\u2460", "\u0661\u0662", "1.5", "-3", "", None, "9" * 13):
+    assert whole_number("1,000") == whole_number("1 000") == 1000
+    assert whole_number("-3") == -3  # each field's bounds refuse it
+    for typed in ("\u00b2", "\u2460", "\u0661\u0662", "1.5", "1,0", "1_0", "", None, "9" * 16):
         assert whole_number(typed) is None, typed
 
 

@@ -66,10 +66,14 @@ def _lookup(kind, text: str):
 
 def _parse_date(text: str) -> date | None:
     """The date, in either form, from 1900 on (as every date form here): strptime takes year 1,
-    which no member joined in, and which London time cannot show."""
+    which no member joined in, and which London time cannot show. Digits 0-9 only: strptime
+    also reads Arabic-Indic and other digits as ours."""
+    text = text.strip()
+    if not text.isascii():
+        return None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            parsed = datetime.strptime(text.strip(), fmt).date()
+            parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
         return parsed if parsed.year >= 1900 else None

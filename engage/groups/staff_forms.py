@@ -36,6 +36,7 @@ from engage.forms import (
     strip,
 )
 from engage.groups.models import GroupKind, GroupRole, Represents
+from engage.numbers import digits
 from engage.once import OnceForm
 
 
@@ -128,11 +129,12 @@ class DayMonthYearField(Field):
                        if not p]
             raise ValueError(f"{self.label.text} must include {' and '.join(missing)}")
         try:
-            day, month, year = (int(p) for p in parts)
+            # Digits 0-9 only: int() would read "1_2" as 12, "+1" as 1 and full-width digits.
+            day, month, year = (digits(p) for p in parts)
             if year < 1900 or year > 2200:
                 raise ValueError
             self.data = date(year, month, day)
-        except (ValueError, OverflowError):  # a day of 10**20 overflows before it is wrong
+        except (ValueError, OverflowError):  # a day of 10**14 overflows before it is wrong
             raise ValueError(f"{self.label.text} must be a real date, like 1 4 2027") from None
 
 

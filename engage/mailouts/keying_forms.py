@@ -64,11 +64,12 @@ def _numbers(question: Question, typed: str) -> list[int]:
         parts = list(typed)
     else:
         parts = [p for p in re.split(r"[\s,;/.+]+", typed) if p]
-    if not all((n := whole_number(p, 4)) is not None and 1 <= n <= count for p in parts):
+    boxes = [whole_number(p) for p in parts]
+    if not all(n is not None and 1 <= n <= count for n in boxes):
         spaced = " Put a space between numbers." if count >= 10 else ""
         raise AnswerError(f"Type box numbers from 1 to {count}, as printed beside the boxes."
                           f"{spaced}")
-    return [int(p) for p in parts]  # plain digits: checked above
+    return boxes
 
 
 def raw_answer(form: FlaskForm, question: Question) -> dict:

@@ -224,7 +224,7 @@ class MeetingForm(OnceForm):
             starts_at=self._starts_at, ends_at=self._ends_at, mode=MeetingMode(self.mode.data),
             venue=self.venue.data or None, address=self.address.data or None,
             access_notes=self.access_notes.data, online_link=self.online_link.data or None,
-            capacity=int(self.capacity.data) if self.capacity.data else None,
+            capacity=whole_number(self.capacity.data),  # "1,000" as validated
             visibility=MeetingVisibility(self.visibility.data),
         )
 
@@ -250,7 +250,7 @@ class AgendaItemForm(OnceForm):
 
     @property
     def minutes_value(self) -> int | None:
-        return int(self.minutes.data) if self.minutes.data else None
+        return whole_number(self.minutes.data)
 
 
 class PaperForm(OnceForm):

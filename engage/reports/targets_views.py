@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput, GovTextArea
 from wtforms import BooleanField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from engage.auth.access import staff_borough, staff_required
 from engage.auth.forms import ConfirmForm
@@ -52,12 +52,25 @@ report_targets = Blueprint(
 OTHER = "other"
 
 
+class FinancialYear:
+    """A year like 2026/27: four digits, then the last two of the year after (1999/00 too).
+    "2026/99" is a slip, and the report would print it as a year that never was."""
+
+    def __call__(self, form, field):
+        match = re.fullmatch(r"(\d{4})/(\d{2})", field.data or "", re.ASCII)
+        if match is None:
+            raise ValidationError("Enter the year like 2026/27")
+        if int(match[2]) != (int(match[1]) + 1) % 100:
+            raise ValidationError("Enter the year as 2026/27: the second part is the year "
+                                  "after the first")
+
+
 class CrimeFiguresForm(FlaskForm):
     period = StringField(
         "Which year are the figures for?", filters=[strip], widget=GovTextInput(),
         description="For example, 2026/27",
         validators=[DataRequired("Enter the year the figures are for, like 2026/27"),
-                    Regexp(r"^\d{4}/\d{2}$", message="Enter the year like 2026/27")])
+                    FinancialYear()])
     figures = FileField("CSV file", widget=GovFileInput(), validators=[
         FileRequired("Choose a CSV file of crime figures"),
         FileAllowed(["csv"], "The file must be a CSV file")])
@@ -76,7 +89,8 @@ class Percentage:
         if not text:
             field.data = None
             return
-        value = Decimal(text) if re.fullmatch(r"\d{1,3}(\.\d)?", text) else None
+        # Digits 0-9 only: Decimal() reads full-width and other digits as ours.
+        value = Decimal(text) if re.fullmatch(r"\d{1,3}(\.\d)?", text, re.ASCII) else None
         if value is None or value > 100:
             raise ValidationError(f"Enter the {self.what} as a number from 0 to 100 with at "
                                   f"most one decimal place, like {self.example}")

@@ -19,6 +19,7 @@ from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
 from engage.extensions import db
+from engage.forms import whole_number
 from engage.groups.operations import groups_of
 from engage.once import already_sent, commit_once
 from engage.surveys import invitation_tasks as mailings
@@ -232,7 +233,7 @@ def reminder(borough_slug: str, consultation_slug: str, list_id: int):
     borough, consultation, invitee_list = _load_list(borough_slug, consultation_slug, list_id)
     form = ReminderForm(data={"days": str(current_app.config["ENGAGE_SURVEY_REMINDER_DAYS"])})
     if form.validate_on_submit():
-        days = int(form.days.data)
+        days = whole_number(form.days.data)
         cutoff = mailings.reminder_cutoff(days)
         if form.confirmed.data == "yes":
             try:
@@ -265,7 +266,7 @@ def automatic_reminder(borough_slug: str, consultation_slug: str, list_id: int):
     current = invitations.auto_reminder(invitee_list)
     form = AutoReminderForm(data={"days": str(current.after_days) if current else ""})
     if form.validate_on_submit():
-        days = int(form.days.data) if form.days.data else None
+        days = whole_number(form.days.data)
         invitations.set_auto_reminder(invitee_list, days)
         _audit("survey_list.automatic_reminder_set", invitee_list, days=days)
         db.session.commit()

@@ -31,6 +31,7 @@ from wtforms import (
 )
 
 from engage.forms import FlaskForm
+from engage.numbers import digits
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
 from engage.surveys.questions import AnswerError, check, is_shown
 
@@ -52,10 +53,11 @@ def rank_count(question: Question) -> int:
 
 
 class DayMonthYearField(Field):
-    """A GOV.UK date input: three boxes, read leniently ("3" or "03", "2027"), checked later.
+    """A GOV.UK date input: three boxes of digits ("3" or "03", "2027"), checked later.
 
     Unlike WTForms' DateField it never fails on odd input (a missing box, text in a box); the
-    canonical check gives the plain-English error instead."""
+    canonical check gives the plain-English error instead. Only digits 0-9 count: int() would
+    read "1_2" as 12, "+1" as 1 and full-width digits as ours."""
 
     widget = GovDateInput()
 
@@ -67,10 +69,10 @@ class DayMonthYearField(Field):
             self.data = None
             return
         try:
-            self.data = date(int(year), int(month), int(day)).isoformat()
-            if int(year) < 1000:
+            self.data = date(digits(year), digits(month), digits(day)).isoformat()
+            if digits(year) < 1000:
                 self.data = "invalid"
-        except (TypeError, ValueError, OverflowError):
+        except (ValueError, OverflowError):
             self.data = "invalid"
 
     def process_data(self, value):

@@ -35,6 +35,9 @@ POSTCODE = re.compile(
     r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKMNPR-Y]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
     r" ?[0-9][ABD-HJLNP-UW-Z]{2})$")
 
+# A date answer as the date boxes give it and as it is stored.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
 YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"))
 
 
@@ -280,8 +283,11 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
         raw = value.get("date")
         if raw in (None, ""):
             return None
+        # Only the shape the date boxes give: since Python 3.11 fromisoformat also reads
+        # "20270327" and week dates ("2027-W13-1"), which no one answering types.
         try:
-            day = date.fromisoformat(raw) if isinstance(raw, str) else None
+            day = (date.fromisoformat(raw) if isinstance(raw, str)
+                   and _ISO_DATE.fullmatch(raw) else None)
         except ValueError:
             day = None
         if day is None:

@@ -120,6 +120,23 @@ def test_every_problem_is_reported_by_line_and_nobody_is_imported(client, app):
         assert db.session.scalar(select(func.count(User.id))) == 2
 
 
+def test_a_date_joined_in_other_digits_is_a_line_error_not_read_as_ours(client, app):
+    """strptime reads Arabic-Indic and full-width digits as 0-9: a date no spreadsheet meant
+    to write was stored as the day the member joined."""
+    _officer(client, app)
+    response = _upload(client, "name,email,represents,organisation,role,joined\n"
+                               "Ada Lovelace,ada@example.org,self,,,\u0662\u0660\u0662\u0663"
+                               "-04-01\n"
+                               "Grace Hopper,grace@example.org,self,,,01/02/\uff12\uff10\uff12"
+                               "\uff14\n")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "2 joined '\u0662\u0660\u0662\u0663-04-01' must be a date" in text
+    assert "3 joined '01/02/\uff12\uff10\uff12\uff14' must be a date" in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+
+
 def test_a_file_without_the_columns_is_refused(client, app):
     _officer(client, app)
     text = page_text(_upload(client, "who,where\nAda,London\n"))

@@ -500,6 +500,26 @@ def test_a_role_change_with_the_end_before_the_start_is_refused(client, app):
     assert _audit(app, "membership.role_changed") == []
 
 
+@pytest.mark.parametrize("day", ["1_2", "\uff11", "\u0661", "+1"])
+def test_a_date_box_holding_more_than_digits_is_refused_not_read_as_a_number(client, app, day):
+    """int() read "1_2" as 12, "+1" as 1 and full-width or Arabic-Indic digits as ours: a term
+    was saved to start on a day nobody typed."""
+    _sign_in(client, app)
+    member = _member(app, name="Ada Member")
+    url = f"{CPEG}/members/{member}"
+    before = _membership(app, member)
+    refused = client.submit(url, {"role": "chair", "role_starts_on": [day, "4", "2027"],
+                                  "role_ends_on": ["", "", ""]})
+    assert refused.status_code == 200
+    assert "Start of the term must be a real date, like 1 4 2027" in page_text(refused)
+    assert _membership(app, member) == before
+    # Spaces at either end of a box are only spaces.
+    saved = client.submit(url, {"role": "chair", "role_starts_on": [" 12 ", "4", "2027"],
+                                "role_ends_on": ["", "", ""]})
+    assert saved.status_code == 302
+    assert _membership(app, member)[1:3] == (GroupRole.CHAIR, date(2027, 4, 12))
+
+
 def test_role_changes_and_history_name_who_did_what(client, app):
     with app.app_context():
         create_officer("camden", name="Olive Officer", email="olive@example.org")

@@ -166,6 +166,24 @@ def test_a_box_typed_twice_for_a_tick_all_question_is_refused_not_kept_once(clie
         == 302
 
 
+def test_a_date_keyed_with_more_than_digits_is_refused_not_read_as_a_number(client, app):
+    """int() read "1_2" as 12 and full-width digits as ours: a date nobody wrote was stored."""
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    sign_in(client, app, clerk="camden")
+    for when in (["1_2", "3", "2027"], ["27", "\uff13", "2027"], ["27", "3", "+2027"]):
+        refused = key(client, reference, {"q_confidence": "1", "q_when": when})
+        assert refused.status_code == 200, when
+        assert "Enter a real date, like 27 3 2027" in page_text(refused), when
+        assert 'href="#q_when' in refused.get_data(as_text=True)
+    assert responses(app, reference) == []
+    assert key(client, reference, {"q_confidence": "1", "q_when": [" 12 ", "3", "2027"]}
+               ).status_code == 302
+    with app.app_context():
+        answer = db.session.scalar(select(Answer).where(Answer.date.is_not(None)))
+        assert answer.date.isoformat() == "2027-03-12"
+
+
 def test_optional_answers_are_dropped_without_the_consent_box(client, app):
     made = all_kinds(app)
     reference = posted_paper(app, made.questionnaire_id)

@@ -123,6 +123,13 @@ def test_an_agenda_item_needs_a_title_and_a_sensible_time(client, app):
     assert "Enter the agenda item" in text
     assert "The time allowed must be a whole number between 1 and 600" in text
     assert _titles(app, meeting_id) == []
+    # Read as every number box reads one: "1,0" is a slip, "1,000" minutes too long.
+    for minutes in ("1,0", "1,000"):
+        refused = client.submit(f"{STAFF}/{meeting_id}/agenda/new",
+                                {"title": "Welcome", "minutes": minutes})
+        assert "The time allowed must be a whole number between 1 and 600" in \
+            page_text(refused), minutes
+    assert _titles(app, meeting_id) == []
 
 
 def test_pdf_and_word_papers_are_kept_outside_the_web_root(client, app):

@@ -93,6 +93,24 @@ def test_errors_are_summarised_and_linked_to_their_fields(client, app):
         assert _count() == 0
 
 
+def test_places_are_read_as_every_number_box_reads_them(client, app):
+    """"1,000" places was refused as no number, though an answer or a staff number box read
+    it; a comma that does not separate thousands ("1,0") is a slip, refused as before."""
+    sign_in(client, app)
+    for slip in ("1,0", "1 0", "10,00", "1_000", "\uff11\uff10"):
+        refused = client.submit(STAFF + "/new", {**FORM, "capacity": slip})
+        assert refused.status_code == 200, slip
+        assert "The number of places must be a whole number between 1 and 100,000" in \
+            page_text(refused), slip
+    too_many = client.submit(STAFF + "/new", {**FORM, "capacity": "100,001"})
+    assert "The number of places must be a whole number between 1 and 100,000" in \
+        page_text(too_many)
+    with app.app_context():
+        assert _count() == 0
+    assert meeting(app, schedule(client, capacity="1,000")).capacity == 1000
+    assert meeting(app, schedule(client, capacity=" 2 500 ")).capacity == 2500
+
+
 def test_online_meetings_need_a_link_and_keep_no_venue(client, app):
     sign_in(client, app)
     refused = client.submit(STAFF + "/new", {**FORM, "mode": "online"})

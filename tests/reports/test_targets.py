@@ -213,6 +213,25 @@ def test_a_file_sent_without_the_replace_box_is_checked_too(app, client):
         assert db.session.scalar(select(CrimeFigureUpload.period)) == "2009/10"
 
 
+def test_the_year_s_second_part_must_be_the_year_after_the_first(app, client):
+    """Only the shape was checked: "2026/99" was saved, and the report showed a year that
+    never was. Full-width digits passed the shape too."""
+    officer(app, client)
+    for period in ("2026/99", "2026/26", "2026/28", "1999/99"):
+        response = upload(client, SEED, period)
+        assert response.status_code == 200, period
+        assert ("Enter the year as 2026/27: the second part is the year after the first"
+                in page_text(response)), period
+        assert 'href="#period"' in response.get_data(as_text=True)
+    refused = upload(client, SEED, "\uff12\uff10\uff12\uff16/\uff12\uff17")
+    assert "Enter the year like 2026/27" in page_text(refused)
+    assert stored(app) == []
+    # The turn of a century: the year after 1999 ends in 00.
+    assert upload(client, SEED, "1999/00").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(CrimeFigureUpload.period)) == "1999/00"
+
+
 def test_targets_are_checked_and_saved(app, client):
     officer(app, client)
     response = client.submit(TARGETS, {"confidence_target": "153", "gap_target": "three",
@@ -246,6 +265,17 @@ def test_targets_are_checked_and_saved(app, client):
     with app.app_context():
         assert db.session.execute(select(ReportTargets.confidence_target,
                                          ReportTargets.feeling_safe_target)).one() == (None, None)
+
+
+def test_a_target_in_other_digits_is_refused_not_read_as_ours(app, client):
+    """Decimal() read full-width "５１.４" as 51.4: a target nobody typed in 0-9 was saved."""
+    officer(app, client)
+    response = client.submit(TARGETS, {"confidence_target": "\uff15\uff11.\uff14",
+                                       "gap_target": "", "feeling_safe_target": ""})
+    assert response.status_code == 200
+    assert "Enter the public confidence target as a number from 0 to 100" in page_text(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportTargets)) == 0
 
 
 def test_you_said_we_did_is_an_ordered_list_of_priorities_and_targets(app, client):

@@ -121,6 +121,9 @@ def test_text_postcode_and_date():
     assert check(when, {"date": "2027-03-27"}) == {"date": "2027-03-27"}
     assert refused(when, {"date": "2027-02-30"}) == "Enter a real date, like 27 3 2027"
     assert refused(when, {"date": "invalid"}) == "Enter a real date, like 27 3 2027"
+    # Only the date boxes' own shape: fromisoformat reads these too.
+    for other in ("20270327", "2027-W13-1", "2027W131"):
+        assert refused(when, {"date": other}) == "Enter a real date, like 27 3 2027", other
 
 
 @pytest.mark.parametrize(("typed", "normalised"), [

@@ -125,6 +125,13 @@ def test_single_choice_rating_and_yes_no_messages(client, made, data, message, h
      "q_when-day"),
     ({"q_crimes": ["theft"], "q_when": ["1", "1", "27"]}, "Enter a real date, like 27 3 2027",
      "q_when-day"),
+    # Digits 0-9 only: int() read these as 12 March, 1 March and 1 March 2027.
+    ({"q_crimes": ["theft"], "q_when": ["1_2", "3", "2027"]}, "Enter a real date, like 27 3 2027",
+     "q_when-day"),
+    ({"q_crimes": ["theft"], "q_when": ["\uff11", "3", "2027"]},
+     "Enter a real date, like 27 3 2027", "q_when-day"),
+    ({"q_crimes": ["theft"], "q_when": ["1", "+3", "2027"]}, "Enter a real date, like 27 3 2027",
+     "q_when-day"),
 ])
 def test_multiple_choice_and_date_messages(client, made, data, message, href):
     url = reach(client, made.questionnaire_id, 3, answers=VICTIM)

@@ -199,6 +199,28 @@ def test_an_outcome_that_takes_no_time_keeps_none_given_to_it(fresh_case):
     assert call_case.next_attempt_at == london(2026, 11, 30, 14, 0)
 
 
+def test_a_call_back_date_holding_more_than_digits_is_refused(client, app, in_calling_hours):
+    """int() read full-width digits as ours, "2_027" as 2027 and "+3" as 3: a call back was
+    booked for a day nobody agreed."""
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+    agreed = _agreed(in_calling_hours + timedelta(days=1))
+    day, month, year = agreed["appointment_date"]
+    full_width = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16"
+                                             "\uff17\uff18\uff19")
+    for typed in ([day.translate(full_width), month, year], [day, month, f"{year[0]}_{year[1:]}"],
+                  [day, f"+{month}", year]):
+        refused = end_call(client, case_id, "appointment", **{**agreed,
+                                                              "appointment_date": typed})
+        assert refused.status_code == 200, typed
+        assert "Date agreed must be a real date, like 1 4 2027" in page_text(refused), typed
+        with app.app_context():
+            assert case_row(case_id).appointment_at is None
+    assert end_call(client, case_id, "appointment", **agreed).status_code == 302
+
+
 def _agreed(moment) -> dict:
     local = to_london(moment)
     return {"appointment_date": [str(local.day), str(local.month), str(local.year)],
