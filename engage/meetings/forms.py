@@ -30,13 +30,15 @@ from engage.meetings.models import Meeting, MeetingMode, MeetingVisibility, Repl
 from engage.meetings.operations import Details, NonExistentTime, from_london
 from engage.once import OnceForm
 
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?([ap]\.?m\.?)?$")
+# Digits 0-9 only (re.ASCII), a space allowed before "am"/"pm" and inside "p. m.", never
+# between digits: "1 8:30" is a slip, not 18:30.
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))? ?([ap]\.? ?m\.?)?$", re.ASCII)
 
 
 def parse_time(text: str | None) -> time | None:
     """`6:30pm`, `6.30pm`, `6pm`, `18:30`, `midday` or `midnight`; None if it is none of these."""
-    value = re.sub(r"\s+", "", (text or "").lower())
-    if value in ("midday", "noon", "12noon"):
+    value = " ".join((text or "").lower().split())
+    if value in ("midday", "noon", "12noon", "12 noon"):
         return time(12)
     if value == "midnight":
         return time(0)

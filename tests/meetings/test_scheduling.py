@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from engage import clock
@@ -109,6 +110,27 @@ def test_places_are_read_as_every_number_box_reads_them(client, app):
         assert _count() == 0
     assert meeting(app, schedule(client, capacity="1,000")).capacity == 1000
     assert meeting(app, schedule(client, capacity=" 2 500 ")).capacity == 2500
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("6:30pm", "6:30pm"), ("6.30 pm", "6:30pm"), (" 6:30 P.M. ", "6:30pm"), ("18:30", "6:30pm"),
+    ("6 p. m.", "6pm"), ("12 noon", "midday"), ("midday", "midday"),
+])
+def test_times_are_read_as_people_write_them(client, app, typed, read):
+    sign_in(client, app)
+    page = page_text(client.get(f"{STAFF}/{schedule(client, start_time=typed)}"))
+    assert f"{with_weekday(SPRING_DAY)}, {read} to 8pm" in page
+
+
+@pytest.mark.parametrize("slip", ["1 8:30", "18 30", "6:3 0pm", "\uff16:30pm", "6:30 p m x"])
+def test_a_time_with_a_slip_in_it_is_refused_not_read_as_another_time(client, app, slip):
+    """Spaces were taken out everywhere and any digit counted, so "1 8:30" was 18:30."""
+    sign_in(client, app)
+    refused = client.submit(STAFF + "/new", {**FORM, "start_time": slip})
+    assert refused.status_code == 200
+    assert "Enter the start time in the form 6:30pm or 18:30" in page_text(refused)
+    with app.app_context():
+        assert _count() == 0
 
 
 def test_online_meetings_need_a_link_and_keep_no_venue(client, app):
