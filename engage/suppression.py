@@ -80,6 +80,39 @@ def suppress(counts: Mapping[str, int], threshold: int) -> dict[str, Cell]:
     }
 
 
+def suppress_nested(counts: Mapping[str, int], group_of: Mapping[str, object],
+                    threshold: int) -> tuple[dict[str, Cell], bool]:
+    """suppress() for a table whose groups' subtotals a reader may learn elsewhere: the ethnic
+    group table beside the confidence gap, whose White and Black and minority ethnic bases are
+    near enough those groups' subtotals. Knowing a group's subtotal, a reader learns the sum of
+    that group's hidden cells, not only of all of them, so each group of at least `threshold`
+    goes through suppress() as a table of its own too, and a cell hidden either way is hidden
+    (labelled as suppress() labels it: hiding more never undoes a protection, since each extra
+    hidden cell only widens what the others may be). A group under the threshold is left to
+    the figures beside the table, which show its subtotal only as "fewer than N".
+
+    Returns the cells and whether every group is protected: False when some group's cells
+    cannot be protected however many are hidden (3 and 12 in a group of 15), and the subtotals
+    must then not be shown beside the table at all."""
+    cells = suppress(counts, threshold)
+    groups: dict[object, dict[str, int]] = {}
+    for key, n in counts.items():
+        groups.setdefault(group_of[key], {})[key] = n
+    protected_all = True
+    for members in groups.values():
+        if sum(members.values()) < threshold:
+            continue
+        own = suppress(members, threshold)
+        if all(c.suppressed and not c.small for c in own.values()) and any(
+                0 < n < threshold for n in members.values()):
+            protected_all = False  # rule 3: no hiding protects them
+            continue
+        for key, cell in own.items():
+            if cell.suppressed and not cells[key].suppressed:
+                cells[key] = cell
+    return cells, protected_all
+
+
 def describe(cell: Cell, threshold: int) -> str:
     if not cell.suppressed:
         return f"{cell.count:,}"

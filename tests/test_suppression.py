@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engage.suppression import describe, suppress
+from engage.suppression import describe, suppress, suppress_nested
 
 
 def test_small_counts_are_hidden_and_large_ones_shown():
@@ -119,3 +119,67 @@ def test_a_reader_learns_nothing_about_a_small_count_beyond_fewer_than_the_thres
                 assert low <= 1 and high >= threshold - 1, (key, ranges, cells)
         else:
             assert cell.count == n
+
+
+# A table whose groups' subtotals a reader may know (the ethnic group table beside the
+# confidence gap's White and Black and minority ethnic bases).
+ETHNIC = {"white": "w", "asian": "m", "black": "m", "mixed": "m", "other": "m",
+          "prefer-not": None, "not-answered": None}
+
+
+def test_each_group_with_a_known_subtotal_hides_its_own_small_cells_well_enough():
+    counts = {"white": 20, "asian": 30, "black": 3, "mixed": 12, "other": 0, "prefer-not": 0,
+              "not-answered": 30}
+    # On its own the table hides Black's 3 with White's 20: 95 less the shown 72 is 23. Told
+    # the White subtotal (20), a reader would have Black's 3 back.
+    alone = suppress(counts, threshold=10)
+    assert [k for k, c in alone.items() if c.suppressed] == ["white", "black"]
+    # Nested, Black and minority ethnic hide Asian's 30 with it: told that group's subtotal
+    # (45), a reader knows only that Black and Asian make 33, Black anywhere from 1 to 9.
+    cells, protected = suppress_nested(counts, ETHNIC, threshold=10)
+    assert protected
+    assert [describe(cells[k], 10) for k in counts] == [
+        "not shown", "not shown", "fewer than 10", "12", "0", "0", "30"]
+
+
+def test_a_group_that_no_hiding_can_protect_is_said_to_be_unprotected():
+    # Black 3 and Asian 12, a group of 15: told the 15, a reader has Black at 3 to 9 whichever
+    # cells are hidden, so the subtotals must not be shown beside the table at all.
+    counts = {"white": 20, "asian": 12, "black": 3, "not-answered": 30}
+    cells, protected = suppress_nested(counts, ETHNIC, threshold=10)
+    assert not protected
+    assert cells == suppress(counts, threshold=10)  # the table itself as suppress() leaves it
+
+
+@given(st.dictionaries(st.sampled_from(sorted(ETHNIC)), st.integers(0, 40), min_size=1),
+       st.integers(2, 12))
+def test_told_any_group_s_subtotal_a_reader_learns_nothing_more_about_a_small_count(
+        counts, threshold):
+    cells, protected = suppress_nested(counts, ETHNIC, threshold)
+    total = sum(counts.values())
+    # The whole table keeps every guarantee of suppress() (labels true, small counts safe).
+    ranges = reader_ranges(cells, total, threshold)
+    for key, n in counts.items():
+        if 0 < n < threshold:
+            assert cells[key].suppressed, key
+        if cells[key].suppressed and total >= threshold:
+            whole_table = all(c.suppressed and not c.small for c in cells.values())
+            assert n < threshold if cells[key].small else (whole_table or n >= threshold)
+            low, high = ranges[key]
+            if 0 < n < threshold:
+                assert low <= 1 and high >= threshold - 1, (key, ranges)
+    if not protected or total < threshold or all(
+            c.suppressed and not c.small for c in cells.values()):
+        return
+    # Told one group's subtotal (of at least the threshold: a smaller one is shown as "fewer
+    # than N" beside the table), a reader works that group as a table of its own.
+    for group in set(ETHNIC.values()):
+        members = {k: n for k, n in counts.items() if ETHNIC[k] == group}
+        subtotal = sum(members.values())
+        if subtotal < threshold:
+            continue
+        own = reader_ranges({k: cells[k] for k in members}, subtotal, threshold)
+        for key, n in members.items():
+            if 0 < n < threshold:
+                low, high = own[key]
+                assert low <= 1 and high >= threshold - 1, (group, key, own, cells)

@@ -37,6 +37,10 @@ Rules (engage.suppression does the cell work):
   those positive, those not) less what is shown of the two groups give it back, with any group
   hidden, so when that is 1 to threshold - 1 on any side the gap and both groups are withheld.
   When the two groups' bases together are 1 to threshold - 1, neither is shown, not even a 0.
+  The groups' bases give a reader the White and the Black and minority ethnic subtotals of the
+  ethnic group table (staff see it), near enough: that table goes through suppress_nested, so
+  each group's small cells are hidden well enough on their own, and where they cannot be, the
+  gap is withheld (for everyone: the Report is shared).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from engage.reports.statistics import (
     wilson_interval,
 )
 from engage.reports.weighting import MARGIN_MISSED, split_key
-from engage.suppression import Cell, suppress
+from engage.suppression import Cell, suppress, suppress_nested
 from engage.surveys.models import Audience, Channel, ReportingTag
 
 POSITIVE = {ReportingTag.CONFIDENCE: ("excellent", "good"),
@@ -96,6 +100,9 @@ class Table:
     rows: list[Row]
     total: Cell  # the respondents the table is about
     note: str = ""
+    # The ethnic group table only: whether the confidence gap's groups may be shown beside it
+    # (engage.suppression.suppress_nested protected every group's cells).
+    groups_protected: bool = True
 
 
 @dataclass
@@ -233,7 +240,8 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
         change=priority_change(questions.get(ReportingTag.PRIORITIES.value),
                                figures.get("previous"), threshold))
     report.gap = _gap(figures, weights, threshold, next(
-        (m for m in report.measures if m.tag == ReportingTag.CONFIDENCE), None))
+        (m for m in report.measures if m.tag == ReportingTag.CONFIDENCE), None), next(
+        (t for t in report.equality if t.key == ReportingTag.ETHNIC_GROUP.value), None))
     # After the tables: an "other, please say" comment count must not give back an option
     # count its table hides.
     comments = published_free_text(figures.get("free_text"), threshold,
@@ -356,7 +364,14 @@ def _equality(tag: ReportingTag, question: dict, respondents: int, population: d
     labels = {o["value"]: o["label"] for o in question["options"]}
     counts[NOT_ANSWERED] = max(respondents - question["answered"], 0)
     labels[NOT_ANSWERED] = "Not answered (or did not agree to these questions)"
-    cells = suppress(counts, threshold)
+    groups_protected = True
+    if tag == ReportingTag.ETHNIC_GROUP:
+        # Beside the confidence gap, whose groups' bases give (near enough) the White, the
+        # Black and minority ethnic and, by difference, the unknown subtotals of this table.
+        cells, groups_protected = suppress_nested(
+            counts, {key: _gap_group(key) for key in counts}, threshold)
+    else:
+        cells = suppress(counts, threshold)
     answered_keys = [k for k in counts if k != NOT_ANSWERED]
     known = sum(counts[k] for k in answered_keys)
     any_hidden = any(cells[k].suppressed for k in answered_keys)
@@ -373,7 +388,8 @@ def _equality(tag: ReportingTag, question: dict, respondents: int, population: d
         rows.append(row)
     note = (f"{area_name}'s population: {population['source']}." if population
             else f"There are no population figures for {tag.label.lower()} in {area_name} yet.")
-    return Table(tag.value, tag.label, rows, _total(respondents, threshold), note)
+    return Table(tag.value, tag.label, rows, _total(respondents, threshold), note,
+                 groups_protected)
 
 
 def _weights(figures: dict) -> dict[str, float] | None:
@@ -491,14 +507,24 @@ def _weighting(figures: dict, threshold: int, area_name: str) -> Weighting:
     return Weighting(status, paragraphs, design_effect, effective)
 
 
+def _gap_group(ethnic_group: str) -> str | None:
+    """The gap's group for an ethnic group: White, minority, or None (not known: not
+    answered, did not agree, preferred not to say)."""
+    return WHITE if ethnic_group == WHITE else ("minority" if ethnic_group in MINORITY else None)
+
+
 def _gap(figures: dict, weights: dict[str, float] | None, threshold: int,
-         confidence: Measure | None) -> Gap:
+         confidence: Measure | None, ethnic: Table | None) -> Gap:
     cells = figures.get("cells", False)
     if cells is False:
         return Gap("not-counted")
     if (not cells or "ethnic_group" not in cells["dimensions"]
             or ReportingTag.CONFIDENCE.value not in cells["questions"]):
         return Gap("not-asked")
+    if ethnic is not None and not ethnic.groups_protected:
+        # The ethnic group table (staff see it) could not hide a group's small cells from a
+        # reader who knows that group's subtotal, as the groups' bases would tell them.
+        return Gap("withheld")
     position = cells["dimensions"].index("ethnic_group")
     totals = {WHITE: [0, 0, 0.0, 0.0], "minority": [0, 0, 0.0, 0.0]}  # base, positive, w, w+
     chosen = cells["questions"][ReportingTag.CONFIDENCE.value]["chosen"]
@@ -507,9 +533,7 @@ def _gap(figures: dict, weights: dict[str, float] | None, threshold: int,
             continue
         positive = value in POSITIVE[ReportingTag.CONFIDENCE]
         for key, n in by_cell.items():
-            ethnic_group = split_key(key)[position]
-            group = WHITE if ethnic_group == WHITE else (
-                "minority" if ethnic_group in MINORITY else None)
+            group = _gap_group(split_key(key)[position])
             if group is None:
                 continue
             weight = weights.get(key, 1.0) if weights else 1.0

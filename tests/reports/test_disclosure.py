@@ -1,7 +1,8 @@
 """Counts a published report hides must not come back by subtraction: from the confidence
 headline less the answers table, from the confidence figures less the gap's two groups (the
-third group, ethnic group not known), or from an "other, please say" comment count beside the
-option it belongs to. Every test reads the published report as the public does."""
+third group, ethnic group not known), from the ethnic group table staff see beside the gap's
+groups, or from an "other, please say" comment count beside the option it belongs to. The tests
+read the published report as the public does, and as staff do where only they see a table."""
 
 from __future__ import annotations
 
@@ -228,3 +229,74 @@ def test_the_base_is_withheld_when_respondents_less_it_give_hidden_dont_knows(
     text = page_text(other_client.get(PUBLIC))
     assert "39.5%" not in text  # 15 of 38
     assert "Not shown: too few people answered" in text
+
+
+def residents_by_ethnic_group(app, agreeing: dict[str, tuple[int, int]]):
+    """Residents agreeing to the equality questions, `agreeing` giving each ethnic group's
+    (good, poor) answers to confidence, and 30 who did not agree: 15 good, 15 poor."""
+    made = make_consultation(app)
+    with app.app_context():
+        rows = [(n, confidence, ethnic, True) for ethnic, (good, poor) in agreeing.items()
+                for n, confidence in ((good, "good"), (poor, "poor"))]
+        for n, confidence, ethnic, consent in [*rows, (15, "good", "white", False),
+                                               (15, "poor", "white", False)]:
+            for _ in range(n):
+                respond(made.residents, answers(RANKED, confidence, ethnic=ethnic,
+                                                age="16-24"), consent=consent)
+        db.session.commit()
+    return made
+
+
+def staff_csv(client) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(
+        client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_told_the_gap_s_group_bases_a_reader_still_cannot_find_a_hidden_ethnic_group(
+        app, client, run_tasks):
+    """White 20, Asian 30, Black 3, Mixed 12 (agreeing), 30 not agreeing: 95. Left to
+    itself, the ethnic group table would hide Black's 3 with White's 20 alone (95 less the
+    shown 72 is 23), and the gap's "of 20 White respondents" would give the 3 back. The table
+    also hides, within Black and minority ethnic respondents, Asian's 30: the gap's "of 45"
+    then says only that Black and Asian make 33, Black still anywhere from 1 to 9."""
+    residents_by_ethnic_group(app, {"white": (10, 10), "asian": (30, 0), "black": (3, 0),
+                                    "mixed": (12, 0)})
+    published(app, client, run_tasks)
+    page = client.get(REPORT)
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert table_row(html, "White").startswith("White | not shown")
+    assert table_row(html, "Asian").startswith("Asian | not shown")
+    assert table_row(html, "Black").startswith("Black | fewer than 10")
+    assert table_row(html, "Mixed").startswith("Mixed | 12")
+    assert ("50.0% of 20 White respondents and 100.0% of 45 Black and minority ethnic "
+            "respondents who gave a view said excellent or good.") in text
+
+    # The reader's working, from the CSV: each group's base less its cells shown is what the
+    # table hides of that group. Of Black and minority ethnic respondents that is 33, in a
+    # "not shown" cell (at least 10) and Black's: Black is anywhere from 1 to 9 still.
+    rows = staff_csv(client)
+    ethnic = {r[1]: r[2] for r in rows if r[0] == "Ethnic group"}
+    bases = [r[2] for r in rows if r[0] == "Confidence gap" and r[2]]
+    assert bases == ["20", "45"]
+    minority = {k: v for k, v in ethnic.items() if k in ("Asian", "Black", "Mixed", "Other")}
+    hidden = 45 - sum(int(n) for n in minority.values() if n.isdigit())
+    assert hidden == 33 and sorted(minority.values()) == ["0", "12", "fewer than 10",
+                                                          "not shown"]
+    assert hidden - 10 >= 9  # the "not shown" cell at its least leaves Black up to 23
+
+
+def test_the_gap_is_withheld_when_no_hiding_keeps_a_group_s_small_count_from_its_base(
+        app, client, other_client, run_tasks):
+    """White 20, Asian 12, Black 3 (agreeing), 30 not agreeing. Black and minority ethnic
+    respondents are 15: told that, a reader has Black at 3 to 9 however the table hides
+    Black's and Asian's cells. So the gap shows neither group, here and in public."""
+    residents_by_ethnic_group(app, {"white": (10, 10), "asian": (12, 0), "black": (3, 0)})
+    published(app, client, run_tasks)
+    text = page_text(client.get(REPORT))
+    assert "The confidence gap is not shown" in text
+    assert "of 20 White" not in text and "of 15 Black" not in text
+    assert [(r[1], r[2], r[-1]) for r in staff_csv(client) if r[0] == "Confidence gap"] == [
+        ("Gap in percentage points (not weighted)", "", "not shown")]
+    gap = other_client.get(API).get_json()["confidence_gap"]
+    assert gap["status"] == "withheld" and gap["groups"] == [] and gap["points"] is None
+    assert "of 20 White" not in page_text(other_client.get(PUBLIC))
