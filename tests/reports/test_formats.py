@@ -24,6 +24,7 @@ from tests.reports.test_public_report import (
     PUBLIC,
     REPORT,
     change_after_publishing,
+    counted,
     prepared,
     publish,
 )
@@ -512,12 +513,7 @@ def test_a_borough_without_targets_has_the_sheet_the_public_one_would(app, clien
                                                                     other_client, run_tasks):
     """Nothing set: as in a publication with nothing set, the sheet gives confidence with no
     target beside it, and nothing else."""
-    hand_worked(app)
-    with app.app_context():
-        create_officer("camden", email="officer@example.org")
-    client.sign_in("officer@example.org", PASSWORD)
-    client.submit(REPORT + "/collate", form_page=REPORT)
-    run_tasks()
+    counted(app, client, run_tasks)
     assert "no target set" in page_text(client.get(REPORT))
     staff = sheet_rows(workbook(client.get(REPORT + "/figures.xlsx"))["Targets"])
     assert staff == [TARGETS_HEADER, [*WITHHELD_CONFIDENCE, "", "", ""]]
@@ -631,12 +627,7 @@ def test_the_staff_pdf_has_the_borough_s_targets_as_they_stand(app, client, othe
 
 def test_a_borough_without_targets_has_a_staff_pdf_saying_what_is_missing(
         app, client, other_client, run_tasks):
-    hand_worked(app)
-    with app.app_context():
-        create_officer("camden", email="officer@example.org")
-    client.sign_in("officer@example.org", PASSWORD)
-    client.submit(REPORT + "/collate", form_page=REPORT)
-    run_tasks()
+    counted(app, client, run_tasks)
     staff = " ".join(pdf_text(client.get(REPORT + "/report.pdf")).split())
     # Staff are told what is not recorded yet, and what the public report would say of it.
     assert ("No priorities for next year are recorded yet. Until they are, the published report "

@@ -27,14 +27,20 @@ Gun crime,+12,+14.2%,reduce by 4.2%,missed
 """
 
 
-def prepared(app, client, run_tasks):
-    """The hand-worked responses counted, with targets, crime figures and one priority."""
+def counted(app, client, run_tasks):
+    """The hand-worked responses counted by Camden's officer, signed in as `client`."""
     made = hand_worked(app)
     with app.app_context():
         create_officer("camden", email="officer@example.org")
     client.sign_in("officer@example.org", PASSWORD)
     client.submit(REPORT + "/collate", form_page=REPORT)
     run_tasks()
+    return made
+
+
+def prepared(app, client, run_tasks):
+    """The hand-worked responses counted, with targets, crime figures and one priority."""
+    made = counted(app, client, run_tasks)
     client.submit(REPORT + "/targets", {"confidence_target": "51.4", "gap_target": "3.8"})
     client.submit(REPORT + "/crime-figures", {
         "period": "2026/27", "figures": (io.BytesIO(FIGURES.encode()), "figures.csv")})
