@@ -293,7 +293,7 @@ def test_the_gap_is_withheld_when_no_hiding_keeps_a_group_s_small_count_from_its
     residents_by_ethnic_group(app, {"white": (10, 10), "asian": (12, 0), "black": (3, 0)})
     published(app, client, run_tasks)
     text = page_text(client.get(REPORT))
-    assert "The confidence gap is not shown" in text
+    assert "or too few on one side or in one ethnic group, to show it without identifying" in text
     assert "of 20 White" not in text and "of 15 Black" not in text
     assert [(r[1], r[2], r[-1]) for r in staff_csv(client) if r[0] == "Confidence gap"] == [
         ("Gap in percentage points (not weighted)", "", "not shown")]
