@@ -31,11 +31,11 @@ from engage.forms import (
     StringField,
     SubmitField,
     strip,
+    whole_number,
 )
 from engage.groups.staff_forms import DayMonthYearField
 from engage.meetings.forms import parse_time
 from engage.meetings.operations import NonExistentTime, from_london
-from engage.numbers import whole_number
 from engage.once import OnceForm
 from engage.surveys.builder import (
     CHOICE_KINDS,
@@ -263,13 +263,9 @@ class ConfirmRemoveForm(FlaskForm):
 
 def _whole_number(field, low: int, high: int) -> int | None:
     """An optional whole number typed in a text box (with commas or spaces between thousands)."""
-    raw = (field.data or "").strip()
-    if not raw:
+    if not (field.data or "").strip():
         return None
-    try:
-        number = whole_number(raw)
-    except ValueError:
-        number = None
+    number = whole_number(field.data)
     if number is None or not low <= number <= high:
         raise ValidationError(f"{field.label.text} must be a whole number from {low:,} to "
                               f"{high:,}")
