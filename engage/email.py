@@ -13,6 +13,7 @@ from email.utils import parseaddr
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
+from engage import one_click
 from engage.outbox.models import OutboxMessage
 
 # Builders for attachments named in an outbox message's context:
@@ -53,6 +54,14 @@ def render(message: OutboxMessage, cache: dict | None = None) -> EmailMessage:
     # (make_msgid() would add the time and a random number, a new id on every attempt.)
     email["Message-ID"] = message_id(message)
     email["X-Engage-Outbox-Id"] = str(message.id)
+    # Every email here is made and sent by engage, not written by a person to another: so
+    # out-of-office and other automatic replies are not sent back (RFC 3834).
+    email["Auto-Submitted"] = "auto-generated"
+    # The body's unsubscribe link, for the mail program's own "Unsubscribe" (engage.one_click).
+    # Only emails that offer one get it: a password reset, say, has nothing to stop.
+    if context.get("unsubscribe_url"):
+        for name, value in one_click.headers(context["unsubscribe_url"]).items():
+            email[name] = value
     email.set_content(body.strip() + "\n")
     email.add_alternative(html, subtype="html")
     for spec in message.context.get("attachments", []):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from engage import one_click
 from engage.auth.tokens import make_token
 from engage.clock import utcnow
 from engage.extensions import db
@@ -63,11 +64,16 @@ def reply(token: str):
 
 
 @meeting_replies.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@one_click.allowed
 def unsubscribe(token: str):
     membership = replies.membership_for(token)
     if membership is None:
         return render_template("auth/link_expired.html", what="change your emails",
                                help="meeting"), 400
+    if one_click.requested():  # the mail program's "Unsubscribe" (List-Unsubscribe-Post)
+        membership.meeting_emails = False
+        db.session.commit()
+        return one_click.done("You will not get any more meeting emails from this group.")
     form = ButtonForm()
     if form.validate_on_submit():
         membership.meeting_emails = request.form.get("emails") == "on"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from engage import one_click
 from engage.auth.forms import ConfirmForm
 from engage.boroughs.models import Borough
 from engage.extensions import db, limiter
@@ -55,10 +56,16 @@ def confirm(token: str):
 
 
 @news.route("/meeting-news/unsubscribe/<token>", methods=["GET", "POST"])
+@one_click.allowed
 def unsubscribe(token: str):
     found = operations.subscription_for_unsubscribe(token)
     if found is None:
         return render_template("news/link_expired.html", what="stop emails about meetings"), 400
+    if one_click.requested():  # the mail program's "Unsubscribe" (List-Unsubscribe-Post)
+        operations.unsubscribe(found)
+        db.session.commit()
+        return one_click.done("You will not get any more emails about new meetings in "
+                              f"{found.borough.name}.")
     form = ConfirmForm()
     form.submit.label.text = "Stop these emails"
     if form.validate_on_submit():

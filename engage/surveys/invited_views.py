@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from sqlalchemy import select
 
+from engage import one_click
 from engage.auth.forms import ConfirmForm
 from engage.extensions import db
 from engage.surveys import invitations
@@ -55,10 +56,15 @@ def start(token: str):
 
 
 @surveys_invited.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@one_click.allowed
 def unsubscribe(token: str):
     invitee = invitations.invitee_for_unsubscribe(token)
     if invitee is None:
         return _unknown_link("stop emails about consultations")
+    if one_click.requested():  # the mail program's "Unsubscribe" (List-Unsubscribe-Post)
+        invitations.opt_out(invitee.email)
+        db.session.commit()
+        return one_click.done("You will not get any more emails about consultations.")
     form = ConfirmForm()
     form.submit.label.text = "Stop these emails"
     if form.validate_on_submit():
