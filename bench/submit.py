@@ -519,7 +519,7 @@ def main() -> int:
         "ENGAGE_DATABASE_URL": database_url,
         "ENGAGE_BROKER_URL": redis_url,
         "ENGAGE_RATELIMIT_STORAGE_URL": redis_url,
-        "ENGAGE_BASE_URL": f"http://{HOST}",
+        "ENGAGE_BASE_URL": f"https://{HOST}",  # production refuses http:// (links in emails)
         # One address drives the whole load: the limits stay on (their Redis round trip is part
         # of the cost) but high enough never to refuse.
         "ENGAGE_SURVEY_PAGE_LIMIT": "1000000 per minute",

@@ -8,6 +8,7 @@ ENGAGE_RATELIMIT_STORAGE_URL pointing at PostgreSQL and Redis (or RabbitMQ for t
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -92,6 +93,9 @@ def build_config(overrides: dict | None = None) -> dict:
                                      DEV_CONTACT_EMAIL if env != "production" else None),
         "ENGAGE_CONTACT_PHONE": _env("ENGAGE_CONTACT_PHONE",
                                      DEV_CONTACT_PHONE if env != "production" else None),
+        # Where to report a security problem (/.well-known/security.txt); the contact email
+        # when not set.
+        "ENGAGE_SECURITY_CONTACT": _env("ENGAGE_SECURITY_CONTACT", None),
         # Database
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
@@ -285,6 +289,13 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
 def validate(config: dict) -> None:
     env = config["ENGAGE_ENV"]
     secret = config.get("SECRET_KEY")
+    security = config.get("ENGAGE_SECURITY_CONTACT")
+    if security and not (security.startswith(("mailto:", "https://", "tel:"))
+                         or re.fullmatch(r"[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+", security)):
+        raise ConfigError(
+            "ENGAGE_SECURITY_CONTACT must be an email address, or a mailto:, https:// or tel: "
+            f"address (RFC 9116), not {security!r}"
+        )
     if env == "production":
         if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
             raise ConfigError(
@@ -299,6 +310,12 @@ def validate(config: dict) -> None:
                 "and every borough or group page without contact details of its own, give it "
                 "for people to ask for another format or report a problem "
                 "(ENGAGE_CONTACT_PHONE adds a telephone number)"
+            )
+        if not config["ENGAGE_BASE_URL"].startswith("https://"):
+            raise ConfigError(
+                "ENGAGE_BASE_URL must be the service's https:// address in production: every "
+                "link in an email is made from it (sign-in cookies are sent over HTTPS only, and "
+                "mail programs offer one-click unsubscribe only for an https:// link)"
             )
         if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
             raise ConfigError(

@@ -10,6 +10,7 @@ from tests.helpers import page_text
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
     monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
@@ -27,6 +28,7 @@ def test_production_refuses_per_process_rate_limit_counters(monkeypatch):
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "memory://")
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     with pytest.raises(ConfigError, match="every web process shares"):
         build_config()
 
@@ -36,6 +38,7 @@ def test_production_refuses_to_start_without_a_contact_for_the_public(monkeypatc
 
     monkeypatch.setenv("ENGAGE_ENV", "production")
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
     monkeypatch.delenv("ENGAGE_CONTACT_EMAIL", raising=False)
     monkeypatch.delenv("ENGAGE_CONTACT_PHONE", raising=False)
@@ -51,6 +54,30 @@ def test_production_refuses_to_start_without_a_contact_for_the_public(monkeypatc
     monkeypatch.delenv("ENGAGE_CONTACT_EMAIL")
     assert build_config({"ENGAGE_ENV": "development"})["ENGAGE_CONTACT_EMAIL"] == \
         DEV_CONTACT_EMAIL
+
+
+def test_production_refuses_an_address_for_links_that_is_not_https(monkeypatch):
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.delenv("ENGAGE_BASE_URL", raising=False)  # the development default, http://
+    with pytest.raises(ConfigError, match="ENGAGE_BASE_URL must be the service's https://"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_BASE_URL", "http://engage.police.example.org")
+    with pytest.raises(ConfigError, match="ENGAGE_BASE_URL"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org/")
+    assert build_config()["ENGAGE_BASE_URL"] == "https://engage.police.example.org"
+
+
+@pytest.mark.parametrize("contact", ["security@police", "http://police.example.org/report",
+                                     "call 020 7946 0000"])
+def test_a_security_contact_that_is_not_an_address_is_refused(monkeypatch, contact):
+    monkeypatch.setenv("ENGAGE_ENV", "development")
+    monkeypatch.setenv("ENGAGE_SECURITY_CONTACT", contact)
+    with pytest.raises(ConfigError, match="ENGAGE_SECURITY_CONTACT must be an email address"):
+        build_config()
 
 
 def test_unknown_environment_is_refused(monkeypatch):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -101,6 +101,47 @@ def privacy():
             for name in ("paper", "telephone", "meeting", "news", "outbox", "reply")}
     return render_template("public/privacy.html", days=days,
                            threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
+
+
+# Crawlers are kept from the signed-in parts, where they would only meet the sign-in page;
+# every other page that should not be listed says so itself (X-Robots-Tag, engage.security),
+# which a crawler can only read on a page it may fetch.
+ROBOTS_TXT = """\
+User-agent: *
+Disallow: /staff/
+Disallow: /admin/
+Disallow: /account/
+Disallow: /dev/
+"""
+# security.txt (RFC 9116) must say when to stop trusting it. It is made from the settings at
+# every request, so it never goes stale: it is valid for the next 180 days (the RFC asks for
+# less than a year).
+SECURITY_TXT_DAYS = 180
+
+
+@public.route("/robots.txt")
+def robots_txt():
+    return Response(ROBOTS_TXT, mimetype="text/plain")
+
+
+@public.route("/.well-known/security.txt")
+def security_txt():
+    """Where to report a security problem (RFC 9116): ENGAGE_SECURITY_CONTACT, or the
+    service's contact email."""
+    config = current_app.config
+    contact = security_contact(config.get("ENGAGE_SECURITY_CONTACT")
+                               or config["ENGAGE_CONTACT_EMAIL"])
+    expires = (utcnow() + timedelta(days=SECURITY_TXT_DAYS)).replace(microsecond=0)
+    lines = [f"Contact: {contact}",
+             f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+             "Preferred-Languages: en",
+             f"Canonical: {config['ENGAGE_BASE_URL']}/.well-known/security.txt"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+def security_contact(value: str) -> str:
+    """A Contact line's URI: an email address becomes mailto:, a URI stays as it is."""
+    return value if value.startswith(("mailto:", "https://", "tel:")) else f"mailto:{value}"
 
 
 @public.route("/healthz")
