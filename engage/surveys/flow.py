@@ -15,8 +15,16 @@ invitation's.
 The steps, in order: the borough (a postcode, then a choice where the postcode leaves doubt), one
 page per section (engage.surveys.pages), the consent question just before the equality section,
 "Would you like a reply?", then "Check your answers", which submits. The session holds only the
-draft's token and, until the answers are sent, any contact details given for a reply: those are
-stored apart from the answers (ResponseContact) and never in the draft.
+draft's token and, once the reply question is answered, a random key for the answer: the
+contact details themselves are kept on the server (DraftReply, one row a draft, deleted with it),
+apart from the answers and never in the draft, and become the response's ResponseContact when
+it is sent. The session cookie is signed, not encrypted: anyone at the browser can read it, so
+nothing personal goes in it.
+
+The reply belongs to the browser that gave it. Starting, or taking up a draft (its emailed
+resume link, a personal invitation opened again), forgets it: the person is asked again, and a
+resume link forwarded or read by someone else never shows, or sends, their name, email or
+phone. Another browser still holding the same draft neither sees nor sends details given here.
 
 Preview drafts (staff walking the pages) have tokens starting "preview-": the public steps never
 load them and nothing submits them, so a preview can never become a response.
@@ -24,19 +32,29 @@ load them and nothing submits them, so a preview can never become a response.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import redirect, session, url_for
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response as HttpResponse
 
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.surveys.models import Questionnaire, QuestionnaireVersion, Response, ResponseDraft
+from engage.surveys.models import (
+    DraftReply,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    ResponseDraft,
+)
 from engage.surveys.pages import pages, visible_questions
 from engage.surveys.questions import is_shown
 from engage.surveys.responses import new_key, start_draft
@@ -75,7 +93,8 @@ def _save_entries(preview: bool, entries: dict) -> None:
 
 
 def remember(draft: ResponseDraft) -> None:
-    """Make `draft` this browser's draft of its questionnaire (any reply given is forgotten)."""
+    """Make `draft` this browser's draft of its questionnaire (without the key of any reply given
+    here: begin_with_draft deletes the details)."""
     preview = is_preview(draft)
     entries = _entries(preview)
     entries[str(draft.questionnaire_id)] = {"token": draft.token}
@@ -104,9 +123,15 @@ def draft_in_session(questionnaire: Questionnaire | int, preview: bool,
     has one. With its borough, which most pages show, in the same query, and with
     `with_questionnaire` its questionnaire and consultation too, which every step page reads."""
     questionnaire_id = questionnaire if isinstance(questionnaire, int) else questionnaire.id
-    entry = _entries(preview).get(str(questionnaire_id))
+    entries = _entries(preview)
+    entry = entries.get(str(questionnaire_id))
     if not entry:
         return None
+    if isinstance(entry.get("reply"), dict):
+        # Contact details a cookie still carries from before they were kept on the server:
+        # taken out of it now, and asked for again.
+        entries[str(questionnaire_id)] = {"token": entry["token"]}
+        _save_entries(preview, entries)
     query = _UNSENT_DRAFT_WITH_QUESTIONNAIRE if with_questionnaire else _UNSENT_DRAFT
     draft = db.session.scalar(query, {"token": entry["token"],
                                       "questionnaire_id": questionnaire_id})
@@ -127,27 +152,59 @@ def sent_in_session(questionnaire_id: int) -> str | None:
                ResponseDraft.questionnaire_id == questionnaire_id))
 
 
-def reply_in_session(draft: ResponseDraft) -> dict | None:
-    """What the person said on "Would you like a reply?": None until asked, then
-    {"wants": False} or {"wants": True, "name": ..., "email": ..., "phone": ...}."""
+def reply_in_session(draft: ResponseDraft) -> DraftReply | None:
+    """What this browser said on "Would you like a reply?" for `draft`: None until asked (or
+    when another browser answered it since), then the row, whose `wants` says yes or no."""
     entry = _entries(is_preview(draft)).get(str(draft.questionnaire_id)) or {}
-    return entry.get("reply") if entry.get("token") == draft.token else None
+    key = entry.get("reply") if entry.get("token") == draft.token else None
+    if not isinstance(key, str):
+        return None
+    given = draft.reply
+    if given is None or not hmac.compare_digest(given.browser_key, key):
+        return None
+    return given
 
 
-def remember_reply(draft: ResponseDraft, reply: dict) -> None:
+def remember_reply(draft: ResponseDraft, wants: bool, name: str = "", email: str | None = None,
+                   phone: str | None = None) -> None:
+    """Keep the answer to "Would you like a reply?" on the server, the session holding only a
+    new random key for it (flushes; the view commits). A "no" keeps no details."""
+    values = {"browser_key": secrets.token_urlsafe(32), "wants": wants,
+              "name": (name or "") if wants else "", "email": (email or None) if wants else None,
+              "phone": (phone or None) if wants else None, "given_at": utcnow()}
+    given = draft.reply
+    if given is None:
+        try:
+            with db.session.begin_nested():
+                given = DraftReply(draft_id=draft.id, **values)
+                db.session.add(given)
+        except IntegrityError:
+            # Answered at the same moment in another request (sent twice, or two tabs): this
+            # answer replaces that one.
+            given = db.session.get(DraftReply, draft.id, populate_existing=True)
+    for column, value in values.items():
+        setattr(given, column, value)
+    db.session.flush()
+    set_committed_value(draft, "reply", given)
     preview = is_preview(draft)
     entries = _entries(preview)
-    entries[str(draft.questionnaire_id)] = {"token": draft.token, "reply": reply}
+    entries[str(draft.questionnaire_id)] = {"token": draft.token, "reply": given.browser_key}
     _save_entries(preview, entries)
 
 
+def forget_reply(draft: ResponseDraft) -> None:
+    """Delete the draft's reply details, whichever browser gave them."""
+    db.session.execute(delete(DraftReply).where(DraftReply.draft_id == draft.id),
+                       execution_options={"synchronize_session": False})
+    db.session.expire(draft, ["reply"])
+
+
 def contact_for_response(draft: ResponseDraft) -> dict | None:
-    """The ResponseContact fields, when the person asked for a reply."""
-    reply = reply_in_session(draft)
-    if not reply or not reply.get("wants"):
+    """The ResponseContact fields, when the person asked for a reply from this browser."""
+    given = reply_in_session(draft)
+    if given is None or not given.wants:
         return None
-    return {"name": reply.get("name") or "", "email": reply.get("email") or None,
-            "phone": reply.get("phone") or None}
+    return {"name": given.name or "", "email": given.email or None, "phone": given.phone or None}
 
 
 # The steps -----------------------------------------------------------------------------------
@@ -208,8 +265,12 @@ def step_url(questionnaire_id: int, step: Step, preview: bool = False, **values)
 
 
 def begin_with_draft(draft: ResponseDraft) -> HttpResponse:
-    """Remember `draft` in this browser and send the person to its first step to do."""
+    """Remember `draft` in this browser and send the person to its first step to do. Any reply
+    details given for it, here or in another browser, are deleted (commits): the person is
+    asked again (see the module's docstring)."""
     remember(draft)
+    forget_reply(draft)
+    db.session.commit()
     return redirect(step_url(draft.questionnaire_id, first_incomplete(draft),
                              preview=is_preview(draft)))
 

@@ -8,7 +8,8 @@ confidence, ...) so reports can line them up.
 
 Answers are rows, not a JSON blob: one row per chosen option (with its rank for a ranking
 question), or one row holding the text, number or date. Reports count them with GROUP BY.
-Contact details given for a reply live in their own table, apart from the answers.
+Contact details given for a reply live in their own tables, apart from the answers: DraftReply
+until the answers are sent, then ResponseContact.
 """
 
 from __future__ import annotations
@@ -476,6 +477,32 @@ class ResponseDraft(db.Model):
     version: Mapped[QuestionnaireVersion] = relationship(cascade="merge")
     borough: Mapped[Borough | None] = relationship()
     response: Mapped[Response | None] = relationship()
+    # The database deletes it with the draft (ON DELETE CASCADE), at the daily clear-out too.
+    reply: Mapped[DraftReply | None] = relationship(cascade="all, delete-orphan",
+                                                    passive_deletes=True)
+
+
+class DraftReply(db.Model):
+    """What a person said on "Would you like a reply?" before sending their answers: kept on
+    the server, never in the browser's cookie, and apart from the answers (never in the draft's
+    JSON). One row a draft; it becomes the ResponseContact when the answers are sent, in the
+    same transaction, and is deleted then (engage.surveys.responses.submit_draft).
+
+    `browser_key` is a random key the session of the browser that answered holds in its place
+    (engage.surveys.flow.remember_reply): a draft can be open in two browsers (its emailed
+    resume link, a personal invitation opened twice), and only the one that gave these details
+    may see or send them."""
+
+    __tablename__ = "response_draft_replies"
+
+    draft_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("response_drafts.id", ondelete="CASCADE"), primary_key=True)
+    browser_key: Mapped[str] = mapped_column(String(64))
+    wants: Mapped[bool]
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # Invitations to answer by email --------------------------------------------------------------

@@ -270,13 +270,15 @@ def reply(flow: Flow):
     form = ReplyForm()
     given = reply_in_session(flow.draft)
     if request.method == "GET" and given is not None:
-        form.wants.data = "yes" if given.get("wants") else "no"
+        form.wants.data = "yes" if given.wants else "no"
         for name in ("name", "email", "phone"):
-            form[name].data = given.get(name) or ""
-        form.agree.data = bool(given.get("wants"))
+            form[name].data = getattr(given, name) or ""
+        form.agree.data = given.wants
     if form.validate_on_submit():
-        remember_reply(flow.draft, form.reply())
-        return redirect(flow.next_url(REPLY, _changing()))
+        remember_reply(flow.draft, **form.reply())
+        target = flow.next_url(REPLY, _changing())
+        db.session.commit()
+        return redirect(target)
     return _render("reply.html", flow, REPLY, form=form, errors=error_list(form))
 
 

@@ -4,12 +4,12 @@ with the step that changes it."""
 from __future__ import annotations
 
 from engage.surveys.flow import ABOUT_YOU, POSTCODE, REPLY, Step, steps
-from engage.surveys.models import Audience
+from engage.surveys.models import Audience, DraftReply
 from engage.surveys.pages import visible_questions
 from engage.surveys.questions import describe
 
 
-def summary(flow, reply: dict | None) -> list[dict]:
+def summary(flow, reply: DraftReply | None) -> list[dict]:
     """[{"title": ..., "rows": [{"key", "question", "lines", "href"}]}] in the order asked."""
     draft = flow.draft
     answers = draft.answers or {}
@@ -38,8 +38,8 @@ def summary(flow, reply: dict | None) -> list[dict]:
                 groups[-1]["rows"].extend(rows)
             else:
                 groups.append({"title": section.title, "rows": rows})
-    if reply and reply.get("wants"):
-        lines = ["Yes"] + [reply[k] for k in ("name", "email", "phone") if reply.get(k)]
+    if reply is not None and reply.wants:
+        lines = ["Yes"] + [value for value in (reply.name, reply.email, reply.phone) if value]
     else:
         lines = ["No"]
     groups.append({"title": "Reply", "rows": [row("Would you like a reply?", lines, REPLY)]})

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engage.boroughs.models import Borough
@@ -23,6 +23,7 @@ from engage.extensions import db
 from engage.surveys.models import (
     Answer,
     Channel,
+    DraftReply,
     QuestionKind,
     Questionnaire,
     QuestionnaireVersion,
@@ -176,11 +177,16 @@ def start_draft(version: QuestionnaireVersion, *, borough: Borough | None = None
 
 
 def submit_draft(draft: ResponseDraft, contact: Mapping[str, str] | None = None) -> Response:
-    """Store a draft's answers as an online response (once: see store_response)."""
+    """Store a draft's answers as an online response (once: see store_response), with
+    `contact` (the reply details this browser gave) as its ResponseContact. The draft's reply
+    details go in the same transaction: they are the response's now, or were not this
+    browser's to send."""
     response = store_response(
         draft.version, draft.answers, idempotency_key=draft.submission_key,
         borough=draft.borough, channel=Channel.ONLINE, invitee_id=draft.invitee_id,
         equality_consent=bool(draft.equality_consent), started_at=draft.created_at,
         contact=contact)
+    db.session.execute(delete(DraftReply).where(DraftReply.draft_id == draft.id),
+                       execution_options={"synchronize_session": False})
     draft.response_id = response.id
     return response
