@@ -134,6 +134,22 @@ def test_files_that_are_not_right_at_all_are_refused(app, client):
     assert stored(app) == []
 
 
+def test_a_column_the_figures_do_not_take_is_refused_with_no_choice_to_leave_it_out(app, client):
+    """The figures file is made for engage and published: a column it does not take is most
+    often a misspelling, so unlike a member import there is no box to leave it out."""
+    officer(app, client)
+    response = upload(client, "crime type,change in offences,percentage change,targets,result\n"
+                              "Burglary,89,-8.8%,reduce by 4%,achieved\n")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert ('1 header The first line names a column this file cannot have: "targets". '
+            '"targets" may be meant as "target": if so, correct its name in the file. Use only '
+            "crime type, change in offences, percentage change, target, result, and remove any "
+            "other column") in text
+    assert "Ignore columns" not in text
+    assert stored(app) == []
+
+
 def test_a_file_that_stops_being_csv_is_reported_where_the_record_starts(app, client):
     officer(app, client)
     header = "crime type,change in offences,percentage change,target,result\n"
