@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from engage.extensions import db
 
@@ -108,6 +108,18 @@ def inserts(app: Flask) -> Iterator[list[str]]:
     with statements(app) as seen:
         yield tables
     tables.extend(match.group(1) for statement, _ in seen if (match := INSERT.match(statement)))
+
+
+def stored_anywhere(app: Flask, *values: str) -> list[str]:
+    """Every table.column holding any of `values` (in part, in any row): what an upload was
+    told not to keep must not be in the database at all."""
+    found = set()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(select(table)).mappings():
+                found.update(f"{table.name}.{column}" for column, cell in row.items()
+                             if cell is not None and any(v in str(cell) for v in values))
+    return sorted(found)
 
 
 def page_text(response) -> str:

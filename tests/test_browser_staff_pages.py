@@ -210,6 +210,10 @@ def test_a_borough_officers_group_pages_are_accessible(page, live_server, app):
     visit.refused("Import members", "Import existing members")
     expect(visit.page.get_by_role("table", name=re.compile("Problems in the file"))
            ).to_be_visible()
+    visit.page.get_by_label("CSV file").set_input_files(csv_file(
+        "members.csv", "name,email,represents,phone\nAlan Turing,alan@example.org,self,0207\n"))
+    visit.refused("Import members", "Import existing members")
+    expect(visit.page.get_by_label("Ignore columns engage does not use")).not_to_be_checked()
     assert visit.failures == []
 
 
@@ -316,8 +320,8 @@ def test_the_invitation_pages_are_accessible(page, live_server, app):
                                                          "CPEG members", officer)
         uploaded = invitations.new_upload_list(questionnaire, camden,
                                                "Residents' associations", officer)
-        rows, errors = invitations.check_upload("email,name\nchair@example.org,Pat Chair\n",
-                                                questionnaire.audience)
+        rows, errors, _ = invitations.check_upload("email,name\nchair@example.org,Pat Chair\n",
+                                                   questionnaire.audience)
         assert not errors
         invitations.add_rows(uploaded, rows)
         db.session.commit()
@@ -348,6 +352,16 @@ def test_the_invitation_pages_are_accessible(page, live_server, app):
     visit.page.get_by_label("CSV file").set_input_files(csv_file(
         "people.csv", "email,name\nchair@example\n"))
     visit.refused("Add these people", "Add people to Residents' associations")
+    # A CRM export: refused, and the box to leave its other columns out is offered; the file
+    # is chosen again and the box ticked.
+    export = csv_file("people.csv", "email,name,phone\nsecretary@example.org,Jo,0207\n")
+    visit.page.get_by_label("CSV file").set_input_files(export)
+    visit.refused("Add these people", "Add people to Residents' associations")
+    visit.page.get_by_label("CSV file").set_input_files(export)
+    visit.page.get_by_label("Ignore columns engage does not use").check()
+    visit.press("Add these people")
+    visit.check("Residents' associations")
+    expect(visit.page.get_by_text("Columns not read: phone.")).to_be_visible()
     assert visit.failures == []
 
 

@@ -315,7 +315,7 @@ def _invitee_list(made, where, officer) -> InviteeList:
                                created_by_id=officer.id)
     db.session.add(invitee_list)
     db.session.flush()
-    rows, errors = invitations.check_upload(
+    rows, errors, _ = invitations.check_upload(
         f"email\nchair-{invitee_list.id}@example.org\n", questionnaire.audience)
     assert not errors
     invitations.add_rows(invitee_list, rows)

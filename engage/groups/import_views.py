@@ -17,7 +17,15 @@ from engage.groups import imports
 from engage.groups.models import GroupRole, Represents
 from engage.groups.operations import group_or_404
 from engage.templating import counted
-from engage.uploads import NOT_UTF8, LineError, problems_message, read_text
+from engage.uploads import (
+    NOT_UTF8,
+    LineError,
+    ignore_unknown_field,
+    not_read,
+    offers_ignore,
+    problems_message,
+    read_text,
+)
 
 member_import = Blueprint("member_import", __name__,
                           url_prefix="/staff/boroughs/<borough_slug>/groups/<group_slug>")
@@ -28,6 +36,7 @@ class MemberImportForm(FlaskForm):
         "CSV file", widget=GovFileInput(),
         validators=[FileRequired("Choose a CSV file of members"),
                     FileAllowed(["csv"], "The file must be a CSV file")])
+    ignore_unknown = ignore_unknown_field()
     email_new = BooleanField("Email people who are new to engage a link to choose a password",
                              default=True, widget=GovCheckboxInput())
     submit = SubmitField("Import members", widget=GovSubmitInput())
@@ -45,21 +54,23 @@ def upload(borough_slug: str, group_slug: str):
         if text is None:
             form.members.errors.append(NOT_UTF8)
         else:
-            rows, errors = imports.check(text)
+            rows, errors, ignored = imports.check(text, form.ignore_unknown.data)
             if errors:
                 form.members.errors.append(problems_message(errors, "nobody was imported"))
             else:
                 result = imports.apply(group, rows, current_user, form.email_new.data)
                 record("members.imported", borough=borough,
                        target=f"group:{group.id}", added=result.added,
-                       already_members=result.already_members, new_accounts=result.new_accounts)
+                       already_members=result.already_members, new_accounts=result.new_accounts,
+                       columns_not_read=list(ignored))
                 db.session.commit()
                 already = counted(result.already_members, "was already a member and was",
                                   "were already members and were")
                 flash(f"{counted(result.added, 'member')} imported ({result.new_accounts:,} new "
-                      f"to engage). {already} left as they were.", "success")
+                      f"to engage). {already} left as they were.{not_read(ignored)}", "success")
                 return redirect(url_for("groups_staff.members", borough_slug=borough.slug,
                                         group_slug=group.slug))
     return render_template("groups/import.html", group=group, form=form, errors=errors[:200],
                            error_count=len(errors), represents=Represents, roles=GroupRole,
-                           columns=imports.COLUMNS)
+                           columns=imports.COLUMNS,
+                           offer_ignore=offers_ignore(form.ignore_unknown, errors))

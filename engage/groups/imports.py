@@ -2,8 +2,9 @@
 
 Columns: name, email, represents, organisation, role, joined. `represents` and `role` take the
 values or the words shown on the forms ("self" or "Myself, as a resident"); `role` and `joined`
-may be empty (member; today). People without an account get one they cannot sign in to until they
-set a password from the emailed link.
+may be empty (member; today). Other columns (a CRM export's phone or notes) are refused unless
+the officer ticks the box to leave them out. People without an account get one they cannot sign
+in to until they set a password from the emailed link.
 """
 
 from __future__ import annotations
@@ -80,12 +81,14 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-def check(text: str) -> tuple[list[ImportRow], list[LineError]]:
-    """Read and check every line; return the rows, or every problem found."""
+def check(text: str, ignore_unknown: bool = False
+          ) -> tuple[list[ImportRow], list[LineError], tuple[str, ...]]:
+    """Read and check every line; return the rows, or every problem found, and the columns
+    left out (only when `ignore_unknown`: see engage.uploads.open_csv)."""
     rows: list[ImportRow] = []
-    reader, errors = open_csv(text, REQUIRED, COLUMNS)
+    reader, errors = open_csv(text, REQUIRED, COLUMNS, ignore_unknown)
     if reader is None:
-        return [], errors
+        return [], errors, ()
     seen: dict[str, int] = {}
     today = date.today()
     for line, raw in reader:
@@ -132,7 +135,7 @@ def check(text: str) -> tuple[list[ImportRow], list[LineError]]:
                                   value["organisation"] or None, role, joined))
     if not rows and not errors:
         errors.append(LineError(2, "file", "The file has no members"))
-    return rows, errors
+    return rows, errors, reader.ignored
 
 
 def apply(group: Group, rows: list[ImportRow], actor: User, email_new: bool) -> ImportResult:

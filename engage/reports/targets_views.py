@@ -19,6 +19,7 @@ from engage.auth.access import staff_borough, staff_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffRoleName
 from engage.boroughs.models import Borough
+from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.forms import (
     ALREADY_MOVED,
@@ -50,11 +51,27 @@ report_targets = Blueprint(
     "report_targets", __name__,
     url_prefix="/staff/boroughs/<borough_slug>/reports/<consultation_slug>")
 OTHER = "other"
+FIRST_FINANCIAL_YEAR = 2000  # 2000/01
+
+
+def financial_year_now() -> int:
+    """The first calendar year of the financial year under way in London (April to March)."""
+    today = to_london(utcnow()).date()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def financial_year(first: int) -> str:
+    return f"{first}/{(first + 1) % 100:02d}"
 
 
 class FinancialYear:
-    """A year like 2026/27: four digits, then the last two of the year after (1999/00 too).
-    "2026/99" is a slip, and the report would print it as a year that never was."""
+    """A year like 2026/27: four digits, then the last two of the year after (2099/00 too).
+    "2026/99" is a slip, and the report would print it as a year that never was.
+
+    From FIRST_FINANCIAL_YEAR to the year under way in London. The figures are how the borough
+    did against its targets, so their year has started: next year's is most often this year's
+    mistyped. 2000/01 is long before any consultation engage reports on. Outside them
+    ("0000/01", or "2062/63" for 2026/27) the year is a slip the public report would print."""
 
     def __call__(self, form, field):
         match = re.fullmatch(r"(\d{4})/(\d{2})", field.data or "", re.ASCII)
@@ -63,6 +80,11 @@ class FinancialYear:
         if int(match[2]) != (int(match[1]) + 1) % 100:
             raise ValidationError("Enter the year as 2026/27: the second part is the year "
                                   "after the first")
+        latest = financial_year_now()
+        if not FIRST_FINANCIAL_YEAR <= int(match[1]) <= latest:
+            raise ValidationError(
+                f"Enter a year from {financial_year(FIRST_FINANCIAL_YEAR)} to "
+                f"{financial_year(latest)} (the year under way now)")
 
 
 class CrimeFiguresForm(FlaskForm):

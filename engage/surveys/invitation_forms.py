@@ -23,6 +23,7 @@ from engage.forms import (
 from engage.groups.models import Group
 from engage.once import OnceForm
 from engage.surveys.models import Consultation
+from engage.uploads import ignore_unknown_field
 
 MAX_REMINDER_DAYS = 60
 
@@ -99,11 +100,13 @@ class UploadListForm(_QuestionnaireChoice, OnceForm):
                        description="Staff see it; people invited do not. For example: "
                                    "Businesses on the high street.")
     people = _csv_field()
+    ignore_unknown = ignore_unknown_field()
     submit = SubmitField("Upload the list", widget=GovSubmitInput())
 
 
 class AddPeopleForm(FlaskForm):
     people = _csv_field()
+    ignore_unknown = ignore_unknown_field()
     submit = SubmitField("Add these people", widget=GovSubmitInput())
 
 

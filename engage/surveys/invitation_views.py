@@ -34,7 +34,14 @@ from engage.surveys.invitation_forms import (
 from engage.surveys.invitation_models import SurveyMailingKind
 from engage.surveys.models import Consultation, InviteeList, InviteeListSource, Questionnaire
 from engage.templating import counted
-from engage.uploads import NOT_UTF8, LineError, problems_message, read_text
+from engage.uploads import (
+    NOT_UTF8,
+    LineError,
+    not_read,
+    offers_ignore,
+    problems_message,
+    read_text,
+)
 
 surveys_invitations = Blueprint(
     "surveys_invitations", __name__,
@@ -128,17 +135,21 @@ def _already_note(lines: list[int]) -> str:
             f"{shown}) {'was' if len(lines) == 1 else 'were'} left as before")
 
 
-def _check_file(field, questionnaire: Questionnaire) -> tuple[list, list[LineError]]:
-    """The checked rows of an uploaded file, or none and the problems (also on the field)."""
+def _check_file(form: UploadListForm | AddPeopleForm, questionnaire: Questionnaire
+                ) -> tuple[list, list[LineError], tuple[str, ...]]:
+    """The checked rows of the form's file and the columns left out of it, or no rows and the
+    problems (also on the file's field)."""
+    field = form.people
     text = read_text(field.data)
     if text is None:
         field.errors.append(NOT_UTF8)
-        return [], []
-    rows, errors = invitations.check_upload(text, questionnaire.audience)
+        return [], [], ()
+    rows, errors, ignored = invitations.check_upload(text, questionnaire.audience,
+                                                     form.ignore_unknown.data)
     if errors:
         field.errors.append(problems_message(errors, "nobody was added"))
-        return [], errors
-    return rows, []
+        return [], errors, ()
+    return rows, [], ignored
 
 
 @surveys_invitations.route("/new/upload", methods=["GET", "POST"])
@@ -152,19 +163,21 @@ def new_from_upload(borough_slug: str, consultation_slug: str):
         if (earlier := already_sent(form)) is not None:
             return earlier
         questionnaire = form.chosen_questionnaire(consultation)
-        rows, errors = _check_file(form.people, questionnaire)
+        rows, errors, ignored = _check_file(form, questionnaire)
         if rows:
             invitee_list = invitations.new_upload_list(questionnaire, borough, form.name.data,
                                                        current_user)
             added = invitations.add_rows(invitee_list, rows)
-            _audit("survey_list.created", invitee_list, source="upload", people=added.added)
+            _audit("survey_list.created", invitee_list, source="upload", people=added.added,
+                   columns_not_read=list(ignored))
             return commit_once(form, _to_list(invitee_list, consultation).location,
                                saved=f"{invitee_list.name} is ready: {_people(added.added)}"
-                                     f"{_opted_out_note(added.opted_out)}.")
+                                     f"{_opted_out_note(added.opted_out)}.{not_read(ignored)}")
     return render_template("surveys/invitations/upload.html", borough=borough,
                            consultation=consultation, form=form, invitee_list=None,
                            errors=errors[:MAX_ERRORS_SHOWN], error_count=len(errors),
-                           columns=invitations.COLUMNS)
+                           columns=invitations.COLUMNS,
+                           offer_ignore=offers_ignore(form.ignore_unknown, errors))
 
 
 @surveys_invitations.route("/<int:list_id>/add", methods=["GET", "POST"])
@@ -176,19 +189,20 @@ def add_people(borough_slug: str, consultation_slug: str, list_id: int):
     form = AddPeopleForm()
     errors: list[LineError] = []
     if form.validate_on_submit():
-        rows, errors = _check_file(form.people, invitee_list.questionnaire)
+        rows, errors, ignored = _check_file(form, invitee_list.questionnaire)
         if rows:
             added = invitations.add_rows(invitee_list, rows)
             _audit("survey_list.people_added", invitee_list, people=added.added,
-                   already_on_list=len(added.already_on_list))
+                   already_on_list=len(added.already_on_list), columns_not_read=list(ignored))
             db.session.commit()
             flash(f"{_people(added.added)} added{_already_note(added.already_on_list)}"
-                  f"{_opted_out_note(added.opted_out)}.", "success")
+                  f"{_opted_out_note(added.opted_out)}.{not_read(ignored)}", "success")
             return _to_list(invitee_list, consultation)
     return render_template("surveys/invitations/upload.html", borough=borough,
                            consultation=consultation, form=form, invitee_list=invitee_list,
                            errors=errors[:MAX_ERRORS_SHOWN], error_count=len(errors),
-                           columns=invitations.COLUMNS)
+                           columns=invitations.COLUMNS,
+                           offer_ignore=offers_ignore(form.ignore_unknown, errors))
 
 
 @surveys_invitations.route("/<int:list_id>")

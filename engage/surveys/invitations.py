@@ -123,11 +123,13 @@ def list_from_group(questionnaire: Questionnaire, borough: Borough, group: Group
     return invitee_list, Added(len(members), [], len(_opted_out(emails)))
 
 
-def check_upload(text: str, audience: Audience) -> tuple[list[UploadRow], list[LineError]]:
-    """Read and check every line of a CSV of people to invite; the rows, or every problem."""
-    reader, errors = open_csv(text, REQUIRED, COLUMNS)
+def check_upload(text: str, audience: Audience, ignore_unknown: bool = False
+                 ) -> tuple[list[UploadRow], list[LineError], tuple[str, ...]]:
+    """Read and check every line of a CSV of people to invite; the rows, or every problem, and
+    the columns left out (only when `ignore_unknown`: see engage.uploads.open_csv)."""
+    reader, errors = open_csv(text, REQUIRED, COLUMNS, ignore_unknown)
     if reader is None:
-        return [], errors
+        return [], errors, ()
     rows: list[UploadRow] = []
     seen: dict[str, int] = {}
     for line, raw in reader:
@@ -160,7 +162,7 @@ def check_upload(text: str, audience: Audience) -> tuple[list[UploadRow], list[L
             rows.append(UploadRow(line, email, value["name"], value["organisation"]))
     if not rows and not errors:
         errors.append(LineError(2, "file", "The file has nobody in it"))
-    return rows, errors
+    return rows, errors, reader.ignored
 
 
 def new_upload_list(questionnaire: Questionnaire, borough: Borough, name: str,

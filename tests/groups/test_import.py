@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 from sqlalchemy import func, select
 
+from engage.audit.models import AuditEvent
 from engage.auth.models import User
 from engage.extensions import db
 from engage.groups.models import GroupRole, Membership, MembershipStatus
 from tests.factories import PASSWORD, create_officer, create_user
-from tests.helpers import Browser, page_text
+from tests.helpers import Browser, page_text, stored_anywhere
 from tests.mailbox import body, links
 
 IMPORT = "/staff/boroughs/camden/groups/cpeg/import"
@@ -171,9 +173,11 @@ def test_a_column_the_import_does_not_read_is_refused_not_passed_over(client, ap
     misnamed = _upload(client, "name,email,represents,date joined\n"
                                "Ada Lovelace,ada@example.org,self,2023-04-01\n")
     assert misnamed.status_code == 200
-    assert ('1 header The first line names a column this file cannot have: "date joined". Use '
-            "only name, email, represents, organisation, role, joined, and remove any other "
-            "column") in page_text(misnamed)
+    # Named, with the column it may be meant as, before any choice to leave it out.
+    assert ('1 header The first line names a column engage does not use: "date joined". '
+            '"date joined" may be meant as "joined": if so, correct its name in the file. To '
+            "upload the file without it, choose the file again and tick \"Ignore columns engage "
+            'does not use", or remove it from the file') in page_text(misnamed)
     twice = _upload(client, "name,email,represents,email\n"
                             "Ada Lovelace,ada@example.org,self,ada@work.example\n")
     assert twice.status_code == 200
@@ -208,3 +212,84 @@ def test_members_imported_are_invited_to_the_meetings_already_published(client, 
     existing = Browser(app)
     existing.sign_in("existing@example.org", PASSWORD)
     assert "Summer meeting" in page_text(existing.get("/account/meetings"))
+
+
+# A CRM export: the columns the import takes, and others it does not use.
+EXPORT = ("Name,Email,Represents,Phone,Notes\n"
+          "Ada Lovelace,ada@example.org,self,020 7946 0123,Met at the summer fair\n"
+          "Grace Hopper,grace@example.org,self,07700 900456,Prefers evening meetings\n")
+IGNORE = "Ignore columns engage does not use"
+
+
+def _ignore_box(html: str) -> str:
+    """The box's input element, to see whether it is ticked."""
+    return re.search(r'<input[^>]* name="ignore_unknown" type="checkbox"[^>]*>', html).group(0)
+
+
+def test_other_columns_are_refused_and_named_until_the_officer_ticks_the_box(client, app):
+    _officer(client, app)
+    # The box is offered only once a file has such columns: it is never ticked for anyone.
+    assert IGNORE not in page_text(client.get(IMPORT))
+    refused = _upload(client, EXPORT)
+    assert refused.status_code == 200
+    text = page_text(refused)
+    assert ('Nobody was imported, because the first line names columns engage does not use: '
+            '"phone", "notes". To upload the file without them, choose the file again and '
+            'tick "Ignore columns engage does not use", or remove them from the file') in text
+    assert ('1 header The first line names columns engage does not use: "phone", "notes"'
+            in text)
+    html = refused.get_data(as_text=True)
+    assert 'href="#members"' in html  # the summary leads to the file, to choose it again
+    assert IGNORE in text and "is not read and its values are not saved anywhere" in text
+    assert "checked" not in _ignore_box(html)  # offered, not ticked
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+
+    data = {"members": (io.BytesIO(EXPORT.encode()), "members.csv"), "ignore_unknown": "y"}
+    response = client.submit(IMPORT, data)
+    assert response.status_code == 302
+    assert ("2 members imported (2 new to engage). 0 were already members and were left as "
+            "they were. Columns not read: phone, notes.") in page_text(
+        client.get(response.location))
+    with app.app_context():
+        assert db.session.scalars(select(User.email).join(Membership).order_by(
+            User.email)).all() == ["ada@example.org", "grace@example.org"]
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "members.imported"))
+        assert event.details["columns_not_read"] == ["phone", "notes"]
+    # The values of the columns not read are kept nowhere.
+    assert stored_anywhere(app, "7946", "900456", "summer fair", "evening meetings") == []
+
+
+def test_the_box_leaves_out_only_columns_the_import_does_not_use(client, app):
+    """A required column misspelt is still missing, a column named twice is still two, and a
+    value past the named columns still a line error, with the box ticked."""
+    _officer(client, app)
+
+    def ticked(text: str):
+        return client.submit(IMPORT, {"members": (io.BytesIO(text.encode()), "members.csv"),
+                                      "ignore_unknown": "y"})
+
+    misspelt = ticked("name,e-mail,represents,phone\nAda Lovelace,ada@example.org,self,0207\n")
+    assert misspelt.status_code == 200
+    assert ("1 header The first line must name the columns name, email, represents, "
+            'organisation, role, joined; missing: email. "e-mail" may be meant as "email": if '
+            "so, correct its name in the file") in page_text(misspelt)
+    twice = ticked("name,email,represents,phone,email\n"
+                   "Ada Lovelace,ada@example.org,self,0207,ada@work.example\n")
+    assert twice.status_code == 200
+    assert ('1 header The first line names "email" more than once: name each column once'
+            in page_text(twice))
+    beyond = ticked("name,email,represents,phone\n"
+                    "Ada Lovelace,ada@example.org,self,0207,Acme, Ltd\n")
+    assert beyond.status_code == 200
+    assert "2 file This line has a value beyond the 4 columns the first line names" in \
+        page_text(beyond)
+    # A file with other problems keeps the box, ticked as it was sent.
+    assert "checked" in _ignore_box(beyond.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Membership.id))) == 0
+    # Ticked for a file with no other columns: nothing is said to be left out.
+    done = ticked("name,email,represents\nAda Lovelace,ada@example.org,self\n")
+    assert done.status_code == 302
+    assert "not read" not in page_text(client.get(done.location))

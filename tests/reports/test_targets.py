@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from engage.audit.models import AuditEvent
+from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.reports.targets_models import (
     CrimeFigure,
@@ -134,6 +135,22 @@ def test_files_that_are_not_right_at_all_are_refused(app, client):
     assert stored(app) == []
 
 
+def test_a_column_the_figures_do_not_take_is_refused_with_no_choice_to_leave_it_out(app, client):
+    """The figures file is made for engage and published: a column it does not take is most
+    often a misspelling, so unlike a member import there is no box to leave it out."""
+    officer(app, client)
+    response = upload(client, "crime type,change in offences,percentage change,targets,result\n"
+                              "Burglary,89,-8.8%,reduce by 4%,achieved\n")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert ('1 header The first line names a column this file cannot have: "targets". '
+            '"targets" may be meant as "target": if so, correct its name in the file. Use only '
+            "crime type, change in offences, percentage change, target, result, and remove any "
+            "other column") in text
+    assert "Ignore columns" not in text
+    assert stored(app) == []
+
+
 def test_a_file_that_stops_being_csv_is_reported_where_the_record_starts(app, client):
     officer(app, client)
     header = "crime type,change in offences,percentage change,target,result\n"
@@ -226,10 +243,26 @@ def test_the_year_s_second_part_must_be_the_year_after_the_first(app, client):
     refused = upload(client, SEED, "\uff12\uff10\uff12\uff16/\uff12\uff17")
     assert "Enter the year like 2026/27" in page_text(refused)
     assert stored(app) == []
-    # The turn of a century: the year after 1999 ends in 00.
-    assert upload(client, SEED, "1999/00").status_code == 302
+
+
+def test_the_year_is_from_2000_01_to_the_year_under_way(app, client):
+    """The shape was all that was checked: "0000/01" was saved, and so was next year, which
+    has no figures yet and is most often this year mistyped."""
+    officer(app, client)
+    today = to_london(utcnow()).date()
+    now = today.year if today.month >= 4 else today.year - 1  # financial years start in April
+    this_year, next_year = f"{now}/{(now + 1) % 100:02d}", f"{now + 1}/{(now + 2) % 100:02d}"
+    for period in ("0000/01", "1999/00", next_year, "2062/63"):
+        response = upload(client, SEED, period)
+        assert response.status_code == 200, period
+        assert (f"Enter a year from 2000/01 to {this_year} (the year under way now)"
+                in page_text(response)), period
+        assert 'href="#period"' in response.get_data(as_text=True)
+    assert stored(app) == []
+    assert upload(client, SEED, "2000/01").status_code == 302
+    assert upload(client, SEED, this_year, replace=True).status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(CrimeFigureUpload.period)) == "1999/00"
+        assert db.session.scalar(select(CrimeFigureUpload.period)) == this_year
 
 
 def test_targets_are_checked_and_saved(app, client):

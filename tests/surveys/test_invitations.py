@@ -5,6 +5,7 @@ the officer's borough."""
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from engage.groups.models import GroupKind, MembershipStatus
 from engage.groups.operations import create_group
 from engage.surveys.models import Audience, Invitee, InviteeList, InviteeListSource
 from tests.factories import borough
-from tests.helpers import csrf_token, form_keys, inserts, page_text
+from tests.helpers import csrf_token, form_keys, inserts, page_text, stored_anywhere
 from tests.surveys.test_invitations_support import (
     STAFF,
     add_members,
@@ -270,3 +271,81 @@ def test_only_the_boroughs_officers_see_its_lists(app):
 def test_a_consultation_for_other_boroughs_is_not_found(app):
     make_consultation(app, only=["lambeth"])
     assert officer(app).get(STAFF).status_code == 404
+
+
+# A CRM's export of businesses: the columns a list takes, and others it does not use.
+CRM_EXPORT = ("Organisation,Email,Phone,Address\n"
+              "Corner Shop,shop@example.org,020 7946 0321,12 High Street\n"
+              "Camden Bakery,bakery@example.org,020 7946 0654,3 Mill Lane\n")
+
+
+def _ignore_box(html: str) -> str:
+    return re.search(r'<input[^>]* name="ignore_unknown" type="checkbox"[^>]*>', html).group(0)
+
+
+def test_a_crm_export_is_refused_until_its_other_columns_are_chosen_to_be_left_out(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    fields = {"name": "High street", "questionnaire": str(ids[Audience.BUSINESSES])}
+    assert "Ignore columns engage does not use" not in page_text(
+        browser.get(STAFF + "/new/upload"))
+    refused = _upload(browser, STAFF + "/new/upload", CRM_EXPORT, **fields)
+    assert refused.status_code == 200
+    text = page_text(refused)
+    assert ('Nobody was added, because the first line names columns engage does not use: '
+            '"phone", "address". To upload the file without them, choose the file again and '
+            'tick "Ignore columns engage does not use", or remove them from the file') in text
+    assert "checked" not in _ignore_box(refused.get_data(as_text=True))
+    assert list_count(app) == 0
+
+    response = _upload(browser, STAFF + "/new/upload", CRM_EXPORT, ignore_unknown="y",
+                       **fields)
+    assert response.status_code == 302
+    assert ("High street is ready: 2 people. Columns not read: phone, address."
+            in page_text(browser.get(response.location)))
+    list_id = int(response.location.rsplit("/", 1)[1])
+    assert [(i.email, i.name, i.organisation) for i in invitees(app, list_id)] == [
+        ("bakery@example.org", "", "Camden Bakery"), ("shop@example.org", "", "Corner Shop")]
+    assert stored_anywhere(app, "7946", "High Street", "Mill Lane") == []
+
+    # Adding to the list: the same choice, and the same words after.
+    more = "email,organisation,notes\ngarage@example.org,Garage,Owner is Sam\n"
+    refused = _upload(browser, f"{STAFF}/{list_id}/add", more)
+    assert refused.status_code == 200
+    assert ('a column engage does not use: "notes". To upload the file without it, choose the '
+            'file again and tick') in page_text(refused)
+    added = _upload(browser, f"{STAFF}/{list_id}/add", more, ignore_unknown="y")
+    assert added.status_code == 302
+    assert "1 person added. Columns not read: notes." in page_text(browser.get(added.location))
+    assert stored_anywhere(app, "Owner is Sam") == []
+    with app.app_context():
+        details = [e.details for e in db.session.scalars(select(AuditEvent)
+                                                         .order_by(AuditEvent.id))]
+        assert [d["columns_not_read"] for d in details] == [["phone", "address"], ["notes"]]
+
+
+def test_the_box_does_not_excuse_a_missing_or_doubled_column(app):
+    ids = make_consultation(app)
+    browser = officer(app)
+    fields = {"name": "High street", "questionnaire": str(ids[Audience.BUSINESSES]),
+              "ignore_unknown": "y"}
+    misspelt = _upload(browser, STAFF + "/new/upload",
+                       "e-mail,organisation,phone\nshop@example.org,Corner Shop,0207\n",
+                       **fields)
+    assert misspelt.status_code == 200
+    assert ('1 header The first line must name the columns email, name, organisation; '
+            'missing: email. "e-mail" may be meant as "email": if so, correct its name in the '
+            "file") in page_text(misspelt)
+    assert "checked" in _ignore_box(misspelt.get_data(as_text=True))
+    twice = _upload(browser, STAFF + "/new/upload",
+                    "email,organisation,phone,organisation\n"
+                    "shop@example.org,Corner Shop,0207,Corner Shop Ltd\n", **fields)
+    assert twice.status_code == 200
+    assert ('1 header The first line names "organisation" more than once: name each column '
+            "once") in page_text(twice)
+    beyond = _upload(browser, STAFF + "/new/upload",
+                     "email,organisation,phone\nshop@example.org,Smith, Jones and Co,0207\n",
+                     **fields)
+    assert "2 file This line has a value beyond the 3 columns the first line names" in \
+        page_text(beyond)
+    assert list_count(app) == 0
