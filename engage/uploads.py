@@ -186,6 +186,11 @@ def open_csv(text: str, required: list[str], columns: list[str],
         return None, [LineError(1, "header", "The first line names "
                                 f"{_listed(twice)} more than once: name each column once")]
     meant = _meant(unknown, [c for c in columns if c not in header])
+    if meant and ignore_unknown:
+        # Ticking the box leaves out columns engage does not use, not a misspelt one it does:
+        # left out, "date joined" would make every member join today.
+        return None, [LineError(1, "header", _sentences(
+            *meant, "Ticking the box leaves out only columns engage does not use"))]
     if unknown and ignore_unknown is None:
         return None, [LineError(1, "header", _sentences(
             f"The first line names {'a column' if len(unknown) == 1 else 'columns'} this file "

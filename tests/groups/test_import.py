@@ -280,6 +280,14 @@ def test_the_box_leaves_out_only_columns_the_import_does_not_use(client, app):
     assert twice.status_code == 200
     assert ('1 header The first line names "email" more than once: name each column once'
             in page_text(twice))
+    # An optional column misspelt ("date joined") would be left out, and every member would
+    # join today: the box does not leave out a column that looks like one engage uses.
+    optional = ticked("name,email,represents,date joined,phone\n"
+                      "Ada Lovelace,ada@example.org,self,2023-04-01,0207\n")
+    assert optional.status_code == 200
+    assert ('1 header "date joined" may be meant as "joined": if so, correct its name in the '
+            "file. Ticking the box leaves out only columns engage does not use"
+            in page_text(optional))
     beyond = ticked("name,email,represents,phone\n"
                     "Ada Lovelace,ada@example.org,self,0207,Acme, Ltd\n")
     assert beyond.status_code == 200
