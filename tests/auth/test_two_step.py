@@ -408,3 +408,20 @@ def test_an_administrator_cannot_reset_their_own_and_others_cannot_reset_at_all(
         assert db.session.get(User, admin_id).has_two_step
     client.sign_in("officer@example.org", PASSWORD)
     assert client.get(f"/admin/staff/{admin_id}/two-step").status_code == 403
+
+
+def test_staff_two_step_is_required_by_default_in_production_only(monkeypatch):
+    from engage.config import build_config
+
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
+    monkeypatch.delenv("ENGAGE_STAFF_TWO_STEP", raising=False)
+    defaults = {env: build_config({"ENGAGE_ENV": env})["ENGAGE_STAFF_TWO_STEP"]
+                for env in ("production", "development", "test")}
+    assert defaults == {"production": True, "development": False, "test": False}
+    monkeypatch.setenv("ENGAGE_STAFF_TWO_STEP", "off")
+    assert build_config({"ENGAGE_ENV": "production"})["ENGAGE_STAFF_TWO_STEP"] is False
+    monkeypatch.setenv("ENGAGE_STAFF_TWO_STEP", "on")
+    assert build_config({"ENGAGE_ENV": "development"})["ENGAGE_STAFF_TWO_STEP"] is True
