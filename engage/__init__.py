@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from engage.auth import sessions
+    from engage.auth import sessions, two_step
     from engage.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     sessions.init_app(app)
+    two_step.init_app(app)  # after sessions: it asks who is signed in
     WTFormsHelpers(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from engage.sqlite import enable_sqlite_pragmas

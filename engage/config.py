@@ -157,6 +157,10 @@ def build_config(overrides: dict | None = None) -> dict:
                                                 "5 per 15 minutes"),
         "ENGAGE_SIGNIN_LIMIT_PER_ADDRESS": _env("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS",
                                                 "20 per 15 minutes"),
+        # Staff (and administrators) must set up two-step verification before any staff page:
+        # on in production, off in development and test so the demo accounts sign in with a
+        # password alone.
+        "ENGAGE_STAFF_TWO_STEP": _bool("ENGAGE_STAFF_TWO_STEP", env == "production"),
         "RATELIMIT_STORAGE_URI": _env("ENGAGE_RATELIMIT_STORAGE_URL", default_limits_store),
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "moving-window",

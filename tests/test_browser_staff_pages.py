@@ -640,6 +640,7 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
                    actor=admin, reference=f"K7M3-9QX{n % 10}-T")
         db.session.commit()
         someone_id = someone.id
+    _two_step_on(app, someone_id)
     slug, flag = _report_world(app)
     visit = staff(page, live_server, app)
 
@@ -648,6 +649,7 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
     visit.go(f"/admin/staff/{someone_id}", "Sam Officer")
     visit.go(f"/admin/staff/{someone_id}/administrator?administrator=yes",
              "Make Sam Officer an administrator")
+    visit.go(f"/admin/staff/{someone_id}/two-step", "Reset Sam Officer's two-step verification")
     visit.go("/admin/staff/invite", "Invite someone to work on engage")
     visit.refused("Send invitation", "Invite someone to work on engage")
     visit.go("/admin/audit", "Audit log")
@@ -667,6 +669,65 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
     visit.go(f"/staff/reports/{slug}/london/comments", "Comments")
     visit.go(f"/staff/reports/{slug}/london/comments/flags/{flag}",
              "Follow up a flagged comment")
+    assert visit.failures == []
+
+
+def _two_step_on(app, user_id: int) -> str:
+    """Two-step verification on for the user, as setting it up leaves it; returns the secret."""
+    from engage.auth import two_step
+    from engage.auth.models import User
+    from engage.extensions import db
+
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        secret = two_step.secret_for_set_up(user)
+        two_step.turn_on(user)
+        db.session.commit()
+    return secret
+
+
+def test_the_two_step_verification_pages_are_accessible(page, live_server, app):
+    """Setting it up, as staff are sent to do when it is required (a wrong code first), the
+    recovery codes, the page once it is on, and the code page of signing in."""
+    import time
+
+    import pyotp
+
+    from tests.factories import create_officer
+
+    app.config["ENGAGE_STAFF_TWO_STEP"] = True
+    with app.app_context():
+        email = create_officer("camden", name="Sam Staff").email
+    page.set_default_timeout(10_000)
+    visit = Visit(page, live_server)
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    visit.press("Sign in")
+    visit.check("Set up two-step verification")  # sent from the staff home
+    secret = page.locator("code").inner_text().replace(" ", "")
+    page.get_by_label("Enter the 6-digit code your app shows").fill("12345")
+    visit.refused("Turn on two-step verification", "Set up two-step verification")
+    totp = pyotp.TOTP(secret)
+    page.get_by_label("Enter the 6-digit code your app shows").fill(totp.now())
+    visit.press("Turn on two-step verification")
+    visit.check("Two-step verification is on")
+    page.get_by_role("button", name="I have saved my recovery codes – continue").click()
+    visit.check("Staff")
+    visit.go("/account/two-step", "Two-step verification")
+    visit.press("Sign out")
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    visit.press("Sign in")
+    visit.check("Enter the code from your authenticator app")
+    page.get_by_label("Enter the code from your authenticator app").fill("not a code")
+    visit.refused("Continue", "Enter the code from your authenticator app")
+    # The step after the one used to set it up: a code is accepted once.
+    page.get_by_label("Enter the code from your authenticator app").fill(
+        totp.at(time.time() + 30))
+    visit.press("Continue")
+    visit.check("Staff")
     assert visit.failures == []
 
 

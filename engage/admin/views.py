@@ -17,6 +17,7 @@ from engage.admin.forms import (
 from engage.audit.models import AuditEvent
 from engage.audit.operations import record
 from engage.auth import operations as accounts
+from engage.auth import two_step
 from engage.auth.access import admin_required
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
@@ -27,7 +28,7 @@ from engage.exports import csv_response
 from engage.extensions import db
 from engage.once import already_sent, commit_once
 from engage.outbox.models import OutboxMessage, OutboxStatus
-from engage.outbox.operations import requeue_failed
+from engage.outbox.operations import queue_email, requeue_failed
 from engage.templating import counted
 from engage.uploads import NOT_UTF8, problems_message, read_text
 
@@ -169,6 +170,34 @@ def toggle_admin(user_id: int):
             flash(f"{person.name} is {'now' if make_admin else 'no longer'} an "
                   "administrator." + _cancelled_in_words(cancelled), "success")
     return redirect(url_for("admin.staff_member", user_id=person.id))
+
+
+@admin.route("/staff/<int:user_id>/two-step", methods=["GET", "POST"])
+@admin_required
+def reset_two_step(user_id: int):
+    """For someone who has lost their phone and their recovery codes: their two-step
+    verification is turned off, and they are told by email. A check page first."""
+    person = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    form.submit.label.text = "Reset two-step verification"
+    own = person.id == current_user.id
+    if request.method == "POST" and form.validate_on_submit():
+        if own or not person.has_two_step:
+            flash(f"{person.name} does not have two-step verification on: nothing has changed."
+                  if not own else "You cannot reset your own two-step verification. Ask "
+                  "another administrator.", "info")
+        else:
+            two_step.turn_off(person)
+            record("staff.two_step_reset", target=f"user:{person.id}")
+            queue_email(person.email, "two_step_reset", name=person.name,
+                        required=two_step.required_for(person))
+            db.session.commit()
+            flash(f"{person.name}'s two-step verification is reset. They can sign in with their "
+                  "password alone" + (", and will be asked to set it up again."
+                                      if two_step.required_for(person) else "."), "success")
+        return redirect(url_for("admin.staff_member", user_id=person.id))
+    return render_template("admin/two_step_reset.html", person=person, form=form, own=own,
+                           required=two_step.required_for(person))
 
 
 def _cancel_invitations_from(person: User) -> list[StaffInvitation]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 ACTIONS: dict[str, str] = {
     "account.deleted": "Deleted their account",
+    "account.recovery_code_used": "Signed in with a two-step verification recovery code",
+    "account.two_step_off": "Turned off two-step verification",
+    "account.two_step_on": "Turned on two-step verification",
     "borough.contact_changed": "Changed the borough's public contact details",
     "consultation.changed": "Changed a consultation",
     "consultation.created": "Created a consultation",
@@ -78,6 +81,7 @@ ACTIONS: dict[str, str] = {
     "staff.invited": "Invited someone to work on engage",
     "staff.role_granted": "Gave a staff role",
     "staff.role_removed": "Removed a staff role",
+    "staff.two_step_reset": "Reset someone's two-step verification",
     "survey.reply_marked": "Marked a request for a reply as replied",
     "survey_list.automatic_reminder_set": "Set an automatic reminder for an invitation list",
     "survey_list.created": "Created an invitation list",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
-from wtforms import BooleanField, SelectField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
 from engage.boroughs.models import borough_choices
@@ -9,10 +9,12 @@ from engage.forms import (
     FlaskForm,
     GovSelect,
     GovSubmitInput,
+    GovTextInput,
     current_password_field,
     email_field,
     name_field,
     new_password_field,
+    strip,
 )
 from engage.once import OnceForm
 
@@ -103,3 +105,39 @@ class ConfirmForm(FlaskForm):
 
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
+
+
+class TwoStepSetUpForm(FlaskForm):
+    code = StringField(
+        "Enter the 6-digit code your app shows", filters=[strip],
+        validators=[InputRequired("Enter the 6-digit code from your authenticator app")],
+        widget=GovTextInput(),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "spellcheck": "false"},
+    )
+    submit = SubmitField("Turn on two-step verification", widget=GovSubmitInput())
+
+
+class TwoStepCodeForm(FlaskForm):
+    # Not inputmode numeric: a recovery code, typed here too, has letters.
+    code = StringField(
+        "Security code", filters=[strip],
+        validators=[InputRequired("Enter the 6-digit code from your authenticator app, or a "
+                                  "recovery code")],
+        description="The 6-digit code your authenticator app shows now. If you do not have "
+                    "your phone, enter one of your recovery codes instead.",
+        widget=GovTextInput(),
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false",
+                   "autocapitalize": "none"},
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class TurnOffTwoStepForm(FlaskForm):
+    current_password = current_password_field("Password")
+    submit = SubmitField("Turn off two-step verification", widget=GovSubmitInput())
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    current_password = current_password_field("Password")
+    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())

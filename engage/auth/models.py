@@ -50,6 +50,15 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime | None]
+    # Two-step verification (engage.auth.two_step). The secret is kept from the moment set-up
+    # starts, so the QR code stays the same if the page is shown again; it is on only once
+    # enabled_at is set, after the person has typed a code it made. It is kept as it is, not
+    # hashed: checking a code needs the secret itself.
+    two_step_secret: Mapped[str | None] = mapped_column(String(32))
+    two_step_enabled_at: Mapped[datetime | None]
+    # The last time step (30-second window since 1970) whose code was accepted: a code, once
+    # used, is not accepted again, nor is any earlier one.
+    two_step_last_step: Mapped[int | None]
 
     home_borough: Mapped[Borough | None] = relationship()
     staff_roles: Mapped[list[StaffRole]] = relationship(
@@ -60,6 +69,10 @@ class User(UserMixin, db.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def has_two_step(self) -> bool:
+        return self.two_step_enabled_at is not None
 
     @property
     def is_staff(self) -> bool:
@@ -76,6 +89,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class RecoveryCode(db.Model):
+    """One single-use code for signing in when the authenticator app is not to hand. Only its
+    hash is kept: the person is shown the codes once, when two-step verification is turned on."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class StaffRole(db.Model):

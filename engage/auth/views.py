@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from engage.audit.operations import record
-from engage.auth import operations
+from engage.auth import operations, two_step
 from engage.auth.forms import (
     NOT_IN_LONDON,
     AcceptInvitationForm,
@@ -27,9 +27,13 @@ from engage.auth.forms import (
     DeleteAccountForm,
     ForgottenPasswordForm,
     HomeBoroughForm,
+    NewRecoveryCodesForm,
     RegisterForm,
     ResetPasswordForm,
     SignInForm,
+    TurnOffTwoStepForm,
+    TwoStepCodeForm,
+    TwoStepSetUpForm,
 )
 from engage.auth.passwords import verify_password
 from engage.auth.sessions import (
@@ -41,6 +45,7 @@ from engage.auth.sessions import (
 from engage.extensions import db, limiter
 from engage.forms import normalise_email
 from engage.once import already_sent, commit_once
+from engage.outbox.operations import queue_email
 
 auth = Blueprint("auth", __name__)
 
@@ -63,6 +68,13 @@ def _signed_in_account() -> str:
     session left open on a shared computer must not become a way to guess the password."""
     email = current_user.email if current_user.is_authenticated else ""
     return "account:" + normalise_email(email)
+
+
+def _pending_account() -> str:
+    """The account whose password this browser gave, for the code page's allowance: wrong codes
+    for one account are limited however many browsers send them."""
+    note = session.get(two_step.PENDING_KEY)
+    return f"two-step:{note.get('uid') if isinstance(note, dict) else ''}"
 
 
 def _password_rechecked(view):
@@ -154,11 +166,17 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None and user.is_confirmed and user.has_two_step:
+            # Not signed in yet: the code page comes first.
+            two_step.begin(user)
+            db.session.commit()  # a rehashed password
+            next_url = safe_next(request.args.get("next"))
+            return redirect(url_for("auth.two_step_sign_in", next=next_url) if next_url
+                            else url_for("auth.two_step_sign_in"))
         if user is not None and user.is_confirmed:
             start_session(user)
             db.session.commit()
-            return redirect(_safe_next(url_for("staff.dashboard") if user.is_staff
-                                       else url_for("auth.account")))
+            return redirect(_safe_next(_landing(user)))
         if user is not None:
             # The right password for an unconfirmed address: only its owner can see this.
             operations.send_confirmation(user, next_url=safe_next(request.args.get("next")))
@@ -168,6 +186,66 @@ def sign_in():
                                  "Both must be correct")
     return render_template("auth/sign_in.html", form=form,
                            next_url=safe_next(request.args.get("next")))
+
+
+def _landing(user) -> str:
+    return url_for("staff.dashboard") if user.is_staff else url_for("auth.account")
+
+
+@auth.route("/sign-in/two-step", methods=["GET", "POST"])
+@limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT"), methods=["POST"], deduct_when=_failed,
+               key_func=_pending_account)
+def two_step_sign_in():
+    """The second page of signing in: a code from the app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(url_for("auth.account")))
+    next_url = safe_next(request.args.get("next"))
+    user = two_step.pending_user()
+    if user is None:
+        if two_step.PENDING_KEY in session:
+            two_step.end_pending()
+            flash("More than 10 minutes passed after you entered your password. Sign in again.",
+                  "info")
+        return redirect(url_for("auth.sign_in", next=next_url) if next_url
+                        else url_for("auth.sign_in"))
+    form = TwoStepCodeForm()
+    if form.validate_on_submit():
+        typed = form.code.data
+        if two_step.looks_like_recovery_code(typed):
+            if two_step.use_recovery_code(user, typed):
+                left = two_step.recovery_codes_left(user)
+                if user.is_staff:
+                    record("account.recovery_code_used", target=f"user:{user.id}", actor=user,
+                           recovery_codes_left=left)
+                return _finish_signing_in(user, next_url, recovery_codes_left=left)
+            form.code.errors.append("That recovery code is not correct, or has been used "
+                                    "already. Check it, or enter the code your app shows")
+        else:
+            checked = two_step.check_code(user, typed)
+            if checked is two_step.Checked.ACCEPTED:
+                return _finish_signing_in(user, next_url)
+            form.code.errors.append(
+                "That code has been used already. Wait for your app to show a new code, then "
+                "enter it" if checked is two_step.Checked.USED
+                else "The code is not correct. Enter the 6-digit code your app shows now")
+    return render_template("auth/two_step_code.html", form=form)
+
+
+def _finish_signing_in(user, next_url: str | None, recovery_codes_left: int | None = None):
+    start_session(user)  # a fresh session: the note of the password goes with the old one
+    db.session.commit()
+    if recovery_codes_left is not None and recovery_codes_left <= two_step.FEW_LEFT:
+        flash(_recovery_codes_left_in_words(recovery_codes_left), "info")
+    return redirect(next_url or _landing(user))
+
+
+def _recovery_codes_left_in_words(left: int) -> str:
+    make_new = "Make new recovery codes from the two-step verification page of your account."
+    if left == 0:
+        return f"You have used your last recovery code. {make_new}"
+    return (f"You have {left} recovery {'code' if left == 1 else 'codes'} left. "
+            f"{make_new}")
 
 
 @auth.route("/sign-out", methods=["POST"])
@@ -282,6 +360,88 @@ def change_email():
             return commit_once(form, url_for("auth.check_email", changing="yes"),
                                saved="Nearly done: confirm your new email address.")
     return render_template("auth/change_email.html", form=form)
+
+
+@auth.route("/account/two-step", methods=["GET", "POST"], endpoint="two_step")
+@login_required
+def set_up_two_step():
+    """Two-step verification: set it up (the QR code, the secret, a code to confirm), or, once
+    it is on, what there is to do about it."""
+    user = current_user._get_current_object()
+    next_url = safe_next(request.args.get("next"))
+    required = two_step.required_for(user)
+    if user.has_two_step:
+        return render_template("auth/two_step_on.html", user=user, required=required,
+                               left=two_step.recovery_codes_left(user))
+    two_step.secret_for_set_up(user)
+    db.session.commit()  # a new secret, the first time the page is shown
+    form = TwoStepSetUpForm()
+    if form.validate_on_submit():
+        checked = two_step.check_code(user, form.code.data)
+        if checked is two_step.Checked.ACCEPTED:
+            codes = two_step.turn_on(user)
+            if user.is_staff:
+                record("account.two_step_on", target=f"user:{user.id}")
+            db.session.commit()
+            # Shown in the answer to the POST, never kept: the codes exist unhashed only here.
+            return render_template("auth/two_step_recovery_codes.html", codes=codes,
+                                   turned_on=True, next_url=next_url or _landing(user))
+        form.code.errors.append(
+            "That code has been used already. Wait for your app to show a new code, then "
+            "enter it" if checked is two_step.Checked.USED
+            else "The code is not correct. Check that your phone shows the right time, then "
+                 "enter the code your app shows now")
+    return render_template("auth/two_step_set_up.html", form=form, required=required,
+                           qr_code=two_step.qr_code(user),
+                           secret=two_step.in_groups(user.two_step_secret))
+
+
+@auth.route("/account/two-step/recovery-codes", methods=["GET", "POST"])
+@login_required
+@_password_rechecked
+def new_recovery_codes():
+    user = current_user._get_current_object()
+    if not user.has_two_step:
+        return redirect(url_for("auth.two_step"))
+    form = NewRecoveryCodesForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your password is not correct")
+        else:
+            codes = two_step.new_recovery_codes(user)
+            db.session.commit()
+            return render_template("auth/two_step_recovery_codes.html", codes=codes,
+                                   turned_on=False, next_url=url_for("auth.two_step"))
+    return render_template("auth/two_step_new_codes.html", form=form)
+
+
+@auth.route("/account/two-step/turn-off", methods=["GET", "POST"])
+@login_required
+@_password_rechecked
+def turn_off_two_step():
+    user = current_user._get_current_object()
+    if not user.has_two_step:
+        return redirect(url_for("auth.two_step"))
+    if two_step.required_for(user):
+        flash("Staff accounts must have two-step verification, so you cannot turn it off. If "
+              "you have lost your phone and your recovery codes, ask an administrator to "
+              "reset it.", "info")
+        return redirect(url_for("auth.two_step"))
+    form = TurnOffTwoStepForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your password is not correct")
+        else:
+            two_step.turn_off(user)
+            if user.is_staff:
+                record("account.two_step_off", target=f"user:{user.id}")
+            queue_email(user.email, "two_step_off", name=user.name,
+                        reset_url=operations.external_url("auth.forgotten_password"))
+            db.session.commit()
+            flash("Two-step verification is off. You sign in with your password alone.",
+                  "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/two_step_turn_off.html", form=form)
 
 
 @auth.route("/account/delete", methods=["GET", "POST"])

@@ -82,6 +82,9 @@ def _account(user: User) -> dict[str, Any]:
         "created_at": _when(user.created_at),
         "email_confirmed_at": _when(user.email_confirmed_at),
         "password_changed_at": _when(user.password_changed_at),
+        # When it was turned on; never the secret or the recovery codes, which would let
+        # whoever holds the file past it.
+        "two_step_verification_on_since": _when(user.two_step_enabled_at),
         "administrator": user.is_admin,
         "staff_roles": [{"role": grant.role.label, "borough": grant.borough.name,
                          "granted_at": _when(grant.granted_at)}

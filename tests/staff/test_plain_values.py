@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+import pyotp
 import pytest
 from flask import render_template_string
 
@@ -174,6 +175,28 @@ def test_no_staff_page_shows_a_raw_value(world):
     assert {path: status for path, status in not_shown.items()
             if not (status == 302 and path in redirected)} == {}
     assert len(rules) > 80
+
+
+def test_the_two_step_pages_show_no_raw_value(world):
+    """Two-step verification's pages, which staff meet on the way to theirs: setting it up,
+    the code page of signing in, the recovery codes, and the page once it is on."""
+    app, ids = world
+    with app.app_context():
+        someone = create_user(roles={"analyst": "camden"})
+        email = someone.email
+    person = Browser(app)
+    person.sign_in(email, PASSWORD)
+    set_up = person.get("/account/two-step")
+    secret = re.search(r"<code>([A-Z2-7 ]+)</code>", set_up.get_data(as_text=True)).group(1)
+    turned_on = person.submit("/account/two-step",
+                              {"code": pyotp.TOTP(secret.replace(" ", "")).now()})
+    on = person.get("/account/two-step")
+    person.sign_out()
+    person.sign_in(email, PASSWORD)
+    code_page = person.get("/sign-in/two-step")
+    pages = {"set-up": set_up, "recovery codes": turned_on, "on": on, "code": code_page}
+    assert {name: page.status_code for name, page in pages.items()} == dict.fromkeys(pages, 200)
+    assert {name: found for name, page in pages.items() if (found := _raw_values(page))} == {}
 
 
 SAID = [
