@@ -204,7 +204,9 @@ def contact_for_response(draft: ResponseDraft) -> dict | None:
     given = reply_in_session(draft)
     if given is None or not given.wants:
         return None
-    return {"name": given.name or "", "email": given.email or None, "phone": given.phone or None}
+    # Consent to be contacted was given with the details, on the reply page, not on sending.
+    return {"name": given.name or "", "email": given.email or None, "phone": given.phone or None,
+            "consented_at": given.given_at}
 
 
 # The steps -----------------------------------------------------------------------------------

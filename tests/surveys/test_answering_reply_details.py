@@ -94,11 +94,17 @@ def test_reply_details_stay_on_the_server_until_sent(client, app, made):
     assert "grace@example.org" not in cookie_text(app, client)
     assert [(r.name, r.email) for r in reply_rows(app)] == [("Grace Hopper", "grace@example.org")]
 
+    # The details were agreed to an hour before the answers are sent.
+    agreed = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    with app.app_context():
+        db.session.execute(update(DraftReply).values(given_at=agreed))
+        db.session.commit()
     assert check_answers(client, qid).status_code == 302
     [response] = responses(app)
     [contact] = contacts(app)
     assert (contact.response_id, contact.name, contact.email, contact.phone) == (
         response.id, "Grace Hopper", "grace@example.org", "020 7946 0999")
+    assert contact.consented_at == agreed  # when they agreed, on the reply page
     assert reply_rows(app) == []  # the draft stays a day for replays; its reply details do not
     assert [d.response_id for d in drafts(app)] == [response.id]
 
