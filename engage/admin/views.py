@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -49,7 +58,8 @@ def staff_list():
         .order_by(StaffInvitation.created_at.desc())
     ).all()
     return render_template("admin/staff_list.html", people=people, invitations=invitations,
-                           revoke_form=ConfirmForm())
+                           revoke_form=ConfirmForm(),
+                           two_step_required=current_app.config["ENGAGE_STAFF_TWO_STEP"])
 
 
 @admin.route("/staff/invite", methods=["GET", "POST"])

@@ -39,7 +39,8 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_LENGTH = 16
 # When signing in with a recovery code leaves this many or fewer, the person is told.
 FEW_LEFT = 3
-STAFF_PATHS = re.compile(r"/(staff|admin)(/|$)")
+# Staff and administration pages, and staff walking a questionnaire's preview.
+STAFF_PATHS = re.compile(r"/(staff|admin|have-your-say/preview)(/|$)")
 
 
 class Checked(enum.Enum):

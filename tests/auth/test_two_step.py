@@ -276,6 +276,9 @@ def test_when_required_staff_set_it_up_before_any_staff_page_and_members_are_not
     assert sent.location == "/account/two-step?next=/staff/"
     assert client.get("/staff/boroughs/camden?tab=groups").location == \
         "/account/two-step?next=/staff/boroughs/camden?tab%3Dgroups"
+    # A questionnaire's preview is staff work too, though not under /staff.
+    assert client.get("/have-your-say/preview/1").location == \
+        "/account/two-step?next=/have-your-say/preview/1"
     page = client.get(sent.location)
     assert page.status_code == 200
     assert "You need two-step verification to use the staff pages" in page_text(page)
@@ -297,6 +300,14 @@ def test_when_required_staff_set_it_up_before_any_staff_page_and_members_are_not
     admin = Browser(app)
     admin.sign_in("admin@example.org", PASSWORD)
     assert admin.get("/admin/staff").location == "/account/two-step?next=/admin/staff"
+    _with_two_step(app, "admin@example.org")
+    with app.app_context():
+        create_officer("lambeth", email="later@example.org")
+    # The staff list says who has it (the officer, just now, and the administrator) and who
+    # has not yet, and that it is required.
+    staff = page_text(admin.get("/admin/staff"))
+    assert "Staff must set up two-step verification before they can open any staff page" in staff
+    assert staff.count("On since") == 2 and staff.count("Not set up") == 1
 
     other_client.sign_in("member@example.org", PASSWORD)
     assert other_client.get("/account").status_code == 200
