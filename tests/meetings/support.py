@@ -98,6 +98,22 @@ def create_meeting(app, starts_at: datetime, ends_at: datetime, **overrides) -> 
         return meeting.id
 
 
+def move_meeting(app, meeting_id: int, hours: float = 1) -> None:
+    """Move a published meeting `hours` later, as an officer's change of time does (the change
+    mailing is queued, to run with run_tasks)."""
+    from engage.meetings import operations
+
+    with app.app_context():
+        found = db.session.get(Meeting, meeting_id)
+        details = operations.Details(**{name: getattr(found, name) for name in (
+            "title", "description", "starts_at", "ends_at", "mode", "venue", "address",
+            "access_notes", "online_link", "capacity", "visibility")})
+        details.starts_at += timedelta(hours=hours)
+        details.ends_at += timedelta(hours=hours)
+        operations.change(found, details)
+        db.session.commit()
+
+
 def make_member(app, user_id: int, status: MembershipStatus = MembershipStatus.ACTIVE) -> None:
     with app.app_context():
         db.session.add(Membership(group=cpeg(), user_id=user_id, status=status,

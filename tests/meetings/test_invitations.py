@@ -27,7 +27,7 @@ from tests.dates import at
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text
 from tests.mailbox import body, links
-from tests.meetings.support import LATER_DAY, create_meeting, make_member
+from tests.meetings.support import LATER_DAY, create_meeting, make_member, move_meeting
 
 SOON = at(LATER_DAY, 17, 30)  # years from now
 
@@ -334,15 +334,7 @@ def test_an_update_tells_someone_waiting_that_they_are_on_the_waiting_list(app, 
     for email in (first, second):
         link = next(x for x in links(mailbox.to(email)[0]) if "/meetings/reply/" in x)
         browser.submit(link, {"reply": "attending"})
-    with app.app_context():
-        meeting = db.session.get(Meeting, meeting_id)
-        details = operations.Details(**{name: getattr(meeting, name) for name in (
-            "title", "description", "starts_at", "ends_at", "mode", "venue", "address",
-            "access_notes", "online_link", "capacity", "visibility")})
-        details.starts_at += timedelta(hours=1)
-        details.ends_at += timedelta(hours=1)
-        operations.change(meeting, details)
-        db.session.commit()
+    move_meeting(app, meeting_id)
     run_tasks()
     holding, waiting = body(mailbox.to(first)[-1]), body(mailbox.to(second)[-1])
     assert "You told us: attending." in holding

@@ -25,7 +25,7 @@ from tests.dates import at
 from tests.factories import create_user
 from tests.helpers import Browser, page_text
 from tests.mailbox import body, links
-from tests.meetings.support import LATER_DAY, create_meeting, make_member
+from tests.meetings.support import LATER_DAY, create_meeting, make_member, move_meeting
 from tests.news.support import link_in, subscribe
 
 SOON = at(LATER_DAY, 17, 30)  # years from now
@@ -166,15 +166,7 @@ def test_a_subscriber_sees_the_online_link_only_once_they_have_a_place(app, mail
     browser.submit(reply, {"reply": "attending"})
     assert LINK in browser.get(reply).get_data(as_text=True)
     # A later change of time reaches them with the link, in the email and the calendar.
-    with app.app_context():
-        meeting = db.session.get(Meeting, meeting_id)
-        details = operations.Details(**{name: getattr(meeting, name) for name in (
-            "title", "description", "starts_at", "ends_at", "mode", "venue", "address",
-            "access_notes", "online_link", "capacity", "visibility")})
-        details.starts_at += timedelta(hours=1)
-        details.ends_at += timedelta(hours=1)
-        operations.change(meeting, details)
-        db.session.commit()
+    move_meeting(app, meeting_id)
     run_tasks()
     update = mailbox.to("ada@example.org")[-1]
     assert update["Subject"].startswith("Changed:")

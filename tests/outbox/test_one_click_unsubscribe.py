@@ -21,7 +21,7 @@ from tests.dates import at
 from tests.factories import create_user
 from tests.helpers import Browser, page_text
 from tests.mailbox import links
-from tests.meetings.support import LATER_DAY, create_meeting, make_member
+from tests.meetings.support import LATER_DAY, create_meeting, make_member, move_meeting
 from tests.news.support import ask, subscribe
 from tests.surveys.test_invitations_support import (
     STAFF,
@@ -96,15 +96,7 @@ def test_meeting_mailings_to_members_unsubscribe_in_one_click(app, https, mailbo
                                 status=MeetingStatus.DRAFT)
     _publish(app, meeting_id)
     run_tasks()
-    with app.app_context():
-        meeting = db.session.get(Meeting, meeting_id)
-        details = operations.Details(**{name: getattr(meeting, name) for name in (
-            "title", "description", "starts_at", "ends_at", "mode", "venue", "address",
-            "access_notes", "online_link", "capacity", "visibility")})
-        details.starts_at += timedelta(hours=1)
-        details.ends_at += timedelta(hours=1)
-        operations.change(meeting, details)
-        db.session.commit()
+    move_meeting(app, meeting_id)
     run_tasks()
     app.extensions["celery"].tasks["engage.periodic.meeting_mailings"].apply()
     run_tasks()
