@@ -95,10 +95,13 @@ class SessionTiming:
     """When this request's session ends, for the timeout warning: in seconds from now (the
     browser counts from when the page arrives, so its clock need not agree with ours)."""
 
-    idle_seconds: int  # the idle limit: how long "Stay signed in" gives
-    idle_seconds_left: int  # until it ends unused (touched at most once a minute, so not always
-    #                         the whole limit)
-    ends_in_seconds: int  # until it ends however it is used (PERMANENT_SESSION_LIFETIME)
+    # The idle limit: how long "Stay signed in" gives.
+    idle_seconds: int
+    # Until it ends unused: the limit less the time since the last recorded use (recorded at
+    # most once a minute, so up to a minute before this page).
+    idle_seconds_left: int
+    # Until it ends however it is used (PERMANENT_SESSION_LIFETIME after signing in), and when.
+    ends_in_seconds: int
     ends_at: datetime
 
 
