@@ -45,7 +45,7 @@ $(NPM_STAMP): package.json $(LOCKFILE)
 	else npm install --ignore-scripts --no-audit --no-fund; fi
 	@touch $@
 
-$(STATIC_STAMP): $(NPM_STAMP) package.json $(wildcard engage/assets/*.scss)
+$(STATIC_STAMP): $(NPM_STAMP) package.json $(wildcard engage/assets/*.scss engage/assets/*.js)
 	npm run --silent build
 	@touch $@
 

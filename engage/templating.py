@@ -65,10 +65,26 @@ def london_time(value: datetime | None) -> str:
     if value is None:
         return ""
     local = to_london(value)
+    return f"{local.day} {local:%B %Y} at {london_clock(value)}"
+
+
+def london_clock(value: datetime) -> str:
+    """`6:30pm` (or `6pm`), in London time."""
+    local = to_london(value)
     hour = local.strftime("%I").lstrip("0")
     suffix = local.strftime("%p").lower()
-    clock = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local:%M}{suffix}"
-    return f"{local.day} {local:%B %Y} at {clock}"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local:%M}{suffix}"
+
+
+def duration_in_words(seconds: float) -> str:
+    """`2 hours`, `1 hour 30 minutes`, `45 minutes`, `15 seconds`: a time limit as people say it."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} second{'' if whole == 1 else 's'}"
+    hours, minutes = divmod(whole // 60, 60)
+    parts = ([f"{hours} hour{'' if hours == 1 else 's'}"] if hours else []) + \
+        ([f"{minutes} minute{'' if minutes == 1 else 's'}"] if minutes else [])
+    return " ".join(parts)
 
 
 def long_date(value: date | None) -> str:
@@ -146,6 +162,8 @@ def compile_templates(app: Flask) -> int:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(london_time)
+    app.add_template_filter(london_clock)
+    app.add_template_filter(duration_in_words)
     app.add_template_filter(long_date)
     app.add_template_filter(points)
     app.add_template_filter(published_count)

@@ -413,6 +413,27 @@ def test_the_accessibility_statement_says_what_the_regulations_ask(client):
     assert "It was last reviewed on 6 December 2026." in text
 
 
+def test_the_accessibility_statement_gives_the_time_limits_as_set(app, client):
+    text = page_text(client.get("/accessibility"))
+    assert "Answering a questionnaire has no time limit." in text
+    assert ("we sign you out when you have not used engage for 2 hours. This protects your "
+            "information.") in text
+    assert "2 minutes before we sign you out, a message tells you and lets you choose to stay " \
+        "signed in." in text
+    assert "We also sign you out 12 hours after you signed in, however you use engage." in text
+    # Under 20 hours, a limit nothing extends does not meet SC 2.2.1: the statement says so.
+    assert "We know of one part of engage that does not fully meet it" in text
+    assert "This does not meet WCAG 2.2 success criterion 2.2.1 (Timing adjustable)." in text
+
+    app.config.update(ENGAGE_SESSION_IDLE_MINUTES=30,
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=20))
+    text = page_text(client.get("/accessibility"))
+    assert "not used engage for 30 minutes." in text
+    assert "We also sign you out 20 hours after you signed in" in text
+    assert "We do not know of any part of engage that fails to meet it." in text
+    assert "2.2.1" not in text
+
+
 def test_the_accessibility_statement_gives_the_service_contact_itself(app, client):
     app.config.update(ENGAGE_CONTACT_EMAIL="access@police.example.org",
                       ENGAGE_CONTACT_PHONE="020 7946 0123")

@@ -4,13 +4,19 @@ Flask's session is a signed cookie, so on its own a copied cookie keeps working 
 Here the cookie also carries a random token whose hash is a UserSession row; the user loader
 accepts the cookie only while that row exists and has been used recently. Signing out, changing
 the password or deleting the account deletes rows, and the cookie is then worth nothing.
+
+A signed-in page tells its timeout warning (templates/auth/_timeout_warning.html,
+engage/assets/session-timeout.js) how long the session has left (session_timing), and the
+warning's "Stay signed in" button extends it (keep_alive).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from math import ceil
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select
@@ -22,8 +28,15 @@ from engage.clock import utcnow
 from engage.extensions import db, login_manager
 
 SESSION_TOKEN_KEY = "engage_sid"  # noqa: S105 - a session key name, not a secret
-# Record activity at most this often, so reading pages does not write on every request.
+# Record activity at most this often (or a quarter of the idle limit, if that is shorter), so
+# reading pages does not write on every request.
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+def idle_limit() -> timedelta:
+    """How long a session lasts unused. ENGAGE_SESSION_IDLE_MINUTES is a whole number from the
+    environment; the tests set a fraction of a minute (0.25 is 15 seconds) in the app's config."""
+    return timedelta(minutes=current_app.config["ENGAGE_SESSION_IDLE_MINUTES"])
 
 
 def init_app(app: Flask) -> None:
@@ -33,6 +46,7 @@ def init_app(app: Flask) -> None:
     # The session token below does the job Flask-Login's session protection approximates.
     login_manager.session_protection = None
     app.session_interface = SessionCookies()
+    app.add_template_global(session_timing)
 
     @app.before_request
     def _load_user_first():
@@ -63,16 +77,55 @@ def load_user(user_id: str) -> User | None:
     if row is None or str(row.user_id) != user_id:
         return None
     now = utcnow()
-    idle = timedelta(minutes=current_app.config["ENGAGE_SESSION_IDLE_MINUTES"])
+    idle = idle_limit()
     lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
     if now - row.last_seen_at > idle or now - row.created_at > lifetime:
         db.session.delete(row)
         db.session.commit()
         return None
-    if now - row.last_seen_at > TOUCH_EVERY:
+    if now - row.last_seen_at > min(TOUCH_EVERY, idle / 4):
         row.last_seen_at = now
         db.session.commit()
+    g.user_session = row
     return row.user
+
+
+@dataclass(frozen=True)
+class SessionTiming:
+    """When this request's session ends, for the timeout warning: in seconds from now (the
+    browser counts from when the page arrives, so its clock need not agree with ours)."""
+
+    # The idle limit: how long "Stay signed in" gives.
+    idle_seconds: int
+    # Until it ends unused: the limit less the time since the last recorded use (recorded at
+    # most once a minute, so up to a minute before this page).
+    idle_seconds_left: int
+    # Until it ends however it is used (PERMANENT_SESSION_LIFETIME after signing in), and when.
+    ends_in_seconds: int
+    ends_at: datetime
+
+
+def session_timing() -> SessionTiming | None:
+    """This request's session's timing; None when nobody is signed in."""
+    row = g.get("user_session")
+    if row is None or not current_user.is_authenticated:
+        return None
+    now = utcnow()
+    idle = idle_limit()
+    ends_at = row.created_at + current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return SessionTiming(
+        idle_seconds=round(idle.total_seconds()),
+        # Rounded up: the browser must not send someone to "You have been signed out" while
+        # the session still lasts.
+        idle_seconds_left=max(0, ceil((row.last_seen_at + idle - now).total_seconds())),
+        ends_in_seconds=max(0, ceil((ends_at - now).total_seconds())),
+        ends_at=ends_at,
+    )
+
+
+def keep_alive() -> None:
+    """Count now as a use of this request's session, so that its idle time starts again."""
+    g.user_session.last_seen_at = utcnow()
 
 
 def start_session(user: User) -> None:
@@ -93,6 +146,7 @@ def end_session() -> None:
     token = session.get(SESSION_TOKEN_KEY)
     if token:
         db.session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+    g.pop("user_session", None)
     logout_user()
     session.clear()
 
@@ -111,6 +165,6 @@ def end_all_sessions(user: User) -> None:
 
 
 def prune_expired() -> int:
-    cutoff = utcnow() - timedelta(minutes=current_app.config["ENGAGE_SESSION_IDLE_MINUTES"])
+    cutoff = utcnow() - idle_limit()
     result = db.session.execute(delete(UserSession).where(UserSession.last_seen_at < cutoff))
     return result.rowcount

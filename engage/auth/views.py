@@ -40,6 +40,8 @@ from engage.auth.sessions import (
     end_all_sessions,
     end_other_sessions,
     end_session,
+    idle_limit,
+    keep_alive,
     start_session,
 )
 from engage.extensions import db, limiter
@@ -256,6 +258,34 @@ def sign_out():
         db.session.commit()
         flash("You have signed out.", "success")
     return redirect(url_for("public.home"))
+
+
+@auth.route("/account/keep-alive", methods=["POST"])
+def keep_session_alive():
+    """The timeout warning's "Stay signed in" (engage/assets/session-timeout.js): a POST with
+    the page's CSRF token, as it changes something (how long the session lasts). Not
+    @login_required, whose redirect to the sign-in page a script would follow and read as a
+    success."""
+    if not current_user.is_authenticated:
+        return ("You have been signed out. Sign in again.", 401,
+                {"Content-Type": "text/plain; charset=utf-8"})
+    keep_alive()
+    db.session.commit()
+    return "", 204
+
+
+@auth.route("/signed-out")
+def signed_out():
+    """Where the timeout warning sends the browser when the time runs out. `next` is the page
+    they were on, for signing in again."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        # The session is still going: used in another tab or window after this page's timer
+        # started. Back to the page (whose warning starts again from the true time left).
+        return redirect(next_url or _landing(current_user))
+    return render_template("auth/signed_out.html", next_url=next_url,
+                           idle=idle_limit().total_seconds(),
+                           lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
 
 
 @auth.route("/forgotten-password", methods=["GET", "POST"])
