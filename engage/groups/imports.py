@@ -2,8 +2,8 @@
 
 Columns: name, email, represents, organisation, role, joined. `represents` and `role` take the
 values or the words shown on the forms ("self" or "Myself, as a resident"); `role` and `joined`
-may be empty (member; today). People without an account get one they cannot sign in to until they
-set a password from the emailed link.
+may be empty (member; today in London). People without an account get one they cannot sign in to
+until they set a password from the emailed link.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from engage.auth.models import User
 from engage.auth.operations import set_password_link
 from engage.boroughs.contact import contact_for
+from engage.clock import london_midnight, london_today
 from engage.extensions import db
 from engage.groups.models import (
     Group,
@@ -87,7 +88,7 @@ def check(text: str) -> tuple[list[ImportRow], list[LineError]]:
     if reader is None:
         return [], errors
     seen: dict[str, int] = {}
-    today = date.today()
+    today = london_today()
     for line, raw in reader:
         if line > MAX_LINES + 1:
             errors.append(LineError(line, "file", f"More than {MAX_LINES:,} lines"))
@@ -161,7 +162,7 @@ def apply(group: Group, rows: list[ImportRow], actor: User, email_new: bool) -> 
         if membership is None:
             membership = Membership(group=group, user=user)
             db.session.add(membership)
-        joined = datetime.combine(row.joined, datetime.min.time())
+        joined = london_midnight(row.joined)
         membership.status = MembershipStatus.ACTIVE
         membership.represents = row.represents
         membership.organisation = row.organisation
