@@ -2,9 +2,9 @@
 
 Columns: name, email, represents, organisation, role, joined. `represents` and `role` take the
 values or the words shown on the forms ("self" or "Myself, as a resident"); `role` and `joined`
-may be empty (member; today). Other columns (a CRM export's phone or notes) are refused unless
-the officer ticks the box to leave them out. People without an account get one they cannot sign
-in to until they set a password from the emailed link.
+may be empty (member; today in London). Other columns (a CRM export's phone or notes) are
+refused unless the officer ticks the box to leave them out. People without an account get one
+they cannot sign in to until they set a password from the emailed link.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from engage.auth.models import User
 from engage.auth.operations import set_password_link
 from engage.boroughs.contact import contact_for
+from engage.clock import london_midnight, london_today
 from engage.extensions import db
 from engage.groups.models import (
     Group,
@@ -90,7 +91,7 @@ def check(text: str, ignore_unknown: bool = False
     if reader is None:
         return [], errors, ()
     seen: dict[str, int] = {}
-    today = date.today()
+    today = london_today()
     for line, raw in reader:
         if line > MAX_LINES + 1:
             errors.append(LineError(line, "file", f"More than {MAX_LINES:,} lines"))
@@ -164,7 +165,7 @@ def apply(group: Group, rows: list[ImportRow], actor: User, email_new: bool) -> 
         if membership is None:
             membership = Membership(group=group, user=user)
             db.session.add(membership)
-        joined = datetime.combine(row.joined, datetime.min.time())
+        joined = london_midnight(row.joined)
         membership.status = MembershipStatus.ACTIVE
         membership.represents = row.represents
         membership.organisation = row.organisation

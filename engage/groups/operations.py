@@ -12,7 +12,7 @@ from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.auth.operations import external_url
 from engage.boroughs.contact import contact_for
 from engage.boroughs.models import Borough
-from engage.clock import utcnow
+from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.groups.models import (
     AgeBand,
@@ -162,7 +162,7 @@ def approve(membership: Membership, actor: User) -> None:
     membership.status = MembershipStatus.ACTIVE
     membership.decided_at = membership.joined_at = now
     membership.role = GroupRole.MEMBER
-    membership.role_starts_on = now.date()
+    membership.role_starts_on = to_london(now).date()
     _log(membership, "approved", actor=actor)
     # Imported here: the meetings package builds on this module.
     from engage.meetings.mailings import invite_to_coming_meetings
@@ -201,7 +201,7 @@ def leave(membership: Membership, actor: User) -> None:
     # their turn on the waiting list, goes to the next member waiting.
     give_up_places(membership.user_id, members_only_of_group=membership.group_id)
     if membership.role_starts_on and not membership.role_ends_on:
-        membership.role_ends_on = utcnow().date()
+        membership.role_ends_on = to_london(membership.left_at).date()
     _log(membership, "left", actor=actor)
 
 

@@ -8,10 +8,12 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from engage import clock
 from engage.audit.models import AuditEvent
 from engage.auth.models import User
 from engage.extensions import db
 from engage.groups.models import GroupRole, Membership, MembershipStatus
+from tests.dates import at
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text, stored_anywhere
 from tests.mailbox import body, links
@@ -120,6 +122,30 @@ def test_every_problem_is_reported_by_line_and_nobody_is_imported(client, app):
     with app.app_context():
         assert db.session.scalar(select(func.count(Membership.id))) == 0
         assert db.session.scalar(select(func.count(User.id))) == 2
+
+
+def test_the_date_joined_is_checked_and_filled_in_as_londons_date(client, app, monkeypatch):
+    """At 00:20 on 16 June in London (23:20 on the 15th in UTC, the server's own date), a
+    member who joined today joined on 16 June: that date is not in the future, and an empty
+    one means it. They joined at the start of London's day, not after the import."""
+    _officer(client, app)
+    now = at(date(2027, 6, 15), 23, 20)
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    header = "name,email,represents,organisation,role,joined\n"
+    tomorrow = _upload(client, header + "Ada Lovelace,ada@example.org,self,,,17/06/2027\n")
+    assert "2 joined The date joined cannot be in the future" in page_text(tomorrow)
+    response = _upload(client, header + "Ada Lovelace,ada@example.org,self,,,16/06/2027\n"
+                                        "Grace Hopper,grace@example.org,self,,,\n")
+    assert response.status_code == 302, page_text(response)
+    with app.app_context():
+        joined = db.session.execute(select(User.email, Membership.role_starts_on,
+                                           Membership.joined_at)
+                                    .join_from(Membership, User, Membership.user)
+                                    .order_by(User.email)).all()
+    midnight = at(date(2027, 6, 15), 23)  # midnight in London, British Summer Time
+    assert [tuple(row) for row in joined] == [
+        ("ada@example.org", date(2027, 6, 16), midnight),
+        ("grace@example.org", date(2027, 6, 16), midnight)]
 
 
 def test_a_date_joined_in_other_digits_is_a_line_error_not_read_as_ours(client, app):

@@ -26,6 +26,7 @@ from engage.groups.models import (
     MembershipStatus,
     Represents,
 )
+from tests.dates import at
 from tests.factories import PASSWORD, borough, create_admin, create_officer, create_user
 from tests.helpers import autocomplete_of, page_text, title
 from tests.mailbox import body
@@ -580,6 +581,27 @@ def test_a_term_with_one_end_reads_in_words_in_the_history(client, app):
     assert "Role changed Member → Secretary (until 31 March 2028)" in history
     assert "Role changed Secretary → Chair (from 1 April 2028)" in history
     assert not re.search(r"\d{4}-\d{2}-\d{2}", history)
+
+
+def test_a_term_begun_by_approving_and_ended_by_leaving_is_dated_in_london(client, other_client,
+                                                                          app, monkeypatch):
+    """Approved at 00:20 on 16 June in London (23:20 on the 15th in UTC), the member's term is
+    from 16 June; leaving at 00:30 on 1 August London time, it ends on 1 August, not the day
+    before."""
+    _sign_in(client, app)
+    membership_id = _ask(app, name="Ada Member", email="ada@example.org")
+    approved_at = at(date(2027, 6, 15), 23, 20)
+    monkeypatch.setattr(operations, "utcnow", lambda: approved_at)
+    client.submit(_requests_url(membership_id), form_page=CPEG + "/requests")
+    url = f"{CPEG}/members/{membership_id}"
+    assert "Term From 16 June 2027" in page_text(client.get(url))
+
+    left_at = at(date(2027, 7, 31), 23, 30)
+    monkeypatch.setattr(operations, "utcnow", lambda: left_at)
+    other_client.sign_in("ada@example.org", PASSWORD)
+    assert other_client.submit("/boroughs/camden/groups/cpeg/leave", {}).status_code == 302
+    assert _membership(app, membership_id)[2:4] == (date(2027, 6, 16), date(2027, 8, 1))
+    assert "Term 16 June 2027 to 1 August 2027" in page_text(client.get(url))
 
 
 # Queries ---------------------------------------------------------------------------------------
