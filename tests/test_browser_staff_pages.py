@@ -451,6 +451,9 @@ def test_the_paper_and_keying_pages_are_accessible(page, live_server, app):
     visit.page.clock.install()
     visit.page.get_by_role("button", name=re.compile("Start a print run now")).click()
     expect(visit.page).to_have_url(re.compile(r"/runs/\d+$"))
+    # The polling script is a module, started once the page is parsed: the clock moves on
+    # only after that, or the move would be lost.
+    visit.page.wait_for_load_state("load")
     run = int(visit.page.url.rsplit("/", 1)[1])
     visit.check(f"Print run {run}")
     progress = visit.page.get_by_role("status")
