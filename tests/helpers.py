@@ -21,13 +21,17 @@ TITLE = re.compile(r"<title[^>]*>\s*(.*?)\s*</title>", re.S)
 
 
 class Browser:
-    def __init__(self, app: Flask, address: str = "127.0.0.1"):
+    def __init__(self, app: Flask, address: str = "127.0.0.1", user_agent: str | None = None):
         self.app = app
         self.http: FlaskClient = app.test_client()
         self.address = address
+        self.user_agent = user_agent
 
     def _environ(self) -> dict:
-        return {"REMOTE_ADDR": self.address}
+        environ = {"REMOTE_ADDR": self.address}
+        if self.user_agent is not None:
+            environ["HTTP_USER_AGENT"] = self.user_agent
+        return environ
 
     def get(self, url: str, **kwargs):
         return self.http.get(path_of(url), environ_base=self._environ(), **kwargs)

@@ -627,8 +627,9 @@ def test_the_report_pages_are_accessible(page, live_server, app):
 
 def test_the_administration_pages_are_accessible(page, live_server, app):
     from engage.audit.operations import record
-    from engage.auth.models import StaffRoleName
+    from engage.auth.models import StaffRoleName, UserSession
     from engage.auth.operations import invite_staff
+    from engage.clock import utcnow
     from engage.extensions import db
     from tests.factories import borough, create_admin, create_user
 
@@ -641,6 +642,12 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
         for n in range(1, 56):  # more than one page of the audit log
             record("paper.requested", borough=borough("camden"), target=f"paper-request:{n}",
                    actor=admin, reference=f"K7M3-9QX{n % 10}-T")
+        # Sam is signed in on a phone: their page lists it, with the button to sign them out.
+        db.session.add(UserSession(token_hash="0" * 64, user_id=someone.id, created_at=utcnow(),
+                                   last_seen_at=utcnow(), user_agent=(
+                                       "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) "
+                                       "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 "
+                                       "Mobile/15E148 Safari/604.1")))
         db.session.commit()
         someone_id = someone.id
     _two_step_on(app, someone_id)
@@ -653,6 +660,8 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
     visit.go(f"/admin/staff/{someone_id}/administrator?administrator=yes",
              "Make Sam Officer an administrator")
     visit.go(f"/admin/staff/{someone_id}/two-step", "Reset Sam Officer's two-step verification")
+    visit.go(f"/admin/staff/{someone_id}/sign-out", "Sign Sam Officer out everywhere")
+    visit.go("/account/signed-in", "Where you are signed in")
     visit.go("/admin/staff/invite", "Invite someone to work on engage")
     visit.refused("Send invitation", "Invite someone to work on engage")
     visit.go("/admin/audit", "Audit log")

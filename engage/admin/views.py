@@ -28,8 +28,10 @@ from engage.audit.operations import record
 from engage.auth import operations as accounts
 from engage.auth import two_step
 from engage.auth.access import admin_required
+from engage.auth.devices import device_in_words
 from engage.auth.forms import ConfirmForm
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
+from engage.auth.sessions import end_all_sessions, live_sessions
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.boroughs.population import DIMENSIONS, import_figures, missing_categories
 from engage.clock import to_london, utcnow
@@ -126,7 +128,12 @@ def staff_member(user_id: int):
             flash(f"{person.name} is now {role.label} for {borough.name}.", "success")
             return redirect(url_for("admin.staff_member", user_id=person.id))
     return render_template("admin/staff_member.html", person=person, form=form,
-                           button_form=ConfirmForm())
+                           button_form=ConfirmForm(), devices=_devices(person))
+
+
+def _devices(person: User) -> list[dict]:
+    return [{"device": device_in_words(row.user_agent), "signed_in_at": row.created_at,
+             "last_seen_at": row.last_seen_at} for row in live_sessions(person)]
 
 
 @admin.route("/staff/<int:user_id>/roles/<int:role_id>/remove", methods=["POST"])
@@ -208,6 +215,33 @@ def reset_two_step(user_id: int):
         return redirect(url_for("admin.staff_member", user_id=person.id))
     return render_template("admin/two_step_reset.html", person=person, form=form, own=own,
                            required=two_step.required_for(person))
+
+
+@admin.route("/staff/<int:user_id>/sign-out", methods=["GET", "POST"])
+@admin_required
+def sign_out_everywhere(user_id: int):
+    """For a lost or stolen laptop, or someone leaving in a hurry: every browser signed in to
+    their account is signed out at once (their password still works: reset it, or remove their
+    roles, to keep them out). A check page first; audited."""
+    person = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    form.submit.label.text = "Sign them out everywhere"
+    own = person.id == current_user.id
+    if request.method == "POST" and form.validate_on_submit():
+        devices = len(live_sessions(person))
+        if own:
+            flash("You cannot sign yourself out everywhere from here: use Where you are signed "
+                  "in on your account page.", "info")
+        elif not devices:
+            flash(f"{person.name} is not signed in anywhere: nothing has changed.", "info")
+        else:
+            end_all_sessions(person)
+            record("staff.signed_out_everywhere", target=f"user:{person.id}", devices=devices)
+            db.session.commit()
+            flash(f"{person.name} is signed out of {counted(devices, 'device')}.", "success")
+        return redirect(url_for("admin.staff_member", user_id=person.id))
+    return render_template("admin/sign_out_everywhere.html", person=person, form=form, own=own,
+                           devices=_devices(person))
 
 
 def _cancel_invitations_from(person: User) -> list[StaffInvitation]:

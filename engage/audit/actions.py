@@ -10,6 +10,7 @@ from __future__ import annotations
 ACTIONS: dict[str, str] = {
     "account.deleted": "Deleted their account",
     "account.recovery_code_used": "Signed in with a two-step verification recovery code",
+    "account.signed_in": "Signed in",
     "account.two_step_off": "Turned off two-step verification",
     "account.two_step_on": "Turned on two-step verification",
     "borough.contact_changed": "Changed the borough's public contact details",
@@ -81,6 +82,7 @@ ACTIONS: dict[str, str] = {
     "staff.invited": "Invited someone to work on engage",
     "staff.role_granted": "Gave a staff role",
     "staff.role_removed": "Removed a staff role",
+    "staff.signed_out_everywhere": "Signed someone out on every device",
     "staff.two_step_reset": "Reset someone's two-step verification",
     "survey.reply_marked": "Marked a request for a reply as replied",
     "survey_list.automatic_reminder_set": "Set an automatic reminder for an invitation list",

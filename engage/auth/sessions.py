@@ -19,9 +19,11 @@ from math import ceil
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, select
 
 from engage.api import is_api_request
+from engage.audit.operations import record
+from engage.auth.devices import device_in_words
 from engage.auth.models import User, UserSession
 from engage.auth.tokens import hash_token, random_token
 from engage.clock import utcnow
@@ -128,14 +130,23 @@ def keep_alive() -> None:
     g.user_session.last_seen_at = utcnow()
 
 
-def start_session(user: User) -> None:
-    """Sign `user` in on this browser with a fresh session (a new id, against fixation)."""
+def start_session(user: User, *, method: str) -> None:
+    """Sign `user` in on this browser with a fresh session (a new id, against fixation).
+
+    `method` says how they proved who they are ("password", "password and two-step code"...):
+    a staff member's sign-in goes in the audit log with it and the device, so an administrator
+    looking into misuse of an account can see when and from what it was used. Members'
+    sign-ins do not: the staff audit log is no place for the public's comings and goings."""
     token, token_hash = random_token()
     now = utcnow()
+    user_agent = (request.user_agent.string or "")[:300]
     db.session.add(UserSession(
         token_hash=token_hash, user_id=user.id, created_at=now, last_seen_at=now,
-        user_agent=(request.user_agent.string or "")[:300],
+        user_agent=user_agent,
     ))
+    if user.is_staff:
+        record("account.signed_in", target=f"user:{user.id}", actor=user, method=method,
+               device=device_in_words(user_agent))
     session.clear()
     login_user(user)
     session[SESSION_TOKEN_KEY] = token
@@ -151,20 +162,54 @@ def end_session() -> None:
     session.clear()
 
 
-def end_other_sessions(user: User) -> None:
-    """Sign `user` out everywhere but here (after a password or email change)."""
+def end_other_sessions(user: User) -> int:
+    """Sign `user` out everywhere but here (after a password or email change, or when they ask):
+    how many live sessions that ended."""
     token = session.get(SESSION_TOKEN_KEY)
     keep = hash_token(token) if token else ""
-    db.session.execute(
-        delete(UserSession).where(UserSession.user_id == user.id, UserSession.token_hash != keep)
-    )
+    others = [UserSession.user_id == user.id, UserSession.token_hash != keep]
+    live = db.session.scalar(select(func.count()).select_from(UserSession)
+                             .where(*others, *_live(utcnow())))
+    db.session.execute(delete(UserSession).where(*others))
+    return live
 
 
 def end_all_sessions(user: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
+def _live(now: datetime) -> list:
+    """Conditions on UserSession for a session the user loader would still accept."""
+    return [UserSession.last_seen_at >= now - idle_limit(),
+            UserSession.created_at >= now - current_app.config["PERMANENT_SESSION_LIFETIME"]]
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """Where `user` is signed in now, the most recently used first."""
+    return list(db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, *_live(utcnow()))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
+
+
+def current_session_id() -> int | None:
+    row = g.get("user_session")
+    return row.id if row is not None else None
+
+
+def end_session_of(user: User, session_id: int) -> bool:
+    """Sign `user` out of one of their sessions (not this one: that is signing out). False
+    when it had ended already, or is not theirs."""
+    if session_id == current_session_id():
+        return False
+    result = db.session.execute(
+        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id,
+                                  *_live(utcnow())))
+    return result.rowcount > 0
+
+
 def prune_expired() -> int:
-    cutoff = utcnow() - idle_limit()
-    result = db.session.execute(delete(UserSession).where(UserSession.last_seen_at < cutoff))
+    """Delete the sessions the user loader would refuse anyway: unused for the idle limit, or
+    older than the lifetime however used."""
+    now = utcnow()
+    result = db.session.execute(delete(UserSession).where(~and_(*_live(now))))
     return result.rowcount

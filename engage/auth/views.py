@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from engage.audit.operations import record
 from engage.auth import operations, two_step
+from engage.auth.devices import device_in_words
 from engage.auth.forms import (
     NOT_IN_LONDON,
     AcceptInvitationForm,
@@ -37,11 +38,14 @@ from engage.auth.forms import (
 )
 from engage.auth.passwords import verify_password
 from engage.auth.sessions import (
+    current_session_id,
     end_all_sessions,
     end_other_sessions,
     end_session,
+    end_session_of,
     idle_limit,
     keep_alive,
+    live_sessions,
     start_session,
 )
 from engage.extensions import db, limiter
@@ -176,7 +180,7 @@ def sign_in():
             return redirect(url_for("auth.two_step_sign_in", next=next_url) if next_url
                             else url_for("auth.two_step_sign_in"))
         if user is not None and user.is_confirmed:
-            start_session(user)
+            start_session(user, method="password")
             db.session.commit()
             return redirect(_safe_next(_landing(user)))
         if user is not None:
@@ -220,13 +224,14 @@ def two_step_sign_in():
                 if user.is_staff:
                     record("account.recovery_code_used", target=f"user:{user.id}", actor=user,
                            recovery_codes_left=left)
-                return _finish_signing_in(user, next_url, recovery_codes_left=left)
+                return _finish_signing_in(user, next_url, recovery_codes_left=left,
+                                          method="password and two-step recovery code")
             form.code.errors.append("That recovery code is not correct, or has been used "
                                     "already. Check it, or enter the code your app shows")
         else:
             checked = two_step.check_code(user, typed)
             if checked is two_step.Checked.ACCEPTED:
-                return _finish_signing_in(user, next_url)
+                return _finish_signing_in(user, next_url, method="password and two-step code")
             form.code.errors.append(
                 "That code has been used already. Wait for your app to show a new code, then "
                 "enter it" if checked is two_step.Checked.USED
@@ -234,8 +239,10 @@ def two_step_sign_in():
     return render_template("auth/two_step_code.html", form=form)
 
 
-def _finish_signing_in(user, next_url: str | None, recovery_codes_left: int | None = None):
-    start_session(user)  # a fresh session: the note of the password goes with the old one
+def _finish_signing_in(user, next_url: str | None, *, method: str,
+                       recovery_codes_left: int | None = None):
+    # A fresh session: the note of the password goes with the old one.
+    start_session(user, method=method)
     db.session.commit()
     if recovery_codes_left is not None and recovery_codes_left <= two_step.FEW_LEFT:
         flash(_recovery_codes_left_in_words(recovery_codes_left), "info")
@@ -329,7 +336,52 @@ def _choose_password(user, what: str, template: str):
 @auth.route("/account")
 @login_required
 def account():
-    return render_template("auth/account.html", user=current_user)
+    return render_template("auth/account.html", user=current_user,
+                           signed_in_elsewhere=len(live_sessions(current_user)) - 1)
+
+
+@auth.route("/account/signed-in")
+@login_required
+def signed_in_devices():
+    """Where this account is signed in: each browser, when it signed in and was last used, so
+    that someone can spot one that is not theirs (or a library computer they forgot) and sign
+    it out from here."""
+    here = current_session_id()
+    devices = [{"id": row.id, "device": device_in_words(row.user_agent),
+                "signed_in_at": row.created_at, "last_seen_at": row.last_seen_at,
+                "here": row.id == here}
+               for row in live_sessions(current_user)]
+    return render_template("auth/signed_in_devices.html", devices=devices, form=ConfirmForm(),
+                           idle=idle_limit().total_seconds(),
+                           lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"]
+                           .total_seconds())
+
+
+@auth.route("/account/signed-in/<int:session_id>/sign-out", methods=["POST"])
+@login_required
+def sign_out_device(session_id: int):
+    if ConfirmForm().validate_on_submit():
+        if session_id == current_session_id():
+            flash("To sign out of this device, use Sign out at the top of the page.", "info")
+        elif end_session_of(current_user, session_id):
+            db.session.commit()
+            flash("That device has been signed out. Anyone using it will have to sign in "
+                  "again.", "success")
+        else:
+            # A second press, or the session had timed out: either way it is signed out.
+            flash("That device was signed out already.", "info")
+    return redirect(url_for("auth.signed_in_devices"))
+
+
+@auth.route("/account/signed-in/sign-out-others", methods=["POST"])
+@login_required
+def sign_out_other_devices():
+    if ConfirmForm().validate_on_submit():
+        ended = end_other_sessions(current_user)
+        db.session.commit()
+        flash("Every other device has been signed out. This one is still signed in." if ended
+              else "You were not signed in anywhere else.", "success" if ended else "info")
+    return redirect(url_for("auth.signed_in_devices"))
 
 
 @auth.route("/account/home-borough", methods=["GET", "POST"])
@@ -528,7 +580,7 @@ def accept_invitation(token: str):
         user = operations.create_invited_account(invitation, form.name.data,
                                                  form.password.data, borough)
         record("staff.invitation_accepted", target=f"user:{user.id}", actor=user, grants=grants)
-        start_session(user)
+        start_session(user, method="password (new account)")
         db.session.commit()
         flash("Your account is ready.", "success")
         return redirect(url_for("staff.dashboard"))

@@ -76,7 +76,8 @@ def test_a_list_from_a_group_sent_twice_is_made_once(app):
     assert list_count(app) == 1
     with app.app_context():
         assert len(db.session.scalars(select(Invitee.id)).all()) == 2
-        assert db.session.scalars(select(AuditEvent.action)).all() == ["survey_list.created"]
+        assert db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action != "account.signed_in")).all() == ["survey_list.created"]
     assert "sent twice, and saved once" in page_text(browser.get(second.location))
 
 
@@ -202,7 +203,8 @@ def test_an_upload_sent_twice_makes_one_list(app):
     assert list_count(app) == 1
     with app.app_context():
         assert db.session.scalars(select(Invitee.email)).all() == ["shop@example.org"]
-        assert db.session.scalars(select(AuditEvent.action)).all() == ["survey_list.created"]
+        assert db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action != "account.signed_in")).all() == ["survey_list.created"]
 
 
 def test_adding_a_file_to_a_list_reports_people_already_on_it(app):
@@ -319,8 +321,9 @@ def test_a_crm_export_is_refused_until_its_other_columns_are_chosen_to_be_left_o
     assert "1 person added. Columns not read: notes." in page_text(browser.get(added.location))
     assert stored_anywhere(app, "Owner is Sam") == []
     with app.app_context():
-        details = [e.details for e in db.session.scalars(select(AuditEvent)
-                                                         .order_by(AuditEvent.id))]
+        details = [e.details for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action != "account.signed_in")
+            .order_by(AuditEvent.id))]
         assert [d["columns_not_read"] for d in details] == [["phone", "address"], ["notes"]]
 
 
