@@ -103,6 +103,28 @@ def turn_off(user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
+def reseal_all() -> tuple[int, int, list[int]]:
+    """Every stored secret encrypted with the current key, after the secret key was rotated:
+    (how many were already, how many are now, the ids of accounts whose secret no configured
+    key opens). Flushes; the caller commits."""
+    current = resealed = 0
+    unreadable = []
+    for user in db.session.scalars(select(User).where(User.two_step_secret.is_not(None))
+                                   .order_by(User.id)):
+        try:
+            sealed = rotated(user.two_step_secret)
+        except Unreadable:
+            unreadable.append(user.id)
+            continue
+        if sealed is None:
+            current += 1
+        else:
+            user.two_step_secret = sealed
+            resealed += 1
+    db.session.flush()
+    return current, resealed, unreadable
+
+
 def required_for(user) -> bool:
     return bool(current_app.config["ENGAGE_STAFF_TWO_STEP"]) and user.is_staff
 

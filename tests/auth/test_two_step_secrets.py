@@ -10,7 +10,7 @@ import logging
 import pyotp
 import pytest
 from cryptography.fernet import InvalidToken
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engage.auth import two_step
 from engage.auth.models import User
@@ -182,3 +182,31 @@ def test_fallback_keys_are_read_from_the_environment(monkeypatch):
         build_config({"ENGAGE_ENV": "production"})
 
 
+
+def test_after_rotating_one_command_seals_every_secret_with_the_new_key(runner, app):
+    with app.app_context():
+        create_user(email="ada@example.org")
+        create_user(email="grace@example.org")
+        lost = create_user(email="lost@example.org").id
+        create_user(email="none@example.org")
+    ada, _ = _with_two_step(app, "ada@example.org")
+    grace, _ = _with_two_step(app, "grace@example.org")
+    app.config["SECRET_KEY"] = "a-key-since-lost-0123456789-0123456789-abcdef"
+    _with_two_step(app, "lost@example.org")
+    _rotate(app, keep_old=True)
+
+    result = runner.invoke(args=["engage", "reseal-two-step"])
+    assert result.exit_code == 1
+    assert "2 encrypted again with the current secret key, 0 were already" in result.output
+    assert "1 cannot be decrypted" in result.output and f"user ids {lost})" in result.output
+    assert _opens_with(NEW_KEY, _stored(app, "ada@example.org")) == ada
+    assert _opens_with(NEW_KEY, _stored(app, "grace@example.org")) == grace
+    assert _stored(app, "none@example.org") is None
+
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == lost).values(
+            two_step_secret=None, two_step_enabled_at=None))  # as an administrator's reset does
+        db.session.commit()
+    again = runner.invoke(args=["engage", "reseal-two-step"])
+    assert again.exit_code == 0
+    assert "0 encrypted again with the current secret key, 2 were already" in again.output
