@@ -1,4 +1,5 @@
-"""`flask engage ...`: reference data, demo data and development helpers."""
+"""`flask engage ...`: reference data, demo data, development helpers, and sealing two-step
+secrets again after the secret key is rotated."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from engage.auth import two_step
 from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password
 from engage.boroughs.models import Borough
@@ -146,6 +148,23 @@ def ensure_demo_consultation(created_by: User) -> str:
     return (f"Consultation: \u201c{title}\u201d added for all 32 boroughs, open until "
             f"{london_time(closes_at)}, with the ready residents' and businesses' "
             "questionnaires.")
+
+
+@engage_cli.command("reseal-two-step")
+def reseal_two_step_command():
+    """Encrypt every two-step secret with the current secret key (after rotating it), so the
+    old key can leave ENGAGE_SECRET_KEY_FALLBACKS (safe to run again)."""
+    current, resealed, unreadable = two_step.reseal_all()
+    db.session.commit()
+    click.echo(f"Two-step secrets: {resealed} encrypted again with the current secret key, "
+               f"{current} were already.")
+    if unreadable:
+        ids = ", ".join(str(user_id) for user_id in unreadable)
+        raise click.ClickException(
+            f"{len(unreadable)} cannot be decrypted with ENGAGE_SECRET_KEY or any of "
+            f"ENGAGE_SECRET_KEY_FALLBACKS (user ids {ids}): put the key they were encrypted "
+            "with in ENGAGE_SECRET_KEY_FALLBACKS and run this again, or an administrator "
+            "resets their two-step verification")
 
 
 @engage_cli.command("mailcatcher")

@@ -63,6 +63,11 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _words(name: str) -> list[str]:
+    """A list given separated by commas or spaces."""
+    return [word for word in re.split(r"[,\s]+", _env(name, "")) if word]
+
+
 def build_config(overrides: dict | None = None) -> dict:
     """Return the Flask config mapping for this process, validated."""
     env = _env("ENGAGE_ENV", "production")
@@ -84,6 +89,10 @@ def build_config(overrides: dict | None = None) -> dict:
         "DEBUG": False,
         "TESTING": env == "test",
         "SECRET_KEY": _env("ENGAGE_SECRET_KEY", DEV_SECRET_KEY if env != "production" else None),
+        # Earlier secret keys, still accepted while the new one takes over: sessions and emailed
+        # links signed with them, and two-step secrets sealed with them (sealed again with the
+        # new key at their next code).
+        "SECRET_KEY_FALLBACKS": _words("ENGAGE_SECRET_KEY_FALLBACKS"),
         "ENGAGE_INSTANCE_PATH": str(instance),
         "ENGAGE_BASE_URL": _env("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "ENGAGE_SERVICE_NAME": "engage",
@@ -306,6 +315,11 @@ def validate(config: dict) -> None:
                 "ENGAGE_SECRET_KEY must be set to a random value of at least 32 characters "
                 "outside development (for example: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))')"
+            )
+        if DEV_SECRET_KEY in (config.get("SECRET_KEY_FALLBACKS") or []):
+            raise ConfigError(
+                "ENGAGE_SECRET_KEY_FALLBACKS must not hold the development secret key in "
+                "production: anyone could sign a session with it"
             )
         if not config.get("ENGAGE_CONTACT_EMAIL") or \
                 config["ENGAGE_CONTACT_EMAIL"] == DEV_CONTACT_EMAIL:

@@ -166,3 +166,39 @@ def test_answers_stored_before_cells_get_their_response_s_cell(app, empty_databa
         finally:
             db.engines[None] = original
             engine.dispose()
+
+
+def test_two_step_secrets_stored_in_plain_text_are_encrypted_and_decrypted_back(
+        app, empty_database):
+    from engage.auth.secrets_at_rest import unseal
+
+    plain = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    engine = create_engine(empty_database)
+    with app.app_context():
+        original = db.engines[None]
+        db.engines[None] = engine
+        try:
+            config = _alembic_config(app)
+            command.upgrade(config, "1ad487923cdb")
+            with engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO users (id, name, email, password_hash, is_admin, created_at,"
+                    " two_step_secret, two_step_enabled_at) VALUES"
+                    " (1, 'Ada', 'ada@example.org', 'x', false, '2026-01-01', :plain,"
+                    " '2026-01-02'), (2, 'Bo', 'bo@example.org', 'x', false, '2026-01-01',"
+                    " NULL, NULL)"), {"plain": plain})
+            command.upgrade(config, "c2708ad6a8e6")
+            with engine.connect() as conn:
+                stored = dict(conn.execute(text("SELECT id, two_step_secret FROM users")).all())
+            assert stored[2] is None
+            assert plain not in stored[1]
+            assert unseal(stored[1]) == plain  # with the app's SECRET_KEY
+            command.upgrade(config, "head")
+            command.downgrade(config, "1ad487923cdb")
+            with engine.connect() as conn:
+                restored = dict(conn.execute(text("SELECT id, two_step_secret FROM users")).all())
+            assert restored == {1: plain, 2: None}
+            command.downgrade(config, "base")
+        finally:
+            db.engines[None] = original
+            engine.dispose()

@@ -52,9 +52,10 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None]
     # Two-step verification (engage.auth.two_step). The secret is kept from the moment set-up
     # starts, so the QR code stays the same if the page is shown again; it is on only once
-    # enabled_at is set, after the person has typed a code it made. It is kept as it is, not
-    # hashed: checking a code needs the secret itself.
-    two_step_secret: Mapped[str | None] = mapped_column(String(32))
+    # enabled_at is set, after the person has typed a code it made. Checking a code needs the
+    # secret itself, so it cannot be hashed: it is kept encrypted with a key derived from
+    # SECRET_KEY (engage.auth.secrets_at_rest), a Fernet token of about 140 characters.
+    two_step_secret: Mapped[str | None] = mapped_column(String(255))
     two_step_enabled_at: Mapped[datetime | None]
     # The last time step (30-second window since 1970) whose code was accepted: a code, once
     # used, is not accepted again, nor is any earlier one.

@@ -16,7 +16,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"engage.{purpose}")
+    # Signed with SECRET_KEY; links signed with a fallback key still open while the key is
+    # rotated. itsdangerous takes the keys oldest first, signing with the last (as Flask's
+    # session does).
+    config = current_app.config
+    keys = [*(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=f"engage.{purpose}")
 
 
 def make_token(purpose: str, payload: dict) -> str:

@@ -5,6 +5,7 @@ types a code the app made from it. Then signing in takes two pages: the password
 short-lived "password checked" note in the session (`begin`), and only a current code, or one
 of the single-use recovery codes, signs them in. Staff may be required to have it
 (ENGAGE_STAFF_TWO_STEP): they are sent to set it up from every staff and administration page.
+The secret is stored encrypted (engage.auth.secrets_at_rest): read it only through `unseal`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import time
@@ -24,6 +26,7 @@ from flask_login import current_user
 from sqlalchemy import delete, func, or_, select, update
 
 from engage.auth.models import RecoveryCode, User
+from engage.auth.secrets_at_rest import Unreadable, rotated, seal, unseal
 from engage.auth.tokens import fingerprint
 from engage.clock import utcnow
 from engage.extensions import db
@@ -42,6 +45,8 @@ FEW_LEFT = 3
 # Staff and administration pages, and staff walking a questionnaire's preview.
 STAFF_PATHS = re.compile(r"/(staff|admin|have-your-say/preview)(/|$)")
 
+log = logging.getLogger(__name__)
+
 
 class Checked(enum.Enum):
     ACCEPTED = "accepted"
@@ -52,19 +57,27 @@ class Checked(enum.Enum):
 # Setting up ----------------------------------------------------------------------------------
 
 def secret_for_set_up(user: User) -> str:
-    """The secret being set up, made the first time the page is shown and kept until it is on:
-    the QR code scanned from the page stays good if the page is shown again. Flushes."""
-    if user.two_step_secret is None:
-        user.two_step_secret = pyotp.random_base32()  # 32 characters: 160 bits, as RFC 4226 asks
-        user.two_step_last_step = None
-        db.session.flush()
-    return user.two_step_secret
+    """The secret being set up, made the first time the page is shown and kept (sealed) until
+    it is on: the QR code scanned from the page stays good if the page is shown again. Flushes."""
+    if user.two_step_secret is not None:
+        try:
+            return unseal(user.two_step_secret)
+        except Unreadable:
+            if user.has_two_step:
+                raise
+            # Sealed under a secret key no longer configured, and not on yet: nothing is lost
+            # by starting the set-up again with a new secret.
+    secret = pyotp.random_base32()  # 32 characters: 160 bits, as RFC 4226 asks
+    user.two_step_secret = seal(secret)
+    user.two_step_last_step = None
+    db.session.flush()
+    return secret
 
 
-def qr_code(user: User) -> str:
-    """The otpauth:// address of the secret as a QR code, a data: URI PNG (the CSP allows
+def qr_code(user: User, secret: str) -> str:
+    """The otpauth:// address of `secret` as a QR code, a data: URI PNG (the CSP allows
     data: images, and an <img> takes an alt text)."""
-    uri = pyotp.TOTP(user.two_step_secret).provisioning_uri(
+    uri = pyotp.TOTP(secret).provisioning_uri(
         name=user.email, issuer_name=current_app.config["ENGAGE_SERVICE_NAME"])
     return segno.make(uri, error="m").png_data_uri(scale=5, border=4)
 
@@ -90,6 +103,28 @@ def turn_off(user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
+def reseal_all() -> tuple[int, int, list[int]]:
+    """Every stored secret encrypted with the current key, after the secret key was rotated:
+    (how many were already, how many are now, the ids of accounts whose secret no configured
+    key opens). Flushes; the caller commits."""
+    current = resealed = 0
+    unreadable = []
+    for user in db.session.scalars(select(User).where(User.two_step_secret.is_not(None))
+                                   .order_by(User.id)):
+        try:
+            sealed = rotated(user.two_step_secret)
+        except Unreadable:
+            unreadable.append(user.id)
+            continue
+        if sealed is None:
+            current += 1
+        else:
+            user.two_step_secret = sealed
+            resealed += 1
+    db.session.flush()
+    return current, resealed, unreadable
+
+
 def required_for(user) -> bool:
     return bool(current_app.config["ENGAGE_STAFF_TWO_STEP"]) and user.is_staff
 
@@ -103,15 +138,30 @@ def current_step() -> int:
 def check_code(user: User, typed: str) -> Checked:
     """A 6-digit code from the app, accepted for this time step or the one either side (a phone
     clock a little out, a code typed as it changed), and only once: the step it was made for is
-    kept, and that step or any earlier one is refused after."""
+    kept, and that step or any earlier one is refused after. A secret sealed with a fallback key
+    is sealed again with the current one once its code is accepted (the caller commits)."""
     code = "".join((typed or "").split())
     if not (user.two_step_secret and re.fullmatch(r"\d{6}", code)):
         return Checked.WRONG
-    totp = pyotp.TOTP(user.two_step_secret)
+    try:
+        secret = unseal(user.two_step_secret)
+    except Unreadable:
+        # Not a 500: the person is told the code is wrong, and an administrator can reset it.
+        log.warning("two-step code refused for user %s: their secret cannot be decrypted with "
+                    "SECRET_KEY or any of SECRET_KEY_FALLBACKS (was the secret key changed "
+                    "without keeping the old one in ENGAGE_SECRET_KEY_FALLBACKS?); an "
+                    "administrator can reset their two-step verification", user.id)
+        return Checked.WRONG
+    totp = pyotp.TOTP(secret)
     now = current_step()
     for step in (now - 1, now, now + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
-            return Checked.ACCEPTED if _claim_step(user, step) else Checked.USED
+            if not _claim_step(user, step):
+                return Checked.USED
+            resealed = rotated(user.two_step_secret)
+            if resealed is not None:
+                user.two_step_secret = resealed
+            return Checked.ACCEPTED
     return Checked.WRONG
 
 

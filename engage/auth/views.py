@@ -455,7 +455,7 @@ def set_up_two_step():
     if user.has_two_step:
         return render_template("auth/two_step_on.html", user=user, required=required,
                                left=two_step.recovery_codes_left(user))
-    two_step.secret_for_set_up(user)
+    secret = two_step.secret_for_set_up(user)
     db.session.commit()  # a new secret, the first time the page is shown
     form = TwoStepSetUpForm()
     if form.validate_on_submit():
@@ -474,8 +474,8 @@ def set_up_two_step():
             else "The code is not correct. Check that your phone shows the right time, then "
                  "enter the code your app shows now")
     return render_template("auth/two_step_set_up.html", form=form, required=required,
-                           qr_code=two_step.qr_code(user),
-                           secret=two_step.in_groups(user.two_step_secret))
+                           qr_code=two_step.qr_code(user, secret),
+                           secret=two_step.in_groups(secret))
 
 
 @auth.route("/account/two-step/recovery-codes", methods=["GET", "POST"])
