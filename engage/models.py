@@ -1,7 +1,14 @@
 """Every table, imported in one place so Alembic and `flask db check` see them all."""
 
 from engage.audit.models import AuditEvent
-from engage.auth.models import RecoveryCode, StaffInvitation, StaffRole, User, UserSession
+from engage.auth.models import (
+    KnownDevice,
+    RecoveryCode,
+    StaffInvitation,
+    StaffRole,
+    User,
+    UserSession,
+)
 from engage.boroughs.models import Borough, PopulationFigure
 from engage.groups.models import (
     EqualityAnswers,
@@ -61,7 +68,7 @@ __all__ = [
     "AgendaItem", "Invitation", "Mailing", "MailingDelivery", "Meeting", "Paper",
     "AuditEvent", "Borough", "EqualityAnswers", "Group", "Membership", "MembershipEvent",
     "OutboxMessage", "PopulationFigure", "StaffInvitation", "StaffRole", "TaskLock", "User",
-    "RecoveryCode", "UserSession",
+    "KnownDevice", "RecoveryCode", "UserSession",
     "Answer", "Consultation", "Invitee", "InviteeList", "Option", "Question", "Questionnaire",
     "QuestionnaireVersion", "Response", "ResponseContact", "ResponseDraft", "Section",
 ]

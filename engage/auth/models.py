@@ -142,6 +142,22 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+class KnownDevice(db.Model):
+    """A browser someone has signed in with, in words ("Firefox on Windows", engage.auth.devices):
+    a sign-in from one their account has not been used on before is told to them by email, in
+    case it was not them (engage.auth.sessions.start_session). Words, not the whole User-Agent,
+    so a browser update is not a new device. Forgotten after a year unused, with the account."""
+
+    __tablename__ = "known_devices"
+    __table_args__ = (UniqueConstraint("user_id", "device"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    device: Mapped[str] = mapped_column(String(200))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class StaffInvitation(db.Model):
     """An administrator's invitation to join as staff, with the roles to grant on acceptance."""
 

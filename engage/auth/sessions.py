@@ -19,15 +19,17 @@ from math import ceil
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, select, update
 
 from engage.api import is_api_request
 from engage.audit.operations import record
 from engage.auth.devices import device_in_words
-from engage.auth.models import User, UserSession
+from engage.auth.models import KnownDevice, User, UserSession
 from engage.auth.tokens import hash_token, random_token
 from engage.clock import utcnow
-from engage.extensions import db, login_manager
+from engage.extensions import conflict_insert, db, login_manager
+from engage.outbox.operations import queue_email
+from engage.templating import london_time
 
 SESSION_TOKEN_KEY = "engage_sid"  # noqa: S105 - a session key name, not a secret
 # Record activity at most this often (or a quarter of the idle limit, if that is shorter), so
@@ -144,13 +146,47 @@ def start_session(user: User, *, method: str) -> None:
         token_hash=token_hash, user_id=user.id, created_at=now, last_seen_at=now,
         user_agent=user_agent,
     ))
+    device = device_in_words(user_agent)
     if user.is_staff:
         record("account.signed_in", target=f"user:{user.id}", actor=user, method=method,
-               device=device_in_words(user_agent))
+               device=device)
+    if remember_device(user, device, now):
+        from engage.auth.operations import external_url  # which builds on this module
+
+        queue_email(user.email, "new_sign_in", name=user.name, device=device,
+                    at=london_time(now), signed_in_url=external_url("auth.signed_in_devices"),
+                    reset_url=external_url("auth.forgotten_password"))
     session.clear()
     login_user(user)
     session[SESSION_TOKEN_KEY] = token
     session.permanent = True
+
+
+# Devices not used for this long are forgotten: the next sign-in on one is new again.
+FORGET_DEVICES_AFTER = timedelta(days=366)
+
+
+def remember_device(user: User, device: str, now: datetime) -> bool:
+    """Note that `user` signed in on `device`; True when it is one their account has not been
+    used on, and not their first (an account's first sign-in needs no warning). Two sign-ins at
+    once on the same new device insert it once: the second finds it there."""
+    known_before = db.session.scalar(
+        select(func.count()).select_from(KnownDevice).where(KnownDevice.user_id == user.id))
+    added = db.session.execute(
+        conflict_insert(KnownDevice)
+        .values(user_id=user.id, device=device, first_seen_at=now, last_seen_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "device"])).rowcount
+    if not added:
+        db.session.execute(update(KnownDevice)
+                           .where(KnownDevice.user_id == user.id, KnownDevice.device == device)
+                           .values(last_seen_at=now))
+    return bool(added) and known_before > 0
+
+
+def forget_old_devices() -> int:
+    result = db.session.execute(delete(KnownDevice).where(
+        KnownDevice.last_seen_at < utcnow() - FORGET_DEVICES_AFTER))
+    return result.rowcount
 
 
 def end_session() -> None:

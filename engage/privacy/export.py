@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from engage.auth.models import User, UserSession
+from engage.auth.models import KnownDevice, User, UserSession
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import EqualityAnswers, Group, Membership
@@ -71,6 +71,8 @@ def personal_data(user: User) -> dict[str, Any]:
         "consultation_invitations": _consultation_invitations(user),
         "consultation_emails_stopped_at": _opted_out(user),
         "signed_in_devices": _sessions(user),
+        # Kept to tell them of a sign-in on a device their account has not been used on.
+        "devices_signed_in_on": _known_devices(user),
     }
 
 
@@ -224,6 +226,13 @@ def _response(response: Response | None,
 def _opted_out(user: User) -> str | None:
     return _when(db.session.scalar(select(SurveyOptOut.created_at)
                                    .where(SurveyOptOut.email == user.email)))
+
+
+def _known_devices(user: User) -> list[dict[str, Any]]:
+    devices = db.session.scalars(select(KnownDevice).where(KnownDevice.user_id == user.id)
+                                 .order_by(KnownDevice.first_seen_at, KnownDevice.id))
+    return [{"device": device.device, "first_signed_in_at": _when(device.first_seen_at),
+             "last_signed_in_at": _when(device.last_seen_at)} for device in devices]
 
 
 def _sessions(user: User) -> list[dict[str, Any]]:

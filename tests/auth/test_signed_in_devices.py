@@ -1,6 +1,7 @@
 """Where an account is signed in: the person sees each device and signs any other out, or all
 the others; an administrator signs a staff member out everywhere; staff sign-ins are audited
-with how they proved who they are and from what device, members' are not."""
+with how they proved who they are and from what device, members' are not; a sign-in on a device
+the account has not been used on is told by email."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from engage.audit.models import AuditEvent
-from engage.auth.models import User, UserSession
+from engage.auth.models import KnownDevice, User, UserSession
 from engage.clock import utcnow
 from engage.extensions import db
 from tests.factories import PASSWORD, create_admin, create_officer, create_user
-from tests.helpers import Browser, csrf_token, page_text
+from tests.helpers import Browser, csrf_token, page_text, path_of
+from tests.mailbox import body, links
 
 WINDOWS_FIREFOX = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 "
                    "Firefox/133.0")
@@ -244,3 +246,60 @@ def test_only_administrators_sign_others_out_and_not_themselves(app):
     done = admin.submit(f"/admin/staff/{admin_id}/sign-out", follow_redirects=True)
     assert "You cannot sign yourself out everywhere from here" in page_text(done)
     assert _is_signed_in(admin)
+
+
+def test_a_sign_in_on_a_device_the_account_has_not_been_used_on_is_told_by_email(
+        app, mailbox, run_tasks):
+    with app.app_context():
+        create_user(email="ada@example.org", name="Ada Lovelace")
+    # An account's first device: nothing to warn about.
+    laptop = _signed_in(app, "ada@example.org", WINDOWS_FIREFOX)
+    run_tasks()
+    assert mailbox.to("ada@example.org") == []
+
+    _signed_in(app, "ada@example.org", IPHONE_SAFARI)
+    run_tasks()
+    [message] = mailbox.to("ada@example.org")
+    assert message["Subject"] == "New sign-in to your engage account"
+    text = body(message)
+    assert "Hello Ada Lovelace," in text
+    assert "on a device it has not been used on before:" in text
+    assert re.search(r"Safari on an iPhone, \d{1,2} \w+ \d{4} at \d{1,2}(:\d\d)?[ap]m", text)
+    assert [path_of(link) for link in links(message)] == ["/forgotten-password",
+                                                           "/account/signed-in"]
+
+    # Devices it knows, and a newer version of a browser it knows, send nothing more.
+    _signed_in(app, "ada@example.org", IPHONE_SAFARI)
+    _signed_in(app, "ada@example.org", WINDOWS_FIREFOX.replace("133.0", "134.0"))
+    laptop.sign_out()
+    _signed_in(app, "ada@example.org", WINDOWS_FIREFOX)
+    run_tasks()
+    assert len(mailbox.to("ada@example.org")) == 1
+    with app.app_context():
+        assert sorted(db.session.scalars(select(KnownDevice.device))) == [
+            "Firefox on Windows", "Safari on an iPhone"]
+
+
+def test_devices_unused_for_a_year_are_forgotten_and_in_the_personal_data_download(
+        app, mailbox, run_tasks):
+    with app.app_context():
+        create_user(email="ada@example.org")
+    laptop = _signed_in(app, "ada@example.org", WINDOWS_FIREFOX)
+    _signed_in(app, "ada@example.org", IPHONE_SAFARI)
+    data = laptop.get("/account/your-data/download").get_json()
+    assert [d["device"] for d in data["devices_signed_in_on"]] == [
+        "Firefox on Windows", "Safari on an iPhone"]
+
+    with app.app_context():
+        db.session.execute(update(KnownDevice).where(KnownDevice.device == "Safari on an iPhone")
+                           .values(last_seen_at=utcnow() - timedelta(days=367)))
+        db.session.commit()
+        app.extensions["celery"].tasks["engage.periodic.prune_sessions"].apply().get()
+        assert db.session.scalars(select(KnownDevice.device)).all() == ["Firefox on Windows"]
+    run_tasks()
+    mailbox.clear()
+    # Forgotten, so new again: its next sign-in is told.
+    _signed_in(app, "ada@example.org", IPHONE_SAFARI)
+    run_tasks()
+    assert [m["Subject"] for m in mailbox.to("ada@example.org")] == [
+        "New sign-in to your engage account"]
