@@ -731,7 +731,7 @@ NO_PARENT_TO_SWAP = {
     # London's comments of one question: `ref` is looked up among that consultation's own.
     "report_comments.london_question",
     "admin.staff_member", "admin.toggle_admin", "admin.revoke_invitation",  # administrators'
-    "admin.retry_message", "admin.reset_two_step",
+    "admin.retry_message", "admin.reset_two_step", "admin.sign_out_everywhere",
 }
 
 
