@@ -172,15 +172,17 @@ def remember_device(user: User, device: str, now: datetime) -> bool:
     once on the same new device insert it once: the second finds it there."""
     known_before = db.session.scalar(
         select(func.count()).select_from(KnownDevice).where(KnownDevice.user_id == user.id))
+    # RETURNING, not rowcount: with an implicit RETURNING psycopg's rowcount says -1.
     added = db.session.execute(
         conflict_insert(KnownDevice)
         .values(user_id=user.id, device=device, first_seen_at=now, last_seen_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id", "device"])).rowcount
+        .on_conflict_do_nothing(index_elements=["user_id", "device"])
+        .returning(KnownDevice.id)).scalar_one_or_none() is not None
     if not added:
         db.session.execute(update(KnownDevice)
                            .where(KnownDevice.user_id == user.id, KnownDevice.device == device)
                            .values(last_seen_at=now))
-    return bool(added) and known_before > 0
+    return added and known_before > 0
 
 
 def forget_old_devices() -> int:
