@@ -19,6 +19,7 @@ ACTIONS: dict[str, str] = {
     "consultation.template_used": "Created a consultation from the ready template",
     "group.changed": "Changed a group's details",
     "group.created": "Added a group",
+    "group.members_downloaded": "Downloaded a group's members as CSV",
     "meeting.action_added": "Added an action point",
     "meeting.action_done": "Marked an action point done",
     "meeting.agenda_item_added": "Added an agenda item",

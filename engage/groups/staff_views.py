@@ -246,6 +246,12 @@ def members_csv(borough_slug: str, group_slug: str):
          day(to_london(m.joined_at).date() if m.joined_at else None)]
         for m in memberships
     ]
+    # A copy of people's names and addresses leaves engage here: who took it, of whom and how
+    # many goes in the audit log, as a print run's download does.
+    record("group.members_downloaded", borough=borough, target=f"group:{group.id}",
+           people=len(rows), filters={key: value for key, value in request.args.items()
+                                      if value})
+    db.session.commit()
     return csv_response(f"{borough.slug}-{group.slug}-members.csv",
                         ["name", "email", "represents", "organisation", "role", "role starts",
                          "role ends", "joined (London date)"], rows)

@@ -386,6 +386,16 @@ def test_the_csv_export_is_safe_and_holds_no_equality_answers(client, app):
     # Filters apply to the export too.
     filtered = client.get(CPEG + "/members.csv?role=secretary").get_data(as_text=True)
     assert "plain@example.org" in filtered and "eve@example.org" not in filtered
+    # Each copy of names and addresses taken is in the audit log: who, of which group, how many.
+    with app.app_context():
+        downloads = [(event.target, event.details, event.borough.slug) for event in
+                     db.session.scalars(select(AuditEvent).where(
+                         AuditEvent.action == "group.members_downloaded")
+                         .order_by(AuditEvent.id))]
+        group_id = db.session.scalar(select(Membership.group_id).limit(1))
+    assert downloads == [
+        (f"group:{group_id}", {"people": 2, "filters": {}}, "camden"),
+        (f"group:{group_id}", {"people": 1, "filters": {"role": "secretary"}}, "camden")]
     # And no staff page shows them either.
     for url in (CPEG + "/members", f"{CPEG}/members/{formula}"):
         page = page_text(client.get(url))
