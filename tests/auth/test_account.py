@@ -68,6 +68,12 @@ def test_change_password_needs_the_current_one_and_signs_out_other_devices(
     wrong = client.submit("/account/password", {"current_password": "not my password",
                                                 "password": NEW_PASSWORD})
     assert "Your current password is not correct" in page_text(wrong)
+    # A new password that is common or guessable is refused like a short one.
+    common = client.submit("/account/password", {"current_password": PASSWORD,
+                                                 "password": "iloveyou2024"})
+    assert "This is similar to a commonly used password. Choose one that is harder to guess" \
+        in page_text(common)
+    assert other_client.get("/account").status_code == 200  # nothing changed
 
     done = client.submit("/account/password", {"current_password": PASSWORD,
                                                "password": NEW_PASSWORD})

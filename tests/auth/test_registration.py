@@ -276,3 +276,30 @@ def test_an_email_address_too_long_says_how_long_it_may_be(client):
     assert 'href="#email"' in summary
     assert "Email address must be 254 characters or fewer" in summary
     assert "Field cannot be longer" not in html
+
+
+@pytest.mark.parametrize(("password", "reason"), [
+    ("password1234", "This is a very common password."),
+    ("qwertyuiop12", "This is similar to a commonly used password."),
+    ("abcabcabcabc", 'Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+])
+def test_a_common_or_easily_guessed_password_is_refused_with_the_reason(client, app, password,
+                                                                        reason):
+    response = client.submit("/register", {**NEW, "password": password})
+    assert response.status_code == 200
+    assert title(response).startswith("Error: ")
+    html = unescape(response.get_data(as_text=True))
+    assert 'href="#password"' in html
+    assert (f"{reason} Choose one that is harder to guess: 3 or 4 words that have nothing to "
+            "do with each other are a good way") in html
+    with app.app_context():
+        assert db.session.scalar(select(User.id)) is None
+
+
+def test_a_password_made_of_the_persons_own_name_is_refused(client, app):
+    # Unusual words on their own (zxcvbn rates it very strong), but this person's own name.
+    person = {**NEW, "name": "Zygmunt Quattrocchi", "email": "zq@example.org"}
+    refused = client.submit("/register", {**person, "password": "zygmuntquattrocchi"})
+    assert "Choose one that is harder to guess" in page_text(refused)
+    accepted = client.submit("/register", {**person, "password": "quattrocchi zygmunt velvet"})
+    assert accepted.status_code == 302
