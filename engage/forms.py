@@ -182,9 +182,12 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
         label,
         validators=[
             InputRequired("Enter a password"),
-            Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
-                   message=f"Password must be between {MIN_PASSWORD} and {MAX_PASSWORD} "
-                           "characters"),
+            # Each limit in its own words, like the hint: a short password is told the
+            # minimum, not a range that begins with it.
+            Length(min=MIN_PASSWORD,
+                   message=f"Password must be {MIN_PASSWORD} characters or more"),
+            Length(max=MAX_PASSWORD,
+                   message=f"Password must be {MAX_PASSWORD} characters or fewer"),
             HardToGuess(),
         ],
         widget=PasswordInput(),

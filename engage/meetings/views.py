@@ -64,11 +64,15 @@ def _page(meeting: Meeting, form: RegisterForm | None = None):
         known = ({"name": current_user.name, "email": current_user.email}
                  if current_user.is_authenticated else None)
         form = RegisterForm(data=known)
+    full = registering and registration.is_full(meeting)
+    if full:
+        # The button says what pressing it does: the page has just said the meeting is full.
+        form.submit.label.text = "Join the waiting list"
     return render_template("meetings/meeting.html", meeting=meeting, group=meeting.group,
                            show_link=operations.may_see_link(meeting, current_user),
                            is_member=is_member, form=form if registering else None,
                            registration_open=registration.is_open(meeting),
-                           full=registering and registration.is_full(meeting))
+                           full=full)
 
 
 @meetings.route("/<int:meeting_id>")

@@ -68,11 +68,13 @@ def test_errors_are_listed_and_linked_to_their_fields(client):
     for field, message in [
         ("name", "Enter your full name"),
         ("email", "Enter an email address in the correct format"),
-        ("password", "Password must be between 12 and 128 characters"),
+        ("password", "Password must be 12 characters or more"),
         ("home_borough", "Select your borough"),
     ]:
         assert f'href="#{field}"' in html
         assert message in html
+    too_long = client.submit("/register", {**NEW, "password": "x" * 129})
+    assert "Password must be 128 characters or fewer" in page_text(too_long)
 
 
 def test_a_registered_address_gets_the_same_page_and_an_email_instead(client, mailbox,

@@ -243,6 +243,9 @@ def test_unsubscribed_members_get_no_later_mailings(app, mailbox, run_tasks):
     browser = Browser(app)
     stopped = browser.submit(link, {}, follow_redirects=True)
     assert "You will not get any more meeting emails from this group" in page_text(stopped)
+    # Not a dead end: the page says the meetings are on the group's page, and links it.
+    assert 'href="/boroughs/camden/groups/cpeg">the group\'s page</a>' in stopped.get_data(
+        as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Membership.meeting_emails)) is False
         operations.cancel(db.session.get(Meeting, meeting_id))

@@ -4,6 +4,7 @@ for registered people only, and access needs for the borough's staff only."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from icalendar import Calendar
@@ -89,8 +90,15 @@ def test_register_without_an_account(client, app, mailbox, run_tasks):
 def test_a_full_meeting_puts_registrants_on_the_waiting_list_and_promotes_them(
         app, mailbox, run_tasks):
     meeting_id = _open_meeting(app, capacity=1)
+    assert "Places 1 Who can come" in page_text(Browser(app).get(f"{PUBLIC}/{meeting_id}"))
     _register(Browser(app), meeting_id, "first@example.org")
-    assert "The meeting is full" in page_text(Browser(app).get(f"{PUBLIC}/{meeting_id}"))
+    full = Browser(app).get(f"{PUBLIC}/{meeting_id}")
+    assert "The meeting is full" in page_text(full)
+    # Once full, the places say so and the button says what it does now.
+    assert "Places 1, all taken" in page_text(full)
+    [button] = re.findall(r"<button[^>]*>\s*([^<]*?)\s*</button>",
+                          full.get_data(as_text=True).split('/register"')[-1])
+    assert button == "Join the waiting list"
     waiting = _register(Browser(app), meeting_id, "second@example.org")
     assert "The meeting is full, so new registrations go on the waiting list" in page_text(
         waiting)

@@ -62,9 +62,13 @@ def test_subscribe_confirm_and_unsubscribe_without_signing_in(client, app, mailb
     stranger = Browser(app)
     page = stranger.get(unsubscribe)
     assert "Stop emails about meetings in Camden" in page_text(page)
+    # The tab and a screen reader's first words say what the heading says, in either state.
+    assert title(page) == "Stop emails about meetings in Camden – engage"
     assert _subscriptions(app)[0].is_active  # a GET alone stops nothing
     stopped = stranger.submit(unsubscribe, {}, follow_redirects=True)
     assert "You will not get any more emails about new meetings in Camden" in page_text(stopped)
+    assert title(stopped) == ("You will not get any more emails about new meetings in Camden"
+                              " – engage")
     # New meetings only: a meeting they registered for still writes to them, as the page says.
     assert "you will still get emails about that meeting" in page_text(stopped)
     assert _subscriptions(app)[0].unsubscribed_at is not None

@@ -15,7 +15,7 @@ from engage.extensions import db
 from engage.reports.targets_models import ReportPublication
 from engage.templating import london_time
 from tests.factories import PASSWORD, borough, create_officer
-from tests.helpers import page_text
+from tests.helpers import page_text, title
 from tests.reports.support import answers, hand_worked, make_consultation, respond
 from tests.reports.test_pages import table_row
 
@@ -106,6 +106,9 @@ def test_the_public_page_shows_the_published_report_with_small_numbers_hidden(
 
     page = other_client.get(PUBLIC)  # nobody signed in
     assert page.status_code == 200
+    # The title says what the heading says, then the consultation and the service.
+    assert title(page) == ("Camden: what you told us and what the police will do \u2013 "
+                           "Have your say (have-your-say-2027) \u2013 engage")
     html = page.get_data(as_text=True)
     text = page_text(page)
     with app.app_context():
