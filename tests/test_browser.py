@@ -219,7 +219,7 @@ def test_replying_to_an_invitation_is_accessible(page, live_server, app):
     page.get_by_role("button", name="Send reply").click()
     expect(page).to_have_title(ERROR_TITLE)
     assert axe_violations(page) == []
-    page.get_by_label("Maybe").check()
+    page.get_by_label("Maybe: I do not know yet").check()
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_text("Your reply is saved: maybe")).to_be_visible()
 

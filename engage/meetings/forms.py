@@ -306,9 +306,12 @@ class ReplyForm(FlaskForm):
     """Replying to an invitation, from its link: whether they can come, and any access needs
     (shown again, to change or clear)."""
 
+    # Answers to the question asked, in the person's words; staff pages keep the replies'
+    # own labels ("Attending").
     reply = RadioField("Can you come?",
-                       choices=[SelectChoice(r.value, r.label)
-                                for r in (Reply.ATTENDING, Reply.NOT_ATTENDING, Reply.MAYBE)],
+                       choices=[SelectChoice(Reply.ATTENDING.value, "Yes, I can come"),
+                                SelectChoice(Reply.NOT_ATTENDING.value, "No, I cannot come"),
+                                SelectChoice(Reply.MAYBE.value, "Maybe: I do not know yet")],
                        validators=[InputRequired("Select whether you can come")],
                        widget=GovRadioInput())
     access_needs = access_needs_field()
