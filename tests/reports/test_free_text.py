@@ -341,3 +341,21 @@ def test_equality_questions_in_their_own_words_are_never_comments(app, client, o
     assert public.status_code == 200
     assert "How do you describe your gender?" not in text and 'id="comments"' not in html
     assert "trans" not in text.lower() and "pagan" not in text.lower()
+
+
+def test_a_question_nobody_wrote_in_says_so_in_words(app, client, run_tasks):
+    made = make_consultation(app)
+    with app.app_context():
+        residents = db.session.get(QuestionnaireVersion, made.residents)
+        add_question(add_section(residents, "Anything else"), "comments", QuestionKind.LONG_TEXT,
+                     RESIDENTS_COMMENTS, required=False)
+        db.session.commit()
+        for _ in range(12):  # answered the rest, left the comments box empty
+            respond(made.residents, answers(["burglary", "robbery", "knife-crime"]))
+        create_officer("camden", email="officer@example.org")
+    client.sign_in("officer@example.org", PASSWORD)
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    text = page_text(client.get(REPORT))
+    assert "Nobody wrote a comment." in text
+    assert "0 people wrote a comment" not in text
