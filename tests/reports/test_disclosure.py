@@ -79,7 +79,7 @@ def test_the_headline_is_withheld_when_less_the_table_it_gives_a_hidden_count(
     gap = body["confidence_gap"]
     assert gap["status"] == "withheld" and gap["points"] is None and gap["groups"] == []
     assert ("The confidence gap is not shown: fewer than 10 White respondents or Black and "
-            "minority ethnic respondents gave a view, or too few on one side") in text
+            "minority ethnic respondents gave a view, or too few gave one of the answers") in text
     assert "of 22 White respondents" not in text
 
 
@@ -293,7 +293,8 @@ def test_the_gap_is_withheld_when_no_hiding_keeps_a_group_s_small_count_from_its
     residents_by_ethnic_group(app, {"white": (10, 10), "asian": (12, 0), "black": (3, 0)})
     published(app, client, run_tasks)
     text = page_text(client.get(REPORT))
-    assert "or too few on one side or in one ethnic group, to show it without identifying" in text
+    assert ("or too few gave one of the answers or belong to one ethnic group, to show it "
+            "without identifying") in text
     assert "of 20 White" not in text and "of 15 Black" not in text
     assert [(r[1], r[2], r[-1]) for r in staff_csv(client) if r[0] == "Confidence gap"] == [
         ("Gap in percentage points (not weighted)", "", "not shown")]

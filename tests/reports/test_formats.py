@@ -568,7 +568,8 @@ def against_targets(text: str) -> list[str]:
     the rows of the tables beside the charts."""
     return re.findall(r"(?:\d+\.\d% of people who gave a view said [^.]*, against a target of "
                       r"\d+\.\d%: the target was (?:met|not met)\.|Not shown: too few people "
-                      r"answered, or too few on one side, to show it without identifying anyone\. "
+                      r"answered, or too few gave one of the answers, to show it without "
+                      r"identifying anyone\. "
                       r"The target was \d+\.\d%\.|(?:Public confidence|Feeling safe), against a "
                       r"target of \d+\.\d% \d+\.\d% Target (?:met|not met))", text)
 
@@ -592,8 +593,8 @@ def test_the_staff_pdf_has_the_borough_s_targets_as_they_stand(app, client, othe
     assert "You said, we did The police's priorities for next year, set from what people " \
            "told us, most important first: Burglary: A 1.2% reduction in burglary" in staff
     # Confidence rests on 10 against 6: withheld, as on the page, with its target said.
-    assert "Not shown: too few people answered, or too few on one side, to show it without " \
-           "identifying anyone. The target was 51.4%." in staff
+    assert "Not shown: too few people answered, or too few gave one of the answers, to show " \
+           "it without identifying anyone. The target was 51.4%." in staff
     assert "at most 3.8 percentage points" in staff
     assert "Performance against last year's targets The change in the number of offences " \
            "recorded in 2026/27" in staff
@@ -609,8 +610,8 @@ def test_the_staff_pdf_has_the_borough_s_targets_as_they_stand(app, client, othe
     for row in CRIME_ROWS:
         assert row in public
     assert against_targets(public) == against_targets(staff) == [
-        "Not shown: too few people answered, or too few on one side, to show it without "
-        "identifying anyone. The target was 51.4%."]
+        "Not shown: too few people answered, or too few gave one of the answers, to show it "
+        "without identifying anyone. The target was 51.4%."]
     assert "at most 3.8 percentage points" in public
 
     # Changed after publishing (confidence 60, no gap target): staff see it, the public not.
@@ -648,8 +649,8 @@ def test_the_staff_pdf_hides_beside_the_targets_what_the_page_hides(app, client,
     assert page.count("Not shown (too few answers to show without identifying anyone)") == 2
     text = pdf_text(client.get(REPORT + "/report.pdf"))
     assert "The target was 51.4%." in text
-    assert "Feeling safe: Not shown: too few people answered, or too few on one side, to show " \
-           "it without identifying anyone. The target was 95.0%." in text
+    assert "Feeling safe: Not shown: too few people answered, or too few gave one of the " \
+           "answers, to show it without identifying anyone. The target was 95.0%." in text
     assert "the target was met" not in text and "the target was not met" not in text
     assert "The confidence gap is not shown" in text
 

@@ -91,8 +91,8 @@ def test_the_gap_is_withheld_when_a_group_is_too_small(app, client, other_client
     client.submit(REPORT + "/targets", {"confidence_target": "51.4", "gap_target": "3.8"})
     text = page_text(client.get(REPORT))
     assert ("The confidence gap is not shown: fewer than 10 White respondents or Black and "
-            "minority ethnic respondents gave a view, or too few on one side or in one "
-            "ethnic group, to show it without identifying anyone.") in text
+            "minority ethnic respondents gave a view, or too few gave one of the answers or belong "
+            "to one ethnic group, to show it without identifying anyone.") in text
     assert "percentage points (White respondents higher" not in text
     by_label = csv_rows(client)
     minority_row = by_label[("Confidence gap", "Black and minority ethnic respondents: "
