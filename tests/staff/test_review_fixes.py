@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 
+from tests.factories import create_officer
 from tests.helpers import page_text
-from tests.surveys.support import STAFF, sign_in_staff
+from tests.surveys.answering_support import post
+from tests.surveys.support import STAFF, make_consultation, sign_in_staff
 
 
 def _summary_links(html: str) -> list[str]:
@@ -34,3 +36,24 @@ def test_a_dates_error_summary_link_goes_to_its_first_box(client, app):
         assert re.search(rf'<input class="govuk-input govuk-date-input__input[^>]*id="{target}"',
                          html)
     assert "Opening date must be a real date" in page_text(refused)
+
+
+# 2. Every page of a questionnaire's preview leads back to its questions -----------------------
+
+def test_every_preview_page_leads_back_to_the_questionnaires_questions(client, app):
+    made = make_consultation(app)
+    sign_in_staff(client, app, create_officer, "lambeth")
+    builder = f'href="{STAFF}/{made.slug}/residents"'
+    preview = f"/have-your-say/preview/{made.questionnaire_id}"
+    start = client.get(preview)
+    assert builder in start.get_data(as_text=True)
+    assert "Back to the questions" in page_text(start)
+    client.submit(f"{preview}/start", {}, form_page=preview)
+    post(client, f"{preview}/postcode", {"postcode": "SW9 6AA"})
+    question = client.get(f"{preview}/questions/1")
+    assert question.status_code == 200
+    assert builder in question.get_data(as_text=True)
+    assert client.get(f"{STAFF}/{made.slug}/residents").status_code == 200
+    # The public's own pages say nothing of it.
+    public = client.get(f"/have-your-say/{made.questionnaire_id}").get_data(as_text=True)
+    assert builder not in public and "Back to the questions" not in public
