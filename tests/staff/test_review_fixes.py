@@ -5,12 +5,16 @@ the words for a role just given, and tables that must not widen the page at 200%
 
 from __future__ import annotations
 
+import io
 import re
 
 from tests.factories import create_officer
-from tests.helpers import page_text
+from tests.helpers import csrf_token, page_text
 from tests.surveys.answering_support import post
 from tests.surveys.support import STAFF, make_consultation, sign_in_staff
+from tests.surveys.test_invitations_support import STAFF as INVITATIONS
+from tests.surveys.test_invitations_support import make_consultation as make_open_consultation
+from tests.surveys.test_invitations_support import officer
 
 
 def _summary_links(html: str) -> list[str]:
@@ -57,3 +61,24 @@ def test_every_preview_page_leads_back_to_the_questionnaires_questions(client, a
     # The public's own pages say nothing of it.
     public = client.get(f"/have-your-say/{made.questionnaire_id}").get_data(as_text=True)
     assert builder not in public and "Back to the questions" not in public
+
+
+# 3. An upload's problems are in the table above the file's field, not "below" -----------------
+
+def test_an_uploads_problems_are_named_where_they_are_listed(app):
+    ids = make_open_consultation(app)
+    browser = officer(app)
+    url = f"{INVITATIONS}/new/upload"
+    page = browser.get(url).get_data(as_text=True)
+    refused = browser.post(url, {
+        "csrf_token": csrf_token(page),
+        "questionnaire": str(ids[next(iter(ids))]), "name": "High street",
+        "people": (io.BytesIO(b"email,name\nnot-an-email,Sam\n"), "people.csv")},
+        content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    message = ("The file has 1 problem: nobody was added. Correct the lines listed in Problems "
+               "in the file and upload it again")
+    assert message in page_text(refused)
+    assert "listed below" not in html
+    # The table it names comes before the file's field, where the message is shown again.
+    assert html.index(">Problems in the file") < html.index('id="people"')
