@@ -13,8 +13,8 @@ from tests.helpers import csrf_token, page_text
 from tests.surveys.answering_support import post
 from tests.surveys.support import STAFF, make_consultation, sign_in_staff
 from tests.surveys.test_invitations_support import STAFF as INVITATIONS
+from tests.surveys.test_invitations_support import add_members, list_from_group, officer
 from tests.surveys.test_invitations_support import make_consultation as make_open_consultation
-from tests.surveys.test_invitations_support import officer
 
 
 def _summary_links(html: str) -> list[str]:
@@ -82,3 +82,18 @@ def test_an_uploads_problems_are_named_where_they_are_listed(app):
     assert "listed below" not in html
     # The table it names comes before the file's field, where the message is shown again.
     assert html.index(">Problems in the file") < html.index('id="people"')
+
+
+# 4. A reminder one day after the invitation says "1 day" ---------------------------------------
+
+def test_an_automatic_reminder_after_one_day_says_1_day(app):
+    ids = make_open_consultation(app)
+    add_members(app, ["one@example.org"])
+    browser = officer(app)
+    list_id = int(list_from_group(browser, ids[next(iter(ids))]))
+    saved = browser.submit(f"{INVITATIONS}/{list_id}/automatic-reminder", {"days": "1"},
+                           follow_redirects=True)
+    text = page_text(saved)
+    assert "reminded automatically 1 day after their invitation" in text
+    assert "Automatic reminder 1 day after the invitation" in text
+    assert "1 days" not in text
