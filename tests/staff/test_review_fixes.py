@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 
-from tests.factories import create_officer
+from tests.factories import PASSWORD, create_admin, create_officer
 from tests.helpers import csrf_token, page_text
 from tests.surveys.answering_support import post
 from tests.surveys.support import STAFF, make_consultation, sign_in_staff
@@ -97,3 +97,33 @@ def test_an_automatic_reminder_after_one_day_says_1_day(app):
     assert "reminded automatically 1 day after their invitation" in text
     assert "Automatic reminder 1 day after the invitation" in text
     assert "1 days" not in text
+
+
+# 5. The staff invitation email leaves a line between the roles and what to do -----------------
+
+def test_the_staff_invitation_email_sets_the_roles_apart_from_the_link(client, app, mailbox,
+                                                                       run_tasks):
+    with app.app_context():
+        email = create_admin(name="Ada Admin").email
+    client.sign_in(email, PASSWORD)
+    sent = client.submit("/admin/staff/invite", {"name": "Grace Hopper",
+                                                 "email": "grace@example.org", "role": "clerk",
+                                                 "boroughs": ["camden", "lambeth"]})
+    assert sent.status_code == 302
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert ("as:\n\n- Data-entry clerk, Camden\n- Data-entry clerk, Lambeth\n\n"
+            "To accept, open this link") in text
+
+
+# 6. A role just given is said in a sentence's words --------------------------------------------
+
+def test_a_role_given_is_said_in_a_sentence(client, app):
+    with app.app_context():
+        email = create_admin().email
+        olive_id = create_officer("camden", name="Olive Officer").id
+    client.sign_in(email, PASSWORD)
+    added = client.submit(f"/admin/staff/{olive_id}", {"role": "officer", "borough": "lambeth"},
+                          follow_redirects=True)
+    assert "Olive Officer is now a borough engagement officer in Lambeth." in page_text(added)
