@@ -10,6 +10,9 @@ import re
 
 from tests.factories import PASSWORD, create_admin, create_officer
 from tests.helpers import csrf_token, page_text
+from tests.meetings.support import STAFF as MEETINGS
+from tests.meetings.support import schedule
+from tests.meetings.support import sign_in as sign_in_officer
 from tests.surveys.answering_support import post
 from tests.surveys.support import STAFF, make_consultation, sign_in_staff
 from tests.surveys.test_invitations_support import STAFF as INVITATIONS
@@ -127,3 +130,14 @@ def test_a_role_given_is_said_in_a_sentence(client, app):
     added = client.submit(f"/admin/staff/{olive_id}", {"role": "officer", "borough": "lambeth"},
                           follow_redirects=True)
     assert "Olive Officer is now a borough engagement officer in Lambeth." in page_text(added)
+
+
+# 7. A meeting's page for staff says nothing of calendar files' version numbers ------------------
+
+def test_a_meetings_staff_page_shows_no_calendar_version_number(client, app):
+    sign_in_officer(client, app)
+    meeting_id = schedule(client)
+    text = page_text(client.get(f"{MEETINGS}/{meeting_id}"))
+    assert "Who can see it" in text
+    # The iCalendar SEQUENCE, "Calendar version 0": nothing an officer can use or act on.
+    assert "Calendar version" not in text
