@@ -141,3 +141,36 @@ def test_a_meetings_staff_page_shows_no_calendar_version_number(client, app):
     assert "Who can see it" in text
     # The iCalendar SEQUENCE, "Calendar version 0": nothing an officer can use or act on.
     assert "Calendar version" not in text
+
+
+# 8. Wide staff tables scroll in their own box at 200% zoom, not the whole page -----------------
+
+SCROLL_BOX = '<div class="engage-table-scroll" role="region" aria-label="{}" tabindex="0">'
+
+
+def _table_in_scroll_box(html: str, label: str) -> bool:
+    box = SCROLL_BOX.format(label)
+    return box in html and html.split(box, 1)[1].lstrip().startswith('<table class="govuk-table">')
+
+
+def test_wide_staff_tables_scroll_inside_their_own_box(client, app):
+    ids = make_open_consultation(app)
+    add_members(app, ["a.long.address.for.a.member@example.org"])
+    browser = officer(app)
+    list_from_group(browser, ids[next(iter(ids))])
+    pages = {f"{INVITATIONS}": "Lists and response rates",
+             "/staff/boroughs/camden/groups/cpeg/members": "Members"}
+    for url, label in pages.items():
+        assert _table_in_scroll_box(browser.get(url).get_data(as_text=True), label), url
+    with app.app_context():
+        email = create_admin().email
+    client.sign_in(email, PASSWORD)
+    client.submit("/admin/staff/invite", {"name": "Grace Hopper", "email": "grace@example.org",
+                                          "role": "clerk", "boroughs": ["camden"]})  # an email
+    for url, label in {"/admin/audit": "Staff actions", "/admin/outbox": "Emails"}.items():
+        assert _table_in_scroll_box(client.get(url).get_data(as_text=True), label), url
+    # The box scrolls sideways, and holds the hidden words of the tables' headers in it.
+    stylesheet = client.get("/static/engage.css")
+    css = stylesheet.get_data(as_text=True)
+    stylesheet.close()
+    assert re.search(r"\.engage-table-scroll\{[^}]*position:relative[^}]*overflow-x:auto", css)
