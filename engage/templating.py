@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from flask import Flask
 from flask.templating import Environment
+from govuk_frontend_wtf.main import wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from jinja2 import Undefined
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.routing import IntegerConverter, Map
@@ -160,7 +162,20 @@ def compile_templates(app: Flask) -> int:
     return len(names)
 
 
+def error_summary(form) -> dict:
+    """govukErrorSummary's parameters for a form sent back with errors. A date's link goes to
+    its day box: the date's own id is on the boxes' wrapper, which cannot take focus, so the
+    link would move nobody's focus (the GOV.UK date input pattern links to the first box)."""
+    params = wtforms_errors(form)
+    dates = {f"#{field.id}" for field in form if isinstance(field.widget, GovDateInput)}
+    for error in params["errorList"]:
+        if error["href"] in dates:
+            error["href"] += "-day"
+    return params
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(error_summary)
     app.add_template_filter(london_time)
     app.add_template_filter(london_clock)
     app.add_template_filter(duration_in_words)

@@ -230,5 +230,7 @@ def problems_message(errors: list[LineError], what: str) -> str:
         reason = errors[0].message
         return f"{what[0].upper()}{what[1:]}, because {reason[0].lower()}{reason[1:]}"
     count = len(errors)
+    # The table of problems is above the file's field, where this message is also shown:
+    # name it rather than say "below".
     return (f"The file has {count} problem{'' if count == 1 else 's'}: {what}. Correct the lines "
-            "listed below and upload it again")
+            "listed in Problems in the file and upload it again")

@@ -125,7 +125,11 @@ def staff_member(user_id: int):
             record("staff.role_granted", borough=borough, target=f"user:{person.id}",
                    role=role.value)
             db.session.commit()
-            flash(f"{person.name} is now {role.label} for {borough.name}.", "success")
+            # The role's label is a heading's words ("Analyst"): in a sentence it takes an
+            # article and a small letter.
+            words = role.label.lower()
+            article = "an" if words[0] in "aeiou" else "a"
+            flash(f"{person.name} is now {article} {words} in {borough.name}.", "success")
             return redirect(url_for("admin.staff_member", user_id=person.id))
     return render_template("admin/staff_member.html", person=person, form=form,
                            button_form=ConfirmForm(), devices=_devices(person))

@@ -284,8 +284,9 @@ def automatic_reminder(borough_slug: str, consultation_slug: str, list_id: int):
         invitations.set_auto_reminder(invitee_list, days)
         _audit("survey_list.automatic_reminder_set", invitee_list, days=days)
         db.session.commit()
-        flash(f"People who have not answered will be reminded automatically {days} days after "
-              "their invitation." if days else "There will be no automatic reminder.",
+        flash("People who have not answered will be reminded automatically "
+              f"{counted(days, 'day')} after their invitation." if days
+              else "There will be no automatic reminder.",
               "success")
         return _to_list(invitee_list, consultation)
     return render_template("surveys/invitations/automatic_reminder.html", borough=borough,

@@ -486,7 +486,7 @@ def test_an_administrator_adds_and_removes_a_role(client, other_client, app):
 
     added = client.submit(f"/admin/staff/{olive_id}", {"role": "analyst", "borough": "lambeth"})
     assert added.status_code == 302
-    assert "Olive Officer is now Analyst for Lambeth." in page_text(client.get(added.location))
+    assert "Olive Officer is now an analyst in Lambeth." in page_text(client.get(added.location))
     assert _roles(app, olive_email) == (False, {("officer", "camden"), ("analyst", "lambeth")})
     # Takes effect at once in Olive's own session.
     assert other_client.get("/staff/boroughs/lambeth").status_code == 200

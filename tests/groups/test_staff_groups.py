@@ -496,7 +496,7 @@ def test_a_role_change_with_the_end_before_the_start_is_refused(client, app):
     html = response.get_data(as_text=True)
     summary = html[html.index('class="govuk-error-summary"'):html.index("<h1")]
     assert "The end of the term must be the same as or after its start" in summary
-    assert 'href="#role_ends_on"' in summary
+    assert 'href="#role_ends_on-day"' in summary  # the first box, which takes focus
     assert 'value="31"' in html  # what was typed stays in the boxes
     _, role, _, ends, _ = _membership(app, member)
     assert (role, ends) == (GroupRole.MEMBER, None)
