@@ -233,4 +233,4 @@ def problems_message(errors: list[LineError], what: str) -> str:
     # The table of problems is above the file's field, where this message is also shown:
     # name it rather than say "below".
     return (f"The file has {count} problem{'' if count == 1 else 's'}: {what}. Correct the lines "
-            "listed in Problems in the file and upload it again")
+            'listed under "Problems in the file" and upload it again')

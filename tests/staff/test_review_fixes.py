@@ -79,8 +79,8 @@ def test_an_uploads_problems_are_named_where_they_are_listed(app):
         "people": (io.BytesIO(b"email,name\nnot-an-email,Sam\n"), "people.csv")},
         content_type="multipart/form-data")
     html = refused.get_data(as_text=True)
-    message = ("The file has 1 problem: nobody was added. Correct the lines listed in Problems "
-               "in the file and upload it again")
+    message = ("The file has 1 problem: nobody was added. Correct the lines listed under "
+               '"Problems in the file" and upload it again')
     assert message in page_text(refused)
     assert "listed below" not in html
     # The table it names comes before the file's field, where the message is shown again.
