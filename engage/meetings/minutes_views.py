@@ -169,7 +169,13 @@ def minutes(borough_slug: str, group_slug: str, meeting_id: int):
     if request.method == "POST":
         if (refused := _refuse_if_cancelled(meeting)) is not None:
             return refused
-        if form.validate_on_submit():
+        valid = form.validate_on_submit()
+        if valid and form.publish.data and not meeting.has_started:
+            # Minutes record what happened: a draft may be written ahead (from the agenda),
+            # but not published before the meeting.
+            form.body.errors.append("You can publish the minutes once the meeting has "
+                                    "started. Save them as a draft until then")
+        elif valid:
             was_published = bool(current and current.is_published)
             saved, changed, published_now = ops.save_minutes(
                 meeting, form.body.data, current_user, publish=bool(form.publish.data))

@@ -9,6 +9,7 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from engage.audit.models import AuditEvent
+from engage.clock import london_today
 from engage.extensions import db
 from engage.groups.models import MembershipStatus
 from engage.meetings.minutes import (
@@ -39,6 +40,9 @@ SUMMER_DAY = SPRING_DAY + timedelta(weeks=13)  # the next quarter's meeting
 DUE_DAY = SPRING_DAY + timedelta(days=31)  # between the two
 SPRING = (at(SPRING_DAY, 17, 30), at(SPRING_DAY, 19))
 SUMMER = (at(SUMMER_DAY, 17, 30), at(SUMMER_DAY, 19))
+# Minutes are published once a meeting has started: a meeting last week.
+LAST_WEEK_DAY = london_today() - timedelta(days=7)
+LAST_WEEK = (at(LAST_WEEK_DAY, 17, 30), at(LAST_WEEK_DAY, 19))
 
 
 def _people(app, *names: str) -> list[int]:
@@ -242,7 +246,7 @@ def test_the_first_save_sent_twice_at_the_same_moment_makes_one_set_of_minutes(
 def test_draft_minutes_are_not_public_and_published_ones_are_on_the_group_page(
         client, other_client, app):
     sign_in(client, app)
-    meeting_id = create_meeting(app, *SPRING, title="Spring meeting")
+    meeting_id = create_meeting(app, *LAST_WEEK, title="Spring meeting")
     staff_url, public_url = f"{STAFF}/{meeting_id}/minutes", f"{PUBLIC}/{meeting_id}/minutes"
 
     assert other_client.get(public_url).status_code == 404
@@ -283,7 +287,7 @@ def test_draft_minutes_are_not_public_and_published_ones_are_on_the_group_page(
 def test_minutes_of_a_members_only_meeting_are_not_found_by_the_public(
         client, other_client, app):
     sign_in(client, app)
-    meeting_id = create_meeting(app, *SPRING, title="Members meeting",
+    meeting_id = create_meeting(app, *LAST_WEEK, title="Members meeting",
                                 visibility=MeetingVisibility.MEMBERS_ONLY)
     client.submit(f"{STAFF}/{meeting_id}/minutes", {"body": "Private.", "publish": "Publish"})
     public_url = f"{PUBLIC}/{meeting_id}/minutes"
@@ -372,3 +376,23 @@ def _carried(app, meeting_id: int) -> list[str]:
         descriptions = db.session.scalars(select(ActionPoint.description)
                                           .order_by(ActionPoint.id))
         return [d for d in descriptions if d in html]
+
+
+def test_minutes_are_drafted_ahead_but_published_only_once_the_meeting_has_started(client, app):
+    sign_in(client, app)
+    meeting_id = create_meeting(app, *SPRING, title="Spring meeting")  # next year
+    staff_url = f"{STAFF}/{meeting_id}/minutes"
+    assert ("You can write the minutes ahead as a draft. You can publish them once the meeting "
+            "has started.") in page_text(client.get(staff_url))
+    refused = client.submit(staff_url, {"body": "Apologies: none.", "publish": "Publish"})
+    assert refused.status_code == 200
+    assert ("You can publish the minutes once the meeting has started. Save them as a draft "
+            "until then") in page_text(refused)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Minutes)) == 0
+    drafted = client.submit(staff_url, {"body": "Apologies: none.", "submit": "Save draft"},
+                            follow_redirects=True)
+    assert "The draft minutes are saved." in page_text(drafted)
+    with app.app_context():
+        assert db.session.scalar(select(Minutes.status)) == MinutesStatus.DRAFT
+    assert _audit_actions(app) == ["meeting.minutes_drafted"]
