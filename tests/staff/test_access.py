@@ -347,6 +347,8 @@ def test_the_borough_page_leads_each_role_to_its_consultation_work(client, app, 
     html = response.get_data(as_text=True)
     assert "Have your say 2027/28" in page_text(response)
     assert "Lambeth only" not in page_text(response)
+    # A column of links only for those who have some: a clerk's would be empty.
+    assert ('scope="col" class="govuk-table__header">Work on it<' in html) == (role != "clerk")
     targets = {
         "Paper questionnaires": "/staff/boroughs/camden/paper",
         "Invitations by email": "/staff/boroughs/camden/consultations/hys-2027/invitations",
