@@ -309,7 +309,7 @@ def read_keying(form: FlaskForm, version: QuestionnaireVersion
 
 # A supervisor settling two keyings --------------------------------------------------------
 
-FIRST, SECOND, CORRECTED = "first", "second", "corrected"
+FIRST, SECOND, CORRECTED, BLANK = "first", "second", "corrected", "blank"
 
 
 def choice_name(key: str) -> str:
@@ -338,6 +338,9 @@ def resolve_form(found: list[Difference], **kwargs
         names: list[str] = []
         if difference.question is not None:
             choices.append(SelectChoice(CORRECTED, "Neither: key the right answer below"))
+            # Said in so many words: an empty box under "key the right answer" could as well
+            # be an answer forgotten.
+            choices.append(SelectChoice(BLANK, "Neither: the question was left blank"))
             for name, field in _fields(difference.question).items():
                 setattr(ResolveForm, name, field)
                 names.append(name)
@@ -373,8 +376,13 @@ def read_resolution(form: FlaskForm, found: list[Difference], first: dict, secon
         key = difference.key
         if choice.data == CORRECTED:
             corrected = read_answers(form, [difference.question])
-            if corrected is not None:
+            if corrected is not None and corrected.get(key) is None:
+                choice.errors = [f"Key the right answer to question {difference.number} below, "
+                                 "or select that the question was left blank"]
+            elif corrected is not None:
                 answers[key] = corrected[key]
+        elif choice.data == BLANK:
+            answers[key] = None
         else:
             answers[key] = (first if choice.data == FIRST else second).get(key)
     if form.errors:

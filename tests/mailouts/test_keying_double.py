@@ -115,6 +115,12 @@ def test_a_mismatch_is_settled_by_a_supervisor_and_stored_once(client, other_cli
         "choose_confidence": "corrected", "q_confidence": "9", "choose_street": "first",
         "choose_equality_consent": "first", "choose_age_band": "first"})
     assert "Type box numbers from 1 to 5" in page_text(wrong)
+    # "Key the right answer" with nothing keyed is not taken for "left blank".
+    forgotten = client.submit(f"{CAMDEN}/{reference}/settle", {
+        "choose_confidence": "corrected", "q_confidence": "", "choose_street": "first",
+        "choose_equality_consent": "first", "choose_age_band": "first"})
+    assert ("Key the right answer to question 3 below, or select that the question was left "
+            "blank") in page_text(forgotten)
     assert responses(app, reference) == []
 
     settled = client.submit(f"{CAMDEN}/{reference}/settle", {
@@ -322,3 +328,21 @@ def test_words_that_really_differ_still_go_to_a_supervisor(client, other_client,
         "worries": "speeding vans", "times": 3, "street": "O\u2019Neill Road \u2013 north end",
         "comments": "More patrols,\r\nplease \u201cat night\u201d near the Caf\u00e9",
         "postcode": "WC1H 0AG"}
+
+
+def test_a_supervisor_can_say_a_question_was_left_blank(client, other_client, app):
+    made, reference = _double(app)
+    sign_in(client, app, clerk="camden")
+    key(client, reference, ANSWERS)
+    sign_in(other_client, app, clerk="camden")
+    key(other_client, reference, dict(ANSWERS, q_confidence="3"))
+    client.sign_out()
+    sign_in(client, app, officer="camden")
+    assert "Neither: the question was left blank" in page_text(
+        client.get(f"{CAMDEN}/{reference}/settle"))
+    settled = client.submit(f"{CAMDEN}/{reference}/settle", {"choose_confidence": "blank"})
+    assert settled.status_code == 302
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        keys = {answer.question.key for answer in response.answers}
+    assert "confidence" not in keys and "street" in keys
