@@ -116,6 +116,40 @@ def test_pages_fit_a_small_phone_screen(chromium, live_server):
     context.close()
 
 
+def test_where_you_are_signed_in_fits_a_phone_and_signs_another_device_out(chromium,
+                                                                          live_server, app):
+    from engage.auth.models import UserSession
+    from engage.clock import utcnow
+    from engage.extensions import db
+    from tests.factories import create_user
+
+    with app.app_context():
+        user = create_user(email="ada@example.org")
+        # Signed in on a laptop too, an hour ago.
+        db.session.add(UserSession(
+            token_hash="1" * 64, user_id=user.id, created_at=utcnow() - timedelta(hours=1),
+            last_seen_at=utcnow() - timedelta(minutes=5),
+            user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 "
+                       "Firefox/133.0"))
+        db.session.commit()
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="See where you are signed in").click()
+    expect(page.locator("h1")).to_have_text("Where you are signed in")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert axe_violations(page) == []
+    laptop = page.get_by_role("heading", name="Firefox on Windows")
+    expect(laptop).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Sign out Firefox on Windows")).click()
+    expect(page.get_by_text("That device has been signed out.")).to_be_visible()
+    expect(laptop).to_have_count(0)
+    context.close()
+
+
 def test_the_page_is_styled_by_engage_not_gov_uk(page, live_server):
     page.goto(live_server + "/")
     heading = page.locator("h1")
