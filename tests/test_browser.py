@@ -489,8 +489,20 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
     phone = context.new_page()
     phone.goto(live_server + path)
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    # The charts' words, as drawn: no smaller than 12 CSS pixels on the phone (a 640-unit
+    # chart made them 8), and in the page's own typeface, not the browser's serif.
+    chart_text = phone.evaluate("""() => [...document.querySelectorAll('svg.engage-chart')]
+        .map(svg => [svg.getBoundingClientRect().width / svg.viewBox.baseVal.width
+                     * Number(svg.querySelector('text').getAttribute('font-size')),
+                     getComputedStyle(svg.querySelector('text')).fontFamily])""")
+    # ... and at a desktop's width they stop growing.
+    desktop_size = page.evaluate("""() => { const svg = document.querySelector('svg.engage-chart');
+        return svg.getBoundingClientRect().width / svg.viewBox.baseVal.width * 15; }""")
     context.close()
     assert overflow <= 0, f"the report scrolls sideways by {overflow}px at 320px wide"
+    assert chart_text and all(size >= 12 and family.startswith("system-ui")
+                              for size, family in chart_text), chart_text
+    assert desktop_size <= 20
 
     # The borough's page lists the consultation (open now) and links to its published report.
     page.goto(live_server + "/boroughs/camden")
