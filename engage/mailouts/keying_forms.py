@@ -66,8 +66,11 @@ def _numbers(question: Question, typed: str) -> list[int]:
         parts = [p for p in re.split(r"[\s,;/.+]+", typed) if p]
     boxes = [whole_number(p) for p in parts]
     if not all(n is not None and 1 <= n <= count for n in boxes):
-        spaced = " Put a space between numbers." if count >= 10 else ""
-        raise AnswerError(f"Type box numbers from 1 to {count}, as printed beside the boxes."
+        # One box or several, as the question has the clerk type them; no full stop at the
+        # end, as no other error message has one.
+        what = "the box number" if question.kind in ONE else "box numbers"
+        spaced = ". Put a space between numbers" if count >= 10 and what == "box numbers" else ""
+        raise AnswerError(f"Type {what} from 1 to {count}, as printed beside the boxes"
                           f"{spaced}")
     return boxes
 

@@ -131,7 +131,9 @@ def test_blank_answers_are_kept_blank_and_wrong_ones_are_refused_on_their_field(
                                     "q_priorities": "1 1"})
     assert wrong.status_code == 200 and title(wrong).startswith("Error: ")
     html, text = wrong.get_data(as_text=True), page_text(wrong)
-    assert "Type box numbers from 1 to 5, as printed beside the boxes." in text
+    # q_confidence is a rating: one box is ticked, and the message says so.
+    assert "Type the box number from 1 to 5, as printed beside the boxes" in text
+    assert "beside the boxes." not in text
     assert "Type one box number. If more than one box is ticked, leave this blank" in text
     assert ("\u201cNone of these\u201d is typed with other boxes. If the paper has it ticked "
             "with others, leave this blank") in text

@@ -114,7 +114,7 @@ def test_a_mismatch_is_settled_by_a_supervisor_and_stored_once(client, other_cli
     wrong = client.submit(f"{CAMDEN}/{reference}/settle", {
         "choose_confidence": "corrected", "q_confidence": "9", "choose_street": "first",
         "choose_equality_consent": "first", "choose_age_band": "first"})
-    assert "Type box numbers from 1 to 5" in page_text(wrong)
+    assert "Type the box number from 1 to 5" in page_text(wrong)
     # "Key the right answer" with nothing keyed is not taken for "left blank".
     forgotten = client.submit(f"{CAMDEN}/{reference}/settle", {
         "choose_confidence": "corrected", "q_confidence": "", "choose_street": "first",
