@@ -117,7 +117,8 @@ def inserts(app: Flask) -> Iterator[list[str]]:
 def stored_anywhere(app: Flask, *values: str) -> list[str]:
     """Every table.column holding any of `values` (in part, in any row): what an upload was
     told not to keep must not be in the database at all. Text and JSON are searched, not
-    times or numbers: "7946" is in a time's microseconds often enough to fail a run."""
+    times or numbers: "7946" is in a time's microseconds often enough to fail a run. Look for
+    values long enough not to turn up by chance in a random token or hash either."""
     found = set()
     with app.app_context():
         for table in db.metadata.sorted_tables:

@@ -284,7 +284,10 @@ def test_other_columns_are_refused_and_named_until_the_officer_ticks_the_box(cli
             AuditEvent.action == "members.imported"))
         assert event.details["columns_not_read"] == ["phone", "notes"]
     # The values of the columns not read are kept nowhere.
-    assert stored_anywhere(app, "7946", "900456", "summer fair", "evening meetings") == []
+    # The phone numbers as typed or as digits alone (a bare "7946" turned up in a random
+    # token's hex once: a flaky failure, not a leak).
+    assert stored_anywhere(app, "7946 0123", "79460123", "900456", "summer fair",
+                           "evening meetings") == []
 
 
 def test_the_box_leaves_out_only_columns_the_import_does_not_use(client, app):

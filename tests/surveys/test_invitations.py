@@ -308,7 +308,8 @@ def test_a_crm_export_is_refused_until_its_other_columns_are_chosen_to_be_left_o
     list_id = int(response.location.rsplit("/", 1)[1])
     assert [(i.email, i.name, i.organisation) for i in invitees(app, list_id)] == [
         ("bakery@example.org", "", "Camden Bakery"), ("shop@example.org", "", "Corner Shop")]
-    assert stored_anywhere(app, "7946", "High Street", "Mill Lane") == []
+    assert stored_anywhere(app, "7946 0321", "79460321", "7946 0654", "79460654", "High Street",
+                           "Mill Lane") == []
 
     # Adding to the list: the same choice, and the same words after.
     more = "email,organisation,notes\ngarage@example.org,Garage,Owner is Sam\n"
