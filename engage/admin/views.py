@@ -283,7 +283,11 @@ def audit_log():
     form.load_choices()
     form.validate()
     page = db.paginate(_audit_query(form), per_page=50, error_out=False)
-    return render_template("admin/audit.html", form=form, page=page)
+    # Attendance registers keep people by account number: their names, for this page only.
+    ids = set().union(*(event.people_ids() for event in page.items))
+    people = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+                  ) if ids else {}
+    return render_template("admin/audit.html", form=form, page=page, people=people)
 
 
 @admin.route("/audit.csv")

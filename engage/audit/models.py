@@ -17,6 +17,8 @@ from engage.templating import london_time, long_date
 # naive UTC times, and days.
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Its details name people by account number (engage.meetings.minutes_views.attendance).
+ATTENDANCE_RECORDED = "meeting.attendance_recorded"
 
 
 class AuditEvent(db.Model):
@@ -41,10 +43,23 @@ class AuditEvent(db.Model):
     def action_in_words(self) -> str:
         return action_in_words(self.action)
 
-    def details_in_words(self) -> list[tuple[str, str]]:
+    def details_in_words(self, people: dict[int, str] | None = None
+                         ) -> list[tuple[str, str]]:
         """The details as an administrator reads them: "contact email", "none", "yes",
-        "30 March 2027 at 6:30pm" (London time) for a time kept as ISO text."""
-        return [(_words(key), _in_words(value)) for key, value in (self.details or {}).items()]
+        "30 March 2027 at 6:30pm" (London time) for a time kept as ISO text. `people` names the
+        accounts an attendance register's changes are kept under (by id, so that the log holds
+        no member's name): "Ada Lovelace: not recorded to present"."""
+        details = dict(self.details or {})
+        if self.action == ATTENDANCE_RECORDED and isinstance(details.get("changes"), dict):
+            details["changes"] = _attendance_in_words(details["changes"], people or {})
+        return [(_words(key), _in_words(value)) for key, value in details.items()]
+
+    def people_ids(self) -> set[int]:
+        """The accounts whose names details_in_words needs."""
+        changes = (self.details or {}).get("changes")
+        if self.action != ATTENDANCE_RECORDED or not isinstance(changes, dict):
+            return set()
+        return {int(key) for key in changes if str(key).isdigit()}
 
     def details_as_json(self) -> str:
         """The details for a spreadsheet: JSON, which any tool reads back, with each time in
@@ -52,6 +67,23 @@ class AuditEvent(db.Model):
         is: a bare stored time is UTC, which nobody reading the file would guess."""
         return json.dumps(_with_offsets(self.details or {}), ensure_ascii=False,
                           sort_keys=True)
+
+
+
+def _attendance_in_words(changes: dict, people: dict[int, str]) -> str:
+    """{"3": [None, "present"]} as "Ada Lovelace: not recorded to present"."""
+    def status(value) -> str:
+        return "not recorded" if value is None else str(value).replace("-", " ")
+
+    parts = []
+    for key, change in changes.items():
+        who = people.get(int(key)) if str(key).isdigit() else None
+        who = who or f"an account since deleted (number {key})"
+        if isinstance(change, list | tuple) and len(change) == 2:
+            parts.append(f"{who}: {status(change[0])} to {status(change[1])}")
+        else:
+            parts.append(f"{who}: {_in_words(change)}")
+    return "; ".join(parts) or "none"
 
 
 def _with_offsets(value):

@@ -9,6 +9,7 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from engage.audit.models import AuditEvent
+from engage.auth.models import User
 from engage.clock import london_today
 from engage.extensions import db
 from engage.groups.models import MembershipStatus
@@ -22,8 +23,8 @@ from engage.meetings.minutes import (
 )
 from engage.meetings.models import Invitation, MeetingVisibility, Reply
 from tests.dates import at, form_date, in_words
-from tests.factories import create_officer, create_user
-from tests.helpers import csrf_token, form_keys, inserts, page_text
+from tests.factories import PASSWORD, create_admin, create_officer, create_user
+from tests.helpers import Browser, csrf_token, form_keys, inserts, page_text
 from tests.meetings.support import (
     CPEG_PAGE,
     PUBLIC,
@@ -116,6 +117,19 @@ def test_the_register_prefills_apologies_from_replies_and_saves_in_one_go(client
     assert _attendance(app, meeting_id) == {ana: AttendanceStatus.PRESENT,
                                             ben: AttendanceStatus.APOLOGIES,
                                             cat: AttendanceStatus.PRESENT}
+
+    # The audit log keeps account numbers, not names; an administrator reads the names, and
+    # an account deleted since shows as such.
+    with app.app_context():
+        db.session.delete(db.session.get(User, ben))
+        db.session.commit()
+        admin_email = create_admin(email="alex@example.org").email
+    admin = Browser(app, address="192.0.2.9")
+    admin.sign_in(admin_email, PASSWORD)
+    audit = page_text(admin.get("/admin/audit?action=meeting.attendance_recorded"))
+    assert (f"changes: Ana Able: not recorded to present; an account since deleted (number "
+            f"{ben}): not recorded to apologies; Cat Cole: not recorded to absent") in audit
+    assert "changes: Cat Cole: absent to present" in audit
 
 
 def test_without_invitations_the_register_lists_active_members(client, app):
