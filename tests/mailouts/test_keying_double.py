@@ -161,10 +161,15 @@ def test_administrators_switch_double_keying_on_the_consultation(client, app):
         from engage.surveys.models import Consultation
 
         assert db.session.get(Consultation, made.consultation_id).double_keying is True
+    # The consultation's page says how its paper is keyed.
+    summary = f"{STAFF}/{made.slug}"
+    assert ("Paper forms keyed Twice, by two clerks, with differences settled by an "
+            "engagement officer") in page_text(client.get(summary))
     form.pop("double_keying")
     assert client.submit(edit, form).status_code == 302
     with app.app_context():
         assert db.session.get(Consultation, made.consultation_id).double_keying is False
+    assert "Paper forms keyed Once" in page_text(client.get(summary))
 
 
 def test_officers_do_not_see_the_double_keying_switch(client, app):
