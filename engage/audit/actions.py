@@ -10,6 +10,8 @@ from __future__ import annotations
 ACTIONS: dict[str, str] = {
     "account.deleted": "Deleted their account",
     "account.recovery_code_used": "Signed in with a two-step verification recovery code",
+    "account.sign_in_blocked": "Sign-ins to an account stopped after too many wrong "
+                               "passwords or codes",
     "account.signed_in": "Signed in",
     "account.two_step_off": "Turned off two-step verification",
     "account.two_step_on": "Turned on two-step verification",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from engage.audit.operations import record
 from engage.auth import operations, two_step
@@ -48,10 +50,13 @@ from engage.auth.sessions import (
     live_sessions,
     start_session,
 )
+from engage.clock import utcnow
 from engage.extensions import db, limiter
 from engage.forms import normalise_email
 from engage.once import already_sent, commit_once
+from engage.outbox.models import OutboxMessage
 from engage.outbox.operations import queue_email
+from engage.templating import duration_in_words, london_time
 
 auth = Blueprint("auth", __name__)
 
@@ -74,6 +79,39 @@ def _signed_in_account() -> str:
     session left open on a shared computer must not become a way to guess the password."""
     email = current_user.email if current_user.is_authenticated else ""
     return "account:" + normalise_email(email)
+
+
+def _tell_owner(template: str, user, limit) -> None:
+    """A sign-in allowance of `user`'s account has run out: tell its owner by email (once in
+    the limit's window, however many more tries are turned away), and, for staff, the audit
+    log. Someone else may be guessing their password, or, at the code page, knows it already."""
+    if user is None:
+        return
+    window = timedelta(seconds=limit.limit.get_expiry())
+    told = db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.recipient == user.email, OutboxMessage.template == template,
+        OutboxMessage.created_at > utcnow() - window).limit(1))
+    if told is not None:
+        return
+    queue_email(user.email, template, name=user.name, at=london_time(utcnow()),
+                wait=duration_in_words(window.total_seconds()),
+                reset_url=operations.external_url("auth.forgotten_password"),
+                two_step_url=operations.external_url("auth.two_step"),
+                has_two_step=user.has_two_step)
+    if user.is_staff:
+        record("account.sign_in_blocked", target=f"user:{user.id}",
+               stage="password" if template == "sign_in_blocked" else "two-step code")
+    db.session.commit()
+
+
+def _passwords_ran_out(limit) -> None:
+    """on_breach of the per-account sign-in limit: the 429 page follows as usual."""
+    _tell_owner("sign_in_blocked", operations.find_user(request.form.get("email") or ""), limit)
+
+
+def _codes_ran_out(limit) -> None:
+    """on_breach of the per-account two-step code limit: whoever it is knew the password."""
+    _tell_owner("two_step_blocked", two_step.pending_user(), limit)
 
 
 def _pending_account() -> str:
@@ -165,7 +203,7 @@ def confirm_email(token: str):
 @auth.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS"), methods=["POST"], deduct_when=_failed)
 @limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT"), methods=["POST"], deduct_when=_failed,
-               key_func=_submitted_email)
+               key_func=_submitted_email, on_breach=_passwords_ran_out)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(_safe_next(url_for("auth.account")))
@@ -201,7 +239,7 @@ def _landing(user) -> str:
 @auth.route("/sign-in/two-step", methods=["GET", "POST"])
 @limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS"), methods=["POST"], deduct_when=_failed)
 @limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT"), methods=["POST"], deduct_when=_failed,
-               key_func=_pending_account)
+               key_func=_pending_account, on_breach=_codes_ran_out)
 def two_step_sign_in():
     """The second page of signing in: a code from the app, or a recovery code."""
     if current_user.is_authenticated:
