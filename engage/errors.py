@@ -32,8 +32,14 @@ def _page(status: int, detail: str | None = None):
 
 @errors.app_errorhandler(CSRFError)
 def csrf_error(error):
-    return _page(400, "The form had expired or was sent from somewhere else. "
-                      "Go back, refresh the page and try again.")
+    # Its own advice, not the 400's "Go back and try again": sent again from the back button,
+    # the same expired form is refused again, and refreshing empties it.
+    return render_template(
+        "errors/error.html", title=MESSAGES[400][0], status=400,
+        detail="The form had expired, or was sent from another website, so nothing you "
+               "entered in it has been saved.",
+        advice="Go back to the form and refresh the page, then fill it in again. If you typed "
+               "a lot, copy it before you refresh the page."), 400
 
 
 UNSTORABLE = ("It had something that cannot be stored: a character that is not text (such as "
