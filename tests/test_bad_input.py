@@ -67,6 +67,7 @@ def test_a_file_too_big_says_so_to_someone_signed_in(client, app):
     response = client.submit(IMPORT, {"members": (io.BytesIO(b"x" * 4096), "members.csv")})
     assert response.status_code == 413
     assert "That file is too big" in page_text(response)
+    assert "The file must be smaller than 1KB." in page_text(response)
     assert "Sign out" in page_text(response)
 
 
