@@ -232,6 +232,9 @@ def test_replies_close_when_the_meeting_is_over(app, mailbox, run_tasks):
     response = Browser(app).get(link)
     assert response.status_code == 410
     assert "already taken place" in page_text(response)
+    # Not a dead end: on to the group's page, with its minutes and the meetings to come.
+    assert 'href="/boroughs/camden/groups/cpeg"' in response.get_data(as_text=True)
+    assert "See the other meetings of" in page_text(response)
 
 
 def test_unsubscribed_members_get_no_later_mailings(app, mailbox, run_tasks):
