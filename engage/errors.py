@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 
@@ -32,8 +32,25 @@ def _page(status: int, detail: str | None = None):
 
 @errors.app_errorhandler(CSRFError)
 def csrf_error(error):
-    return _page(400, "The form had expired or was sent from somewhere else. "
-                      "Go back, refresh the page and try again.")
+    # Its own advice, not the 400's "Go back and try again": sent again from the back button,
+    # the same expired form is refused again, and refreshing empties it.
+    return render_template(
+        "errors/error.html", title=MESSAGES[400][0], status=400,
+        detail="The form had expired, or was sent from another website, so nothing you "
+               "entered in it has been saved.",
+        advice="Go back to the form and refresh the page, then fill it in again. If you typed "
+               "a lot, copy it before you refresh the page."), 400
+
+
+@errors.app_errorhandler(413)
+def too_big(error):
+    """Say how big a file may be: "a smaller file" alone leaves the person guessing."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return _page(413, f"The file must be smaller than {_size(limit)}." if limit else None)
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 1024 / 1024:g}MB" if limit >= 1024 * 1024 else f"{limit / 1024:g}KB"
 
 
 UNSTORABLE = ("It had something that cannot be stored: a character that is not text (such as "
@@ -86,5 +103,5 @@ def _reason(error) -> str | None:
 
 
 for _status in MESSAGES:
-    if _status != 429:
+    if _status not in (413, 429):
         errors.app_errorhandler(_status)(lambda error, _s=_status: _page(_s, _reason(error)))

@@ -67,7 +67,22 @@ def test_a_file_too_big_says_so_to_someone_signed_in(client, app):
     response = client.submit(IMPORT, {"members": (io.BytesIO(b"x" * 4096), "members.csv")})
     assert response.status_code == 413
     assert "That file is too big" in page_text(response)
+    assert "The file must be smaller than 1KB." in page_text(response)
     assert "Sign out" in page_text(response)
+
+
+def test_an_expired_staff_form_says_nothing_was_saved_and_how_to_send_it_again(client, app):
+    from tests.groups.test_import import _officer
+
+    _officer(client, app)
+    response = client.post("/staff/boroughs/camden/groups/new",
+                           {"csrf_token": "expired", "name": "Ward panel", "kind": "ward-panel"})
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "nothing you entered in it has been saved" in text
+    assert "refresh the page, then fill it in again" in text
+    # Not also the plain 400's "Go back and try again": the same form sent again is refused.
+    assert "Go back and try again" not in text
 
 
 def test_a_member_who_joined_in_year_one_is_a_line_error(client, app):

@@ -15,11 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import ceil
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_url, login_user, logout_user
 from sqlalchemy import and_, delete, func, select, update
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from engage.api import is_api_request
 from engage.audit.operations import record
@@ -47,6 +50,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see this page."
     login_manager.login_message_category = "info"
+    login_manager.unauthorized_handler(_sign_in_first)
     # The session token below does the job Flask-Login's session protection approximates.
     login_manager.session_protection = None
     app.session_interface = SessionCookies()
@@ -59,6 +63,43 @@ def init_app(app: Flask) -> None:
         # user (reading the API is not using one's account: it keeps no session alive).
         if request.endpoint != "static" and not is_api_request():
             _ = current_user.is_authenticated
+
+
+# Said when a form arrives from someone not signed in: nearly always a signed-in page whose
+# session ended while it was open (left past the idle limit, the warning unseen).
+SENT_SIGNED_OUT = ("You have been signed out, so what you sent has not been saved. Sign in, then "
+                   "enter it again.")
+
+
+def _sign_in_first():
+    """Flask-Login's redirect to the sign-in page, which would say "Sign in to see this page"
+    and come back to the address of whatever was sent, even a form's POST-only address (a 405
+    after signing in). A form sent is not saved: say so, and come back to a page that can be
+    opened, the form's own or the page it was sent from."""
+    if request.method in ("GET", "HEAD"):
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
+    flash(SENT_SIGNED_OUT, "error")
+    back = request.url if _opens(request.path) else _same_site_referrer()
+    return redirect(login_url(login_manager.login_view, next_url=back) if back
+                    else url_for(login_manager.login_view))
+
+
+def _opens(path: str) -> bool:
+    """Whether `path` is a page (an address that answers GET)."""
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(path, method="GET")
+    except (HTTPException, RoutingException):
+        return False
+    return True
+
+
+def _same_site_referrer() -> str | None:
+    """The page the form was sent from, if it is one of ours that opens."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not _opens(referrer.path):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
 
 
 class SessionCookies(SecureCookieSessionInterface):

@@ -359,7 +359,7 @@ def set_password(token: str):
 
 def _choose_password(user, what: str, template: str):
     if user is None:
-        return render_template("auth/link_expired.html", what=what), 400
+        return render_template("auth/link_expired.html", what=what, help="password"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         operations.set_password(user, form.password.data)

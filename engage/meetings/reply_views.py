@@ -69,7 +69,7 @@ def unsubscribe(token: str):
     membership = replies.membership_for(token)
     if membership is None:
         return render_template("auth/link_expired.html", what="change your emails",
-                               help="meeting"), 400
+                               help="meeting-emails"), 400
     if one_click.requested():  # the mail program's "Unsubscribe" (List-Unsubscribe-Post)
         membership.meeting_emails = False
         db.session.commit()

@@ -97,6 +97,12 @@ def subscription_for_unsubscribe(token: str) -> NewsSubscription | None:
     return db.session.get(NewsSubscription, payload.get("s")) if payload else None
 
 
+def forgotten(token: str) -> bool:
+    """Whether `token` is a real unsubscribe link whose subscription is no longer kept: deleted
+    by engage.news.retention after it was stopped (or never confirmed), so nothing is sent."""
+    return read_token(UNSUBSCRIBE, token, max_age_hours=24 * UNSUBSCRIBE_DAYS) is not None
+
+
 def unsubscribe(found: NewsSubscription) -> None:
     found.unsubscribed_at = found.unsubscribed_at or utcnow()
     db.session.flush()

@@ -59,8 +59,12 @@ def confirm(token: str):
 @one_click.allowed
 def unsubscribe(token: str):
     found = operations.subscription_for_unsubscribe(token)
+    if found is None and operations.forgotten(token):
+        # Stopped (or never confirmed) long ago and since forgotten: nothing more to stop.
+        return render_template("news/not_on_the_list.html")
     if found is None:
-        return render_template("news/link_expired.html", what="stop emails about meetings"), 400
+        return render_template("news/link_expired.html", what="stop emails about meetings",
+                               stopping=True), 400
     if one_click.requested():  # the mail program's "Unsubscribe" (List-Unsubscribe-Post)
         operations.unsubscribe(found)
         db.session.commit()

@@ -94,6 +94,7 @@ def test_a_form_without_its_csrf_token_is_refused(client, app):
     response = client.post("/register", dict(NEW))
     assert response.status_code == 400
     assert "The form had expired" in page_text(response)
+    assert "nothing you entered in it has been saved" in page_text(response)
     with app.app_context():
         assert db.session.scalar(select(db.func.count(User.id))) == 0
 

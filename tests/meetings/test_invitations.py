@@ -232,6 +232,9 @@ def test_replies_close_when_the_meeting_is_over(app, mailbox, run_tasks):
     response = Browser(app).get(link)
     assert response.status_code == 410
     assert "already taken place" in page_text(response)
+    # Not a dead end: on to the group's page, with its minutes and the meetings to come.
+    assert 'href="/boroughs/camden/groups/cpeg"' in response.get_data(as_text=True)
+    assert "See the other meetings of" in page_text(response)
 
 
 def test_unsubscribed_members_get_no_later_mailings(app, mailbox, run_tasks):
@@ -314,15 +317,15 @@ def test_my_meetings_lists_invitations_with_reply_and_calendar_links(app, mailbo
 
 
 def test_a_reply_link_that_does_not_work_says_what_a_guest_or_member_can_do(client):
-    """Not "sign in to send a new confirmation link": a guest has no account."""
-    for path in ("/meetings/reply/not-a-real-token", "/meetings/unsubscribe/not-a-real-token"):
-        page = client.get(path)
-        assert page.status_code == 400
-        text = page_text(page)
-        assert "This link does not work" in text
-        assert "register there again with the same email address" in text
-        assert "sign in and see your meetings" in text
-        assert "Reset your password" not in text
+    """Not "sign in to send a new confirmation link": a guest has no account. (A broken
+    unsubscribe link says how to stop the emails instead: tests/test_broken_links.py.)"""
+    page = client.get("/meetings/reply/not-a-real-token")
+    assert page.status_code == 400
+    text = page_text(page)
+    assert "This link does not work" in text
+    assert "register there again with the same email address" in text
+    assert "sign in and see your meetings" in text
+    assert "Reset your password" not in text
 
 
 def test_an_update_tells_someone_waiting_that_they_are_on_the_waiting_list(app, mailbox,
