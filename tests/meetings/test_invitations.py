@@ -26,7 +26,7 @@ from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.dates import at
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text
-from tests.mailbox import body, links
+from tests.mailbox import body, links, text
 from tests.meetings.support import LATER_DAY, create_meeting, make_member, move_meeting
 
 SOON = at(LATER_DAY, 17, 30)  # years from now
@@ -372,6 +372,9 @@ def test_someone_who_joins_after_a_meeting_is_published_can_reply_to_it(app, mai
     approval = mailbox.to("ada@example.org")[-1]
     assert approval["Subject"].startswith("Your request to join")
     assert "http://localhost/account/meetings" in links(approval)
+    # Each link ends its paragraph: the next one starts after a blank line.
+    assert ("cpeg\n\nThe group has meetings coming up" in text(approval)
+            and text(approval).endswith("/account/meetings\n\nengage\n"))
 
     member = Browser(app)
     member.sign_in("ada@example.org", PASSWORD)
