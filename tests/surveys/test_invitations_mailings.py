@@ -257,6 +257,9 @@ def test_a_reminder_goes_once_to_people_invited_long_enough_ago_who_have_not_ans
     [_, reminder] = mailbox.to(waiting)
     assert reminder["Subject"].startswith("Reminder: have your say on policing in Camden by ")
     assert "/have-your-say/invited/" in link(reminder, "/have-your-say/invited/")
+    # The title is set apart: "to answer Policing priorities: residents, for" read as a list.
+    assert ('we asked you to answer the questionnaire "Policing priorities: residents" for the '
+            "police in Camden") in body(reminder)
     assert ("Questions about this consultation: call 020 7946 0123\n\nengage, for the police "
             "engagement team in Camden") in text(reminder)
     assert app.config["ENGAGE_CONTACT_EMAIL"] not in body(reminder)
