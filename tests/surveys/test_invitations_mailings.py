@@ -3,16 +3,17 @@ however often the fan-out runs, after a crash, and never to an address that opte
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engage.clock import utcnow
+from engage.clock import london_today, utcnow
 from engage.extensions import db
 from engage.groups.models import GroupKind
 from engage.groups.operations import create_group
+from engage.meetings.operations import from_london
 from engage.surveys import invitation_tasks as mailings
 from engage.surveys import invitations
 from engage.surveys.invitation_models import (
@@ -77,6 +78,19 @@ def _answer(invitee: Invitee) -> None:
     version = invitee.invitee_list.questionnaire.current_version
     store_response(version, {}, idempotency_key=new_key(), borough=invitee.invitee_list.borough,
                    channel=Channel.ONLINE, invitee_id=invitee.id)
+
+
+def test_a_consultation_closing_at_noon_says_midday(app, mailbox, run_tasks):
+    """"12pm" is read as midnight by many: the closing time says "midday", as meetings do."""
+    with app.app_context():
+        day = london_today() + timedelta(days=30)
+        ids = make_consultation(app, closes_at=from_london(day, time(12)))
+    add_members(app, ["ada@example.org"])
+    browser = officer(app)
+    _send(browser, list_from_group(browser, ids[Audience.RESIDENTS]))
+    run_tasks()
+    [message] = mailbox.to("ada@example.org")
+    assert f"You can answer until {day.day} {day:%B %Y} at midday." in body(message)
 
 
 def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
