@@ -8,12 +8,13 @@ import socket
 import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
-from email.utils import parseaddr
+from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
 from engage import one_click
+from engage.clock import to_london, utcnow
 from engage.outbox.models import OutboxMessage
 
 # Builders for attachments named in an outbox message's context:
@@ -53,6 +54,9 @@ def render(message: OutboxMessage, cache: dict | None = None) -> EmailMessage:
     # Stable per outbox row: if a send is ever repeated after a crash, receivers can tell.
     # (make_msgid() would add the time and a random number, a new id on every attempt.)
     email["Message-ID"] = message_id(message)
+    # Required (RFC 5322 3.6): without it, mail programs show the time it arrived, or none,
+    # and spam filters count it against the message. London time, as the body's times.
+    email["Date"] = format_datetime(to_london(utcnow()))
     email["X-Engage-Outbox-Id"] = str(message.id)
     # Every email here is made and sent by engage, not written by a person to another: so
     # out-of-office and other automatic replies are not sent back (RFC 3834).

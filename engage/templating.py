@@ -71,8 +71,11 @@ def london_time(value: datetime | None) -> str:
 
 
 def london_clock(value: datetime) -> str:
-    """`6:30pm` (or `6pm`), in London time."""
+    """`6:30pm` (or `6pm`), in London time; `midday` and `midnight` rather than `12pm` and
+    `12am`, which many readers take the wrong way round (as meeting times say them)."""
     local = to_london(value)
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
     hour = local.strftime("%I").lstrip("0")
     suffix = local.strftime("%p").lower()
     return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local:%M}{suffix}"

@@ -90,3 +90,9 @@ def body(message: EmailMessage) -> str:
 
 def links(message: EmailMessage) -> list[str]:
     return LINK.findall(body(message))
+
+
+def text(message: EmailMessage) -> str:
+    """The plain-text body with "\n" line ends (it travels with "\r\n"): for checking the blank
+    lines that keep its paragraphs apart."""
+    return body(message).replace("\r\n", "\n")

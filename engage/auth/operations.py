@@ -78,7 +78,8 @@ def send_confirmation(user: User, email: str | None = None, next_url: str | None
     link = ({"token": token, "next": next_url} if next_url else {"token": token})
     queue_email(address, "confirm_email", name=user.name,
                 confirm_url=external_url("auth.confirm_email", **link),
-                is_change=address != user.email)
+                is_change=address != user.email,
+                hours=current_app.config["ENGAGE_TOKEN_MAX_AGE_HOURS"])
 
 
 def confirm_email(token: str) -> User | None:

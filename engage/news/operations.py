@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -61,7 +62,8 @@ def subscribe(borough: Borough, email: str, name: str | None) -> NewsSubscriptio
     found.last_requested_at = asked
     token = make_token(CONFIRM, {"s": found.id, "e": email, "t": asked.isoformat()})
     queue_email(email, "news_confirm", name=found.name or "", borough=borough.name,
-                confirm_url=external_url("news.confirm", token=token))
+                confirm_url=external_url("news.confirm", token=token),
+                hours=current_app.config["ENGAGE_TOKEN_MAX_AGE_HOURS"])
     db.session.flush()
     return found
 

@@ -153,6 +153,16 @@ def test_a_member_without_roles_is_refused_admin_pages(client, app):
 
 # Inviting ----------------------------------------------------------------------------------
 
+def test_the_invitation_email_says_how_long_the_link_lasts_as_set(client, app, mailbox,
+                                                                  run_tasks, monkeypatch):
+    """ENGAGE_INVITATION_DAYS is what the email says, in good English for one day."""
+    monkeypatch.setitem(app.config, "ENGAGE_INVITATION_DAYS", 1)
+    _admin(app, client)
+    assert _invite(client).status_code == 302
+    message, _ = _invitation_link(mailbox, run_tasks)
+    assert "To accept, open this link within 1 day:" in message.get_body(("plain",)).get_content()
+
+
 def test_an_invited_person_creates_an_account_and_holds_both_roles(client, other_client, app,
                                                                    mailbox, run_tasks):
     admin_id = _admin(app, client)

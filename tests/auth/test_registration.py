@@ -13,7 +13,7 @@ from engage.auth.models import User
 from engage.extensions import db
 from tests.factories import PASSWORD, create_user
 from tests.helpers import Browser, csrf_token, page_text, title
-from tests.mailbox import links
+from tests.mailbox import body, links
 
 NEW = {"name": "Grace Hopper", "email": "Grace@Example.org", "password": PASSWORD,
        "home_borough": "lambeth"}
@@ -48,6 +48,17 @@ def test_register_confirm_by_email_then_sign_in(client, mailbox, run_tasks, app)
     assert account.status_code == 200
     text = page_text(account)
     assert "Grace Hopper" in text and "grace@example.org" in text and "Lambeth" in text
+
+
+def test_the_confirmation_email_says_how_long_the_link_lasts_as_set(client, mailbox, run_tasks,
+                                                                    app, monkeypatch):
+    """The link lasts ENGAGE_TOKEN_MAX_AGE_HOURS, and the email says so, not a fixed 48."""
+    monkeypatch.setitem(app.config, "ENGAGE_TOKEN_MAX_AGE_HOURS", 24)
+    assert client.submit("/register", NEW).status_code == 302
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    assert "The link works for 24 hours." in body(message)
+    assert "48" not in body(message)
 
 
 def test_password_is_stored_as_argon2id(client, app):

@@ -17,6 +17,7 @@ from engage.groups.models import (
 )
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import csrf_token, page_text
+from tests.mailbox import text
 
 CPEG = "/boroughs/camden/groups/cpeg"
 JOIN = CPEG + "/join"
@@ -83,6 +84,9 @@ def test_ask_to_join_for_yourself(client, app, mailbox, run_tasks):
     run_tasks()
     assert mailbox.to(email)[0]["Subject"] == "We have your request to join the Community " \
                                               "Police Engagement Group"
+    # The group's link says what it is for, not bare under "email you when they have".
+    assert ("email you when they have decided.\n\nYou can read about the group on its page:\n\n"
+            "http://localhost/boroughs/camden/groups/cpeg\n") in text(mailbox.to(email)[0])
     # Camden's officers hear of it; Lambeth's do not.
     assert len(mailbox.to("officer@example.org")) == 1
     assert mailbox.to("lambeth@example.org") == []

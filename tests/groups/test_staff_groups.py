@@ -29,7 +29,7 @@ from engage.groups.models import (
 from tests.dates import at
 from tests.factories import PASSWORD, borough, create_admin, create_officer, create_user
 from tests.helpers import autocomplete_of, page_text, title
-from tests.mailbox import body
+from tests.mailbox import body, text
 
 GROUPS = "/staff/boroughs/camden/groups"
 CPEG = GROUPS + "/cpeg"
@@ -183,6 +183,9 @@ def test_declining_needs_a_reason_and_sends_it(client, app, mailbox, run_tasks):
     assert ("If you have a question about this, you can email "
             f"{app.config['ENGAGE_CONTACT_EMAIL']} or call "
             f"{app.config['ENGAGE_CONTACT_PHONE']}.") in body(message)
+    # The reason, the contact and the sign-off are paragraphs of their own, not run together.
+    assert f"{reason}\n\nIf you have a question" in text(message)
+    assert text(message).endswith(".\n\nengage\n")
     [(_, actor, _, target, details)] = _audit(app, "membership.declined")
     assert (actor, target, details["reason"]) == (officer_id, f"membership:{membership_id}",
                                                    reason)

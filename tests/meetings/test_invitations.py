@@ -26,7 +26,7 @@ from engage.outbox.models import OutboxMessage, OutboxStatus
 from tests.dates import at
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text
-from tests.mailbox import body, links
+from tests.mailbox import links, text
 from tests.meetings.support import LATER_DAY, create_meeting, make_member, move_meeting
 
 SOON = at(LATER_DAY, 17, 30)  # years from now
@@ -176,13 +176,15 @@ def test_each_batch_costs_the_same_number_of_queries(app, run_tasks):
 
 
 def test_reminders_go_once_and_not_to_people_who_said_no(app, mailbox, run_tasks):
-    yes, no = _members(app, 2)
+    yes, no, silent = _members(app, 3)
     with app.app_context():
         start = utcnow() + timedelta(hours=24)
     meeting_id = create_meeting(app, start, start + timedelta(hours=1),
                                 status=MeetingStatus.DRAFT)
     _publish(app, meeting_id)
     run_tasks()
+    Browser(app).submit(next(x for x in links(mailbox.to(yes)[0]) if "/meetings/reply/" in x),
+                        {"reply": "attending"})
     with app.app_context():
         invitation = db.session.scalar(select(Invitation).join(Invitation.user).where(
             Invitation.user.has(email=no)))
@@ -194,6 +196,11 @@ def test_reminders_go_once_and_not_to_people_who_said_no(app, mailbox, run_tasks
     run_tasks()
     assert [m["Subject"].split(":")[0] for m in mailbox.to(yes)] == ["Invitation", "Reminder"]
     assert [m["Subject"].split(":")[0] for m in mailbox.to(no)] == ["Invitation"]
+    # Their reply in the words of the question, and someone who has not replied is asked to.
+    assert ("You told us you can come. To change your reply:\nhttp://localhost/meetings/reply/"
+            in text(mailbox.to(yes)[-1]))
+    assert ("Please tell us whether you can come:\nhttp://localhost/meetings/reply/"
+            in text(mailbox.to(silent)[-1]))
 
 
 def test_reply_without_signing_in_and_the_waiting_list(app, mailbox, run_tasks):
@@ -331,21 +338,30 @@ def test_a_reply_link_that_does_not_work_says_what_a_guest_or_member_can_do(clie
 def test_an_update_tells_someone_waiting_that_they_are_on_the_waiting_list(app, mailbox,
                                                                           run_tasks):
     """Nobody 'told us' they are on the waiting list: a full meeting put them there. The update
-    says where they stand in words of its own; a reply they gave is said as they gave it."""
-    first, second = _members(app, 2)
+    says where they stand in words of its own; a reply they gave is said in the words of the
+    question they answered ("Yes, I can come"), not as a label; someone who has not replied is
+    asked to, not told to change a reply they never gave."""
+    first, second, unsure, silent = _members(app, 4)
     meeting_id = _meeting(app, capacity=1)
     _publish(app, meeting_id)
     run_tasks()
     browser = Browser(app)
-    for email in (first, second):
+    for email, answer in ((first, "attending"), (second, "attending"), (unsure, "maybe")):
         link = next(x for x in links(mailbox.to(email)[0]) if "/meetings/reply/" in x)
-        browser.submit(link, {"reply": "attending"})
+        browser.submit(link, {"reply": answer})
     move_meeting(app, meeting_id)
     run_tasks()
-    holding, waiting = body(mailbox.to(first)[-1]), body(mailbox.to(second)[-1])
-    assert "You told us: attending." in holding
+    holding, waiting = text(mailbox.to(first)[-1]), text(mailbox.to(second)[-1])
+    assert "You told us you can come. If you need to change your reply:\nhttp" in holding
     assert "You told us" not in waiting
     assert "You are on the waiting list. We will email you if a place comes free." in waiting
+    assert ("You told us you do not know yet whether you can come. If you need to change your "
+            "reply:") in text(mailbox.to(unsure)[-1])
+    not_yet = text(mailbox.to(silent)[-1])
+    assert "Please tell us whether you can come:\nhttp://localhost/meetings/reply/" in not_yet
+    assert "change your reply" not in not_yet
+    for message in (holding, waiting, not_yet):
+        assert "attending" not in message
 
 
 def test_someone_who_joins_after_a_meeting_is_published_can_reply_to_it(app, mailbox,
@@ -375,6 +391,9 @@ def test_someone_who_joins_after_a_meeting_is_published_can_reply_to_it(app, mai
     approval = mailbox.to("ada@example.org")[-1]
     assert approval["Subject"].startswith("Your request to join")
     assert "http://localhost/account/meetings" in links(approval)
+    # Each link ends its paragraph: the next one starts after a blank line.
+    assert ("cpeg\n\nThe group has meetings coming up" in text(approval)
+            and text(approval).endswith("/account/meetings\n\nengage\n"))
 
     member = Browser(app)
     member.sign_in("ada@example.org", PASSWORD)

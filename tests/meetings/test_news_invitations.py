@@ -24,7 +24,7 @@ from engage.meetings.models import (
 from tests.dates import at
 from tests.factories import create_user
 from tests.helpers import Browser, page_text
-from tests.mailbox import body, links
+from tests.mailbox import body, links, text
 from tests.meetings.support import LATER_DAY, create_meeting, make_member, move_meeting
 from tests.news.support import link_in, subscribe
 
@@ -159,6 +159,9 @@ def test_a_subscriber_sees_the_online_link_only_once_they_have_a_place(app, mail
     run_tasks()
     [invitation] = mailbox.to("ada@example.org")
     assert LINK not in body(invitation)
+    # "Where: Online" and nothing more would leave them no way in: the email says how.
+    assert ("Where: Online\nJoin online: once you tell us you can come, using the link below, "
+            "you will see the link to join\n") in text(invitation)
     assert LINK not in str(_calendar(invitation).walk("VEVENT")[0]["DESCRIPTION"])
     reply = link_in(invitation, "/meetings/reply/")
     browser = Browser(app)

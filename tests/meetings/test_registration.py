@@ -21,7 +21,7 @@ from engage.meetings.models import (
 )
 from tests.factories import PASSWORD, create_officer, create_user
 from tests.helpers import Browser, page_text, title
-from tests.mailbox import body, links
+from tests.mailbox import body, links, text
 from tests.meetings.support import PUBLIC, STAFF, create_meeting, make_member, sign_in
 
 LINK = "https://meet.example.org/camden-cpeg"
@@ -280,6 +280,8 @@ def test_the_online_link_goes_only_to_people_with_a_place(client, app, mailbox, 
 
     [waiting] = mailbox.to("second@example.org")
     assert LINK not in body(waiting)
+    assert "Join online: if a place comes free, we will email you the link to join\n" in \
+        text(waiting)
     assert LINK not in str(_calendar(waiting).walk("VEVENT")[0]["DESCRIPTION"])
     assert LINK not in Browser(app).get(_reply_link(waiting)).get_data(as_text=True)
     # Given a place, they are sent the link.

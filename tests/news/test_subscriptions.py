@@ -77,6 +77,16 @@ def test_subscribe_confirm_and_unsubscribe_without_signing_in(client, app, mailb
     assert not _subscriptions(app)[0].is_active
 
 
+def test_the_confirmation_email_says_how_long_the_link_lasts_as_set(client, app, mailbox,
+                                                                    run_tasks, monkeypatch):
+    """The link lasts ENGAGE_TOKEN_MAX_AGE_HOURS, and the email says so, not a fixed 48."""
+    monkeypatch.setitem(app.config, "ENGAGE_TOKEN_MAX_AGE_HOURS", 72)
+    assert ask(client, "grace@example.org").status_code == 200
+    run_tasks()
+    [message] = mailbox.to("grace@example.org")
+    assert "The link works for 72 hours." in body(message)
+
+
 def test_asking_again_reveals_nothing_and_doubles_nothing(client, app, mailbox, run_tasks):
     first = page_text(ask(client, "ada@example.org"))
     run_tasks()

@@ -4,13 +4,13 @@ on a refusal, swept up again when a task is lost, and sent again from the admin 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from engage.audit.models import AuditEvent
-from engage.clock import utcnow
+from engage.clock import to_london, utcnow
 from engage.email import html_paragraphs, links_of, render
 from engage.extensions import db
 from engage.outbox.models import OutboxMessage, OutboxStatus
@@ -110,6 +110,18 @@ def test_the_message_has_text_and_html_parts_and_names_its_outbox_row(app, mailb
     assert f'<a href="{RESET_URL}"' in html
     assert f"outbox-{message_id}" in message["Message-ID"]
     assert message["X-Engage-Outbox-Id"] == str(message_id)
+
+
+def test_every_message_says_when_it_was_sent(client, app, mailbox, run_tasks):
+    """A Date header (RFC 5322 requires one), in London time like the body's times."""
+    response = client.submit("/register", {"name": "Grace Hopper", "email": TO,
+                                           "password": PASSWORD, "home_borough": "camden"})
+    assert response.status_code == 302
+    run_tasks()
+    [message] = mailbox.to(TO)
+    sent = message["Date"].datetime
+    assert abs(sent - datetime.now(UTC)) < timedelta(minutes=5)
+    assert sent.utcoffset() == to_london(utcnow()).utcoffset()
 
 
 def test_the_html_part_escapes_what_people_typed(app, mailbox):

@@ -3,16 +3,17 @@ however often the fan-out runs, after a crash, and never to an address that opte
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engage.clock import utcnow
+from engage.clock import london_today, utcnow
 from engage.extensions import db
 from engage.groups.models import GroupKind
 from engage.groups.operations import create_group
+from engage.meetings.operations import from_london
 from engage.surveys import invitation_tasks as mailings
 from engage.surveys import invitations
 from engage.surveys.invitation_models import (
@@ -25,7 +26,7 @@ from engage.surveys.models import Audience, Channel, Consultation, Invitee, Invi
 from engage.surveys.responses import new_key, store_response
 from tests.factories import borough
 from tests.helpers import Browser, page_text
-from tests.mailbox import body
+from tests.mailbox import body, text
 from tests.surveys.test_invitations_support import (
     SLUG,
     STAFF,
@@ -79,6 +80,19 @@ def _answer(invitee: Invitee) -> None:
                    channel=Channel.ONLINE, invitee_id=invitee.id)
 
 
+def test_a_consultation_closing_at_noon_says_midday(app, mailbox, run_tasks):
+    """"12pm" is read as midnight by many: the closing time says "midday", as meetings do."""
+    with app.app_context():
+        day = london_today() + timedelta(days=30)
+        ids = make_consultation(app, closes_at=from_london(day, time(12)))
+    add_members(app, ["ada@example.org"])
+    browser = officer(app)
+    _send(browser, list_from_group(browser, ids[Audience.RESIDENTS]))
+    run_tasks()
+    [message] = mailbox.to("ada@example.org")
+    assert f"You can answer until {day.day} {day:%B %Y} at midday." in body(message)
+
+
 def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
         app, mailbox, run_tasks):
     emails = _emails(3)
@@ -101,20 +115,20 @@ def test_the_invitation_goes_once_to_each_person_except_those_who_opted_out(
     for email in emails[:2]:
         [message] = mailbox.to(email)
         assert message["Subject"] == "Have your say on policing in Camden (residents)"
-        text = body(message)
-        assert "because you are a member of the Community Police Engagement Group" in text
-        assert "the borough's Community Police Engagement Group would like" in text
-        assert "This link is personal: please don't forward it." in text
-        assert "You can answer until " in text
+        plain = text(message)
+        assert "because you are a member of the Community Police Engagement Group" in plain
+        assert "the borough's Community Police Engagement Group would like" in plain
+        assert "This link is personal: please don't forward it." in plain
+        assert "You can answer until " in plain
         assert ("This email is not the way to report a crime. In an emergency call 999. If it "
-                "is not an emergency, call 101.") in text
+                "is not an emergency, call 101.") in plain
         assert link(message, "/have-your-say/invited/") == \
             f"http://localhost/have-your-say/invited/{tokens[email]}"
         assert link(message, "/have-your-say/unsubscribe/")
         # Camden has no contact details of its own: the service's stand in.
         assert ("Questions about this consultation: email "
                 f"{app.config['ENGAGE_CONTACT_EMAIL']} or call "
-                f"{app.config['ENGAGE_CONTACT_PHONE']}") in text
+                f"{app.config['ENGAGE_CONTACT_PHONE']}\n\nengage, for the police") in plain
     assert mailbox.to(emails[2]) == []
     # A second press of the button sends nothing more.
     again = _send(browser, list_id)
@@ -257,7 +271,11 @@ def test_a_reminder_goes_once_to_people_invited_long_enough_ago_who_have_not_ans
     [_, reminder] = mailbox.to(waiting)
     assert reminder["Subject"].startswith("Reminder: have your say on policing in Camden by ")
     assert "/have-your-say/invited/" in link(reminder, "/have-your-say/invited/")
-    assert "Questions about this consultation: call 020 7946 0123" in body(reminder)
+    # The title is set apart: "to answer Policing priorities: residents, for" read as a list.
+    assert ('we asked you to answer the questionnaire "Policing priorities: residents" for the '
+            "police in Camden") in body(reminder)
+    assert ("Questions about this consultation: call 020 7946 0123\n\nengage, for the police "
+            "engagement team in Camden") in text(reminder)
     assert app.config["ENGAGE_CONTACT_EMAIL"] not in body(reminder)
     for email in (answered, recent, stopped):
         assert len(mailbox.to(email)) == 1, email
