@@ -121,7 +121,8 @@ def test_near_the_end_of_the_lifetime_a_notice_says_when(page, live_server, app)
     page.clock.run_for(60_000 + 2_000)
     expect(notice).to_be_visible()
     expect(notice).to_contain_text(re.compile(
-        r"You will be signed out at \d{1,2}(:\d\d)?[ap]m to keep your account safe\. "
+        r"You will be signed out at (\d{1,2}(:\d\d)?[ap]m|midday|midnight) to keep your "
+        r"account safe\. "
         r"Save your work before then\."))
     expect(notice.get_by_role("button", name="Continue")).to_be_focused()
     assert axe_violations(page) == []
