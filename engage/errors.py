@@ -80,9 +80,17 @@ def too_many(error):
     title, _advice = MESSAGES[429]
     limit = getattr(getattr(error, "limit", None), "limit", None)
     seconds = limit.get_expiry() if limit is not None else 15 * 60
+    detail = None
+    if request.method == "POST" and request.blueprint in ("surveys_public", "surveys_invited"):
+        # The questionnaire's limits count a whole internet connection (a library, an office),
+        # so the person reading this may have done nothing wrong: say so, and what was kept.
+        title = "Too many answers from your internet connection"
+        detail = ("Many answers were sent from your internet connection in a short time. This "
+                  "can happen when people share a connection, for example in a library. The "
+                  "answers on this page have not been saved; your earlier answers are kept.")
     return render_template("errors/error.html", title=title, advice=f"Wait {_wait(seconds)}, "
                            "then try again.",
-                           detail=None, status=429), 429
+                           detail=detail, status=429), 429
 
 
 def _wait(seconds: int) -> str:

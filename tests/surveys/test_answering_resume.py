@@ -246,7 +246,12 @@ def test_rate_limits_on_the_pages_and_on_sending(client, app, made):
     assert post(client, url, {}).status_code == 200
     limited = post(client, url, {})
     assert limited.status_code == 429
-    # The page says how long the limit that was hit lasts.
+    # The page says how long the limit that was hit lasts, and that the person may have done
+    # nothing wrong (a connection shared) and what was not saved.
+    assert "Too many answers from your internet connection" in page_text(limited)
+    assert ("This can happen when people share a connection, for example in a library. The "
+            "answers on this page have not been saved; your earlier answers are kept.") \
+        in page_text(limited)
     assert "Wait a minute, then try again" in page_text(limited)
     # Another address is not held back.
     other = Browser(app, address="10.0.0.2")
