@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from engage.audit.operations import record
 from engage.auth import operations, two_step
@@ -54,8 +53,7 @@ from engage.clock import utcnow
 from engage.extensions import db, limiter
 from engage.forms import normalise_email
 from engage.once import already_sent, commit_once
-from engage.outbox.models import OutboxMessage
-from engage.outbox.operations import queue_email
+from engage.outbox.operations import queue_email, queued_lately
 from engage.templating import duration_in_words, london_time
 
 auth = Blueprint("auth", __name__)
@@ -88,10 +86,7 @@ def _tell_owner(template: str, user, limit) -> None:
     if user is None:
         return
     window = timedelta(seconds=limit.limit.get_expiry())
-    told = db.session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.recipient == user.email, OutboxMessage.template == template,
-        OutboxMessage.created_at > utcnow() - window).limit(1))
-    if told is not None:
+    if queued_lately(user.email, template, within=window):
         return
     queue_email(user.email, template, name=user.name, at=london_time(utcnow()),
                 wait=duration_in_words(window.total_seconds()),

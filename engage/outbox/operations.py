@@ -36,15 +36,17 @@ def queue_email(recipient: str, template: str, **context) -> OutboxMessage:
 LATELY = timedelta(seconds=60)
 
 
-def queued_lately(recipient: str, *templates: str, **about) -> bool:
-    """Whether an email from `templates` was queued to `recipient` within LATELY, about the
-    same thing (`about`: context values it must have, like the meeting's address). For the
-    public forms whose page reads the same whether or not an email went (so skipping one
-    reveals nothing): the second of two sendings finds the first's email and queues none."""
+def queued_lately(recipient: str, *templates: str, within: timedelta = LATELY,
+                  **about) -> bool:
+    """Whether an email from `templates` was queued to `recipient` within `within` (LATELY
+    unless told), about the same thing (`about`: context values it must have, like the
+    meeting's address). For the public forms whose page reads the same whether or not an email
+    went (so skipping one reveals nothing): the second of two sendings finds the first's email
+    and queues none; and for alerts sent once in a rate limit's window."""
     recent = db.session.scalars(
         select(OutboxMessage.context).where(OutboxMessage.recipient == recipient,
                                             OutboxMessage.template.in_(templates),
-                                            OutboxMessage.created_at > utcnow() - LATELY))
+                                            OutboxMessage.created_at > utcnow() - within))
     return any(all(context.get(key) == value for key, value in about.items())
                for context in recent)
 
