@@ -125,19 +125,19 @@ def measure(size: int, keep: str | None) -> dict:
         cpu_seconds = time.process_time() - cpu_started
 
         run = db.session.get(PrintRun, run_id)
-        pdf = files.path_of(run, run.pdf_name)
+        pdf = files.kept(run, run.pdf_name)
         figures = {"requests": size, "seconds": round(seconds, 1),
                    "cpu_seconds": round(cpu_seconds, 1),
                    "peak_rss_mb": round(peak_rss_mb(), 1), "pages": run.page_count,
                    "setup_rss_mb": round(setup_rss, 1), "outcome": outcome,
                    "render_peak_rss_mb": (round(high_water_mark_mb(), 1) if resettable
                                           else None),
-                   "pdf_mb": round(pdf.stat().st_size / 2**20, 1), "chunk": CHUNK,
+                   "pdf_mb": round(pdf.size / 2**20, 1), "chunk": CHUNK,
                    "pages_per_s": round(run.page_count / seconds, 1),
                    "rendered": db.session.scalar(select(PrintRun.rendered_count)
                                                  .where(PrintRun.id == run_id))}
         if keep:
-            Path(keep).write_bytes(pdf.read_bytes())
+            Path(keep).write_bytes(files.read(run, run.pdf_name))
         db.session.remove()
         db.engine.dispose()
     shutil.rmtree(instance, ignore_errors=True)

@@ -41,6 +41,7 @@ from engage.reports.targets_models import (  # noqa: F401
     ReportPublication,
     ReportTargets,
 )
+from engage.storage import FilePiece, StoredFile  # noqa: F401
 from engage.surveys.invitation_models import (  # noqa: F401
     SurveyAutoReminder,
     SurveyMailing,

@@ -28,7 +28,6 @@ emails); a key here belongs to the person who sent it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import abort, flash, redirect
@@ -96,11 +95,10 @@ def already_sent(form: OnceForm) -> Response | None:
     return redirect(earlier.location)
 
 
-def commit_once(form: OnceForm, location: str, saved: str,
-                undo: Callable[[], None] | None = None) -> Response:
+def commit_once(form: OnceForm, location: str, saved: str) -> Response:
     """Commit what the view made, with the form's key, say `saved` and go to `location`. If the
-    same form was committed meanwhile, roll back everything this request made, call `undo` for
-    what the database does not hold (a file written), and go where the first went."""
+    same form was committed meanwhile, roll back everything this request made (files included:
+    engage.storage keeps them in the database) and go where the first went."""
     key = _key(form)
     if key is not None:
         db.session.add(SentForm(key=key, user_id=current_user.id, location=location))
@@ -111,8 +109,6 @@ def commit_once(form: OnceForm, location: str, saved: str,
         earlier = already_sent(form)
         if earlier is None:
             raise  # another constraint broke: not a second sending
-        if undo is not None:
-            undo()
         return earlier
     flash(saved, "success")
     return redirect(location)

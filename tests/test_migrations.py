@@ -186,3 +186,40 @@ def test_two_step_secrets_stored_in_plain_text_are_encrypted_and_decrypted_back(
             restored = dict(conn.execute(text("SELECT id, two_step_secret FROM users")).all())
         assert restored == {1: plain, 2: None}
         command.downgrade(config, "base")
+
+
+def test_papers_and_print_run_files_move_into_the_database_and_back(
+        app, empty_database, tmp_path, monkeypatch):
+    """Files under the instance folder, which only one machine sees, move into the database
+    (engage.storage) under their paths; the downgrade writes them back."""
+    from engage import storage
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    paper = b"%PDF-1.7 minutes" + bytes(range(256)) * 5000  # more than one piece
+    (tmp_path / "papers").mkdir()
+    (tmp_path / "papers" / "0f1e2d.pdf").write_bytes(paper)
+    (tmp_path / "print-runs" / "3").mkdir(parents=True)
+    (tmp_path / "print-runs" / "3" / "print-run-3-labels.csv").write_bytes(b"Reference,Name\n")
+    (tmp_path / "print-runs" / "3" / "print-run-3.pdf.partial").write_bytes(b"half")
+    with _migrating(app, empty_database) as (config, engine):
+        command.upgrade(config, "5ce8f12d7788")
+        command.upgrade(config, "50d5cc19632d")
+        with engine.connect() as conn:
+            kept = dict(conn.execute(text("SELECT key, size FROM stored_files")).all())
+            pieces = conn.execute(text("SELECT count(*) FROM stored_file_pieces")).scalar()
+        assert kept == {"papers/0f1e2d.pdf": len(paper),
+                        "print-runs/3/print-run-3-labels.csv": 15}
+        assert pieces == 3  # 1.28 MB in pieces of 1 MB, and the labels
+        # The app reads them from the database now.
+        assert storage.read("papers/0f1e2d.pdf") == paper
+        db.session.remove()  # its transaction would hold the table the downgrade drops
+        # The old folders are set aside, for deleting once the upgrade is committed.
+        assert not (tmp_path / "papers").exists()
+        assert (tmp_path / "papers.moved-to-database" / "0f1e2d.pdf").read_bytes() == paper
+        assert (tmp_path / "print-runs.moved-to-database").is_dir()
+
+        command.downgrade(config, "5ce8f12d7788")
+        assert (tmp_path / "papers" / "0f1e2d.pdf").read_bytes() == paper
+        assert (tmp_path / "print-runs" / "3" / "print-run-3-labels.csv").read_bytes() == (
+            b"Reference,Name\n")
+        command.downgrade(config, "base")

@@ -60,33 +60,37 @@ def _next_chunk(run: PrintRun) -> list[PaperRequest]:
 
 def render_run(run: PrintRun) -> None:
     """Render the rest of a claimed run, chunk by chunk, then join the chunks and write the
-    labels. Commits after every chunk."""
+    labels. Commits after every chunk, with the chunk kept (engage.mailouts.files): a run
+    resumed by another worker, on any machine, finds every chunk its progress counts."""
     context = run_context(run)
-    while run.rendered_count < run.request_count:
-        chunk = _next_chunk(run)
-        if not chunk:
-            raise RuntimeError(f"print run {run.id} has fewer requests than it counted")
-        paper_format = chunk[0].format
-        questionnaire = files.questionnaire_path(run.id, paper_format.value)
-        if not questionnaire.is_file():
-            render_questionnaire(context, paper_format, questionnaire)
-        path = files.part_path(run.id, run.rendered_count)
-        pages = render_chunk(context, paper_format, chunk, questionnaire, path)
-        run.rendered_count += len(chunk)
-        run.page_count += pages
-        run.lease_until = utcnow() + LEASE
-        db.session.commit()
-        # Forget the rendered rows, so memory does not grow with the run.
-        for request in chunk:
-            db.session.expunge(request)
-    run.pdf_name = files.join_parts(run)
-    run.labels_name = files.write_labels(run)
+    with files.workspace(run.id) as folder:
+        while run.rendered_count < run.request_count:
+            chunk = _next_chunk(run)
+            if not chunk:
+                raise RuntimeError(f"print run {run.id} has fewer requests than it counted")
+            paper_format = chunk[0].format
+            questionnaire = files.questionnaire(
+                run.id, paper_format.value, folder,
+                lambda path, paper_format=paper_format: render_questionnaire(
+                    context, paper_format, path))
+            path = folder / files.part_name(run.rendered_count)
+            pages = render_chunk(context, paper_format, chunk, questionnaire, path)
+            files.keep_part(run.id, run.rendered_count, path)
+            run.rendered_count += len(chunk)
+            run.page_count += pages
+            run.lease_until = utcnow() + LEASE
+            db.session.commit()
+            # Forget the rendered rows, so memory does not grow with the run.
+            for request in chunk:
+                db.session.expunge(request)
+        run.pdf_name = files.join_parts(run, folder)
+        run.labels_name = files.write_labels(run, folder)
+    files.remove_parts(run.id)
     run.status = RunStatus.READY
     run.rendered_at = utcnow()
     run.lease_until = None
     run.last_error = None
     db.session.commit()
-    files.remove_parts(run.id)
 
 
 @shared_task(name="engage.mailouts.render_print_run", acks_late=True)

@@ -8,12 +8,13 @@ transaction.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from engage import storage
 from engage.audit.operations import record
 from engage.auth.access import boroughs_for, staff_borough, staff_required
 from engage.auth.forms import ConfirmForm
@@ -246,17 +247,14 @@ def _download(borough_slug: str, run_id: int, which: str):
     borough = _borough(borough_slug)
     run = operations.run_or_404(borough, run_id)
     name = run.pdf_name if which == "pdf" else run.labels_name
-    path = files.path_of(run, name) if run.is_finished_rendering else None
-    if path is None:
+    kept = files.kept(run, name) if run.is_finished_rendering else None
+    if kept is None:
         flash("That file is not ready, or it was deleted with the personal details.", "error")
         return redirect(_run_url(run))
     record("paper.run.downloaded", borough=borough, target=f"print-run:{run.id}", file=which)
     db.session.commit()
-    response = send_file(path, as_attachment=True, download_name=name,
-                         mimetype="application/pdf" if which == "pdf" else "text/csv")
-    # Names and addresses: no cache, shared or the browser's, keeps a copy.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    # Names and addresses: no cache, shared or the browser's, keeps a copy (storage.download).
+    return storage.download(kept, name, "application/pdf" if which == "pdf" else "text/csv")
 
 
 @mailouts.route("/runs/<int:run_id>/print-run.pdf")

@@ -140,8 +140,8 @@ class AgendaItem(db.Model):
 
 
 class Paper(db.Model):
-    """A PDF or Word document for an agenda item. The file lives outside the web root, under
-    the instance folder, by its random `stored_name`; people download it by the paper's id."""
+    """A PDF or Word document for an agenda item. The file is kept in the database's file store
+    (engage.storage) by its random `stored_name`; people download it by the paper's id."""
 
     __tablename__ = "papers"
     __table_args__ = (

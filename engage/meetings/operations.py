@@ -276,14 +276,13 @@ def move_item(item: AgendaItem, direction: str) -> bool:
     return True
 
 
-def remove_item(item: AgendaItem) -> list[str]:
-    """Delete the item and its papers. Returns the stored file names to delete after commit."""
-    stored = [paper.stored_name for paper in item.papers]
+def remove_item(item: AgendaItem) -> None:
+    """Delete the item, its papers and their files."""
+    papers.delete([paper.stored_name for paper in item.papers])
     meeting = item.meeting
     db.session.delete(item)
     db.session.flush()
     db.session.expire(meeting, ["agenda"])
-    return stored
 
 
 # Papers ---------------------------------------------------------------------------------------
@@ -305,11 +304,10 @@ def add_paper(item: AgendaItem, checked: papers.CheckedFile, actor: User,
     return paper
 
 
-def remove_paper(paper: Paper) -> str:
-    """Delete the paper's row. Returns its stored file name, to delete after the commit."""
-    stored = paper.stored_name
+def remove_paper(paper: Paper) -> None:
+    """Delete the paper's row and its file."""
+    papers.delete([paper.stored_name])
     item = paper.agenda_item
     db.session.delete(paper)
     db.session.flush()
     db.session.expire(item, ["papers"])
-    return stored

@@ -1,5 +1,6 @@
-"""Meeting papers on disk: checking an upload is really a PDF or Word document, and keeping it
-under the instance folder (outside the package and the static folder), by a random name."""
+"""Meeting papers: checking an upload is really a PDF or Word document, and keeping it by a
+random name in the database's file store (engage.storage), never where the web server serves
+files from, so that every web process finds it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import IO
 
 from flask import current_app, request
+
+from engage import storage
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,14 +46,14 @@ def max_mb() -> int:
     return int(current_app.config.get("ENGAGE_PAPER_MAX_MB", DEFAULT_MAX_MB))
 
 
-def folder() -> Path:
-    path = Path(current_app.instance_path) / "papers"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def key_of(stored_name: str) -> str:
+    """The paper's key in the file store (the path it had under the instance folder before
+    papers moved into the database: the migration kept it)."""
+    return f"papers/{stored_name}"
 
 
-def path_of(stored_name: str) -> Path:
-    return folder() / stored_name
+def kept(stored_name: str) -> storage.StoredFile | None:
+    return storage.find(key_of(stored_name))
 
 
 def clean_filename(name: str | None) -> str:
@@ -92,16 +95,15 @@ def check(stream: IO[bytes], filename: str | None) -> CheckedFile:
 
 
 def save(checked: CheckedFile) -> str:
-    """Write the file under a new random name and return that name."""
+    """Keep the file under a new random name, in the current transaction, and return the name."""
     stored_name = secrets.token_hex(16) + PurePath(checked.filename).suffix.lower()
-    path_of(stored_name).write_bytes(checked.content)
+    storage.save(key_of(stored_name), checked.content)
     return stored_name
 
 
 def delete(stored_names: list[str]) -> None:
-    """Remove files whose rows have gone. Call after the commit, so a failed commit keeps them."""
-    for name in stored_names:
-        path_of(name).unlink(missing_ok=True)
+    """Delete the files of papers whose rows go in the same transaction."""
+    storage.remove(key_of(name) for name in stored_names)
 
 
 @contextmanager

@@ -270,9 +270,8 @@ def remove_item(borough_slug: str, group_slug: str, meeting_id: int, item_id: in
         title, papers_removed = item.title, [p.name for p in item.papers]
         _audit("meeting.agenda_item_removed", meeting, item_id=item.id, title=title,
                papers=papers_removed)
-        stored = operations.remove_item(item)
+        operations.remove_item(item)
         db.session.commit()
-        papers.delete(stored)
         flash(f"{title} is removed from the agenda.", "success")
     return _back(meeting)
 
@@ -295,10 +294,8 @@ def add_paper(borough_slug: str, group_slug: str, meeting_id: int, item_id: int)
             _audit("meeting.paper_added", meeting, item_id=item.id, paper_id=paper.id,
                    title=paper.title, filename=paper.original_filename,
                    content_type=paper.content_type, size_bytes=paper.size_bytes)
-            stored = paper.stored_name
             return commit_once(form, _back(meeting).location,
-                               saved=f"{paper.name} is added to {item.title}.",
-                               undo=lambda: papers.delete([stored]))
+                               saved=f"{paper.name} is added to {item.title}.")
     return render_template("meetings/staff/paper.html", borough=borough, group=group,
                            meeting=meeting, item=item, form=form)
 
@@ -312,9 +309,8 @@ def remove_paper(borough_slug: str, group_slug: str, meeting_id: int, paper_id: 
         filename = paper.name
         _audit("meeting.paper_removed", meeting, item_id=paper.agenda_item_id,
                paper_id=paper.id, title=paper.title, filename=paper.original_filename)
-        stored = operations.remove_paper(paper)
+        operations.remove_paper(paper)
         db.session.commit()
-        papers.delete([stored])
         flash(f"{filename} is removed.", "success")
     return _back(meeting)
 

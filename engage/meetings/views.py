@@ -8,10 +8,11 @@ as a page that needs an account does.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, send_file
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from engage import storage
 from engage.auth.operations import external_url
 from engage.boroughs.models import Borough
 from engage.extensions import db, limiter, login_manager
@@ -125,10 +126,7 @@ def calendar(borough_slug: str, group_slug: str, meeting_id: int):
 def paper(borough_slug: str, group_slug: str, meeting_id: int, paper_id: int):
     meeting = _visible_meeting(borough_slug, group_slug, meeting_id)
     paper = operations.paper_or_404(meeting, paper_id)
-    path = papers.path_of(paper.stored_name)
-    if not path.is_file():
+    kept = papers.kept(paper.stored_name)
+    if kept is None:
         abort(404)
-    response = send_file(path, mimetype=paper.content_type, as_attachment=True,
-                         download_name=paper.original_filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.download(kept, paper.original_filename, paper.content_type)

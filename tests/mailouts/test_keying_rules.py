@@ -133,7 +133,7 @@ def test_the_qr_code_printed_on_the_paper_opens_the_form(client, app, run_tasks)
     assert posted.status_code == 302
     with app.app_context():
         run = db.session.scalar(select(PrintRun))
-        data = files.path_of(run, run.pdf_name).read_bytes()
+        data = files.read(run, run.pdf_name)
         reference = db.session.scalar(select(PaperRequest.reference))
     scanned = qr_codes(data)[-1][0]  # what a desk scanner types from the last page
     opened = open_reference(client, scanned)
@@ -172,7 +172,7 @@ def test_each_box_is_printed_with_the_number_the_clerk_keys(client, app, run_tas
     client.submit(started.headers["Location"] + "/posted", form_page=started.headers["Location"])
     with app.app_context():
         run = db.session.scalar(select(PrintRun))
-        data = files.path_of(run, run.pdf_name).read_bytes()
+        data = files.read(run, run.pdf_name)
         reference = db.session.scalar(select(PaperRequest.reference))
         version = run.version
         priorities, second = version.ordered_questions()[:2]

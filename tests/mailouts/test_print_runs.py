@@ -113,7 +113,7 @@ def test_each_kind_of_question_is_laid_out_for_a_pen(client, app, run_tasks):
     run_tasks()
     with app.app_context():
         run = db.session.scalar(select(PrintRun))
-        data = files.path_of(run, run.pdf_name).read_bytes()
+        data = files.read(run, run.pdf_name)
         questions = run.version.ordered_questions()
         numbers = {q.id: n for n, q in enumerate(questions, start=1)}
         expected = []
@@ -154,7 +154,7 @@ def test_the_qr_code_on_every_page_decodes_to_the_reference_printed_there(
     with app.app_context():
         runs = db.session.scalars(select(PrintRun).order_by(PrintRun.id)).all()
         assert len(runs) == 2  # one per questionnaire version
-        data = files.path_of(runs[0], runs[0].pdf_name).read_bytes()
+        data = files.read(runs[0], runs[0].pdf_name)
         reference = runs[0].requests[0].reference
     texts, codes = pdf_pages(data), qr_codes(data)
     assert len(codes) >= 3
@@ -185,7 +185,7 @@ def test_large_print_is_at_least_16_point(client, app, run_tasks):
     run_tasks()
     with app.app_context():
         run = db.session.scalar(select(PrintRun))
-        data = files.path_of(run, run.pdf_name).read_bytes()
+        data = files.read(run, run.pdf_name)
         large = db.session.scalar(select(PaperRequest).where(
             PaperRequest.format == "large-print"))
         # The address in the envelope window is for the postman, not the reader.
@@ -246,8 +246,8 @@ def test_gathering_and_rendering_twice_make_one_run(client, app, run_tasks, monk
         assert tasks.render_print_run.apply(args=[run_id]).get() == "skipped"
         run = db.session.get(PrintRun, run_id)
         assert (count(PrintRun), run.status, run.attempts) == (1, RunStatus.READY, 1)
-        assert sorted(p.name for p in files.run_folder(run_id).iterdir()) == [
-            f"print-run-{run_id}-labels.csv", f"print-run-{run_id}.pdf"]
+        assert files.names(run_id) == [f"print-run-{run_id}-labels.csv",
+                                       f"print-run-{run_id}.pdf"]
 
 
 def test_a_run_stopped_part_way_resumes_where_it_stopped(client, app, run_tasks, monkeypatch):
@@ -272,6 +272,9 @@ def test_a_run_stopped_part_way_resumes_where_it_stopped(client, app, run_tasks,
         run = db.session.scalar(select(PrintRun))
         assert (run.status, run.rendered_count, run.attempts) == (RunStatus.RENDERING, 2, 1)
         assert "disk full" in run.last_error
+        # What the stopped worker finished is kept in the database, not on its own disk (its
+        # scratch folder is gone): a worker on another machine resumes from it.
+        assert files.names(run.id) == ["part-000000.pdf", "questionnaire-standard.pdf"]
         # The sweeper leaves it until its retry time, then queues it again.
         assert tasks.sweep_print_runs.apply().get() == 0
         run.lease_until = run.lease_until.replace(year=2000)
@@ -281,7 +284,7 @@ def test_a_run_stopped_part_way_resumes_where_it_stopped(client, app, run_tasks,
     with app.app_context():
         run = db.session.scalar(select(PrintRun))
         assert (run.status, run.rendered_count) == (RunStatus.READY, 5)
-        data = files.path_of(run, run.pdf_name).read_bytes()
+        data = files.read(run, run.pdf_name)
     # Chunks of two: the first, the failed second, then the second and third again.
     assert len(calls) == 4
     text = " ".join(pdf_pages(data))
@@ -336,7 +339,7 @@ def test_easy_read_asks_one_question_a_page(client, app, run_tasks):
     run_tasks()
     with app.app_context():
         run = db.session.scalar(select(PrintRun))
-        data = files.path_of(run, run.pdf_name).read_bytes()
+        data = files.read(run, run.pdf_name)
         headings = [f"{n}. {squash(q.text)}"
                     for n, q in enumerate(run.version.ordered_questions(), start=1)]
     pages = [squash(text) for text in pdf_pages(data)]
@@ -361,8 +364,7 @@ def test_the_letter_says_whom_to_contact_even_when_the_borough_has_no_details(
     assert hackney.status_code == 302
     run_tasks()
     with app.app_context():
-        letters = {run.borough.slug: squash(pdf_pages(files.path_of(run, run.pdf_name)
-                                                      .read_bytes())[0])
+        letters = {run.borough.slug: squash(pdf_pages(files.read(run, run.pdf_name))[0])
                    for run in db.session.scalars(select(PrintRun))}
     email, phone = app.config["ENGAGE_CONTACT_EMAIL"], app.config["ENGAGE_CONTACT_PHONE"]
     assert (f"Camden community engagement team Contact us through the engage team: "

@@ -48,8 +48,9 @@ def test_details_are_deleted_after_the_retention_time_and_counts_kept(client, ap
     record(client, recent["residents"], name="Still Needed")
     with app.app_context():
         run = db.session.scalar(select(PrintRun))
-        folder, run_id = files.run_folder(run.id), run.id
-        assert files.path_of(run, run.pdf_name) is not None
+        run_id = run.id
+        assert files.names(run_id) == [f"print-run-{run_id}-labels.csv",
+                                       f"print-run-{run_id}.pdf"]
 
     _close(app, old["residents"], days_ago=91)
     _close(app, recent["residents"], days_ago=89)
@@ -64,7 +65,7 @@ def test_details_are_deleted_after_the_retention_time_and_counts_kept(client, ap
                         ("camden", "other-language", "requested"): 1}
         run = db.session.get(PrintRun, run_id)
         assert run.purged_at is not None and run.pdf_name is None
-        assert not folder.exists()
+        assert files.names(run_id) == []
         # Run again: nothing left to do, and nothing counted twice.
         assert tasks.delete_expired_paper_details.apply().get() == 0
         assert sum(c.count for c in db.session.scalars(select(PaperRequestCount))) == 4

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from engage import storage
 from engage.audit.models import AuditEvent
 from engage.extensions import db
 from engage.meetings.models import AgendaItem, MeetingVisibility, Paper
@@ -132,7 +133,13 @@ def test_an_agenda_item_needs_a_title_and_a_sensible_time(client, app):
     assert _titles(app, meeting_id) == []
 
 
-def test_pdf_and_word_papers_are_kept_outside_the_web_root(client, app):
+def _kept_papers(app) -> dict[str, bytes]:
+    """The paper files kept in the database's file store, by key."""
+    with app.app_context():
+        return {key: storage.read(key) for key in storage.keys("papers/")}
+
+
+def test_pdf_and_word_papers_are_kept_in_the_database_not_the_web_root(client, app):
     sign_in(client, app)
     meeting_id = _with_agenda(client, app, "Stop and search")
     item_id = _item_id(app, "Stop and search")
@@ -146,11 +153,13 @@ def test_pdf_and_word_papers_are_kept_outside_the_web_root(client, app):
             ("Report.DOCX", "application/vnd.openxmlformats-officedocument"
                             ".wordprocessingml.document", len(docx_bytes())),
         ]
-        stored = [Path(app.instance_path) / "papers" / p.stored_name for p in papers]
-        static = Path(app.static_folder).resolve()
-    assert all(path.read_bytes() for path in stored)
-    assert not any(static in path.resolve().parents for path in stored)
-    assert "Figures.pdf" not in {path.name for path in stored}
+        stored = [f"papers/{p.stored_name}" for p in papers]
+    # By a random name, in the file store every web process shares, never in a folder a web
+    # server could serve.
+    assert _kept_papers(app) == {stored[0]: PDF, stored[1]: docx_bytes()}
+    assert "Figures" not in stored[0]
+    static = Path(app.static_folder)
+    assert not [path for path in static.rglob("*") if path.name.endswith((".pdf", ".docx"))]
 
     download = client.get(f"{PUBLIC}/{meeting_id}/papers/{_paper_id(app, 'Figures.pdf')}")
     assert download.status_code == 200
@@ -163,10 +172,10 @@ def test_pdf_and_word_papers_are_kept_outside_the_web_root(client, app):
     # Removing the paper removes its file too.
     page = f"{STAFF}/{meeting_id}"
     client.submit(f"{page}/papers/{_paper_id(app, 'Figures.pdf')}/remove", {}, form_page=page)
-    assert not stored[0].exists() and stored[1].exists()
+    assert set(_kept_papers(app)) == {stored[1]}
     # And removing the item removes the rest.
     client.submit(f"{page}/agenda/{item_id}/remove", {}, form_page=page)
-    assert not stored[1].exists()
+    assert _kept_papers(app) == {}
     with app.app_context():
         assert db.session.scalar(select(func.count(Paper.id))) == 0
 
@@ -202,15 +211,13 @@ def test_a_paper_is_shown_by_its_title_and_downloads_under_its_file_name(client,
 def test_a_paper_title_over_200_characters_is_refused_and_nothing_is_kept(client, app):
     sign_in(client, app)
     meeting_id = _with_agenda(client, app, "Stop and search")
-    folder = Path(app.instance_path) / "papers"
-    before = set(folder.glob("*"))
     refused = _upload(client, meeting_id, _item_id(app, "Stop and search"), PDF, "a.pdf",
                       title="x" * 201)
     assert refused.status_code == 200
     assert "Enter a title of 200 characters or fewer" in page_text(refused)
     with app.app_context():
         assert db.session.scalar(select(func.count(Paper.id))) == 0
-    assert set(folder.glob("*")) == before
+    assert _kept_papers(app) == {}
 
 
 def _paper_id(app, filename: str) -> int:
@@ -223,8 +230,6 @@ def test_papers_are_checked_by_type_size_and_first_bytes(client, app):
     meeting_id = _with_agenda(client, app, "Stop and search")
     item_id = _item_id(app, "Stop and search")
     app.config["ENGAGE_PAPER_MAX_MB"] = 1
-    folder = Path(app.instance_path) / "papers"
-    files_before = set(folder.glob("*"))
     for content, filename, message in [
         (PNG, "chart.pdf", "The selected file is not a PDF, although its name ends in .pdf"),
         (PDF, "chart.png", "The selected file must be a PDF or a Word document (.docx)"),
@@ -241,7 +246,7 @@ def test_papers_are_checked_by_type_size_and_first_bytes(client, app):
     assert "Select a PDF or Word document" in page_text(no_file)
     with app.app_context():
         assert db.session.scalar(select(func.count(Paper.id))) == 0
-    assert set(folder.glob("*")) == files_before
+    assert _kept_papers(app) == {}
 
 
 def test_papers_are_served_only_to_those_who_may_see_the_meeting(client, other_client, app):
