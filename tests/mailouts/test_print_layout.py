@@ -121,13 +121,31 @@ def test_the_easy_read_letter_keeps_the_address_with_the_words_that_introduce_it
     assert "Freepost HAVE YOUR SAY LONDON" in pages[introduces]
 
 
+def rightmost(data: bytes, index: int) -> tuple[float, float]:
+    """How far right anything (words, boxes, lines) is drawn on a page, and where its
+    right-hand margin starts, in points."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[index]
+        # What is drawn, not the frames it is drawn in (each questionnaire page is one).
+        drawn = [o for o in page.get_objects(max_depth=5)
+                 if o.type != pypdfium2.raw.FPDF_PAGEOBJ_FORM]
+        return max(o.get_bounds()[2] for o in drawn), page.get_width() - 18 * MM
+    finally:
+        document.close()
+
+
 def test_option_words_that_wrap_start_under_the_words(client, app, run_tasks):
     data, references = printed(client, app, run_tasks, residents(app),
                                {"Ada Lovelace": "standard"})
-    page = next(n for n, text in enumerate(pdf_pages(data))
-                if "Serious violence involving" in text)
+    pages = pdf_pages(data)
+    page = next(n for n, text in enumerate(pages) if "Serious violence involving" in text)
     # In two columns, "young people" went onto a line of its own under the box's number.
     assert starts_under_itself(boxes(data, page, "Serious violence", "people"))
+    # The line to write "something else" on stays inside its column (it ran past the margin).
+    other = next(n for n, text in enumerate(pages) if "please say" in text)
+    drawn, margin = rightmost(data, other)
+    assert drawn <= margin + 1
 
 
 def test_the_consent_box_goes_over_with_its_section_heading(client, app, run_tasks):
