@@ -19,6 +19,18 @@ def _percent(share: float | None) -> str:
     return "" if share is None else f"{100 * share:.0f}%"
 
 
+def _gap(points: float | None) -> str:
+    """A gap in the CSV in the page's words ("over-represented by 11"): a signed number
+    ("+11", "-9") would start with a sign a spreadsheet reads as a formula, so the export
+    would show it with an apostrophe in front (engage.exports)."""
+    if points is None:
+        return ""
+    size = f"{abs(points):.0f}"
+    if size == "0":
+        return "no gap"
+    return f"{'over' if points > 0 else 'under'}-represented by {size}"
+
+
 @representation_pages.route("/representation")
 @staff_required
 def page(borough_slug: str, group_slug: str):
@@ -38,7 +50,7 @@ def csv(borough_slug: str, group_slug: str):
         for row in table.rows:
             rows.append([table.title, row.label, describe(row.members, threshold),
                          _percent(row.member_share), _percent(row.population_share),
-                         "" if row.gap_points is None else f"{row.gap_points:+.0f}"])
+                         _gap(row.gap_points)])
         if table.dimension != "represents":
             rows.append([table.title, "Not answered or prefer not to say",
                          describe(table.not_known, threshold), "", "", ""])

@@ -27,8 +27,9 @@ from engage.mailouts import assembly
 from engage.mailouts.models import PaperFormat, PaperRequest, PrintRun
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion
 
-# Body text size in points for each format. Large print is at least 16 pt (RNIB's guidance).
-BODY_POINTS = {PaperFormat.STANDARD: 11, PaperFormat.LARGE_PRINT: 18, PaperFormat.EASY_READ: 16}
+# Body text size in points for each format: standard print at least 12 pt, large print at
+# least 16 pt (RNIB's guidance for both).
+BODY_POINTS = {PaperFormat.STANDARD: 12, PaperFormat.LARGE_PRINT: 18, PaperFormat.EASY_READ: 16}
 
 
 @dataclass

@@ -41,6 +41,8 @@ PDF = "application/pdf"
 PLAIN_NUMBER = re.compile(r"^-?\d+(?:\.(\d+))?$")
 COLUMN_WIDTHS = {1: 34, 2: 48}  # section and category: text; the rest are numbers
 NUMBER_WIDTH = 16
+WRAPPED = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 
 
 STAFF_COPY = ("Not for publication. It holds figures the public report leaves out (the "
@@ -127,7 +129,14 @@ def _table_sheet(book: Workbook, title: str, header: list[str], rows: Iterable[l
     sheet.freeze_panes = "A2"
     sheet.append(_header(sheet, header))
     for row in rows:
-        sheet.append([_typed(sheet, value) for value in row])
+        cells = [_typed(sheet, value) for value in row]
+        # A section or category longer than its column wraps within it: the next cell always
+        # holds something, so the words would otherwise be cut off where it starts. The
+        # figures beside it line up with its first line.
+        for column, cell in enumerate(cells, start=1):
+            wraps = column in COLUMN_WIDTHS and cell.data_type == "s"
+            cell.alignment = WRAPPED if wraps else TOP
+        sheet.append(cells)
 
 
 def xlsx_bytes(report: Report, about: list[tuple[str, str]],

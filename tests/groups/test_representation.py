@@ -57,6 +57,16 @@ def test_members_beside_the_census_with_the_largest_gaps_called_out(client, app)
     assert "Businesses and business associations 10" in text
     assert "2011 Census" in text
 
+    # In the CSV the gap is in words: "-9" would be exported as "'-9" (a leading sign is read
+    # as a formula), which a spreadsheet shows with the apostrophe.
+    rows = list(csv.reader(io.StringIO(client.get(PAGE + ".csv").get_data(as_text=True)
+                                       .lstrip("\ufeff"))))
+    assert rows[0][5] == "gap (percentage points)"
+    ethnic = {r[1]: r[2:] for r in rows if r[0] == "Ethnic group"}
+    assert ethnic["White"] == ["30", "58%", "66%", "under-represented by 9"]
+    assert ethnic["Black, Black British, Caribbean or African"][3] == "over-represented by 11"
+    assert not any(cell.startswith("'") for row in rows for cell in row)
+
 
 def test_small_counts_and_their_complements_are_hidden_on_the_page_and_in_the_csv(client, app):
     _members(app, [(30, EthnicGroup.WHITE, Represents.SELF),

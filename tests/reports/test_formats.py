@@ -671,3 +671,26 @@ def test_the_staff_pdf_hides_beside_the_targets_what_the_page_hides(app, client,
     public = pdf_text(other_client.get(PUBLIC_BASE + "/report.pdf"))
     assert against_targets(public) == against_targets(text)
     assert len(against_targets(text)) == 4  # two sentences, two rows
+
+
+def test_long_sections_and_categories_wrap_in_their_columns(app, client, other_client,
+                                                            run_tasks):
+    prepared(app, client, run_tasks)
+    publish(client)
+    for response in (client.get(REPORT + "/figures.xlsx"),
+                     other_client.get(PUBLIC_BASE + "/report.xlsx")):
+        book = workbook(response)
+        long = []
+        for sheet in (book["Figures"], book["Targets"]):
+            for row in list(sheet.iter_rows())[1:]:
+                for cell in row[:2]:
+                    width = sheet.column_dimensions[cell.column_letter].width
+                    if isinstance(cell.value, str) and len(cell.value) > width:
+                        long.append(cell)
+                # The figures beside a wrapped category line up with its first line.
+                assert {cell.alignment.vertical for cell in row} == {"top"}
+        # "Black and minority ethnic respondents: excellent or good, of those with a view",
+        # "share who said the police do an excellent or good job (%)", and so on: cut off
+        # where the next column's figure starts, unless they wrap.
+        assert len(long) >= 3
+        assert all(cell.alignment.wrap_text for cell in long), [c.value for c in long]

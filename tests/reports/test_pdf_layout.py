@@ -40,3 +40,17 @@ def test_the_priorities_heading_goes_over_with_its_chart_and_table(
     report = _pages(other_client.get(REPORT_PDF))
     # The chart's first bar is the top priority's label, with its share beside it.
     assert _page_of(report, HEADING) == _page_of(report, "Priority number 13")
+
+
+def test_the_crime_figures_heading_goes_over_with_its_table(app, client, other_client,
+                                                            run_tasks):
+    prepared(app, client, run_tasks)
+    publish(client)
+    # The summary's first page filled up just after "Looking back" and its sentence, leaving
+    # the table of crime figures alone at the top of the second.
+    summary = _pages(other_client.get(SUMMARY_PDF))
+    assert _page_of(summary, "Looking back: performance against last year's targets") == \
+        _page_of(summary, "Residential burglary")
+    report = _pages(other_client.get(REPORT_PDF))
+    assert _page_of(report, "Performance against last year's targets") == \
+        _page_of(report, "Residential burglary")

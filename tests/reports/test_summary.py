@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.meetings.models import MeetingStatus, MeetingVisibility
+from engage.meetings.models import Meeting, MeetingStatus, MeetingVisibility
 from engage.reports.targets_models import ReportPublication
 from engage.surveys.models import Audience, Consultation
 from tests.factories import borough
@@ -91,6 +91,11 @@ def test_the_summary_has_the_seed_document_s_sections(app, client, other_client,
     assert "Community Police Engagement Group" in text
     assert "cpeg@camden.example.org" in text
     assert "Spring public meeting" in text
+    # Printed, a link reading "details" leads nowhere: the meeting's address is given.
+    with app.app_context():
+        spring = db.session.scalar(select(Meeting).where(Meeting.title == "Spring public meeting"))
+        address = f"http://localhost/boroughs/camden/groups/cpeg/meetings/{spring.id}"
+    assert f"Details: {address}" in re.sub(r"/ ", "/", text)  # a long address wraps at a /
     for hidden in ("Members briefing", "Draft planning", "Last winter's meeting"):
         assert hidden not in text
     # How to take part: online while it is open, by phone for paper or telephone, 999/101.
