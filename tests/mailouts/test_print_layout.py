@@ -36,7 +36,7 @@ def printed(client, app, run_tasks, questionnaire_id: int, formats: dict[str, st
         run = db.session.scalar(select(PrintRun))
         references = {name: reference for name, reference in db.session.execute(
             select(PaperRequest.name, PaperRequest.reference))}
-        return files.path_of(run, run.pdf_name).read_bytes(), references
+        return files.read(run, run.pdf_name), references
 
 
 def residents(app) -> int:
