@@ -315,6 +315,10 @@ def read_keying(form: FlaskForm, version: QuestionnaireVersion
 FIRST, SECOND, CORRECTED, BLANK = "first", "second", "corrected", "blank"
 
 
+def _where(difference: Difference) -> str:
+    return f"question {difference.number}" if difference.number else "the consent box"
+
+
 def choice_name(key: str) -> str:
     return "choose_" + re.sub(r"[^a-z0-9]", "_", key.lower())
 
@@ -351,10 +355,13 @@ def resolve_form(found: list[Difference], **kwargs
                                   {difference.question.id: difference.number}))
             params[field_name(difference.question)]["label"]["text"] = (
                 f"The right answer to question {difference.number}")
+        # Named in the legend: a screen reader reads the legend, not the heading above, as
+        # the focus moves from one difference's choices to the next.
+        legend = f"Which is right for {_where(difference)}?"
         setattr(ResolveForm, choice_name(difference.key), RadioField(
-            "Which is right?", choices=choices, validate_choice=False, widget=GovRadioInput()))
+            legend, choices=choices, validate_choice=False, widget=GovRadioInput()))
         params[choice_name(difference.key)] = {"fieldset": {"legend": {
-            "text": "Which is right?", "classes": "govuk-fieldset__legend--s"}},
+            "text": legend, "classes": "govuk-fieldset__legend--s"}},
             "classes": "govuk-radios--small"}
         rows.append(ToSettle(difference, choice_name(difference.key), names))
     return ResolveForm(**kwargs), rows, params
@@ -369,9 +376,7 @@ def read_resolution(form: FlaskForm, found: list[Difference], first: dict, secon
     for difference in found:
         choice = form[choice_name(difference.key)]
         if choice.data not in {c.value for c in choice.choices}:
-            where = (f"question {difference.number}" if difference.number
-                     else "the consent box")
-            choice.errors = [f"Select which answer is right for {where}"]
+            choice.errors = [f"Select which answer is right for {_where(difference)}"]
             continue
         if difference.question is None:
             consent = consents[choice.data == SECOND]
