@@ -90,3 +90,4 @@ def test_after_a_call_they_hear_what_happens_next_and_can_go_to_the_next_person(
     banner = _banner(client.get(finished.headers["Location"]))
     assert "The interview is finished and the answers are stored." in page_text_of(banner)
     assert f'href="{call_list}">Back to the call list</a>' in banner
+
