@@ -94,6 +94,7 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
             _typed_twice(numbers)
             _too_many_ticks(question, values)
             return {"options": values, "other": other}
+        _typed_twice(numbers, ranking=True)
         limit = min(question.rank_count or len(question.options), len(question.options))
         if len(values) > limit:
             # Numbers past the top places asked for were written on the paper, not chosen
@@ -121,13 +122,16 @@ def _words_without_their_box(question: Question, values: list[str], other: str |
                       part="other")
 
 
-def _typed_twice(numbers: list[int]) -> None:
+def _typed_twice(numbers: list[int], ranking: bool = False) -> None:
     """A box typed twice ("1 1 3") is a slip for another box more often than not: kept once,
-    the box meant would be lost without a word, so the clerk is asked to look again."""
+    the box meant would be lost without a word, so the clerk is asked to look again. (For a
+    ranking, in box numbers: the online pages' "Choose each option only once" spoke of
+    choosing, which a clerk does not do.)"""
     twice = next((n for i, n in enumerate(numbers) if n in numbers[:i]), None)
     if twice is not None:
-        raise AnswerError(f"Box {twice} is typed twice. Type each box ticked on the paper "
-                          "once")
+        raise AnswerError(f"Box {twice} is typed twice. " + (
+            "Type each box marked on the paper once, in the order marked" if ranking
+            else "Type each box ticked on the paper once"))
 
 
 def _too_many_ticks(question: Question, values: list[str]) -> None:
