@@ -47,3 +47,28 @@ def test_after_a_form_is_saved_the_next_scan_goes_into_the_reference_box(page, l
     keyboard.press("Enter")
     visit.check(f"Key in {second}")
     assert visit.failures == []
+
+
+def test_enter_in_an_answer_box_does_not_save_a_half_keyed_form(page, live_server, app):
+    """A form is keyed once: Enter pressed for Tab after the first answer stored the paper with
+    every other answer blank, and the clerk could not key it again."""
+    from tests.mailouts.test_keying_support import all_kinds, posted_paper, responses
+
+    made = all_kinds(app)
+    reference = posted_paper(app, made.questionnaire_id)
+    visit = staff(page, live_server, app, clerk="camden")
+    visit.go(f"{CAMDEN}/paper/keying/{reference}", f"Key in {reference}")
+    keyboard = page.keyboard
+    page.get_by_role("textbox", name="1. Put your top 3 in order").focus()
+    keyboard.type("4 1 2")
+    keyboard.press("Enter")
+    keyboard.press("Tab")  # still on the page: on to the next answer
+    expect(page.get_by_role("textbox", name="2. What worries you?")).to_be_focused()
+    keyboard.type("1")
+    assert responses(app, reference) == []
+    page.get_by_role("button", name="Save this form").focus()
+    keyboard.press("Enter")
+    visit.check("Key in returned paper")
+    expect(page.get_by_role("alert")).to_contain_text(f"Reference {reference} is saved.")
+    assert len(responses(app, reference)) == 1
+    assert visit.failures == []
