@@ -94,6 +94,7 @@ def raw_answer(form: FlaskForm, question: Question) -> dict:
             _typed_twice(numbers)
             _too_many_ticks(question, values)
             return {"options": values, "other": other}
+        _typed_twice(numbers, ranking=True)
         limit = min(question.rank_count or len(question.options), len(question.options))
         if len(values) > limit:
             # Numbers past the top places asked for were written on the paper, not chosen
@@ -121,13 +122,16 @@ def _words_without_their_box(question: Question, values: list[str], other: str |
                       part="other")
 
 
-def _typed_twice(numbers: list[int]) -> None:
+def _typed_twice(numbers: list[int], ranking: bool = False) -> None:
     """A box typed twice ("1 1 3") is a slip for another box more often than not: kept once,
-    the box meant would be lost without a word, so the clerk is asked to look again."""
+    the box meant would be lost without a word, so the clerk is asked to look again. (For a
+    ranking, in box numbers: the online pages' "Choose each option only once" spoke of
+    choosing, which a clerk does not do.)"""
     twice = next((n for i, n in enumerate(numbers) if n in numbers[:i]), None)
     if twice is not None:
-        raise AnswerError(f"Box {twice} is typed twice. Type each box ticked on the paper "
-                          "once")
+        raise AnswerError(f"Box {twice} is typed twice. " + (
+            "Type each box marked on the paper once, in the order marked" if ranking
+            else "Type each box ticked on the paper once"))
 
 
 def _too_many_ticks(question: Question, values: list[str]) -> None:
@@ -315,6 +319,10 @@ def read_keying(form: FlaskForm, version: QuestionnaireVersion
 FIRST, SECOND, CORRECTED, BLANK = "first", "second", "corrected", "blank"
 
 
+def _where(difference: Difference) -> str:
+    return f"question {difference.number}" if difference.number else "the consent box"
+
+
 def choice_name(key: str) -> str:
     return "choose_" + re.sub(r"[^a-z0-9]", "_", key.lower())
 
@@ -351,10 +359,13 @@ def resolve_form(found: list[Difference], **kwargs
                                   {difference.question.id: difference.number}))
             params[field_name(difference.question)]["label"]["text"] = (
                 f"The right answer to question {difference.number}")
+        # Named in the legend: a screen reader reads the legend, not the heading above, as
+        # the focus moves from one difference's choices to the next.
+        legend = f"Which is right for {_where(difference)}?"
         setattr(ResolveForm, choice_name(difference.key), RadioField(
-            "Which is right?", choices=choices, validate_choice=False, widget=GovRadioInput()))
+            legend, choices=choices, validate_choice=False, widget=GovRadioInput()))
         params[choice_name(difference.key)] = {"fieldset": {"legend": {
-            "text": "Which is right?", "classes": "govuk-fieldset__legend--s"}},
+            "text": legend, "classes": "govuk-fieldset__legend--s"}},
             "classes": "govuk-radios--small"}
         rows.append(ToSettle(difference, choice_name(difference.key), names))
     return ResolveForm(**kwargs), rows, params
@@ -369,9 +380,7 @@ def read_resolution(form: FlaskForm, found: list[Difference], first: dict, secon
     for difference in found:
         choice = form[choice_name(difference.key)]
         if choice.data not in {c.value for c in choice.choices}:
-            where = (f"question {difference.number}" if difference.number
-                     else "the consent box")
-            choice.errors = [f"Select which answer is right for {where}"]
+            choice.errors = [f"Select which answer is right for {_where(difference)}"]
             continue
         if difference.question is None:
             consent = consents[choice.data == SECOND]

@@ -24,7 +24,7 @@ from engage.telephone.forms import CONSENT_QUESTION, ConsentForm, FinishForm
 from engage.telephone.interview import ABOUT_YOU, FINISH, Screen
 from engage.telephone.models import CallCase, CaseStatus
 from engage.telephone.operations import NotAllowed
-from engage.telephone.views import borough_for, case_url, telephone
+from engage.telephone.views import borough_for, case_url, done_with, telephone
 
 
 def screen_url(call_case: CallCase, screen: Screen, change: bool = False) -> str:
@@ -199,8 +199,8 @@ def finish(borough_slug: str, case_id: int):
                    target=f"telephone-case:{call_case.id}", response_id=response.id)
             reference = response.reference
             db.session.commit()
-            flash(f"The interview is finished and the answers are stored. Their reference is "
-                  f"{reference}.", "success")
+            flash(done_with(call_case, "The interview is finished and the answers are "
+                                       f"stored. Their reference is {reference}."), "success")
             return redirect(case_url(call_case))
         call_case, draft, elsewhere = _in_interview(borough_slug, case_id)
         if elsewhere:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -34,6 +35,7 @@ from engage.telephone.models import (
     TelephoneCount,
 )
 from engage.telephone.operations import BadAppointment, NotAllowed, RequestDetails
+from engage.templating import london_time
 
 telephone = Blueprint("telephone", __name__,
                       url_prefix="/staff/boroughs/<borough_slug>/telephone")
@@ -59,6 +61,26 @@ def borough_for(slug: str) -> Borough:
 def case_url(call_case: CallCase) -> str:
     return url_for("telephone.case_page", borough_slug=call_case.borough.slug,
                    case_id=call_case.id)
+
+
+def done_with(call_case: CallCase, message: str) -> Markup:
+    """A success message for the end of a call, with the way to the next person: the link is
+    the next thing the keyboard reaches from the banner, which takes the focus."""
+    call_list = url_for("telephone.call_list", borough_slug=call_case.borough.slug,
+                        consultation_id=call_case.questionnaire.consultation_id)
+    return Markup('<p class="govuk-notification-banner__heading">{}</p><p class="govuk-body">'
+                  '<a class="govuk-notification-banner__link" href="{}">Back to the call list'
+                  '</a></p>').format(message, call_list)
+
+
+def _after_outcome(call_case: CallCase, chosen: Outcome) -> str:
+    """What was saved, and what happens next to this person, in words."""
+    saved = f"The call is saved as \u201c{chosen.label}\u201d."
+    if call_case.status != CaseStatus.OPEN:
+        return f"{saved} Their case is closed: {call_case.status.label.lower()}."
+    if call_case.appointment_at is not None:
+        return f"{saved} Call them back on {london_time(call_case.appointment_at)}, as agreed."
+    return f"{saved} Their next call is due on {london_time(call_case.next_attempt_at)}."
 
 
 @telephone.route("")
@@ -159,6 +181,10 @@ def start_call(borough_slug: str, case_id: int):
             record("telephone.call.started", borough=borough,
                    target=f"telephone-case:{call_case.id}", call_id=call.id)
             db.session.commit()
+            # Said, and focused: the page looks much as it did before the button was pressed.
+            flash("Call started. When they answer, read them the introduction below, then "
+                  f"{'resume' if call_case.draft_id else 'start'} the interview. If nobody "
+                  "answers, record how the call ended.", "success")
     return redirect(case_url(call_case))
 
 
@@ -190,7 +216,7 @@ def outcome(borough_slug: str, case_id: int):
                    target=f"telephone-case:{call_case.id}", call_id=call.id,
                    outcome=chosen.value)
             db.session.commit()
-            flash(f"Outcome saved: {chosen.label.lower()}.", "success")
+            flash(done_with(call_case, _after_outcome(call_case, chosen)), "success")
             return redirect(case_url(call_case))
     return render_template("telephone/outcome.html", borough=borough, case=call_case,
                            form=form, paused=call_case.draft_id is not None,

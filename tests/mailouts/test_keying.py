@@ -138,7 +138,10 @@ def test_blank_answers_are_kept_blank_and_wrong_ones_are_refused_on_their_field(
     assert ("\u201cNone of these\u201d is typed with other boxes. If the paper has it ticked "
             "with others, leave this blank") in text
     assert "Enter a full UK postcode, like SW1A 2AA" in text
-    assert "Choose each option only once" in text
+    # A ranking's box typed twice is said in box numbers, as the clerk keys it.
+    assert ("Box 1 is typed twice. Type each box marked on the paper once, in the order "
+            "marked") in text
+    assert "Choose each option" not in text
     for field in ("q_confidence", "q_area", "q_worries", "q_postcode", "q_priorities"):
         assert f'href="#{field}' in html, field
     assert responses(app, reference) == []

@@ -103,8 +103,13 @@ def test_a_mismatch_is_settled_by_a_supervisor_and_stored_once(client, other_cli
     assert "Question 3: How good a job do they do?" in text
     assert "Good (keyed as 2) Fair (keyed as 3)" in text
     assert "Question 7: Which street?" in text
-    assert "Second keying (Person" in text and ") Gordon Square Gordon Sq Which is right?" in text
+    # Each difference's choices say which question they settle: the legend is what a screen
+    # reader reads as the focus moves into them, and every one was "Which is right?".
+    assert "Second keying (Person" in text and (") Gordon Square Gordon Sq Which is right for "
+                                                "question 7? First keying") in text
+    assert "Which is right for question 3? First keying" in text
     assert "The consent box for the optional questions" in text
+    assert "Which is right for the consent box? First keying" in text
     assert "Question 11: What is your age?" in text
     assert "Question 1:" not in text  # the ranking was keyed the same
 

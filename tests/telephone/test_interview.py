@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from engage.extensions import db
 from engage.surveys.models import Channel, Response, ResponseDraft
+from engage.telephone.forms import CONSENT_QUESTION
 from engage.telephone.models import Call, CaseStatus, Outcome
 from tests.helpers import csrf_token, page_text, title
 from tests.surveys.support import make_response
@@ -219,3 +220,17 @@ def test_changing_an_answer_from_the_check_page_goes_back_there(client, app, in_
         assert draft.answers["confidence"] == {"option": "poor"}
         assert draft.answers["reported"] == {"option": "no"}
         assert "age-band" not in draft.answers and draft.equality_consent is False
+
+
+def test_the_consent_screens_title_asks_what_its_heading_asks(client, app, in_calling_hours):
+    """The title is what a screen reader says first: it said "answer questions about
+    themselves" where the heading, read aloud, says "some optional questions"."""
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id)
+    start_call(client, case_id)
+    begin_interview(client, case_id)
+    page = client.get(case_url(case_id) + "/interview/about-them")
+    assert page.status_code == 200
+    assert title(page).startswith(f"{CONSENT_QUESTION} – Telephone interview")
+    assert CONSENT_QUESTION in page_text(page)

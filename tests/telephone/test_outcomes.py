@@ -163,7 +163,7 @@ def test_recording_an_outcome_through_the_page(client, app, in_calling_hours):
     saved = end_call(client, case_id, "no-answer", note="Rang 10 times")
     assert saved.status_code == 302
     page = page_text(client.get(saved.headers["Location"]))
-    assert "Outcome saved: no answer." in page and "Rang 10 times" in page
+    assert "The call is saved as \u201cNo answer\u201d." in page and "Rang 10 times" in page
     with app.app_context():
         assert case_row(case_id).attempts == 1
 
