@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.admin.views import admin
     from engage.api.views import api
     from engage.auth.views import auth
+    from engage.datasets.views import response_files
     from engage.errors import errors
     from engage.groups.import_views import member_import
     from engage.groups.representation_views import representation_pages
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_reports)
     app.register_blueprint(report_comments)
     app.register_blueprint(report_downloads)
+    app.register_blueprint(response_files)
     app.register_blueprint(mailouts)
     app.register_blueprint(mailouts_keying)
     app.register_blueprint(surveys_staff)

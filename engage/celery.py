@@ -26,6 +26,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     # Register every task module with this app.
     import engage.auth.tasks  # noqa: F401
+    import engage.datasets.tasks  # noqa: F401
     import engage.mailouts.tasks  # noqa: F401
     import engage.meetings.mailings  # noqa: F401
     import engage.meetings.tasks  # noqa: F401

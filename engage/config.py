@@ -138,6 +138,8 @@ def build_config(overrides: dict | None = None) -> dict:
         # How long after a consultation closes the contact details of people who asked for a
         # reply are kept (engage.surveys.replies).
         "ENGAGE_REPLY_RETENTION_DAYS": _int("ENGAGE_REPLY_RETENTION_DAYS", 90),
+        # How long a response file made for analysts is kept (engage.datasets).
+        "ENGAGE_RESPONSE_FILE_DAYS": _int("ENGAGE_RESPONSE_FILE_DAYS", 7),
         # Paper posted before a consultation closes is keyed in for this many days after.
         "ENGAGE_PAPER_GRACE_DAYS": _int("ENGAGE_PAPER_GRACE_DAYS", 28),
         # Have your say: POSTs per address to the question pages, and to send the answers.
@@ -261,6 +263,10 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             },
             "sweep-print-runs": {
                 "task": "engage.periodic.sweep_print_runs",
+                "schedule": 300.0,
+            },
+            "response-files": {
+                "task": "engage.periodic.response_files",
                 "schedule": 300.0,
             },
             "paper-retention": {

@@ -10,6 +10,7 @@ from engage.auth.models import (
     UserSession,
 )
 from engage.boroughs.models import Borough, PopulationFigure
+from engage.datasets.models import ResponseFile  # noqa: F401
 from engage.groups.models import (
     EqualityAnswers,
     Group,

@@ -73,6 +73,10 @@ RUN_BY_A_WORKER = {
         "tests/test_worker_tasks.py::test_a_survey_invitation_delivered_twice_goes_once",
     "engage.periodic.survey_mailings":
         "tests/test_worker_tasks.py::test_beat_opens_the_automatic_survey_reminder_once",
+    "engage.datasets.make_response_file":
+        "tests/test_worker_tasks.py::test_a_response_file_is_made_once_by_a_real_worker",
+    "engage.periodic.response_files":
+        "tests/test_worker_tasks.py::test_a_response_file_is_made_once_by_a_real_worker",
 }
 
 
@@ -543,6 +547,55 @@ def test_beat_opens_the_automatic_survey_reminder_once(app, worker, mailbox, run
             SurveyMailing.kind == SurveyMailingKind.REMINDER))
         assert (reminder_row.recipients, reminder_row.finished_at is not None) == (1, True)
     _again_changes_nothing(app, worker, mailbox, "engage.periodic.survey_mailings")
+
+
+# Response files
+
+
+def test_a_response_file_is_made_once_by_a_real_worker(broker_app, worker, mailbox):
+    from engage import storage
+    from engage.datasets.models import FileStatus, ResponseFile
+    from engage.surveys.models import QuestionnaireVersion
+    from tests.reports.support import answers, make_consultation, respond
+
+    app = broker_app
+    made = make_consultation(app)
+    with app.app_context():
+        respond(made.residents, answers(["burglary", "robbery", "knife-crime"]))
+        db.session.commit()
+        create_user(email="analyst@example.org", roles={"analyst": "camden"})
+        questionnaire_id = db.session.get(QuestionnaireVersion, made.residents).questionnaire_id
+    analyst = Browser(app)
+    analyst.sign_in("analyst@example.org", PASSWORD)
+    page = f"/staff/boroughs/camden/reports/{made.slug}/responses"
+    # The request commits the row, then sends the task through the broker to the worker.
+    assert analyst.submit(page, {"questionnaire": questionnaire_id}).status_code == 302
+
+    def status(file_id=None):
+        with app.app_context():
+            file = db.session.scalar(select(ResponseFile).where(
+                ResponseFile.id == file_id) if file_id else select(ResponseFile))
+            found = (file.id, file.status, file.responses, storage.exists(file.key))
+            db.session.remove()
+            return found
+
+    wait_for(lambda: status()[1] == FileStatus.READY, timeout=60, poll=0.3)
+    file_id, _, responses, kept = status()
+    assert (responses, kept) == (1, True)
+    # Delivered again: nothing is made twice.
+    assert run_in_worker(app, worker, "engage.datasets.make_response_file", file_id) == "skipped"
+
+    # One whose task the broker lost is queued again by beat's task, and made once.
+    with app.app_context():
+        lost = ResponseFile(consultation_id=made.consultation_id,
+                            questionnaire_id=questionnaire_id, borough=borough("camden"),
+                            file_name="lost.zip", requested_at=utcnow() - timedelta(minutes=6))
+        db.session.add(lost)
+        db.session.commit()
+        lost_id = lost.id
+    assert run_in_worker(app, worker, "engage.periodic.response_files") == 1
+    wait_for(lambda: status(lost_id)[1] == FileStatus.READY, timeout=60, poll=0.3)
+    _again_changes_nothing(app, worker, mailbox, "engage.periodic.response_files")
 
 
 # Reports

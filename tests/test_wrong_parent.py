@@ -29,7 +29,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from engage import storage
 from engage.clock import utcnow
+from engage.datasets.models import FileStatus, ResponseFile
 from engage.extensions import db
 from engage.groups.models import Group, GroupKind, Membership, MembershipStatus, Represents
 from engage.groups.operations import create_group
@@ -201,6 +203,11 @@ def _build(app) -> dict[str, str]:
             ids["flag" + suffix] = _flag(consultations[made], where).id
             ids["reply" + suffix] = _reply_asked_for(consultations[made], where).response_id
 
+        # Response files made for analysts, one of each.
+        for suffix, where, made in (("", camden, "shared"), ("_elsewhere", lambeth, "shared"),
+                                    ("_other_consultation", camden, "camden_only")):
+            ids["file" + suffix] = _response_file(consultations[made], where).id
+
         # Invitation lists, one person on each.
         for suffix, where, made in (("", camden, "shared"), ("_elsewhere", lambeth, "shared"),
                                     ("_other_consultation", camden, "camden_only")):
@@ -281,6 +288,17 @@ def _questionnaire_ids(ids: dict, suffix: str, version_id: int) -> None:
     ids["choice" + suffix] = questions["priorities"].id
     ids["option" + suffix] = next(o.id for o in questions["priorities"].options
                                   if o.value == "robbery")
+
+
+def _response_file(made, where) -> ResponseFile:
+    file = ResponseFile(consultation_id=made.consultation_id,
+                        questionnaire_id=made.questionnaire_id, borough=where,
+                        status=FileStatus.READY, file_name="responses.zip", responses=0,
+                        size_bytes=2)
+    db.session.add(file)
+    db.session.flush()
+    storage.save(file.key, b"PK")
+    return file
 
 
 def _flag(made, where) -> CommentFlag:
@@ -406,6 +424,7 @@ OTHER_MEMBER = [{"member": "member_youth"}, {"member": "member_elsewhere"}]
 OTHER_PRIORITY = [{"priority": "priority_other_consultation"},
                   {"priority": "priority_elsewhere"}]
 OTHER_FLAG = [{"flag": "flag_other_consultation"}, {"flag": "flag_elsewhere"}]
+OTHER_FILE = [{"file": "file_other_consultation"}, {"file": "file_elsewhere"}]
 OTHER_LIST = [{"list": "list_other_consultation"}, {"list": "list_elsewhere"}]
 OTHER_REPLY = [{"reply": "reply_other_consultation"}, {"reply": "reply_elsewhere"}]
 # Same consultation, the businesses' questionnaire; another consultation.
@@ -498,6 +517,9 @@ REPORT_CASES = [
             OTHER_CONSULTATION),
     *routes("report_comments.flag", "GET POST", REPORT + "/comments/flags/{flag}", OTHER_FLAG,
             {"note": "Passed to the safeguarding team."}),
+    *routes("response_files.page", "GET POST", REPORT + "/responses", OTHER_CONSULTATION,
+            {"questionnaire": "{questionnaire}"}),
+    *routes("response_files.download", "GET", REPORT + "/responses/{file}.zip", OTHER_FILE),
     *routes("report_comments.london_flag", "GET POST",
             "/staff/reports/{consultation}/london/comments/flags/{flag_elsewhere}",
             [{"flag_elsewhere": "flag_other_consultation"}], {"note": "Passed on."},

@@ -76,6 +76,8 @@ ACTIONS: dict[str, str] = {
     "report.priority_planned": "Added a priority for next year",
     "report.priority_removed": "Removed a priority for next year",
     "report.published": "Published a borough report",
+    "report.response_file_downloaded": "Downloaded a file of responses",
+    "report.response_file_requested": "Asked for a file of responses",
     "report.targets_set": "Set the confidence, gap and feeling-safe targets",
     "report.unpublished": "Withdrew a published report",
     "staff.admin_granted": "Made someone an administrator",

@@ -100,7 +100,8 @@ def privacy():
     days = {name: current_app.config[f"ENGAGE_{name.upper()}_RETENTION_DAYS"]
             for name in ("paper", "telephone", "meeting", "news", "outbox", "reply")}
     return render_template("public/privacy.html", days=days,
-                           threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"])
+                           threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"],
+                           response_file_days=current_app.config["ENGAGE_RESPONSE_FILE_DAYS"])
 
 
 # Crawlers are kept from the signed-in parts, where they would only meet the sign-in page;

@@ -186,12 +186,13 @@ def test_words_someone_else_typed_with_the_address_and_other_people_s_data_stay_
 
 def test_the_privacy_notice_gives_the_periods_the_clean_up_uses(app):
     app.config.update(ENGAGE_PAPER_RETENTION_DAYS=45, ENGAGE_MEETING_RETENTION_DAYS=60,
-                      ENGAGE_SUPPRESSION_THRESHOLD=5)
+                      ENGAGE_SUPPRESSION_THRESHOLD=5, ENGAGE_RESPONSE_FILE_DAYS=3)
     text = page_text(Browser(app).get("/privacy"))
     assert "paper questionnaires: 45 days after the consultation closes" in text
     assert "access needs: 60 days after the meeting" in text
     assert "we never publish a total for fewer than 5 people" in text
     assert "download a copy" in text
+    assert "Our copy of each file is deleted after 3 days." in text
 
 
 

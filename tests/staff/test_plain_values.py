@@ -53,7 +53,7 @@ RAW_HTML = re.compile(r'value="(None|True|False)"|>\s*(None|True|False)\s*</'
                       r'|<fieldset class="govuk-fieldset"[^>]*>\s*(?!\s|<legend)')
 
 CAMDEN = "/staff/boroughs/camden"
-DOWNLOADS = (".csv", ".xlsx", ".pdf")
+DOWNLOADS = (".csv", ".xlsx", ".pdf", ".zip")
 # Each argument of a staff address, as a name in the world's ids (or as it is).
 ARGUMENTS = {
     "borough_slug": "=camden", "consultation_slug": "consultation", "group_slug": "group",

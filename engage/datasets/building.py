@@ -1,0 +1,266 @@
+"""Writing a response file: one questionnaire's responses in one borough, as a ZIP of
+
+- `responses.csv`: a row a response, in the order they arrived, numbered from 1; a column a
+  question (a column an option for "choose up to" and ranking questions), every version of the
+  questionnaire in the same columns, matched by the question's key and the option's code;
+- `questions.csv`: what each column holds, and what each code in it means;
+- `about.txt`: what the file is, what it leaves out and why, and how to look after it.
+
+Left out, so that the file identifies nobody: the equality monitoring answers (no page or
+file shows them per person), contact details (kept apart from answers), reference numbers (they
+link a response to the paper or telephone request that named the person), the time of day,
+and all but a postcode's district. Written a response at a time from one ordered query, so a
+borough's file of any size takes little memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import and_, select
+
+from engage.boroughs.models import Borough
+from engage.clock import to_london
+from engage.exports import spreadsheet_safe
+from engage.extensions import db
+from engage.surveys.models import Answer, Question, QuestionKind, Questionnaire, Response
+from engage.surveys.questions import postcode_district
+from engage.templating import counted, london_time
+
+FIXED = [
+    ("response", "The response's number in this file, in the order responses arrived"),
+    ("version", "The version of the questionnaire it answered (a new version is made when the "
+                "questions are changed after the first response)"),
+    ("channel", "How it was sent: online, paper or telephone"),
+    ("submitted_on", "The date it was sent, in London (YYYY-MM-DD)"),
+]
+CHOICES = (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO)
+SEVERAL = (QuestionKind.MULTIPLE_CHOICE, QuestionKind.RANKING)
+HOLDS = {
+    QuestionKind.NUMBER: "A whole number",
+    QuestionKind.SHORT_TEXT: "Their words, as written",
+    QuestionKind.LONG_TEXT: "Their words, as written",
+    QuestionKind.POSTCODE: "The postcode's district only (its first part, such as NW1)",
+    QuestionKind.DATE: "A date (YYYY-MM-DD)",
+}
+
+
+@dataclass
+class Asked:
+    """One question key across the versions: the newest wording, and every option code."""
+
+    key: str
+    number: int  # its place in the newest version it appears in
+    question: Question
+    options: dict[str, str] = field(default_factory=dict)  # code -> label, newest first
+    asks_other: bool = False
+    question_ids: set[int] = field(default_factory=set)
+
+    @property
+    def kind(self) -> QuestionKind:
+        return self.question.kind
+
+    def columns(self) -> list[str]:
+        if self.kind in SEVERAL:
+            names = [f"{self.key}_{code}" for code in self.options]
+        else:
+            names = [self.key]
+        return names + ([self.other_column] if self.asks_other else [])
+
+    @property
+    def other_column(self) -> str:
+        return f"{self.key}_other_text"
+
+
+def reportable(question: Question) -> bool:
+    """Not an equality monitoring question, wherever it sits."""
+    return not question.section.is_equality and not (question.tag and question.tag.is_equality)
+
+
+def questions_asked(questionnaire: Questionnaire) -> list[Asked]:
+    """Every question key any version asks, newest version's order first, then keys only older
+    versions asked, in theirs."""
+    asked: dict[str, Asked] = {}
+    for version in reversed(questionnaire.versions):
+        for number, question in enumerate(version.ordered_questions(), start=1):
+            if not reportable(question):
+                continue
+            entry = asked.setdefault(question.key, Asked(question.key, number, question))
+            entry.question_ids.add(question.id)
+            for option in question.options:
+                entry.options.setdefault(option.value, option.label)
+                entry.asks_other = entry.asks_other or option.asks_other
+    return list(asked.values())
+
+
+@dataclass
+class Layout:
+    asked: list[Asked]
+    header: list[str]
+    place: dict[str, int]  # column -> its index
+    by_question: dict[int, Asked]  # question id (any version) -> its key's columns
+    option_codes: dict[int, str]  # option id -> code
+    offered: dict[int, list[str]]  # question id -> the codes it offered
+
+    @classmethod
+    def of(cls, questionnaire: Questionnaire) -> Layout:
+        asked = questions_asked(questionnaire)
+        header = [name for name, _ in FIXED] + [c for a in asked for c in a.columns()]
+        if len(set(header)) != len(header):
+            # Keys and codes are the builder's slugs, so this takes a key like "help_cctv"
+            # beside a question "help" offering "cctv": refuse rather than mix two columns.
+            clash = sorted({name for name in header if header.count(name) > 1})
+            raise ValueError(f"two columns would be named {', '.join(clash)}")
+        by_question = {qid: a for a in asked for qid in a.question_ids}
+        questions = [question for version in questionnaire.versions
+                     for question in version.ordered_questions() if question.id in by_question]
+        option_codes = {option.id: option.value
+                        for question in questions for option in question.options}
+        offered = {question.id: [option.value for option in question.options]
+                   for question in questions}
+        return cls(asked, header, {name: i for i, name in enumerate(header)}, by_question,
+                   option_codes, offered)
+
+
+def _cells(layout: Layout, answers: list) -> list:
+    """The answer columns of one response's row."""
+    row: list = [""] * len(layout.header)
+    answered: set[int] = set()
+    for question_id, option_id, rank, text, number, day in answers:
+        asked = layout.by_question[question_id]
+        answered.add(question_id)
+        if option_id is not None:
+            code = layout.option_codes[option_id]
+            if asked.kind in SEVERAL and f"{asked.key}_{code}" in layout.place:
+                row[layout.place[f"{asked.key}_{code}"]] = rank if rank is not None else 1
+            else:
+                row[layout.place[asked.key]] = code
+            if text is not None and asked.asks_other:
+                row[layout.place[asked.other_column]] = spreadsheet_safe(text)
+        elif number is not None:
+            row[layout.place[asked.key]] = number
+        elif day is not None:
+            row[layout.place[asked.key]] = day.isoformat()
+        elif text is not None:
+            value = (postcode_district(text) if asked.kind == QuestionKind.POSTCODE else text)
+            row[layout.place[asked.key]] = spreadsheet_safe(value)
+    # "Choose up to" questions: 0 for each option the answered question offered and the
+    # person did not choose (an option their version did not offer stays empty).
+    for question_id in answered:
+        asked = layout.by_question[question_id]
+        if asked.kind == QuestionKind.MULTIPLE_CHOICE:
+            for code in layout.offered[question_id]:
+                place = layout.place.get(f"{asked.key}_{code}")
+                if place is not None and row[place] == "":
+                    row[place] = 0
+    return row
+
+
+def responses(questionnaire: Questionnaire, borough: Borough, layout: Layout) -> Iterator[list]:
+    """Each response's row, in the order they arrived: one query, read a few thousand rows at a
+    time (a response and its answers arrive together)."""
+    rows = db.session.execute(
+        select(Response.id, Response.version_id, Response.channel, Response.submitted_at,
+               Answer.question_id, Answer.option_id, Answer.rank, Answer.text, Answer.number,
+               Answer.date)
+        .outerjoin(Answer, and_(Answer.response_id == Response.id,
+                                Answer.question_id.in_(layout.by_question)))
+        .where(Response.questionnaire_id == questionnaire.id, Response.borough_id == borough.id)
+        .order_by(Response.id, Answer.id)
+        .execution_options(yield_per=2000))
+    versions = {v.id: v.number for v in questionnaire.versions}
+    current, fixed, answers, count = None, None, [], 0
+    for response_id, version_id, channel, submitted_at, *answer in rows:
+        if response_id != current:
+            if current is not None:
+                yield fixed + _cells(layout, answers)[len(FIXED):]
+            count += 1
+            current, answers = response_id, []
+            fixed = [count, versions[version_id], channel.value,
+                     to_london(submitted_at).date().isoformat()]
+        if answer[0] is not None:
+            answers.append(answer)
+    if current is not None:
+        yield fixed + _cells(layout, answers)[len(FIXED):]
+
+
+def codebook(layout: Layout) -> Iterator[list[str]]:
+    yield ["column", "question", "holds", "code", "meaning"]
+    for name, holds in FIXED:
+        yield [name, "", holds, "", ""]
+    for asked in layout.asked:
+        text = f"{asked.number}. {asked.question.text}"
+        if asked.kind in CHOICES:
+            for code, label in asked.options.items():
+                yield [asked.key, text, "The code of the answer chosen", code, label]
+        elif asked.kind == QuestionKind.MULTIPLE_CHOICE:
+            for code, label in asked.options.items():
+                yield [f"{asked.key}_{code}", text, "1 if chosen, 0 if not (empty: the "
+                       "question was not answered, or their version did not offer it)", "",
+                       label]
+        elif asked.kind == QuestionKind.RANKING:
+            for code, label in asked.options.items():
+                yield [f"{asked.key}_{code}", text, "Its place in their order, 1 first "
+                       "(empty: not placed)", "", label]
+        else:
+            yield [asked.key, text, HOLDS[asked.kind], "", ""]
+        if asked.asks_other:
+            yield [asked.other_column, text, "What they wrote for \"other, please say\"",
+                   "", ""]
+
+
+def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
+          keep_days: int) -> str:
+    return "\n".join([
+        f"{questionnaire.consultation.title}: {questionnaire.title}, {borough.name}",
+        f"{counted(count, 'response')}, as stored on {london_time(made_at)} (London time).",
+        "",
+        "What is in it",
+        "- responses.csv: one row for each response, in the order they arrived, numbered from "
+        "1, with a column for each question (for \"choose up to\" and ranking questions, a "
+        "column for each option). Every version of the questionnaire is in the same columns. "
+        "An empty cell means the question was not answered, or not asked.",
+        "- questions.csv: what each column holds, and what each code means.",
+        "",
+        "What is left out, and why",
+        "- The equality monitoring answers (ethnic group, age, disability). They are never "
+        "shown for one person; the report gives them as counts.",
+        "- Names, email addresses, phone numbers and postal addresses, and reference numbers, "
+        "which would link a response to the request that named the person.",
+        "- The time of day: only the date is given. Postcodes are cut to their district (the "
+        "first part, such as NW1): a full postcode can point to a handful of homes.",
+        "",
+        "Looking after it",
+        "Comments are as people wrote them and may name someone. Keep this file on the "
+        "council's or the force's own systems, share it only with people who need it, and "
+        "delete it when you are done. A comment that reads like a crime report or a "
+        "safeguarding concern is flagged on the report's comments page, for an officer to "
+        f"follow up. engage deletes its own copy {counted(keep_days, 'day')} after it was made.",
+        "",
+    ])
+
+
+def write(path: Path, questionnaire: Questionnaire, borough: Borough, made_at,
+          keep_days: int) -> int:
+    """Write the ZIP at `path`; returns how many responses it holds."""
+    layout = Layout.of(questionnaire)
+    count = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # utf-8-sig: a BOM, so Excel reads accented names and words correctly.
+        with archive.open("responses.csv", "w") as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(layout.header)
+            for row in responses(questionnaire, borough, layout):
+                writer.writerow(row)
+                count += 1
+        with archive.open("questions.csv", "w") as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(codebook(layout))
+        archive.writestr("about.txt", about(questionnaire, borough, made_at, count, keep_days))
+    return count
