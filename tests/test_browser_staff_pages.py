@@ -620,6 +620,12 @@ def test_the_report_pages_are_accessible(page, live_server, app):
     visit.go(report + "/you-said-we-did", "You said, we did")
     visit.refused("Add priority", "You said, we did")
     visit.go(report + "/publish", "Publish the report")
+    visit.go(report + "/responses", "Download the responses")
+    visit.refused("Make the file", "Download the responses")
+    visit.page.get_by_role("radio").first.check()
+    visit.press("Make the file")
+    visit.check("Download the responses")
+    expect(visit.page.get_by_role("region", name="Files")).to_contain_text("Being made")
     assert visit.failures == []
 
 

@@ -196,6 +196,7 @@ def test_an_analyst_downloads_the_borough_s_responses_as_data(app, responses, ru
     about = archive.read("about.txt").decode()
     assert "Have your say 2027/28: Residents' questionnaire, Camden" in about
     assert "2 responses" in about and "equality monitoring answers" in about
+    assert "engage deletes its own copy 7 days after it was asked for." in about
 
 
 def test_only_the_borough_s_officers_analysts_and_administrators_may(app, responses, run_tasks):
