@@ -240,7 +240,8 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
         "council's or the force's own systems, share it only with people who need it, and "
         "delete it when you are done. A comment that reads like a crime report or a "
         "safeguarding concern is flagged on the report's comments page, for an officer to "
-        f"follow up. engage deletes its own copy {counted(keep_days, 'day')} after it was asked for.",
+        f"follow up. engage deletes its own copy {counted(keep_days, 'day')} after it was "
+        "asked for.",
         "",
     ])
 
