@@ -53,6 +53,8 @@ FIXED = [
 CHOICES = (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO)
 SEVERAL = (QuestionKind.MULTIPLE_CHOICE, QuestionKind.RANKING)
 TEXTS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+# A code a spreadsheet reads as a day and month (2-9 is 2 September), or a month and year.
+DATE_LIKE = re.compile(r"^\d{1,4}[-/]\d{1,4}$")
 HOLDS = {
     QuestionKind.NUMBER: "A whole number",
     QuestionKind.SHORT_TEXT: "Their words, as written",
@@ -309,8 +311,21 @@ def codebook(layout: Layout) -> Iterator[list[str]]:
                    "", "", versions]
 
 
+def date_like(layout: Layout) -> dict[str, str]:
+    """Columns of codes Excel turns into dates when it opens a CSV file (2-9, 10-49), each
+    with one such code."""
+    return {asked.column: code for asked in layout.asked if asked.kind in CHOICES
+            for code in reversed(asked.options) if DATE_LIKE.match(code)}
+
+
 def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
-          keep_days: int) -> str:
+          keep_days: int, layout: Layout) -> str:
+    dated = date_like(layout)
+    excel = ([f"- Excel turns codes such as {next(iter(dated.values()))} into dates when it "
+              "opens a CSV file itself. To keep them as they are, start Excel, choose Data, "
+              "From Text/CSV, then Transform Data, and set these columns to Text: "
+              f"{', '.join(dated)} (and the code column of questions.csv)."]
+             if dated else [])
     return "\n".join([
         f"{questionnaire.consultation.title}: {questionnaire.title}, {borough.name}",
         f"{counted(count, 'response')}, as stored on {london_time(made_at)} (London time).",
@@ -337,6 +352,7 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
         "- Words people wrote that begin with =, +, - or @ have a ' put before them, so that "
         "a spreadsheet shows them rather than running them as a formula. Take it off if you "
         "need their exact words, and do not open the file in a spreadsheet after.",
+        *excel,
         "",
         "What is left out, and why",
         "- The equality monitoring answers (ethnic group, age, disability), and the answers to "
@@ -376,5 +392,6 @@ def write(path: Path, questionnaire: Questionnaire, borough: Borough, made_at,
         with archive.open("questions.csv", "w") as raw, \
                 io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
             csv.writer(handle).writerows(codebook(layout))
-        archive.writestr("about.txt", about(questionnaire, borough, made_at, count, keep_days))
+        archive.writestr("about.txt", about(questionnaire, borough, made_at, count, keep_days,
+                                             layout))
     return count

@@ -229,3 +229,25 @@ def test_a_borough_with_no_responses_and_blank_paper_forms(app, run_tasks):
     assert list(blank.values())[4:] == ["", "", "", ""]
     assert worded["comments"] == "'" + words
     assert (worded["help_a"], worded["help_b"]) == ("0", "1")
+
+
+def test_about_says_which_columns_excel_would_turn_into_dates(app, run_tasks):
+    """The businesses' template codes its sizes 1, 2-9, 10-49: Excel reads 2-9 as 2 September."""
+
+    def build(version, number):
+        main = add_section(version, "Your business")
+        add_question(main, "business-size", QuestionKind.SINGLE_CHOICE, "How many staff?",
+                     (("1", "Just me"), ("2-9", "2 to 9"), ("10-49", "10 to 49"),
+                      ("250+", "250 or more")))
+        add_question(main, "travel", QuestionKind.SINGLE_CHOICE, "How?", ABC, required=False)
+
+    (version,) = _made(app, 1, build)
+    _respond(app, version, {"business-size": {"option": "2-9"}})
+    browser = _analyst(app)
+    _, (row,), _, _ = _file(app, run_tasks, browser)
+    assert row["business_size"] == "2-9"
+    about = " ".join(_download(browser, app)[0].read("about.txt").decode().split())
+    assert ("Excel turns codes such as 2-9 into dates when it opens a CSV file itself. To keep "
+            "them as they are, start Excel, choose Data, From Text/CSV, then Transform Data, "
+            "and set these columns to Text: business_size (and the code column of "
+            "questions.csv).") in about

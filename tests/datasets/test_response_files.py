@@ -202,6 +202,8 @@ def test_an_analyst_downloads_the_borough_s_responses_as_data(app, responses, ru
     assert "Have your say 2027/28: Residents' questionnaire, Camden" in about
     assert "2 responses" in about and "equality monitoring answers" in about
     assert "engage deletes its own copy 7 days after it was asked for." in about
+    assert 'encoding="utf-8-sig"' in about and "have a ' put before them" in about
+    assert "Excel turns codes" not in about  # none of its codes looks like a date
 
 
 def test_only_the_borough_s_officers_analysts_and_administrators_may(app, responses, run_tasks):
