@@ -3,22 +3,33 @@
 - `responses.csv`: a row a response, in the order they arrived, numbered from 1; a column a
   question (a column an option for "choose up to" and ranking questions), every version of the
   questionnaire in the same columns, matched by the question's key and the option's code;
-- `questions.csv`: what each column holds, and what each code in it means;
-- `about.txt`: what the file is, what it leaves out and why, and how to look after it.
+- `questions.csv`: what each column holds, what each code in it means, and which versions
+  asked it;
+- `about.txt`: what the file is, what it leaves out and why, and how to open it and look
+  after it.
+
+Column names are letters, digits and underscores, so R, Stata, SPSS and pandas take them as
+they are, and never clash: a name already taken gets _2, _3. A question whose kind changed
+between versions in a way that changes its columns (from "choose up to" to "choose one", from a
+number to words) has columns for each kind, the older named with `_v` and the last version that
+asked it so, so that no answer is lost or mixed with another kind's.
 
 Left out, so that the file identifies nobody: the equality monitoring answers (no page or
-file shows them per person), contact details (kept apart from answers), reference numbers (they
-link a response to the paper or telephone request that named the person), the time of day,
-and all but a postcode's district. Written a response at a time from one ordered query, so a
-borough's file of any size takes little memory.
+file shows them per person), in every version of a key any version treats as an equality
+question, and every question shown only after an equality answer (its answers would give that
+away); contact details (kept apart from answers), reference numbers (they link a response to
+the paper or telephone request that named the person), the time of day, and all but a
+postcode's district. Written a response at a time from one ordered query, so a borough's file
+of any size takes little memory.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +40,7 @@ from engage.clock import to_london
 from engage.exports import spreadsheet_safe
 from engage.extensions import db
 from engage.surveys.models import Answer, Question, QuestionKind, Questionnaire, Response
-from engage.surveys.questions import postcode_district
+from engage.surveys.questions import normalise_postcode, postcode_district
 from engage.templating import counted, london_time
 
 FIXED = [
@@ -41,6 +52,9 @@ FIXED = [
 ]
 CHOICES = (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO)
 SEVERAL = (QuestionKind.MULTIPLE_CHOICE, QuestionKind.RANKING)
+TEXTS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+# A code a spreadsheet reads as a day and month (2-9 is 2 September), or a month and year.
+DATE_LIKE = re.compile(r"^\d{1,4}[-/]\d{1,4}$")
 HOLDS = {
     QuestionKind.NUMBER: "A whole number",
     QuestionKind.SHORT_TEXT: "Their words, as written",
@@ -50,31 +64,76 @@ HOLDS = {
 }
 
 
+def shape(kind: QuestionKind) -> QuestionKind:
+    """Kinds whose answers go in the same columns, the same way: one code, or words."""
+    if kind in CHOICES:
+        return QuestionKind.SINGLE_CHOICE
+    if kind in TEXTS:
+        return QuestionKind.SHORT_TEXT
+    return kind
+
+
+def name_part(text: str) -> str:
+    """A key or code as part of a column name: 'knife-crime' -> 'knife_crime', '75+' ->
+    '75_plus'."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("+", "_plus")).strip("_") or "x"
+
+
+def span(numbers: Iterable[int]) -> str:
+    """Version numbers as words: [1, 2, 3, 5] -> '1 to 3, 5'."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in runs)
+
+
 @dataclass
 class Asked:
-    """One question key across the versions: the newest wording, and every option code."""
+    """One question key of one shape across the versions: the newest wording, every option code,
+    and the columns it is written in."""
 
     key: str
     number: int  # its place in the newest version it appears in
     question: Question
     options: dict[str, str] = field(default_factory=dict)  # code -> label, newest first
+    offered_in: dict[str, set[int]] = field(default_factory=dict)  # code -> version numbers
+    versions: set[int] = field(default_factory=set)
     asks_other: bool = False
     question_ids: set[int] = field(default_factory=set)
+    column: str = ""  # the question's own column (for one code, a number, words, a date)
+    option_columns: dict[str, str] = field(default_factory=dict)  # code -> its column
+    other_column: str = ""
 
     @property
     def kind(self) -> QuestionKind:
         return self.question.kind
 
-    def columns(self) -> list[str]:
-        if self.kind in SEVERAL:
-            names = [f"{self.key}_{code}" for code in self.options]
-        else:
-            names = [self.key]
-        return names + ([self.other_column] if self.asks_other else [])
-
     @property
-    def other_column(self) -> str:
-        return f"{self.key}_other_text"
+    def several(self) -> bool:
+        return self.kind in SEVERAL
+
+    def name(self, base: str) -> None:
+        """Name its columns from `base`, each different from the others."""
+        own: set[str] = set()
+
+        def fresh(wanted: str) -> str:
+            name, n = wanted, 2
+            while name in own:
+                name, n = f"{wanted}_{n}", n + 1
+            own.add(name)
+            return name
+
+        self.column = "" if self.several else fresh(base)
+        self.option_columns = ({code: fresh(f"{base}_{name_part(code)}")
+                                for code in self.options} if self.several else {})
+        self.other_column = fresh(f"{base}_other_text") if self.asks_other else ""
+
+    def columns(self) -> list[str]:
+        names = list(self.option_columns.values()) if self.several else [self.column]
+        return names + ([self.other_column] if self.asks_other else [])
 
 
 def reportable(question: Question) -> bool:
@@ -83,17 +142,34 @@ def reportable(question: Question) -> bool:
 
 
 def questions_asked(questionnaire: Questionnaire) -> list[Asked]:
-    """Every question key any version asks, newest version's order first, then keys only older
-    versions asked, in theirs."""
-    asked: dict[str, Asked] = {}
+    """Every question key (and shape) any version asks, newest version's order first, then
+    those only older versions asked, in theirs. Left out: every question of a key that any
+    version treats as an equality question, and every question shown only after an answer to
+    one (directly or through another condition)."""
+    equality = {question.key for version in questionnaire.versions
+                for question in version.ordered_questions() if not reportable(question)}
+
+    def left_out(question: Question | None) -> bool:
+        seen: set[int] = set()
+        while question is not None and question.id not in seen:
+            if question.key in equality or not reportable(question):
+                return True
+            seen.add(question.id)
+            question = question.show_if_question
+        return False
+
+    asked: dict[tuple[str, QuestionKind], Asked] = {}
     for version in reversed(questionnaire.versions):
         for number, question in enumerate(version.ordered_questions(), start=1):
-            if not reportable(question):
+            if left_out(question):
                 continue
-            entry = asked.setdefault(question.key, Asked(question.key, number, question))
+            entry = asked.setdefault((question.key, shape(question.kind)),
+                                     Asked(question.key, number, question))
             entry.question_ids.add(question.id)
+            entry.versions.add(version.number)
             for option in question.options:
                 entry.options.setdefault(option.value, option.label)
+                entry.offered_in.setdefault(option.value, set()).add(version.number)
                 entry.asks_other = entry.asks_other or option.asks_other
     return list(asked.values())
 
@@ -110,12 +186,22 @@ class Layout:
     @classmethod
     def of(cls, questionnaire: Questionnaire) -> Layout:
         asked = questions_asked(questionnaire)
+        taken = {name for name, _ in FIXED}
+        newest: set[str] = set()
+        for entry in asked:
+            # The newest kind of a key gets the key; an older kind, the last version asking it.
+            base = name_part(entry.key)
+            base = "q" + base if base[0].isdigit() else base
+            if entry.key in newest:
+                base = f"{base}_v{max(entry.versions)}"
+            newest.add(entry.key)
+            candidate, n = base, 2
+            entry.name(candidate)
+            while taken & set(entry.columns()):
+                candidate, n = f"{base}_{n}", n + 1
+                entry.name(candidate)
+            taken.update(entry.columns())
         header = [name for name, _ in FIXED] + [c for a in asked for c in a.columns()]
-        if len(set(header)) != len(header):
-            # Keys and codes are the builder's slugs, so this takes a key like "help_cctv"
-            # beside a question "help" offering "cctv": refuse rather than mix two columns.
-            clash = sorted({name for name in header if header.count(name) > 1})
-            raise ValueError(f"two columns would be named {', '.join(clash)}")
         by_question = {qid: a for a in asked for qid in a.question_ids}
         questions = [question for version in questionnaire.versions
                      for question in version.ordered_questions() if question.id in by_question]
@@ -127,6 +213,12 @@ class Layout:
                    option_codes, offered)
 
 
+def _district(text: str) -> str:
+    """A postcode answer's district; nothing for text not shaped like a postcode."""
+    postcode = normalise_postcode(text)
+    return postcode_district(postcode) if postcode else ""
+
+
 def _cells(layout: Layout, answers: list) -> list:
     """The answer columns of one response's row."""
     row: list = [""] * len(layout.header)
@@ -136,27 +228,29 @@ def _cells(layout: Layout, answers: list) -> list:
         answered.add(question_id)
         if option_id is not None:
             code = layout.option_codes[option_id]
-            if asked.kind in SEVERAL and f"{asked.key}_{code}" in layout.place:
-                row[layout.place[f"{asked.key}_{code}"]] = rank if rank is not None else 1
+            if asked.several:
+                row[layout.place[asked.option_columns[code]]] = rank if rank is not None else 1
             else:
-                row[layout.place[asked.key]] = code
+                row[layout.place[asked.column]] = code
             if text is not None and asked.asks_other:
                 row[layout.place[asked.other_column]] = spreadsheet_safe(text)
+        elif asked.several:
+            continue  # a choice without an option: nothing to write
         elif number is not None:
-            row[layout.place[asked.key]] = number
+            row[layout.place[asked.column]] = number
         elif day is not None:
-            row[layout.place[asked.key]] = day.isoformat()
+            row[layout.place[asked.column]] = day.isoformat()
         elif text is not None:
-            value = (postcode_district(text) if asked.kind == QuestionKind.POSTCODE else text)
-            row[layout.place[asked.key]] = spreadsheet_safe(value)
+            value = _district(text) if asked.kind == QuestionKind.POSTCODE else text
+            row[layout.place[asked.column]] = spreadsheet_safe(value)
     # "Choose up to" questions: 0 for each option the answered question offered and the
     # person did not choose (an option their version did not offer stays empty).
     for question_id in answered:
         asked = layout.by_question[question_id]
         if asked.kind == QuestionKind.MULTIPLE_CHOICE:
             for code in layout.offered[question_id]:
-                place = layout.place.get(f"{asked.key}_{code}")
-                if place is not None and row[place] == "":
+                place = layout.place[asked.option_columns[code]]
+                if row[place] == "":
                     row[place] = 0
     return row
 
@@ -190,32 +284,48 @@ def responses(questionnaire: Questionnaire, borough: Borough, layout: Layout) ->
 
 
 def codebook(layout: Layout) -> Iterator[list[str]]:
-    yield ["column", "question", "holds", "code", "meaning"]
+    yield ["column", "question", "holds", "code", "meaning", "versions"]
     for name, holds in FIXED:
-        yield [name, "", holds, "", ""]
+        yield [name, "", holds, "", "", ""]
     for asked in layout.asked:
         text = f"{asked.number}. {asked.question.text}"
+        versions = span(asked.versions)
         if asked.kind in CHOICES:
             for code, label in asked.options.items():
-                yield [asked.key, text, "The code of the answer chosen", code, label]
+                yield [asked.column, text, "The code of the answer chosen", code, label,
+                       span(asked.offered_in[code])]
         elif asked.kind == QuestionKind.MULTIPLE_CHOICE:
             for code, label in asked.options.items():
-                yield [f"{asked.key}_{code}", text, "1 if chosen, 0 if not (empty: the "
+                yield [asked.option_columns[code], text, "1 if chosen, 0 if not (empty: the "
                        "question was not answered, or their version did not offer it)", "",
-                       label]
+                       label, span(asked.offered_in[code])]
         elif asked.kind == QuestionKind.RANKING:
             for code, label in asked.options.items():
-                yield [f"{asked.key}_{code}", text, "Its place in their order, 1 first "
-                       "(empty: not placed)", "", label]
+                yield [asked.option_columns[code], text, "Its place in their order, 1 first "
+                       "(empty: not placed, or the question was not answered)", "", label,
+                       span(asked.offered_in[code])]
         else:
-            yield [asked.key, text, HOLDS[asked.kind], "", ""]
+            yield [asked.column, text, HOLDS[asked.kind], "", "", versions]
         if asked.asks_other:
             yield [asked.other_column, text, "What they wrote for \"other, please say\"",
-                   "", ""]
+                   "", "", versions]
+
+
+def date_like(layout: Layout) -> dict[str, str]:
+    """Columns of codes Excel turns into dates when it opens a CSV file (2-9, 10-49), each
+    with one such code."""
+    return {asked.column: code for asked in layout.asked if asked.kind in CHOICES
+            for code in reversed(asked.options) if DATE_LIKE.match(code)}
 
 
 def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
-          keep_days: int) -> str:
+          keep_days: int, layout: Layout) -> str:
+    dated = date_like(layout)
+    excel = ([f"- Excel turns codes such as {next(iter(dated.values()))} into dates when it "
+              "opens a CSV file itself. To keep them as they are, start Excel, choose Data, "
+              "From Text/CSV, then Transform Data, and set these columns to Text: "
+              f"{', '.join(dated)} (and the code column of questions.csv)."]
+             if dated else [])
     return "\n".join([
         f"{questionnaire.consultation.title}: {questionnaire.title}, {borough.name}",
         f"{counted(count, 'response')}, as stored on {london_time(made_at)} (London time).",
@@ -225,11 +335,30 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
         "1, with a column for each question (for \"choose up to\" and ranking questions, a "
         "column for each option). Every version of the questionnaire is in the same columns. "
         "An empty cell means the question was not answered, or not asked.",
-        "- questions.csv: what each column holds, and what each code means.",
+        "- questions.csv: what each column holds, what each code means, and which versions of "
+        "the questionnaire asked each question and offered each option (a response to any "
+        "other version has that column empty). A question whose kind changed between "
+        "versions, say from \"choose up to 3\" to \"choose one\", has columns for each kind: "
+        "the older ones are named with _v and the last version that asked it that way, such "
+        "as help_v1.",
+        "",
+        "Opening it",
+        "- Column names are letters, numbers and _ only, so R, Stata, SPSS and pandas keep "
+        "them as they are, and they match the column names in questions.csv.",
+        "- Both CSV files are UTF-8 with a byte order mark, which Excel needs to show "
+        "accented letters. pandas and R's readr read them as they are; with R's read.csv use "
+        "fileEncoding = \"UTF-8-BOM\", and with Python's csv module open them with "
+        "encoding=\"utf-8-sig\".",
+        "- Words people wrote that begin with =, +, - or @ have a ' put before them, so that "
+        "a spreadsheet shows them rather than running them as a formula. Take it off if you "
+        "need their exact words, and do not open the file in a spreadsheet after.",
+        *excel,
         "",
         "What is left out, and why",
-        "- The equality monitoring answers (ethnic group, age, disability). They are never "
-        "shown for one person; the report gives them as counts.",
+        "- The equality monitoring answers (ethnic group, age, disability), and the answers to "
+        "any question shown only to people who gave a particular equality answer, which "
+        "would give that answer away. They are never shown for one person; the report gives "
+        "them as counts.",
         "- Names, email addresses, phone numbers and postal addresses, and reference numbers, "
         "which would link a response to the request that named the person.",
         "- The time of day: only the date is given. Postcodes are cut to their district (the "
@@ -263,5 +392,6 @@ def write(path: Path, questionnaire: Questionnaire, borough: Borough, made_at,
         with archive.open("questions.csv", "w") as raw, \
                 io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
             csv.writer(handle).writerows(codebook(layout))
-        archive.writestr("about.txt", about(questionnaire, borough, made_at, count, keep_days))
+        archive.writestr("about.txt", about(questionnaire, borough, made_at, count, keep_days,
+                                             layout))
     return count

@@ -36,8 +36,8 @@ from tests.surveys.support import add_question, add_section
 SLUG = "have-your-say-2027"
 PAGE = f"/staff/boroughs/camden/reports/{SLUG}/responses"
 HEADER = ["response", "version", "channel", "submitted_on", "priorities_burglary",
-          "priorities_robbery", "priorities_knife-crime", "priorities_anti-social-behaviour",
-          "confidence", "help_more-patrols", "help_cctv", "help_other", "help_other_text",
+          "priorities_robbery", "priorities_knife_crime", "priorities_anti_social_behaviour",
+          "confidence", "help_more_patrols", "help_cctv", "help_other", "help_other_text",
           "postcode", "comments", "years", "incident"]
 HELP = (("more-patrols", "More patrols"), ("cctv", "CCTV"),
         {"value": "other", "label": "Something else", "asks_other": True})
@@ -172,31 +172,38 @@ def test_an_analyst_downloads_the_borough_s_responses_as_data(app, responses, ru
     first, second = (dict(zip(header, row, strict=True)) for row in rows[1:])
     assert first == {
         "response": "1", "version": "1", "channel": "paper", "submitted_on": "2027-04-11",
-        "priorities_burglary": "2", "priorities_robbery": "1", "priorities_knife-crime": "3",
-        "priorities_anti-social-behaviour": "", "confidence": "good",
+        "priorities_burglary": "2", "priorities_robbery": "1", "priorities_knife_crime": "3",
+        "priorities_anti_social_behaviour": "", "confidence": "good",
         # CCTV was not offered in version 1: not "0", not chosen, but empty.
-        "help_more-patrols": "1", "help_cctv": "", "help_other": "1",
+        "help_more_patrols": "1", "help_cctv": "", "help_other": "1",
         # "Other, please say" in their words, made safe to open in a spreadsheet.
         "help_other_text": "'=HYPERLINK(\"x\") lights on the estate",
         "postcode": "NW1", "comments": "Mrs Smith at number 4 deals drugs", "years": "",
         "incident": ""}
-    assert second["version"] == "2" and second["priorities_knife-crime"] == "1"
-    assert (second["help_cctv"], second["help_more-patrols"], second["years"],
+    assert second["version"] == "2" and second["priorities_knife_crime"] == "1"
+    assert (second["help_cctv"], second["help_more_patrols"], second["years"],
             second["incident"], second["confidence"]) == ("1", "0", "12", "2027-01-05", "")
     text = archive.read("responses.csv").decode("utf-8-sig")
     assert "black" not in text and "ethnic" not in text and "NW1 2DB" not in text
 
     codebook = _csv(archive, "questions.csv")
-    assert codebook[0] == ["column", "question", "holds", "code", "meaning"]
+    assert codebook[0] == ["column", "question", "holds", "code", "meaning", "versions"]
     assert ["confidence", "2. How good a job?", "The code of the answer chosen", "good",
-            "Good"] in codebook
+            "Good", "1 to 2"] in codebook
     assert ["priorities_robbery", "1. What should the police focus on?",
-            "Its place in their order, 1 first (empty: not placed)", "", "Robbery"] in codebook
+            "Its place in their order, 1 first (empty: not placed, or the question was not "
+            "answered)", "", "Robbery", "1 to 2"] in codebook
+    # Which versions offered an option, and asked a question: why a cell is empty.
+    assert [row[5] for row in codebook if row[0] in ("help_cctv", "years")] == ["2", "2"]
+    # Every column is labelled, under the same name.
+    assert sorted({row[0] for row in codebook[1:]}) == sorted(header)
     assert not [row for row in codebook if "thnic" in row[0] + row[1]]
     about = archive.read("about.txt").decode()
     assert "Have your say 2027/28: Residents' questionnaire, Camden" in about
     assert "2 responses" in about and "equality monitoring answers" in about
     assert "engage deletes its own copy 7 days after it was asked for." in about
+    assert 'encoding="utf-8-sig"' in about and "have a ' put before them" in about
+    assert "Excel turns codes" not in about  # none of its codes looks like a date
 
 
 def test_only_the_borough_s_officers_analysts_and_administrators_may(app, responses, run_tasks):
