@@ -107,13 +107,13 @@ class Asked:
     option_columns: dict[str, str] = field(default_factory=dict)  # code -> its column
     other_column: str = ""
 
-    @property
-    def kind(self) -> QuestionKind:
-        return self.question.kind
+    # The newest wording's kind, read once: the ORM attribute is read for every answer.
+    kind: QuestionKind | None = None
+    several: bool = False
 
-    @property
-    def several(self) -> bool:
-        return self.kind in SEVERAL
+    def __post_init__(self) -> None:
+        self.kind = self.question.kind
+        self.several = self.kind in SEVERAL
 
     def name(self, base: str) -> None:
         """Name its columns from `base`, each different from the others."""
@@ -258,7 +258,8 @@ def _cells(layout: Layout, answers: list) -> list:
 def responses(questionnaire: Questionnaire, borough: Borough, layout: Layout) -> Iterator[list]:
     """Each response's row, in the order they arrived: one query, read a few thousand rows at a
     time (a response and its answers arrive together)."""
-    rows = db.session.execute(
+    # Core rows, not the ORM's: a borough's file reads a few hundred thousand.
+    rows = db.session.connection().execute(
         select(Response.id, Response.version_id, Response.channel, Response.submitted_at,
                Answer.question_id, Answer.option_id, Answer.rank, Answer.text, Answer.number,
                Answer.date)
