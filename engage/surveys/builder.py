@@ -362,15 +362,26 @@ def remove_question(question: Question) -> None:
     db.session.expire(section, ["questions"])
 
 
+def is_equality_question(question: Question) -> bool:
+    return question.section.is_equality or bool(question.tag and question.tag.is_equality)
+
+
 def condition_sources(question: Question) -> list[Question]:
     """The questions a condition can depend on: those with options, on an earlier page. One
-    query, in page order, whatever the number of sections before it."""
+    query, in page order, whatever the number of sections before it.
+
+    Not an equality monitoring question, for a question outside that section: who is shown it
+    would tell the answer (a question shown only to those who said "Black" says so of everyone
+    who answers it, in every report and file), and the equality answers are kept only with
+    consent, never to steer the rest of the questionnaire."""
     earlier = db.session.scalars(
         select(Question).join(Section, Section.id == Question.section_id)
         .where(Question.version_id == question.version_id,
                Section.position < question.section.position)
         .order_by(Section.position, Question.position))
-    return [q for q in earlier if q.kind.has_options]
+    private_ok = is_equality_question(question)
+    return [q for q in earlier if q.kind.has_options
+            and (private_ok or not is_equality_question(q))]
 
 
 def set_condition(question: Question, source: Question, values: list[str]) -> None:

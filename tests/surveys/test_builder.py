@@ -302,6 +302,31 @@ def test_changing_a_question(client, app):
     assert "Select the kind of question" in page_text(postcode)
 
 
+def test_no_condition_depends_on_an_equality_answer(client, app):
+    """A question after the equality section cannot be shown only to people who gave one
+    equality answer: everyone who answers it would be known to have given it."""
+    sign_in_staff(client, app)
+    made = make_consultation(app)
+    keys, _ = _current(app, made)
+    with app.app_context():
+        version = db.session.get(Questionnaire, made.questionnaire_id).current_version
+        after = add_section(version, "Anything else")
+        later = add_question(after, "stopped", QuestionKind.YES_NO, "Stopped and searched?")
+        db.session.commit()
+        later_id = later.id
+    base = _base(made)
+    chooser = client.get(f"{base}/questions/{later_id}/condition").get_data(as_text=True)
+    assert f'value="{keys["confidence"]}"' in chooser
+    assert f'value="{keys["age-band"]}"' not in chooser
+    refused = client.submit(f"{base}/questions/{later_id}/condition",
+                            {"source": str(keys["age-band"])})
+    assert "Select one of the questions shown" in page_text(refused)
+    # Nor by a hand-made address.
+    assert client.get(f"{base}/questions/{later_id}/condition/"
+                      f"{keys['age-band']}").status_code == 404
+    assert _question(app, later_id)["show_if"] is None
+
+
 def _question_section(app, question_id: int) -> int:
     with app.app_context():
         return db.session.get(Question, question_id).section_id
