@@ -33,12 +33,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import Workbook as OpenpyxlWorkbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from sqlalchemy import and_, select
 
 from engage.boroughs.models import Borough
 from engage.clock import to_london
-from engage.exports import spreadsheet_safe
+from engage.exports import FORMULA_STARTS, spreadsheet_safe
 from engage.extensions import db
+from engage.reports.documents import text_cell
 from engage.surveys.models import Answer, Question, QuestionKind, Questionnaire, Response
 from engage.surveys.questions import normalise_postcode, postcode_district
 from engage.templating import counted, london_time
@@ -53,6 +57,7 @@ FIXED = [
 CHOICES = (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO)
 SEVERAL = (QuestionKind.MULTIPLE_CHOICE, QuestionKind.RANKING)
 TEXTS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+XLSX_ROWS = 1_048_576  # a worksheet's rows, with its header
 # A code a spreadsheet reads as a day and month (2-9 is 2 September), or a month and year.
 DATE_LIKE = re.compile(r"^\d{1,4}[-/]\d{1,4}$")
 HOLDS = {
@@ -220,7 +225,8 @@ def _district(text: str) -> str:
 
 
 def _cells(layout: Layout, answers: list) -> list:
-    """The answer columns of one response's row."""
+    """The answer columns of one response's row, as values: codes and words as text, numbers,
+    dates. Each file writes them its own way (`write`)."""
     row: list = [""] * len(layout.header)
     answered: set[int] = set()
     for question_id, option_id, rank, text, number, day in answers:
@@ -233,16 +239,16 @@ def _cells(layout: Layout, answers: list) -> list:
             else:
                 row[layout.place[asked.column]] = code
             if text is not None and asked.asks_other:
-                row[layout.place[asked.other_column]] = spreadsheet_safe(text)
+                row[layout.place[asked.other_column]] = text
         elif asked.several:
             continue  # a choice without an option: nothing to write
         elif number is not None:
             row[layout.place[asked.column]] = number
         elif day is not None:
-            row[layout.place[asked.column]] = day.isoformat()
+            row[layout.place[asked.column]] = day
         elif text is not None:
             value = _district(text) if asked.kind == QuestionKind.POSTCODE else text
-            row[layout.place[asked.column]] = spreadsheet_safe(value)
+            row[layout.place[asked.column]] = value
     # "Choose up to" questions: 0 for each option the answered question offered and the
     # person did not choose (an option their version did not offer stays empty).
     for question_id in answered:
@@ -277,7 +283,7 @@ def responses(questionnaire: Questionnaire, borough: Borough, layout: Layout) ->
             count += 1
             current, answers = response_id, []
             fixed = [count, versions[version_id], channel.value,
-                     to_london(submitted_at).date().isoformat()]
+                     to_london(submitted_at).date()]
         if answer[0] is not None:
             answers.append(answer)
     if current is not None:
@@ -323,10 +329,16 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
           keep_days: int, layout: Layout) -> str:
     dated = date_like(layout)
     excel = ([f"- Excel turns codes such as {next(iter(dated.values()))} into dates when it "
-              "opens a CSV file itself. To keep them as they are, start Excel, choose Data, "
-              "From Text/CSV, then Transform Data, and set these columns to Text: "
-              f"{', '.join(dated)} (and the code column of questions.csv)."]
+              "opens a CSV file itself: use responses.xlsx in Excel. To open the CSV file "
+              "instead, start Excel, choose Data, From Text/CSV, then Transform Data, and set "
+              f"these columns to Text: {', '.join(dated)} (and the code column of "
+              "questions.csv)."]
              if dated else [])
+    workbook = ("- responses.xlsx: both of those as an Excel workbook (sheets Responses and "
+                "Questions), with codes kept as text, dates as dates and people's words as "
+                "they wrote them. Use it in Excel; use the CSV files in R, Stata, SPSS or "
+                "pandas." if count < XLSX_ROWS else
+                "- There is no Excel workbook: the responses are more than a worksheet holds.")
     return "\n".join([
         f"{questionnaire.consultation.title}: {questionnaire.title}, {borough.name}",
         f"{counted(count, 'response')}, as stored on {london_time(made_at)} (London time).",
@@ -342,6 +354,7 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
         "versions, say from \"choose up to 3\" to \"choose one\", has columns for each kind: "
         "the older ones are named with _v and the last version that asked it that way, such "
         "as help_v1.",
+        workbook,
         "",
         "Opening it",
         "- Column names are letters, numbers and _ only, so R, Stata, SPSS and pandas keep "
@@ -350,9 +363,10 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
         "accented letters. pandas and R's readr read them as they are; with R's read.csv use "
         "fileEncoding = \"UTF-8-BOM\", and with Python's csv module open them with "
         "encoding=\"utf-8-sig\".",
-        "- Words people wrote that begin with =, +, - or @ have a ' put before them, so that "
-        "a spreadsheet shows them rather than running them as a formula. Take it off if you "
-        "need their exact words, and do not open the file in a spreadsheet after.",
+        "- In the CSV files, words people wrote that begin with =, +, - or @ have a ' put "
+        "before them, so that a spreadsheet shows them rather than running them as a formula. "
+        "Take it off if you need their exact words, and do not open the file in a "
+        "spreadsheet after. The workbook has their exact words.",
         *excel,
         "",
         "What is left out, and why",
@@ -376,11 +390,64 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
     ])
 
 
+def text_columns(layout: Layout) -> set[int]:
+    """Where people's own words go: written as text cells, whatever they start with."""
+    places = set()
+    for asked in layout.asked:
+        if asked.kind in TEXTS:
+            places.add(layout.place[asked.column])
+        if asked.asks_other:
+            places.add(layout.place[asked.other_column])
+    return places
+
+
+class Workbook:
+    """responses.xlsx: the same rows and codebook for Excel, where a code stays text (a CSV's
+    2-9 becomes 2 September), a date is a date, and words starting with = are words, not a
+    formula (text cells, not the CSV's apostrophe). Written as it goes (openpyxl's write-only
+    mode keeps rows on disk, not in memory)."""
+
+    def __init__(self, layout: Layout):
+        self.book = OpenpyxlWorkbook(write_only=True)
+        self.sheet = self.book.create_sheet("Responses")
+        self.sheet.freeze_panes = "B2"
+        self.sheet.append(self._bold(self.sheet, layout.header))
+        self.words = text_columns(layout)
+
+    @staticmethod
+    def _bold(sheet, names) -> list:
+        cells = []
+        for name in names:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = Font(bold=True)
+            cells.append(cell)
+        return cells
+
+    def add(self, row: list) -> None:
+        self.sheet.append([
+            None if value == "" else
+            text_cell(self.sheet, value) if place in self.words
+            or (isinstance(value, str) and value.startswith(FORMULA_STARTS)) else value
+            for place, value in enumerate(row)])
+
+    def save(self, path: Path, layout: Layout) -> None:
+        sheet = self.book.create_sheet("Questions")
+        sheet.freeze_panes = "A2"
+        header, *rows = codebook(layout)
+        sheet.append(self._bold(sheet, header))
+        for row in rows:
+            sheet.append([text_cell(sheet, value) if value else None for value in row])
+        self.book.save(path)
+
+
 def write(path: Path, questionnaire: Questionnaire, borough: Borough, made_at,
           keep_days: int) -> int:
     """Write the ZIP at `path`; returns how many responses it holds."""
     layout = Layout.of(questionnaire)
     count = 0
+    # A worksheet holds 1,048,576 rows: a borough's responses, but not London's many years'.
+    rows_allowed = XLSX_ROWS - 1
+    workbook = Workbook(layout)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         # utf-8-sig: a BOM, so Excel reads accented names and words correctly.
         with archive.open("responses.csv", "w") as raw, \
@@ -388,11 +455,19 @@ def write(path: Path, questionnaire: Questionnaire, borough: Borough, made_at,
             writer = csv.writer(handle)
             writer.writerow(layout.header)
             for row in responses(questionnaire, borough, layout):
-                writer.writerow(row)
+                writer.writerow([spreadsheet_safe(value) if isinstance(value, str) else value
+                                 for value in row])
                 count += 1
+                if count <= rows_allowed:
+                    workbook.add(row)
         with archive.open("questions.csv", "w") as raw, \
                 io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
             csv.writer(handle).writerows(codebook(layout))
+        if count <= rows_allowed:
+            book_path = path.with_name("responses.xlsx")
+            workbook.save(book_path, layout)
+            archive.write(book_path, "responses.xlsx")
+            book_path.unlink()
         archive.writestr("about.txt", about(questionnaire, borough, made_at, count, keep_days,
                                              layout))
     return count

@@ -81,7 +81,7 @@ def about_rows(report: Report, consultation_title: str, area_name: str,
     return rows
 
 
-def _text(sheet, value) -> WriteOnlyCell:
+def text_cell(sheet, value) -> WriteOnlyCell:
     """Text as a text cell, shown exactly as on the page and never run as a formula.
 
     openpyxl stores a string starting with "=" as a formula, so the type is set to text
@@ -107,7 +107,7 @@ def _typed(sheet, value) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=float(text) if places else int(text))
         cell.number_format = "0." + "0" * places if places else "0"
         return cell
-    return _text(sheet, text) if text else WriteOnlyCell(sheet, value=None)
+    return text_cell(sheet, text) if text else WriteOnlyCell(sheet, value=None)
 
 
 def _header(sheet, names: Iterable[str]) -> list[WriteOnlyCell]:
@@ -156,7 +156,7 @@ def xlsx_bytes(report: Report, about: list[tuple[str, str]],
     for name, value in about:
         label = WriteOnlyCell(sheet, value=name)
         label.font = Font(bold=True)
-        text = _text(sheet, value)
+        text = text_cell(sheet, value)
         text.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.append([label, text])
     buffer = io.BytesIO()

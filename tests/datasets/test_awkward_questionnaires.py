@@ -247,7 +247,7 @@ def test_about_says_which_columns_excel_would_turn_into_dates(app, run_tasks):
     _, (row,), _, _ = _file(app, run_tasks, browser)
     assert row["business_size"] == "2-9"
     about = " ".join(_download(browser, app)[0].read("about.txt").decode().split())
-    assert ("Excel turns codes such as 2-9 into dates when it opens a CSV file itself. To keep "
-            "them as they are, start Excel, choose Data, From Text/CSV, then Transform Data, "
-            "and set these columns to Text: business_size (and the code column of "
-            "questions.csv).") in about
+    assert ("Excel turns codes such as 2-9 into dates when it opens a CSV file itself: use "
+            "responses.xlsx in Excel. To open the CSV file instead, start Excel, choose Data, "
+            "From Text/CSV, then Transform Data, and set these columns to Text: business_size "
+            "(and the code column of questions.csv).") in about

@@ -11,6 +11,7 @@ import zipfile
 from datetime import datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from engage import storage
@@ -162,7 +163,8 @@ def test_an_analyst_downloads_the_borough_s_responses_as_data(app, responses, ru
     assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].startswith(
         f'attachment; filename={SLUG}-camden-residents-responses-')
-    assert sorted(archive.namelist()) == ["about.txt", "questions.csv", "responses.csv"]
+    assert sorted(archive.namelist()) == ["about.txt", "questions.csv", "responses.csv",
+                                          "responses.xlsx"]
     rows = _csv(archive, "responses.csv")
     header = rows[0]
     # The newest version's order, a column for each option of a ranking or "choose up to"
@@ -198,6 +200,20 @@ def test_an_analyst_downloads_the_borough_s_responses_as_data(app, responses, ru
     # Every column is labelled, under the same name.
     assert sorted({row[0] for row in codebook[1:]}) == sorted(header)
     assert not [row for row in codebook if "thnic" in row[0] + row[1]]
+    # The same, for Excel: codes as text, numbers as numbers, dates as dates, and words that
+    # start like a formula as words (a text cell, no apostrophe).
+    book = load_workbook(io.BytesIO(archive.read("responses.xlsx")))
+    assert book.sheetnames == ["Responses", "Questions"]
+    sheet = book["Responses"]
+    assert [cell.value for cell in sheet[1]] == HEADER
+    first_row = {name: cell for name, cell in zip(HEADER, sheet[2], strict=True)}
+    assert first_row["response"].value == 1 and first_row["priorities_robbery"].value == 1
+    assert first_row["submitted_on"].value == datetime(2027, 4, 11)  # a date cell
+    assert first_row["confidence"].value == "good" and first_row["help_cctv"].value is None
+    other = first_row["help_other_text"]
+    assert (other.value, other.data_type) == ('=HYPERLINK("x") lights on the estate', "s")
+    assert [cell.value for cell in book["Questions"][1]] == codebook[0]
+    assert book["Questions"].max_row == len(codebook)
     about = archive.read("about.txt").decode()
     assert "Have your say 2027/28: Residents' questionnaire, Camden" in about
     assert "2 responses" in about and "equality monitoring answers" in about
