@@ -374,14 +374,14 @@ def condition_sources(question: Question) -> list[Question]:
     would tell the answer (a question shown only to those who said "Black" says so of everyone
     who answers it, in every report and file), and the equality answers are kept only with
     consent, never to steer the rest of the questionnaire."""
-    earlier = db.session.scalars(
-        select(Question).join(Section, Section.id == Question.section_id)
+    earlier = db.session.execute(
+        select(Question, Section.is_equality).join(Section, Section.id == Question.section_id)
         .where(Question.version_id == question.version_id,
                Section.position < question.section.position)
         .order_by(Section.position, Question.position))
     private_ok = is_equality_question(question)
-    return [q for q in earlier if q.kind.has_options
-            and (private_ok or not is_equality_question(q))]
+    return [q for q, in_equality_section in earlier if q.kind.has_options
+            and (private_ok or not (in_equality_section or (q.tag and q.tag.is_equality)))]
 
 
 def set_condition(question: Question, source: Question, values: list[str]) -> None:
