@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
@@ -85,7 +86,10 @@ def page(borough_slug: str, consultation_slug: str):
         .where(ResponseFile.borough_id == borough.id,
                ResponseFile.consultation_id == consultation.id,
                ResponseFile.status != FileStatus.DELETED)
-        .order_by(ResponseFile.requested_at.desc(), ResponseFile.id.desc())).all()
+        .order_by(ResponseFile.requested_at.desc(), ResponseFile.id.desc())
+        # Each row names its questionnaire and who asked: loaded with the files, not each.
+        .options(joinedload(ResponseFile.questionnaire),
+                 joinedload(ResponseFile.requested_by))).all()
     return render_template("datasets/responses.html", borough=borough,
                            consultation=consultation, form=form, files=files,
                            statuses=FileStatus, keep_days=keep_days(),

@@ -338,3 +338,20 @@ def test_a_file_the_broker_lost_is_queued_again_and_one_that_fails_says_so(
         assert "disk full" in file.last_error
         assert not storage.exists(file.key)
     assert "Could not be made. Ask for it again" in page_text(browser.get(PAGE))
+
+
+def test_more_files_cost_the_page_no_more_queries(app, responses, run_tasks):
+    from tests.helpers import count_queries
+
+    browser = _analyst(app)
+    _ask(browser, app, run_tasks)
+    one = count_queries(browser, PAGE)
+    with app.app_context():
+        for n in range(3):
+            create_user(email=f"colleague{n}@example.org", roles={"analyst": "camden"})
+    for n in range(3):
+        colleague = Browser(app)
+        colleague.sign_in(f"colleague{n}@example.org", PASSWORD)
+        _ask(colleague, app, run_tasks)
+    assert "Person" in page_text(browser.get(PAGE))
+    assert count_queries(browser, PAGE) == one
