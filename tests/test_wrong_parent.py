@@ -207,6 +207,9 @@ def _build(app) -> dict[str, str]:
         for suffix, where, made in (("", camden, "shared"), ("_elsewhere", lambeth, "shared"),
                                     ("_other_consultation", camden, "camden_only")):
             ids["file" + suffix] = _response_file(consultations[made], where).id
+        # ...and London's, of two consultations.
+        for suffix, made in (("", "shared"), ("_other_consultation", "camden_only")):
+            ids["london_file" + suffix] = _response_file(consultations[made], None).id
 
         # Invitation lists, one person on each.
         for suffix, where, made in (("", camden, "shared"), ("_elsewhere", lambeth, "shared"),
@@ -520,6 +523,11 @@ REPORT_CASES = [
     *routes("response_files.page", "GET POST", REPORT + "/responses", OTHER_CONSULTATION,
             {"questionnaire": "{questionnaire}"}),
     *routes("response_files.download", "GET", REPORT + "/responses/{file}.zip", OTHER_FILE),
+    # London's files: a borough's file of the same consultation, London's of another.
+    *routes("response_files.london_download", "GET",
+            "/staff/reports/{consultation}/london/responses/{london_file}.zip",
+            [{"london_file": "file"}, {"london_file": "london_file_other_consultation"}],
+            admin_only=True),
     *routes("report_comments.london_flag", "GET POST",
             "/staff/reports/{consultation}/london/comments/flags/{flag_elsewhere}",
             [{"flag_elsewhere": "flag_other_consultation"}], {"note": "Passed on."},
@@ -749,7 +757,7 @@ NO_PARENT_TO_SWAP = {
     "surveys_staff.consultation", "surveys_builder.builder",  # a consultation (and an audience)
     "reports.london", "reports.london_csv", "reports.collate_london",  # London's report
     "report_comments.london_index", "report_downloads.london_xlsx",
-    "report_downloads.london_pdf",
+    "report_downloads.london_pdf", "response_files.london_page",
     # London's comments of one question: `ref` is looked up among that consultation's own.
     "report_comments.london_question",
     "admin.staff_member", "admin.toggle_admin", "admin.revoke_invitation",  # administrators'

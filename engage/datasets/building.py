@@ -52,6 +52,8 @@ FIXED = [
     ("version", "The version of the questionnaire it answered (a new version is made when the "
                 "questions are changed after the first response)"),
     ("channel", "How it was sent: online, paper or telephone"),
+    ("borough", "The borough it was sent for (from the postcode given, or chosen); empty where "
+                "none was given"),
     ("submitted_on", "The date it was sent, in London (YYYY-MM-DD)"),
 ]
 CHOICES = (QuestionKind.SINGLE_CHOICE, QuestionKind.RATING, QuestionKind.YES_NO)
@@ -261,28 +263,32 @@ def _cells(layout: Layout, answers: list) -> list:
     return row
 
 
-def responses(questionnaire: Questionnaire, borough: Borough, layout: Layout) -> Iterator[list]:
+def responses(questionnaire: Questionnaire, borough: Borough | None,
+              layout: Layout) -> Iterator[list]:
     """Each response's row, in the order they arrived: one query, read a few thousand rows at a
-    time (a response and its answers arrive together)."""
+    time (a response and its answers arrive together). Without a borough: London, every
+    response to the questionnaire, with a borough or none."""
+    in_area = [Response.borough_id == borough.id] if borough is not None else []
+    names = dict(db.session.execute(select(Borough.id, Borough.name)).all())
     # Core rows, not the ORM's: a borough's file reads a few hundred thousand.
     rows = db.session.connection().execute(
-        select(Response.id, Response.version_id, Response.channel, Response.submitted_at,
-               Answer.question_id, Answer.option_id, Answer.rank, Answer.text, Answer.number,
-               Answer.date)
+        select(Response.id, Response.version_id, Response.channel, Response.borough_id,
+               Response.submitted_at, Answer.question_id, Answer.option_id, Answer.rank,
+               Answer.text, Answer.number, Answer.date)
         .outerjoin(Answer, and_(Answer.response_id == Response.id,
                                 Answer.question_id.in_(layout.by_question)))
-        .where(Response.questionnaire_id == questionnaire.id, Response.borough_id == borough.id)
+        .where(Response.questionnaire_id == questionnaire.id, *in_area)
         .order_by(Response.id, Answer.id)
         .execution_options(yield_per=2000))
     versions = {v.id: v.number for v in questionnaire.versions}
     current, fixed, answers, count = None, None, [], 0
-    for response_id, version_id, channel, submitted_at, *answer in rows:
+    for response_id, version_id, channel, borough_id, submitted_at, *answer in rows:
         if response_id != current:
             if current is not None:
                 yield fixed + _cells(layout, answers)[len(FIXED):]
             count += 1
             current, answers = response_id, []
-            fixed = [count, versions[version_id], channel.value,
+            fixed = [count, versions[version_id], channel.value, names.get(borough_id, ""),
                      to_london(submitted_at).date()]
         if answer[0] is not None:
             answers.append(answer)
@@ -325,7 +331,10 @@ def date_like(layout: Layout) -> dict[str, str]:
             for code in reversed(asked.options) if DATE_LIKE.match(code)}
 
 
-def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
+LONDON = "London (every borough, and responses that gave none)"
+
+
+def about(questionnaire: Questionnaire, borough: Borough | None, made_at, count: int,
           keep_days: int, layout: Layout) -> str:
     dated = date_like(layout)
     excel = ([f"- Excel turns codes such as {next(iter(dated.values()))} into dates when it "
@@ -340,7 +349,8 @@ def about(questionnaire: Questionnaire, borough: Borough, made_at, count: int,
                 "pandas." if count < XLSX_ROWS else
                 "- There is no Excel workbook: the responses are more than a worksheet holds.")
     return "\n".join([
-        f"{questionnaire.consultation.title}: {questionnaire.title}, {borough.name}",
+        f"{questionnaire.consultation.title}: {questionnaire.title}, "
+        f"{borough.name if borough else LONDON}",
         f"{counted(count, 'response')}, as stored on {london_time(made_at)} (London time).",
         "",
         "What is in it",
@@ -440,7 +450,7 @@ class Workbook:
         self.book.save(path)
 
 
-def write(path: Path, questionnaire: Questionnaire, borough: Borough, made_at,
+def write(path: Path, questionnaire: Questionnaire, borough: Borough | None, made_at,
           keep_days: int) -> int:
     """Write the ZIP at `path`; returns how many responses it holds."""
     layout = Layout.of(questionnaire)

@@ -34,7 +34,9 @@ class ResponseFile(db.Model):
         ForeignKey("consultations.id", ondelete="CASCADE"))
     questionnaire_id: Mapped[int] = mapped_column(
         ForeignKey("questionnaires.id", ondelete="CASCADE"))
-    borough_id: Mapped[int] = mapped_column(ForeignKey("boroughs.id", ondelete="CASCADE"))
+    # None: London, every response to the questionnaire (administrators only).
+    borough_id: Mapped[int | None] = mapped_column(
+        ForeignKey("boroughs.id", ondelete="CASCADE"))
     status: Mapped[FileStatus] = mapped_column(_enum(FileStatus, 20), default=FileStatus.WAITING)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by_id: Mapped[int | None] = mapped_column(
@@ -49,7 +51,7 @@ class ResponseFile(db.Model):
 
     consultation: Mapped[Consultation] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()
-    borough: Mapped[Borough] = relationship()
+    borough: Mapped[Borough | None] = relationship()
     requested_by: Mapped[User | None] = relationship()
 
     @property

@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
     sa.Column('questionnaire_id', sa.Integer(), nullable=False),
-    sa.Column('borough_id', sa.Integer(), nullable=False),
+    sa.Column('borough_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('waiting', 'ready', 'failed', 'deleted', name='filestatus', native_enum=False, length=20), nullable=False),
     sa.Column('requested_at', sa.DateTime(), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),

@@ -96,15 +96,15 @@ def test_a_question_whose_kind_changed_keeps_every_answer_in_columns_of_its_own(
     _respond(app, second, {"travel": {"option": "b"}, "where": {"text": "By the station"},
                            "trips": {"options": ["sometimes"]}})
     header, (old, new), codebook, text = _file(app, run_tasks)
-    assert header == ["response", "version", "channel", "submitted_on", "travel", "where",
+    assert header == ["response", "version", "channel", "borough", "submitted_on", "travel", "where",
                       "trips_never", "trips_sometimes", "travel_v1_a", "travel_v1_b",
                       "travel_v1_c", "where_v1", "trips_v1"]
     assert {k: v for k, v in old.items() if v} == {
-        "response": "1", "version": "1", "channel": "paper",
+        "response": "1", "version": "1", "channel": "paper", "borough": "Camden",
         "submitted_on": old["submitted_on"], "travel_v1_a": "1", "travel_v1_b": "0",
         "travel_v1_c": "1", "where_v1": "NW1", "trips_v1": "0"}
     assert {k: v for k, v in new.items() if v} == {
-        "response": "2", "version": "2", "channel": "online",
+        "response": "2", "version": "2", "channel": "online", "borough": "Camden",
         "submitted_on": new["submitted_on"], "travel": "b", "where": "By the station",
         "trips_never": "0", "trips_sometimes": "1"}
     assert "NW1 2DB" not in text
@@ -139,7 +139,7 @@ def test_column_names_never_clash_and_the_file_is_made(app, run_tasks):
                             "help-cctv": {"text": "High Street"},
                             "2027-plans": {"text": "Retire"}}, channel=Channel.TELEPHONE)
     header, (row,), codebook, _ = _file(app, run_tasks)
-    assert header == ["response", "version", "channel", "submitted_on", "version_2",
+    assert header == ["response", "version", "channel", "borough", "submitted_on", "version_2",
                       "channel_2", "help_more_patrols", "help_cctv", "help_75_plus",
                       "help_cctv_2", "q2027_plans"]
     assert (row["version"], row["channel"], row["version_2"], row["channel_2"]) == (
@@ -193,12 +193,12 @@ def test_no_equality_answer_reaches_the_file_by_any_path(app, run_tasks):
                            "ethnic-group": {"option": "white"}}, equality_consent=True)
     browser = _analyst(app)
     header, rows, codebook, text = _file(app, run_tasks, browser)
-    assert header == ["response", "version", "channel", "submitted_on", "comments"]
+    assert header == ["response", "version", "channel", "borough", "submitted_on", "comments"]
     assert [row["comments"] for row in rows] == ["More patrols", ""]
     for word in ("black", "white", "16-24", "yes", "Camden Town"):
         assert word not in text
     assert [row[0] for row in codebook[1:]] == [
-        "response", "version", "channel", "submitted_on", "comments"]
+        "response", "version", "channel", "borough", "submitted_on", "comments"]
     said = "shown only to people who gave a particular equality answer"
     assert said in page_text(browser.get(PAGE))
     assert said in " ".join(_download(browser, app)[0].read("about.txt").decode().split())
@@ -217,7 +217,7 @@ def test_a_borough_with_no_responses_and_blank_paper_forms(app, run_tasks):
     assert "0 responses, ZIP" in page_text(browser.get(PAGE))
     archive, _ = _download(browser, app)
     assert _csv(archive, "responses.csv") == [
-        ["response", "version", "channel", "submitted_on", "help_a", "help_b", "help_c",
+        ["response", "version", "channel", "borough", "submitted_on", "help_a", "help_b", "help_c",
          "comments"]]
     assert "0 responses, as stored" in archive.read("about.txt").decode()
 
@@ -226,7 +226,7 @@ def test_a_borough_with_no_responses_and_blank_paper_forms(app, run_tasks):
     words = "-- too few, \"far\" too few --\nSee =A1\n" + "x" * 3000
     _respond(app, version, {"help": {"options": ["b"]}, "comments": {"text": words}})
     _, (blank, worded), _, _ = _file(app, run_tasks, browser)
-    assert list(blank.values())[4:] == ["", "", "", ""]
+    assert list(blank.values())[5:] == ["", "", "", ""]
     assert worded["comments"] == "'" + words
     assert (worded["help_a"], worded["help_b"]) == ("0", "1")
 

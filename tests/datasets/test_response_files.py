@@ -36,7 +36,7 @@ from tests.surveys.support import add_question, add_section
 
 SLUG = "have-your-say-2027"
 PAGE = f"/staff/boroughs/camden/reports/{SLUG}/responses"
-HEADER = ["response", "version", "channel", "submitted_on", "priorities_burglary",
+HEADER = ["response", "version", "channel", "borough", "submitted_on", "priorities_burglary",
           "priorities_robbery", "priorities_knife_crime", "priorities_anti_social_behaviour",
           "confidence", "help_more_patrols", "help_cctv", "help_other", "help_other_text",
           "postcode", "comments", "years", "incident"]
@@ -82,10 +82,12 @@ def _questionnaire(app) -> dict[str, int]:
         return ids
 
 
-def _respond(version_id: int, answers: dict, *, slug: str = "camden", consent: bool = False,
+def _respond(version_id: int, answers: dict, *, slug: str | None = "camden",
+             consent: bool = False,
              channel: Channel = Channel.ONLINE, at: datetime | None = None) -> None:
     response = store_response(db.session.get(QuestionnaireVersion, version_id), answers,
-                              idempotency_key=new_key(), borough=borough(slug), channel=channel,
+                              idempotency_key=new_key(), borough=borough(slug) if slug else None,
+                              channel=channel,
                               equality_consent=consent)
     if at is not None:
         response.submitted_at = at
@@ -173,7 +175,8 @@ def test_an_analyst_downloads_the_borough_s_responses_as_data(app, responses, ru
     assert len(rows) == 3  # Hackney's response is not in Camden's file
     first, second = (dict(zip(header, row, strict=True)) for row in rows[1:])
     assert first == {
-        "response": "1", "version": "1", "channel": "paper", "submitted_on": "2027-04-11",
+        "response": "1", "version": "1", "channel": "paper", "borough": "Camden",
+        "submitted_on": "2027-04-11",
         "priorities_burglary": "2", "priorities_robbery": "1", "priorities_knife_crime": "3",
         "priorities_anti_social_behaviour": "", "confidence": "good",
         # CCTV was not offered in version 1: not "0", not chosen, but empty.
@@ -355,3 +358,39 @@ def test_more_files_cost_the_page_no_more_queries(app, responses, run_tasks):
         _ask(colleague, app, run_tasks)
     assert "Person" in page_text(browser.get(PAGE))
     assert count_queries(browser, PAGE) == one
+
+
+def test_london_s_file_has_every_borough_s_responses_for_administrators_only(
+        app, responses, run_tasks):
+    london = f"/staff/reports/{SLUG}/london/responses"
+    analyst = _analyst(app)
+    assert analyst.get(london).status_code == 403  # a borough's analyst sees their borough's
+    with app.app_context():
+        create_admin(email="admin@example.org")
+        _respond(responses[2], {"priorities": {"ranked": ["robbery", "burglary",
+                                                        "knife-crime"]}}, slug=None)
+        db.session.commit()
+    admin = Browser(app)
+    admin.sign_in("admin@example.org", PASSWORD)
+    assert f'href="{london}">Download the responses</a>' in admin.get(
+        f"/staff/reports/{SLUG}/london").get_data(as_text=True)
+    asked = admin.submit(london, {"questionnaire": _questionnaire_id(app)})
+    assert asked.location.endswith(london)
+    run_tasks()
+    page = admin.get(london).get_data(as_text=True)
+    assert "4 responses, ZIP" in page_text(admin.get(london))
+    link = next(line.split('"')[0] for line in page.split('href="')
+                if line.startswith(london + "/"))
+    download = admin.get(link)
+    assert download.headers["Content-Disposition"].startswith(
+        f"attachment; filename={SLUG}-london-residents-responses-")
+    rows = _csv(zipfile.ZipFile(io.BytesIO(download.data)), "responses.csv")
+    assert [row[3] for row in rows[1:]] == ["Camden", "Camden", "Hackney", ""]
+    # London's file is not Camden's, under Camden's address, nor Camden's London's.
+    assert admin.get(link.replace(f"/reports/{SLUG}/london/",
+                                  f"/boroughs/camden/reports/{SLUG}/")).status_code == 404
+    assert analyst.get(link).status_code == 403
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "report.response_file_downloaded")).one()
+        assert (event.borough_id, event.details["area"]) == (None, "London")
