@@ -154,12 +154,30 @@ def remove_prefix(prefix: str) -> int:
     return remove(keys(prefix))
 
 
+def _sent(file_id: int, count: int) -> Iterator[bytes]:
+    """A file's pieces for a response, each read on a connection of its own that goes back to
+    the pool before the piece is sent: a slow reader of a 20 MB file holds no connection while
+    the web server waits on their network."""
+    for number in range(count):
+        with db.engine.connect() as connection:
+            piece = connection.scalar(select(FilePiece.content).where(
+                FilePiece.file_id == file_id, FilePiece.number == number))
+        if piece is None:
+            return  # replaced or deleted meanwhile: the short body tells the browser it failed
+        yield piece
+
+
 def download(stored: StoredFile, filename: str, mimetype: str) -> Response:
     """Send a kept file as an attachment, a piece at a time. Nothing sent is cached: papers of
-    members-only meetings, names and addresses."""
-    response = Response(stream_with_context(pieces(stored)), mimetype=mimetype,
+    members-only meetings, names and addresses.
+
+    Ends the request's transaction (its caller has committed whatever it meant to keep), so
+    that the request holds no database connection while the file is sent (`_sent`)."""
+    file_id, count, size = stored.id, stored.pieces, stored.size
+    db.session.close()
+    response = Response(stream_with_context(_sent(file_id, count)), mimetype=mimetype,
                         direct_passthrough=True)
-    response.headers["Content-Length"] = str(stored.size)
+    response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = _attachment(filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response

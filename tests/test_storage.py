@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlalchemy import select
 
 from engage import storage
 from engage.extensions import db
@@ -82,3 +83,17 @@ def test_a_download_streams_the_file_with_its_name_and_no_cache(app, small_piece
         disposition = response.headers["Content-Disposition"]
         assert disposition.startswith("attachment;")
         assert "filename*=UTF-8''R%C3%A9union%20du%203%20mars.pdf" in disposition
+
+
+def test_a_download_holds_no_database_connection_while_it_is_sent(app, small_pieces):
+    content = bytes(range(256)) * 2
+    with app.test_request_context():
+        kept = storage.save("papers/big.pdf", content)
+        db.session.commit()
+        db.session.scalar(select(storage.StoredFile.id))  # the request's own transaction
+        response = storage.download(kept, "big.pdf", "application/pdf")
+        sent = iter(response.response)
+        first = next(sent)
+        # Between pieces (the web server writing to a slow reader), no connection is out.
+        assert db.engine.pool.checkedout() == 0
+        assert first + b"".join(sent) == content
