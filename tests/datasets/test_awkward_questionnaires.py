@@ -97,9 +97,8 @@ def test_a_question_whose_kind_changed_keeps_every_answer_in_columns_of_its_own(
                            "trips": {"options": ["sometimes"]}})
     header, (old, new), codebook, text = _file(app, run_tasks)
     assert header == ["response", "version", "channel", "borough", "submitted_on", "travel",
-                      "where",
-                      "trips_never", "trips_sometimes", "travel_v1_a", "travel_v1_b",
-                      "travel_v1_c", "where_v1", "trips_v1"]
+                      "where", "trips_never", "trips_sometimes", "travel_v1_a",
+                      "travel_v1_b", "travel_v1_c", "where_v1", "trips_v1"]
     assert {k: v for k, v in old.items() if v} == {
         "response": "1", "version": "1", "channel": "paper", "borough": "Camden",
         "submitted_on": old["submitted_on"], "travel_v1_a": "1", "travel_v1_b": "0",
