@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engage.config import ConfigError, build_config
-from tests.helpers import page_text
+from tests.helpers import csrf_token, page_text
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
@@ -213,3 +213,25 @@ def test_nul_characters_typed_into_a_form_are_dropped(app, client):
     with app.app_context():
         user = db.session.scalar(select(User))
         assert (user.name, user.email) == ("Grace Hopper", "grace@example.org")
+
+
+def test_a_refused_form_says_why_in_the_log(app, caplog):
+    """Behind a proxy that does not pass the public host name on, every form sent over HTTPS
+    is refused as sent from another website: the log says so, without the referrer's path."""
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="engage.errors")
+    http = app.test_client()
+    page = http.get("/sign-in", base_url="https://127.0.0.1:8000")
+    token = csrf_token(page.get_data(as_text=True))
+    response = http.post("/sign-in", base_url="https://127.0.0.1:8000",
+                         data={"csrf_token": token, "email": "ada@example.org",
+                               "password": "x" * 12},
+                         headers={"Referer": "https://engage.example.org/sign-in?next=/secret"})
+    assert response.status_code == 400
+    assert "The form had expired" in page_text(response)
+    [record] = [r for r in caplog.records if r.name == "engage.errors"]
+    message = record.getMessage()
+    assert "does not match the host" in message
+    assert "host 127.0.0.1:8000" in message and "referrer https://engage.example.org" in message
+    assert "/secret" not in message
