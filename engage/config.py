@@ -341,6 +341,22 @@ def validate(config: dict) -> None:
                 "link in an email is made from it (sign-in cookies are sent over HTTPS only, and "
                 "mail programs offer one-click unsubscribe only for an https:// link)"
             )
+        # Every web and worker process, on every machine, must share one database and one
+        # broker: SQLite's defaults are files on one machine's disk. A machine left on them
+        # would quietly keep a world of its own (its own `flask db upgrade` makes one), or
+        # queue tasks that no worker elsewhere reads.
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            raise ConfigError(
+                "ENGAGE_DATABASE_URL must point at the PostgreSQL database every process shares "
+                "(postgresql+psycopg://user:password@host/engage) in production, not a SQLite "
+                "file on this machine"
+            )
+        if config["CELERY"]["broker_url"].startswith(("sqla+sqlite", "memory", "filesystem")):
+            raise ConfigError(
+                "ENGAGE_BROKER_URL must point at the Redis or RabbitMQ every process shares "
+                "(redis://host:6379/0 or amqp://user:password@host:5672//) in production, not "
+                "a broker on this machine"
+            )
         if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
             raise ConfigError(
                 "ENGAGE_RATELIMIT_STORAGE_URL must point at a store every web process shares "

@@ -13,6 +13,8 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="ENGAGE_SECRET_KEY"):
         build_config()
@@ -27,6 +29,8 @@ def test_production_refuses_per_process_rate_limit_counters(monkeypatch):
     monkeypatch.setenv("ENGAGE_ENV", "production")
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "memory://")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     with pytest.raises(ConfigError, match="every web process shares"):
@@ -40,6 +44,8 @@ def test_production_refuses_to_start_without_a_contact_for_the_public(monkeypatc
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("ENGAGE_CONTACT_EMAIL", raising=False)
     monkeypatch.delenv("ENGAGE_CONTACT_PHONE", raising=False)
     with pytest.raises(ConfigError, match="ENGAGE_CONTACT_EMAIL"):
@@ -61,6 +67,8 @@ def test_production_refuses_an_address_for_links_that_is_not_https(monkeypatch):
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("ENGAGE_BASE_URL", raising=False)  # the development default, http://
     with pytest.raises(ConfigError, match="ENGAGE_BASE_URL must be the service's https://"):
         build_config()
@@ -69,6 +77,36 @@ def test_production_refuses_an_address_for_links_that_is_not_https(monkeypatch):
         build_config()
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org/")
     assert build_config()["ENGAGE_BASE_URL"] == "https://engage.police.example.org"
+
+
+def test_production_refuses_a_database_or_broker_on_this_machine_alone(monkeypatch, tmp_path):
+    """Every process on every machine shares PostgreSQL and Redis (or RabbitMQ): a machine left
+    on the SQLite defaults would keep a world of its own, or queue tasks no worker reads."""
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("ENGAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+    with pytest.raises(ConfigError, match="ENGAGE_DATABASE_URL must point at the PostgreSQL"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", f"sqlite:///{tmp_path}/engage.db")
+    with pytest.raises(ConfigError, match="ENGAGE_DATABASE_URL"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.delenv("ENGAGE_BROKER_URL")
+    with pytest.raises(ConfigError, match="ENGAGE_BROKER_URL must point at the Redis or RabbitMQ"):
+        build_config()
+    for shared in ("redis://127.0.0.1:6379/0", "amqp://engage:secret@mq:5672//"):
+        monkeypatch.setenv("ENGAGE_BROKER_URL", shared)
+        assert build_config()["CELERY"]["broker_url"] == shared
+    # Development and test keep their SQLite defaults.
+    monkeypatch.delenv("ENGAGE_DATABASE_URL")
+    monkeypatch.delenv("ENGAGE_BROKER_URL")
+    assert build_config({"ENGAGE_ENV": "development"})["SQLALCHEMY_DATABASE_URI"].startswith(
+        "sqlite")
 
 
 @pytest.mark.parametrize("contact", ["security@police", "http://police.example.org/report",
