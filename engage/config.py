@@ -11,6 +11,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 
@@ -83,6 +84,12 @@ def build_config(overrides: dict | None = None) -> dict:
     # development default follows a Redis broker when there is one.
     default_limits_store = broker_url if broker_url.startswith("redis") else "memory://"
     secure_cookies = env == "production" or _bool("ENGAGE_SECURE_COOKIES", False)
+    base_url = _env("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Mail from a made-up domain is refused or filed as spam by the mail servers it reaches:
+    # production sends from the service's own domain unless told otherwise.
+    default_mail_from = (f"engage <no-reply@{urlsplit(base_url).hostname}>"
+                         if env == "production" and urlsplit(base_url).hostname
+                         else "engage <no-reply@engage.example.org>")
 
     config: dict = {
         "ENGAGE_ENV": env,
@@ -94,7 +101,7 @@ def build_config(overrides: dict | None = None) -> dict:
         # new key at their next code).
         "SECRET_KEY_FALLBACKS": _words("ENGAGE_SECRET_KEY_FALLBACKS"),
         "ENGAGE_INSTANCE_PATH": str(instance),
-        "ENGAGE_BASE_URL": _env("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "ENGAGE_BASE_URL": base_url,
         "ENGAGE_SERVICE_NAME": "engage",
         # Whom the public contact when their borough (or group) has given no details of its own,
         # and the accessibility statement's contact: required in production (see validate).
@@ -149,7 +156,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "ENGAGE_REPORT_PDF_LIMIT": _env("ENGAGE_REPORT_PDF_LIMIT", "20 per minute"),
         "ENGAGE_SURVEY_REMINDER_DAYS": _int("ENGAGE_SURVEY_REMINDER_DAYS", 7),
         # Email
-        "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", "engage <no-reply@engage.example.org>"),
+        "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", default_mail_from),
         "ENGAGE_SMTP_HOST": _env("ENGAGE_SMTP_HOST", "127.0.0.1"),
         "ENGAGE_SMTP_PORT": _int("ENGAGE_SMTP_PORT", 1025),
         "ENGAGE_SMTP_USERNAME": _env("ENGAGE_SMTP_USERNAME"),

@@ -109,6 +109,25 @@ def test_production_refuses_a_database_or_broker_on_this_machine_alone(monkeypat
         "sqlite")
 
 
+def test_production_sends_mail_from_the_service_s_own_domain(monkeypatch):
+    """Not from the made-up example.org, which mail servers refuse or file as spam."""
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org:8443/")
+    monkeypatch.delenv("ENGAGE_MAIL_FROM", raising=False)
+    assert build_config()["ENGAGE_MAIL_FROM"] == "engage <no-reply@engage.police.example.org>"
+    monkeypatch.setenv("ENGAGE_MAIL_FROM", "Engage London <engage@met.example.org>")
+    assert build_config()["ENGAGE_MAIL_FROM"] == "Engage London <engage@met.example.org>"
+    # Outside production, the made-up address: nobody real is written to from 127.0.0.1.
+    monkeypatch.delenv("ENGAGE_MAIL_FROM")
+    assert build_config({"ENGAGE_ENV": "development"})["ENGAGE_MAIL_FROM"] == \
+        "engage <no-reply@engage.example.org>"
+
+
 @pytest.mark.parametrize("contact", ["security@police", "http://police.example.org/report",
                                      "call 020 7946 0000"])
 def test_a_security_contact_that_is_not_an_address_is_refused(monkeypatch, contact):
