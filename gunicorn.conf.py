@@ -27,8 +27,21 @@ backlog = 2048
 
 
 def when_ready(server) -> None:
-    """In the master, before any worker is forked: compile every template once."""
+    """In the master, before any worker is forked: send engage's own log lines where gunicorn
+    writes its own, and compile every template once."""
+    import logging
+
     from engage.templating import compile_templates
+
+    # engage logs what an operator must see (a form refused, a task that could not be queued,
+    # a two-step secret that cannot be decrypted) on the "engage" logger. With no handler of its
+    # own it would reach only Python's last resort: warnings alone, with no time or process,
+    # and nothing at all at INFO. Gunicorn's error log has both, and its --log-level and
+    # --error-logfile then apply to engage's lines too.
+    engage_log = logging.getLogger("engage")
+    for handler in server.log.error_log.handlers:
+        if handler not in engage_log.handlers:
+            engage_log.addHandler(handler)
 
     app = server.app.wsgi()
     server.log.info("engage: %d templates compiled before forking", compile_templates(app))

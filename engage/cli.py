@@ -167,6 +167,30 @@ def reseal_two_step_command():
             "resets their two-step verification")
 
 
+@engage_cli.command("invite-admin")
+@click.argument("email")
+@click.option("--name", required=True, help="Their name, as the invitation greets them.")
+def invite_admin_command(email: str, name: str):
+    """Email an invitation to be an administrator: how a new deployment gets its first one
+    (later ones are invited from the website, Administration → Staff)."""
+    from engage.audit.operations import record
+    from engage.auth.operations import invite_staff
+
+    email = email.strip().lower()
+    if "@" not in email.strip("@"):
+        raise click.ClickException(f"{email!r} is not an email address")
+    invitation = invite_staff(email=email, name=name.strip(), make_admin=True, role=None,
+                              boroughs=[], invited_by=None)
+    record("staff.invited", target=f"invitation:{invitation.id}", email=email,
+           grants=["Administrator (all boroughs)"], by="flask engage invite-admin")
+    db.session.commit()
+    days = current_app.config["ENGAGE_INVITATION_DAYS"]
+    click.echo(f"An invitation to be an administrator has been queued for {email}: a worker "
+               f"sends it, and its link works for {days} days. Following it, they choose a "
+               "password (or sign in, if the address already has an account) and, in "
+               "production, set up two-step verification.")
+
+
 @engage_cli.command("mailcatcher")
 def mailcatcher_command():
     """Catch outgoing mail on the SMTP port, readable at /dev/mail (development only)."""

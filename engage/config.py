@@ -11,6 +11,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 
@@ -83,6 +84,12 @@ def build_config(overrides: dict | None = None) -> dict:
     # development default follows a Redis broker when there is one.
     default_limits_store = broker_url if broker_url.startswith("redis") else "memory://"
     secure_cookies = env == "production" or _bool("ENGAGE_SECURE_COOKIES", False)
+    base_url = _env("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Mail from a made-up domain is refused or filed as spam by the mail servers it reaches:
+    # production sends from the service's own domain unless told otherwise.
+    default_mail_from = (f"engage <no-reply@{urlsplit(base_url).hostname}>"
+                         if env == "production" and urlsplit(base_url).hostname
+                         else "engage <no-reply@engage.example.org>")
 
     config: dict = {
         "ENGAGE_ENV": env,
@@ -94,7 +101,7 @@ def build_config(overrides: dict | None = None) -> dict:
         # new key at their next code).
         "SECRET_KEY_FALLBACKS": _words("ENGAGE_SECRET_KEY_FALLBACKS"),
         "ENGAGE_INSTANCE_PATH": str(instance),
-        "ENGAGE_BASE_URL": _env("ENGAGE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "ENGAGE_BASE_URL": base_url,
         "ENGAGE_SERVICE_NAME": "engage",
         # Whom the public contact when their borough (or group) has given no details of its own,
         # and the accessibility statement's contact: required in production (see validate).
@@ -149,7 +156,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "ENGAGE_REPORT_PDF_LIMIT": _env("ENGAGE_REPORT_PDF_LIMIT", "20 per minute"),
         "ENGAGE_SURVEY_REMINDER_DAYS": _int("ENGAGE_SURVEY_REMINDER_DAYS", 7),
         # Email
-        "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", "engage <no-reply@engage.example.org>"),
+        "ENGAGE_MAIL_FROM": _env("ENGAGE_MAIL_FROM", default_mail_from),
         "ENGAGE_SMTP_HOST": _env("ENGAGE_SMTP_HOST", "127.0.0.1"),
         "ENGAGE_SMTP_PORT": _int("ENGAGE_SMTP_PORT", 1025),
         "ENGAGE_SMTP_USERNAME": _env("ENGAGE_SMTP_USERNAME"),
@@ -340,6 +347,22 @@ def validate(config: dict) -> None:
                 "ENGAGE_BASE_URL must be the service's https:// address in production: every "
                 "link in an email is made from it (sign-in cookies are sent over HTTPS only, and "
                 "mail programs offer one-click unsubscribe only for an https:// link)"
+            )
+        # Every web and worker process, on every machine, must share one database and one
+        # broker: SQLite's defaults are files on one machine's disk. A machine left on them
+        # would quietly keep a world of its own (its own `flask db upgrade` makes one), or
+        # queue tasks that no worker elsewhere reads.
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            raise ConfigError(
+                "ENGAGE_DATABASE_URL must point at the PostgreSQL database every process shares "
+                "(postgresql+psycopg://user:password@host/engage) in production, not a SQLite "
+                "file on this machine"
+            )
+        if config["CELERY"]["broker_url"].startswith(("sqla+sqlite", "memory", "filesystem")):
+            raise ConfigError(
+                "ENGAGE_BROKER_URL must point at the Redis or RabbitMQ every process shares "
+                "(redis://host:6379/0 or amqp://user:password@host:5672//) in production, not "
+                "a broker on this machine"
             )
         if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
             raise ConfigError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -32,6 +33,14 @@ def _page(status: int, detail: str | None = None):
 
 @errors.app_errorhandler(CSRFError)
 def csrf_error(error):
+    # Why, in the log: behind a proxy that does not pass the public host name on
+    # (X-Forwarded-Host, or Host itself), every form sent over HTTPS is refused as "from another
+    # website", and only this line says so. The referrer's origin alone: its path can hold a
+    # link's token.
+    referrer = urlsplit(request.referrer or "")
+    logging.getLogger(__name__).warning(
+        "refused a form: %s (host %s, referrer %s)", error.description, request.host,
+        f"{referrer.scheme}://{referrer.netloc}" if referrer.netloc else "none")
     # Its own advice, not the 400's "Go back and try again": sent again from the back button,
     # the same expired form is refused again, and refreshing empties it.
     return render_template(

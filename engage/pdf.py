@@ -7,12 +7,17 @@ from the worker's disk); WeasyPrint notes the refusal in its log and leaves the 
 
 from __future__ import annotations
 
+import logging
 import re
 
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 ALLOWED_PROTOCOLS = frozenset({"data"})
+# WeasyPrint notes each step of each document at INFO (seven, and one more a page): at a
+# worker's INFO that was most of its log during a print run. Its warnings (an image refused)
+# still come through.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # C0 control characters but tab, line feed and carriage return (HTML allows none of them in
 # text but form feed, whitespace anyway). Typed text may hold one (a line break pasted from
 # Word is a vertical tab); WeasyPrint would draw it and map it in the font's ToUnicode table,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engage.config import ConfigError, build_config
-from tests.helpers import page_text
+from tests.helpers import csrf_token, page_text
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
@@ -13,6 +13,8 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="ENGAGE_SECRET_KEY"):
         build_config()
@@ -27,6 +29,8 @@ def test_production_refuses_per_process_rate_limit_counters(monkeypatch):
     monkeypatch.setenv("ENGAGE_ENV", "production")
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "memory://")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     with pytest.raises(ConfigError, match="every web process shares"):
@@ -40,6 +44,8 @@ def test_production_refuses_to_start_without_a_contact_for_the_public(monkeypatc
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("ENGAGE_CONTACT_EMAIL", raising=False)
     monkeypatch.delenv("ENGAGE_CONTACT_PHONE", raising=False)
     with pytest.raises(ConfigError, match="ENGAGE_CONTACT_EMAIL"):
@@ -61,6 +67,8 @@ def test_production_refuses_an_address_for_links_that_is_not_https(monkeypatch):
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("ENGAGE_BASE_URL", raising=False)  # the development default, http://
     with pytest.raises(ConfigError, match="ENGAGE_BASE_URL must be the service's https://"):
         build_config()
@@ -69,6 +77,55 @@ def test_production_refuses_an_address_for_links_that_is_not_https(monkeypatch):
         build_config()
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org/")
     assert build_config()["ENGAGE_BASE_URL"] == "https://engage.police.example.org"
+
+
+def test_production_refuses_a_database_or_broker_on_this_machine_alone(monkeypatch, tmp_path):
+    """Every process on every machine shares PostgreSQL and Redis (or RabbitMQ): a machine left
+    on the SQLite defaults would keep a world of its own, or queue tasks no worker reads."""
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("ENGAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+    with pytest.raises(ConfigError, match="ENGAGE_DATABASE_URL must point at the PostgreSQL"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", f"sqlite:///{tmp_path}/engage.db")
+    with pytest.raises(ConfigError, match="ENGAGE_DATABASE_URL"):
+        build_config()
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.delenv("ENGAGE_BROKER_URL")
+    with pytest.raises(ConfigError, match="ENGAGE_BROKER_URL must point at the Redis or RabbitMQ"):
+        build_config()
+    for shared in ("redis://127.0.0.1:6379/0", "amqp://engage:secret@mq:5672//"):
+        monkeypatch.setenv("ENGAGE_BROKER_URL", shared)
+        assert build_config()["CELERY"]["broker_url"] == shared
+    # Development and test keep their SQLite defaults.
+    monkeypatch.delenv("ENGAGE_DATABASE_URL")
+    monkeypatch.delenv("ENGAGE_BROKER_URL")
+    assert build_config({"ENGAGE_ENV": "development"})["SQLALCHEMY_DATABASE_URI"].startswith(
+        "sqlite")
+
+
+def test_production_sends_mail_from_the_service_s_own_domain(monkeypatch):
+    """Not from the made-up example.org, which mail servers refuse or file as spam."""
+    monkeypatch.setenv("ENGAGE_ENV", "production")
+    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
+    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org:8443/")
+    monkeypatch.delenv("ENGAGE_MAIL_FROM", raising=False)
+    assert build_config()["ENGAGE_MAIL_FROM"] == "engage <no-reply@engage.police.example.org>"
+    monkeypatch.setenv("ENGAGE_MAIL_FROM", "Engage London <engage@met.example.org>")
+    assert build_config()["ENGAGE_MAIL_FROM"] == "Engage London <engage@met.example.org>"
+    # Outside production, the made-up address: nobody real is written to from 127.0.0.1.
+    monkeypatch.delenv("ENGAGE_MAIL_FROM")
+    assert build_config({"ENGAGE_ENV": "development"})["ENGAGE_MAIL_FROM"] == \
+        "engage <no-reply@engage.example.org>"
 
 
 @pytest.mark.parametrize("contact", ["security@police", "http://police.example.org/report",
@@ -213,3 +270,25 @@ def test_nul_characters_typed_into_a_form_are_dropped(app, client):
     with app.app_context():
         user = db.session.scalar(select(User))
         assert (user.name, user.email) == ("Grace Hopper", "grace@example.org")
+
+
+def test_a_refused_form_says_why_in_the_log(app, caplog):
+    """Behind a proxy that does not pass the public host name on, every form sent over HTTPS
+    is refused as sent from another website: the log says so, without the referrer's path."""
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="engage.errors")
+    http = app.test_client()
+    page = http.get("/sign-in", base_url="https://127.0.0.1:8000")
+    token = csrf_token(page.get_data(as_text=True))
+    response = http.post("/sign-in", base_url="https://127.0.0.1:8000",
+                         data={"csrf_token": token, "email": "ada@example.org",
+                               "password": "x" * 12},
+                         headers={"Referer": "https://engage.example.org/sign-in?next=/secret"})
+    assert response.status_code == 400
+    assert "The form had expired" in page_text(response)
+    [record] = [r for r in caplog.records if r.name == "engage.errors"]
+    message = record.getMessage()
+    assert "does not match the host" in message
+    assert "host 127.0.0.1:8000" in message and "referrer https://engage.example.org" in message
+    assert "/secret" not in message

@@ -73,3 +73,42 @@ def test_demo_adds_the_have_your_say_consultation_once(runner, app):
             len(q.current_version.ordered_questions()) for q in consultation.questionnaires)
     listed = Browser(app).get("/api/consultations").get_json()["consultations"]
     assert [c["slug"] for c in listed] == ["have-your-say-2027-28"]
+
+
+def test_a_new_deployment_gets_its_first_administrator_from_the_command_line(
+        runner, app, client, mailbox, run_tasks):
+    """Nobody can invite from the website before there is an administrator: the command emails
+    the invitation, and following it makes one."""
+    from engage.audit.models import AuditEvent
+    from tests.helpers import page_text
+    from tests.mailbox import links
+
+    result = runner.invoke(args=["engage", "invite-admin", " Ada@Police.example.org ",
+                                 "--name", "Ada Lovelace"])
+    assert result.exit_code == 0, result.output
+    assert "queued for ada@police.example.org" in result.output
+    run_tasks()
+    [message] = mailbox.to("ada@police.example.org")
+    body = message.get_body(("plain",)).get_content()
+    assert "Hello Ada Lovelace" in body and "Administrator (all boroughs)" in body
+    assert "The engage team has invited you" in body
+    [link] = [x for x in links(message) if "/invitations/" in x]
+    page = client.get(link)
+    assert "An administrator has invited" in page_text(page)
+    client.submit(link, {"name": "Ada Lovelace", "password": "a long new password 2027",
+                         "home_borough": "westminster"})
+    assert client.get("/admin/staff").status_code == 200
+    with app.app_context():
+        ada = db.session.scalar(select(User).where(User.email == "ada@police.example.org"))
+        assert ada.is_admin and ada.is_confirmed
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff.invited"))
+        assert event.actor_label == "system"
+        assert event.details["by"] == "flask engage invite-admin"
+
+
+def test_invite_admin_refuses_what_is_not_an_email_address(runner, app):
+    result = runner.invoke(args=["engage", "invite-admin", "ada", "--name", "Ada"])
+    assert result.exit_code != 0
+    assert "'ada' is not an email address" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,6 +39,18 @@ def get(port: int, path: str) -> tuple[int, str]:
         connection.request("GET", path)
         response = connection.getresponse()
         return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def post(port: int, path: str, body: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", path, body,
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
     finally:
         connection.close()
 
@@ -80,6 +93,15 @@ def test_gunicorn_serves_the_public_pages_from_forked_workers(app, backend, tmp_
         assert "templates compiled before forking" in text
         assert text.count("Booting worker") == 2, text
         assert "Traceback" not in text
+
+        # engage's own log lines go where gunicorn's do, with the time, process and level.
+        assert post(port, "/sign-in", "email=ada%40example.org&password=x") == 400
+        deadline = time.monotonic() + 10
+        while "refused a form" not in (text := log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [line] = [x for x in text.splitlines() if "refused a form" in x]
+        assert re.match(r"\[\d{4}-\d\d-\d\d [\d:]+ [+-]\d{4}\] \[\d+\] \[WARNING\] "
+                        r"refused a form: The CSRF token is missing", line), line
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

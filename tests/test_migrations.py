@@ -223,3 +223,30 @@ def test_papers_and_print_run_files_move_into_the_database_and_back(
         assert (tmp_path / "print-runs" / "3" / "print-run-3-labels.csv").read_bytes() == (
             b"Reference,Name\n")
         command.downgrade(config, "base")
+
+
+def test_downgrading_past_response_files_takes_their_files_too(
+        app, empty_database, tmp_path, monkeypatch):
+    """Response files hold every response: a downgrade that drops their rows deletes their
+    files, so the next one down does not write them to the instance folder."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    with _migrating(app, empty_database) as (config, engine):
+        command.upgrade(config, "59bdd279959b")
+        with engine.begin() as conn:
+            for number, key in enumerate(["papers/0f1e2d.pdf", "response-files/1/london.zip"]):
+                conn.execute(text(
+                    "INSERT INTO stored_files (id, key, size, pieces, sha256, stored_at) "
+                    "VALUES (:id, :key, 2, 1, :sha, CURRENT_TIMESTAMP)"),
+                    {"id": number + 1, "key": key, "sha": "0" * 64})
+                conn.execute(text("INSERT INTO stored_file_pieces (file_id, number, content) "
+                                  "VALUES (:id, 0, :content)"),
+                             {"id": number + 1, "content": b"PK"})
+        command.downgrade(config, "50d5cc19632d")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT key FROM stored_files")).scalars().all() == [
+                "papers/0f1e2d.pdf"]
+            assert conn.execute(text("SELECT count(*) FROM stored_file_pieces")).scalar() == 1
+        command.downgrade(config, "5ce8f12d7788")
+        assert (tmp_path / "papers" / "0f1e2d.pdf").read_bytes() == b"PK"
+        assert not (tmp_path / "response-files").exists()
+        command.downgrade(config, "base")

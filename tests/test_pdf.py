@@ -66,3 +66,13 @@ def test_data_addresses_are_still_read(listener, caplog):
     pdf.document(f'<img src="{address}/square.svg" alt="A square">').render()
     assert "Failed to load image" in caplog.text and "disallowed protocol" in caplog.text
     assert asked == []
+
+
+def test_a_worker_s_log_is_not_filled_with_weasyprint_s_progress(caplog):
+    """A worker logs at INFO: WeasyPrint's progress (seven steps a document, one more a page)
+    would be most of its log during a print run; its warnings still come through."""
+    caplog.set_level(logging.INFO)
+    pdf.document("<p>Page one</p><p style='break-before: page'>Page two</p>").write_pdf()
+    assert [r for r in caplog.records if r.name.startswith("weasyprint")] == []
+    pdf.document('<img src="http://127.0.0.1:9/square.svg" alt="A square">').render()
+    assert "Failed to load image" in caplog.text

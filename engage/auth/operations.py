@@ -191,7 +191,9 @@ def delete_account(user: User) -> None:
 # Staff invitations -------------------------------------------------------------------------
 
 def invite_staff(*, email: str, name: str, make_admin: bool, role: StaffRoleName | None,
-                 boroughs: list[Borough], invited_by: User) -> StaffInvitation:
+                 boroughs: list[Borough], invited_by: User | None) -> StaffInvitation:
+    """Invite someone as staff. `invited_by` is None only for `flask engage invite-admin`, the
+    deployment's first administrator (nobody yet to invite them from the website)."""
     token, token_hash = random_token()
     days = current_app.config["ENGAGE_INVITATION_DAYS"]
     invitation = StaffInvitation(
@@ -201,7 +203,8 @@ def invite_staff(*, email: str, name: str, make_admin: bool, role: StaffRoleName
     )
     db.session.add(invitation)
     db.session.flush()
-    queue_email(email, "staff_invitation", name=name, inviter=invited_by.name,
+    queue_email(email, "staff_invitation", name=name,
+                inviter=invited_by.name if invited_by else "The engage team",
                 roles=describe_grants(invitation), days=days,
                 accept_url=external_url("auth.accept_invitation", token=token))
     return invitation

@@ -52,3 +52,8 @@ def downgrade():
 
     op.drop_table('response_files')
     # ### end Alembic commands ###
+    # The files go with their rows: left in the file store, the next downgrade (50d5cc19632d)
+    # would write every response to the instance folder, where nothing deletes them.
+    op.execute("DELETE FROM stored_file_pieces WHERE file_id IN "
+               "(SELECT id FROM stored_files WHERE key LIKE 'response-files/%')")
+    op.execute("DELETE FROM stored_files WHERE key LIKE 'response-files/%'")

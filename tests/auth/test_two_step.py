@@ -427,6 +427,8 @@ def test_staff_two_step_is_required_by_default_in_production_only(monkeypatch):
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.delenv("ENGAGE_STAFF_TWO_STEP", raising=False)
     defaults = {env: build_config({"ENGAGE_ENV": env})["ENGAGE_STAFF_TWO_STEP"]

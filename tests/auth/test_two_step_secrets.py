@@ -176,6 +176,8 @@ def test_fallback_keys_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
     monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
     monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
+    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
     monkeypatch.setenv("ENGAGE_SECRET_KEY_FALLBACKS", f"y{'y' * 47},{DEV_SECRET_KEY}")
     with pytest.raises(ConfigError, match="ENGAGE_SECRET_KEY_FALLBACKS"):
