@@ -7,14 +7,30 @@ import pytest
 from engage.config import ConfigError, build_config
 from tests.helpers import csrf_token, page_text
 
+# Everything production asks for, each test then taking one thing away.
+PRODUCTION = {
+    "ENGAGE_ENV": "production", "ENGAGE_SECRET_KEY": "x" * 48,
+    "ENGAGE_BASE_URL": "https://engage.police.example.org",
+    "ENGAGE_CONTACT_EMAIL": "engage@police.example.org",
+    "ENGAGE_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/1",
+    "ENGAGE_DATABASE_URL": "postgresql+psycopg://engage@db/engage",
+    "ENGAGE_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
 
-def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
-    monkeypatch.setenv("ENGAGE_ENV", "production")
-    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
-    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
-    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
-    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
-    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+@pytest.fixture
+def production(monkeypatch):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def test_a_production_environment_with_everything_starts(production):
+    assert build_config()["ENGAGE_ENV"] == "production"
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(production):
+    monkeypatch = production
     monkeypatch.delenv("ENGAGE_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="ENGAGE_SECRET_KEY"):
         build_config()
@@ -25,27 +41,16 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
     assert build_config()["SESSION_COOKIE_SECURE"] is True
 
 
-def test_production_refuses_per_process_rate_limit_counters(monkeypatch):
-    monkeypatch.setenv("ENGAGE_ENV", "production")
-    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "memory://")
-    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
-    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
-    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
-    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
+def test_production_refuses_per_process_rate_limit_counters(production):
+    production.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "memory://")
     with pytest.raises(ConfigError, match="every web process shares"):
         build_config()
 
 
-def test_production_refuses_to_start_without_a_contact_for_the_public(monkeypatch):
+def test_production_refuses_to_start_without_a_contact_for_the_public(production):
     from engage.config import DEV_CONTACT_EMAIL
 
-    monkeypatch.setenv("ENGAGE_ENV", "production")
-    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
-    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
-    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
-    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch = production
     monkeypatch.delenv("ENGAGE_CONTACT_EMAIL", raising=False)
     monkeypatch.delenv("ENGAGE_CONTACT_PHONE", raising=False)
     with pytest.raises(ConfigError, match="ENGAGE_CONTACT_EMAIL"):
@@ -62,13 +67,8 @@ def test_production_refuses_to_start_without_a_contact_for_the_public(monkeypatc
         DEV_CONTACT_EMAIL
 
 
-def test_production_refuses_an_address_for_links_that_is_not_https(monkeypatch):
-    monkeypatch.setenv("ENGAGE_ENV", "production")
-    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
-    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
-    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
-    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+def test_production_refuses_an_address_for_links_that_is_not_https(production):
+    monkeypatch = production
     monkeypatch.delenv("ENGAGE_BASE_URL", raising=False)  # the development default, http://
     with pytest.raises(ConfigError, match="ENGAGE_BASE_URL must be the service's https://"):
         build_config()
@@ -79,17 +79,12 @@ def test_production_refuses_an_address_for_links_that_is_not_https(monkeypatch):
     assert build_config()["ENGAGE_BASE_URL"] == "https://engage.police.example.org"
 
 
-def test_production_refuses_a_database_or_broker_on_this_machine_alone(monkeypatch, tmp_path):
+def test_production_refuses_a_database_or_broker_on_this_machine_alone(production, tmp_path):
     """Every process on every machine shares PostgreSQL and Redis (or RabbitMQ): a machine left
     on the SQLite defaults would keep a world of its own, or queue tasks no worker reads."""
-    monkeypatch.setenv("ENGAGE_ENV", "production")
-    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
-    monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org")
-    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
+    monkeypatch = production
     monkeypatch.setenv("ENGAGE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("ENGAGE_DATABASE_URL", raising=False)
-    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
     with pytest.raises(ConfigError, match="ENGAGE_DATABASE_URL must point at the PostgreSQL"):
         build_config()
     monkeypatch.setenv("ENGAGE_DATABASE_URL", f"sqlite:///{tmp_path}/engage.db")
@@ -109,14 +104,9 @@ def test_production_refuses_a_database_or_broker_on_this_machine_alone(monkeypat
         "sqlite")
 
 
-def test_production_sends_mail_from_the_service_s_own_domain(monkeypatch):
+def test_production_sends_mail_from_the_service_s_own_domain(production):
     """Not from the made-up example.org, which mail servers refuse or file as spam."""
-    monkeypatch.setenv("ENGAGE_ENV", "production")
-    monkeypatch.setenv("ENGAGE_SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("ENGAGE_CONTACT_EMAIL", "engage@police.example.org")
-    monkeypatch.setenv("ENGAGE_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/1")
-    monkeypatch.setenv("ENGAGE_DATABASE_URL", "postgresql+psycopg://engage@db/engage")
-    monkeypatch.setenv("ENGAGE_BROKER_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch = production
     monkeypatch.setenv("ENGAGE_BASE_URL", "https://engage.police.example.org:8443/")
     monkeypatch.delenv("ENGAGE_MAIL_FROM", raising=False)
     assert build_config()["ENGAGE_MAIL_FROM"] == "engage <no-reply@engage.police.example.org>"
