@@ -8,8 +8,9 @@
 - `about.txt`: what the file is, what it leaves out and why, and how to open it and look
   after it.
 
-Column names are letters, digits and underscores, so R, Stata, SPSS and pandas take them as
-they are, and never clash: a name already taken gets _2, _3. A question whose kind changed
+Column names are letters, digits and underscores, at most 32 characters and never a word the
+tools reserve, so R, Stata, SPSS and pandas take them as they are; and they never clash: a name
+already taken gets _2, _3. A question whose kind changed
 between versions in a way that changes its columns (from "choose up to" to "choose one", from a
 number to words) has columns for each kind, the older named with `_v` and the last version that
 asked it so, so that no answer is lost or mixed with another kind's.
@@ -62,6 +63,14 @@ TEXTS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
 XLSX_ROWS = 1_048_576  # a worksheet's rows, with its header
 # A code a spreadsheet reads as a day and month (2-9 is 2 September), or a month and year.
 DATE_LIKE = re.compile(r"^\d{1,4}[-/]\d{1,4}$")
+# Stata keeps a name of at most 32 characters (a longer one becomes v1, v2...).
+NAME_LENGTH = 32
+# Words R, Stata or SPSS will not take as a column's name (names here are lower case).
+RESERVED = frozenset((
+    "if", "else", "repeat", "while", "function", "for", "next", "break", "in",  # R
+    "all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with",  # SPSS
+    "byte", "int", "long", "float", "double", "str", "strl", "using",  # Stata
+))
 HOLDS = {
     QuestionKind.NUMBER: "A whole number",
     QuestionKind.SHORT_TEXT: "Their words, as written",
@@ -199,6 +208,7 @@ class Layout:
             # The newest kind of a key gets the key; an older kind, the last version asking it.
             base = name_part(entry.key)
             base = "q" + base if base[0].isdigit() else base
+            base = f"q_{base}" if base in RESERVED else base
             if entry.key in newest:
                 base = f"{base}_v{max(entry.versions)}"
             newest.add(entry.key)
@@ -208,6 +218,7 @@ class Layout:
                 candidate, n = f"{base}_{n}", n + 1
                 entry.name(candidate)
             taken.update(entry.columns())
+        shorten(asked)
         header = [name for name, _ in FIXED] + [c for a in asked for c in a.columns()]
         by_question = {qid: a for a in asked for qid in a.question_ids}
         questions = [question for version in questionnaire.versions
@@ -218,6 +229,29 @@ class Layout:
                    for question in questions}
         return cls(asked, header, {name: i for i, name in enumerate(header)}, by_question,
                    option_codes, offered)
+
+
+def shorten(asked: list[Asked]) -> None:
+    """Cut names longer than Stata keeps to its 32 characters, a cut name that would clash
+    with another getting _2, _3 within them. Names that fit keep their names."""
+    taken = {name for name, _ in FIXED} | {
+        name for entry in asked for name in entry.columns() if len(name) <= NAME_LENGTH}
+
+    def cut(name: str) -> str:
+        if len(name) <= NAME_LENGTH:
+            return name
+        stem, n = name[:NAME_LENGTH].rstrip("_"), 2
+        short = stem
+        while short in taken:
+            short = f"{stem[:NAME_LENGTH - len(str(n)) - 1].rstrip('_')}_{n}"
+            n += 1
+        taken.add(short)
+        return short
+
+    for entry in asked:
+        entry.column = cut(entry.column) if entry.column else ""
+        entry.option_columns = {code: cut(name) for code, name in entry.option_columns.items()}
+        entry.other_column = cut(entry.other_column) if entry.other_column else ""
 
 
 def _district(text: str) -> str:
@@ -367,8 +401,9 @@ def about(questionnaire: Questionnaire, borough: Borough | None, made_at, count:
         workbook,
         "",
         "Opening it",
-        "- Column names are letters, numbers and _ only, so R, Stata, SPSS and pandas keep "
-        "them as they are, and they match the column names in questions.csv.",
+        "- Column names are letters, numbers and _ only, at most 32 characters long (a longer "
+        "one is cut short), so R, Stata, SPSS and pandas keep them as they are, and they match "
+        "the column names in questions.csv.",
         "- Both CSV files are UTF-8 with a byte order mark, which Excel needs to show "
         "accented letters. pandas and R's readr read them as they are; with R's read.csv use "
         "fileEncoding = \"UTF-8-BOM\", and with Python's csv module open them with "

@@ -152,6 +152,36 @@ def test_column_names_never_clash_and_the_file_is_made(app, run_tasks):
             "1"] in codebook
 
 
+def test_column_names_fit_stata_and_avoid_the_words_the_tools_reserve(app, run_tasks):
+    """Stata renames a column of more than 32 characters to v1, v2..., and R and SPSS refuse
+    names such as `in` and `by`: long names are cut to 32 (two cut alike told apart within
+    them), reserved words get a `q_`, and names that fit are left as they are."""
+    violence = (("serious-youth-violence", "Serious youth violence"),
+                ("serious-youth-violence-online", "Serious youth violence online"))
+
+    def build(version, number):
+        main = add_section(version, "Main")
+        add_question(main, "priorities", QuestionKind.MULTIPLE_CHOICE, "Priorities?",
+                     violence, required=False)
+        add_question(main, "in", QuestionKind.SHORT_TEXT, "Which area are you in?",
+                     required=False)
+        add_question(main, "by", QuestionKind.SINGLE_CHOICE, "By when?", ABC, required=False)
+
+    (version,) = _made(app, 1, build)
+    _respond(app, version, {"priorities": {"options": ["serious-youth-violence-online"]},
+                            "in": {"text": "Kentish Town"}, "by": {"option": "a"}})
+    header, (row,), codebook, _ = _file(app, run_tasks)
+    assert header[5:] == ["priorities_serious_youth_violenc", "priorities_serious_youth_viole_2",
+                          "q_in", "q_by"]
+    assert max(len(name) for name in header) == 32
+    assert (row["priorities_serious_youth_violenc"], row["priorities_serious_youth_viole_2"],
+            row["q_in"], row["q_by"]) == ("0", "1", "Kentish Town", "a")
+    # The codebook still says which option a cut name is.
+    assert ["priorities_serious_youth_viole_2", "1. Priorities?",
+            "1 if chosen, 0 if not (empty: the question was not answered, or their version did "
+            "not offer it)", "", "Serious youth violence online", "1"] in codebook
+
+
 def test_no_equality_answer_reaches_the_file_by_any_path(app, run_tasks):
     """An equality question in every version it appears in, one tagged outside the equality
     section, and the questions shown only after an equality answer (directly or not): their
