@@ -137,20 +137,32 @@ def _table_sheet(book: Workbook, title: str, header: list[str], rows: Iterable[l
             wraps = column in COLUMN_WIDTHS and cell.data_type == "s"
             cell.alignment = WRAPPED if wraps else TOP
         sheet.append(cells)
+    return sheet
 
 
 def xlsx_bytes(report: Report, about: list[tuple[str, str]],
-               targets: dict | None = None) -> bytes:
+               targets: dict | None = None, marking: str | None = None) -> bytes:
     """The workbook: "Figures" (the CSV's header and rows), for a borough "Targets" (what its
     page says of targets and crime figures, from `targets` in the shape a publication pins:
-    engage.reports.targets.pinned_content), and "About" (what they are)."""
+    engage.reports.targets.pinned_content), and "About" (what they are).
+
+    A `marking` (the staff copy's "not for publication") heads every printed page of every
+    sheet, and the workbook opens on "About", which says it first: a sheet printed or passed
+    on alone still says what it is."""
     book = Workbook(write_only=True)
-    _table_sheet(book, "Figures", downloads.HEADER, downloads.rows(report))
+    sheets = [_table_sheet(book, "Figures", downloads.HEADER, downloads.rows(report))]
     if targets is not None:
-        _table_sheet(book, "Targets", downloads.TARGETS_HEADER,
-                     downloads.target_rows(report, targets))
+        sheets.append(_table_sheet(book, "Targets", downloads.TARGETS_HEADER,
+                                   downloads.target_rows(report, targets)))
 
     sheet = book.create_sheet("About")
+    sheets.append(sheet)
+    if marking is not None:
+        for each in sheets:
+            for header in (each.oddHeader, each.evenHeader):
+                header.center.text = marking
+                header.center.font = "Arial,Bold"
+        book.active = len(sheets) - 1
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 100
     for name, value in about:

@@ -74,8 +74,10 @@ def _staff_xlsx(borough_slug: str | None, consultation_slug: str):
     # and next year's priorities as they stand), so it reads as the public one will. London
     # has no targets.
     additions = targets.pinned_content(consultation, area) if area else None
-    return documents.download(documents.xlsx_bytes(report, about, additions), documents.XLSX,
-                              f"{stem}.xlsx")
+    return documents.download(
+        documents.xlsx_bytes(report, about, additions,
+                             marking="Staff copy, not for publication"),
+        documents.XLSX, f"{stem}.xlsx")
 
 
 def _staff_pdf(borough_slug: str | None, consultation_slug: str):

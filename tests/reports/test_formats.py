@@ -113,6 +113,10 @@ def test_the_staff_xlsx_holds_the_csv_s_cells_with_small_numbers_hidden(app, cli
     about = dict((row[0], row[1]) for row in sheet_rows(book["About"]))
     # Marked as the staff PDF is ("Staff copy, not for publication").
     assert sheet_rows(book["About"])[0][0] == "Staff copy"
+    # Every sheet says so when printed, and the workbook opens where it is said first.
+    assert book.active.title == "About"
+    for sheet in book.worksheets:
+        assert sheet.oddHeader.center.text == "Staff copy, not for publication", sheet.title
     assert about["Staff copy"].startswith("Not for publication.")
     assert about["Area"] == "Camden"
     assert about["Consultation"] == "Have your say (have-your-say-2027)"
@@ -241,6 +245,8 @@ def test_public_downloads_show_what_was_published_not_a_later_count(app, client,
     about = dict((r[0], r[1]) for r in sheet_rows(book["About"]))
     assert "Published at" in about and about["Respondents"] == "20"
     assert "Staff copy" not in about
+    assert book.active.title == "Figures"
+    assert not any(sheet.oddHeader.center.text for sheet in book.worksheets)
     # Only what the public page shows: the equality tables and weekly counts stay with staff.
     assert {row[0] for row in staff} >= {"Ethnic group", "Responses by week"}
     assert not {row[0] for row in public} & {"Ethnic group", "Age band", "Disability",
