@@ -11,6 +11,7 @@ from flask.templating import Environment
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from jinja2 import Undefined
+from markupsafe import Markup
 from werkzeug.datastructures import ImmutableDict
 from werkzeug.routing import IntegerConverter, Map
 
@@ -177,6 +178,17 @@ def error_summary(form) -> dict:
     return params
 
 
+def printed_url(url: str) -> Markup:
+    """A web address for paper, able to break only after a "/": left to itself a line breaks
+    after any hyphen ("community-police-engagement-" / "group"), and a reader cannot tell
+    whether to type that hyphen. Each part keeps to one line and a break may follow each "/"
+    (`<wbr>` adds no character to the PDF's text)."""
+    parts = str(url).split("/")
+    return Markup("<wbr>").join(
+        Markup('<span class="url-part">%s</span>') % (part + ("/" if n < len(parts) - 1 else ""))
+        for n, part in enumerate(parts))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(error_summary)
     app.add_template_filter(london_time)
@@ -187,6 +199,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(published_count)
     app.add_template_filter(counted)
     app.add_template_filter(or_not_given)
+    app.add_template_filter(printed_url)
     app.add_template_global(contact_for)
     app.add_template_global(service_contact)
     app.add_template_global(EMERGENCY, "emergency")

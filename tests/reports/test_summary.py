@@ -172,3 +172,23 @@ def test_a_borough_with_only_a_telephone_number_gives_it_under_useful_contacts(
     assert "Camden police engagement team: telephone 020 7946 0123" in text
     assert "Telephone: 020 7946 0123" in text  # the CPEG's, which falls back to the borough's
     assert app.config["ENGAGE_CONTACT_EMAIL"] not in text and "have not been added" not in text
+
+
+def test_printed_web_addresses_break_only_after_a_slash(app, client, other_client, run_tasks):
+    """Left to itself a line breaks after any hyphen ("community-police-engagement-" then
+    "group"), and a reader cannot tell whether to type the hyphen: addresses break after a /."""
+    prepared(app, client, run_tasks)
+    with_contacts_and_meetings(app)
+    long_slug = "community-police-engagement-group-for-the-london-borough-of-camden"
+    with app.app_context():
+        cpeg().slug = long_slug
+        db.session.commit()
+    publish(client)
+    reader = PdfReader(io.BytesIO(other_client.get(SUMMARY).data))
+    lines = [line for page in reader.pages for line in page.extract_text().splitlines()]
+    group_lines = [line for line in lines if "community-police" in line or "-camden" in line]
+    assert group_lines, lines
+    # Every line holding part of an address ends at a "/" or at the address's end.
+    assert not [line for line in lines if line.rstrip().endswith("-")], lines
+    text = re.sub(r"/\s+", "/", " ".join(lines))
+    assert f"http://localhost/boroughs/camden/groups/{long_slug}" in text
