@@ -84,8 +84,11 @@ class CallRequestForm(FlaskForm):
             field.data = number
 
 
-# "Complete" is never chosen here: finishing the interview records it.
-OUTCOME_CHOICES = [SelectChoice(o.value, o.label) for o in Outcome if o != Outcome.COMPLETE]
+# Most calls end unanswered, so that comes first, the rarest last; "Complete" is never chosen
+# here: finishing the interview records it.
+OUTCOME_CHOICES = [SelectChoice(o.value, o.label) for o in (
+    Outcome.NO_ANSWER, Outcome.ANSWERING_MACHINE, Outcome.APPOINTMENT, Outcome.PARTIAL,
+    Outcome.REFUSED, Outcome.WRONG_NUMBER)]
 
 
 class OutcomeForm(FlaskForm):

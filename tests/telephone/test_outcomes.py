@@ -4,6 +4,7 @@ one Call row per attempt, never overwritten."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -153,6 +154,11 @@ def test_recording_an_outcome_through_the_page(client, app, in_calling_hours):
         client.get(f"/staff/boroughs/camden/telephone/cases/{case_id}/outcome",
                    follow_redirects=True))
     start_call(client, case_id)
+    # Most calls end unanswered: that comes first, and every outcome but "complete" is there.
+    form = client.get(f"/staff/boroughs/camden/telephone/cases/{case_id}/outcome")
+    assert re.findall(r'name="outcome" type="radio" value="([a-z-]+)"',
+                      form.get_data(as_text=True)) == [
+        "no-answer", "answering-machine", "appointment", "partial", "refused", "wrong-number"]
     missing = end_call(client, case_id, "appointment")
     assert missing.status_code == 200
     html = missing.get_data(as_text=True)
