@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Select, case, delete, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from engage.auth.models import User
@@ -39,17 +39,28 @@ def _in_area(consultation: Consultation, borough: Borough):
     return (Response.consultation_id == consultation.id, Response.borough_id == borough.id)
 
 
-def replies_asked_for(consultation: Consultation, borough: Borough) -> list[ResponseContact]:
+def replies_asked_for(consultation: Consultation, borough: Borough) -> Select:
     """Everyone in the borough who asked for a reply: those waiting first, oldest first (the
-    longest waiting at the top), then those replied to, latest first."""
-    return list(db.session.scalars(
+    longest waiting at the top), then those replied to, latest first (a query, to be read a
+    page at a time)."""
+    return (
         select(ResponseContact).join(ResponseContact.response)
         .where(*_in_area(consultation, borough))
         .options(contains_eager(ResponseContact.response).joinedload(Response.questionnaire),
                  joinedload(ResponseContact.replied_by))
         .order_by(ResponseContact.replied_at.is_not(None),
                   case((ResponseContact.replied_at.is_(None), Response.submitted_at)),
-                  ResponseContact.replied_at.desc(), ResponseContact.response_id)))
+                  ResponseContact.replied_at.desc(), ResponseContact.response_id))
+
+
+def reply_counts(consultation: Consultation, borough: Borough) -> tuple[int, int]:
+    """(waiting, replied to) in the borough, in one query."""
+    waiting, replied = db.session.execute(
+        select(func.count().filter(ResponseContact.replied_at.is_(None)),
+               func.count(ResponseContact.replied_at))
+        .select_from(ResponseContact).join(ResponseContact.response)
+        .where(*_in_area(consultation, borough))).one()
+    return waiting, replied
 
 
 def waiting_by_consultation(consultation_ids: list[int], borough: Borough) -> dict[int, int]:

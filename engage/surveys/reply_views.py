@@ -29,6 +29,9 @@ surveys_replies = Blueprint(
     url_prefix="/staff/boroughs/<borough_slug>/consultations/<consultation_slug>/replies")
 
 
+PER_PAGE = 50
+
+
 class MarkRepliedForm(FlaskForm):
     note = TextAreaField(
         "Note (optional)", filters=[strip], widget=GovTextArea(),
@@ -57,10 +60,12 @@ def _load(borough_slug: str, consultation_slug: str) -> tuple[Borough, Consultat
 @staff_required
 def index(borough_slug: str, consultation_slug: str):
     borough, consultation = _load(borough_slug, consultation_slug)
-    asked = replies.replies_asked_for(consultation, borough)
-    waiting = sum(1 for contact in asked if contact.replied_at is None)
+    waiting, replied = replies.reply_counts(consultation, borough)
+    page = db.paginate(replies.replies_asked_for(consultation, borough), per_page=PER_PAGE,
+                       error_out=False)
     return render_template("surveys/replies/index.html", borough=borough,
-                           consultation=consultation, asked=asked, waiting=waiting)
+                           consultation=consultation, page=page, waiting=waiting,
+                           replied=replied)
 
 
 @surveys_replies.route("/<int:response_id>", methods=["GET", "POST"])

@@ -178,6 +178,33 @@ def test_waiting_come_first_longest_waiting_at_the_top(app):
     assert text.index("Older") < text.index("Newer") < text.index("Replied")
 
 
+def test_many_replies_come_fifty_to_a_page_with_the_counts_of_all(app, monkeypatch):
+    """A borough where hundreds asked for a reply: the list is read a page at a time, still
+    those waiting first, and the counts are of everyone, not of the page."""
+    from engage.surveys import reply_views
+
+    monkeypatch.setattr(reply_views, "PER_PAGE", 2)
+    made = make_consultation(app)
+    ids = [make_response(app, made.version_ids["residents"], borough_slug="lambeth",
+                         contact={"name": f"Person {n}", "email": f"p{n}@example.org",
+                                  "phone": None})
+           for n in range(5)]
+    with app.app_context():
+        for n, response_id in enumerate(ids):
+            db.session.get(Response, response_id).submitted_at = utcnow() - timedelta(days=9 - n)
+        db.session.get(ResponseContact, ids[0]).replied_at = utcnow()
+        db.session.commit()
+    officer = _signed_in(app, create_officer, "lambeth")
+    pages = [page_text(officer.get(f"{_replies_url(made)}?page={n}")) for n in (1, 2, 3)]
+    for text in pages:
+        assert "4 waiting for a reply, 1 replied to." in text
+    assert "Person 1" in pages[0] and "Person 2" in pages[0] and "Person 3" not in pages[0]
+    assert "Person 3" in pages[1] and "Person 4" in pages[1] and "Page 2 of 3" in pages[1]
+    assert "Person 0" in pages[2] and "Replied" in pages[2]
+    beyond = page_text(officer.get(f"{_replies_url(made)}?page=9"))
+    assert "There is no page 9" in beyond and "Nobody in" not in beyond
+
+
 def test_contact_details_are_deleted_once_their_time_is_up(app, run_tasks):
     from engage.surveys.tasks import delete_expired_reply_details
 
