@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.groups.representation_views import representation_pages
     from engage.groups.staff_views import groups_staff
     from engage.groups.views import groups
+    from engage.jobs.views import jobs
     from engage.mailouts.keying_views import mailouts_keying
     from engage.mailouts.views import mailouts
     from engage.meetings.minutes_views import meeting_minutes
@@ -117,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
-                      meeting_minutes, my_meetings, news, privacy, reports, admin, errors):
+                      meeting_minutes, my_meetings, news, privacy, reports, admin, jobs, errors):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     app.register_blueprint(report_targets)

@@ -8,9 +8,14 @@ from kombu import Exchange, Queue
 
 
 def celery_init_app(app: Flask) -> Celery:
+    from engage.jobs import runs
+
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
             with app.app_context():
+                if self.name.startswith(runs.PERIODIC):
+                    # Beat's jobs say when they ran, so a stopped scheduler is noticed.
+                    return runs.recorded(self.name, lambda: self.run(*args, **kwargs))
                 return self.run(*args, **kwargs)
 
     settings = dict(app.config["CELERY"])

@@ -17,6 +17,7 @@ from engage.groups.models import (
     Membership,
     MembershipEvent,
 )
+from engage.jobs.models import ScheduledJobRun  # noqa: F401
 from engage.locks import TaskLock
 from engage.mailouts.keying_models import KeyedEntry  # noqa: F401
 from engage.mailouts.models import PaperRequest, PaperRequestCount, PrintRun  # noqa: F401

@@ -654,6 +654,15 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
                                        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) "
                                        "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 "
                                        "Mobile/15E148 Safari/604.1")))
+        # One scheduled job late, one failed: the jobs page with its summary of both.
+        from engage.jobs.models import ScheduledJobRun
+
+        db.session.add_all([
+            ScheduledJobRun(task="engage.periodic.news_retention",
+                            started_at=utcnow() - timedelta(days=2),
+                            finished_at=utcnow() - timedelta(days=2)),
+            ScheduledJobRun(task="engage.periodic.sweep_outbox", started_at=utcnow(),
+                            failed_at=utcnow(), failure="OperationalError")])
         db.session.commit()
         someone_id = someone.id
     _two_step_on(app, someone_id)
@@ -674,6 +683,7 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
     visit.page.get_by_role("link", name="Next page").click()
     visit.check("Audit log")
     visit.go("/admin/outbox", "Outbox")
+    visit.go("/admin/jobs", "Scheduled jobs")
     visit.go("/admin/population", "Population figures")
     visit.page.get_by_label("CSV file").set_input_files(csv_file(
         "figures.csv", "ons_code,dimension,category,count\nE09000007,ethnic_group,white,lots\n"

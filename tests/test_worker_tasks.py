@@ -94,9 +94,26 @@ def _again_changes_nothing(app, worker, mailbox, name: str, *args) -> None:
     """Deliver the task once more: it finds nothing to do (returns 0), and the database and the
     mailbox are as they were."""
     before, delivered = every_row(app), list(mailbox.delivered)
+    first_run = _last_run(app, name)
     assert run_in_worker(app, worker, name, *args) == 0
     assert every_row(app) == before
     assert mailbox.delivered == delivered
+    if name.startswith("engage.periodic."):
+        # The worker said when beat's job ran, both times (engage.jobs), for the jobs page.
+        second_run = _last_run(app, name)
+        assert first_run is not None and first_run.finished_at is not None
+        assert first_run.failed_at is None
+        assert second_run.started_at > first_run.finished_at
+        assert second_run.finished_at >= second_run.started_at
+
+
+def _last_run(app, task: str):
+    from engage.jobs.models import ScheduledJobRun
+
+    with app.app_context():
+        run = db.session.get(ScheduledJobRun, task)
+        db.session.expunge_all()
+        return run
 
 
 # Accounts and the outbox

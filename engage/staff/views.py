@@ -12,6 +12,7 @@ from engage.auth.access import boroughs_for, staff_borough, staff_required
 from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.boroughs.models import Borough
 from engage.extensions import db
+from engage.jobs import runs
 from engage.reports.views import reads_reports
 from engage.staff.forms import BoroughContactForm
 from engage.staff.waiting import acts_in, nothing_waiting, waiting_for
@@ -32,7 +33,9 @@ def dashboard():
                            nothing_waiting=nothing_waiting(current_user, acting_in),
                            roles=sorted(current_user.staff_roles,
                                         key=lambda g: (g.borough.name, g.role.value)),
-                           reads_reports=reads_reports())
+                           reads_reports=reads_reports(),
+                           jobs_needing_attention=(runs.needing_attention()
+                                                   if current_user.is_admin else 0))
 
 
 @staff.route("/boroughs/<slug>")
