@@ -191,6 +191,30 @@ def invite_admin_command(email: str, name: str):
                "production, set up two-step verification.")
 
 
+@engage_cli.command("jobs")
+def jobs_command():
+    """List beat's jobs and when each last finished; exit 1 if any is late or failed (for a
+    monitoring check, as /admin/jobs shows administrators)."""
+    from engage.clock import to_london
+    from engage.jobs import runs
+
+    found = runs.jobs()
+    for job in found:
+        finished = (f"{to_london(job.run.finished_at):%Y-%m-%d %H:%M}"
+                    if job.run and job.run.finished_at else "never")
+        extra = (f", {job.run.failure}" if job.state == runs.JobState.FAILED
+                 else f", due since {to_london(job.due_since):%Y-%m-%d %H:%M}"
+                 if job.due_since else "")
+        click.echo(f"{job.state.value:<12} {job.task:<42} last finished {finished}{extra}")
+    attention = [job for job in found if job.needs_attention]
+    if attention:
+        from engage.templating import counted
+
+        raise click.ClickException(
+            f"{counted(len(attention), 'scheduled job is', 'scheduled jobs are')} late or "
+            "failed: check that celery beat and a worker are running, and read their logs")
+
+
 @engage_cli.command("mailcatcher")
 def mailcatcher_command():
     """Catch outgoing mail on the SMTP port, readable at /dev/mail (development only)."""

@@ -125,3 +125,20 @@ def test_only_administrators_see_the_jobs(app):
     assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
     officer_home = page_text(_signed_in(app, create_officer, "camden").get("/staff/"))
     assert "scheduled jobs" not in officer_home
+
+
+def test_the_command_lists_the_jobs_and_fails_when_one_needs_attention(app):
+    runner = app.test_cli_runner()
+    fresh = runner.invoke(args=["engage", "jobs"])
+    assert fresh.exit_code == 0, fresh.output
+    assert fresh.output.count("Not run yet") == len(runs.WHAT)
+    now = utcnow()
+    _ran(app, "engage.periodic.sweep_outbox", started_at=now, finished_at=now)
+    _ran(app, NEWS, started_at=now, failed_at=now, failure="OperationalError")
+    result = runner.invoke(args=["engage", "jobs"])
+    assert result.exit_code == 1
+    assert re.search(r"On time +engage\.periodic\.sweep_outbox +last finished \d{4}-",
+                     result.output)
+    assert re.search(r"Failed +engage\.periodic\.news_retention +last finished never, "
+                     r"OperationalError", result.output)
+    assert "1 scheduled job is late or failed" in result.output
