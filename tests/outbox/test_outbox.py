@@ -363,6 +363,11 @@ def test_the_outbox_page_lists_failed_messages_and_sends_them_again(client, app,
         admin = create_admin()
         admin_id, email = admin.id, admin.email
     client.sign_in(email, PASSWORD)
+    # The administrators' staff home says so, and links to them.
+    home = client.get("/staff/")
+    assert "1 email has failed" in page_text(home)
+    assert 'href="/admin/outbox?status=failed">1 email has failed</a>' in home.get_data(
+        as_text=True)
 
     page = client.get("/admin/outbox?status=failed")
     assert page.status_code == 200
@@ -393,6 +398,7 @@ def test_the_outbox_page_lists_failed_messages_and_sends_them_again(client, app,
     assert _row(app, failed).status == OutboxStatus.SENT
     assert "No emails with the status failed." in page_text(
         client.get("/admin/outbox?status=failed"))
+    assert "failed" not in page_text(client.get("/staff/"))
 
 
 def test_send_again_does_nothing_to_a_message_that_has_not_failed(client, app, mailbox,
