@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.meetings.reply_views import meeting_replies, my_meetings
     from engage.meetings.staff_views import meetings_staff
     from engage.meetings.views import meetings
+    from engage.news.results_views import results_emails
     from engage.news.views import news
     from engage.privacy.views import privacy
     from engage.public.views import public
@@ -118,7 +119,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
-                      meeting_minutes, my_meetings, news, privacy, reports, admin, jobs, errors):
+                      meeting_minutes, my_meetings, news, results_emails, privacy, reports,
+                      admin, jobs, errors):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     app.register_blueprint(report_targets)

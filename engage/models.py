@@ -30,7 +30,7 @@ from engage.meetings.models import (
     Meeting,
     Paper,
 )
-from engage.news.models import NewsSubscription  # noqa: F401
+from engage.news.models import NewsSubscription, ResultsRequest  # noqa: F401
 from engage.once import SentForm  # noqa: F401
 from engage.outbox.models import OutboxMessage
 from engage.reports.comments_models import CommentFlag  # noqa: F401

@@ -51,6 +51,8 @@ RUN_BY_A_WORKER = {
         "tests/test_worker_tasks.py::test_finished_emails_are_emptied_once",
     "engage.periodic.news_retention":
         "tests/test_worker_tasks.py::test_stale_news_subscriptions_are_deleted_once",
+    "engage.news.send_results":
+        "tests/test_worker_tasks.py::test_the_results_are_emailed_once_to_those_who_asked",
     "engage.periodic.meeting_retention":
         "tests/test_worker_tasks.py::test_meeting_guests_are_deleted_and_counted_once",
     "engage.periodic.telephone_retention":
@@ -207,6 +209,33 @@ def test_stale_news_subscriptions_are_deleted_once(app, worker, mailbox):
         assert sorted(db.session.scalars(select(NewsSubscription.email))) == [
             "active@example.org", "just-left@example.org", "new@example.org"]
     _again_changes_nothing(app, worker, mailbox, "engage.periodic.news_retention")
+
+
+def test_the_results_are_emailed_once_to_those_who_asked(app, worker, mailbox):
+    from engage.news.models import ResultsRequest
+    from tests.surveys.support import make_consultation
+
+    made = make_consultation(app)
+    with app.app_context():
+        camden = borough("camden")
+        for email, confirmed in (("ada@example.org", True), ("grace@example.org", True),
+                                 ("unsure@example.org", False)):
+            db.session.add(ResultsRequest(consultation_id=made.consultation_id,
+                                          borough_id=camden.id, email=email,
+                                          confirmed_at=utcnow() if confirmed else None))
+        db.session.commit()
+        camden_id = camden.id
+
+    assert run_in_worker(app, worker, "engage.news.send_results", made.consultation_id,
+                         camden_id) == 2
+    for address in ("ada@example.org", "grace@example.org"):
+        [message] = mailbox.wait_for(address)
+        assert message["Subject"].endswith("in Camden are published")
+    with app.app_context():
+        assert list(db.session.scalars(select(ResultsRequest.email))) == ["unsure@example.org"]
+    _again_changes_nothing(app, worker, mailbox, "engage.news.send_results",
+                           made.consultation_id, camden_id)
+    assert mailbox.to("unsure@example.org") == []
 
 
 def test_meeting_guests_are_deleted_and_counted_once(app, worker, mailbox):

@@ -57,7 +57,8 @@ WHAT = {
         "Deletes the details of meeting guests without an account, and access needs, after "
         "their meeting",
     "engage.periodic.news_retention":
-        "Deletes borough news sign-ups never confirmed, or stopped",
+        "Deletes borough news sign-ups never confirmed, or stopped, and requests for results "
+        "by email that will not be answered; sends results emails a lost task left",
     "engage.periodic.outbox_retention":
         "Empties the addresses and contents of emails sent or given up on, when their time is "
         "up",

@@ -24,3 +24,8 @@ class SubscribeForm(FlaskForm):
                        render_kw={"autocomplete": "name", "spellcheck": "false"})
     email = email_field(hint="We will send you an email to check it is yours.")
     submit = SubmitField("Get emails about meetings", widget=GovSubmitInput())
+
+
+class ResultsRequestForm(FlaskForm):
+    email = email_field(hint="We will send you an email to check it is yours.")
+    submit = SubmitField("Email me when the results are published", widget=GovSubmitInput())

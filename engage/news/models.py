@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db
+from engage.surveys.models import Consultation
 
 
 class NewsSubscription(db.Model):
@@ -42,3 +43,26 @@ class NewsSubscription(db.Model):
     def active(cls):
         """The SQL condition for a subscription that receives news."""
         return cls.confirmed_at.is_not(None) & cls.unsubscribed_at.is_(None)
+
+
+class ResultsRequest(db.Model):
+    """Someone who asked to be emailed once, when a borough's report of a consultation is
+    published: "what you told us, and what the police will do". Like a news subscription it
+    counts only once its address is confirmed; unlike one, it is deleted as soon as that one
+    email is queued, or once it can no longer come (engage.news.results)."""
+
+    __tablename__ = "results_requests"
+    __table_args__ = (UniqueConstraint("consultation_id", "borough_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"))
+    borough_id: Mapped[int] = mapped_column(ForeignKey("boroughs.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last time a confirmation link was asked for: retention keeps the row while it works.
+    last_requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+
+    borough: Mapped[Borough] = relationship()
+    consultation: Mapped[Consultation] = relationship()

@@ -308,6 +308,11 @@ def publish(consultation: Consultation, borough: Borough, snapshot: ReportSnapsh
     from engage.reports.public_files import draw_public_files
 
     send_after_commit(draw_public_files, published.id)
+    # Everyone who asked to be told (engage.news.results); a report published again finds
+    # no one left to tell.
+    from engage.news.tasks import send_results
+
+    send_after_commit(send_results, consultation.id, borough.id)
     return published
 
 

@@ -56,7 +56,7 @@ def test_a_run_is_recorded_and_shown_with_its_schedule(app):
         run = db.session.get(ScheduledJobRun, NEWS)
         assert run.started_at <= run.finished_at and run.failed_at is None
     row = _row(app, NEWS)
-    assert row.startswith("Deletes borough news sign-ups never confirmed, or stopped")
+    assert row.startswith("Deletes borough news sign-ups never confirmed, or stopped, and")
     assert "Every day at 04:12 (London time)" in row and "On time" in row
     assert "Never" not in row
     assert "Every minute" in _row(app, "engage.periodic.sweep_outbox")

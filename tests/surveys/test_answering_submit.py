@@ -239,6 +239,10 @@ def test_the_confirmation_says_a_reply_is_coming_and_links_the_borough(client, a
     assert ("You asked for a reply. The Lambeth police engagement team will contact you."
             in page_text(confirmation))
     assert _borough_link(confirmation.get_data(as_text=True)) == "/boroughs/lambeth Lambeth"
+    # And where to ask for the results by email (engage.news.results).
+    assert (f'href="/boroughs/lambeth/have-your-say/{made.slug}/results-email">Get an email '
+            "when the results for Lambeth are published</a>") in confirmation.get_data(
+        as_text=True)
 
 
 def test_the_confirmation_without_a_reply_says_none_is_coming(client, app, made):
