@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password, needs_rehash, verify_password
@@ -179,11 +179,19 @@ def set_password(user: User, password: str) -> None:
 
 
 def delete_account(user: User) -> None:
-    # Imported here: the meetings package builds on this module.
+    # Imported here: the meetings and surveys packages build on this module.
     from engage.meetings.replies import give_up_places
+    from engage.surveys.models import Invitee, InviteeList, InviteeListSource
 
     # Their invitations go with the account: the places they held go to people waiting.
     give_up_places(user.id)
+    # Lists made from a group copy its members' names and addresses: leaving every group with
+    # the account takes them off those too, so no invitation or reminder follows, and an
+    # answer sent through their link is tied to nobody (responses.invitee_id: SET NULL).
+    group_lists = select(InviteeList.id).where(InviteeList.source == InviteeListSource.GROUP)
+    db.session.execute(delete(Invitee).where(Invitee.email == user.email.lower(),
+                                             Invitee.list_id.in_(group_lists)),
+                       execution_options={"synchronize_session": False})
     queue_email(user.email, "account_deleted", name=user.name)
     db.session.delete(user)
 

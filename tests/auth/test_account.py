@@ -306,7 +306,8 @@ def test_the_delete_page_says_what_goes_with_the_account_and_what_does_not(clien
         create_user(email="ada@example.org")
     client.sign_in("ada@example.org", PASSWORD)
     text = page_text(client.get("/account/delete"))
-    assert "You leave every group you belong to or asked to join" in text
+    assert ("You leave every group you belong to or asked to join, and come off the lists made "
+            "from a group's members to invite them to answer a consultation") in text
     assert "a place you have at a meeting goes to the next person on its waiting list" in text
     assert "Your equality monitoring answers are deleted" in text
     assert ("Emails you asked for without an account, such as news of meetings in a borough, "
