@@ -99,7 +99,8 @@ def accessibility():
 def privacy():
     # The periods the nightly clean-up actually uses, so the notice cannot drift from them.
     days = {name: current_app.config[f"ENGAGE_{name.upper()}_RETENTION_DAYS"]
-            for name in ("paper", "telephone", "meeting", "news", "outbox", "reply")}
+            for name in ("paper", "telephone", "meeting", "news", "outbox", "reply",
+                         "invitation")}
     lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
     return render_template("public/privacy.html", days=days,
                            threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"],
