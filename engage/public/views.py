@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from engage.auth.operations import UNCONFIRMED_DAYS
 from engage.boroughs.models import Borough, all_boroughs
 from engage.clock import utcnow
 from engage.extensions import db
@@ -105,7 +106,7 @@ def privacy():
     return render_template("public/privacy.html", days=days,
                            threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"],
                            response_file_days=current_app.config["ENGAGE_RESPONSE_FILE_DAYS"],
-                           draft_days=DRAFT_DAYS,
+                           draft_days=DRAFT_DAYS, unconfirmed_days=UNCONFIRMED_DAYS,
                            session_hours=round(lifetime.total_seconds() / 3600),
                            idle_minutes=current_app.config["ENGAGE_SESSION_IDLE_MINUTES"])
 

@@ -46,3 +46,11 @@ def test_it_says_how_long_sign_ins_unsent_answers_and_attendance_are_kept(app):
     assert ("answers you have not sent yet: 30 days after you last changed them, or until the "
             "consultation closes if that is sooner") in text
     assert "the meeting's register records whether you were there" in text
+
+
+def test_it_says_unconfirmed_registrations_go_and_opt_outs_stay(app):
+    text = _notice(app)
+    assert ("your account, until you delete it; but if you never confirm your email address, "
+            "30 days after you registered") in text
+    assert ("if you asked us to stop emails about consultations: your email address, for as "
+            "long as we send them, so that we never send you one") in text
