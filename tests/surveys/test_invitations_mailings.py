@@ -457,3 +457,33 @@ def test_a_member_who_deletes_their_account_is_taken_off_lists_made_from_their_g
         assert db.session.scalars(select(Invitee.email)).all() == [staying]
         # The answer stays (answers are anonymous), tied to nobody.
         assert db.session.scalars(select(Response.invitee_id)).all() == [None]
+
+
+def test_someone_who_left_the_group_is_not_emailed_as_its_member(app, mailbox, run_tasks):
+    """A group's list says "because you are a member of" the group: once someone has left it,
+    neither the invitation nor a reminder goes to them from that list."""
+    leaves_early, leaves_later, stays = _emails(3)
+    browser, list_id = _list(app, [leaves_early, leaves_later, stays])
+
+    def leave(email: str) -> None:
+        member = Browser(app)
+        member.sign_in(email, PASSWORD)
+        left = member.submit("/boroughs/camden/groups/cpeg/leave", {})
+        assert left.status_code == 302
+
+    leave(leaves_early)
+    assert "2 people will get an email inviting them" in page_text(
+        browser.get(f"{STAFF}/{list_id}/send"))
+    _send(browser, list_id)
+    run_tasks()
+    assert sorted(m["To"] for m in mailbox.messages) == [leaves_later, stays]
+    leave(leaves_later)
+    with app.app_context():
+        db.session.execute(update(SurveyMailingDelivery).values(
+            created_at=utcnow() - timedelta(days=10)))
+        db.session.commit()
+    mailbox.messages.clear()
+    browser.submit(f"{STAFF}/{list_id}/reminder", {"days": "7", "confirmed": "yes"},
+                   form_page=f"{STAFF}/{list_id}/reminder")
+    run_tasks()
+    assert [m["To"] for m in mailbox.messages] == [stays]
