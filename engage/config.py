@@ -145,6 +145,10 @@ def build_config(overrides: dict | None = None) -> dict:
         # How long after a consultation closes the contact details of people who asked for a
         # reply are kept (engage.surveys.replies).
         "ENGAGE_REPLY_RETENTION_DAYS": _int("ENGAGE_REPLY_RETENTION_DAYS", 90),
+        # How long after a consultation closes its lists of people invited by email are kept
+        # (names, addresses, organisations, personal links, and which answer came through
+        # each link: engage.surveys.invitations.purge).
+        "ENGAGE_INVITATION_RETENTION_DAYS": _int("ENGAGE_INVITATION_RETENTION_DAYS", 90),
         # How long a response file made for analysts is kept (engage.datasets).
         "ENGAGE_RESPONSE_FILE_DAYS": _int("ENGAGE_RESPONSE_FILE_DAYS", 7),
         # Paper posted before a consultation closes is keyed in for this many days after.
@@ -303,6 +307,10 @@ def celery_config(broker_url: str, env: str, instance: Path) -> dict:
             "reply-retention": {
                 "task": "engage.periodic.reply_retention",
                 "schedule": crontab(minute=42, hour=3),
+            },
+            "invitation-retention": {
+                "task": "engage.periodic.invitation_retention",
+                "schedule": crontab(minute=57, hour=3),
             },
             "prune-survey-drafts": {
                 "task": "engage.periodic.prune_survey_drafts",

@@ -61,6 +61,8 @@ RUN_BY_A_WORKER = {
         "tests/test_worker_tasks.py::test_paper_requests_are_deleted_and_counted_once",
     "engage.periodic.reply_retention":
         "tests/test_worker_tasks.py::test_contact_details_for_a_reply_are_deleted_once",
+    "engage.periodic.invitation_retention":
+        "tests/test_worker_tasks.py::test_invitation_lists_are_deleted_once",
     "engage.periodic.prune_survey_drafts":
         "tests/test_worker_tasks.py::test_abandoned_survey_drafts_are_pruned_once",
     "engage.periodic.paper_print_runs":
@@ -347,6 +349,18 @@ def test_contact_details_for_a_reply_are_deleted_once(app, worker, mailbox):
         assert db.session.scalars(select(ResponseContact.response_id)).all() == [kept]
         assert db.session.get(Response, gone) is not None  # the answers stay
     _again_changes_nothing(app, worker, mailbox, "engage.periodic.reply_retention")
+
+
+def test_invitation_lists_are_deleted_once(app, worker, mailbox):
+    from engage.surveys.models import Invitee, Response
+    from tests.surveys.test_invitations_retention import _invited
+
+    old, recent = (_invited(app, closed_days_ago=days) for days in (91, 89))
+    assert run_in_worker(app, worker, "engage.periodic.invitation_retention") == 2
+    with app.app_context():
+        assert set(db.session.scalars(select(Invitee.list_id))) == {recent["list"]}
+        assert db.session.get(Response, old["response"]).invitee_id is None  # answers stay
+    _again_changes_nothing(app, worker, mailbox, "engage.periodic.invitation_retention")
 
 
 def test_abandoned_survey_drafts_are_pruned_once(app, worker, mailbox):

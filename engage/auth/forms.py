@@ -49,6 +49,11 @@ class RegisterForm(FlaskForm):
             raise ValidationError("Password must not contain your email address")
 
 
+class ChangeNameForm(FlaskForm):
+    name = name_field()
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
 class HomeBoroughForm(FlaskForm):
     home_borough = HomeBoroughField()
     submit = SubmitField("Save", widget=GovSubmitInput())

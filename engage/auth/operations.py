@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engage.auth.models import StaffInvitation, StaffRole, StaffRoleName, User
 from engage.auth.passwords import hash_password, needs_rehash, verify_password
@@ -68,6 +68,28 @@ def register(name: str, email: str, password: str, home_borough_slug: str | None
     db.session.flush()
     send_confirmation(user, next_url=next_url)
     return user
+
+
+# A registration whose address is never confirmed holds a name and an address anyone may have
+# typed: the nightly prune deletes it after this long (engage.auth.tasks).
+UNCONFIRMED_DAYS = 30
+
+
+def forget_unconfirmed_registrations(now: datetime | None = None) -> int:
+    """Delete accounts registered on the site more than UNCONFIRMED_DAYS ago whose address was
+    never confirmed, and that hold nothing else. A member imported by an officer has no
+    confirmed address until they set a password, but has a membership, and stays; so does
+    anyone given a staff role. Returns how many were deleted; the caller commits."""
+    # Imported here: the groups package builds on this module.
+    from engage.groups.models import Membership
+
+    cutoff = (now or utcnow()) - timedelta(days=UNCONFIRMED_DAYS)
+    stale = select(User.id).where(
+        User.email_confirmed_at.is_(None), User.created_at < cutoff, User.is_admin.is_(False),
+        ~select(Membership.id).where(Membership.user_id == User.id).exists(),
+        ~select(StaffRole.id).where(StaffRole.user_id == User.id).exists())
+    return db.session.execute(delete(User).where(User.id.in_(stale))
+                              .execution_options(synchronize_session=False)).rowcount
 
 
 def send_confirmation(user: User, email: str | None = None, next_url: str | None = None) -> None:
@@ -179,11 +201,19 @@ def set_password(user: User, password: str) -> None:
 
 
 def delete_account(user: User) -> None:
-    # Imported here: the meetings package builds on this module.
+    # Imported here: the meetings and surveys packages build on this module.
     from engage.meetings.replies import give_up_places
+    from engage.surveys.models import Invitee, InviteeList, InviteeListSource
 
     # Their invitations go with the account: the places they held go to people waiting.
     give_up_places(user.id)
+    # Lists made from a group copy its members' names and addresses: leaving every group with
+    # the account takes them off those too, so no invitation or reminder follows, and an
+    # answer sent through their link is tied to nobody (responses.invitee_id: SET NULL).
+    group_lists = select(InviteeList.id).where(InviteeList.source == InviteeListSource.GROUP)
+    db.session.execute(delete(Invitee).where(Invitee.email == user.email.lower(),
+                                             Invitee.list_id.in_(group_lists)),
+                       execution_options={"synchronize_session": False})
     queue_email(user.email, "account_deleted", name=user.name)
     db.session.delete(user)
 

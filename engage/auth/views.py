@@ -24,6 +24,7 @@ from engage.auth.forms import (
     NOT_IN_LONDON,
     AcceptInvitationForm,
     ChangeEmailForm,
+    ChangeNameForm,
     ChangePasswordForm,
     ConfirmForm,
     DeleteAccountForm,
@@ -415,6 +416,21 @@ def sign_out_other_devices():
         flash("Every other device has been signed out. This one is still signed in." if ended
               else "You were not signed in anywhere else.", "success" if ended else "info")
     return redirect(url_for("auth.signed_in_devices"))
+
+
+@auth.route("/account/name", methods=["GET", "POST"])
+@login_required
+def change_name():
+    """Putting a name right (UK GDPR article 16): one typed wrongly at registration, or by an
+    officer importing a group's members, or one that has changed. Group pages, registers and
+    emails read it from the account, so they all follow."""
+    form = ChangeNameForm(data={"name": current_user.name})
+    if form.validate_on_submit():
+        current_user.name = form.name.data
+        db.session.commit()
+        flash(f"Your name is now {current_user.name}.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/change_name.html", form=form)
 
 
 @auth.route("/account/home-borough", methods=["GET", "POST"])

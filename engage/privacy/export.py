@@ -1,12 +1,12 @@
 """A copy of everything engage holds about one account holder, as one JSON document.
 
 Two kinds of record are in it. Records tied to the account (memberships, staff roles, equality
-answers, meeting invitations, sessions) are theirs, in full. Records kept against their email
-address without an account (news of a borough's meetings, meetings they registered for as a
-guest, consultation invitations, an opt-out) are theirs too, since the account's address is
-confirmed; but anyone can type an address into a public form, so from those only what our
-emails to that address have already said is given: never a name, access needs or an
-organisation someone else may have typed with it.
+answers, meeting invitations and attendance, sessions) are theirs, in full. Records kept
+against their email address without an account (news of a borough's meetings, meetings they
+registered for as a guest, consultation invitations, an opt-out) are theirs too, since the
+account's address is confirmed; but anyone can type an address into a public form, so from
+those only what our emails to that address have already said is given: never a name, access
+needs or an organisation someone else may have typed with it.
 
 Answers to consultations are anonymous unless given through a personal link we emailed (the
 link keeps the response, so that it works once): those responses are here, with the
@@ -26,6 +26,7 @@ from engage.auth.models import KnownDevice, User, UserSession
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import EqualityAnswers, Group, Membership
+from engage.meetings.minutes import Attendance
 from engage.meetings.models import Invitation, Meeting
 from engage.news.models import NewsSubscription
 from engage.surveys.invitation_models import SurveyOptOut
@@ -66,6 +67,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "equality_monitoring": _equality(user),
         "group_memberships": _memberships(user),
         "meeting_invitations": _meetings(user),
+        "meeting_attendance": _attendance(user),
         "meetings_registered_for_without_an_account": _guest_meetings(user),
         "meeting_news": _news(user),
         "consultation_invitations": _consultation_invitations(user),
@@ -145,6 +147,17 @@ def _meetings(user: User) -> list[dict[str, Any]]:
              "replied_at": _when(invitation.replied_at),
              "access_needs": invitation.access_needs,
              "invited_at": _when(invitation.created_at)} for invitation in invitations]
+
+
+def _attendance(user: User) -> list[dict[str, Any]]:
+    """What the meetings' registers say of them (present, apologies, absent): kept against
+    the account, so theirs to see, whoever recorded it."""
+    records = db.session.scalars(
+        select(Attendance).options(joinedload(Attendance.meeting).joinedload(Meeting.group)
+                 .joinedload(Group.borough))
+        .where(Attendance.user_id == user.id).order_by(Attendance.id))
+    return [{**_meeting(record.meeting), "recorded_as": _label(record.status),
+             "recorded_at": _when(record.recorded_at)} for record in records]
 
 
 def _guest_meetings(user: User) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from engage.auth.operations import UNCONFIRMED_DAYS
 from engage.boroughs.models import Borough, all_boroughs
 from engage.clock import utcnow
 from engage.extensions import db
@@ -15,6 +16,7 @@ from engage.groups.operations import groups_of
 from engage.public.finder import FindBoroughForm
 from engage.reports import targets
 from engage.reports.targets_models import ReportPublication
+from engage.surveys.flow import DRAFT_DAYS
 from engage.surveys.models import Consultation, open_consultations
 
 public = Blueprint("public", __name__)
@@ -98,10 +100,15 @@ def accessibility():
 def privacy():
     # The periods the nightly clean-up actually uses, so the notice cannot drift from them.
     days = {name: current_app.config[f"ENGAGE_{name.upper()}_RETENTION_DAYS"]
-            for name in ("paper", "telephone", "meeting", "news", "outbox", "reply")}
+            for name in ("paper", "telephone", "meeting", "news", "outbox", "reply",
+                         "invitation")}
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
     return render_template("public/privacy.html", days=days,
                            threshold=current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"],
-                           response_file_days=current_app.config["ENGAGE_RESPONSE_FILE_DAYS"])
+                           response_file_days=current_app.config["ENGAGE_RESPONSE_FILE_DAYS"],
+                           draft_days=DRAFT_DAYS, unconfirmed_days=UNCONFIRMED_DAYS,
+                           session_hours=round(lifetime.total_seconds() / 3600),
+                           idle_minutes=current_app.config["ENGAGE_SESSION_IDLE_MINUTES"])
 
 
 # Crawlers are kept from the signed-in parts, where they would only meet the sign-in page;

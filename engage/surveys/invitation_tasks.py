@@ -26,7 +26,7 @@ from engage.auth.operations import external_url
 from engage.boroughs.contact import contact_for
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.groups.models import Group
+from engage.groups.models import Group, Membership, MembershipStatus
 from engage.locks import held
 from engage.outbox.operations import queue_emails
 from engage.surveys.invitation_models import (
@@ -37,7 +37,14 @@ from engage.surveys.invitation_models import (
     SurveyOptOut,
 )
 from engage.surveys.invitations import unsubscribe_url
-from engage.surveys.models import Consultation, Invitee, InviteeList, Questionnaire, Response
+from engage.surveys.models import (
+    Consultation,
+    Invitee,
+    InviteeList,
+    InviteeListSource,
+    Questionnaire,
+    Response,
+)
 from engage.tasks import dispatch, send_after_commit
 from engage.templating import london_time
 
@@ -58,13 +65,21 @@ class MailingRefused(Exception):
 def _owed(invitee_list: InviteeList, kind: SurveyMailingKind,
           invited_before: datetime | None) -> list:
     """Conditions on Invitee for the people of this list still owed a mailing of this kind:
-    not opted out, not answered and, for an invitation, not invited yet from any list of the
-    same questionnaire and borough (one invitation per address); for a reminder, invited by
-    `invited_before` and not reminded yet."""
+    not opted out, not answered, still an active member for a list made from a group, and,
+    for an invitation, not invited yet from any list of the same questionnaire and borough
+    (one invitation per address); for a reminder, invited by `invited_before` and not reminded
+    yet."""
     delivery = SurveyMailingDelivery
     conditions = [Invitee.list_id == invitee_list.id,
                   ~exists().where(SurveyOptOut.email == Invitee.email),
                   ~exists().where(Response.invitee_id == Invitee.id)]
+    if invitee_list.source == InviteeListSource.GROUP:
+        # Its emails say "because you are a member of" the group: only while they still are
+        # (someone who left, was removed or deleted their account is not written to).
+        conditions.append(exists().where(
+            Membership.group_id == invitee_list.group_id,
+            Membership.status == MembershipStatus.ACTIVE, Membership.user_id == User.id,
+            User.email == Invitee.email))
     if kind == INVITATION:
         other, other_list = aliased(Invitee), aliased(InviteeList)
         conditions.append(~exists().where(

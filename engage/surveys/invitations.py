@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import and_, case, distinct, func, insert, select
+from flask import current_app
+from sqlalchemy import and_, case, delete, distinct, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -20,6 +22,7 @@ from engage.auth.models import User
 from engage.auth.operations import external_url
 from engage.auth.tokens import make_token, read_token
 from engage.boroughs.models import Borough
+from engage.clock import utcnow
 from engage.extensions import db
 from engage.groups.models import Group, Membership, MembershipStatus
 from engage.outbox.models import OutboxMessage, OutboxStatus
@@ -201,6 +204,12 @@ def invitee_for_unsubscribe(token: str) -> Invitee | None:
     return db.session.get(Invitee, payload.get("i")) if payload else None
 
 
+def forgotten(token: str) -> bool:
+    """Whether `token` is a real unsubscribe link whose list is no longer kept (deleted by
+    `purge` after its consultation closed), so nothing more is sent from it."""
+    return read_token(UNSUBSCRIBE, token, max_age_hours=24 * UNSUBSCRIBE_DAYS) is not None
+
+
 def is_opted_out(email: str) -> bool:
     return bool(_opted_out([email]))
 
@@ -288,3 +297,34 @@ def set_auto_reminder(invitee_list: InviteeList, after_days: int | None) -> None
     else:
         found.after_days = after_days
     db.session.flush()
+
+
+# Retention -------------------------------------------------------------------------------------
+
+def _lists_of(consultation_id):
+    return select(InviteeList.id).join(Questionnaire).where(
+        Questionnaire.consultation_id == consultation_id)
+
+
+def consultations_due(now: datetime | None = None) -> list[int]:
+    """Consultations closed more than ENGAGE_INVITATION_RETENTION_DAYS ago that still keep a
+    list of people invited by email."""
+    cutoff = (now or utcnow()) - timedelta(
+        days=current_app.config["ENGAGE_INVITATION_RETENTION_DAYS"])
+    holding = select(InviteeList.id).join(Questionnaire).where(
+        Questionnaire.consultation_id == Consultation.id).exists()
+    return list(db.session.scalars(select(Consultation.id).where(
+        Consultation.closes_at < cutoff, holding).order_by(Consultation.id)))
+
+
+def purge(consultation_id: int) -> int:
+    """Delete one consultation's lists, with everyone on them, their mailings and deliveries.
+    The personal links' work is done once the consultation has closed: the database's foreign
+    keys then untie each answer from the invitation it came through (responses.invitee_id SET
+    NULL), and the answers stay, anonymous like any other. Adds; the caller commits. Returns
+    how many people were on the lists."""
+    people = db.session.scalar(select(func.count(Invitee.id))
+                               .where(Invitee.list_id.in_(_lists_of(consultation_id))))
+    db.session.execute(delete(InviteeList).where(InviteeList.id.in_(_lists_of(consultation_id)))
+                       .execution_options(synchronize_session=False))
+    return people

@@ -59,6 +59,12 @@ def start(token: str):
 @one_click.allowed
 def unsubscribe(token: str):
     invitee = invitations.invitee_for_unsubscribe(token)
+    if invitee is None and invitations.forgotten(token):
+        # The list was deleted after its consultation closed: nothing more comes from it.
+        if one_click.requested():
+            return one_click.done("We no longer keep the list this email was sent from, so "
+                                  "nothing more will be sent from it.")
+        return render_template("surveys/invitations/list_deleted.html")
     if invitee is None:
         return _unknown_link("stop emails about consultations")
     if one_click.requested():  # the mail program's "Unsubscribe" (List-Unsubscribe-Post)

@@ -1,5 +1,5 @@
 """Beat's daily clear-outs: questionnaire drafts nobody will come back to, and contact details
-given for a reply once their time is up."""
+given for a reply and lists of people invited by email once their time is up."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select
 from engage.clock import utcnow
 from engage.extensions import db
 from engage.locks import held, purge_each
-from engage.surveys import replies
+from engage.surveys import invitations, replies
 from engage.surveys.flow import DRAFT_DAYS, PREVIEW_PREFIX
 from engage.surveys.models import Consultation, Questionnaire, ResponseDraft
 from engage.telephone.models import CallCase, CaseStatus
@@ -58,3 +58,10 @@ def delete_expired_reply_details() -> int:
     """Daily: delete the contact details given for a reply, ENGAGE_REPLY_RETENTION_DAYS after
     their consultation closes. Returns how many were deleted."""
     return purge_each("reply-retention", replies.consultations_due, replies.purge)
+
+
+@shared_task(name="engage.periodic.invitation_retention")
+def delete_expired_invitation_lists() -> int:
+    """Daily: delete the lists of people invited by email, ENGAGE_INVITATION_RETENTION_DAYS
+    after their consultation closes. Returns how many people were on the lists deleted."""
+    return purge_each("invitation-retention", invitations.consultations_due, invitations.purge)

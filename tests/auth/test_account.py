@@ -306,8 +306,25 @@ def test_the_delete_page_says_what_goes_with_the_account_and_what_does_not(clien
         create_user(email="ada@example.org")
     client.sign_in("ada@example.org", PASSWORD)
     text = page_text(client.get("/account/delete"))
-    assert "You leave every group you belong to or asked to join" in text
+    assert ("You leave every group you belong to or asked to join, and come off the lists made "
+            "from a group's members to invite them to answer a consultation") in text
     assert "a place you have at a meeting goes to the next person on its waiting list" in text
     assert "Your equality monitoring answers are deleted" in text
     assert ("Emails you asked for without an account, such as news of meetings in a borough, "
             "keep coming until you use the link to stop them in one of those emails") in text
+
+
+def test_a_name_typed_wrongly_can_be_put_right(client, app):
+    """UK GDPR article 16: the account page offers to change the name, as it does the address
+    and the home borough; a blank name is refused; the new name is the one kept."""
+    with app.app_context():
+        create_user(email="ada@example.org", name="Ada Lovelcae")
+    client.sign_in("ada@example.org", PASSWORD)
+    assert 'href="/account/name"' in client.get("/account").get_data(as_text=True)
+    assert 'value="Ada Lovelcae"' in client.get("/account/name").get_data(as_text=True)
+    blank = client.submit("/account/name", {"name": "   "})
+    assert blank.status_code == 200 and "Enter your full name" in page_text(blank)
+    saved = client.submit("/account/name", {"name": "Ada Lovelace"}, follow_redirects=True)
+    assert "Your name is now Ada Lovelace." in page_text(saved)
+    with app.app_context():
+        assert db.session.scalar(select(User.name)) == "Ada Lovelace"

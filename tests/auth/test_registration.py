@@ -317,3 +317,38 @@ def test_a_password_made_of_the_persons_own_name_is_refused(client, app):
     assert "Choose one that is harder to guess" in page_text(refused)
     accepted = client.submit("/register", {**person, "password": "quattrocchi zygmunt velvet"})
     assert accepted.status_code == 302
+
+
+def test_a_registration_never_confirmed_is_deleted_after_30_days(client, mailbox, run_tasks,
+                                                                  app):
+    """Anyone can type any address into the form: a registration nobody confirms holds a name
+    and someone's address, and must not be kept for ever. Members imported by an officer (not
+    confirmed until they set a password) stay."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from engage.auth.tasks import prune_sessions
+    from engage.clock import utcnow
+    from engage.groups.models import Membership, MembershipStatus, Represents
+    from tests.meetings.support import cpeg
+
+    assert client.submit("/register", NEW).status_code == 302
+    assert client.submit("/register", {**NEW, "email": "lately@example.org"}).status_code == 302
+    run_tasks()
+    with app.app_context():
+        imported = create_user(email="imported@example.org", email_confirmed_at=None)
+        db.session.add(Membership(group=cpeg(), user=imported, status=MembershipStatus.ACTIVE,
+                                  represents=Represents.SELF, joined_at=utcnow()))
+        confirmed = create_user(email="confirmed@example.org")
+        db.session.execute(update(User).where(User.email != "lately@example.org")
+                           .values(created_at=utcnow() - timedelta(days=31)))
+        db.session.execute(update(User).where(User.email == "lately@example.org")
+                           .values(created_at=utcnow() - timedelta(days=29)))
+        db.session.commit()
+        assert confirmed.email_confirmed_at is not None
+        prune_sessions()
+        assert set(db.session.scalars(select(User.email))) == {
+            "lately@example.org", "imported@example.org", "confirmed@example.org"}
+    # The address is free to register again, and nothing of the old registration is left.
+    assert client.submit("/register", NEW).status_code == 302

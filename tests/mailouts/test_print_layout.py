@@ -9,11 +9,12 @@ import re
 
 import pypdfium2
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from engage.clock import utcnow
 from engage.extensions import db
 from engage.mailouts import files
-from engage.mailouts.models import PaperRequest, PrintRun
+from engage.mailouts.models import PaperRequest, PrintRun, RequestStatus
 from engage.surveys.models import QuestionnaireVersion
 from tests.mailouts.support import make_consultation, pdf_pages, record, sign_in
 from tests.mailouts.test_keying_support import all_kinds
@@ -158,3 +159,23 @@ def test_the_consent_box_goes_over_with_its_section_heading(client, app, run_tas
     assert "Tick this box if you agree" in pages[heading]
     # Its words run under themselves, not under the box.
     assert starts_under_itself(boxes(data, heading, "Tick this box", "this section."))
+
+
+def test_the_paper_promises_only_what_keying_keeps(client, app, run_tasks):
+    """The optional section's words on paper: the clerk keys a form by its reference, with the
+    answers to the optional questions on the same page, so the paper must not promise they
+    are never shown with the reference. They are never shown with the name."""
+    data, references = printed(client, app, run_tasks, every_kind(app),
+                               {"Ada Lovelace": "standard"})
+    text = squash(" ".join(pdf_pages(data)))
+    assert "Your answers are never shown with your name." in text
+    assert "or reference" not in text
+    with app.app_context():  # the run is posted
+        db.session.execute(update(PaperRequest).values(status=RequestStatus.POSTED,
+                                                       posted_at=utcnow()))
+        db.session.commit()
+    key_page = client.get(f"/staff/boroughs/camden/paper/keying/{references['Ada Lovelace']}")
+    assert key_page.status_code == 200
+    html = key_page.get_data(as_text=True)
+    assert references["Ada Lovelace"] in html and "equality_consent" in html
+    assert "Ada Lovelace" not in html

@@ -19,6 +19,7 @@ from engage.groups.models import (
     MembershipStatus,
     Represents,
 )
+from engage.meetings.minutes import Attendance, AttendanceStatus
 from engage.meetings.models import Invitation, Reply
 from engage.news.models import NewsSubscription
 from engage.surveys.invitation_models import SurveyOptOut
@@ -58,6 +59,11 @@ def _world(app) -> None:
             db.session.add(Invitation(meeting_id=meeting_id, user_id=person.id,
                                       reply=Reply.ATTENDING, replied_at=utcnow(),
                                       access_needs=f"Hearing loop for {person.name}"))
+        # The register of a meeting: Ada sent apologies, Bob was there.
+        db.session.add(Attendance(meeting_id=meeting_id, user_id=ada.id,
+                                  status=AttendanceStatus.APOLOGIES))
+        db.session.add(Attendance(meeting_id=meeting_id, user_id=bob.id,
+                                  status=AttendanceStatus.PRESENT))
         db.session.add(EqualityAnswers(user_id=ada.id, consented_at=utcnow(),
                                        age_band=AgeBand.FROM_35, ethnic_group=EthnicGroup.MIXED,
                                        disability=Disability.NO))
@@ -148,6 +154,11 @@ def test_the_file_holds_everything_tied_to_the_account(app):
     assert (invited["meeting"], invited["reply"], invited["access_needs"]) == (
         "Spring meeting", "Attending", "Hearing loop for Ada Lovelace")
     assert invited["starts_at"].endswith("Z")
+    # The attendance register names her too (UK GDPR article 15: all of it, not only replies).
+    [attended] = data["meeting_attendance"]
+    assert (attended["meeting"], attended["group"], attended["recorded_as"]) == (
+        "Spring meeting", "Community Police Engagement Group", "Sent apologies")
+    assert attended["starts_at"].endswith("Z") and attended["recorded_at"].endswith("Z")
     assert data["signed_in_devices"] and data["signed_in_devices"][0]["signed_in_at"]
     assert data["consultation_emails_stopped_at"] is not None
     [news] = data["meeting_news"]

@@ -22,9 +22,16 @@ from engage.surveys.invitation_models import (
     SurveyMailingKind,
     SurveyOptOut,
 )
-from engage.surveys.models import Audience, Channel, Consultation, Invitee, InviteeList
+from engage.surveys.models import (
+    Audience,
+    Channel,
+    Consultation,
+    Invitee,
+    InviteeList,
+    Response,
+)
 from engage.surveys.responses import new_key, store_response
-from tests.factories import borough
+from tests.factories import PASSWORD, borough
 from tests.helpers import Browser, page_text
 from tests.mailbox import body, text
 from tests.surveys.test_invitations_support import (
@@ -420,3 +427,63 @@ def test_response_rates_per_list_and_delivery_per_mailing(app, mailbox, run_task
     assert "Invited 4 Answered 1 Response rate 25% Asked for no consultation emails 1" in page
     # People, waiting to send, sent, failed.
     assert " 4 0 3 1" in page.split("Invitation 1", 1)[1]
+
+
+def test_a_member_who_deletes_their_account_is_taken_off_lists_made_from_their_group(
+        app, mailbox, run_tasks):
+    """A group's list copies its members' names and addresses. Deleting the account must take
+    them off it: no invitation or reminder after that, and an answer already sent through the
+    link is no longer tied to their address (the delete page promises the account's data goes;
+    only emails asked for without an account stay)."""
+    leaving, answered, staying = _emails(3)
+    browser, list_id = _list(app, [leaving, answered, staying])
+    with app.app_context():
+        _answer(db.session.scalar(select(Invitee).where(Invitee.email == answered)))
+        db.session.commit()
+    for email in (leaving, answered):
+        member = Browser(app)
+        member.sign_in(email, PASSWORD)
+        deleted = member.submit("/account/delete", {"current_password": PASSWORD,
+                                                    "confirm": "y"})
+        assert deleted.status_code == 302
+    run_tasks()
+    mailbox.messages.clear()
+    assert "1 person will get an email inviting them" in page_text(
+        browser.get(f"{STAFF}/{list_id}/send"))
+    _send(browser, list_id)
+    run_tasks()
+    assert [m["To"] for m in mailbox.messages] == [staying]
+    with app.app_context():
+        assert db.session.scalars(select(Invitee.email)).all() == [staying]
+        # The answer stays (answers are anonymous), tied to nobody.
+        assert db.session.scalars(select(Response.invitee_id)).all() == [None]
+
+
+def test_someone_who_left_the_group_is_not_emailed_as_its_member(app, mailbox, run_tasks):
+    """A group's list says "because you are a member of" the group: once someone has left it,
+    neither the invitation nor a reminder goes to them from that list."""
+    leaves_early, leaves_later, stays = _emails(3)
+    browser, list_id = _list(app, [leaves_early, leaves_later, stays])
+
+    def leave(email: str) -> None:
+        member = Browser(app)
+        member.sign_in(email, PASSWORD)
+        left = member.submit("/boroughs/camden/groups/cpeg/leave", {})
+        assert left.status_code == 302
+
+    leave(leaves_early)
+    assert "2 people will get an email inviting them" in page_text(
+        browser.get(f"{STAFF}/{list_id}/send"))
+    _send(browser, list_id)
+    run_tasks()
+    assert sorted(m["To"] for m in mailbox.messages) == [leaves_later, stays]
+    leave(leaves_later)
+    with app.app_context():
+        db.session.execute(update(SurveyMailingDelivery).values(
+            created_at=utcnow() - timedelta(days=10)))
+        db.session.commit()
+    mailbox.messages.clear()
+    browser.submit(f"{STAFF}/{list_id}/reminder", {"days": "7", "confirmed": "yes"},
+                   form_page=f"{STAFF}/{list_id}/reminder")
+    run_tasks()
+    assert [m["To"] for m in mailbox.messages] == [stays]

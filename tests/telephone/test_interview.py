@@ -234,3 +234,31 @@ def test_the_consent_screens_title_asks_what_its_heading_asks(client, app, in_ca
     assert page.status_code == 200
     assert title(page).startswith(f"{CONSENT_QUESTION} – Telephone interview")
     assert CONSENT_QUESTION in page_text(page)
+
+
+def test_equality_answers_are_never_on_a_screen_with_the_person_s_name(client, app,
+                                                                       in_calling_hours):
+    """The interviewer reads aloud that these answers are "never shown with your name": the
+    screens that ask and show them must not carry the name the case holds."""
+    made = consultation_with_note(app)
+    sign_in(client, app, interviewer="camden")
+    case_id = recorded_case(client, made.questionnaire_id, name="Ada Lovelace")
+    start_call(client, case_id)
+    first = begin_interview(client, case_id).headers["Location"]
+    at = _answer(client, first, {"q_priorities": ["burglary", "robbery"]}).headers["Location"]
+    at = _answer(client, at, {"q_confidence": "good"}).headers["Location"]
+    at = _answer(client, at, {"q_victim": "no"}).headers["Location"]
+    at = _answer(client, at, {"q_comments": "More patrols at night"}).headers["Location"]
+    about = client.get(at)
+    assert "never shown with your name" in page_text(about)
+    assert "Ada Lovelace" not in about.get_data(as_text=True)
+    at = _answer(client, at, {"consent": "yes"}).headers["Location"]
+    age = client.get(at)
+    assert "age" in page_text(age).lower()
+    assert "Ada Lovelace" not in age.get_data(as_text=True)
+    at = _answer(client, at, {"q_age_band": "25-to-64"}).headers["Location"]
+    check = client.get(at)
+    assert "25 to 64" in page_text(check) or "25-to-64" in check.get_data(as_text=True)
+    assert "Ada Lovelace" not in check.get_data(as_text=True)
+    # The case page, away from the answers, still names whom to call.
+    assert "Ada Lovelace" in page_text(client.get(case_url(case_id)))
