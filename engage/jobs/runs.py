@@ -63,9 +63,12 @@ WHAT = {
         "Empties the addresses and contents of emails sent or given up on, when their time is "
         "up",
     "engage.periodic.prune_sessions":
-        "Ends expired sign-ins, and forgets devices not used for a year",
+        "Ends expired sign-ins, forgets devices not used for a year, and deletes registrations "
+        "never confirmed",
     "engage.periodic.reply_retention":
         "Deletes the contact details of people who asked for a reply, when their time is up",
+    "engage.periodic.invitation_retention":
+        "Deletes the lists of people invited to a consultation by email, when their time is up",
     "engage.periodic.prune_survey_drafts":
         "Deletes unsent questionnaire answers that can no longer be sent",
 }

@@ -28,7 +28,7 @@ from engage.extensions import db
 from engage.groups.models import EqualityAnswers, Group, Membership
 from engage.meetings.minutes import Attendance
 from engage.meetings.models import Invitation, Meeting
-from engage.news.models import NewsSubscription
+from engage.news.models import NewsSubscription, ResultsRequest
 from engage.surveys.invitation_models import SurveyOptOut
 from engage.surveys.models import (
     Answer,
@@ -70,6 +70,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "meeting_attendance": _attendance(user),
         "meetings_registered_for_without_an_account": _guest_meetings(user),
         "meeting_news": _news(user),
+        "results_emails_asked_for": _results_requests(user),
         "consultation_invitations": _consultation_invitations(user),
         "consultation_emails_stopped_at": _opted_out(user),
         "signed_in_devices": _sessions(user),
@@ -183,6 +184,18 @@ def _news(user: User) -> list[dict[str, Any]]:
              "confirmed_at": _when(subscription.confirmed_at),
              "stopped_at": _when(subscription.unsubscribed_at)}
             for subscription in subscriptions]
+
+
+def _results_requests(user: User) -> list[dict[str, Any]]:
+    """Emails asked for when a borough's results are published, not yet sent (a request is
+    deleted when its email goes)."""
+    requests = db.session.scalars(
+        select(ResultsRequest).options(joinedload(ResultsRequest.borough),
+                                       joinedload(ResultsRequest.consultation))
+        .where(ResultsRequest.email == user.email).order_by(ResultsRequest.id))
+    return [{"consultation": request.consultation.title, "borough": request.borough.name,
+             "asked_at": _when(request.created_at),
+             "confirmed_at": _when(request.confirmed_at)} for request in requests]
 
 
 def _consultation_invitations(user: User) -> list[dict[str, Any]]:

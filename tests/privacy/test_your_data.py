@@ -21,7 +21,7 @@ from engage.groups.models import (
 )
 from engage.meetings.minutes import Attendance, AttendanceStatus
 from engage.meetings.models import Invitation, Reply
-from engage.news.models import NewsSubscription
+from engage.news.models import NewsSubscription, ResultsRequest
 from engage.surveys.invitation_models import SurveyOptOut
 from engage.surveys.models import (
     Channel,
@@ -78,6 +78,11 @@ def _world(app) -> None:
         db.session.add(NewsSubscription(borough=borough("camden"), email=ADA, name="Someone",
                                         confirmed_at=utcnow()))
         db.session.add(NewsSubscription(borough=borough("camden"), email="bob@example.org"))
+        db.session.add(ResultsRequest(borough=borough("camden"), email=ADA,
+                                      consultation_id=made.consultation_id,
+                                      confirmed_at=utcnow()))
+        db.session.add(ResultsRequest(borough=borough("camden"), email="bob@example.org",
+                                      consultation_id=made.consultation_id))
         db.session.add(SurveyOptOut(email=ADA))
         # Invited to answer, and answered through the link; Bob too.
         questionnaire_id = made.questionnaire_ids["residents"]
@@ -163,6 +168,9 @@ def test_the_file_holds_everything_tied_to_the_account(app):
     assert data["consultation_emails_stopped_at"] is not None
     [news] = data["meeting_news"]
     assert news["borough"] == "Camden" and news["confirmed_at"] is not None
+    [results] = data["results_emails_asked_for"]
+    assert (results["borough"], results["consultation"]) == ("Camden", "Have your say 2027/28")
+    assert results["confirmed_at"] is not None
 
 
 def test_answers_given_through_a_personal_link_are_there_in_words(app):
