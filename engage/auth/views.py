@@ -457,6 +457,11 @@ def change_password():
 @auth.route("/account/email", methods=["GET", "POST"])
 @login_required
 @_password_rechecked
+# The link goes to whatever address is typed, and anyone can make an account: limited per
+# address (as a password reset is), so nobody's inbox can be filled with links in the
+# service's name, and per account, so one account cannot spray them over many addresses.
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email)
+@limiter.limit("10 per hour", methods=["POST"], key_func=_signed_in_account)
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
