@@ -144,6 +144,9 @@ def _safe_next(default: str) -> str:
 
 @auth.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+# A taken address is emailed ("you already have an account") each time a minute has passed:
+# limited per address too, as a password reset is, so nobody's inbox fills with them.
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email)
 def register():
     if current_user.is_authenticated:
         return redirect(_safe_next(url_for("auth.account")))
