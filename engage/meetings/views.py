@@ -16,7 +16,7 @@ from engage import storage
 from engage.auth.operations import external_url
 from engage.boroughs.models import Borough
 from engage.extensions import db, limiter, login_manager
-from engage.forms import normalise_email
+from engage.forms import no_email_given, normalise_email
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
 from engage.meetings import ical, operations, papers, registration
@@ -88,7 +88,7 @@ def meeting(borough_slug: str, group_slug: str, meeting_id: int):
 # confirmation again: limited per address too (as a password reset is), so that nobody's inbox
 # can be filled with confirmations from many places at once.
 @limiter.limit("5 per hour", key_func=lambda: "meeting-register:"
-               + normalise_email(request.form.get("email")))
+               + normalise_email(request.form.get("email")), exempt_when=no_email_given)
 def register(borough_slug: str, group_slug: str, meeting_id: int):
     borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
     meeting = operations.meeting_or_404(group_or_404(borough, group_slug), meeting_id)

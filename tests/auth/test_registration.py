@@ -345,3 +345,15 @@ def test_registering_one_address_is_limited_whoever_sends_the_form(app, mailbox,
     assert browser.submit("/register", NEW).status_code == 302  # another address goes through
     run_tasks()
     assert len(mailbox.to("ada@example.org")) == 3
+
+
+def test_forms_sent_without_an_address_are_not_counted_against_one(app):
+    """The limits per address count the address typed. A form sent with none (the button
+    pressed on an empty form, by anyone anywhere) gives its errors every time, rather than
+    sharing one allowance for "no address" across everyone."""
+    for n in range(5):
+        browser = Browser(app, address=f"203.0.113.{n + 1}")
+        for page in ("/register", "/forgotten-password"):
+            refused = browser.submit(page, {"email": ""})
+            assert refused.status_code == 200, page
+            assert "Enter your email address" in page_text(refused)
