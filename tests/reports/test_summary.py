@@ -172,3 +172,20 @@ def test_a_borough_with_only_a_telephone_number_gives_it_under_useful_contacts(
     assert "Camden police engagement team: telephone 020 7946 0123" in text
     assert "Telephone: 020 7946 0123" in text  # the CPEG's, which falls back to the borough's
     assert app.config["ENGAGE_CONTACT_EMAIL"] not in text and "have not been added" not in text
+
+
+def test_the_summary_s_links_are_the_service_s_whatever_host_was_asked(app, client,
+                                                                        other_client, run_tasks):
+    """The summary is printed and handed out, and kept to be served to everyone: its links
+    come from ENGAGE_BASE_URL, as an email's do, never from the Host header of whoever asked
+    (a request naming another host drew, and kept, a summary linking there)."""
+    prepared(app, client, run_tasks)
+    with_contacts_and_meetings(app)
+    publish(client)
+    run_tasks()
+    asked = other_client.get(SUMMARY, headers={"Host": "phishing.example"})
+    text = summary_text(asked)
+    assert "phishing.example" not in text
+    assert "http://localhost/boroughs/camden/groups/cpeg" in text
+    # The same file as anyone else is given.
+    assert asked.data == other_client.get(SUMMARY).data
