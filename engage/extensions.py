@@ -1,5 +1,7 @@
 """Flask extensions, created here and bound to the app in create_app()."""
 
+import ipaddress
+
 from flask import request
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -24,8 +26,21 @@ class Base(DeclarativeBase):
 
 
 def client_address() -> str:
-    # ProxyFix (configured by ENGAGE_TRUSTED_PROXIES) has already put the real client here.
-    return request.remote_addr or "unknown"
+    """Whom the limits per IP address count: the client's IPv4 address, or its IPv6 /64.
+
+    ProxyFix (configured by ENGAGE_TRUSTED_PROXIES) has already put the real client here. One
+    home, phone or server on IPv6 is given a whole /64 and may use any address in it: counted
+    one address at a time, a single machine would have billions of allowances."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.9, a dual-stack socket's IPv4
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
 
 
 db = SQLAlchemy(model_class=Base)

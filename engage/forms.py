@@ -98,6 +98,15 @@ def normalise_email(value: str | None) -> str:
     return strip(value).lower()
 
 
+def no_email_given() -> bool:
+    """For the rate limits counted per address typed (exempt_when): a form sent without one
+    is only refused with its errors, and must not share one allowance for "no address" with
+    everyone else who pressed the button on an empty form."""
+    from flask import request
+
+    return not normalise_email(request.form.get("email"))
+
+
 class EmailAddress:
     """Checks the form of an address (no DNS look-up: a form must work offline)."""
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from flask import url_for
-
+from engage.auth.operations import external_url
 from engage.boroughs.models import Borough
 from engage.reports.change import PriorityChange
 from engage.reports.free_text import PublishedComments
@@ -50,13 +49,13 @@ def consultation(item: Consultation, all_boroughs: list[Borough],
         "questionnaires": [_questionnaire_link(item, q) for q in item.questionnaires
                            if q.versions],
         "reports": report_links(item, reported),
-        "url": url_for("api.consultation", slug=item.slug, _external=True),
+        "url": external_url("api.consultation", slug=item.slug),
     }
 
 
 def report_links(item: Consultation, reported: list[Borough]) -> list[dict]:
     return [{"borough": b.slug, "name": b.name,
-             "url": url_for("api.report", slug=item.slug, borough_slug=b.slug, _external=True)}
+             "url": external_url("api.report", slug=item.slug, borough_slug=b.slug)}
             for b in reported]
 
 
@@ -67,10 +66,9 @@ def report_entry(published: ReportPublication) -> dict:
         "consultation": {"slug": item.slug, "title": item.title},
         "borough": {"ons_code": borough.ons_code, "name": borough.name, "slug": borough.slug},
         "published_at": timestamp(published.published_at),
-        "url": url_for("api.report", slug=item.slug, borough_slug=borough.slug,
-                       _external=True),
-        "page_url": url_for("public_reports.report", borough_slug=borough.slug,
-                            consultation_slug=item.slug, _external=True),
+        "url": external_url("api.report", slug=item.slug, borough_slug=borough.slug),
+        "page_url": external_url("public_reports.report", borough_slug=borough.slug,
+                                 consultation_slug=item.slug),
     }
 
 
@@ -79,10 +77,9 @@ def _questionnaire_link(item: Consultation, questionnaire: Questionnaire) -> dic
         "audience": questionnaire.audience.value,
         "title": questionnaire.title,
         "current_version": questionnaire.current_version.number,
-        "url": url_for("api.questionnaire", slug=item.slug,
-                       audience=questionnaire.audience.value, _external=True),
-        "answer_url": url_for("surveys_public.start", questionnaire_id=questionnaire.id,
-                              _external=True),
+        "url": external_url("api.questionnaire", slug=item.slug,
+                            audience=questionnaire.audience.value),
+        "answer_url": external_url("surveys_public.start", questionnaire_id=questionnaire.id),
     }
 
 
@@ -92,7 +89,7 @@ def questionnaire(item: Questionnaire, version: QuestionnaireVersion) -> dict:
         "consultation": {
             "slug": item.consultation.slug,
             "title": item.consultation.title,
-            "url": url_for("api.consultation", slug=item.consultation.slug, _external=True),
+            "url": external_url("api.consultation", slug=item.consultation.slug),
         },
         "audience": item.audience.value,
         "title": item.title,
@@ -261,7 +258,7 @@ def report(published: ReportPublication, built: Report) -> dict:
     feeling_safe = feeling_safe_against_target(built, content.get("feeling_safe_target"))
     crime = content["crime_figures"]
     borough, item = published.borough, published.consultation
-    args = {"borough_slug": borough.slug, "consultation_slug": item.slug, "_external": True}
+    args = {"borough_slug": borough.slug, "consultation_slug": item.slug}
     return {
         "consultation": {"slug": item.slug, "title": item.title},
         "borough": {"ons_code": borough.ons_code, "name": borough.name, "slug": borough.slug},
@@ -299,10 +296,10 @@ def report(published: ReportPublication, built: Report) -> dict:
         "planned_priorities": [{"title": p["title"], "target": p["target"]}
                                for p in content["planned"]],
         "links": {
-            "page": url_for("public_reports.report", **args),
-            "pdf": url_for("report_downloads.public_pdf", **args),
-            "xlsx": url_for("report_downloads.public_xlsx", **args),
-            "local_policing_summary": url_for("report_downloads.local_policing_summary",
-                                              **args),
+            "page": external_url("public_reports.report", **args),
+            "pdf": external_url("report_downloads.public_pdf", **args),
+            "xlsx": external_url("report_downloads.public_xlsx", **args),
+            "local_policing_summary": external_url("report_downloads.local_policing_summary",
+                                                   **args),
         },
     }

@@ -30,8 +30,12 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    # Anything stored that is not an argon2 hash (an imported member's "no password yet"
+    # marker) is checked as no account is: against the dummy, so that it takes argon2's time
+    # too. Refused at once, it told a stranger the address was put in a group by staff.
+    real = password_hash if password_hash and password_hash.startswith("$argon2") else None
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(real or _DUMMY_HASH, password) and real is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -52,7 +52,7 @@ from engage.auth.sessions import (
 )
 from engage.clock import utcnow
 from engage.extensions import db, limiter
-from engage.forms import normalise_email
+from engage.forms import no_email_given, normalise_email
 from engage.once import already_sent, commit_once
 from engage.outbox.operations import queue_email, queued_lately
 from engage.templating import duration_in_words, london_time
@@ -145,6 +145,10 @@ def _safe_next(default: str) -> str:
 
 @auth.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+# A taken address is emailed ("you already have an account") each time a minute has passed:
+# limited per address too, as a password reset is, so nobody's inbox fills with them.
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email,
+               exempt_when=no_email_given)
 def register():
     if current_user.is_authenticated:
         return redirect(_safe_next(url_for("auth.account")))
@@ -199,7 +203,8 @@ def confirm_email(token: str):
 @auth.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ADDRESS"), methods=["POST"], deduct_when=_failed)
 @limiter.limit(_limit("ENGAGE_SIGNIN_LIMIT_PER_ACCOUNT"), methods=["POST"], deduct_when=_failed,
-               key_func=_submitted_email, on_breach=_passwords_ran_out)
+               key_func=_submitted_email, exempt_when=no_email_given,
+               on_breach=_passwords_ran_out)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(_safe_next(url_for("auth.account")))
@@ -331,7 +336,8 @@ def signed_out():
 
 @auth.route("/forgotten-password", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email,
+               exempt_when=no_email_given)
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
@@ -473,6 +479,12 @@ def change_password():
 @auth.route("/account/email", methods=["GET", "POST"])
 @login_required
 @_password_rechecked
+# The link goes to whatever address is typed, and anyone can make an account: limited per
+# address (as a password reset is), so nobody's inbox can be filled with links in the
+# service's name, and per account, so one account cannot spray them over many addresses.
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email,
+               exempt_when=no_email_given)
+@limiter.limit("10 per hour", methods=["POST"], key_func=_signed_in_account)
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():

@@ -507,7 +507,9 @@ def write(path: Path, questionnaire: Questionnaire, borough: Borough | None, mad
                     workbook.add(row)
         with archive.open("questions.csv", "w") as raw, \
                 io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle).writerows(codebook(layout))
+            # Options' words are staff's, and may start like a formula ("-5 or less").
+            csv.writer(handle).writerows([spreadsheet_safe(value) for value in row]
+                                         for row in codebook(layout))
         if count <= rows_allowed:
             book_path = path.with_name("responses.xlsx")
             workbook.save(book_path, layout)

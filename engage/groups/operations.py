@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from engage.groups.models import (
     MembershipStatus,
     Represents,
 )
-from engage.outbox.operations import queue_email
+from engage.outbox.operations import queue_email, queued_lately
 from engage.templating import long_date
 
 CPEG_SLUG = "cpeg"
@@ -139,12 +139,22 @@ def request_to_join(group: Group, user: User, represents: Represents,
     queue_email(user.email, "group_request_received", name=user.name, group=group.name_in_text,
                 borough=group.borough.name, group_url=_group_url(group))
     for officer in officers_of(group.borough):
+        # Asking, withdrawing and asking again is a loop anyone with an account can run: the
+        # officers hear of one person's requests to one group once a day (the request still
+        # waits for them on their pages), not once a press in a name the person chose.
+        if queued_lately(officer.email, "group_request_to_officer", within=REQUEST_NEWS_EVERY,
+                         membership_id=membership.id):
+            continue
         queue_email(officer.email, "group_request_to_officer", name=officer.name,
                     group=group.name_in_text, borough=group.borough.name, applicant=user.name,
                     requests_url=external_url("groups_staff.requests",
                                               borough_slug=group.borough.slug,
-                                              group_slug=group.slug))
+                                              group_slug=group.slug),
+                    membership_id=membership.id)
     return membership
+
+
+REQUEST_NEWS_EVERY = timedelta(days=1)
 
 
 def officers_of(borough: Borough) -> list[User]:

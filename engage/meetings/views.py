@@ -8,7 +8,7 @@ as a page that needs an account does.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from engage import storage
 from engage.auth.operations import external_url
 from engage.boroughs.models import Borough
 from engage.extensions import db, limiter, login_manager
+from engage.forms import no_email_given, normalise_email
 from engage.groups.models import Group
 from engage.groups.operations import group_or_404
 from engage.meetings import ical, operations, papers, registration
@@ -83,6 +84,11 @@ def meeting(borough_slug: str, group_slug: str, meeting_id: int):
 
 @meetings.route("/<int:meeting_id>/register", methods=["POST"])
 @limiter.limit("20 per hour")
+# The form takes any address, and a registration sent again after a minute sends its
+# confirmation again: limited per address too (as a password reset is), so that nobody's inbox
+# can be filled with confirmations from many places at once.
+@limiter.limit("5 per hour", key_func=lambda: "meeting-register:"
+               + normalise_email(request.form.get("email")), exempt_when=no_email_given)
 def register(borough_slug: str, group_slug: str, meeting_id: int):
     borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
     meeting = operations.meeting_or_404(group_or_404(borough, group_slug), meeting_id)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import render_template, url_for
+from flask import render_template
 from sqlalchemy import select
 
+from engage.auth.operations import external_url
 from engage.boroughs.contact import contact_for
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
@@ -70,15 +71,14 @@ def groups_in_summary(borough: Borough) -> list[GroupInSummary]:
     found = []
     for group in groups_of(borough):
         contact = contact_for(group=group)
-        url = url_for("groups.group_page", borough_slug=borough.slug, group_slug=group.slug,
-                      _external=True)
+        url = external_url("groups.group_page", borough_slug=borough.slug, group_slug=group.slug)
         found.append(GroupInSummary(
             name=group.name, kind=group.kind.label, is_cpeg=group.is_cpeg,
             purpose=group.purpose, url=url,
             email=contact.email, phone=contact.phone, own_contact=contact.own,
-            meetings=[(m.title, when(m), url_for(
+            meetings=[(m.title, when(m), external_url(
                 "meetings.meeting", borough_slug=borough.slug, group_slug=group.slug,
-                meeting_id=m.id, _external=True)) for m in _upcoming_public_meetings(group)]))
+                meeting_id=m.id)) for m in _upcoming_public_meetings(group)]))
     return found
 
 
@@ -90,24 +90,27 @@ def taking_part(consultation: Consultation, borough: Borough) -> TakingPart:
         for audience in Audience:
             item = consultation.questionnaire_for(audience)
             if item is not None and item.versions:
-                questionnaires.append((item.title, url_for(
-                    "surveys_public.start", questionnaire_id=item.id, _external=True)))
+                questionnaires.append((item.title, external_url(
+                    "surveys_public.start", questionnaire_id=item.id)))
     contact = contact_for(borough)
     return TakingPart(
         open_now=open_now, closes=london_time(consultation.closes_at) if open_now else None,
         questionnaires=questionnaires,
-        have_your_say_url=url_for("surveys_public.index", _external=True),
-        boroughs_url=url_for("public.borough", slug=borough.slug, _external=True),
+        have_your_say_url=external_url("surveys_public.index"),
+        boroughs_url=external_url("public.borough", slug=borough.slug),
         phone=contact.phone, email=contact.email, own_contact=contact.own)
 
 
 def summary_html(published: ReportPublication) -> str:
+    """The summary's HTML. Its links come from ENGAGE_BASE_URL (external_url), as an email's:
+    the PDF is printed, and kept and served to everyone, so never from the Host header of
+    whoever asked for it."""
     borough = published.borough
     consultation = published.consultation
     return render_template(
         "reports/pdf/summary.html", borough=borough, consultation=consultation,
         area_name=borough.name, groups=groups_in_summary(borough),
         taking_part=taking_part(consultation, borough),
-        report_url=url_for("public_reports.report", borough_slug=borough.slug,
-                           consultation_slug=consultation.slug, _external=True),
+        report_url=external_url("public_reports.report", borough_slug=borough.slug,
+                                consultation_slug=consultation.slug),
         **published_context(published))

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engage.auth.operations import external_url
 from engage.clock import utcnow
 from engage.extensions import db, limiter, read_only_request
-from engage.forms import normalise_email
+from engage.forms import no_email_given, normalise_email
 from engage.outbox.operations import queue_email
 from engage.public.views import last_reported, upcoming_consultations
 from engage.surveys.flow import (
@@ -241,7 +241,8 @@ def begin(questionnaire_id: int, preview: bool):
 @surveys_public.route("/<int:questionnaire_id>/save", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @limiter.limit("3 per hour", methods=["POST"],
-               key_func=lambda: "survey-save:" + normalise_email(request.form.get("email")))
+               key_func=lambda: "survey-save:" + normalise_email(request.form.get("email")),
+               exempt_when=no_email_given)
 def save(questionnaire_id: int):
     """Save and come back later: email a link that brings this draft back."""
     questionnaire = questionnaire_or_404(questionnaire_id)

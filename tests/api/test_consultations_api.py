@@ -298,3 +298,15 @@ def test_an_address_written_another_way_redirects_in_json(client, app):
     assert response.headers["Location"] == "http://localhost/api/consultations"
     assert response.get_json() == {
         "error": "This address is written differently: use http://localhost/api/consultations"}
+
+
+def test_links_are_the_service_s_whatever_host_was_asked(client, app):
+    """Answers are public and cacheable (a minute, by anyone between): their links come from
+    ENGAGE_BASE_URL, never from the Host header of whoever asked, or a cache in front could
+    hand everyone links to a host someone named."""
+    make_consultation(app, "open-now")
+    response = client.get("/api/consultations", headers={"Host": "phishing.example"})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "phishing.example" not in text
+    assert "http://localhost/api/consultations/open-now" in text

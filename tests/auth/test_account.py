@@ -328,3 +328,47 @@ def test_a_name_typed_wrongly_can_be_put_right(client, app):
     assert "Your name is now Ada Lovelace." in page_text(saved)
     with app.app_context():
         assert db.session.scalar(select(User.name)) == "Ada Lovelace"
+
+
+def test_asking_to_change_to_an_address_is_limited_per_address(app, mailbox, run_tasks):
+    """Anyone can make an account, and the form sends a link to whatever address is typed:
+    without a limit, it would mail someone else's inbox without end (one email a press, in the
+    service's name, with the account's name in it). Three an hour reach an address, whoever
+    asks for them and from wherever; the fourth is turned away and sends nothing."""
+    with app.app_context():
+        for n in range(4):
+            create_user(email=f"asker{n}@example.org")
+    for n in range(3):
+        asker = Browser(app, address=f"203.0.113.{n + 1}")
+        asker.sign_in(f"asker{n}@example.org", PASSWORD)
+        sent = asker.submit("/account/email", {"email": "victim@example.net",
+                                               "current_password": PASSWORD})
+        assert sent.status_code == 302
+    asker = Browser(app, address="198.51.100.7")
+    asker.sign_in("asker3@example.org", PASSWORD)
+    blocked = asker.submit("/account/email", {"email": "victim@example.net",
+                                              "current_password": PASSWORD})
+    assert blocked.status_code == 429
+    # Another address still goes through from there.
+    assert asker.submit("/account/email", {"email": "mine@example.net",
+                                           "current_password": PASSWORD}).status_code == 302
+    run_tasks()
+    assert len(mailbox.to("victim@example.net")) == 3
+
+
+def test_asking_to_change_address_is_limited_per_account(client, mailbox, run_tasks, app):
+    """One account cannot spray links over many addresses either: ten an hour."""
+    with app.app_context():
+        create_user(email="ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    for n in range(10):
+        sent = client.submit("/account/email", {"email": f"someone{n}@example.net",
+                                                "current_password": PASSWORD})
+        assert sent.status_code == 302
+    blocked = Browser(app, address="198.51.100.9")
+    blocked.sign_in("ada@example.org", PASSWORD)
+    refused = blocked.submit("/account/email", {"email": "someone10@example.net",
+                                                "current_password": PASSWORD})
+    assert refused.status_code == 429
+    run_tasks()
+    assert mailbox.to("someone10@example.net") == []

@@ -352,3 +352,43 @@ def test_a_registration_never_confirmed_is_deleted_after_30_days(client, mailbox
             "lately@example.org", "imported@example.org", "confirmed@example.org"}
     # The address is free to register again, and nothing of the old registration is left.
     assert client.submit("/register", NEW).status_code == 302
+
+
+def test_registering_one_address_is_limited_whoever_sends_the_form(app, mailbox, run_tasks,
+                                                                    monkeypatch):
+    """Registering a taken address emails its owner ("you already have an account"), again
+    once a minute has passed: from many places, an inbox could be filled with them. Three an
+    hour reach an address; the fourth form is turned away (as it is for a new address, so the
+    refusal says nothing about which addresses have accounts)."""
+    from datetime import timedelta
+
+    import engage.outbox.operations as outbox
+    from engage.clock import utcnow
+
+    with app.app_context():
+        create_user(email="ada@example.org")
+    later = utcnow()
+    for n in range(3):
+        later += timedelta(minutes=2)  # past the double-click window each time
+        monkeypatch.setattr(outbox, "utcnow", lambda at=later: at)
+        sent = Browser(app, address=f"203.0.113.{n + 1}").submit(
+            "/register", {**NEW, "email": "ada@example.org"})
+        assert sent.status_code == 302
+    monkeypatch.setattr(outbox, "utcnow", lambda: later + timedelta(minutes=2))
+    browser = Browser(app, address="198.51.100.7")
+    assert browser.submit("/register", {**NEW, "email": "ada@example.org"}).status_code == 429
+    assert browser.submit("/register", NEW).status_code == 302  # another address goes through
+    run_tasks()
+    assert len(mailbox.to("ada@example.org")) == 3
+
+
+def test_forms_sent_without_an_address_are_not_counted_against_one(app):
+    """The limits per address count the address typed. A form sent with none (the button
+    pressed on an empty form, by anyone anywhere) gives its errors every time, rather than
+    sharing one allowance for "no address" across everyone."""
+    for n in range(5):
+        browser = Browser(app, address=f"203.0.113.{n + 1}")
+        for page in ("/register", "/forgotten-password"):
+            refused = browser.submit(page, {"email": ""})
+            assert refused.status_code == 200, page
+            assert "Enter your email address" in page_text(refused)

@@ -171,3 +171,20 @@ def test_a_path_on_this_site_is_followed_after_sign_in(client, app):
     response = client.submit("/sign-in?" + urlencode({"next": target}),
                              {"email": "ada@example.org", "password": PASSWORD})
     assert response.location == target
+
+
+def test_an_ipv6_network_counts_as_one_address(app):
+    """One home or server on IPv6 is given a whole /64 network: 18 billion billion addresses,
+    each of which used to have an allowance of its own, so the limits per IP address limited
+    nothing. The /64 counts as one address; another network is not affected."""
+    with app.app_context():
+        create_user(email="ada@example.org")
+    for n in range(20):
+        attacker = Browser(app, address=f"2001:db8:1:2::{n + 1:x}")
+        response = attacker.submit("/sign-in", {"email": f"victim{n}@example.org",
+                                                "password": "password guess"})
+        assert response.status_code == 200
+    blocked = Browser(app, address="2001:db8:1:2:ffff::1").submit(
+        "/sign-in", {"email": "ada@example.org", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert Browser(app, address="2001:db8:1:3::1").sign_in("ada@example.org", PASSWORD)

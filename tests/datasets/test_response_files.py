@@ -394,3 +394,24 @@ def test_london_s_file_has_every_borough_s_responses_for_administrators_only(
         event = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "report.response_file_downloaded")).one()
         assert (event.borough_id, event.details["area"]) == (None, "London")
+
+
+def test_the_codebook_s_words_are_safe_to_open_in_a_spreadsheet(app, responses, run_tasks):
+    """An option's words are typed by staff, and questions.csv carries them as they are: one
+    that starts like a formula ("-5 or less", "=HYPERLINK(...)") ran as one when the analyst
+    opened the file in a spreadsheet. It gets the apostrophe responses.csv's words get."""
+    from engage.surveys.models import Option
+
+    with app.app_context():
+        for option in db.session.scalars(select(Option).where(Option.label == "CCTV")):
+            option.label = '=HYPERLINK("https://example.net/x","CCTV")'
+        db.session.commit()
+    browser = _analyst(app)
+    _ask(browser, app, run_tasks)
+    archive, _ = _download(browser, app)
+    [meaning] = [row[4] for row in _csv(archive, "questions.csv") if row[0] == "help_cctv"]
+    assert meaning == '\'=HYPERLINK("https://example.net/x","CCTV")'
+    # Excel's sheet holds it as text already (a text cell, no apostrophe to see).
+    sheet = load_workbook(io.BytesIO(archive.read("responses.xlsx")))["Questions"]
+    [cell] = [row[4] for row in sheet.iter_rows(min_row=2) if row[0].value == "help_cctv"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("https://example.net/x","CCTV")', "s")

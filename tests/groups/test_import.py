@@ -330,3 +330,40 @@ def test_the_box_leaves_out_only_columns_the_import_does_not_use(client, app):
     done = ticked("name,email,represents\nAda Lovelace,ada@example.org,self\n")
     assert done.status_code == 302
     assert "not read" not in page_text(client.get(done.location))
+
+
+def test_signing_in_as_an_imported_member_takes_as_long_as_an_unknown_address(client, app,
+                                                                              monkeypatch):
+    """An imported member has no password until they choose one. Their stored marker is not a
+    hash, and checking a password against it failed at once, where an unknown address (or a
+    wrong password) takes argon2's time: one sign-in attempt told a stranger that an address
+    belongs to someone a borough team put in a group. Every failure now costs one argon2
+    verification, and the page reads the same."""
+    from argon2.exceptions import VerificationError
+
+    from engage.auth import passwords
+
+    _officer(client, app)
+    _upload(client, GOOD, email_new=False)
+    client.sign_out()
+    hasher = passwords._hasher
+    verified: list[str] = []
+
+    def counting_verify(stored, password):
+        try:
+            return hasher.verify(stored, password)
+        except VerificationError:
+            verified.append(stored)  # argon2 ran, and the password did not match
+            raise
+
+    monkeypatch.setattr(passwords, "_hasher", type("Spy", (), {
+        "verify": staticmethod(counting_verify),
+        "check_needs_rehash": staticmethod(hasher.check_needs_rehash)})())
+    pages = []
+    for email in ("ada@example.org", "nobody@example.org"):
+        pages.append(page_text(client.submit("/sign-in", {"email": email,
+                                                           "password": "a guess at it"}))
+                     .replace(email, "X"))
+        assert len(verified) == 1, email
+        verified.clear()
+    assert pages[0] == pages[1]

@@ -317,3 +317,27 @@ def test_the_join_form_asks_the_equality_questions_in_the_questionnaires_words()
         assert [(c.value, c.label) for c in field.kwargs["choices"]] == [
             (o.value, o.label) for o in question.options]
     assert fields == {}
+
+
+def test_asking_again_and_again_does_not_flood_the_officers(client, app, mailbox, run_tasks):
+    """Asking to join, withdrawing and asking again is a loop anyone with an account can run:
+    each request emailed every officer of the borough, with the name the person chose. The
+    officers hear of one person's requests to one group once a day; the request itself is still
+    made each time, and waits for them on their pages."""
+    with app.app_context():
+        create_officer("camden", email="officer@example.org")
+    _signed_in(client, app, email="ada@example.org")
+    for _ in range(5):
+        assert client.submit(JOIN, {"represents": "self"}).status_code == 302
+        assert client.submit(CPEG + "/leave", {}).status_code == 302
+    client.submit(JOIN, {"represents": "self"})
+    assert _membership(app).status == MembershipStatus.PENDING
+    run_tasks()
+    assert len(mailbox.to("officer@example.org")) == 1
+
+    # Someone else's request to the same group is news to them.
+    client.sign_out()
+    _signed_in(client, app, email="grace@example.org")
+    client.submit(JOIN, {"represents": "self"})
+    run_tasks()
+    assert len(mailbox.to("officer@example.org")) == 2

@@ -408,3 +408,27 @@ def test_registering_twice_in_a_row_sends_one_confirmation(app, run_tasks, mailb
     assert len(_invitations(app, meeting_id)) == 1
     subjects = [m["Subject"] for m in mailbox.to("grace@example.org")]
     assert len(subjects) == 2 and len(set(subjects)) == 2, subjects
+
+
+def test_registering_one_address_is_limited_whoever_sends_the_form(app, run_tasks, mailbox,
+                                                                    monkeypatch):
+    """The form takes any address, and each registration a minute apart sent its confirmation
+    again: from many places, someone's inbox could be filled with them. Five an hour reach an
+    address; the sixth form is turned away and sends nothing. Another address still goes
+    through from the same place."""
+    import engage.outbox.operations as outbox
+
+    meeting_id = _open_meeting(app)
+    later = utcnow()
+    for n in range(5):
+        later += timedelta(minutes=2)  # past the double-click window each time
+        monkeypatch.setattr(outbox, "utcnow", lambda at=later: at)
+        done = _register(Browser(app, address=f"203.0.113.{n + 1}"), meeting_id,
+                         "victim@example.net")
+        assert done.status_code == 200
+    monkeypatch.setattr(outbox, "utcnow", lambda: later + timedelta(minutes=2))
+    browser = Browser(app, address="198.51.100.7")
+    assert _register(browser, meeting_id, "victim@example.net").status_code == 429
+    assert _register(browser, meeting_id, "grace@example.org").status_code == 200
+    run_tasks()
+    assert len(mailbox.to("victim@example.net")) == 5

@@ -199,3 +199,21 @@ def test_asking_is_rate_limited_per_address(app):
 
 def test_an_unknown_borough_is_not_found(client):
     assert client.get(NEWS.format("atlantis")).status_code == 404
+
+
+def test_asking_across_boroughs_is_limited_per_address_too(app, mailbox, run_tasks):
+    """The limit per address was per borough, so one address could be sent three links an
+    hour from each of 32 boroughs (96, each greeting them by whatever name was typed). Ten an
+    hour reach an address across London; someone else's address still goes through."""
+    from engage.boroughs.models import Borough
+
+    with app.app_context():
+        slugs = list(db.session.scalars(select(Borough.slug).order_by(Borough.slug)))[:11]
+    for n, slug in enumerate(slugs[:10]):
+        asked = ask(Browser(app, address=f"203.0.113.{n + 1}"), "ada@example.org", borough=slug)
+        assert asked.status_code == 200, slug
+    browser = Browser(app, address="198.51.100.7")
+    assert ask(browser, "ada@example.org", borough=slugs[10]).status_code == 429
+    assert ask(browser, "grace@example.org", borough=slugs[10]).status_code == 200
+    run_tasks()
+    assert len(mailbox.to("ada@example.org")) == 10

@@ -192,3 +192,20 @@ def test_printed_web_addresses_break_only_after_a_slash(app, client, other_clien
     assert not [line for line in lines if line.rstrip().endswith("-")], lines
     text = re.sub(r"/\s+", "/", " ".join(lines))
     assert f"http://localhost/boroughs/camden/groups/{long_slug}" in text
+
+
+def test_the_summary_s_links_are_the_service_s_whatever_host_was_asked(app, client,
+                                                                        other_client, run_tasks):
+    """The summary is printed and handed out, and kept to be served to everyone: its links
+    come from ENGAGE_BASE_URL, as an email's do, never from the Host header of whoever asked
+    (a request naming another host drew, and kept, a summary linking there)."""
+    prepared(app, client, run_tasks)
+    with_contacts_and_meetings(app)
+    publish(client)
+    run_tasks()
+    asked = other_client.get(SUMMARY, headers={"Host": "phishing.example"})
+    text = summary_text(asked)
+    assert "phishing.example" not in text
+    assert "http://localhost/boroughs/camden/groups/cpeg" in text
+    # The same file as anyone else is given.
+    assert asked.data == other_client.get(SUMMARY).data
