@@ -11,7 +11,7 @@ from engage.auth.forms import ConfirmForm
 from engage.boroughs.models import Borough
 from engage.clock import utcnow
 from engage.extensions import db, limiter
-from engage.forms import normalise_email
+from engage.forms import no_email_given, normalise_email
 from engage.news import results
 from engage.news.forms import ResultsRequestForm
 from engage.reports import targets
@@ -42,7 +42,11 @@ def _consultation_and_borough(consultation_slug: str,
 @results_emails.route("/boroughs/<borough_slug>/have-your-say/<consultation_slug>/results-email",
                       methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_submitted_email,
+               exempt_when=no_email_given)
+# And across every consultation and borough, as news of meetings is.
+@limiter.limit("10 per hour", methods=["POST"], exempt_when=no_email_given,
+               key_func=lambda: "results:" + normalise_email(request.form.get("email")))
 def ask(borough_slug: str, consultation_slug: str):
     consultation, borough = _consultation_and_borough(consultation_slug, borough_slug)
     published = targets.publication(consultation, borough)

@@ -186,3 +186,18 @@ def test_a_lost_task_is_made_up_and_unanswerable_requests_deleted_by_beat(
         assert app.extensions["celery"].tasks["engage.periodic.news_retention"].apply(
             throw=True).get() == 2
     assert _requests(app) == []
+
+
+def test_asking_is_limited_per_address_typed_and_an_empty_form_is_not_counted(app):
+    make_consultation(app, slug=SLUG)
+    for n in range(3):
+        asked = Browser(app, address=f"203.0.113.{n + 1}").submit(ASK, {"email": "ada@example.org"})
+        assert asked.status_code == 200
+    elsewhere = Browser(app, address="198.51.100.7")
+    assert elsewhere.submit(ASK, {"email": "ada@example.org"}).status_code == 429
+    # Someone else's address still goes through from there, and a form sent empty gets its
+    # error, not "too many".
+    assert elsewhere.submit(ASK, {"email": "grace@example.org"}).status_code == 200
+    for n in range(4):
+        empty = Browser(app, address=f"192.0.2.{n + 1}").submit(ASK, {"email": ""})
+        assert empty.status_code == 200 and "Enter your email address" in page_text(empty)
