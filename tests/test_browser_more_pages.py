@@ -433,6 +433,36 @@ def test_the_pages_from_meeting_news_emails_are_accessible(page, live_server, ap
     _check(page, LINK_DOES_NOT_WORK)
 
 
+def test_the_results_by_email_pages_are_accessible(page, live_server, app):
+    """Asking for the results by email (with an error first), confirming and cancelling it,
+    and a link that does not work."""
+    from tests.surveys.support import make_consultation
+
+    made = make_consultation(app, title="Have your say 2027/28")
+    page.goto(live_server + f"/boroughs/camden/have-your-say/{made.slug}/results-email")
+    _check(page, "Have your say 2027/28: CamdenGet an email when the results are published")
+    _press(page, "Email me when the results are published")
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    assert axe_violations(page) == [], page.url
+    page.get_by_label("Email address").fill("grace@example.org")
+    _press(page, "Email me when the results are published")
+    _check(page, "Check your email")
+    with app.app_context():
+        confirm = _emailed_link("grace@example.org", "results_confirm", "confirm_url")
+    page.goto(live_server + confirm)
+    _check(page, "Confirm that you want the results by email")
+    _press(page, "Confirm")
+    _check(page, "You will get an email when the results are published")
+    page.goto(live_server + _path(page.get_by_role("link", name="Cancel the email")
+                                  .get_attribute("href")))
+    _check(page, "Cancel the email about the results")
+    _press(page, "Cancel the email")
+    _check(page, "We will not email you about the results")
+    page.goto(live_server + "/results-email/confirm/not-a-real-token")
+    _press(page, "Confirm")
+    _check(page, LINK_DOES_NOT_WORK)
+
+
 def test_the_pages_from_questionnaire_emails_are_accessible(page, live_server, app):
     """A personal invitation link (start, save and come back, answered already), the resume
     link once the answers are sent, stopping consultation emails, links that do not work, and a
