@@ -39,8 +39,12 @@ def test_a_borough_page_says_when_nothing_is_open(app, client):
     assert page.status_code == 200
     text = page_text(page)
     assert "There are no consultations open in Camden at the moment." in text
-    for title in ("Closed one", "Not open yet", "Hackney only"):
+    for title in ("Not open yet", "Hackney only"):
         assert title not in text
+    # The closed one is not offered to answer, only its results by email until they are out.
+    assert text.count("Closed one") == 1
+    assert ("The results of Closed one for Camden are not published yet. Get an email when "
+            "they are") in text
 
 
 def test_a_borough_page_lists_the_consultations_open_there_with_links_to_start(app, client):

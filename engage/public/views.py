@@ -54,8 +54,26 @@ def borough(slug: str):
     consultations = [c for c in open_consultations(None, selectinload(Consultation.questionnaires),
                                                    selectinload(Consultation.boroughs))
                      if c.covers(borough)]
+    reports = published_reports(borough)
     return render_template("public/borough.html", borough=borough, groups=groups_of(borough),
-                           consultations=consultations, reports=published_reports(borough))
+                           consultations=consultations, reports=reports,
+                           awaited=awaited_results(borough, reports))
+
+
+def awaited_results(borough: Borough, reports: list[ReportPublication]) -> list[Consultation]:
+    """Consultations in the borough whose results may still come, newest first: opened, not
+    yet published for it, and closed less than engage.news.results.WAIT_DAYS ago (the results
+    by email are offered for them)."""
+    from engage.news.results import WAIT_DAYS
+
+    now = utcnow()
+    published = {report.consultation_id for report in reports}
+    candidates = db.session.scalars(
+        select(Consultation).where(Consultation.opens_at <= now,
+                                   Consultation.closes_at > now - timedelta(days=WAIT_DAYS))
+        .options(selectinload(Consultation.boroughs))
+        .order_by(Consultation.closes_at.desc(), Consultation.id.desc()))
+    return [c for c in candidates if c.id not in published and c.covers(borough)]
 
 
 def published_reports(borough: Borough) -> list[ReportPublication]:

@@ -201,3 +201,17 @@ def test_asking_is_limited_per_address_typed_and_an_empty_form_is_not_counted(ap
     for n in range(4):
         empty = Browser(app, address=f"192.0.2.{n + 1}").submit(ASK, {"email": ""})
         assert empty.status_code == 200 and "Enter your email address" in page_text(empty)
+
+
+def test_the_borough_page_offers_it_until_the_results_are_out(app, client, run_tasks):
+    prepared(app, client, run_tasks)
+    make_consultation(app, slug="long-ago", opens_at=utcnow() - timedelta(days=500),
+                      closes_at=utcnow() - timedelta(days=400))
+    make_consultation(app, slug="lambeth-only", boroughs=["lambeth"])
+    html = Browser(app).get("/boroughs/camden").get_data(as_text=True)
+    assert f'href="{ASK}">Get an email when they are' in html
+    # Not for one given up on (closed over a year ago), nor one not asked in Camden.
+    assert "/long-ago/results-email" not in html and "/lambeth-only/" not in html
+    publish(client)
+    html = Browser(app).get("/boroughs/camden").get_data(as_text=True)
+    assert "results-email" not in html and f'href="{PUBLIC}"' in html
