@@ -444,8 +444,12 @@ def test_answering_works_without_javascript_on_a_small_phone(chromium, live_serv
     context.close()
 
 
-def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, page, live_server,
-                                                                   app):
+REPORT = "/boroughs/camden/have-your-say/have-your-say-2027/report"
+
+
+def _publish_camden_report(app) -> None:
+    """Camden's report of a hand-worked consultation, published with targets, a planned
+    priority and crime figures."""
     from decimal import Decimal
 
     from engage.extensions import db
@@ -478,7 +482,12 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
         replace_crime_figures(consultation, camden, rows, "2026/27", "figures.csv", officer)
         publish(consultation, camden, latest_snapshot(consultation, camden), officer)
         db.session.commit()
-    path = "/boroughs/camden/have-your-say/have-your-say-2027/report"
+
+
+def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, page, live_server,
+                                                                   app):
+    _publish_camden_report(app)
+    path = REPORT
     page.goto(live_server + path)
     assert page.locator("h1").count() == 1
     expect(page.get_by_role("img", name="Priorities: share of respondents choosing each")
@@ -515,6 +524,31 @@ def test_a_published_borough_report_is_accessible_and_fits_a_phone(chromium, pag
     assert axe_violations(page) == []
     report_link.click()
     expect(page).to_have_url(live_server + path)
+
+
+def test_a_reports_charts_keep_the_users_colours_in_a_high_contrast_mode(chromium, live_server,
+                                                                        app):
+    """Windows' contrast themes (forced colours) recolour HTML text but not an SVG's own
+    fill: the charts' words, zero lines and interval marks stayed near-black on a black page.
+    They take the theme's text colour, and the bars are outlined in it."""
+    _publish_camden_report(app)
+    context = chromium.new_context(forced_colors="active", color_scheme="dark")
+    page = context.new_page()
+    page.goto(live_server + REPORT)
+    expect(page.get_by_role("img", name="Priorities: share of respondents choosing each")
+           ).to_be_visible()
+    colours = page.evaluate("""() => {
+        const svg = document.querySelector('svg.engage-chart');
+        const fill = selector => getComputedStyle(svg.querySelector(selector)).fill;
+        const stroke = selector => getComputedStyle(svg.querySelector(selector)).stroke;
+        return {text: getComputedStyle(document.body).color,
+                page: getComputedStyle(document.body).backgroundColor,
+                words: fill('text'), zero: stroke('line'), interval: stroke('path'),
+                bar: stroke('rect'), inside: fill('rect')}; }""")
+    context.close()
+    assert colours["text"] != colours["page"], colours
+    assert colours["words"] == colours["zero"] == colours["interval"] == colours["text"], colours
+    assert colours["bar"] == colours["text"] and colours["inside"] == colours["page"], colours
 
 
 def test_the_staff_pages_behind_a_public_report_are_accessible(page, live_server, app):

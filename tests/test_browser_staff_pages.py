@@ -217,6 +217,38 @@ def test_a_borough_officers_group_pages_are_accessible(page, live_server, app):
     assert visit.failures == []
 
 
+def _contrast(rgb: tuple[int, ...], other: tuple[int, ...]) -> float:
+    def luminance(colour: tuple[int, ...]) -> float:
+        parts = [c / 255 for c in colour[:3]]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in parts]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(rgb), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_scrolling_tables_focus_ring_stands_out_from_the_page(page, live_server, app):
+    """WCAG 1.4.11 (Non-text contrast): a table too wide for the window scrolls in a box that
+    takes keyboard focus. Its focus ring must show against the white page at 3:1 or more; GOV.UK
+    yellow alone is 1.4:1, so the ring needs GOV.UK's black edge as well."""
+    _groups_and_meetings(app)
+    visit = staff(page, live_server, app, **EVERY_CAMDEN_ROLE)
+    visit.go(GROUP + "/members", f"Members of the {CPEG}")
+    box = page.get_by_role("region", name="Members")
+    box.focus()
+    expect(box).to_be_focused()
+    ring = box.evaluate("""box => { const style = getComputedStyle(box);
+        return [style.outlineStyle !== 'none' && style.outlineWidth !== '0px'
+                ? style.outlineColor : '', style.boxShadow]; }""")
+    # Every colour drawn, leaving out any fully transparent one (rgba(..., 0)).
+    colours = [tuple(int(n) for n in parts[:3])
+               for found in re.findall(r"rgba?\(([^)]*)\)", " ".join(ring))
+               if not ((parts := found.split(",")) and len(parts) == 4
+                       and float(parts[3]) == 0)]
+    assert colours, ring
+    assert max(_contrast(colour, (255, 255, 255)) for colour in colours) >= 3, ring
+
+
 def test_a_borough_officers_meeting_pages_are_accessible(page, live_server, app):
     ids = _groups_and_meetings(app)
     visit = staff(page, live_server, app, **EVERY_CAMDEN_ROLE)

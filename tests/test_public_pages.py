@@ -414,7 +414,7 @@ def test_the_accessibility_statement_says_what_the_regulations_ask(client):
     assert "axe-core" in text and "just a keyboard" in text and "without JavaScript" in text
     # When it was prepared and reviewed.
     assert "This statement was prepared on 6 December 2026." in text
-    assert "It was last reviewed on 6 December 2026." in text
+    assert "It was last reviewed on 7 December 2026." in text
 
 
 def test_the_accessibility_statement_gives_the_time_limits_as_set(app, client):
@@ -436,6 +436,28 @@ def test_the_accessibility_statement_gives_the_time_limits_as_set(app, client):
     assert "We also sign you out 20 hours after you signed in" in text
     assert "We do not know of any part of engage that fails to meet it." in text
     assert "2.2.1" not in text
+
+
+def test_the_accessibility_statement_gives_its_compliance_status_in_the_regulations_words(
+        app, client):
+    # The regulations ask for the model statement's compliance status: fully, partially or not
+    # compliant, with the non-compliance listed. "We aim to meet" alone is not one of them.
+    text = page_text(client.get("/accessibility"))
+    assert ("in accordance with the Public Sector Bodies (Websites and Mobile Applications) "
+            "(No. 2) Accessibility Regulations 2018") in text
+    assert ("Compliance status This website is partially compliant with the Web Content "
+            "Accessibility Guidelines version 2.2 AA standard, due to the non-compliance "
+            "listed below.") in text
+    assert ("Non-accessible content We sign you out 12 hours after you signed in, and you "
+            "cannot stay signed in for longer. This does not meet WCAG 2.2 success criterion "
+            "2.2.1 (Timing adjustable).") in text
+    assert "fully compliant" not in text
+
+    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=20))
+    text = page_text(client.get("/accessibility"))
+    assert ("Compliance status This website is fully compliant with the Web Content "
+            "Accessibility Guidelines version 2.2 AA standard.") in text
+    assert "partially compliant" not in text and "Non-accessible content" not in text
 
 
 def test_the_accessibility_statement_gives_the_service_contact_itself(app, client):

@@ -65,7 +65,9 @@ class JoinGroupForm(EqualityFields, FlaskForm):
         validators=[Length(max=200, message="The name of the organisation or business must be "
                                             "200 characters or fewer")],
         widget=GovTextInput(),
-        description="Leave this empty if you represent yourself.")
+        description="Leave this empty if you represent yourself.",
+        # The person's own organisation (WCAG 1.3.5): the browser may offer it.
+        render_kw={"autocomplete": "organization"})
     submit = SubmitField("Ask to join", widget=GovSubmitInput())
 
     def __init__(self, *args, **kwargs):

@@ -87,6 +87,16 @@ class DayMonthYearField(Field):
         return self.data or ""
 
 
+def number_rule(question: Question) -> str:
+    """What a number question takes, in the words its errors use: "Enter a whole number
+    between 0 and 100." """
+    low, high = question.min_value, question.max_value
+    bounds = (f" between {low:,} and {high:,}" if low is not None and high is not None
+              else f" that is {low:,} or more" if low is not None
+              else f" that is {high:,} or less" if high is not None else "")
+    return f"Enter a whole number{bounds}."
+
+
 def _choices(question: Question) -> list[SelectChoice]:
     return [SelectChoice(o.value, o.label) for o in question.options]
 
@@ -117,6 +127,10 @@ def _fields(question: Question) -> dict[str, Field]:
                 choices=[SelectChoice("", "Choose one")] + _choices(question),
                 validate_choice=False, widget=GovSelect())
     elif kind == QuestionKind.NUMBER:
+        # Said as the paper questionnaire says it, and for the same reason as "Select up to":
+        # a number that is not whole, or out of range, is what the page refuses.
+        rule = number_rule(question)
+        hint = rule if not hint else hint if rule in hint else f"{hint} {rule}"
         fields[name] = StringField(label, description=hint, widget=GovTextInput(),
                                    render_kw={"inputmode": "numeric", "spellcheck": "false"})
     elif kind == QuestionKind.SHORT_TEXT:

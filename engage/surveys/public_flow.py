@@ -175,6 +175,12 @@ def borough(flow: Flow):
         form = borough_form(choices, as_select=False, label=label)
     else:
         form = borough_form([(b.slug, b.name) for b in covered], as_select=True, label=label)
+    chosen_before = flow.draft.borough
+    if not form.is_submitted() and chosen_before is not None and any(
+            choice.value == chosen_before.slug for choice in form.borough.choices):
+        # Come back to (Back, or "Change"): the borough already given is chosen, so that
+        # nobody has to find it again among 32 (WCAG 3.3.7, Redundant entry).
+        form.borough.data = chosen_before.slug
     if form.validate_on_submit():
         if form.borough.data == ANOTHER:
             return redirect(flow.url(BOROUGH, **_change_args()))

@@ -165,6 +165,25 @@ def test_a_code_once_used_is_refused(client, app):
     assert client.get("/account").status_code == 302
 
 
+def test_the_code_page_says_how_to_reach_someone_who_can_reset_it(client, app):
+    # Someone without their phone or recovery codes is told to ask for a reset: the page
+    # gives the contact details to ask with, not a dead end.
+    app.config.update(ENGAGE_CONTACT_EMAIL="access@police.example.org",
+                      ENGAGE_CONTACT_PHONE="020 7946 0123")
+    with app.app_context():
+        create_user(email="ada@example.org")
+    _with_two_step(app, "ada@example.org")
+    client.sign_in("ada@example.org", PASSWORD)
+    page = client.get(CODE_PAGE)
+    text = page_text(page)
+    assert ("If you have lost your phone and your recovery codes, contact your borough's "
+            "engagement team ( find your borough's contact details ) or the engage team: "
+            "Email: access@police.example.org Telephone: 020 7946 0123") in text
+    html = page.get_data(as_text=True)
+    assert 'href="/boroughs">find your borough\'s contact details</a>' in html
+    assert 'href="mailto:access@police.example.org"' in html
+
+
 def test_codes_a_step_either_side_are_accepted_not_further_nor_earlier_than_one_used(
         client, app, monkeypatch):
     with app.app_context():

@@ -16,7 +16,7 @@ from engage.groups.models import (
     MembershipStatus,
 )
 from tests.factories import PASSWORD, create_officer, create_user
-from tests.helpers import csrf_token, page_text
+from tests.helpers import autocomplete_of, csrf_token, page_text
 from tests.mailbox import text
 
 CPEG = "/boroughs/camden/groups/cpeg"
@@ -141,6 +141,14 @@ def test_representing_an_organisation_needs_its_name(client, app):
                          "organisation": "Kentish Town Tenants"})
     membership = _membership(app)
     assert membership.organisation == "Kentish Town Tenants"
+
+
+def test_the_organisation_box_says_it_asks_for_the_persons_own_organisation(client, app):
+    # WCAG 1.3.5 (Identify input purpose): the name of the organisation the person represents
+    # is their own, so the browser can offer it, as it offers their name and email address.
+    _signed_in(client, app)
+    assert autocomplete_of(client.get(JOIN).get_data(as_text=True),
+                           "organisation") == ["organization"]
 
 
 def test_the_error_summary_lists_the_problems_in_the_order_the_page_asks(client, app):

@@ -3,6 +3,8 @@ the consultation covers."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import page_text
@@ -107,6 +109,27 @@ def test_another_borough_leads_to_the_full_list(client, app, made):
     assert '<a href="#borough">Choose your borough</a>' in empty.get_data(as_text=True)
     assert post(client, step(qid, "borough"), {"borough": "sutton"}).status_code == 302
     assert _slug_of(app, _borough_id(app)) == "sutton"
+
+
+def test_coming_back_to_the_borough_shows_the_one_chosen(client, app, made):
+    # WCAG 3.3.7 (Redundant entry): back at the borough step (the Back link, or "Change" from
+    # "Check your answers") the borough already given is chosen, not to be found again among 32.
+    qid = made.questionnaire_id
+    _postcode(client, qid, "SW9 6AA")
+    html = client.get(step(qid, "borough")).get_data(as_text=True)
+    assert html.count("selected") == 1
+    assert re.search(r'<option value="lambeth" selected', html)
+    html = client.get(step(qid, "borough") + "?change=1").get_data(as_text=True)
+    assert re.search(r'<option value="lambeth" selected', html)
+
+    # Chosen among a postcode's suggestions: the same suggestion is ticked.
+    post(client, step(qid, "borough") + "?district=W10", {"borough": "westminster"})
+    html = client.get(step(qid, "borough") + "?district=W10").get_data(as_text=True)
+    assert re.findall(r'value="([a-z-]+)" checked', html) == ["westminster"]
+    # A borough that is not among the suggestions ticks nothing.
+    html = client.get(step(qid, "borough") + "?district=SW9").get_data(as_text=True)
+    assert "checked" not in html and "selected" not in html
+    assert _slug_of(app, _borough_id(app)) == "westminster"
 
 
 def test_a_district_mostly_outside_london_asks(client, app, made):

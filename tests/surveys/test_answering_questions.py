@@ -179,7 +179,7 @@ def test_a_lone_question_is_the_page_heading_and_several_sit_under_the_section(c
     # Optional questions say so; a question without help text has no empty hint.
     assert "Which street do you live on? (optional)" in several
     assert not re.search(r'<div[^>]*class="govuk-hint"[^>]*>\s*</div>', several)
-    assert 'id="q_years-hint"' not in several
+    assert 'id="q_street-hint"' not in several
 
 
 def test_choices_show_other_boxes_and_an_exclusive_option(client, made):
@@ -213,6 +213,31 @@ def test_how_many_to_choose_is_said_under_help_text_of_the_question_s_own(client
         in ranking
     crimes = page_text(client.get(reach(client, made.questionnaire_id, 3, answers=VICTIM)))
     assert "Think about the last 12 months. Select up to 2." in crimes
+
+
+def test_the_numbers_a_number_question_takes_are_said_before_any_error(client, app, made,
+                                                                    details):
+    """WCAG 3.3.2 (Labels or instructions): what the page refuses, a number that is not whole
+    or out of the question's range, is said under the question, as paper says it, and not
+    learnt from an error; under help text of the question's own too."""
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.surveys.models import Question
+
+    html = client.get(reach(client, made.questionnaire_id, 4)).get_data(as_text=True)
+    assert re.search(r'<div id="q_years-hint" class="govuk-hint">\s*Enter a whole number '
+                     r'between 0 and 100\.\s*</div>', html)
+    assert re.search(r'<input[^>]*id="q_years"[^>]*aria-describedby="q_years-hint"', html)
+
+    with app.app_context():
+        question = db.session.scalar(select(Question).where(Question.key == "visits"))
+        question.help_text = "Count every visit to a police station."
+        db.session.commit()
+    text = page_text(client.get(reach(client, details.questionnaire_id, 1)))
+    assert ("How many visits? Count every visit to a police station. Enter a whole number "
+            "that is 20 or less.") in text
+    assert "How old are you? Enter a whole number that is 16 or more." in text
 
 
 @pytest.fixture

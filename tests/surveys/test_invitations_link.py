@@ -109,6 +109,33 @@ def test_opening_the_link_changes_nothing_until_the_person_starts(app):
     assert len(_drafts(app)) == 1
 
 
+def test_the_invited_start_page_gives_the_other_ways_to_answer_as_the_public_one_does(app):
+    """Paper, telephone or another format, and whom to ask: said on the public start page, and
+    missing from the start page an invitation's link opens, which people who would rather not
+    answer online are as likely to open (WCAG 3.2.6: help in the same place on both)."""
+    from engage.boroughs.models import Borough
+
+    app.config.update(ENGAGE_CONTACT_EMAIL="access@police.example.org")
+    invitee = _invitee(app)
+    link = f"/have-your-say/invited/{invitee.token}"
+    text = page_text(Browser(app).get(link))
+    assert ("Other ways to answer You can also answer on paper or by telephone, or ask for the "
+            "questions in another format, such as large print or easy read. Ask the Camden "
+            "police engagement team: Contact details for Camden have not been added yet. "
+            "Contact the engage team instead, who will pass your message on: Email: "
+            "access@police.example.org") in text
+    # Before the button, as on the public start page.
+    assert text.index("Other ways to answer") < text.index("Start now")
+
+    with app.app_context():
+        camden = db.session.scalar(select(Borough).where(Borough.slug == "camden"))
+        camden.contact_email = "engagement@camden.example.org"
+        db.session.commit()
+    text = page_text(Browser(app).get(link))
+    assert ("Ask the Camden police engagement team: Email: engagement@camden.example.org"
+            in text)
+
+
 def test_the_link_gives_one_response_and_then_says_thank_you(app):
     invitee = _invitee(app)
     link = f"/have-your-say/invited/{invitee.token}"
