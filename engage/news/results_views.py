@@ -4,6 +4,8 @@ the key."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -29,12 +31,15 @@ def _submitted_email() -> str:
 
 def _consultation_and_borough(consultation_slug: str,
                               borough_slug: str) -> tuple[Consultation, Borough]:
-    """Both, if the consultation covers the borough and has opened (before that it is not
-    public); 404 otherwise."""
+    """Both, if the consultation covers the borough, has opened (before that it is not
+    public) and its results may still come (closed less than results.WAIT_DAYS ago); 404
+    otherwise."""
     borough = db.first_or_404(select(Borough).where(Borough.slug == borough_slug))
     consultation = db.first_or_404(select(Consultation).where(
         Consultation.slug == consultation_slug))
-    if not consultation.covers(borough) or consultation.opens_at > utcnow():
+    now = utcnow()
+    if (not consultation.covers(borough) or consultation.opens_at > now
+            or consultation.closes_at < now - timedelta(days=results.WAIT_DAYS)):
         abort(404)
     return consultation, borough
 
@@ -62,7 +67,7 @@ def ask(borough_slug: str, consultation_slug: str):
         return render_template("news/results/check_email.html", borough=borough,
                                consultation=consultation, email=form.email.data)
     return render_template("news/results/ask.html", borough=borough, consultation=consultation,
-                           form=form)
+                           form=form, closed=consultation.has_closed())
 
 
 @results_emails.route("/results-email/confirm/<token>", methods=["GET", "POST"])

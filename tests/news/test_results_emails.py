@@ -153,6 +153,14 @@ def test_only_for_a_consultation_that_has_opened_and_covers_the_borough(app, mai
     assert browser.get(
         "/boroughs/lambeth/have-your-say/lambeth-only/results-email").status_code == 200
     assert browser.get("/boroughs/camden/have-your-say/nothing/results-email").status_code == 404
+    # Closed over a year ago with no results: they are not coming, so nothing to ask for.
+    make_consultation(app, slug="long-ago", opens_at=utcnow() - timedelta(days=500),
+                      closes_at=utcnow() - timedelta(days=400))
+    assert browser.get("/boroughs/camden/have-your-say/long-ago/results-email").status_code == 404
+    make_consultation(app, slug="closed", opens_at=utcnow() - timedelta(days=50),
+                      closes_at=utcnow() - timedelta(days=20))
+    assert "The consultation closed on" in page_text(
+        browser.get("/boroughs/camden/have-your-say/closed/results-email"))
     bad = browser.submit("/boroughs/lambeth/have-your-say/lambeth-only/results-email",
                          {"email": "not an address"})
     assert bad.status_code == 200 and "Enter an email address in the correct format" in \
@@ -177,7 +185,7 @@ def test_a_lost_task_is_made_up_and_unanswerable_requests_deleted_by_beat(
     make_consultation(app, slug="long-ago", opens_at=utcnow() - timedelta(days=500),
                       closes_at=utcnow() - timedelta(days=400))
     _asked(app, mailbox, run_tasks, "waiting@example.org",
-           ask="/boroughs/camden/have-your-say/long-ago/results-email")
+           ask="/boroughs/camden/have-your-say/long-ago/results-email")  # asked in time
     with app.app_context():
         db.session.execute(update(ResultsRequest).where(
             ResultsRequest.email == "typo@example.org").values(
