@@ -11,6 +11,7 @@ from engage.clock import utcnow
 from engage.extensions import db
 from engage.news.models import ResultsRequest
 from engage.surveys.models import Consultation
+from tests.factories import borough
 from tests.helpers import Browser, page_text, title
 from tests.mailbox import body
 from tests.news.support import link_in
@@ -28,10 +29,9 @@ def _requests(app) -> list[ResultsRequest]:
         return rows
 
 
-def _asked(app, mailbox, run_tasks, email: str, confirm: bool = True, ask: str = ASK
-           ) -> Browser:
+def _asked(app, mailbox, run_tasks, email: str, confirm: bool = True) -> Browser:
     browser = Browser(app)
-    response = browser.submit(ask, {"email": email})
+    response = browser.submit(ASK, {"email": email})
     assert f"We have sent an email to {email}" in page_text(response)
     run_tasks()
     if confirm:
@@ -182,11 +182,13 @@ def test_a_lost_task_is_made_up_and_unanswerable_requests_deleted_by_beat(
     assert mailbox.to("ada@example.org")[-1]["Subject"].endswith("are published")
     # Unconfirmed past the retention days: deleted. Confirmed for a consultation that closed
     # over a year ago with nothing published: deleted too.
-    make_consultation(app, slug="long-ago", opens_at=utcnow() - timedelta(days=500),
-                      closes_at=utcnow() - timedelta(days=400))
-    _asked(app, mailbox, run_tasks, "waiting@example.org",
-           ask="/boroughs/camden/have-your-say/long-ago/results-email")  # asked in time
+    old = make_consultation(app, slug="long-ago", opens_at=utcnow() - timedelta(days=500),
+                            closes_at=utcnow() - timedelta(days=400))
     with app.app_context():
+        # Asked for in time, and confirmed; the results never came.
+        db.session.add(ResultsRequest(consultation_id=old.consultation_id,
+                                      borough_id=borough("camden").id,
+                                      email="waiting@example.org", confirmed_at=utcnow()))
         db.session.execute(update(ResultsRequest).where(
             ResultsRequest.email == "typo@example.org").values(
             last_requested_at=utcnow() - timedelta(days=31)))
