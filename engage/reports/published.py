@@ -221,6 +221,9 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
     weeks = figures["by_week"]
     questions = figures["questions"]
     weights = _weights(figures)
+    equality = [_equality(tag, questions.get(tag.value), respondents,
+                          figures["population"].get(dimension), area_name, threshold)
+                for tag, dimension in EQUALITY if tag.value in questions]
     report = Report(
         respondents=_total(respondents, threshold),
         by_channel=_count_table("channel", "How people answered", channels,
@@ -232,11 +235,9 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
         priorities=_priorities(questions.get(ReportingTag.PRIORITIES.value), threshold),
         measures=[m for tag in POSITIVE
                   if (m := _measure(tag, questions.get(tag.value), threshold)) is not None],
-        equality=[_equality(tag, questions.get(tag.value), respondents,
-                            figures["population"].get(dimension), area_name, threshold)
-                  for tag, dimension in EQUALITY if tag.value in questions],
+        equality=equality,
         threshold=threshold,
-        weighting=_weighting(figures, threshold, area_name),
+        weighting=_weighting(figures, threshold, area_name, equality),
         change=priority_change(questions.get(ReportingTag.PRIORITIES.value),
                                figures.get("previous"), threshold))
     report.gap = _gap(figures, weights, threshold, next(
@@ -446,7 +447,8 @@ def _words(items: list[str], joiner: str = "and") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {joiner} {items[-1]}"
 
 
-def _weighting(figures: dict, threshold: int, area_name: str) -> Weighting:
+def _weighting(figures: dict, threshold: int, area_name: str,
+               equality: list[Table] = ()) -> Weighting:
     weighting = figures.get("weighting")
     not_weighted = "Each response counts once."
     if weighting is None:
@@ -469,15 +471,28 @@ def _weighting(figures: dict, threshold: int, area_name: str) -> Weighting:
             f"{_words(used)} (and agreed to), too few to weight to the population. "
             f"{not_weighted}"])
     sources = sorted({d["source"] for d in weighting["dimensions"]})
+    # The respondents left unweighted are those unknown on some margin: with one margin,
+    # that table's "prefer not to say" and "not answered" together; with more, near enough.
+    # Beside a table of who answered that hides a cell, their number less the cells shown
+    # can give a hidden one back (44 unweighted less 40 "not answered" shown is a hidden 4),
+    # so it is said only where those tables hide nothing, or as "fewer than N".
+    margins = {d["dimension"] for d in weighting["dimensions"]}
+    hides = any(row.cell.suppressed for table in equality
+                if dict(EQUALITY).get(ReportingTag(table.key)) in margins for row in table.rows)
+    unweighted = weighting["unweighted"]
+    who = (f"{_some(unweighted, threshold).capitalize()} of "
+           f"{_some(weighting['respondents'], threshold)} respondents"
+           if not hides or unweighted < threshold else "Some respondents")
     paragraphs = [
         f"Weighted shares are weighted to {area_name}'s population by {_words(used)} "
         f"(from {'; '.join(sources)}): each respondent counts for more or less than one, so "
         "that together they match the population on each of these (raking, or iterative "
         "proportional fitting). The counts of respondents are not weighted.",
-        f"{_some(weighting['unweighted'], threshold).capitalize()} of "
-        f"{_some(weighting['respondents'], threshold)} respondents did not give their "
-        f"{_words(used, 'or')}, did not agree to answer the equality questions, or were not asked "
-        "them (the businesses' questionnaire does not ask): they count once each, unweighted."]
+        f"{who} did not give their {_words(used, 'or')}, did not agree to answer the "
+        "equality questions, or were not asked them (the businesses' questionnaire does not "
+        "ask): they count once each, unweighted."
+        + ("" if who != "Some respondents" else " How many is not shown, as it would give "
+           "away a number the tables of who answered hide.")]
     for dimension in weighting["dimensions"]:
         missing = [DIMENSIONS[dimension["dimension"]].get(c, c) for c in dimension["missing"]]
         if missing:
