@@ -50,6 +50,7 @@ from datetime import date
 from decimal import Decimal
 
 from engage.boroughs.population import DIMENSIONS
+from engage.groups.models import PREFER_NOT
 from engage.reports.change import PriorityChange, priority_change
 from engage.reports.collation import option_base
 from engage.reports.free_text import PublishedComments, published_free_text
@@ -374,14 +375,17 @@ def _equality(tag: ReportingTag, question: dict, respondents: int, population: d
     else:
         cells = suppress(counts, threshold)
     answered_keys = [k for k in counts if k != NOT_ANSWERED]
-    known = sum(counts[k] for k in answered_keys)
+    # Shares are of those who gave a group, as the population's are: counting "prefer not
+    # to say" in would make every group look smaller than it is beside the population.
+    given_keys = [k for k in answered_keys if k != PREFER_NOT]
+    known = sum(counts[k] for k in given_keys)
     any_hidden = any(cells[k].suppressed for k in answered_keys)
     people = sum(population["counts"].values()) if population else 0
     rows = []
     for key in counts:
         cell = cells[key]
         row = Row(key, labels[key], cell)
-        if key != NOT_ANSWERED:
+        if key in given_keys:
             if not (cell.suppressed or any_hidden or not known):
                 row.share = cell.count / known
             if people and key in population["counts"]:
@@ -389,6 +393,9 @@ def _equality(tag: ReportingTag, question: dict, respondents: int, population: d
         rows.append(row)
     note = (f"{area_name}'s population: {population['source']}." if population
             else f"There are no population figures for {tag.label.lower()} in {area_name} yet.")
+    if PREFER_NOT in counts:
+        note += (" Shares are of those who gave one of the groups above, leaving out \"Prefer "
+                 "not to say\", as the population's are.")
     return Table(tag.value, tag.label, rows, _total(respondents, threshold), note,
                  groups_protected)
 

@@ -397,3 +397,31 @@ def test_weighted_shares_and_intervals_on_an_effective_base():
             weighted_share(chosen, answered)
     with pytest.raises(ValueError):
         wilson_bounds(0.5, 0)
+
+
+def test_shares_of_who_answered_leave_out_prefer_not_to_say_as_the_population_does(
+        app, client, run_tasks):
+    """24 White, 16 Black and 10 who preferred not to say, beside a population of White 5,000
+    and Black 5,000. The population has no "prefer not to say", so the respondents' shares
+    must not have it either: White 24 of 40 = 60.0% beside 50.0%, not 24 of 50 = 48.0%, which
+    made White look under-represented when it is over-represented."""
+    PLACES = ["burglary", "robbery", "knife-crime"]
+    groups = (("W", 24, "white", "16-24", "good", "very-safe", PLACES, True),
+              ("B", 16, "black", "16-24", "good", "very-safe", PLACES, True),
+              ("P", 10, "prefer-not-to-say", "16-24", "good", "very-safe", PLACES, True))
+    counted(app, client, run_tasks, groups=groups)
+    page = client.get(REPORT)
+    html = page.get_data(as_text=True)
+    ethnic = html[html.index("Ethnic group: respondents"):html.index("Age band: respondents")]
+    assert table_row(ethnic, "White") == "White | 24 | 60.0% | 50.0%"
+    assert table_row(ethnic, "Black") == "Black | 16 | 40.0% | 50.0%"
+    # Not one of the population's groups: no share to set beside one.
+    assert table_row(ethnic, "Prefer not to say") == "Prefer not to say | 10 | "
+    assert "Shares are of those who gave one of the groups above, leaving out" in page_text(page)
+    # A second computation: shares of the population's groups among those who gave one.
+    given = {"white": 24, "black": 16}
+    assert [round(100 * n / sum(given.values()), 1) for n in given.values()] == [60.0, 40.0]
+    rows = list(csv.reader(io.StringIO(
+        client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    white = next(r for r in rows if r[0] == "Ethnic group" and r[1] == "White")
+    assert white[2:4] == ["24", "60.0"]
