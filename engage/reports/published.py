@@ -410,18 +410,30 @@ def _weighted_sum(by_cell: dict[str, int], weights: dict[str, float]) -> float:
     return sum(weights.get(key, 1.0) * n for key, n in by_cell.items())
 
 
-def _set_weighted(row: Row, chosen: float, answered: float, base: int,
-                  design_effect: float) -> None:
-    """The weighted share of `base` respondents (unweighted), its interval on the effective
-    base; withheld wherever the unweighted share is."""
-    if row.share is None or not answered or not base:
+def design_effect(by_cell: dict[str, int], weights: dict[str, float]) -> float:
+    """Kish's design effect of these respondents' weights: n sum(w^2) / (sum w)^2."""
+    n = sum(by_cell.values())
+    total = _weighted_sum(by_cell, weights)
+    squares = sum(weights.get(key, 1.0) ** 2 * k for key, k in by_cell.items())
+    return n * squares / (total * total) if total else 1.0
+
+
+def _set_weighted(row: Row, chosen: float, base: dict[str, int],
+                  weights: dict[str, float]) -> None:
+    """The weighted share of the respondents `base` counts per cell (unweighted), its
+    interval on their effective number: their count over the design effect of their own
+    weights, not the whole area's (a question only residents answer, whose weights vary,
+    is less precise than the businesses' weights of 1 beside them would make it look).
+    Withheld wherever the unweighted share is."""
+    answered = _weighted_sum(base, weights)
+    n = sum(base.values())
+    if row.share is None or not answered or not n:
         return
     row.weighted_share = weighted_share(chosen, answered)
-    row.weighted_interval = wilson_bounds(row.weighted_share, base / design_effect)
+    row.weighted_interval = wilson_bounds(row.weighted_share, n / design_effect(base, weights))
 
 
 def _add_weighted(report: Report, cells: dict, weights: dict[str, float]) -> None:
-    design_effect = report.weighting.design_effect
     questions = cells["questions"]
     if report.priorities and ReportingTag.PRIORITIES.value in questions:
         counts = questions[ReportingTag.PRIORITIES.value]
@@ -429,21 +441,21 @@ def _add_weighted(report: Report, cells: dict, weights: dict[str, float]) -> Non
         for row in report.priorities.table.rows:
             asked = offered.get(row.key, counts["answered"])  # who was offered this option
             _set_weighted(row, _weighted_sum(counts["chosen"].get(row.key, {}), weights),
-                          _weighted_sum(asked, weights), sum(asked.values()), design_effect)
+                          asked, weights)
     for measure in report.measures:
         counts = questions.get(measure.tag.value)
         if measure.headline is None or counts is None:
             continue
-        positive = with_view = 0.0
-        base = 0
+        positive = 0.0
+        with_view: dict[str, int] = {}
         for value, by_cell in counts["chosen"].items():
             if value in NO_VIEW:
                 continue
-            with_view += _weighted_sum(by_cell, weights)
-            base += sum(by_cell.values())
+            for key, n in by_cell.items():
+                with_view[key] = with_view.get(key, 0) + n
             if value in POSITIVE[measure.tag]:
                 positive += _weighted_sum(by_cell, weights)
-        _set_weighted(measure.headline, positive, with_view, base, design_effect)
+        _set_weighted(measure.headline, positive, with_view, weights)
 
 
 def _some(n: int, threshold: int) -> str:

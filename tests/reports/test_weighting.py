@@ -41,7 +41,9 @@ from tests.helpers import page_text
 from tests.reports.support import (
     CAMDEN,
     WEIGHTING_GROUPS,
+    answers,
     hand_worked,
+    respond,
     snapshot,
     upload_population,
     weighting_worked,
@@ -217,8 +219,10 @@ def test_the_report_weights_camden_to_its_margins_as_worked_by_hand(app, client,
     # With a view: all but D's "don't know". Positive: B 6, C+ 3 x 4/3 = 4, E 4; of 4+6+8+4.
     assert confidence.headline.share == pytest.approx(15 / 22, abs=1e-12)
     assert confidence.headline.weighted_share == pytest.approx(14 / 22, abs=1e-9)
+    # Its interval is on the 22's own design effect (without D's two weights of 1):
+    # 22 (4 + 8 (9/16) + 6 (16/9) + 4) / 22^2 = 139/132.
     assert confidence.headline.weighted_interval == pytest.approx(
-        wilson(14 / 22, 22 / DESIGN_EFFECT), abs=1e-9)
+        wilson(14 / 22, 22 * 132 / 139), abs=1e-9)
 
     # The page says how, and shows the weighted shares beside their unweighted counts.
     app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 3
@@ -425,3 +429,51 @@ def test_shares_of_who_answered_leave_out_prefer_not_to_say_as_the_population_do
         client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
     white = next(r for r in rows if r[0] == "Ethnic group" and r[1] == "White")
     assert white[2:4] == ["24", "60.0"]
+
+
+def test_each_weighted_interval_uses_the_design_effect_of_its_own_respondents(
+        app, client, run_tasks):
+    """The hand-worked residents and 60 businesses, who are not asked the equality questions
+    (weight 1) nor whether they feel safe. Over all 84 respondents sum w = 84 and sum w^2 =
+    151/6 + 60 = 511/6: the design effect is 84 (511/6) / 84^2 = 511/504, near 1, as the
+    businesses' weights do not vary. Feeling safe rests on the 22 residents with a view (all
+    but D): sum w = 4 + 6 + 8 + 4 = 22, sum w^2 = 4 + 8 (9/16) + 6 (16/9) + 4 = 139/6, so its
+    design effect is 22 (139/6) / 22^2 = 139/132 and its effective base 22 (132/139) = 20.9,
+    not 22 (504/511) = 21.7. Confidence rests on those 22 and the 60 businesses: 499/492."""
+    made = counted(app, client, run_tasks)
+    with app.app_context():
+        for _ in range(60):
+            respond(made.businesses, answers(["robbery", "burglary", "knife-crime"], "good"))
+        db.session.commit()
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    report = report_of(app, made, threshold=2)
+    assert report.weighting.design_effect == pytest.approx(511 / 504, abs=1e-12)
+    confidence, safe = report.measures
+    assert safe.headline.weighted_share == pytest.approx(18 / 22, abs=1e-12)
+    assert safe.headline.weighted_interval == pytest.approx(
+        wilson(18 / 22, 22 * 132 / 139), abs=1e-12)
+    assert confidence.headline.weighted_interval == pytest.approx(
+        wilson(74 / 82, 82 * 492 / 499), abs=1e-12)  # B 6, C+ 4, E 4 and 60 businesses
+    for row in report.priorities.table.rows:  # everyone answered: the whole design effect
+        low, high = row.weighted_interval
+        assert (low, high) == pytest.approx(wilson(row.weighted_share, 84 * 504 / 511),
+                                            abs=1e-12)
+
+    # A second computation, one respondent at a time: Kish's design effect over those who
+    # gave a view on feeling safe.
+    people = respondents() + [{"ethnic": None, "age": None, "safe": None}] * 60
+    weights = plain_rake(people)
+    with_view = [w for p, w in zip(people, weights, strict=True)
+                 if p["safe"] not in (None, "never-alone-after-dark")]
+    kish = len(with_view) * sum(w * w for w in with_view) / sum(with_view) ** 2
+    assert kish == pytest.approx(139 / 132, abs=1e-9)
+
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
+    page = client.get(REPORT)
+    low, high = wilson(18 / 22, 22 * 132 / 139)
+    assert (f"{100 * low:.1f}%", f"{100 * high:.1f}%") == ("60.9%", "92.9%")
+    assert summary_row(page.get_data(as_text=True), "Feeling safe: very or fairly safe") == (
+        "81.8% weighted (60.9% to 92.9%); 18 respondents said very or fairly safe")
+    assert ("Each interval is worked out on the effective number of the respondents it rests "
+            "on") in page_text(page)
