@@ -180,6 +180,58 @@ def test_weights_under_the_floor_are_raised_and_the_rest_keep_the_total():
     assert weighting["design_effect"] == pytest.approx(20 * squares / 20 ** 2, abs=1e-12)
 
 
+def test_a_weight_cut_to_the_cap_is_let_back_under_it_when_raising_the_floor_takes_room():
+    """30 white and 7 black respondents to a population 2% white: raked, white respondents
+    count for 0.02 x 37 / 30 = 0.0247 each and black for 0.98 x 37 / 7 = 5.18. Both are out
+    of bounds, and cutting black to 5 first leaves white 2/30 each, which the floor lifts to
+    0.2: 30 x 0.2 + 7 x 5 = 41, not 37, so the weights no longer kept the total (the 30 and
+    7 then outweighed the unweighted respondents by a tenth). The trim that keeps it: white at
+    the floor (6 of the 37) and black sharing the other 31, 31/7 = 4.43 each, under the cap."""
+    cells = {"dimensions": ["ethnic_group"], "respondents": {"white": 30, "black": 7},
+             "questions": {}}
+    population = {"ethnic_group": {"source": "test", "counts": {"white": 200, "black": 9800}}}
+    weighting = weigh(cells, population, threshold=10)
+    assert weighting["weights"]["white"] == TRIM_FLOOR
+    assert weighting["weights"]["black"] == pytest.approx(31 / 7, abs=1e-12)
+    assert 30 * weighting["weights"]["white"] + 7 * weighting["weights"]["black"] == (
+        pytest.approx(37, abs=1e-12))
+    assert (weighting["trimmed_cells"], weighting["trimmed_respondents"]) == (1, 30)
+    # A second computation: the one scale s at which 30 clip(0.0247 s) + 7 clip(5.18 s),
+    # each clipped to [0.2, 5], adds up to 37, found by scipy's root finder.
+    from scipy.optimize import brentq
+
+    raw = {"white": 0.02 * 37 / 30, "black": 0.98 * 37 / 7}
+    counts = {"white": 30, "black": 7}
+
+    def total(s: float) -> float:
+        return sum(n * min(TRIM_AT, max(TRIM_FLOOR, s * raw[c])) for c, n in counts.items())
+
+    scale = brentq(lambda s: total(s) - 37, 1e-6, 1e6, xtol=1e-15)
+    assert weighting["weights"]["black"] == pytest.approx(scale * raw["black"], abs=1e-9)
+
+
+def test_trimming_keeps_the_total_and_only_cuts_what_must_be_cut():
+    """Random raw weights, far apart: every trimmed set of weights adds up to the respondents,
+    lies within the floor and the cap, keeps the untrimmed cells in their raked proportions,
+    and trims a cell only where its weight at that common scale is beyond a bound."""
+    import random
+
+    generator = random.Random(1)
+    for _ in range(2000):
+        counts = {i: generator.randint(1, 30) for i in range(generator.randint(2, 8))}
+        raw = {i: generator.lognormvariate(0, 2) for i in counts}
+        weights, cut = trim(raw, counts)
+        n = sum(counts.values())
+        assert sum(counts[c] * w for c, w in weights.items()) == pytest.approx(n, rel=1e-9)
+        assert all(TRIM_FLOOR <= w <= TRIM_AT for w in weights.values())
+        free = [c for c in counts if c not in cut]
+        if free:
+            scale = weights[free[0]] / raw[free[0]]
+            assert all(weights[c] == pytest.approx(scale * raw[c], rel=1e-9) for c in free)
+            assert all(scale * raw[c] >= TRIM_AT - 1e-9 if weights[c] == TRIM_AT
+                       else scale * raw[c] <= TRIM_FLOOR + 1e-9 for c in cut)
+
+
 def build_paragraphs(cells: dict, weighting: dict) -> list[str]:
     figures = {"respondents": 20, "by_channel": {}, "by_audience": {}, "by_week": {},
                "questions": {}, "population": {}, "cells": cells, "weighting": weighting}
