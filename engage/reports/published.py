@@ -51,7 +51,7 @@ from decimal import Decimal
 
 from engage.boroughs.population import DIMENSIONS
 from engage.groups.models import PREFER_NOT
-from engage.reports.change import PriorityChange, priority_change
+from engage.reports.change import PriorityChange, difference_interval, priority_change
 from engage.reports.collation import option_base
 from engage.reports.free_text import PublishedComments, published_free_text
 from engage.reports.statistics import (
@@ -171,6 +171,13 @@ class Gap:
     groups: list[GroupConfidence] = field(default_factory=list)
     points: float | None = None  # unweighted, in percentage points
     weighted_points: float | None = None
+    # Newcombe's 95% interval of the unweighted gap, as fractions (White less Black and
+    # minority ethnic): small groups make a wide one, and a gap within it may be chance.
+    interval: tuple[float, float] | None = None
+
+    @property
+    def beyond_chance(self) -> bool:
+        return self.interval is not None and (self.interval[0] > 0 or self.interval[1] < 0)
 
     def met(self, target: Decimal | str | None) -> bool | None:
         """Whether the gap (either way round) is within the target, to one decimal place."""
@@ -611,7 +618,9 @@ def _gap(figures: dict, weights: dict[str, float] | None, threshold: int,
     weighted_points = (100 * (white.weighted_share - minority.weighted_share)
                        if white.weighted_share is not None
                        and minority.weighted_share is not None else None)
-    return Gap("measured", groups, 100 * (white.share - minority.share), weighted_points)
+    return Gap("measured", groups, 100 * (white.share - minority.share), weighted_points,
+               difference_interval(totals[WHITE][1], totals[WHITE][0],
+                                   totals["minority"][1], totals["minority"][0]))
 
 
 def _published_sides(measure: Measure | None) -> list[int | None]:
