@@ -74,6 +74,7 @@ NO_VIEW = ("dont-know", "never-alone-after-dark", "closed-after-dark")
 EQUALITY = ((ReportingTag.ETHNIC_GROUP, "ethnic_group"), (ReportingTag.AGE_BAND, "age_band"),
             (ReportingTag.DISABILITY, "disability"))
 NOT_ANSWERED = "not-answered"
+LONDON_NAME = "London"  # the area name the views give London's report
 WHITE = "white"
 # Black and minority ethnic: every ethnic group the population figures know but White.
 MINORITY = tuple(k for k in DIMENSIONS["ethnic_group"] if k != WHITE)
@@ -519,6 +520,13 @@ def _weighting(figures: dict, threshold: int, area_name: str,
         "ask): they count once each, unweighted."
         + ("" if who != "Some respondents" else " How many is not shown, as it would give "
            "away a number the tables of who answered hide.")]
+    if area_name == LONDON_NAME:
+        # London rakes the sum of its boroughs' cells as one sample (collation.add_counts):
+        # nothing in that makes each borough count by its population.
+        paragraphs.append(
+            "London's respondents are weighted together, not borough by borough: a borough "
+            "counts in London's figures by how many people answered there, not by its share "
+            "of London's population.")
     for dimension in weighting["dimensions"]:
         missing = [DIMENSIONS[dimension["dimension"]].get(c, c) for c in dimension["missing"]]
         if missing:

@@ -43,6 +43,7 @@ from tests.reports.support import (
     WEIGHTING_GROUPS,
     answers,
     hand_worked,
+    make_consultation,
     respond,
     snapshot,
     upload_population,
@@ -529,3 +530,33 @@ def test_each_weighted_interval_uses_the_design_effect_of_its_own_respondents(
         "81.8% weighted (60.9% to 92.9%); 18 respondents said very or fairly safe")
     assert ("Each interval is worked out on the effective number of the respondents it rests "
             "on") in page_text(page)
+
+
+def test_london_says_its_weighting_does_not_balance_the_boroughs(app, client, run_tasks):
+    """30 Camden residents, all confident, and 10 Hackney residents, none: London's weighted
+    share is 30 of 40 = 75.0%, though Hackney has more people than Camden (2011 Census). London
+    is raked to its population by ethnic group as one sample, not borough by borough, so a
+    borough counts in it by how many answered there: the page must say so, or "weighted to
+    London's population" reads as if the boroughs were balanced too."""
+    made = make_consultation(app)
+    with app.app_context():
+        for n, place, confidence in ((30, "camden", "good"), (10, "hackney", "poor")):
+            for _ in range(n):
+                respond(made.residents, answers(["burglary", "robbery", "knife-crime"],
+                                                confidence, ethnic="white", age="16-24"),
+                        borough_slug=place, consent=True)
+        db.session.commit()
+        create_admin(email="admin@example.org")
+    client.sign_in("admin@example.org", PASSWORD)
+    london = "/staff/reports/have-your-say-2027/london"
+    client.submit(london + "/collate", form_page=london)
+    run_tasks()
+    page = client.get(london)
+    text = page_text(page)
+    assert summary_row(page.get_data(as_text=True),
+                       "Confidence in local policing: excellent or good").startswith(
+        "75.0% weighted")
+    assert ("London's respondents are weighted together, not borough by borough: a borough "
+            "counts in London's figures by how many people answered there, not by its share "
+            "of London's population.") in text
+    assert "not borough by borough" not in page_text(client.get(REPORT))  # Camden's own
