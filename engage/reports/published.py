@@ -516,8 +516,9 @@ def _weighting(figures: dict, threshold: int, area_name: str,
         "that together they match the population on each of these (raking, or iterative "
         "proportional fitting). The counts of respondents are not weighted.",
         f"{who} did not give their {_words(used, 'or')}, did not agree to answer the "
-        "equality questions, or were not asked them (the businesses' questionnaire does not "
-        "ask): they count once each, unweighted."
+        # Not "the businesses' questionnaire does not ask": the seed's does, so it said
+        # something untrue on every report counted from it.
+        "equality questions, or were not asked them: they count once each, unweighted."
         + ("" if who != "Some respondents" else " How many is not shown, as it would give "
            "away a number the tables of who answered hide.")]
     if area_name == LONDON_NAME:

@@ -337,8 +337,8 @@ def test_the_weighting_paragraph_does_not_give_back_a_count_the_age_table_hides(
         in text
     assert "44 of 94" not in text
     assert ("Some respondents did not give their ethnic group or age band, did not agree to "
-            "answer the equality questions, or were not asked them (the businesses' "
-            "questionnaire does not ask): they count once each, unweighted. How many is not "
-            "shown, as it would give away a number the tables of who answered hide.") in text
+            "answer the equality questions, or were not asked them: they count once each, "
+            "unweighted. How many is not shown, as it would give away a number the tables of "
+            "who answered hide.") in text
     # Nor in the CSV, which carries the same paragraphs.
     assert not any("44 of 94" in cell for row in staff_csv(client) for cell in row)

@@ -285,8 +285,8 @@ def test_the_report_weights_camden_to_its_margins_as_worked_by_hand(app, client,
     assert ("Weighted shares are weighted to Camden's population by ethnic group and age band "
             "(from Made-up margins for the weighting tests)") in text
     assert ("4 of 24 respondents did not give their ethnic group or age band, did not agree "
-            "to answer the equality questions, or were not asked them (the businesses' "
-            "questionnaire does not ask): they count once each, unweighted.") in text
+            "to answer the equality questions, or were not asked them: they count once each, "
+            "unweighted.") in text
     assert "The design effect is 1.05" in text and "sample of 22.9 people" in text
     low, high = wilson(16 / 24, 24 / DESIGN_EFFECT)
     assert summary_row(html, "Burglary") == (
