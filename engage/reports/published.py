@@ -307,10 +307,15 @@ def _priorities(question: dict | None, threshold: int) -> Priorities | None:
         row = Row(option["value"], option["label"], cell)
         # Each option's share is of those asked it (engage.reports.collation): an option only
         # one questionnaire offers is not divided by the other's respondents. A share resting
-        # on fewer people than the threshold is withheld.
+        # on fewer people than the threshold is withheld, and so is one not offered to fewer
+        # than the threshold.
         base = option_base(question, option)
         bases.add(base)
-        if not cell.suppressed and base >= max(threshold, 1):
+        # The share and its count give its base, and so, less the table's "answered", the
+        # people not offered it (the other questionnaire's): that must not be a small number
+        # (30 of 30 residents offered knife crime, of 36, would give back 6 businesses).
+        if (not cell.suppressed and base >= max(threshold, 1)
+                and not _small(answered - base, threshold)):
             row.share = share(cell.count, base)
             row.interval = wilson_interval(cell.count, base)
             if question["ranking"]:
