@@ -74,6 +74,7 @@ NO_VIEW = ("dont-know", "never-alone-after-dark", "closed-after-dark")
 EQUALITY = ((ReportingTag.ETHNIC_GROUP, "ethnic_group"), (ReportingTag.AGE_BAND, "age_band"),
             (ReportingTag.DISABILITY, "disability"))
 NOT_ANSWERED = "not-answered"
+UNASKED = "not-asked-or-not-answered"  # a measure's hidden extra cell (_measure)
 LONDON_NAME = "London"  # the area name the views give London's report
 WHITE = "white"
 # Black and minority ethnic: every ethnic group the population figures know but White.
@@ -243,7 +244,8 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
                              {k: week_label(k) for k in weeks}, threshold),
         priorities=_priorities(questions.get(ReportingTag.PRIORITIES.value), threshold),
         measures=[m for tag in POSITIVE
-                  if (m := _measure(tag, questions.get(tag.value), threshold)) is not None],
+                  if (m := _measure(tag, questions.get(tag.value), threshold,
+                                    respondents, audiences)) is not None],
         equality=equality,
         threshold=threshold,
         weighting=_weighting(figures, threshold, area_name, equality),
@@ -333,12 +335,26 @@ def _priorities(question: dict | None, threshold: int) -> Priorities | None:
     return Priorities(table, question["ranking"], places)
 
 
-def _measure(tag: ReportingTag, question: dict | None, threshold: int) -> Measure | None:
+def _measure(tag: ReportingTag, question: dict | None, threshold: int,
+             respondents: int = 0, audiences: dict[str, int] | None = None) -> Measure | None:
     if question is None:
         return None
     counts = {o["value"]: o["chosen"] for o in question["options"]}
     labels = {o["value"]: o["label"] for o in question["options"]}
     answers = _count_table(tag.value, tag.label, counts, labels, threshold)
+    # Those not asked the question, or not answering it: respondents less its answers. Where
+    # one questionnaire does not ask it, they are that questionnaire's respondents, so when
+    # the audience table hides a count, they are a hidden cell of this table too: else its
+    # cells, or its base, less the respondents would give the hidden audience back.
+    unasked = max(respondents - sum(counts.values()), 0)
+    if audiences and _small(unasked, threshold) and any(
+            c.suppressed for c in suppress(audiences, threshold).values()):
+        cells = suppress({**counts, UNASKED: unasked}, threshold)
+        for row in answers.rows:
+            # No share either: a count and its share of those who answered give that base.
+            row.cell, row.share = cells[row.key], None
+    else:
+        unasked = 0  # shown as the audience table shows it, or nothing to protect
     with_view = {k: n for k, n in counts.items() if k not in NO_VIEW}
     positive = sum(n for k, n in with_view.items() if k in POSITIVE[tag])
     base = sum(with_view.values())
@@ -353,7 +369,8 @@ def _measure(tag: ReportingTag, question: dict | None, threshold: int) -> Measur
     # (the question is required, and respondents are published), respondents less the base
     # less the shown "no view" cells gives back the hidden ones. The base, and the headline
     # whose count and share give the base, must then be withheld.
-    hidden_no_view = sum(n for k, n in counts.items() if k in NO_VIEW and k not in shown)
+    hidden_no_view = unasked + sum(n for k, n in counts.items()
+                                   if k in NO_VIEW and k not in shown)
     headline = None
     if (base and not any(c.suppressed for c in halves.values())
             and not _small(hidden_positive, threshold) and not _small(hidden_other, threshold)

@@ -342,3 +342,34 @@ def test_the_weighting_paragraph_does_not_give_back_a_count_the_age_table_hides(
             "who answered hide.") in text
     # Nor in the CSV, which carries the same paragraphs.
     assert not any("44 of 94" in cell for row in staff_csv(client) for cell in row)
+
+
+def test_a_question_one_questionnaire_does_not_ask_does_not_give_back_its_respondents(
+        app, client, other_client, run_tasks):
+    """33 residents and 7 businesses; only the residents' questionnaire asks about feeling
+    safe: very safe 15, fairly safe 10, a bit unsafe 5, very unsafe 3. The audience table hides
+    the 7 ("fewer than 10") and the 33. Alone, the feeling safe table hid the 5 and the 3 and,
+    to protect them, the 15, and gave its base: 33 with a view, the residents, so 40 - 33 = 7
+    businesses. Where the audience table hides a count, those not asked (or not answering), 7,
+    are a hidden cell of the table too, and the base is withheld: a reader has 40 less the
+    shown 15 and 10, 15, for the 5, the 3 and the 7, each of them still 1 to 9."""
+    made = make_consultation(app)
+    with app.app_context():
+        for n, safe in ((15, "very-safe"), (10, "fairly-safe"), (5, "a-bit-unsafe"),
+                        (3, "very-unsafe")):
+            for _ in range(n):
+                respond(made.residents, answers(RANKED, "good", safe))
+        for _ in range(7):
+            respond(made.businesses, answers(RANKED, "good"))
+        db.session.commit()
+    published(app, client, run_tasks)
+    body = other_client.get(API).get_json()
+    audiences = {r["key"]: r["respondents"]["display"] for r in body["by_audience"]}
+    assert audiences == {"residents": "not shown", "businesses": "fewer than 10"}
+    safe = next(m for m in body["measures"] if m["tag"] == "feeling-safe")
+    shown = {r["key"]: r["respondents"]["display"] for r in safe["answers"]}
+    assert shown == {"very-safe": "15", "fairly-safe": "10", "a-bit-unsafe": "fewer than 10",
+                     "very-unsafe": "fewer than 10", "never-alone-after-dark": "0"}
+    assert safe["with_a_view"]["count"] is None and safe["headline"] is None
+    # Nor their shares: 15 and its share of those who answered would give 33 again.
+    assert all(r["share"] is None for r in safe["answers"])
