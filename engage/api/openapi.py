@@ -278,6 +278,11 @@ def _report_schemas() -> dict:
                                       "and minority ethnic respondents, in percentage points, "
                                       "not weighted"},
             "weighted_points": {"type": ["number", "null"], "minimum": -100, "maximum": 100},
+            "interval": {"type": ["array", "null"], "minItems": 2, "maxItems": 2,
+                         "items": {"type": "number", "minimum": -100, "maximum": 100},
+                         "description": "Newcombe's 95% confidence interval of the gap, in "
+                                        "percentage points, not weighted; null when not "
+                                        "measured"},
             "met": {"type": ["boolean", "null"],
                     "description": "Whether the gap, either way round, is within the target; "
                                    "null without a target or a measured gap"},

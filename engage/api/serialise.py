@@ -222,6 +222,8 @@ def _gap(gap: Gap | None, target: str | None, threshold: int) -> dict | None:
             "points": None if gap.points is None else round(gap.points, 2),
             "weighted_points": None if gap.weighted_points is None
             else round(gap.weighted_points, 2),
+            "interval": None if gap.interval is None
+            else [round(100 * v, 2) for v in gap.interval],
             "met": gap.met(target),
             "groups": [{"key": g.key, "label": g.label,
                         "with_a_view": count(g.base, threshold), "share": _fraction(g.share),

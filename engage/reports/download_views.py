@@ -23,7 +23,7 @@ from engage.extensions import db, limiter
 from engage.reports import documents, public_files, targets
 from engage.reports.operations import consultation_or_404, latest_snapshot
 from engage.reports.public_views import additions_context
-from engage.reports.published import build
+from engage.reports.published import LONDON_NAME, build
 from engage.reports.targets_models import ReportPublication
 from engage.reports.views import READERS, _charts, _london_reader, _percent
 from engage.surveys.models import Consultation
@@ -57,7 +57,7 @@ def _staff_report(consultation: Consultation, area: Borough | None):
     if snapshot is None:
         abort(404)
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
-    name = area.name if area else "London"
+    name = area.name if area else LONDON_NAME
     # London time, as the page gives it.
     made = to_london(snapshot.made_at)
     stem = f"{consultation.slug}-{area.slug if area else 'london'}-{made:%Y-%m-%d-%H%M}"

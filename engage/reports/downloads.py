@@ -57,6 +57,11 @@ def _weighting_and_gap(report: Report) -> Iterator[list[str]]:
                 yield _figure("Confidence gap", f"Gap in percentage points ({label})"
                               + _higher(points),
                               "not shown" if points is None else f"{abs(points):.1f}")
+        if gap.interval is not None:
+            low, high = (100 * v for v in gap.interval)
+            yield _figure("Confidence gap", "95% confidence interval of the gap in percentage "
+                          "points (not weighted)", f"from {low:.1f} to {high:.1f} (White less "
+                          "Black and minority ethnic)")
 
 
 def _change(report: Report) -> Iterator[list[str]]:

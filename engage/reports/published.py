@@ -50,7 +50,8 @@ from datetime import date
 from decimal import Decimal
 
 from engage.boroughs.population import DIMENSIONS
-from engage.reports.change import PriorityChange, priority_change
+from engage.groups.models import PREFER_NOT
+from engage.reports.change import PriorityChange, difference_interval, priority_change
 from engage.reports.collation import option_base
 from engage.reports.free_text import PublishedComments, published_free_text
 from engage.reports.statistics import (
@@ -73,6 +74,8 @@ NO_VIEW = ("dont-know", "never-alone-after-dark", "closed-after-dark")
 EQUALITY = ((ReportingTag.ETHNIC_GROUP, "ethnic_group"), (ReportingTag.AGE_BAND, "age_band"),
             (ReportingTag.DISABILITY, "disability"))
 NOT_ANSWERED = "not-answered"
+UNASKED = "not-asked-or-not-answered"  # a measure's hidden extra cell (_measure)
+LONDON_NAME = "London"  # the area name the views give London's report
 WHITE = "white"
 # Black and minority ethnic: every ethnic group the population figures know but White.
 MINORITY = tuple(k for k in DIMENSIONS["ethnic_group"] if k != WHITE)
@@ -170,6 +173,13 @@ class Gap:
     groups: list[GroupConfidence] = field(default_factory=list)
     points: float | None = None  # unweighted, in percentage points
     weighted_points: float | None = None
+    # Newcombe's 95% interval of the unweighted gap, as fractions (White less Black and
+    # minority ethnic): small groups make a wide one, and a gap within it may be chance.
+    interval: tuple[float, float] | None = None
+
+    @property
+    def beyond_chance(self) -> bool:
+        return self.interval is not None and (self.interval[0] > 0 or self.interval[1] < 0)
 
     def met(self, target: Decimal | str | None) -> bool | None:
         """Whether the gap (either way round) is within the target, to one decimal place."""
@@ -221,6 +231,9 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
     weeks = figures["by_week"]
     questions = figures["questions"]
     weights = _weights(figures)
+    equality = [_equality(tag, questions.get(tag.value), respondents,
+                          figures["population"].get(dimension), area_name, threshold)
+                for tag, dimension in EQUALITY if tag.value in questions]
     report = Report(
         respondents=_total(respondents, threshold),
         by_channel=_count_table("channel", "How people answered", channels,
@@ -231,12 +244,11 @@ def build(figures: dict, threshold: int, area_name: str) -> Report:
                              {k: week_label(k) for k in weeks}, threshold),
         priorities=_priorities(questions.get(ReportingTag.PRIORITIES.value), threshold),
         measures=[m for tag in POSITIVE
-                  if (m := _measure(tag, questions.get(tag.value), threshold)) is not None],
-        equality=[_equality(tag, questions.get(tag.value), respondents,
-                            figures["population"].get(dimension), area_name, threshold)
-                  for tag, dimension in EQUALITY if tag.value in questions],
+                  if (m := _measure(tag, questions.get(tag.value), threshold,
+                                    respondents, audiences)) is not None],
+        equality=equality,
         threshold=threshold,
-        weighting=_weighting(figures, threshold, area_name),
+        weighting=_weighting(figures, threshold, area_name, equality),
         change=priority_change(questions.get(ReportingTag.PRIORITIES.value),
                                figures.get("previous"), threshold))
     report.gap = _gap(figures, weights, threshold, next(
@@ -297,10 +309,15 @@ def _priorities(question: dict | None, threshold: int) -> Priorities | None:
         row = Row(option["value"], option["label"], cell)
         # Each option's share is of those asked it (engage.reports.collation): an option only
         # one questionnaire offers is not divided by the other's respondents. A share resting
-        # on fewer people than the threshold is withheld.
+        # on fewer people than the threshold is withheld, and so is one not offered to fewer
+        # than the threshold.
         base = option_base(question, option)
         bases.add(base)
-        if not cell.suppressed and base >= max(threshold, 1):
+        # The share and its count give its base, and so, less the table's "answered", the
+        # people not offered it (the other questionnaire's): that must not be a small number
+        # (30 of 30 residents offered knife crime, of 36, would give back 6 businesses).
+        if (not cell.suppressed and base >= max(threshold, 1)
+                and not _small(answered - base, threshold)):
             row.share = share(cell.count, base)
             row.interval = wilson_interval(cell.count, base)
             if question["ranking"]:
@@ -318,12 +335,26 @@ def _priorities(question: dict | None, threshold: int) -> Priorities | None:
     return Priorities(table, question["ranking"], places)
 
 
-def _measure(tag: ReportingTag, question: dict | None, threshold: int) -> Measure | None:
+def _measure(tag: ReportingTag, question: dict | None, threshold: int,
+             respondents: int = 0, audiences: dict[str, int] | None = None) -> Measure | None:
     if question is None:
         return None
     counts = {o["value"]: o["chosen"] for o in question["options"]}
     labels = {o["value"]: o["label"] for o in question["options"]}
     answers = _count_table(tag.value, tag.label, counts, labels, threshold)
+    # Those not asked the question, or not answering it: respondents less its answers. Where
+    # one questionnaire does not ask it, they are that questionnaire's respondents, so when
+    # the audience table hides a count, they are a hidden cell of this table too: else its
+    # cells, or its base, less the respondents would give the hidden audience back.
+    unasked = max(respondents - sum(counts.values()), 0)
+    if audiences and _small(unasked, threshold) and any(
+            c.suppressed for c in suppress(audiences, threshold).values()):
+        cells = suppress({**counts, UNASKED: unasked}, threshold)
+        for row in answers.rows:
+            # No share either: a count and its share of those who answered give that base.
+            row.cell, row.share = cells[row.key], None
+    else:
+        unasked = 0  # shown as the audience table shows it, or nothing to protect
     with_view = {k: n for k, n in counts.items() if k not in NO_VIEW}
     positive = sum(n for k, n in with_view.items() if k in POSITIVE[tag])
     base = sum(with_view.values())
@@ -338,7 +369,8 @@ def _measure(tag: ReportingTag, question: dict | None, threshold: int) -> Measur
     # (the question is required, and respondents are published), respondents less the base
     # less the shown "no view" cells gives back the hidden ones. The base, and the headline
     # whose count and share give the base, must then be withheld.
-    hidden_no_view = sum(n for k, n in counts.items() if k in NO_VIEW and k not in shown)
+    hidden_no_view = unasked + sum(n for k, n in counts.items()
+                                   if k in NO_VIEW and k not in shown)
     headline = None
     if (base and not any(c.suppressed for c in halves.values())
             and not _small(hidden_positive, threshold) and not _small(hidden_other, threshold)
@@ -373,14 +405,17 @@ def _equality(tag: ReportingTag, question: dict, respondents: int, population: d
     else:
         cells = suppress(counts, threshold)
     answered_keys = [k for k in counts if k != NOT_ANSWERED]
-    known = sum(counts[k] for k in answered_keys)
+    # Shares are of those who gave a group, as the population's are: counting "prefer not
+    # to say" in would make every group look smaller than it is beside the population.
+    given_keys = [k for k in answered_keys if k != PREFER_NOT]
+    known = sum(counts[k] for k in given_keys)
     any_hidden = any(cells[k].suppressed for k in answered_keys)
     people = sum(population["counts"].values()) if population else 0
     rows = []
     for key in counts:
         cell = cells[key]
         row = Row(key, labels[key], cell)
-        if key != NOT_ANSWERED:
+        if key in given_keys:
             if not (cell.suppressed or any_hidden or not known):
                 row.share = cell.count / known
             if people and key in population["counts"]:
@@ -388,6 +423,9 @@ def _equality(tag: ReportingTag, question: dict, respondents: int, population: d
         rows.append(row)
     note = (f"{area_name}'s population: {population['source']}." if population
             else f"There are no population figures for {tag.label.lower()} in {area_name} yet.")
+    if PREFER_NOT in counts:
+        note += (" Shares are of those who gave one of the groups above, leaving out \"Prefer "
+                 "not to say\", as the population's are.")
     return Table(tag.value, tag.label, rows, _total(respondents, threshold), note,
                  groups_protected)
 
@@ -402,18 +440,30 @@ def _weighted_sum(by_cell: dict[str, int], weights: dict[str, float]) -> float:
     return sum(weights.get(key, 1.0) * n for key, n in by_cell.items())
 
 
-def _set_weighted(row: Row, chosen: float, answered: float, base: int,
-                  design_effect: float) -> None:
-    """The weighted share of `base` respondents (unweighted), its interval on the effective
-    base; withheld wherever the unweighted share is."""
-    if row.share is None or not answered or not base:
+def design_effect(by_cell: dict[str, int], weights: dict[str, float]) -> float:
+    """Kish's design effect of these respondents' weights: n sum(w^2) / (sum w)^2."""
+    n = sum(by_cell.values())
+    total = _weighted_sum(by_cell, weights)
+    squares = sum(weights.get(key, 1.0) ** 2 * k for key, k in by_cell.items())
+    return n * squares / (total * total) if total else 1.0
+
+
+def _set_weighted(row: Row, chosen: float, base: dict[str, int],
+                  weights: dict[str, float]) -> None:
+    """The weighted share of the respondents `base` counts per cell (unweighted), its
+    interval on their effective number: their count over the design effect of their own
+    weights, not the whole area's (a question only residents answer, whose weights vary,
+    is less precise than the businesses' weights of 1 beside them would make it look).
+    Withheld wherever the unweighted share is."""
+    answered = _weighted_sum(base, weights)
+    n = sum(base.values())
+    if row.share is None or not answered or not n:
         return
     row.weighted_share = weighted_share(chosen, answered)
-    row.weighted_interval = wilson_bounds(row.weighted_share, base / design_effect)
+    row.weighted_interval = wilson_bounds(row.weighted_share, n / design_effect(base, weights))
 
 
 def _add_weighted(report: Report, cells: dict, weights: dict[str, float]) -> None:
-    design_effect = report.weighting.design_effect
     questions = cells["questions"]
     if report.priorities and ReportingTag.PRIORITIES.value in questions:
         counts = questions[ReportingTag.PRIORITIES.value]
@@ -421,21 +471,21 @@ def _add_weighted(report: Report, cells: dict, weights: dict[str, float]) -> Non
         for row in report.priorities.table.rows:
             asked = offered.get(row.key, counts["answered"])  # who was offered this option
             _set_weighted(row, _weighted_sum(counts["chosen"].get(row.key, {}), weights),
-                          _weighted_sum(asked, weights), sum(asked.values()), design_effect)
+                          asked, weights)
     for measure in report.measures:
         counts = questions.get(measure.tag.value)
         if measure.headline is None or counts is None:
             continue
-        positive = with_view = 0.0
-        base = 0
+        positive = 0.0
+        with_view: dict[str, int] = {}
         for value, by_cell in counts["chosen"].items():
             if value in NO_VIEW:
                 continue
-            with_view += _weighted_sum(by_cell, weights)
-            base += sum(by_cell.values())
+            for key, n in by_cell.items():
+                with_view[key] = with_view.get(key, 0) + n
             if value in POSITIVE[measure.tag]:
                 positive += _weighted_sum(by_cell, weights)
-        _set_weighted(measure.headline, positive, with_view, base, design_effect)
+        _set_weighted(measure.headline, positive, with_view, weights)
 
 
 def _some(n: int, threshold: int) -> str:
@@ -446,7 +496,8 @@ def _words(items: list[str], joiner: str = "and") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {joiner} {items[-1]}"
 
 
-def _weighting(figures: dict, threshold: int, area_name: str) -> Weighting:
+def _weighting(figures: dict, threshold: int, area_name: str,
+               equality: list[Table] = ()) -> Weighting:
     weighting = figures.get("weighting")
     not_weighted = "Each response counts once."
     if weighting is None:
@@ -469,15 +520,36 @@ def _weighting(figures: dict, threshold: int, area_name: str) -> Weighting:
             f"{_words(used)} (and agreed to), too few to weight to the population. "
             f"{not_weighted}"])
     sources = sorted({d["source"] for d in weighting["dimensions"]})
+    # The respondents left unweighted are those unknown on some margin: with one margin,
+    # that table's "prefer not to say" and "not answered" together; with more, near enough.
+    # Beside a table of who answered that hides a cell, their number less the cells shown
+    # can give a hidden one back (44 unweighted less 40 "not answered" shown is a hidden 4),
+    # so it is said only where those tables hide nothing, or as "fewer than N".
+    margins = {d["dimension"] for d in weighting["dimensions"]}
+    hides = any(row.cell.suppressed for table in equality
+                if dict(EQUALITY).get(ReportingTag(table.key)) in margins for row in table.rows)
+    unweighted = weighting["unweighted"]
+    who = (f"{_some(unweighted, threshold).capitalize()} of "
+           f"{_some(weighting['respondents'], threshold)} respondents"
+           if not hides or unweighted < threshold else "Some respondents")
     paragraphs = [
         f"Weighted shares are weighted to {area_name}'s population by {_words(used)} "
         f"(from {'; '.join(sources)}): each respondent counts for more or less than one, so "
         "that together they match the population on each of these (raking, or iterative "
         "proportional fitting). The counts of respondents are not weighted.",
-        f"{_some(weighting['unweighted'], threshold).capitalize()} of "
-        f"{_some(weighting['respondents'], threshold)} respondents did not give their "
-        f"{_words(used, 'or')}, did not agree to answer the equality questions, or were not asked "
-        "them (the businesses' questionnaire does not ask): they count once each, unweighted."]
+        f"{who} did not give their {_words(used, 'or')}, did not agree to answer the "
+        # Not "the businesses' questionnaire does not ask": the seed's does, so it said
+        # something untrue on every report counted from it.
+        "equality questions, or were not asked them: they count once each, unweighted."
+        + ("" if who != "Some respondents" else " How many is not shown, as it would give "
+           "away a number the tables of who answered hide.")]
+    if area_name == LONDON_NAME:
+        # London rakes the sum of its boroughs' cells as one sample (collation.add_counts):
+        # nothing in that makes each borough count by its population.
+        paragraphs.append(
+            "London's respondents are weighted together, not borough by borough: a borough "
+            "counts in London's figures by how many people answered there, not by its share "
+            "of London's population.")
     for dimension in weighting["dimensions"]:
         missing = [DIMENSIONS[dimension["dimension"]].get(c, c) for c in dimension["missing"]]
         if missing:
@@ -577,7 +649,9 @@ def _gap(figures: dict, weights: dict[str, float] | None, threshold: int,
     weighted_points = (100 * (white.weighted_share - minority.weighted_share)
                        if white.weighted_share is not None
                        and minority.weighted_share is not None else None)
-    return Gap("measured", groups, 100 * (white.share - minority.share), weighted_points)
+    return Gap("measured", groups, 100 * (white.share - minority.share), weighted_points,
+               difference_interval(totals[WHITE][1], totals[WHITE][0],
+                                   totals["minority"][1], totals["minority"][0]))
 
 
 def _published_sides(measure: Measure | None) -> list[int | None]:

@@ -335,6 +335,17 @@ class AgainstTarget:
     share: float | None
     target: Decimal | None
     tag: ReportingTag = ReportingTag.CONFIDENCE
+    interval: tuple[float, float] | None = None  # the share's 95% Wilson interval
+
+    @property
+    def against_interval(self) -> str | None:
+        """Where the target lies against the share's interval: "inside", "below" (the whole
+        interval is above it) or "above"; None without both. Met or not, a target inside the
+        interval could be on either side of the share by chance alone."""
+        if self.interval is None or self.target is None:
+            return None
+        low, high = (Decimal(str(round(100 * v, 1))) for v in self.interval)
+        return "below" if self.target < low else "above" if self.target > high else "inside"
 
     @property
     def title(self) -> str:
@@ -363,8 +374,10 @@ def against_target(report: Report | None, tag: ReportingTag,
     """The measure's headline share (confidence: excellent or good; feeling safe: very or
     fairly safe) beside the target staff set for it."""
     measure = next((m for m in report.measures if m.tag == tag), None) if report else None
-    share = measure.headline.share if measure and measure.headline else None
-    return AgainstTarget(share, None if target is None else Decimal(target), tag)
+    headline = measure.headline if measure else None
+    return AgainstTarget(headline.share if headline else None,
+                         None if target is None else Decimal(target), tag,
+                         headline.interval if headline else None)
 
 
 def confidence_against_target(report: Report | None, target: Decimal | str | None

@@ -21,7 +21,7 @@ from engage.once import OnceForm, already_sent, commit_once
 from engage.reports import downloads
 from engage.reports.charts import Bar, bar_chart
 from engage.reports.operations import consultation_or_404, latest_snapshot, request_collation
-from engage.reports.published import build
+from engage.reports.published import LONDON_NAME, build
 from engage.surveys.models import Consultation
 
 reports = Blueprint("reports", __name__, url_prefix="/staff")
@@ -116,7 +116,7 @@ def collate_london(consultation_slug: str):
 
 def _page(consultation: Consultation, area: Borough | None):
     snapshot = latest_snapshot(consultation, area)
-    name = area.name if area else "London"
+    name = area.name if area else LONDON_NAME
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
     report = build(snapshot.figures, threshold, name) if snapshot else None
     return render_template("reports/report.html", consultation=consultation, area=area,
@@ -130,7 +130,7 @@ def _csv(consultation: Consultation, area: Borough | None):
     if snapshot is None:
         abort(404)
     threshold = current_app.config["ENGAGE_SUPPRESSION_THRESHOLD"]
-    report = build(snapshot.figures, threshold, area.name if area else "London")
+    report = build(snapshot.figures, threshold, area.name if area else LONDON_NAME)
     made = f"{to_london(snapshot.made_at):%Y-%m-%d-%H%M}"  # as the page says the time
     return csv_response(f"{consultation.slug}-{area.slug if area else 'london'}-{made}.csv",
                         downloads.HEADER, downloads.rows(report))

@@ -234,27 +234,44 @@ def trim(weights: dict, counts: dict, cap: float = TRIM_AT,
          floor: float = TRIM_FLOOR) -> tuple[dict, set]:
     """Scale weights to a mean of 1 over the respondents, cutting any above `cap` to it and
     raising any below `floor` to it, and scaling the others to keep the total. Returns the
-    weights and the cells trimmed either way."""
+    weights and the cells trimmed either way.
+
+    That is one common scale s with sum(n * clip(s * w, floor, cap)) equal to the
+    respondents: the sum rises with s, in straight lines between the scales at which some
+    cell reaches a bound, so it is found exactly on the line that crosses the respondents.
+    (Fixing cells one bound at a time does not do: a cell cut to the cap stayed there even
+    when raising others to the floor then lowered the scale, and the total was not kept.)"""
     respondents = sum(counts[c] for c in weights)
-    high: set = set()
-    low: set = set()
-    scale = 1.0
-    while True:
-        fixed = cap * sum(counts[c] for c in high) + floor * sum(counts[c] for c in low)
-        free = sum(counts[c] * w for c, w in weights.items() if c not in high | low)
-        if free <= 0:
-            break
-        scale = (respondents - fixed) / free
-        # The cap first: cutting raises the others, which may lift them off the floor.
-        over = {c for c, w in weights.items() if c not in high | low and w * scale > cap}
-        under = set() if over else {c for c, w in weights.items()
-                                    if c not in high | low and w * scale < floor}
-        if not over and not under:
-            break
-        high |= over
-        low |= under
-    return {c: cap if c in high else floor if c in low else w * scale
-            for c, w in weights.items()}, high | low
+
+    def clipped(scale: float) -> dict:
+        return {c: min(cap, max(floor, scale * w)) for c, w in weights.items()}
+
+    def total(scale: float) -> float:
+        return sum(counts[c] * w for c, w in clipped(scale).items())
+
+    bends = sorted({bound / w for w in weights.values() if w > 0 for bound in (floor, cap)})
+    if not bends:
+        return clipped(1.0), set(weights)
+    # The first bend the total reaches the respondents at, by halving (the total only rises):
+    # at the first every cell is at the floor, under the respondents, and at the last every
+    # cell is at the cap, over them.
+    low, high = 0, len(bends) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if total(bends[middle]) >= respondents:
+            high = middle
+        else:
+            low = middle + 1
+    end = bends[high]
+    # Between the bend before it and this one the total is a straight line: the cells
+    # strictly between the bounds there move with the scale, the rest are fixed.
+    inside = ((bends[high - 1] if high else 0.0) + end) / 2
+    free = {c for c, w in weights.items() if floor < inside * w < cap}
+    fixed = sum(counts[c] * w for c, w in clipped(inside).items() if c not in free)
+    slope = sum(counts[c] * weights[c] for c in free)
+    scale = (respondents - fixed) / slope if slope else end
+    cut = {c for c, w in weights.items() if not floor <= scale * w <= cap}
+    return clipped(scale), cut
 
 
 def weigh(cells: dict | None, population: dict, threshold: int) -> dict:

@@ -130,6 +130,8 @@ def test_the_staff_report_shows_the_change_since_the_last_consultation(
         run_tasks()
     page = client.get("/staff/boroughs/camden/reports/have-your-say-2027").get_data(as_text=True)
     assert "Change since Have your say (have-your-say-2026)" in page
+    # The shares compared are the unweighted ones, beside weighted ones elsewhere: say so.
+    assert "in percentage points. Both shares are as counted, not weighted." in page
     html = page[page.index('id="change-since-previous"'):]
     low, high = difference_interval(30, 40, 20, 40)
     assert table_row(html, "Burglary") == (

@@ -301,3 +301,75 @@ def test_the_gap_is_withheld_when_no_hiding_keeps_a_group_s_small_count_from_its
     gap = other_client.get(API).get_json()["confidence_gap"]
     assert gap["status"] == "withheld" and gap["groups"] == [] and gap["points"] is None
     assert "of 20 White" not in page_text(other_client.get(PUBLIC))
+
+
+# Camden's residents for the weighting paragraph's test: (name, respondents, ethnic group, age
+# band, confidence, feeling safe, priorities, agreed to the equality questions).
+AGE_PREFER_NOT = (
+    ("W1", 15, "white", "16-24", "good", "very-safe", RANKED, True),
+    ("B1", 15, "black", "16-24", "good", "very-safe", RANKED, True),
+    ("W2", 10, "white", "25-34", "good", "very-safe", RANKED, True),
+    ("B2", 10, "black", "25-34", "good", "very-safe", RANKED, True),
+    ("P", 4, "white", "prefer-not-to-say", "good", "very-safe", RANKED, True),
+    ("N", 40, "white", "16-24", "good", "very-safe", RANKED, False),
+)
+
+
+def test_the_weighting_paragraph_does_not_give_back_a_count_the_age_table_hides(
+        app, client, run_tasks):
+    """Weighted by ethnic group and age band, 94 residents: 50 agreeing and known on both,
+    4 agreeing who preferred not to give their age, 40 not agreeing. The age band table
+    hides the 4 ("fewer than 10") and, to protect it, 25 to 34's 20, but shows "not answered"
+    40. Said beside it, "44 of 94 respondents ... count once each, unweighted" would give the 4
+    back: 44 less the 40 who did not answer. So the paragraph says it without the number."""
+    from tests.reports.test_weighting import counted
+
+    counted(app, client, run_tasks, groups=AGE_PREFER_NOT)
+    page = client.get(REPORT)
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert table_row(html, "Prefer not to say").startswith("Prefer not to say | 0")  # ethnic
+    ages = html[html.index("Age band: respondents"):]
+    assert table_row(ages, "Prefer not to say").startswith("Prefer not to say | fewer than 10")
+    assert table_row(ages, "25 to 34").startswith("25 to 34 | not shown")
+    assert table_row(ages, "Not answered (or did not agree to these questions)").startswith(
+        "Not answered (or did not agree to these questions) | 40")
+    assert "Weighted shares are weighted to Camden's population by ethnic group and age band" \
+        in text
+    assert "44 of 94" not in text
+    assert ("Some respondents did not give their ethnic group or age band, did not agree to "
+            "answer the equality questions, or were not asked them: they count once each, "
+            "unweighted. How many is not shown, as it would give away a number the tables of "
+            "who answered hide.") in text
+    # Nor in the CSV, which carries the same paragraphs.
+    assert not any("44 of 94" in cell for row in staff_csv(client) for cell in row)
+
+
+def test_a_question_one_questionnaire_does_not_ask_does_not_give_back_its_respondents(
+        app, client, other_client, run_tasks):
+    """33 residents and 7 businesses; only the residents' questionnaire asks about feeling
+    safe: very safe 15, fairly safe 10, a bit unsafe 5, very unsafe 3. The audience table hides
+    the 7 ("fewer than 10") and the 33. Alone, the feeling safe table hid the 5 and the 3 and,
+    to protect them, the 15, and gave its base: 33 with a view, the residents, so 40 - 33 = 7
+    businesses. Where the audience table hides a count, those not asked (or not answering), 7,
+    are a hidden cell of the table too, and the base is withheld: a reader has 40 less the
+    shown 15 and 10, 15, for the 5, the 3 and the 7, each of them still 1 to 9."""
+    made = make_consultation(app)
+    with app.app_context():
+        for n, safe in ((15, "very-safe"), (10, "fairly-safe"), (5, "a-bit-unsafe"),
+                        (3, "very-unsafe")):
+            for _ in range(n):
+                respond(made.residents, answers(RANKED, "good", safe))
+        for _ in range(7):
+            respond(made.businesses, answers(RANKED, "good"))
+        db.session.commit()
+    published(app, client, run_tasks)
+    body = other_client.get(API).get_json()
+    audiences = {r["key"]: r["respondents"]["display"] for r in body["by_audience"]}
+    assert audiences == {"residents": "not shown", "businesses": "fewer than 10"}
+    safe = next(m for m in body["measures"] if m["tag"] == "feeling-safe")
+    shown = {r["key"]: r["respondents"]["display"] for r in safe["answers"]}
+    assert shown == {"very-safe": "15", "fairly-safe": "10", "a-bit-unsafe": "fewer than 10",
+                     "very-unsafe": "fewer than 10", "never-alone-after-dark": "0"}
+    assert safe["with_a_view"]["count"] is None and safe["headline"] is None
+    # Nor their shares: 15 and its share of those who answered would give 33 again.
+    assert all(r["share"] is None for r in safe["answers"])

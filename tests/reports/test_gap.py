@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 import pytest
 
 from engage.reports.published import Gap, build
 from tests.helpers import page_text
 from tests.reports.support import WEIGHTING_GROUPS
-from tests.reports.test_weighting import PUBLIC, REPORT, counted, report_of
+from tests.reports.test_weighting import PUBLIC, REPORT, counted, report_of, wilson
 
 WITH_UNKNOWN = (*WEIGHTING_GROUPS,
                 ("F", 5, "prefer-not-to-say", "16-24", "good", "very-safe",
@@ -107,6 +108,45 @@ def test_the_gap_is_withheld_when_a_group_is_too_small(app, client, other_client
     assert ("The target for the gap in confidence between White respondents and Black and "
             "minority ethnic respondents is at most 3.8 percentage points.") in public
     assert public.count("3.8 percentage points") == 1
+
+
+def test_the_gap_says_how_far_chance_alone_could_move_it(app, client, other_client,
+                                                         run_tasks):
+    """8 of 12 White and 3 of 6 Black and minority ethnic respondents: a gap of 16.7 points
+    that a reader, told only "target not met", would take for a real difference. Newcombe's
+    interval (as for the change since last time) from the two Wilson intervals, 0.3906 to
+    0.8619 and 0.1876 to 0.8124: 16.67 - sqrt((0.6667 - 0.3906)^2 + (0.8124 - 0.5)^2) = -25.0
+    and 16.67 + sqrt((0.8619 - 0.6667)^2 + (0.5 - 0.1876)^2) = +53.5. It includes no gap at
+    all, and the page says so."""
+    made = counted(app, client, run_tasks, groups=WITH_UNKNOWN)
+    gap = report_of(app, made, threshold=3).gap
+    low, high = (100 * v for v in gap.interval)
+    assert (round(low, 1), round(high, 1)) == (-25.0, 53.5)
+    # A second computation, from the Wilson intervals written out again (test_weighting).
+    (l1, u1), (l2, u2) = wilson(8 / 12, 12), wilson(3 / 6, 6)
+    d = 8 / 12 - 3 / 6
+    assert (low, high) == pytest.approx(
+        (100 * (d - math.hypot(8 / 12 - l1, u2 - 3 / 6)),
+         100 * (d + math.hypot(u1 - 8 / 12, 3 / 6 - l2))), abs=1e-9)
+
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 3
+    client.submit(REPORT + "/targets", {"confidence_target": "51.4", "gap_target": "3.8"})
+    said = ("Its 95% confidence interval, White less Black and minority ethnic respondents, "
+            "is \u221225.0 to +53.5 points: it includes no gap at all, so a gap this size "
+            "could be chance alone.")
+    assert said in page_text(client.get(REPORT))
+    assert by_row(csv_rows(client), "95% confidence interval of the gap") == (
+        "from -25.0 to 53.5 (White less Black and minority ethnic)")
+    client.submit(REPORT + "/publish")
+    assert said in page_text(other_client.get(PUBLIC))
+    body = other_client.get("/api/consultations/have-your-say-2027/reports/camden").get_json()
+    assert body["confidence_gap"]["interval"] == [-25.02, 53.5]
+
+
+def by_row(rows: dict, label: str) -> str:
+    """The value of the confidence gap's CSV row whose label starts with `label`."""
+    return next(row[11] for (section, name), row in rows.items()
+                if section == "Confidence gap" and name.startswith(label))
 
 
 def test_the_gap_against_its_target_either_way_round_to_one_decimal_place():

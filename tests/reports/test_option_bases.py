@@ -104,3 +104,38 @@ def test_weighted_shares_use_the_same_bases(app, run_tasks):
     assert set(cells["offered"]) == {"knife-crime", "shoplifting"}
     assert sum(cells["offered"]["knife-crime"].values()) == 25
     assert sum(cells["offered"]["shoplifting"].values()) == 10
+
+
+def test_a_share_whose_base_would_give_back_a_hidden_audience_is_withheld(
+        app, client, other_client, run_tasks):
+    """Camden: 20 residents choosing burglary and knife crime, 10 choosing robbery and knife
+    crime; 6 businesses choosing shoplifting and burglary (businesses are not offered knife
+    crime). The audience table hides the 6 ("fewer than 10") and the 30 residents ("not
+    shown"). Knife crime's share, 30 of the 30 offered it, 100.0%, told a reader its base: 30
+    residents answered, so the businesses were 36 - 30 = 6. A share is withheld where the
+    people not offered it, answered less its base, are fewer than the threshold."""
+    from tests.helpers import page_text
+    from tests.reports.test_disclosure import API, PUBLIC, published
+    from tests.reports.test_pages import table_row
+
+    made = make_consultation(app, priorities_kind=MULTIPLE)
+    _businesses_offer_shoplifting_not_knife_crime(app, made)
+    with app.app_context():
+        for n, chosen in ((20, ["burglary", "knife-crime"]), (10, ["robbery", "knife-crime"])):
+            for _ in range(n):
+                respond(made.residents, answers(chosen, kind=MULTIPLE))
+        for _ in range(6):
+            respond(made.businesses, answers(["shoplifting", "burglary"], kind=MULTIPLE))
+        db.session.commit()
+    published(app, client, run_tasks)
+    page = other_client.get(PUBLIC)
+    html = page.get_data(as_text=True)
+    assert table_row(html, "Businesses").startswith("Businesses | fewer than 10")
+    assert table_row(html, "Residents").startswith("Residents | not shown")
+    # Robbery's share is of all 36 (everyone was offered it): 10 of 36 gives nothing away.
+    assert table_row(html, "Robbery").startswith("Robbery | 10 (27.8%")
+    assert table_row(html, "Knife crime") == "Knife crime | 30"
+    assert "88.6% to 100.0%" not in page_text(page)  # its interval, which gives 30 too
+    body = other_client.get(API).get_json()
+    knife = next(r for r in body["priorities"]["options"] if r["key"] == "knife-crime")
+    assert knife["share"] is None and knife["interval"] is None

@@ -250,6 +250,26 @@ def test_confidence_is_shown_against_its_target_when_it_can_be(app, client, othe
     assert "against a target of 70.0%: target not met" in page_text(client.get(REPORT))
 
 
+def test_a_target_within_the_share_s_interval_is_said_to_be_within_chance(
+        app, client, other_client, run_tasks):
+    """10 of 16 with a view: 62.5%, "met" against 51.4%. Its Wilson interval, worked by hand
+    (z = 1.96, p = 0.625, n = 16): centre (0.625 + 0.1200) / 1.2401 = 0.6007, half
+    1.96 / 1.2401 x sqrt(0.01465 + 0.00375) = 0.2144, so 38.6% to 81.5%: it holds the target,
+    so chance alone could put the share on either side of it, which "met" alone hid."""
+    prepared(app, client, run_tasks)
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
+    publish(client)
+    text = page_text(other_client.get(PUBLIC))
+    assert ("against a target of 51.4%: the target was met . Not weighted; its 95% confidence "
+            "interval is 38.6% to 81.5%, which includes the target: chance alone could put "
+            "the share on either side of it.") in text
+    # A target outside the interval is said to be so.
+    client.submit(REPORT + "/targets", {"confidence_target": "30", "gap_target": "3.8"})
+    publish(client)
+    assert ("the target was met . Not weighted; its 95% confidence interval is 38.6% to 81.5%, "
+            "all of it above the target.") in page_text(other_client.get(PUBLIC))
+
+
 def test_feeling_safe_is_shown_against_its_target_on_the_page_the_pdf_and_the_api(
         app, client, other_client, run_tasks):
     prepared(app, client, run_tasks)

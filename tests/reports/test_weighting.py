@@ -41,7 +41,10 @@ from tests.helpers import page_text
 from tests.reports.support import (
     CAMDEN,
     WEIGHTING_GROUPS,
+    answers,
     hand_worked,
+    make_consultation,
+    respond,
     snapshot,
     upload_population,
     weighting_worked,
@@ -178,6 +181,58 @@ def test_weights_under_the_floor_are_raised_and_the_rest_keep_the_total():
     assert weighting["design_effect"] == pytest.approx(20 * squares / 20 ** 2, abs=1e-12)
 
 
+def test_a_weight_cut_to_the_cap_is_let_back_under_it_when_raising_the_floor_takes_room():
+    """30 white and 7 black respondents to a population 2% white: raked, white respondents
+    count for 0.02 x 37 / 30 = 0.0247 each and black for 0.98 x 37 / 7 = 5.18. Both are out
+    of bounds, and cutting black to 5 first leaves white 2/30 each, which the floor lifts to
+    0.2: 30 x 0.2 + 7 x 5 = 41, not 37, so the weights no longer kept the total (the 30 and
+    7 then outweighed the unweighted respondents by a tenth). The trim that keeps it: white at
+    the floor (6 of the 37) and black sharing the other 31, 31/7 = 4.43 each, under the cap."""
+    cells = {"dimensions": ["ethnic_group"], "respondents": {"white": 30, "black": 7},
+             "questions": {}}
+    population = {"ethnic_group": {"source": "test", "counts": {"white": 200, "black": 9800}}}
+    weighting = weigh(cells, population, threshold=10)
+    assert weighting["weights"]["white"] == TRIM_FLOOR
+    assert weighting["weights"]["black"] == pytest.approx(31 / 7, abs=1e-12)
+    assert 30 * weighting["weights"]["white"] + 7 * weighting["weights"]["black"] == (
+        pytest.approx(37, abs=1e-12))
+    assert (weighting["trimmed_cells"], weighting["trimmed_respondents"]) == (1, 30)
+    # A second computation: the one scale s at which 30 clip(0.0247 s) + 7 clip(5.18 s),
+    # each clipped to [0.2, 5], adds up to 37, found by scipy's root finder.
+    from scipy.optimize import brentq
+
+    raw = {"white": 0.02 * 37 / 30, "black": 0.98 * 37 / 7}
+    counts = {"white": 30, "black": 7}
+
+    def total(s: float) -> float:
+        return sum(n * min(TRIM_AT, max(TRIM_FLOOR, s * raw[c])) for c, n in counts.items())
+
+    scale = brentq(lambda s: total(s) - 37, 1e-6, 1e6, xtol=1e-15)
+    assert weighting["weights"]["black"] == pytest.approx(scale * raw["black"], abs=1e-9)
+
+
+def test_trimming_keeps_the_total_and_only_cuts_what_must_be_cut():
+    """Random raw weights, far apart: every trimmed set of weights adds up to the respondents,
+    lies within the floor and the cap, keeps the untrimmed cells in their raked proportions,
+    and trims a cell only where its weight at that common scale is beyond a bound."""
+    import random
+
+    generator = random.Random(1)
+    for _ in range(2000):
+        counts = {i: generator.randint(1, 30) for i in range(generator.randint(2, 8))}
+        raw = {i: generator.lognormvariate(0, 2) for i in counts}
+        weights, cut = trim(raw, counts)
+        n = sum(counts.values())
+        assert sum(counts[c] * w for c, w in weights.items()) == pytest.approx(n, rel=1e-9)
+        assert all(TRIM_FLOOR <= w <= TRIM_AT for w in weights.values())
+        free = [c for c in counts if c not in cut]
+        if free:
+            scale = weights[free[0]] / raw[free[0]]
+            assert all(weights[c] == pytest.approx(scale * raw[c], rel=1e-9) for c in free)
+            assert all(scale * raw[c] >= TRIM_AT - 1e-9 if weights[c] == TRIM_AT
+                       else scale * raw[c] <= TRIM_FLOOR + 1e-9 for c in cut)
+
+
 def build_paragraphs(cells: dict, weighting: dict) -> list[str]:
     figures = {"respondents": 20, "by_channel": {}, "by_audience": {}, "by_week": {},
                "questions": {}, "population": {}, "cells": cells, "weighting": weighting}
@@ -217,8 +272,10 @@ def test_the_report_weights_camden_to_its_margins_as_worked_by_hand(app, client,
     # With a view: all but D's "don't know". Positive: B 6, C+ 3 x 4/3 = 4, E 4; of 4+6+8+4.
     assert confidence.headline.share == pytest.approx(15 / 22, abs=1e-12)
     assert confidence.headline.weighted_share == pytest.approx(14 / 22, abs=1e-9)
+    # Its interval is on the 22's own design effect (without D's two weights of 1):
+    # 22 (4 + 8 (9/16) + 6 (16/9) + 4) / 22^2 = 139/132.
     assert confidence.headline.weighted_interval == pytest.approx(
-        wilson(14 / 22, 22 / DESIGN_EFFECT), abs=1e-9)
+        wilson(14 / 22, 22 * 132 / 139), abs=1e-9)
 
     # The page says how, and shows the weighted shares beside their unweighted counts.
     app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 3
@@ -228,8 +285,8 @@ def test_the_report_weights_camden_to_its_margins_as_worked_by_hand(app, client,
     assert ("Weighted shares are weighted to Camden's population by ethnic group and age band "
             "(from Made-up margins for the weighting tests)") in text
     assert ("4 of 24 respondents did not give their ethnic group or age band, did not agree "
-            "to answer the equality questions, or were not asked them (the businesses' "
-            "questionnaire does not ask): they count once each, unweighted.") in text
+            "to answer the equality questions, or were not asked them: they count once each, "
+            "unweighted.") in text
     assert "The design effect is 1.05" in text and "sample of 22.9 people" in text
     low, high = wilson(16 / 24, 24 / DESIGN_EFFECT)
     assert summary_row(html, "Burglary") == (
@@ -397,3 +454,109 @@ def test_weighted_shares_and_intervals_on_an_effective_base():
             weighted_share(chosen, answered)
     with pytest.raises(ValueError):
         wilson_bounds(0.5, 0)
+
+
+def test_shares_of_who_answered_leave_out_prefer_not_to_say_as_the_population_does(
+        app, client, run_tasks):
+    """24 White, 16 Black and 10 who preferred not to say, beside a population of White 5,000
+    and Black 5,000. The population has no "prefer not to say", so the respondents' shares
+    must not have it either: White 24 of 40 = 60.0% beside 50.0%, not 24 of 50 = 48.0%, which
+    made White look under-represented when it is over-represented."""
+    PLACES = ["burglary", "robbery", "knife-crime"]
+    groups = (("W", 24, "white", "16-24", "good", "very-safe", PLACES, True),
+              ("B", 16, "black", "16-24", "good", "very-safe", PLACES, True),
+              ("P", 10, "prefer-not-to-say", "16-24", "good", "very-safe", PLACES, True))
+    counted(app, client, run_tasks, groups=groups)
+    page = client.get(REPORT)
+    html = page.get_data(as_text=True)
+    ethnic = html[html.index("Ethnic group: respondents"):html.index("Age band: respondents")]
+    assert table_row(ethnic, "White") == "White | 24 | 60.0% | 50.0%"
+    assert table_row(ethnic, "Black") == "Black | 16 | 40.0% | 50.0%"
+    # Not one of the population's groups: no share to set beside one.
+    assert table_row(ethnic, "Prefer not to say") == "Prefer not to say | 10 | "
+    assert "Shares are of those who gave one of the groups above, leaving out" in page_text(page)
+    # A second computation: shares of the population's groups among those who gave one.
+    given = {"white": 24, "black": 16}
+    assert [round(100 * n / sum(given.values()), 1) for n in given.values()] == [60.0, 40.0]
+    rows = list(csv.reader(io.StringIO(
+        client.get(REPORT + "/figures.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    white = next(r for r in rows if r[0] == "Ethnic group" and r[1] == "White")
+    assert white[2:4] == ["24", "60.0"]
+
+
+def test_each_weighted_interval_uses_the_design_effect_of_its_own_respondents(
+        app, client, run_tasks):
+    """The hand-worked residents and 60 businesses, who are not asked the equality questions
+    (weight 1) nor whether they feel safe. Over all 84 respondents sum w = 84 and sum w^2 =
+    151/6 + 60 = 511/6: the design effect is 84 (511/6) / 84^2 = 511/504, near 1, as the
+    businesses' weights do not vary. Feeling safe rests on the 22 residents with a view (all
+    but D): sum w = 4 + 6 + 8 + 4 = 22, sum w^2 = 4 + 8 (9/16) + 6 (16/9) + 4 = 139/6, so its
+    design effect is 22 (139/6) / 22^2 = 139/132 and its effective base 22 (132/139) = 20.9,
+    not 22 (504/511) = 21.7. Confidence rests on those 22 and the 60 businesses: 499/492."""
+    made = counted(app, client, run_tasks)
+    with app.app_context():
+        for _ in range(60):
+            respond(made.businesses, answers(["robbery", "burglary", "knife-crime"], "good"))
+        db.session.commit()
+    client.submit(REPORT + "/collate", form_page=REPORT)
+    run_tasks()
+    report = report_of(app, made, threshold=2)
+    assert report.weighting.design_effect == pytest.approx(511 / 504, abs=1e-12)
+    confidence, safe = report.measures
+    assert safe.headline.weighted_share == pytest.approx(18 / 22, abs=1e-12)
+    assert safe.headline.weighted_interval == pytest.approx(
+        wilson(18 / 22, 22 * 132 / 139), abs=1e-12)
+    assert confidence.headline.weighted_interval == pytest.approx(
+        wilson(74 / 82, 82 * 492 / 499), abs=1e-12)  # B 6, C+ 4, E 4 and 60 businesses
+    for row in report.priorities.table.rows:  # everyone answered: the whole design effect
+        low, high = row.weighted_interval
+        assert (low, high) == pytest.approx(wilson(row.weighted_share, 84 * 504 / 511),
+                                            abs=1e-12)
+
+    # A second computation, one respondent at a time: Kish's design effect over those who
+    # gave a view on feeling safe.
+    people = respondents() + [{"ethnic": None, "age": None, "safe": None}] * 60
+    weights = plain_rake(people)
+    with_view = [w for p, w in zip(people, weights, strict=True)
+                 if p["safe"] not in (None, "never-alone-after-dark")]
+    kish = len(with_view) * sum(w * w for w in with_view) / sum(with_view) ** 2
+    assert kish == pytest.approx(139 / 132, abs=1e-9)
+
+    app.config["ENGAGE_SUPPRESSION_THRESHOLD"] = 2
+    page = client.get(REPORT)
+    low, high = wilson(18 / 22, 22 * 132 / 139)
+    assert (f"{100 * low:.1f}%", f"{100 * high:.1f}%") == ("60.9%", "92.9%")
+    assert summary_row(page.get_data(as_text=True), "Feeling safe: very or fairly safe") == (
+        "81.8% weighted (60.9% to 92.9%); 18 respondents said very or fairly safe")
+    assert ("Each interval is worked out on the effective number of the respondents it rests "
+            "on") in page_text(page)
+
+
+def test_london_says_its_weighting_does_not_balance_the_boroughs(app, client, run_tasks):
+    """30 Camden residents, all confident, and 10 Hackney residents, none: London's weighted
+    share is 30 of 40 = 75.0%, though Hackney has more people than Camden (2011 Census). London
+    is raked to its population by ethnic group as one sample, not borough by borough, so a
+    borough counts in it by how many answered there: the page must say so, or "weighted to
+    London's population" reads as if the boroughs were balanced too."""
+    made = make_consultation(app)
+    with app.app_context():
+        for n, place, confidence in ((30, "camden", "good"), (10, "hackney", "poor")):
+            for _ in range(n):
+                respond(made.residents, answers(["burglary", "robbery", "knife-crime"],
+                                                confidence, ethnic="white", age="16-24"),
+                        borough_slug=place, consent=True)
+        db.session.commit()
+        create_admin(email="admin@example.org")
+    client.sign_in("admin@example.org", PASSWORD)
+    london = "/staff/reports/have-your-say-2027/london"
+    client.submit(london + "/collate", form_page=london)
+    run_tasks()
+    page = client.get(london)
+    text = page_text(page)
+    assert summary_row(page.get_data(as_text=True),
+                       "Confidence in local policing: excellent or good").startswith(
+        "75.0% weighted")
+    assert ("London's respondents are weighted together, not borough by borough: a borough "
+            "counts in London's figures by how many people answered there, not by its share "
+            "of London's population.") in text
+    assert "not borough by borough" not in page_text(client.get(REPORT))  # Camden's own
