@@ -46,7 +46,9 @@ def test_publishing_draws_both_pdfs_and_readers_get_the_kept_files(app, client, 
     publish(client)
     assert kept(app) == {}  # nothing drawn in the officer's request
     assert "Its PDF downloads are being made" in page_text(client.get(REPORT + "/publish"))
-    assert [name for name, _ in run_tasks()] == ["engage.reports.draw_public_files"]
+    # Drawing the PDFs, and emailing those who asked for the results (none here).
+    assert [name for name, _ in run_tasks()] == ["engage.reports.draw_public_files",
+                                                 "engage.news.send_results"]
     files = kept(app)
     assert set(files) == {REPORT_PDF, SUMMARY_PDF}
     assert "Its PDF downloads were made on" in page_text(client.get(REPORT + "/publish"))
