@@ -24,13 +24,14 @@ from engage.auth.operations import external_url
 from engage.auth.tokens import make_token, read_token
 from engage.boroughs.contact import contact_for
 from engage.boroughs.models import Borough
-from engage.clock import utcnow
+from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.forms import normalise_email
 from engage.news.models import ResultsRequest
 from engage.outbox.operations import LATELY, queue_emails, queued_lately
 from engage.reports.targets_models import ReportPublication
 from engage.surveys.models import Consultation
+from engage.templating import long_date
 
 CONFIRM = "results-confirm"
 CANCEL = "results-cancel"
@@ -146,7 +147,9 @@ def send(consultation_id: int, borough_id: int) -> int:
         "report_url": external_url("public_reports.report", **args),
         "summary_url": external_url("report_downloads.local_policing_summary", **args),
         "contact_email": contact.email or "", "contact_phone": contact.phone or ""}
-    queue_emails([(email, "results_published", {**context, "asked_on": f"{asked:%Y-%m-%d}"})
+    # The day they asked, as GOV.UK writes a date, in London.
+    queue_emails([(email, "results_published",
+                   {**context, "asked_on": long_date(to_london(asked).date())})
                   for email, asked in taken])
     return len(taken)
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from engage.clock import utcnow
+from engage.clock import to_london, utcnow
 from engage.extensions import db
 from engage.news.models import ResultsRequest
 from engage.surveys.models import Consultation
+from engage.templating import long_date
 from tests.factories import borough
 from tests.helpers import Browser, page_text, title
 from tests.mailbox import body
@@ -68,6 +69,7 @@ def test_asked_confirmed_and_emailed_once_when_the_report_is_published(
     assert _requests(app)[0].confirmed_at is None
     done = Browser(app).submit(link, {})
     assert "You will get an email when the results are published" in page_text(done)
+    ada_asked_at = _requests(app)[0].created_at
     assert _requests(app)[0].confirmed_at is not None
     # Someone who never confirms gets nothing.
     _asked(app, mailbox, run_tasks, "typo@example.org", confirm=False)
@@ -80,6 +82,9 @@ def test_asked_confirmed_and_emailed_once_when_the_report_is_published(
     assert f"http://localhost{PUBLIC}" in text
     assert "local-policing-summary.pdf" in text
     assert "we have now deleted your email address" in text
+    # The day they asked, in words (a London date, as GOV.UK writes one).
+    asked = long_date(to_london(ada_asked_at).date())
+    assert f"On {asked} you asked us to email you" in text
     assert "This email is not the way to report a crime." in text
     assert len(mailbox.to("typo@example.org")) == 1  # only the link to confirm
     # Deleted with the email queued: only the unconfirmed request is left, for retention.
