@@ -26,6 +26,7 @@ from engage.clock import to_london, utcnow
 from engage.mailouts import assembly
 from engage.mailouts.models import PaperFormat, PaperRequest, PrintRun
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion
+from engage.surveys.questions import number_bounds
 
 # Body text size in points for each format: standard print at least 12 pt, large print at
 # least 16 pt (RNIB's guidance for both).
@@ -95,11 +96,8 @@ def _printed(question: Question, number: int, numbers: dict[int, int]) -> Printe
     elif kind == QuestionKind.NUMBER:
         printed.layout = "digits"
         printed.digits = _digits_for(question)
-        low, high = question.min_value, question.max_value
-        bounds = (f" between {low:,} and {high:,}" if low is not None and high is not None
-                  else f" of {low:,} or more" if low is not None
-                  else f" of {high:,} or less" if high is not None else "")
-        printed.instruction = f"Write a whole number{bounds}, one digit in each box."
+        printed.instruction = (f"Write a whole number{number_bounds(question, 'of')}, one "
+                               "digit in each box.")
     elif kind == QuestionKind.SHORT_TEXT:
         printed.layout = "line"
         printed.instruction = "Write your answer in the box."

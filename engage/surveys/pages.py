@@ -33,7 +33,7 @@ from wtforms import (
 from engage.forms import FlaskForm
 from engage.numbers import digits
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
-from engage.surveys.questions import AnswerError, check, is_shown
+from engage.surveys.questions import AnswerError, check, is_shown, number_bounds
 
 
 def field_name(question: Question) -> str:
@@ -90,11 +90,7 @@ class DayMonthYearField(Field):
 def number_rule(question: Question) -> str:
     """What a number question takes, in the words its errors use: "Enter a whole number
     between 0 and 100." """
-    low, high = question.min_value, question.max_value
-    bounds = (f" between {low:,} and {high:,}" if low is not None and high is not None
-              else f" that is {low:,} or more" if low is not None
-              else f" that is {high:,} or less" if high is not None else "")
-    return f"Enter a whole number{bounds}."
+    return f"Enter a whole number{number_bounds(question, 'that is')}."
 
 
 def _choices(question: Question) -> list[SelectChoice]:

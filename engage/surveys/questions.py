@@ -86,6 +86,20 @@ def chosen_values(value: dict | None) -> list[str]:
     return list(value.get("options") or value.get("ranked") or [])
 
 
+def number_bounds(question: Question, one_side: str) -> str:
+    """A number question's bounds as words to follow "a whole number": " between 0 and 100",
+    or with one bound `one_side` before it (" that is 5 or more" on the page, " of 5 or more"
+    on paper); "" with none. The page's hint and the paper's instruction say it alike."""
+    low, high = question.min_value, question.max_value
+    if low is not None and high is not None:
+        return f" between {low:,} and {high:,}"
+    if low is not None:
+        return f" {one_side} {low:,} or more"
+    if high is not None:
+        return f" {one_side} {high:,} or less"
+    return ""
+
+
 def _text(raw: object, limit: int) -> str:
     if raw is None:
         return ""
