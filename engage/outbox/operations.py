@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from engage.clock import utcnow
 from engage.extensions import db
@@ -162,3 +162,12 @@ def due_for_queueing(limit: int = 500) -> list[int]:
             update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(queued_at=now)
         )
     return ids
+
+
+def failed_to_send() -> int:
+    """Emails given up on that can still be sent again (their details not yet deleted), for
+    administrators' staff home."""
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED,
+               OutboxMessage.details_deleted_at.is_(None)))

@@ -13,7 +13,7 @@ from engage.auth.models import StaffRole, StaffRoleName, User
 from engage.boroughs.models import Borough
 from engage.extensions import db
 from engage.jobs import runs
-from engage.outbox.models import OutboxMessage, OutboxStatus
+from engage.outbox.operations import failed_to_send
 from engage.reports.views import reads_reports
 from engage.staff.forms import BoroughContactForm
 from engage.staff.waiting import acts_in, nothing_waiting, waiting_for
@@ -37,15 +37,7 @@ def dashboard():
                            reads_reports=reads_reports(),
                            jobs_needing_attention=(runs.needing_attention()
                                                    if current_user.is_admin else 0),
-                           failed_emails=failed_emails() if current_user.is_admin else 0)
-
-
-def failed_emails() -> int:
-    """Emails given up on that can still be sent again (their details not yet deleted)."""
-    return db.session.scalar(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED,
-               OutboxMessage.details_deleted_at.is_(None)))
+                           failed_emails=failed_to_send() if current_user.is_admin else 0)
 
 
 @staff.route("/boroughs/<slug>")
