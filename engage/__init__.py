@@ -51,10 +51,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     from engage import cli, components, security, templating
     from engage.celery import celery_init_app
+    from engage.translations import phrases
 
     components.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    phrases.init_app(app)
     cli.init_app(app)
     celery_init_app(app)
     return app

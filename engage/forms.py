@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm as _FlaskForm
@@ -18,6 +19,7 @@ from wtforms import (
     EmailField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,6 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from engage import numbers
+from engage.translations.phrases import current_language, translate
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
@@ -60,7 +63,7 @@ class PlainMessages:
     }
 
     def gettext(self, string: str) -> str:
-        return self.MESSAGES.get(string, string)
+        return translate(self.MESSAGES.get(string, string))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.gettext(singular if n == 1 else plural)
@@ -71,11 +74,38 @@ PLAIN_MESSAGES = PlainMessages()
 
 class FlaskForm(_FlaskForm):
     """Flask-WTF's form (CSRF included), with WTForms' own messages in plain English. Every
-    form here derives from this one."""
+    form here derives from this one.
+
+    On a page shown in another language (engage.translations), a form's words are translated
+    as it is made (labels, hints, the choices' words) and as it is checked (its messages): they
+    are written, marked with N_(), where the form's class is defined, once for every request."""
 
     class Meta(_FlaskForm.Meta):
         def get_translations(self, form):
             return PLAIN_MESSAGES
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current_language() is not None:
+            for field in self:
+                _translate_field(field)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if current_language() is not None:
+            for field in self:
+                field.errors = [translate(error) for error in field.errors]
+        return valid
+
+
+def _translate_field(field) -> None:
+    field.label.text = translate(field.label.text)
+    if field.description:
+        field.description = translate(field.description)
+    choices = getattr(field, "choices", None)
+    if isinstance(choices, list):  # the field's own list, made from what its class gave
+        field.choices = [replace(c, label=translate(c.label)) if isinstance(c, SelectChoice)
+                         else c for c in choices]
 
 
 def strip(value: str | None) -> str:

@@ -65,6 +65,7 @@ from engage.surveys.models import (
     Section,
 )
 from engage.telephone.models import Call, CallCase, TelephoneCount  # noqa: F401
+from engage.translations.models import ContentTranslation, PhraseTranslation  # noqa: F401
 
 __all__ = [
     "ActionPoint", "Attendance", "Minutes",

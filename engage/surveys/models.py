@@ -361,6 +361,8 @@ class Response(db.Model):
     duration_seconds: Mapped[int | None]
     # They agreed to answer the equality-monitoring questions (their answers exist only if so).
     equality_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The language its questions were read in (BCP 47: "en", "pl"; engage.translations).
+    language: Mapped[str] = mapped_column(String(20), default="en", server_default="en")
 
     consultation: Mapped[Consultation] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()

@@ -1,0 +1,62 @@
+"""The service's phrases, gathered from the code and templates by Babel into phrases.pot.
+
+Run `flask --app engage engage phrases` after marking or changing a phrase; a test fails while
+the file in the repository differs from what the code marks (tests/test_translations.py)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po, write_po
+
+from engage.config import PROJECT_ROOT
+
+POT = Path(__file__).with_name("phrases.pot")
+
+# Only the pages a translated questionnaire shows: the rest of the service is in English.
+SOURCES = {
+    "python": ["engage/forms.py", "engage/surveys/public_forms.py", "engage/surveys/pages.py",
+               "engage/surveys/questions.py", "engage/surveys/public_flow.py",
+               "engage/surveys/public_views.py", "engage/surveys/public_review.py",
+               "engage/surveys/flow.py"],
+    "jinja2": ["templates/base.html", "templates/public/_emergency.html",
+               "templates/surveys/public/*.html", "templates/news/results/_offer.html"],
+}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
+COMMENT_TAGS = ["Translators:"]
+
+
+def _files() -> list[tuple[str, Path]]:
+    found = []
+    for method, patterns in SOURCES.items():
+        for pattern in patterns:
+            found += [(method, path) for path in sorted(PROJECT_ROOT.glob(pattern))]
+    return found
+
+
+def extract() -> Catalog:
+    """Every marked phrase, with where it is used and any note for translators."""
+    catalog = Catalog(project="engage", fuzzy=False)
+    for method, path in _files():
+        options = {"extensions": "jinja2.ext.i18n"} if method == "jinja2" else {}
+        for lineno, message, comments, _context in extract_from_file(
+                method, path, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, options=options,
+                strip_comment_tags=True):
+            relative = path.relative_to(PROJECT_ROOT).as_posix()
+            catalog.add(message, locations=[(relative, lineno)], auto_comments=comments)
+    return catalog
+
+
+def write(target: Path = POT) -> None:
+    with target.open("wb") as file:
+        write_po(file, extract(), omit_header=True, sort_output=True, width=0)
+
+
+@cache
+def phrases() -> Catalog:
+    """The phrases as the repository holds them (what administrators translate)."""
+    with POT.open("rb") as file:
+        return read_po(file)

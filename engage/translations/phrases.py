@@ -1,0 +1,101 @@
+"""The service's own words in the language a person chose: `_()` in templates and code.
+
+A request shows a language other than English only after `activate` (the public questionnaire's
+pages call it); everywhere else, and for any phrase not yet translated, `gettext` gives the
+English it was called with, at the cost of one attribute lookup. The translations are an
+administrator's upload (PhraseTranslation), read once a request.
+
+Marking a phrase:
+- in a template, `{{ _("Check your answers") }}`, with named values for anything that varies:
+  `{{ _("Choose up to %(count)s", count=limit) }}`. Never HTML in a phrase: a translation is
+  text, escaped like any other (a translator's "<b>" shows as typed), so markup stays in the
+  template around it;
+- in code that runs during a request, `gettext("...", name=value)`;
+- where a form's class is defined (its labels and messages are made once, at import), `N_()`:
+  it only marks the words for the catalogue, and engage.forms.FlaskForm translates them when
+  the form is made or checked.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from markupsafe import escape
+from sqlalchemy import select
+
+from engage.extensions import db
+from engage.translations.languages import Language, language
+
+_LANGUAGE = "engage_language"
+_PHRASES = "engage_phrases"
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's own name for it
+    """Marks a phrase for the catalogue without translating it (gettext_noop)."""
+    return message
+
+
+def current_language() -> Language | None:
+    """The language this request shows, or None for English."""
+    return g.get(_LANGUAGE) if has_request_context() else None
+
+
+def activate(found: Language | None, phrases: dict[str, str] | None = None) -> None:
+    """Show this request in `found` (None: English). `phrases` are its translations; by
+    default they are read from the database."""
+    from engage.translations.models import PhraseTranslation
+
+    if found is None:
+        g.pop(_LANGUAGE, None)
+        g.pop(_PHRASES, None)
+        return
+    if phrases is None:
+        phrases = db.session.scalar(select(PhraseTranslation.texts)
+                                    .where(PhraseTranslation.language == found.code)) or {}
+    setattr(g, _LANGUAGE, found)
+    setattr(g, _PHRASES, phrases)
+
+
+def translate(message: str) -> str:
+    """`message` in the active language, or as it is when there is none or it has no
+    translation."""
+    if not has_request_context():
+        return message
+    phrases = g.get(_PHRASES)
+    if not phrases:
+        return message
+    return phrases.get(message) or message
+
+
+def gettext(message: str, **variables) -> str:
+    translated = translate(message)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """English's two forms. Phrases with counts on the translated pages are worded so one form
+    serves every number ("Choose up to %(count)s"): a language's own plural forms (Polish has
+    three, Arabic six) cannot come from an English pair."""
+    return gettext(singular if n == 1 else plural, n=n, **variables)
+
+
+def _template_gettext(message: str) -> str:
+    # Jinja's "newstyle" gettext marks what this returns as safe HTML and then fills in the
+    # (escaped) values. The English is the template's own text; a translation is an
+    # upload, so it is escaped first.
+    translated = translate(message)
+    return message if translated is message else str(escape(translated))
+
+
+def _template_ngettext(singular: str, plural: str, n: int) -> str:
+    return _template_gettext(singular if n == 1 else plural)
+
+
+def init_app(app) -> None:
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext,
+                                            newstyle=True)
+    app.add_template_global(current_language)
+
+
+def language_or_none(code: str | None) -> Language | None:
+    return language(code) if code else None
