@@ -52,11 +52,13 @@ def create_app(config: dict | None = None) -> Flask:
     from engage import cli, components, security, templating
     from engage.celery import celery_init_app
     from engage.translations import phrases
+    from engage.translations import public as translations_public
 
     components.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     phrases.init_app(app)
+    translations_public.init_app(app)
     cli.init_app(app)
     celery_init_app(app)
     return app

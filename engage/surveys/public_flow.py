@@ -71,6 +71,9 @@ from engage.surveys.responses import (
     submit_draft,
 )
 from engage.surveys.version_cache import version_for_pages
+from engage.translations.languages import ENGLISH
+from engage.translations.phrases import current_language
+from engage.translations.public import use_language
 
 BOROUGH = Step("borough")
 
@@ -362,7 +365,8 @@ def _send(questionnaire_id: int):
             ResponseDraft.token.not_like("preview-%")))
         if draft is None:
             return render_template("surveys/public/link_expired.html"), 404
-        set_committed_value(draft, "version", version_for_pages(draft.version_id))
+        set_committed_value(draft, "version",
+                            use_language(questionnaire, version_for_pages(draft.version_id)))
         if draft.invitee_id is not None and invitation_answered(draft.invitee_id):
             # Said first: no step done now could make this link send a second response.
             return render_template("surveys/public/already_sent.html",
@@ -373,7 +377,9 @@ def _send(questionnaire_id: int):
             # would not have let a person here, so finish the steps first.
             return redirect(step_url(questionnaire_id, still_to_do))
         try:
-            earlier = submit_draft(draft, contact_for_response(draft))
+            page_language = current_language()
+            earlier = submit_draft(draft, contact_for_response(draft),
+                                   language=page_language.code if page_language else ENGLISH)
         except LinkAlreadyUsed:
             db.session.rollback()
             return render_template("surveys/public/already_sent.html",

@@ -54,6 +54,7 @@ from engage.surveys.public_forms import SaveForm, StartForm, error_list
 from engage.surveys.responses import start_draft
 from engage.surveys.version_cache import version_for_pages
 from engage.templating import london_time
+from engage.translations.public import offered, use_language
 
 surveys_public = Blueprint("surveys_public", __name__, url_prefix="/have-your-say")
 SENT_KEY = "surveys_sent"  # {questionnaire id: reference} for the confirmation page
@@ -161,7 +162,8 @@ def flow_step(view):
                 start_url(questionnaire_id, preview))
         # The whole tree at once, not a query a question; held by the draft, because the
         # session's identity map keeps nothing that no one refers to.
-        set_committed_value(draft, "version", version_for_pages(draft.version_id))
+        set_committed_value(draft, "version",
+                            use_language(questionnaire, version_for_pages(draft.version_id)))
         return view(Flow(questionnaire, draft, preview), **kwargs)
 
     return wrapped
@@ -196,12 +198,17 @@ def index():
 
 def _start_page(questionnaire: Questionnaire, preview: bool):
     draft = draft_in_session(questionnaire, preview)
+    # A draft under way stays on its version; the languages offered are the current one's.
+    version = version_for_pages(questionnaire.current_version.id)
+    use_language(questionnaire, version if draft is None or draft.version_id == version.id
+                 else version_for_pages(draft.version_id))
     return render_template("surveys/public/start.html", questionnaire=questionnaire,
                            consultation=questionnaire.consultation, preview=preview,
                            started=draft is not None, form=StartForm(),
                            # This browser's draft came from a personal invitation: not anonymous.
                            invited=draft is not None and draft.invitee_id is not None,
                            minutes=minutes_to_answer(questionnaire),
+                           languages=offered(questionnaire, version),
                            begin_url=url_for("surveys_public.begin", preview=preview,
                                              questionnaire_id=questionnaire.id))
 

@@ -76,7 +76,7 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
                    equality_consent: bool = False, entered_by_id: int | None = None,
                    started_at: datetime | None = None, duration_seconds: int | None = None,
                    contact: Mapping[str, str] | None = None,
-                   relax_required: bool = False) -> Response:
+                   relax_required: bool = False, language: str = "en") -> Response:
     """Store one response with its answers, or return the one already stored under this key.
 
     Adds and flushes in a savepoint; the caller commits. Raises ResponseRefused (with an error
@@ -104,7 +104,7 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
             reference=reference or new_reference(), idempotency_key=idempotency_key,
             invitee_id=invitee_id, equality_consent=equality_consent,
             entered_by_id=entered_by_id, started_at=started_at,
-            duration_seconds=duration_seconds, submitted_at=utcnow())
+            duration_seconds=duration_seconds, submitted_at=utcnow(), language=language)
         try:
             with db.session.begin_nested():
                 db.session.add(response)
@@ -176,16 +176,17 @@ def start_draft(version: QuestionnaireVersion, *, borough: Borough | None = None
     return draft
 
 
-def submit_draft(draft: ResponseDraft, contact: Mapping[str, str] | None = None) -> Response:
+def submit_draft(draft: ResponseDraft, contact: Mapping[str, str] | None = None, *,
+                 language: str = "en") -> Response:
     """Store a draft's answers as an online response (once: see store_response), with
     `contact` (the reply details this browser gave) as its ResponseContact. The draft's reply
     details go in the same transaction: they are the response's now, or were not this
-    browser's to send."""
+    browser's to send. `language` is the one its questions were read in."""
     response = store_response(
         draft.version, draft.answers, idempotency_key=draft.submission_key,
         borough=draft.borough, channel=Channel.ONLINE, invitee_id=draft.invitee_id,
         equality_consent=bool(draft.equality_consent), started_at=draft.created_at,
-        contact=contact)
+        contact=contact, language=language)
     db.session.execute(delete(DraftReply).where(DraftReply.draft_id == draft.id),
                        execution_options={"synchronize_session": False})
     draft.response_id = response.id
