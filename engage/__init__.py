@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.surveys.reply_views import surveys_replies
     from engage.surveys.staff_views import surveys_staff
     from engage.telephone.interview_views import telephone
+    from engage.translations.views import translations
 
     for blueprint in (public, auth, groups, staff, groups_staff, representation_pages,
                       member_import, meetings, meetings_staff, meeting_replies,
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_public)
     app.register_blueprint(surveys_replies)
     app.register_blueprint(telephone)
+    app.register_blueprint(translations)
     if app.config["ENGAGE_ENV"] == "development":
         from engage.devmail.views import devmail
 

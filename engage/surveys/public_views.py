@@ -162,8 +162,8 @@ def flow_step(view):
                 start_url(questionnaire_id, preview))
         # The whole tree at once, not a query a question; held by the draft, because the
         # session's identity map keeps nothing that no one refers to.
-        set_committed_value(draft, "version",
-                            use_language(questionnaire, version_for_pages(draft.version_id)))
+        set_committed_value(draft, "version", use_language(
+            questionnaire, version_for_pages(draft.version_id), partial=preview))
         return view(Flow(questionnaire, draft, preview), **kwargs)
 
     return wrapped
@@ -201,7 +201,7 @@ def _start_page(questionnaire: Questionnaire, preview: bool):
     # A draft under way stays on its version; the languages offered are the current one's.
     version = version_for_pages(questionnaire.current_version.id)
     use_language(questionnaire, version if draft is None or draft.version_id == version.id
-                 else version_for_pages(draft.version_id))
+                 else version_for_pages(draft.version_id), partial=preview)
     return render_template("surveys/public/start.html", questionnaire=questionnaire,
                            consultation=questionnaire.consultation, preview=preview,
                            started=draft is not None, form=StartForm(),

@@ -59,11 +59,12 @@ def offered(questionnaire: Questionnaire, version: QuestionnaireVersion) -> list
     return sorted(found, key=lambda each: each.own_name)
 
 
-def use_language(questionnaire: Questionnaire,
-                 version: QuestionnaireVersion) -> QuestionnaireVersion:
+def use_language(questionnaire: Questionnaire, version: QuestionnaireVersion, *,
+                 partial: bool = False) -> QuestionnaireVersion:
     """Show this request in the language chosen, when `version` is translated into it: the
     service's phrases are activated and the version returned is a translated copy. Otherwise
-    English, and `version` itself."""
+    English, and `version` itself. `partial` (a staff preview) shows a translation not yet
+    finished, with its untranslated texts in English."""
     code = asked_for()
     if code is None or code == ENGLISH:
         return version
@@ -72,7 +73,8 @@ def use_language(questionnaire: Questionnaire,
         ContentTranslation.language == code))
     chosen_language = language(code)
     if (translation is None or chosen_language is None
-            or untranslated(texts_of(questionnaire, version), translation.texts)):
+            or (not partial and untranslated(texts_of(questionnaire, version),
+                                             translation.texts))):
         g.engage_language_missing = chosen_language
         return version
     activate(chosen_language)

@@ -1,0 +1,146 @@
+"""Keeping translations: what each holds, what is left to translate, and saving an upload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from engage.audit.operations import record
+from engage.extensions import db
+from engage.surveys.models import Questionnaire
+from engage.translations import catalogue
+from engage.translations.content import Text, texts_of, translation_memory, untranslated
+from engage.translations.files import Read, Row
+from engage.translations.languages import Language, language
+from engage.translations.models import ContentTranslation, PhraseTranslation
+from engage.translations.public import offered
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one language has got: `done` of `total` texts translated."""
+
+    language: Language
+    done: int
+    total: int
+    row: ContentTranslation | PhraseTranslation | None
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.total
+
+
+# A questionnaire's own words ---------------------------------------------------------------------
+
+def content_texts(questionnaire: Questionnaire) -> list[Text]:
+    return texts_of(questionnaire, questionnaire.current_version)
+
+
+def content_progress(questionnaire: Questionnaire) -> list[Progress]:
+    """Each language the questionnaire has a translation into, by English name."""
+    texts = content_texts(questionnaire)
+    found = []
+    for row in db.session.scalars(select(ContentTranslation).where(
+            ContentTranslation.questionnaire_id == questionnaire.id)):
+        known = language(row.language)
+        if known is not None:
+            found.append(Progress(known, len(texts) - len(untranslated(texts, row.texts)),
+                                  len(texts), row))
+    return sorted(found, key=lambda progress: progress.language.name)
+
+
+def content_rows(questionnaire: Questionnaire, found: Language) -> list[Row]:
+    """The rows of the file for a translator, with what is already known filled in."""
+    memory = translation_memory(found.code, questionnaire.id)
+    return [Row(text.where, text.english, memory.get(text.english, ""))
+            for text in content_texts(questionnaire)]
+
+
+def save_content(questionnaire: Questionnaire, found: Language, read: Read, filename: str,
+                 user) -> ContentTranslation:
+    """Add the file's translations to what the questionnaire holds (a text the file leaves
+    empty keeps the translation it had). Audited; the caller commits."""
+    row = db.session.scalar(select(ContentTranslation).where(
+        ContentTranslation.questionnaire_id == questionnaire.id,
+        ContentTranslation.language == found.code).with_for_update())
+    if row is None:
+        row = ContentTranslation(questionnaire_id=questionnaire.id, language=found.code,
+                                 texts={})
+        db.session.add(row)
+    # A new dict, not the old one changed: the JSON column notices only an assignment.
+    row.texts = {**(row.texts or {}), **read.translations}
+    row.updated_by_id = user.id
+    consultation = questionnaire.consultation
+    only = (consultation.boroughs[0]
+            if not consultation.all_boroughs and len(consultation.boroughs) == 1 else None)
+    record("questionnaire.translation_uploaded", borough=only,
+           target=f"consultation:{consultation.id}", consultation=consultation.slug,
+           audience=questionnaire.audience.value, language=found.code, file=filename,
+           translations=len(read.translations))
+    db.session.flush()
+    return row
+
+
+def delete_content(questionnaire: Questionnaire, row: ContentTranslation) -> None:
+    consultation = questionnaire.consultation
+    only = (consultation.boroughs[0]
+            if not consultation.all_boroughs and len(consultation.boroughs) == 1 else None)
+    record("questionnaire.translation_deleted", borough=only,
+           target=f"consultation:{consultation.id}", consultation=consultation.slug,
+           audience=questionnaire.audience.value, language=row.language)
+    db.session.delete(row)
+
+
+def public_languages(questionnaire: Questionnaire) -> list[Language]:
+    return offered(questionnaire, questionnaire.current_version)
+
+
+# The service's phrases --------------------------------------------------------------------------
+
+def phrase_texts() -> list[Text]:
+    texts = []
+    for message in catalogue.phrases():
+        if not message.id:
+            continue
+        places = ", ".join(path for path, _line in message.locations)
+        notes = " ".join(message.auto_comments)
+        texts.append(Text(message.id, f"{notes} ({places})" if notes else places))
+    return texts
+
+
+def phrase_progress() -> list[Progress]:
+    texts = phrase_texts()
+    found = []
+    for row in db.session.scalars(select(PhraseTranslation)):
+        known = language(row.language)
+        if known is not None:
+            found.append(Progress(known, len(texts) - len(untranslated(texts, row.texts)),
+                                  len(texts), row))
+    return sorted(found, key=lambda progress: progress.language.name)
+
+
+def phrase_rows(found: Language) -> list[Row]:
+    row = db.session.get(PhraseTranslation, found.code)
+    held = row.texts if row is not None else {}
+    return [Row(text.where, text.english, held.get(text.english, ""))
+            for text in phrase_texts()]
+
+
+def save_phrases(found: Language, read: Read, filename: str, user) -> PhraseTranslation:
+    row = db.session.scalar(select(PhraseTranslation).where(
+        PhraseTranslation.language == found.code).with_for_update())
+    if row is None:
+        row = PhraseTranslation(language=found.code, texts={})
+        db.session.add(row)
+    row.texts = {**(row.texts or {}), **read.translations}
+    row.updated_by_id = user.id
+    record("phrases.translation_uploaded", language=found.code, file=filename,
+           translations=len(read.translations))
+    db.session.flush()
+    return row
+
+
+def delete_phrases(row: PhraseTranslation) -> None:
+    record("phrases.translation_deleted", language=row.language)
+    db.session.delete(row)
