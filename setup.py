@@ -10,7 +10,8 @@ setup(
     py_modules=["worker"],
     package_dir={"engage.templates": "templates", "engage.migrations": "migrations"},
     package_data={
-        "engage": ["boroughs/data/*.csv", "surveys/data/*.toml", "static/*.css",
+        "engage": ["boroughs/data/*.csv", "surveys/data/*.toml", "translations/*.pot",
+                   "static/*.css",
                    "static/govuk/*.js"],
         # Domains keep templates in folders of folders (surveys/staff/, surveys/public/...).
         "engage.templates": ["**/*.html", "**/*.txt", "**/*.svg"],

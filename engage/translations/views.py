@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from engage.auth.access import admin_required, staff_required
 from engage.auth.forms import ConfirmForm
@@ -42,8 +43,9 @@ FORMATS = {"xlsx": ("An Excel workbook (.xlsx)", XLSX), "po": ("A PO file (.po),
                                                                "text/x-gettext-translation")}
 
 
-def _language_choices() -> list[tuple[str, str]]:
-    return [("", "Choose a language")] + [(found.code, found.name) for found in all_languages()]
+def _language_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "Choose a language")] + [
+        SelectChoice(found.code, found.name) for found in all_languages()]
 
 
 class WordsFileForm(FlaskForm):
@@ -54,7 +56,8 @@ class WordsFileForm(FlaskForm):
 
     language = SelectField("Language", widget=GovSelect(), validate_choice=False)
     format = RadioField("Kind of file", default="xlsx", widget=GovRadioInput(),
-                        choices=[(key, words) for key, (words, _type) in FORMATS.items()],
+                        choices=[SelectChoice(key, words)
+                                 for key, (words, _type) in FORMATS.items()],
                         validate_choice=False)
     submit = SubmitField("Download the words to translate", widget=GovSubmitInput())
 
