@@ -762,6 +762,11 @@ NO_PARENT_TO_SWAP = {
     "report_comments.london_question",
     "admin.staff_member", "admin.toggle_admin", "admin.revoke_invitation",  # administrators'
     "admin.retry_message", "admin.reset_two_step", "admin.sign_out_everywhere",
+    # A questionnaire's translations: a consultation and an audience, then a language's code,
+    # which names no object of its own (the translation is looked up by the questionnaire's
+    # id and the code together); the service's phrases are administrators', by code alone.
+    "translations.questionnaire_languages", "translations.questionnaire_words",
+    "translations.delete_questionnaire_language", "translations.delete_phrases",
 }
 
 
