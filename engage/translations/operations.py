@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.audit.operations import record
 from engage.extensions import db
-from engage.surveys.models import Questionnaire
+from engage.surveys.models import Questionnaire, Response
 from engage.translations import catalogue
 from engage.translations.content import Text, texts_of, translation_memory, untranslated
 from engage.translations.files import Read, Row
@@ -90,6 +90,14 @@ def delete_content(questionnaire: Questionnaire, row: ContentTranslation) -> Non
            target=f"consultation:{consultation.id}", consultation=consultation.slug,
            audience=questionnaire.audience.value, language=row.language)
     db.session.delete(row)
+
+
+def responses_by_language(questionnaire: Questionnaire) -> dict[str, int]:
+    """How many responses were given in each language (one GROUP BY): whether a translation
+    is used, and worth keeping up."""
+    return dict(db.session.execute(
+        select(Response.language, func.count()).where(
+            Response.questionnaire_id == questionnaire.id).group_by(Response.language)).all())
 
 
 def public_languages(questionnaire: Questionnaire) -> list[Language]:

@@ -101,6 +101,14 @@ def test_a_translated_questionnaire_is_offered_and_answered_in_its_language(app,
         chosen = {answer.option.value for answer in response.answers
                   if answer.question.key == "priorities"}
         assert chosen == {"knife-crime", "burglary", "drugs"}
+    # Staff see that the translation is used.
+    staff_page = page_text(client.get(languages_url(made.slug)))
+    assert "Polish ( Polski ) 43 of 43 Yes" in staff_page
+    # Without the service's phrases translated, staff are told what shows in English; then
+    # the count of responses given in Polish.
+    assert "not translated into Polish yet, so they show in English: ask an administrator. 1 " \
+        in staff_page
+    assert "0 of 1 responses were given in English" in staff_page
 
 
 def test_back_to_english_is_one_link_and_english_pages_are_untouched(app, client, other_client):
