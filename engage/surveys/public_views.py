@@ -54,7 +54,8 @@ from engage.surveys.public_forms import SaveForm, StartForm, error_list
 from engage.surveys.responses import start_draft
 from engage.surveys.version_cache import version_for_pages
 from engage.templating import london_time
-from engage.translations.public import offered, use_language
+from engage.translations.phrases import current_language
+from engage.translations.public import asked_for, offered, use_language
 
 surveys_public = Blueprint("surveys_public", __name__, url_prefix="/have-your-say")
 SENT_KEY = "surveys_sent"  # {questionnaire id: reference} for the confirmation page
@@ -260,6 +261,7 @@ def save(questionnaire_id: int):
     if draft is None:
         return _sent_elsewhere(questionnaire, preview=False) or redirect(
             start_url(questionnaire_id, preview=False))
+    use_language(questionnaire, version_for_pages(draft.version_id))  # before the form's words
     form = SaveForm()
     back = request.args.get("back") or ""
     if not back.startswith(f"/have-your-say/{questionnaire_id}/"):  # never a link elsewhere
@@ -267,7 +269,7 @@ def save(questionnaire_id: int):
     if form.validate_on_submit():
         if not form.caught:
             queue_email(form.email.data, "survey_resume", title=questionnaire.title,
-                        resume_url=external_url("surveys_public.resume", token=draft.token),
+                        resume_url=_resume_url(draft),
                         expires=london_time(expires_at(draft)),
                         closes=london_time(questionnaire.consultation.closes_at))
             db.session.commit()
@@ -289,7 +291,16 @@ def resume(token: str):
         return refused
     if draft.response_id is not None:
         return already_sent(questionnaire, draft.response.reference)
+    asked_for()  # the language the link carries, kept for the pages after
     return begin_with_draft(draft)
+
+
+def _resume_url(draft: ResponseDraft) -> str:
+    """The emailed link, in the language the person was reading: it may be opened on a device
+    that has never seen their choice."""
+    reading = current_language()
+    return external_url("surveys_public.resume", token=draft.token,
+                        **({"language": reading.code} if reading else {}))
 
 
 @surveys_public.route("/<int:questionnaire_id>/confirmation")
@@ -307,6 +318,8 @@ def confirmation(questionnaire_id: int):
         .where(Response.reference == reference,
                Response.questionnaire_id == questionnaire_id)).first()
     sent, contact = found if found is not None else (None, None)
+    use_language(questionnaire, version_for_pages(
+        sent.version_id if sent is not None else questionnaire.current_version.id))
     return render_template("surveys/public/confirmation.html", questionnaire=questionnaire,
                            reference=reference, preview=False,
                            borough=sent.borough if sent is not None else None,

@@ -306,3 +306,37 @@ def test_downloading_without_a_language_says_so(app, client):
     response = client.get(f"{languages_url(made.slug)}/words?language=pl&format=pdf")
     assert response.status_code == 400
     assert "Choose the kind of file" in page_text(response)
+
+
+def test_the_link_to_come_back_later_keeps_the_language(app, client, other_client, mailbox,
+                                                         run_tasks):
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    translate_questionnaire(client, made.slug, "pl")
+    other_client.get(start_url(made.questionnaire_id) + "?language=pl")
+    begin(other_client, made.questionnaire_id)
+    save = f"/have-your-say/{made.questionnaire_id}/save"
+    assert '<html lang="pl"' in other_client.get(save).get_data(as_text=True)
+    other_client.submit(save, {"email": "ada@example.org"})
+    run_tasks()
+    [message] = [m for m in mailbox.messages if "ada@example.org" in m["To"]]
+    link = next(word for word in message.get_body(("plain",)).get_content().split()
+                if "/have-your-say/resume/" in word)
+    assert link.endswith("?language=pl")
+    # Opened on another device, which has never seen the choice.
+    elsewhere = Browser(app)
+    opened = elsewhere.get(link.split("localhost", 1)[-1])
+    assert opened.status_code == 302
+    assert '<html lang="pl"' in elsewhere.get(opened.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_confirmation_is_in_the_language_answered_in(app, client, other_client):
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    translate_questionnaire(client, made.slug, "pl")
+    other_client.get(start_url(made.questionnaire_id) + "?language=pl")
+    complete(other_client, made.questionnaire_id)
+    sent = check_answers(other_client, made.questionnaire_id)
+    confirmation = other_client.get(sent.headers["Location"])
+    assert confirmation.status_code == 200
+    assert '<html lang="pl"' in confirmation.get_data(as_text=True)
