@@ -2,7 +2,8 @@
 
 Written by hand, next to engage.api.serialise whose output it describes; the tests validate
 this document and check every endpoint's real responses against its schemas. The lists of
-question kinds, reporting tags and audiences come from the models, so they cannot drift.
+question kinds, reporting tags, audiences and language codes come from the code, so they cannot
+drift.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from engage.surveys.models import Audience, QuestionKind, ReportingTag
+from engage.translations.languages import CODES, ENGLISH
 
 JSON = "application/json"
 
@@ -42,6 +44,8 @@ HEADERS = {
              "required": True, "schema": {**STRING, "pattern": r'^"[^"]+"$'}},
 }
 SLUG_PATTERN = {**STRING, "pattern": r"^[a-z0-9-]{1,100}$"}
+LANGUAGE_CODE = {"enum": list(CODES),
+                 "description": "BCP 47, as a page's lang attribute takes it: pl, zh-Hans"}
 
 
 def _schemas() -> dict:
@@ -116,6 +120,19 @@ def _schemas() -> dict:
                                         "after the person agrees to answer it"},
             "questions": {"type": "array", "items": _ref("Question")},
         }),
+        "Language": _object({
+            "code": LANGUAGE_CODE,
+            "name": {**STRING, "description": "In English: Polish"},
+            "own_name": {**STRING, "description": "In the language itself, for the people "
+                                                  "who read it: Polski"},
+            "direction": {"enum": ["ltr", "rtl"],
+                          "description": "rtl: written right to left, like Arabic and Urdu"},
+            "answer_url": {"type": ["string", "null"], "format": "uri",
+                           "description": "The page where people answer it online in this "
+                                          "language; null for an earlier version (people "
+                                          "answer the current one)"},
+        }, "A language this version of the questionnaire is translated into in full, and so "
+           "offered to the public."),
         "Questionnaire": _object({
             "consultation": _object({"slug": STRING, "title": STRING, "url": URL}),
             "audience": {"enum": [a.value for a in Audience]},
@@ -125,8 +142,16 @@ def _schemas() -> dict:
             "current_version": {"type": "integer", "minimum": 1,
                                 "description": "The one the public answers now"},
             "created_at": TIMESTAMP,
+            "language": {"enum": [ENGLISH, *CODES],
+                         "description": "The language its words are in (en: English)"},
+            "languages": {"type": "array", "items": _ref("Language"),
+                          "description": "Besides English, the languages this version can be "
+                                         "read in (?language=), by their own names; empty "
+                                         "when there are none"},
             "sections": {"type": "array", "items": _ref("Section")},
-        }),
+        }, "Its words (the titles, introductions, questions' text and help, and options' "
+           "labels) in the language asked for; keys, values, kinds, tags and conditions are "
+           "the same in every language."),
         **_report_schemas(),
     }
 
@@ -410,14 +435,22 @@ def document() -> dict:
                     {"name": "version", "in": "query", "required": False,
                      "description": "An earlier version; the current one if left out",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+                    {"name": "language", "in": "query", "required": False,
+                     "description": "Its words in one of the languages it lists in languages "
+                                    "(with version, that version's); en or left out for "
+                                    "English",
+                     "schema": {"enum": [ENGLISH, *CODES]},
+                     "examples": {"polish": {"value": "pl"}}},
                 ],
                 "responses": {
                     "200": _ok("Questionnaire", "The questionnaire"),
                     **NOT_MODIFIED,
-                    "400": _error("version is not a whole number of 1 or more, or is given "
-                                  "more than once"),
+                    "400": _error("version is not a whole number of 1 or more, language is "
+                                  "not a code engage translates into, or either is given more "
+                                  "than once"),
                     "404": _error("No open consultation here, no questionnaire for this "
-                                  "audience, or no such version"),
+                                  "audience, no such version, or the version is not "
+                                  "translated in full into the language asked for"),
                     "410": NOT_OPEN["410"],
                 },
             }},

@@ -25,6 +25,8 @@ from engage.surveys.models import (
     QuestionnaireVersion,
     Section,
 )
+from engage.translations.content import translated_version
+from engage.translations.languages import ENGLISH, Language
 
 
 def timestamp(value: datetime) -> str:
@@ -83,21 +85,49 @@ def _questionnaire_link(item: Consultation, questionnaire: Questionnaire) -> dic
     }
 
 
-def questionnaire(item: Questionnaire, version: QuestionnaireVersion) -> dict:
+def questionnaire(item: Questionnaire, version: QuestionnaireVersion,
+                  languages: list[Language], code: str = ENGLISH,
+                  texts: dict[str, str] | None = None) -> dict:
+    """`version` in the language `code`, its words from `texts` (None: English);
+    `languages`: those it is translated into in full."""
+    texts = texts or {}
+
+    def said(english: str) -> str:
+        # As engage.translations.content.translated_version reads a translation.
+        return texts.get((english or "").strip()) or english
+
+    if texts:
+        # A copy with every key, value and condition unchanged: only the words differ.
+        version = translated_version(version, texts)
     keys = {q.id: q.key for s in version.sections for q in s.questions}
+    answered_now = version.number == item.current_version.number
     return {
         "consultation": {
             "slug": item.consultation.slug,
-            "title": item.consultation.title,
+            "title": said(item.consultation.title),
             "url": external_url("api.consultation", slug=item.consultation.slug),
         },
         "audience": item.audience.value,
-        "title": item.title,
-        "introduction": item.introduction,
+        "title": said(item.title),
+        "introduction": said(item.introduction),
         "version": version.number,
         "current_version": item.current_version.number,
         "created_at": timestamp(version.created_at),
+        "language": code,
+        "languages": [_language(item, each, answered_now) for each in languages],
         "sections": [_section(s, keys) for s in version.sections],
+    }
+
+
+def _language(item: Questionnaire, language: Language, answered_now: bool) -> dict:
+    return {
+        "code": language.code,
+        "name": language.name,
+        "own_name": language.own_name,
+        "direction": language.direction,
+        # People answer the current version: an earlier one's languages have nowhere to go.
+        "answer_url": external_url("surveys_public.start", questionnaire_id=item.id,
+                                   language=language.code) if answered_now else None,
     }
 
 

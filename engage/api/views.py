@@ -36,6 +36,9 @@ from engage.surveys.models import (
     Section,
 )
 from engage.templating import london_time
+from engage.translations.content import translation_of
+from engage.translations.languages import ENGLISH, Language, language
+from engage.translations.public import offered
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -129,6 +132,7 @@ def reports():
 @api.route("/consultations/<slug>/questionnaires/<audience>")
 def questionnaire(slug: str, audience: str):
     number = _version_asked()
+    code = _language_asked()
     found = _open_consultation(slug)
     try:
         wanted = Audience(audience)
@@ -147,7 +151,14 @@ def questionnaire(slug: str, audience: str):
     if version is None:
         abort(404, description=f"This questionnaire has no version {number}. The latest is "
                                f"version {item.current_version.number}.")
-    return jsonify(serialise.questionnaire(item, version))
+    # The public pages' rule: a language only where every text of this version is translated.
+    languages = offered(item, version)
+    texts = None
+    if code != ENGLISH:
+        if language(code) not in languages:
+            abort(404, description=_not_translated(version.number, language(code), languages))
+        texts = translation_of(item.id, code).texts
+    return jsonify(serialise.questionnaire(item, version, languages, code, texts))
 
 
 @api.route("/openapi.json")
@@ -214,6 +225,25 @@ def _version_asked() -> int | None:
     if not VERSION.fullmatch(raw) or not 1 <= int(raw) <= MAX_VERSION:
         abort(400, description="version must be a whole number, 1 or more, like ?version=2.")
     return int(raw)
+
+
+def _language_asked() -> str:
+    """The language asked for, English when none is. A code engage translates into nothing
+    is a bad request (whichever questionnaire is asked for); one this questionnaire is not
+    translated into is for the view to say."""
+    code = _one_parameter("language", "?language=pl")
+    if code is None or code == ENGLISH:
+        return ENGLISH
+    if language(code) is None:
+        abort(400, description="language must be one of the codes listed in languages (or en "
+                               "for English), like ?language=pl.")
+    return code
+
+
+def _not_translated(number: int, asked: Language, languages: list[Language]) -> str:
+    found = ", ".join(f"{each.name} ({each.code})" for each in languages)
+    return (f"Version {number} of this questionnaire is not translated in full into "
+            f"{asked.name}. It is in English" + (f", and in {found}." if languages else " only."))
 
 
 @api.errorhandler(HTTPException)

@@ -1,5 +1,5 @@
 """Consultations for the API tests, built with the ready template (ids, not rows, come back),
-and the check of a real answer against what the OpenAPI document says of it."""
+their translations, and the check of a real answer against what the OpenAPI document says of it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from engage.surveys.models import (
     Section,
 )
 from engage.surveys.template import add_template_questionnaires
+from engage.translations.content import texts_of
+from engage.translations.models import ContentTranslation
 from tests.factories import borough
 
 
@@ -57,6 +59,23 @@ def add_version(app, consultation_id: int, audience: str = "residents") -> int:
         db.session.add(version)
         db.session.commit()
         return version.number
+
+
+def add_translation(app, consultation_id: int, code: str = "pl",
+                    audience: str = "residents") -> None:
+    """Every version of a questionnaire translated into `code` ("PL Burglary"), stored as a
+    row: the document's checks build a database for each case they check, and uploading a
+    workbook as staff for each would only repeat, many times over, what
+    test_questionnaire_languages_api does through the staff pages."""
+    with app.app_context():
+        consultation = db.session.get(Consultation, consultation_id)
+        questionnaire = next(q for q in consultation.questionnaires if q.audience == audience)
+        texts = {text.english: f"{code.upper()} {text.english}"
+                 for version in questionnaire.versions
+                 for text in texts_of(questionnaire, version)}
+        db.session.add(ContentTranslation(questionnaire_id=questionnaire.id, language=code,
+                                          texts=texts))
+        db.session.commit()
 
 
 def validator(path: str, status: int | str) -> Draft202012Validator:

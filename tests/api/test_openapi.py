@@ -9,6 +9,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from engage.api.openapi import document
 from tests.api.support import (
+    add_translation,
     add_version,
     check_against_the_document,
     make_consultation,
@@ -54,6 +55,14 @@ CASES = [
     ("/api/consultations/{slug}/questionnaires/{audience}",
      f"/api/consultations/{SLUG}/questionnaires/residents?version=9", 404),
     ("/api/consultations/{slug}/questionnaires/{audience}",
+     f"/api/consultations/{SLUG}/questionnaires/residents?language=pl", 200),
+    ("/api/consultations/{slug}/questionnaires/{audience}",
+     f"/api/consultations/{SLUG}/questionnaires/residents?version=1&language=pl", 200),
+    ("/api/consultations/{slug}/questionnaires/{audience}",
+     f"/api/consultations/{SLUG}/questionnaires/residents?language=klingon", 400),
+    ("/api/consultations/{slug}/questionnaires/{audience}",
+     f"/api/consultations/{SLUG}/questionnaires/residents?language=cy", 404),
+    ("/api/consultations/{slug}/questionnaires/{audience}",
      "/api/consultations/closed/questionnaires/residents", 410),
     ("/api/reports", "/api/reports", 200),
     ("/api/reports", "/api/reports?borough=camden", 200),
@@ -69,6 +78,7 @@ def test_real_responses_match_the_documented_schemas(client, app, path, url, sta
     ETag (304)."""
     consultation_id = make_consultation(app, SLUG, boroughs=("camden",))
     add_version(app, consultation_id)
+    add_translation(app, consultation_id, "pl")
     make_consultation(app, "closed", opens_in_days=-30, closes_in_days=-1)
     check_against_the_document(client, path, url, status)
 
@@ -96,8 +106,9 @@ def test_the_schemas_catch_a_response_that_drifts(client, app):
 @pytest.fixture
 def api_app(app):
     """The app with one open and one closed consultation (the document's example slug is the
-    open one, so the fuzzing reaches real questionnaires as well as errors)."""
-    make_consultation(app, SLUG, boroughs=("camden",))
+    open one, so the fuzzing reaches real questionnaires as well as errors), its residents'
+    questionnaire in Polish too."""
+    add_translation(app, make_consultation(app, SLUG, boroughs=("camden",)), "pl")
     make_consultation(app, "closed", opens_in_days=-30, closes_in_days=-1)
     return app
 
