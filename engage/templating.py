@@ -19,10 +19,12 @@ from engage.boroughs.contact import contact_for, service_contact
 from engage.clock import to_london
 from engage.suppression import Cell, describe
 from engage.translations import formats
+from engage.translations.phrases import N_
 
 # What every public page, and every email about a questionnaire, says after "This is not the way
-# to report a crime.": in one place, so that it is said one way.
-EMERGENCY = "In an emergency call 999. If it is not an emergency, call 101."
+# to report a crime.": in one place, so that it is said one way. A translated questionnaire's
+# pages show it in their language (templates/surveys/public/layout.html).
+EMERGENCY = N_("In an emergency call 999. If it is not an emergency, call 101.")
 
 
 class TemplateGlobals(ChainMap):
