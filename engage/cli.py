@@ -215,6 +215,17 @@ def jobs_command():
             "failed: check that celery beat and a worker are running, and read their logs")
 
 
+@engage_cli.command("phrases")
+def phrases_command():
+    """Gather the phrases marked for translation into engage/translations/phrases.pot (run
+    after marking or changing one; administrators translate what it holds)."""
+    from engage.translations import catalogue
+
+    count = catalogue.write()
+    click.echo(f"{count} phrases written to "
+               f"{catalogue.POT.relative_to(catalogue.PROJECT_ROOT)}.")
+
+
 @engage_cli.command("mailcatcher")
 def mailcatcher_command():
     """Catch outgoing mail on the SMTP port, readable at /dev/mail (development only)."""

@@ -28,6 +28,10 @@ What is kept, and what is not:
   first, and never one of more than MAX_ONE (a select of a thousand names);
 - nothing while templates reload as they change (development).
 
+On a page in another language (engage.translations), the English that GOV.UK Frontend's macros
+and govuk-frontend-wtf's widgets write for themselves is given in it (`govuk_words`): the
+parameters then differ, and so does what is kept for them.
+
 A thread that misses renders the component itself; two threads doing so at once keep the same
 HTML. Kept HTML is Markup, which nothing changes in place.
 """
@@ -40,6 +44,8 @@ import threading
 from flask import Flask, current_app, has_request_context, request
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from markupsafe import Markup
+
+from engage.translations.phrases import N_, current_language, gettext, translate
 
 MAX_CHARS = 8_000_000
 MAX_ONE = 125_000
@@ -81,6 +87,28 @@ _TYPED = {
 }
 
 
+# The labels govuk-frontend-wtf gives a date's three boxes.
+_DATE_PARTS = (N_("Day"), N_("Month"), N_("Year"))
+
+
+def govuk_words(template: str, params: dict) -> dict:
+    """`params` with the words GOV.UK's components would otherwise write in English given in
+    the page's language: the hidden "Error:" before an error message (govukErrorMessage's
+    default) and the labels of a date's boxes. As they are with no language active."""
+    if current_language() is None:
+        return params
+    params = dict(params)
+    error = params.get("errorMessage")
+    if isinstance(error, dict) and "visuallyHiddenText" not in error:
+        # Translators: Said by screen readers before an error message, followed by a colon.
+        params["errorMessage"] = {**error, "visuallyHiddenText": gettext("Error")}
+    if template == "govuk_frontend_wtf/date.html" and params.get("items"):
+        params["items"] = [{**item, "label": translate(item["label"])}
+                           if item.get("label") in _DATE_PARTS else item
+                           for item in params["items"]]
+    return params
+
+
 def _not_plain(value):
     raise TypeError(f"{type(value).__name__} is not a plain value")
 
@@ -108,6 +136,7 @@ def render_component(template: str, params: dict, keep: bool = True) -> Markup:
     """
     app = current_app._get_current_object()
     environment = app.jinja_env
+    params = govuk_words(template, params)
     key = _key(template, params) if keep and not environment.auto_reload else None
     kept: Kept = app.extensions.get(_KEY) or app.extensions.setdefault(_KEY, Kept())
     if key is not None:

@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from engage import numbers
-from engage.translations.phrases import current_language, translate
+from engage.translations.phrases import N_, current_language, translate
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
@@ -145,13 +145,13 @@ class EmailAddress:
             validate_email(field.data or "", check_deliverability=False)
         except EmailNotValidError as exc:
             raise ValidationError(
-                "Enter an email address in the correct format, like name@example.com"
+                N_("Enter an email address in the correct format, like name@example.com")
             ) from exc
 
 
-def email_field(label: str = "Email address", hint: str | None = None,
-                missing: str = "Enter your email address",
-                too_long: str = "Email address must be 254 characters or fewer",
+def email_field(label: str = N_("Email address"), hint: str | None = None,
+                missing: str = N_("Enter your email address"),
+                too_long: str = N_("Email address must be 254 characters or fewer"),
                 autocomplete: str = "email") -> EmailField:
     """An email address. `missing` says what to do when it is left empty, as name_field's, and
     `too_long` when it is too long. type="email" gives phones their @ keyboard (GovTextInput

@@ -18,10 +18,13 @@ from werkzeug.routing import IntegerConverter, Map
 from engage.boroughs.contact import contact_for, service_contact
 from engage.clock import to_london
 from engage.suppression import Cell, describe
+from engage.translations import formats
+from engage.translations.phrases import N_
 
 # What every public page, and every email about a questionnaire, says after "This is not the way
-# to report a crime.": in one place, so that it is said one way.
-EMERGENCY = "In an emergency call 999. If it is not an emergency, call 101."
+# to report a crime.": in one place, so that it is said one way. A translated questionnaire's
+# pages show it in their language (templates/surveys/public/layout.html).
+EMERGENCY = N_("In an emergency call 999. If it is not an emergency, call 101.")
 
 
 class TemplateGlobals(ChainMap):
@@ -69,6 +72,15 @@ def london_time(value: datetime | None) -> str:
         return ""
     local = to_london(value)
     return f"{local.day} {local:%B %Y} at {london_clock(value)}"
+
+
+def page_time(value: datetime | None) -> str:
+    """london_time on a page: in the page's language where it has one (a translated
+    questionnaire's: engage.translations). Code calls london_time, whose words go into emails,
+    which are in English."""
+    if value is None:
+        return ""
+    return formats.date_and_time(to_london(value)) or london_time(value)
 
 
 def london_clock(value: datetime) -> str:
@@ -191,7 +203,9 @@ def printed_url(url: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(error_summary)
-    app.add_template_filter(london_time)
+    app.add_template_filter(page_time, "london_time")
+    app.add_template_filter(formats.either)
+    app.add_template_filter(formats.all_of)
     app.add_template_filter(london_clock)
     app.add_template_filter(duration_in_words)
     app.add_template_filter(long_date)

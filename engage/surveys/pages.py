@@ -33,7 +33,8 @@ from wtforms import (
 from engage.forms import FlaskForm
 from engage.numbers import digits
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
-from engage.surveys.questions import AnswerError, check, is_shown, number_bounds
+from engage.surveys.questions import AnswerError, check, is_shown
+from engage.translations.phrases import N_, gettext
 
 
 def field_name(question: Question) -> str:
@@ -89,8 +90,22 @@ class DayMonthYearField(Field):
 
 def number_rule(question: Question) -> str:
     """What a number question takes, in the words its errors use: "Enter a whole number
-    between 0 and 100." """
-    return f"Enter a whole number{number_bounds(question, 'that is')}."
+    between 0 and 100." (the paper says it alike: questions.number_bounds). Each a whole
+    sentence, to be translated."""
+    low, high = question.min_value, question.max_value
+    if low is not None and high is not None:
+        return gettext("Enter a whole number between %(low)s and %(high)s.",
+                       low=format(low, ","), high=format(high, ","))
+    if low is not None:
+        return gettext("Enter a whole number that is %(low)s or more.", low=format(low, ","))
+    if high is not None:
+        return gettext("Enter a whole number that is %(high)s or less.", high=format(high, ","))
+    return gettext("Enter a whole number.")
+
+
+# A ranking's boxes, in order; after the fifth, "Choice 6" and on.
+ORDINAL_CHOICES = {1: N_("First choice"), 2: N_("Second choice"), 3: N_("Third choice"),
+                   4: N_("Fourth choice"), 5: N_("Fifth choice")}
 
 
 def _choices(question: Question) -> list[SelectChoice]:
@@ -109,18 +124,17 @@ def _fields(question: Question) -> dict[str, Field]:
     elif kind == QuestionKind.MULTIPLE_CHOICE:
         # Said even under help text of the question's own: how many may be ticked is what
         # the page refuses, so nobody should learn it from an error (paper says "tick up to").
-        rule = (f"Select up to {question.max_choices}." if question.max_choices
-                else "Select all that apply.")
+        rule = (gettext("Select up to %(count)s.", count=question.max_choices)
+                if question.max_choices else gettext("Select all that apply."))
         hint = rule if not hint else hint if rule in hint else f"{hint} {rule}"
         fields[name] = SelectMultipleField(label, description=hint, choices=_choices(question),
                                            validate_choice=False, widget=GovCheckboxesInput())
     elif kind == QuestionKind.RANKING:
         for rank in range(1, rank_count(question) + 1):
-            ordinal = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", 5: "Fifth"}.get(
-                rank, f"Choice {rank}")
+            # The form translates its labels and choices as it is made (engage.forms).
+            label = ORDINAL_CHOICES.get(rank) or gettext("Choice %(number)s", number=rank)
             fields[rank_field_name(question, rank)] = SelectField(
-                f"{ordinal} choice" if rank <= 5 else ordinal,
-                choices=[SelectChoice("", "Choose one")] + _choices(question),
+                label, choices=[SelectChoice("", N_("Choose one"))] + _choices(question),
                 validate_choice=False, widget=GovSelect())
     elif kind == QuestionKind.NUMBER:
         # Said as the paper questionnaire says it, and for the same reason as "Select up to":
@@ -134,15 +148,16 @@ def _fields(question: Question) -> dict[str, Field]:
     elif kind == QuestionKind.LONG_TEXT:
         fields[name] = TextAreaField(label, description=hint, widget=GovTextArea())
     elif kind == QuestionKind.POSTCODE:
-        fields[name] = StringField(label, description=hint or "For example, SW1A 2AA",
+        fields[name] = StringField(label, description=hint or N_("For example, SW1A 2AA"),
                                    widget=GovTextInput(),
                                    render_kw={"autocomplete": "postal-code",
                                               "spellcheck": "false"})
     elif kind == QuestionKind.DATE:
-        fields[name] = DayMonthYearField(label, description=hint or "For example, 27 3 2027")
+        # Translators: 27 3 2027 is a date as typed into the boxes for day, month and year.
+        fields[name] = DayMonthYearField(label, description=hint or N_("For example, 27 3 2027"))
     if any(o.asks_other for o in question.options):
         fields[other_field_name(question)] = StringField(
-            "Please say", widget=GovTextInput())
+            N_("Please say"), widget=GovTextInput())
     return fields
 
 

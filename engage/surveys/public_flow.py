@@ -72,7 +72,7 @@ from engage.surveys.responses import (
 )
 from engage.surveys.version_cache import version_for_pages
 from engage.translations.languages import ENGLISH
-from engage.translations.phrases import current_language
+from engage.translations.phrases import current_language, gettext
 from engage.translations.public import use_language
 
 BOROUGH = Step("borough")
@@ -129,10 +129,11 @@ def _borough_given(flow: Flow):
 
 def _where_label(flow: Flow, question: str) -> str:
     business = flow.questionnaire.audience == Audience.BUSINESSES
-    return {"postcode": "What is your business\u2019s postcode?" if business
-            else "What is your postcode?",
-            "borough": "Which borough is your business in?" if business
-            else "Which borough do you live in?"}[question]
+    if question == "postcode":
+        return (gettext("What is your business\u2019s postcode?") if business
+                else gettext("What is your postcode?"))
+    return (gettext("Which borough is your business in?") if business
+            else gettext("Which borough do you live in?"))
 
 
 @step_route("/postcode", methods=["GET", "POST"])
@@ -174,7 +175,7 @@ def borough(flow: Flow):
                    if s.ons_code in by_code]
     label = _where_label(flow, "borough")
     if suggestions:
-        choices = [(b.slug, b.name) for b in suggestions] + [(ANOTHER, "Another borough")]
+        choices = [(b.slug, b.name) for b in suggestions] + [(ANOTHER, gettext("Another borough"))]
         form = borough_form(choices, as_select=False, label=label)
     else:
         form = borough_form([(b.slug, b.name) for b in covered], as_select=True, label=label)
@@ -338,9 +339,10 @@ def _review(flow: Flow, refused: ResponseRefused | None = None):
 def _named(question: str, message: str) -> str:
     """An error on "Check your answers" says which question it is about (most messages for a
     missing answer already do)."""
-    if f"\u201c{short_question(question)}\u201d" in message:
+    if short_question(question) in message:  # inside the quotation marks of its language
         return message
-    return f"Answer \u201c{question}\u201d: {message}"
+    # Translators: %(question)s is a question, %(error)s what is wrong with its answer.
+    return gettext("Answer \u201c%(question)s\u201d: %(error)s", question=question, error=message)
 
 
 def _send(questionnaire_id: int):

@@ -11,7 +11,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from engage.boroughs.postcodes import district_of
-from engage.components import render_component
+from engage.components import govuk_words, render_component
 from engage.forms import (
     EmailAddress,
     FlaskForm,
@@ -29,8 +29,12 @@ from engage.forms import (
 )
 from engage.surveys.models import Question, QuestionKind
 from engage.surveys.pages import field_name, other_field_name, rank_count, rank_field_name
+from engage.translations.phrases import N_, gettext, translate
 
-YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+# The forms' words are marked with N_() and translated as a form is made and checked
+# (engage.forms.FlaskForm); words added later, or made from a question, with gettext().
+
+YES_NO = [SelectChoice("yes", N_("Yes")), SelectChoice("no", N_("No"))]
 ANOTHER = "another"
 
 
@@ -39,7 +43,8 @@ class HoneypotMixin:
     automated form-fillers tend to fill: when it comes back filled, the view pretends all went
     well and keeps nothing. It never fails validation, so nobody is ever stopped by it."""
 
-    website = StringField("Leave this box empty", filters=[strip],
+    # Translators: The label of a box hidden from people (it catches automated form-fillers).
+    website = StringField(N_("Leave this box empty"), filters=[strip],
                           render_kw={"tabindex": "-1", "autocomplete": "off"})
 
     @property
@@ -48,22 +53,23 @@ class HoneypotMixin:
 
 
 class StartForm(FlaskForm):
-    submit = SubmitField("Start now", widget=GovSubmitInput())
+    submit = SubmitField(N_("Start now"), widget=GovSubmitInput())
 
 
 class PostcodeForm(FlaskForm):
     postcode = StringField(
-        "What is your postcode?", filters=[strip],
-        validators=[InputRequired("Enter your postcode"), Length(max=20, message=(
+        N_("What is your postcode?"), filters=[strip],
+        validators=[InputRequired(N_("Enter your postcode")), Length(max=20, message=N_(
             "Enter a postcode, like SW1A 2AA, or its first part, like SW1A"))],
         widget=GovTextInput(),
-        description="We only use the first part to find your borough, and we do not keep it.",
+        description=N_("We only use the first part to find your borough, and we do not keep it."),
         render_kw={"autocomplete": "postal-code", "spellcheck": "false"})
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(N_("Continue"), widget=GovSubmitInput())
 
     def validate_postcode(self, field):
         if district_of(field.data) is None:
-            raise ValidationError("Enter a postcode, like SW1A 2AA, or its first part, like SW1A")
+            raise ValidationError(N_("Enter a postcode, like SW1A 2AA, or its first part, "
+                                     "like SW1A"))
 
 
 class _Chosen:
@@ -81,72 +87,75 @@ def borough_form(pairs: list[tuple[str, str]], *, as_select: bool, label: str) -
     choices = [SelectChoice(value, name) for value, name in pairs]
 
     class BoroughForm(FlaskForm):
-        borough = (SelectField(label, choices=[SelectChoice("", "Choose a borough")] + choices,
+        borough = (SelectField(label, choices=[SelectChoice("", N_("Choose a borough"))] + choices,
                                validate_choice=False, widget=GovSelect(),
-                               validators=[_Chosen("Choose your borough")])
+                               validators=[_Chosen(N_("Choose your borough"))])
                    if as_select else
                    RadioField(label, choices=choices, validate_choice=False,
-                              widget=GovRadioInput(), validators=[_Chosen("Select a borough")]))
-        submit = SubmitField("Continue", widget=GovSubmitInput())
+                              widget=GovRadioInput(), validators=[_Chosen(N_("Select a borough"))]))
+        submit = SubmitField(N_("Continue"), widget=GovSubmitInput())
 
     return BoroughForm()
 
 
 class ConsentForm(FlaskForm):
-    consent = RadioField("Would you like to answer some optional questions about yourself?",
+    consent = RadioField(N_("Would you like to answer some optional questions about yourself?"),
                          choices=YES_NO, validate_choice=False, widget=GovRadioInput(),
-                         validators=[_Chosen("Select yes if you would like to answer questions "
-                                             "about yourself")])
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+                         validators=[_Chosen(N_("Select yes if you would like to answer questions "
+                                                "about yourself"))])
+    submit = SubmitField(N_("Continue"), widget=GovSubmitInput())
 
 
 PHONE = re.compile(r"^\+?[0-9]{10,15}$")
+PHONE_EXAMPLE = N_("Enter a phone number, like 020 7946 0000 or +44 20 7946 0000")
 
 
 class ReplyForm(FlaskForm):
     # A checkbox, not yes/no radios: its reveal of the contact boxes is valid ARIA on a
     # checkbox (GOV.UK's script marks the control aria-expanded, which a radio may not carry).
-    wants = BooleanField("Yes, I would like a reply", widget=GovCheckboxInput(),
+    wants = BooleanField(N_("Yes, I would like a reply"), widget=GovCheckboxInput(),
                          false_values=("false", "", "no"))
-    name = StringField("Your name (optional)", filters=[strip, lambda v: v.replace("\x00", "")],
-                       validators=[Length(max=200, message="Your name must be 200 characters "
-                                                           "or fewer")],
+    name = StringField(N_("Your name (optional)"),
+                       filters=[strip, lambda v: v.replace("\x00", "")],
+                       validators=[Length(max=200, message=N_("Your name must be 200 characters "
+                                                              "or fewer"))],
                        widget=GovTextInput(), render_kw={"autocomplete": "name",
                                                          "spellcheck": "false"})
-    email = StringField("Email address", filters=[normalise_email], widget=GovTextInput(),
+    email = StringField(N_("Email address"), filters=[normalise_email], widget=GovTextInput(),
                         render_kw={"autocomplete": "email", "spellcheck": "false",
                                    "type": "email"})
-    phone = StringField("Phone number", filters=[strip], widget=GovTextInput(),
-                        validators=[Length(max=40, message="Enter a phone number, like "
-                                                           "020 7946 0000 or +44 20 7946 0000")],
+    phone = StringField(N_("Phone number"), filters=[strip], widget=GovTextInput(),
+                        validators=[Length(max=40, message=PHONE_EXAMPLE)],
                         render_kw={"autocomplete": "tel", "type": "tel"})
-    agree = BooleanField("I agree that engage may keep these details to reply to me",
+    # Translators: engage is the service's name.
+    agree = BooleanField(N_("I agree that engage may keep these details to reply to me"),
                          widget=GovCheckboxInput())
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(N_("Continue"), widget=GovSubmitInput())
 
     def validate(self, extra_validators=None) -> bool:
+        # Checked after the form's own validation, which has translated its messages: these
+        # are translated here.
         ok = super().validate(extra_validators)
         if not self.wants.data:
             return ok
         if not self.email.data and not self.phone.data:
-            self.email.errors.append("Enter an email address or a phone number, so we can reply")
+            self.email.errors.append(gettext("Enter an email address or a phone number, so we "
+                                             "can reply"))
             ok = False
         if self.email.data:
             try:
-                Length(max=254, message="Email address must be 254 characters or fewer")(
+                Length(max=254, message=N_("Email address must be 254 characters or fewer"))(
                     self, self.email)
                 EmailAddress()(self, self.email)
             except ValidationError as error:
-                self.email.errors.append(str(error) or "Enter an email address in the correct "
-                                                       "format, like name@example.com")
+                self.email.errors.append(translate(str(error)))
                 ok = False
         if self.phone.data and not PHONE.match(re.sub(r"[\s()-]", "", self.phone.data)):
-            self.phone.errors.append("Enter a phone number, like 020 7946 0000 or "
-                                     "+44 20 7946 0000")
+            self.phone.errors.append(translate(PHONE_EXAMPLE))
             ok = False
         if not self.agree.data:
-            self.agree.errors.append("Tick the box to agree that we may keep your details "
-                                     "to reply to you")
+            self.agree.errors.append(gettext("Tick the box to agree that we may keep your details "
+                                             "to reply to you"))
             ok = False
         return ok
 
@@ -159,12 +168,12 @@ class ReplyForm(FlaskForm):
 
 class CheckAnswersForm(HoneypotMixin, FlaskForm):
     submission_key = HiddenField()
-    submit = SubmitField("Send my answers", widget=GovSubmitInput())
+    submit = SubmitField(N_("Send my answers"), widget=GovSubmitInput())
 
 
 class SaveForm(HoneypotMixin, FlaskForm):
-    email = email_field(hint="We will email you a link to come back to your answers.")
-    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+    email = email_field(hint=N_("We will email you a link to come back to your answers."))
+    submit = SubmitField(N_("Send me a link"), widget=GovSubmitInput())
 
 
 def radio_params(field, legend: dict, divider_before: str | None = None) -> dict:
@@ -172,12 +181,14 @@ def radio_params(field, legend: dict, divider_before: str | None = None) -> dict
     items: list[dict] = []
     for choice in field.choices:
         if choice.value == divider_before and items:
-            items.append({"divider": "or"})
+            # Translators: Between a list of answers and one more that is not one of them.
+            items.append({"divider": gettext("or")})
         items.append({"value": choice.value, "text": choice.label,
                       "checked": field.data == choice.value})
-    return {"name": field.name, "idPrefix": field.id, "items": items, "fieldset": {
-        "legend": legend}, "errorMessage": {"text": field.errors[0]} if field.errors else None,
-        "hint": {"text": field.description} if field.description else None}
+    return govuk_words("govuk_frontend_jinja/components/radios/macro.html", {
+        "name": field.name, "idPrefix": field.id, "items": items, "fieldset": {
+            "legend": legend}, "errorMessage": {"text": field.errors[0]} if field.errors else None,
+        "hint": {"text": field.description} if field.description else None})
 
 
 # Showing a question ---------------------------------------------------------------------------
@@ -195,7 +206,9 @@ def error_list(form: FlaskForm) -> list[dict]:
 
 
 def _label(question: Question, heading: bool, kind: str) -> dict:
-    text = question.text if question.required else f"{question.text} (optional)"
+    # Translators: %(question)s is a question that need not be answered.
+    text = question.text if question.required else gettext("%(question)s (optional)",
+                                                           question=question.text)
     size = "l" if heading else "m"
     return {"text": text, "isPageHeading": heading, "classes": f"govuk-{kind}--{size}"}
 
@@ -218,8 +231,10 @@ def question_view(question: Question, form: FlaskForm, heading: bool,
     if kind == QuestionKind.RANKING:
         first = form[rank_field_name(question, 1)]
         limit = rank_count(question)
-        rule = (f"Choose {limit}, starting with the most important." if question.required
-                else f"Choose up to {limit}, starting with the most important.")
+        rule = (gettext("Choose %(count)s, starting with the most important.", count=limit)
+                if question.required
+                else gettext("Choose up to %(count)s, starting with the most important.",
+                             count=limit))
         selects = Markup("").join(
             form[rank_field_name(question, rank)](params={"classes": "govuk-!-width-full"})
             for rank in range(1, limit + 1))
@@ -246,8 +261,10 @@ def question_view(question: Question, form: FlaskForm, heading: bool,
         if asks_other and kind != QuestionKind.MULTIPLE_CHOICE:
             # Shown after the radios, not revealed inside them (see ReplyForm), so it says
             # which answer it belongs to.
+            # Translators: %(option)s is the answer that asks the person to say more.
             view["after"] = form[other_field_name(question)](params={"label": {
-                "text": f"If you chose \u201c{asks_other.label}\u201d, say what you mean"}})
+                "text": gettext("If you chose \u201c%(option)s\u201d, say what you mean",
+                                option=asks_other.label)}})
         return view
 
     params: dict = {"hint": hint, "errorMessage": error}
@@ -264,7 +281,7 @@ def question_view(question: Question, form: FlaskForm, heading: bool,
 
 def other_box(question: Question, form: FlaskForm, label: str) -> Markup:
     return form[other_field_name(question)](params={
-        "label": {"text": f"Say what you mean by \u201c{label}\u201d"}})
+        "label": {"text": gettext("Say what you mean by \u201c%(option)s\u201d", option=label)}})
 
 
 def _choice_params(question: Question, form: FlaskForm, heading: bool, hint: dict | None,
@@ -278,7 +295,8 @@ def _choice_params(question: Question, form: FlaskForm, heading: bool, hint: dic
         exclusive = option.exclusive and checkboxes
         # GOV.UK puts "or" between the options and the first that stands alone ("None").
         if exclusive and items and not any(i.get("divider") for i in items):
-            items.append({"divider": "or"})
+            # Translators: Between a list of answers and one more that is not one of them.
+            items.append({"divider": gettext("or")})
         item = {"value": option.value, "text": option.label, "checked": option.value in chosen}
         if exclusive:
             item["behaviour"] = "exclusive"

@@ -7,6 +7,7 @@ from engage.surveys.flow import ABOUT_YOU, POSTCODE, REPLY, Step, steps
 from engage.surveys.models import Audience, DraftReply
 from engage.surveys.pages import visible_questions
 from engage.surveys.questions import describe
+from engage.translations.phrases import gettext
 
 
 def summary(flow, reply: DraftReply | None) -> list[dict]:
@@ -19,17 +20,19 @@ def summary(flow, reply: DraftReply | None) -> list[dict]:
         return {"key": key, "question": question, "lines": lines,
                 "href": flow.url(step, change="1")}
 
-    where = ("Your business\u2019s borough" if flow.questionnaire.audience == Audience.BUSINESSES
-             else "Your borough")
-    groups = [{"title": "Where", "rows": [
-        row(where, [draft.borough.name if draft.borough else "Not answered"], POSTCODE)]}]
+    where = (gettext("Your business\u2019s borough")
+             if flow.questionnaire.audience == Audience.BUSINESSES else gettext("Your borough"))
+    # Translators: The heading over where the person lives or works (their borough).
+    groups = [{"title": gettext("Where"), "rows": [
+        row(where, [draft.borough.name if draft.borough else gettext("Not answered")],
+            POSTCODE)]}]
     for step in steps(draft):
         if step == ABOUT_YOU:
             equality = next(s for s in draft.version.sections
                             if s.is_equality and visible_questions(s, answers))
             groups.append({"title": equality.title, "rows": [row(
-                "Answer questions about yourself",
-                ["Yes" if draft.equality_consent else "No"], ABOUT_YOU)]})
+                gettext("Answer questions about yourself"),
+                [gettext("Yes") if draft.equality_consent else gettext("No")], ABOUT_YOU)]})
         elif step.name == "section":
             section = sections[step.position]
             rows = [row(q.text, describe(q, answers.get(q.key)), step, key=q.key)
@@ -39,8 +42,11 @@ def summary(flow, reply: DraftReply | None) -> list[dict]:
             else:
                 groups.append({"title": section.title, "rows": rows})
     if reply is not None and reply.wants:
-        lines = ["Yes"] + [value for value in (reply.name, reply.email, reply.phone) if value]
+        lines = [gettext("Yes")] + [value for value in (reply.name, reply.email, reply.phone)
+                                    if value]
     else:
-        lines = ["No"]
-    groups.append({"title": "Reply", "rows": [row("Would you like a reply?", lines, REPLY)]})
+        lines = [gettext("No")]
+    # Translators: The heading over whether the person would like a reply.
+    groups.append({"title": gettext("Reply"),
+                   "rows": [row(gettext("Would you like a reply?"), lines, REPLY)]})
     return groups

@@ -24,6 +24,8 @@ from datetime import date
 
 from engage.numbers import whole_number
 from engage.surveys.models import Option, Question, QuestionKind
+from engage.translations.formats import long_date
+from engage.translations.phrases import gettext
 
 SHORT_TEXT_LIMIT = 500
 LONG_TEXT_LIMIT = 5000
@@ -42,7 +44,8 @@ YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"))
 
 
 class AnswerError(ValueError):
-    """An answer that cannot be accepted, with the words to show the person."""
+    """An answer that cannot be accepted, with the words to show the person (in the page's
+    language, on a translated questionnaire's page: engage.translations)."""
 
     def __init__(self, message: str, part: str | None = None, rank: int | None = None):
         super().__init__(message)
@@ -88,8 +91,8 @@ def chosen_values(value: dict | None) -> list[str]:
 
 def number_bounds(question: Question, one_side: str) -> str:
     """A number question's bounds as words to follow "a whole number": " between 0 and 100",
-    or with one bound `one_side` before it (" that is 5 or more" on the page, " of 5 or more"
-    on paper); "" with none. The page's hint and the paper's instruction say it alike."""
+    or with one bound `one_side` before it (" of 5 or more" on paper); "" with none. The page's
+    hint says it alike, in whole sentences that can be translated (pages.number_rule)."""
     low, high = question.min_value, question.max_value
     if low is not None and high is not None:
         return f" between {low:,} and {high:,}"
@@ -104,18 +107,19 @@ def _text(raw: object, limit: int) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise AnswerError("Enter your answer as text")
+        raise AnswerError(gettext("Enter your answer as text"))
     # PostgreSQL's text type cannot hold NUL, and no one means to type one.
     text = raw.replace("\x00", "").strip()
     if len(text) > limit:
-        raise AnswerError(f"Your answer must be {limit:,} characters or fewer")
+        raise AnswerError(gettext("Your answer must be %(count)s characters or fewer",
+                                  count=format(limit, ",")))
     return text
 
 
 def _option(question: Question, raw: object) -> Option:
     option = question.option(raw) if isinstance(raw, str) else None
     if option is None:
-        raise AnswerError("Select one of the options shown")
+        raise AnswerError(gettext("Select one of the options shown"))
     return option
 
 
@@ -133,7 +137,9 @@ def _other(options: list[Option], raw: object, relax_required: bool = False) -> 
         return {}
     if not other:
         label = next(o.label for o in options if o.asks_other)
-        raise AnswerError(f"Say what you mean by \u201c{label}\u201d", part="other")
+        # Translators: %(option)s is the answer chosen, one that asks the person to say more.
+        raise AnswerError(gettext("Say what you mean by \u201c%(option)s\u201d", option=label),
+                          part="other")
     return {"other": other}
 
 
@@ -145,7 +151,7 @@ def check(question: Question, value: object, *, relax_required: bool = False) ->
     questions, and the clerk keys what is there: a box ticked without its "please say" text
     too (a wrong answer is still refused)."""
     if value is not None and not isinstance(value, dict):
-        raise AnswerError("This answer is not in a form we understand")
+        raise AnswerError(gettext("This answer is not in a form we understand"))
     required = question.required and not relax_required
     cleaned = _clean(question, value or {}, required, relax_required)
     if cleaned is None and required:
@@ -171,32 +177,29 @@ def short_question(text: str) -> str:
     return words
 
 
-def quoted(question: Question) -> str:
-    return f"\u201c{short_question(question.text)}\u201d"
-
-
 def _missing_message(question: Question) -> str:
     """What a required question left unanswered says: what to do, and which question, since a
     page (or the list on "Check your answers") may have several."""
-    kind, named = question.kind, quoted(question)
+    kind, named = question.kind, short_question(question.text)
     if kind == QuestionKind.MULTIPLE_CHOICE:
-        return f"Select at least one answer to {named}"
+        return gettext("Select at least one answer to \u201c%(question)s\u201d", question=named)
     if kind == QuestionKind.RANKING:
         count = min(question.rank_count or len(question.options), len(question.options))
-        return (f"Choose {count} options in order for {named}" if count > 1
-                else f"Choose an option for {named}")
+        return (gettext("Choose %(count)s options in order for \u201c%(question)s\u201d",
+                        count=count, question=named) if count > 1
+                else gettext("Choose an option for \u201c%(question)s\u201d", question=named))
     if kind == QuestionKind.YES_NO and sorted(o.label.lower() for o in question.options) == [
             "no", "yes"]:
-        return f"Select yes or no for {named}"
+        return gettext("Select yes or no for \u201c%(question)s\u201d", question=named)
     if kind.has_options:
-        return f"Select an answer to {named}"
+        return gettext("Select an answer to \u201c%(question)s\u201d", question=named)
     if kind == QuestionKind.POSTCODE:
-        return f"Enter a postcode for {named}"
+        return gettext("Enter a postcode for \u201c%(question)s\u201d", question=named)
     if kind == QuestionKind.DATE:
-        return f"Enter a date for {named}"
+        return gettext("Enter a date for \u201c%(question)s\u201d", question=named)
     if kind == QuestionKind.NUMBER:
-        return f"Enter a number for {named}"
-    return f"Enter your answer to {named}"
+        return gettext("Enter a number for \u201c%(question)s\u201d", question=named)
+    return gettext("Enter your answer to \u201c%(question)s\u201d", question=named)
 
 
 def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
@@ -211,7 +214,7 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
     if kind == QuestionKind.MULTIPLE_CHOICE:
         raw = value.get("options") or []
         if not isinstance(raw, list):
-            raise AnswerError("Select one or more of the options shown")
+            raise AnswerError(gettext("Select one or more of the options shown"))
         chosen = []
         for item in raw:
             option = _option(question, item)
@@ -221,9 +224,12 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
             return None
         if len(chosen) > 1 and any(o.exclusive for o in chosen):
             only = next(o for o in chosen if o.exclusive)
-            raise AnswerError(f"Select \u201c{only.label}\u201d on its own, or other options")
+            # Translators: %(option)s is an answer that cannot be chosen with others ("None").
+            raise AnswerError(gettext("Select \u201c%(option)s\u201d on its own, or other options",
+                                      option=only.label))
         if question.max_choices and len(chosen) > question.max_choices:
-            raise AnswerError(f"Select no more than {question.max_choices} options")
+            raise AnswerError(gettext("Select no more than %(count)s options",
+                                      count=question.max_choices))
         chosen.sort(key=lambda o: o.position)
         return {"options": [o.value for o in chosen],
                 **_other(chosen, value.get("other"), relax_required)}
@@ -231,31 +237,37 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
     if kind == QuestionKind.RANKING:
         # Every message names the question, like the one for a missing answer: a page may ask
         # more than one ranking. Each says which place is wrong, for the error to point at.
-        named = quoted(question)
+        named = short_question(question.text)
         raw = value.get("ranked") or []
         if not isinstance(raw, list):
-            raise AnswerError(f"Choose your choices for {named} in order")
+            raise AnswerError(gettext("Choose your choices for \u201c%(question)s\u201d in order",
+                                      question=named))
         limit = question.rank_count or len(question.options)
         if len(raw) > limit:
-            raise AnswerError(f"Choose no more than {limit} for {named}")
+            raise AnswerError(gettext("Choose no more than %(count)s for \u201c%(question)s\u201d",
+                                      count=limit, question=named))
         items = ["" if item is None else item for item in raw]
         filled = [item for item in items if item != ""]
         if items[:len(filled)] != filled:
-            raise AnswerError(f"Fill your choices for {named} in order, without gaps",
+            raise AnswerError(gettext("Fill your choices for \u201c%(question)s\u201d in order, "
+                                      "without gaps", question=named),
                               rank=items.index("") + 1)  # the first gap before a choice
         ranked: list[Option] = []
         for place, item in enumerate(filled, start=1):
             option = question.option(item) if isinstance(item, str) else None
             if option is None:
-                raise AnswerError(f"Select one of the options shown for {named}", rank=place)
+                raise AnswerError(gettext("Select one of the options shown for "
+                                          "\u201c%(question)s\u201d", question=named), rank=place)
             if option.value in {o.value for o in ranked}:
-                raise AnswerError(f"Choose each option only once for {named}", rank=place)
+                raise AnswerError(gettext("Choose each option only once for "
+                                          "\u201c%(question)s\u201d", question=named), rank=place)
             ranked.append(option)
         if not ranked:
             return None
         count = min(limit, len(question.options))
         if required and len(ranked) < count:
-            raise AnswerError(f"Choose {count} options in order for {named}",
+            raise AnswerError(gettext("Choose %(count)s options in order for "
+                                      "\u201c%(question)s\u201d", count=count, question=named),
                               rank=len(ranked) + 1)
         return {"ranked": [o.value for o in ranked]}
 
@@ -267,16 +279,19 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
             try:
                 raw = whole_number(raw)
             except ValueError:
-                raise AnswerError("Enter a whole number, like 12") from None
+                raise AnswerError(gettext("Enter a whole number, like 12")) from None
         if isinstance(raw, bool) or not isinstance(raw, int) or abs(raw) > NUMBER_LIMIT:
-            raise AnswerError("Enter a whole number, like 12")
+            raise AnswerError(gettext("Enter a whole number, like 12"))
         low, high = question.min_value, question.max_value
         if low is not None and high is not None and not low <= raw <= high:
-            raise AnswerError(f"Enter a number between {low:,} and {high:,}")
+            raise AnswerError(gettext("Enter a number between %(low)s and %(high)s",
+                                      low=format(low, ","), high=format(high, ",")))
         if low is not None and raw < low:
-            raise AnswerError(f"Enter a number that is {low:,} or more")
+            raise AnswerError(gettext("Enter a number that is %(low)s or more",
+                                      low=format(low, ",")))
         if high is not None and raw > high:
-            raise AnswerError(f"Enter a number that is {high:,} or less")
+            raise AnswerError(gettext("Enter a number that is %(high)s or less",
+                                      high=format(high, ",")))
         return {"number": raw}
 
     if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
@@ -290,7 +305,7 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
             return None
         postcode = normalise_postcode(raw)
         if postcode is None:
-            raise AnswerError("Enter a full UK postcode, like SW1A 2AA")
+            raise AnswerError(gettext("Enter a full UK postcode, like SW1A 2AA"))
         return {"postcode": postcode}
 
     if kind == QuestionKind.DATE:
@@ -305,7 +320,8 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
         except ValueError:
             day = None
         if day is None:
-            raise AnswerError("Enter a real date, like 27 3 2027")
+            # Translators: 27 3 2027 is a date as typed into the boxes for day, month and year.
+            raise AnswerError(gettext("Enter a real date, like 27 3 2027"))
         return {"date": day.isoformat()}
 
     raise AssertionError(f"unknown question kind {kind}")
@@ -314,7 +330,7 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
 def describe(question: Question, value: dict | None) -> list[str]:
     """The answer in words, one line each, for "check your answers" and staff views."""
     if not value:
-        return ["Not answered"]
+        return [gettext("Not answered")]
     labels = {o.value: o.label for o in question.options}
     other = value.get("other")
     if "option" in value:
@@ -326,8 +342,7 @@ def describe(question: Question, value: dict | None) -> list[str]:
     if "number" in value:
         return [f"{value['number']:,}"]
     if "date" in value:
-        day = date.fromisoformat(value["date"])
-        return [f"{day.day} {day:%B %Y}"]
+        return [long_date(date.fromisoformat(value["date"]))]
     if "postcode" in value:
         return [value["postcode"]]
     return [value.get("text", "")]

@@ -34,6 +34,7 @@ from engage.surveys.models import (
 )
 from engage.surveys.questions import answer_rows, check_all
 from engage.surveys.references import new_reference
+from engage.translations.phrases import gettext
 
 
 class ResponseRefused(Exception):
@@ -90,7 +91,9 @@ def store_response(version: QuestionnaireVersion, answers: Mapping[str, object],
     questionnaire = db.session.get(Questionnaire, version.questionnaire_id)
     consultation = questionnaire.consultation
     if borough is not None and not consultation.covers(borough):
-        raise ResponseRefused(f"This consultation does not cover {borough.name}.")
+        # Shown on "Check your answers" when the consultation's boroughs changed meanwhile.
+        raise ResponseRefused(gettext("This consultation does not cover %(borough)s.",
+                                      borough=borough.name))
     checked, errors = check_all(applicable_questions(version, equality_consent), answers,
                                 relax_required=relax_required)
     if errors:

@@ -1,7 +1,8 @@
 """The service's phrases, gathered from the code and templates by Babel into phrases.pot.
 
 Run `flask --app engage engage phrases` after marking or changing a phrase; a test fails while
-the file in the repository differs from what the code marks (tests/test_translations.py)."""
+the file in the repository differs from what the code marks
+(tests/test_translations_phrases.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,19 @@ from engage.config import PROJECT_ROOT
 
 POT = Path(__file__).with_name("phrases.pot")
 
-# Only the pages a translated questionnaire shows: the rest of the service is in English.
+# Only the pages a translated questionnaire shows (the public questionnaire's, from its start
+# page to its confirmation): the rest of the service is in English. Exactly the files with a
+# marked phrase.
 SOURCES = {
-    "python": ["engage/forms.py", "engage/surveys/public_forms.py", "engage/surveys/pages.py",
-               "engage/surveys/questions.py", "engage/surveys/public_flow.py",
-               "engage/surveys/public_views.py", "engage/surveys/public_review.py",
-               "engage/surveys/flow.py"],
-    "jinja2": ["templates/base.html", "templates/public/_emergency.html",
-               "templates/surveys/public/*.html", "templates/news/results/_offer.html"],
+    "python": ["engage/components.py", "engage/forms.py", "engage/templating.py",
+               "engage/surveys/pages.py", "engage/surveys/public_flow.py",
+               "engage/surveys/public_forms.py", "engage/surveys/public_review.py",
+               "engage/surveys/questions.py", "engage/surveys/responses.py"],
+    "jinja2": ["templates/base.html", "templates/_contact.html", "templates/public/_emergency.html",
+               *(f"templates/surveys/public/{name}.html" for name in (
+                   "_borough_reports", "_invited", "about_you", "already_sent", "borough",
+                   "check_answers", "confirmation", "layout", "link_expired", "postcode",
+                   "reply", "save", "saved", "section", "start", "unavailable"))],
 }
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 COMMENT_TAGS = ["Translators:"]
@@ -50,9 +56,13 @@ def extract() -> Catalog:
     return catalog
 
 
-def write(target: Path = POT) -> None:
+def write(target: Path = POT) -> int:
+    """Write the phrases to `target` (the repository's phrases.pot unless told), and return
+    how many there are."""
+    catalog = extract()
     with target.open("wb") as file:
-        write_po(file, extract(), omit_header=True, sort_output=True, width=0)
+        write_po(file, catalog, omit_header=True, sort_output=True, width=0)
+    return len(catalog)
 
 
 @cache
