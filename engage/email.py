@@ -16,6 +16,8 @@ from markupsafe import Markup, escape
 from engage import one_click
 from engage.clock import to_london, utcnow
 from engage.outbox.models import OutboxMessage
+from engage.translations.languages import language
+from engage.translations.phrases import speaking
 
 # Builders for attachments named in an outbox message's context:
 #   context["attachments"] = [{"kind": "meeting_ics", "args": {...}}]
@@ -43,10 +45,14 @@ def render(message: OutboxMessage, cache: dict | None = None) -> EmailMessage:
     messages of one batch (a meeting's calendar, say)."""
     context = dict(message.context, service_name=current_app.config["ENGAGE_SERVICE_NAME"],
                    base_url=current_app.config["ENGAGE_BASE_URL"])
-    text = render_template(f"email/{message.template}.txt", **context)
-    subject, _, body = text.partition("\n")
-    html = render_template("email/layout.html", subject=subject.strip(),
-                           paragraphs=html_paragraphs(body.strip(), links_of(context)))
+    # An email about a questionnaire answered in another language is in that language
+    # (context["language"]: engage.translations); every other is in English.
+    reader_language = language(context.get("language") or "")
+    with speaking(reader_language):
+        text = render_template(f"email/{message.template}.txt", **context)
+        subject, _, body = text.partition("\n")
+        html = render_template("email/layout.html", subject=subject.strip(),
+                               paragraphs=html_paragraphs(body.strip(), links_of(context)))
     email = EmailMessage()
     email["Subject"] = subject.strip()
     email["From"] = current_app.config["ENGAGE_MAIL_FROM"]
@@ -68,6 +74,9 @@ def render(message: OutboxMessage, cache: dict | None = None) -> EmailMessage:
             email[name] = value
     email.set_content(body.strip() + "\n")
     email.add_alternative(html, subtype="html")
+    if reader_language is not None:
+        # After the content: setting it clears the Content- headers (RFC 3282).
+        email["Content-Language"] = reader_language.code
     for spec in message.context.get("attachments", []):
         filename, content_type, params, data = ATTACHMENTS[spec["kind"]](
             cache if cache is not None else {}, **spec["args"])

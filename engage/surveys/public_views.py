@@ -53,9 +53,9 @@ from engage.surveys.models import (
 from engage.surveys.public_forms import SaveForm, StartForm, error_list
 from engage.surveys.responses import start_draft
 from engage.surveys.version_cache import version_for_pages
-from engage.templating import london_time
+from engage.templating import page_time
 from engage.translations.phrases import current_language
-from engage.translations.public import asked_for, offered, use_language
+from engage.translations.public import asked_for, offered, said, use_language
 
 surveys_public = Blueprint("surveys_public", __name__, url_prefix="/have-your-say")
 SENT_KEY = "surveys_sent"  # {questionnaire id: reference} for the confirmation page
@@ -268,10 +268,13 @@ def save(questionnaire_id: int):
         back = step_url(questionnaire_id, first_incomplete(draft))
     if form.validate_on_submit():
         if not form.caught:
-            queue_email(form.email.data, "survey_resume", title=questionnaire.title,
+            reading = current_language()
+            # In the language the person was reading, dates included (engage.email).
+            queue_email(form.email.data, "survey_resume", title=said(questionnaire.title),
                         resume_url=_resume_url(draft),
-                        expires=london_time(expires_at(draft)),
-                        closes=london_time(questionnaire.consultation.closes_at))
+                        expires=page_time(expires_at(draft)),
+                        closes=page_time(questionnaire.consultation.closes_at),
+                        **({"language": reading.code} if reading else {}))
             db.session.commit()
         return render_template("surveys/public/saved.html", questionnaire=questionnaire,
                                email=form.email.data, expires=expires_at(draft), back=back)

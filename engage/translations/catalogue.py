@@ -27,9 +27,11 @@ SOURCES = {
                "engage/surveys/questions.py", "engage/surveys/responses.py"],
     "jinja2": ["templates/base.html", "templates/_contact.html", "templates/public/_emergency.html",
                *(f"templates/surveys/public/{name}.html" for name in (
-                   "_borough_reports", "_invited", "about_you", "already_sent", "borough",
-                   "check_answers", "confirmation", "layout", "link_expired", "postcode",
-                   "reply", "save", "saved", "section", "start", "unavailable"))],
+                   "_borough_reports", "_invited", "_languages", "about_you", "already_sent",
+                   "borough", "check_answers", "confirmation", "layout", "link_expired", "postcode",
+                   "reply", "save", "saved", "section", "start", "unavailable")),
+               # The emails those pages send, in the language the person was reading.
+               "templates/email/survey_resume.txt"],
 }
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 COMMENT_TAGS = ["Translators:"]

@@ -18,7 +18,10 @@ Marking a phrase:
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+from contextlib import contextmanager
+
+from flask import g, has_app_context
+from jinja2 import pass_eval_context
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -35,8 +38,8 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's own name for it
 
 
 def current_language() -> Language | None:
-    """The language this request shows, or None for English."""
-    return g.get(_LANGUAGE) if has_request_context() else None
+    """The language this request (or email being written) is in, or None for English."""
+    return g.get(_LANGUAGE) if has_app_context() else None
 
 
 def activate(found: Language | None, phrases: dict[str, str] | None = None) -> None:
@@ -55,10 +58,25 @@ def activate(found: Language | None, phrases: dict[str, str] | None = None) -> N
     setattr(g, _PHRASES, phrases)
 
 
+@contextmanager
+def speaking(found: Language | None):
+    """Words in `found` for a while, then as they were: a worker writes a batch of emails in
+    one app context, each in its own reader's language."""
+    before = (g.get(_LANGUAGE), g.get(_PHRASES))
+    activate(found)
+    try:
+        yield
+    finally:
+        if before[0] is None:
+            activate(None)
+        else:
+            activate(*before)
+
+
 def translate(message: str) -> str:
     """`message` in the active language, or as it is when there is none or it has no
     translation."""
-    if not has_request_context():
+    if not has_app_context():
         return message
     phrases = g.get(_PHRASES)
     if not phrases:
@@ -78,16 +96,20 @@ def ngettext(singular: str, plural: str, n: int, **variables) -> str:
     return gettext(singular if n == 1 else plural, n=n, **variables)
 
 
-def _template_gettext(message: str) -> str:
-    # Jinja's "newstyle" gettext marks what this returns as safe HTML and then fills in the
-    # (escaped) values. The English is the template's own text; a translation is an
-    # upload, so it is escaped first.
+@pass_eval_context
+def _template_gettext(eval_context, message: str) -> str:
+    # Jinja's "newstyle" gettext marks what this returns as safe HTML, where the template
+    # escapes (a page, not a plain-text email), and then fills in the (escaped) values. The
+    # English is the template's own text; a translation is an upload, so it is escaped first.
     translated = translate(message)
-    return message if translated is message else str(escape(translated))
+    if translated is message or not eval_context.autoescape:
+        return translated
+    return str(escape(translated))
 
 
-def _template_ngettext(singular: str, plural: str, n: int) -> str:
-    return _template_gettext(singular if n == 1 else plural)
+@pass_eval_context
+def _template_ngettext(eval_context, singular: str, plural: str, n: int) -> str:
+    return _template_gettext(eval_context, singular if n == 1 else plural)
 
 
 def init_app(app) -> None:

@@ -313,6 +313,11 @@ def test_the_link_to_come_back_later_keeps_the_language(app, client, other_clien
     made = make_every_kind(app)
     sign_in_staff(client, app)
     translate_questionnaire(client, made.slug, "pl")
+    phrases = client.get("/admin/languages/words?language=pl&format=xlsx")
+    # "&" and quotes stay as typed in a plain-text email.
+    upload(client, "/admin/languages", "pl", filled(
+        phrases.data, lambda english: "PL Dzień dobry & witam," if english == "Hello,"
+        else pseudo(english)))
     other_client.get(start_url(made.questionnaire_id) + "?language=pl")
     begin(other_client, made.questionnaire_id)
     save = f"/have-your-say/{made.questionnaire_id}/save"
@@ -320,8 +325,17 @@ def test_the_link_to_come_back_later_keeps_the_language(app, client, other_clien
     other_client.submit(save, {"email": "ada@example.org"})
     run_tasks()
     [message] = [m for m in mailbox.messages if "ada@example.org" in m["To"]]
-    link = next(word for word in message.get_body(("plain",)).get_content().split()
-                if "/have-your-say/resume/" in word)
+    # The email is in Polish too: its words, the questionnaire's title, and its dates.
+    assert message["Subject"] == "PL Come back to your answers: PL Have your say: residents"
+    assert message["Content-Language"] == "pl"
+    body = message.get_body(("plain",)).get_content()
+    assert body.splitlines()[0] == "PL Dzień dobry & witam,"
+    assert "PL This is not the way to report a crime. PL In an emergency call 999." in body
+    months = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+    assert not any(month in body for month in months), body
+    assert '<html lang="pl" dir="ltr">' in message.get_body(("html",)).get_content()
+    link = next(word for word in body.split() if "/have-your-say/resume/" in word)
     assert link.endswith("?language=pl")
     # Opened on another device, which has never seen the choice.
     elsewhere = Browser(app)
