@@ -26,7 +26,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.translations.languages import Language, language
+from engage.translations.languages import Language
 
 _LANGUAGE = "engage_language"
 _PHRASES = "engage_phrases"
@@ -118,6 +118,3 @@ def init_app(app) -> None:
                                             newstyle=True)
     app.add_template_global(current_language)
 
-
-def language_or_none(code: str | None) -> Language | None:
-    return language(code) if code else None
