@@ -468,6 +468,10 @@ class ResponseDraft(db.Model):
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     # None until asked; the equality section is shown only after a yes.
     equality_consent: Mapped[bool | None]
+    # The language of a telephone interview's questions (BCP 47; engage.translations): the
+    # interviewer reads them in it, and the response records it. Online, the person's choice
+    # is in their session instead, and may change from page to page.
+    language: Mapped[str] = mapped_column(String(20), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     response_id: Mapped[int | None] = mapped_column(

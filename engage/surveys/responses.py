@@ -168,12 +168,12 @@ def response_for_key(idempotency_key: str) -> Response | None:
 
 
 def start_draft(version: QuestionnaireVersion, *, borough: Borough | None = None,
-                invitee_id: int | None = None) -> ResponseDraft:
+                invitee_id: int | None = None, language: str = "en") -> ResponseDraft:
     """A new, empty set of answers for someone starting the questionnaire (added, flushed)."""
     draft = ResponseDraft(token=new_key(), submission_key=new_key(),
                           questionnaire_id=version.questionnaire_id, version_id=version.id,
                           borough_id=borough.id if borough else None, invitee_id=invitee_id,
-                          answers={})
+                          answers={}, language=language)
     db.session.add(draft)
     db.session.flush()
     return draft

@@ -23,6 +23,9 @@ from engage.surveys.pages import visible_questions
 from engage.surveys.responses import start_draft, store_response
 from engage.telephone.models import Call, CallCase, CaseStatus, Outcome
 from engage.telephone.operations import NotAllowed, end_call
+from engage.translations.content import translated_version, translation_of
+from engage.translations.languages import ENGLISH, Language
+from engage.translations.public import offered
 
 
 class Screen(NamedTuple):
@@ -37,11 +40,24 @@ FINISH = Screen("finish")
 
 
 def loaded_draft(call_case: CallCase) -> ResponseDraft | None:
-    """The case's draft with its whole version loaded at once (every screen walks it)."""
+    """The case's draft with its whole version loaded at once (every screen walks it), in the
+    interview's language: what the interviewer reads out."""
     draft = call_case.draft
     if draft is not None:
-        set_committed_value(draft, "version", load_version(draft.version_id))
+        version = load_version(draft.version_id)
+        if draft.language != ENGLISH:
+            translation = translation_of(draft.questionnaire_id, draft.language)
+            if translation is not None:
+                version = translated_version(version, translation.texts)
+        set_committed_value(draft, "version", version)
     return draft
+
+
+def interview_languages(call_case: CallCase) -> list[Language]:
+    """The languages an interview on this case can be asked in: those the questionnaire is
+    fully translated into, as online."""
+    questionnaire = call_case.questionnaire
+    return offered(questionnaire, questionnaire.current_version)
 
 
 def screens(draft: ResponseDraft, *, if_they_agree: bool = False) -> list[Screen]:
@@ -108,9 +124,10 @@ def check_interviewer(call_case: CallCase, by: User) -> None:
                          "call.")
 
 
-def begin(call_case: CallCase, now: datetime) -> ResponseDraft:
+def begin(call_case: CallCase, now: datetime, language_code: str = ENGLISH) -> ResponseDraft:
     """Start the interview on the open call, or resume the case's draft. The questionnaire's
-    current version is asked; a resumed interview keeps the version it started with."""
+    current version is asked, in `language_code` (English, or a language it is fully
+    translated into); a resumed interview keeps the version and language it started with."""
     call = _open_call(call_case)
     if call_case.status != CaseStatus.OPEN:
         raise NotAllowed("This case is closed.")
@@ -118,7 +135,12 @@ def begin(call_case: CallCase, now: datetime) -> ResponseDraft:
     if not consultation.is_open(now):
         raise NotAllowed(f"{consultation.title} is not open for answers.")
     if call_case.draft is None:
-        draft = start_draft(call_case.questionnaire.current_version, borough=call_case.borough)
+        if language_code != ENGLISH and language_code not in {
+                found.code for found in interview_languages(call_case)}:
+            raise NotAllowed("The questionnaire is not translated in full into that language: "
+                             "choose another, or English.")
+        draft = start_draft(call_case.questionnaire.current_version, borough=call_case.borough,
+                            language=language_code)
         call_case.draft_id = draft.id
         db.session.flush()
         db.session.refresh(call_case, ["draft"])
@@ -161,7 +183,7 @@ def finish(call_case: CallCase, by: User, now: datetime):
         draft.version, draft.answers or {}, idempotency_key=draft.submission_key,
         borough=call_case.borough, channel=Channel.TELEPHONE, entered_by_id=by.id,
         started_at=draft.created_at, duration_seconds=seconds_so_far(call_case, now),
-        equality_consent=bool(draft.equality_consent))
+        equality_consent=bool(draft.equality_consent), language=draft.language)
     draft.response_id = response.id
     call_case.response_id = response.id
     db.session.flush()

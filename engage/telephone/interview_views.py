@@ -25,6 +25,8 @@ from engage.telephone.interview import ABOUT_YOU, FINISH, Screen
 from engage.telephone.models import CallCase, CaseStatus
 from engage.telephone.operations import NotAllowed
 from engage.telephone.views import borough_for, case_url, done_with, telephone
+from engage.translations.languages import ENGLISH, language
+from engage.translations.phrases import read_aloud_in
 
 
 def screen_url(call_case: CallCase, screen: Screen, change: bool = False) -> str:
@@ -78,8 +80,10 @@ def _render(template: str, call_case: CallCase, draft, screen: Screen, **context
         before = FINISH
     order = interview.screens(draft, if_they_agree=True)
     position = order.index(screen) + 1 if screen in order else len(order)
+    asked_in = language(draft.language)
     return render_template(
         f"telephone/{template}", borough=call_case.borough, case=call_case, draft=draft,
+        asked_in=asked_in, read_aloud=read_aloud_in(asked_in),
         back=screen_url(call_case, before) if before else case_url(call_case),
         position=position, total=len(order), started_at=draft.created_at,
         seconds=interview.seconds_so_far(call_case, clock.utcnow()), **context)
@@ -95,13 +99,16 @@ def begin(borough_slug: str, case_id: int):
     try:
         if call_case.open_call is not None:
             interview.check_interviewer(call_case, current_user)
-        interview.begin(call_case, clock.utcnow())
+        interview.begin(call_case, clock.utcnow(),
+                        request.form.get("language") or ENGLISH)
     except NotAllowed as refused:
         db.session.rollback()
         flash(refused.args[0], "error")
         return redirect(case_url(call_case))
+    asked_in = call_case.draft.language
     record("telephone.interview.resumed" if resuming else "telephone.interview.started",
-           borough=call_case.borough, target=f"telephone-case:{call_case.id}")
+           borough=call_case.borough, target=f"telephone-case:{call_case.id}",
+           **({"language": asked_in} if asked_in != ENGLISH else {}))
     target = screen_url(call_case, interview.first_to_do(interview.loaded_draft(call_case)))
     db.session.commit()
     return redirect(target)

@@ -26,6 +26,7 @@ from engage.surveys.models import Consultation, Questionnaire
 from engage.telephone import operations
 from engage.telephone.forms import CallRequestForm, OutcomeForm
 from engage.telephone.hours import parse_hours
+from engage.telephone.interview import interview_languages
 from engage.telephone.models import (
     MAX_ATTEMPTS,
     Call,
@@ -36,6 +37,7 @@ from engage.telephone.models import (
 )
 from engage.telephone.operations import BadAppointment, NotAllowed, RequestDetails
 from engage.templating import london_time
+from engage.translations.languages import language
 
 telephone = Blueprint("telephone", __name__,
                       url_prefix="/staff/boroughs/<borough_slug>/telephone")
@@ -156,8 +158,14 @@ def case_page(borough_slug: str, case_id: int):
     borough = borough_for(borough_slug)
     call_case = operations.case_or_404(borough, case_id,
                                        selectinload(CallCase.calls).joinedload(Call.caller))
+    call = call_case.open_call
     return render_template("telephone/case.html", borough=borough, case=call_case,
-                           call=call_case.open_call, confirm=ConfirmForm(),
+                           call=call, confirm=ConfirmForm(),
+                           # Chosen when the interview starts; a resumed one keeps its own.
+                           languages=interview_languages(call_case)
+                           if call is not None and call_case.draft_id is None else [],
+                           asked_in=language(call_case.draft.language)
+                           if call_case.draft is not None else None,
                            no_call=operations.why_no_call(call_case, clock.utcnow()),
                            statuses=CaseStatus, max_attempts=MAX_ATTEMPTS)
 

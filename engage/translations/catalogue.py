@@ -31,9 +31,11 @@ SOURCES = {
                    "borough", "check_answers", "confirmation", "layout", "link_expired", "postcode",
                    "reply", "save", "saved", "section", "start", "unavailable")),
                # The emails those pages send, in the language the person was reading.
-               "templates/email/survey_resume.txt"],
+               "templates/email/survey_resume.txt",
+               # What a telephone interviewer reads out, in the interview's language.
+               "templates/telephone/question.html", "templates/telephone/about_them.html"],
 }
-KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2), "read_aloud": None}
 COMMENT_TAGS = ["Translators:"]
 
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from flask import g, has_app_context
 from jinja2 import pass_eval_context
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from engage.extensions import db
@@ -45,15 +45,12 @@ def current_language() -> Language | None:
 def activate(found: Language | None, phrases: dict[str, str] | None = None) -> None:
     """Show this request in `found` (None: English). `phrases` are its translations; by
     default they are read from the database."""
-    from engage.translations.models import PhraseTranslation
-
     if found is None:
         g.pop(_LANGUAGE, None)
         g.pop(_PHRASES, None)
         return
     if phrases is None:
-        phrases = db.session.scalar(select(PhraseTranslation.texts)
-                                    .where(PhraseTranslation.language == found.code)) or {}
+        phrases = phrases_in(found)
     setattr(g, _LANGUAGE, found)
     setattr(g, _PHRASES, phrases)
 
@@ -71,6 +68,32 @@ def speaking(found: Language | None):
             activate(None)
         else:
             activate(*before)
+
+
+def phrases_in(found: Language) -> dict[str, str]:
+    """The service's phrases in `found`, as an administrator uploaded them."""
+    from engage.translations.models import PhraseTranslation
+
+    return db.session.scalar(select(PhraseTranslation.texts)
+                             .where(PhraseTranslation.language == found.code)) or {}
+
+
+def read_aloud_in(found: Language | None):
+    """`read_aloud(...)` for a template whose page is in English but some of whose words are
+    said to someone in `found`: a telephone interviewer's screen, where what they read out is in
+    the interview's language and the rest is theirs. Marks what it returns as in `found`."""
+    phrases = phrases_in(found) if found is not None else {}
+
+    def read_aloud(message: str, **variables) -> Markup:
+        said = phrases.get(message) or message
+        text = said % variables if variables else said
+        if found is None:
+            return escape(text)
+        # Inside a part in `found`: a phrase not translated yet is said to be English.
+        code, direction = (found.code, found.direction) if said is not message else ("en", "ltr")
+        return Markup('<span lang="{}" dir="{}">{}</span>').format(code, direction, text)
+
+    return read_aloud
 
 
 def translate(message: str) -> str:
