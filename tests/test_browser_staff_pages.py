@@ -327,6 +327,13 @@ def test_the_consultation_and_questionnaire_builder_pages_are_accessible(page, l
     visit.go(f"{builder}/options/{ids['option']}/edit", "Change the option")
     visit.go(f"{builder}/questions/{ids['comments']}/remove",
              f"Are you sure you want to remove the question \u201c{COMMENTS}\u201d?")
+    # Its languages: two forms on one page, each label finding its own box; a download asked
+    # for without a language comes back with the error.
+    visit.go(builder + "/languages", "Have your say: residents in other languages")
+    visit.refused("Download the words to translate",
+                  "Have your say: residents in other languages")
+    visit.go(builder + "/languages", "Have your say: residents in other languages")
+    visit.refused("Upload the translation", "Have your say: residents in other languages")
     # The preview: the public pages, as staff walk them.
     visit.go(f"/have-your-say/preview/{made.questionnaire_id}", "Have your say: residents")
     visit.press("Start now")
@@ -716,6 +723,7 @@ def test_the_administration_pages_are_accessible(page, live_server, app):
     visit.check("Audit log")
     visit.go("/admin/outbox", "Outbox")
     visit.go("/admin/jobs", "Scheduled jobs")
+    visit.go("/admin/languages", "The service's words in other languages")
     visit.go("/admin/population", "Population figures")
     visit.page.get_by_label("CSV file").set_input_files(csv_file(
         "figures.csv", "ons_code,dimension,category,count\nE09000007,ethnic_group,white,lots\n"

@@ -54,7 +54,9 @@ class WordsFileForm(FlaskForm):
     class Meta:
         csrf = False
 
-    language = SelectField("Language", widget=GovSelect(), validate_choice=False)
+    # Ids of its own: the page holds both forms, and a label must find its own box.
+    language = SelectField("Language", widget=GovSelect(), validate_choice=False,
+                           id="words-language")
     format = RadioField("Kind of file", default="xlsx", widget=GovRadioInput(),
                         choices=[SelectChoice(key, words)
                                  for key, (words, _type) in FORMATS.items()],
@@ -75,7 +77,8 @@ class WordsFileForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    language = SelectField("Language", widget=GovSelect(), validate_choice=False)
+    language = SelectField("Language", widget=GovSelect(), validate_choice=False,
+                           id="upload-language")
     translation = FileField("The file, filled in", widget=GovFileInput(), validators=[
         FileRequired("Choose the file the translator filled in"),
         FileAllowed(["xlsx", "po"], "The file must be the workbook (.xlsx) or the PO file "

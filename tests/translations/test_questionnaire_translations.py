@@ -108,7 +108,7 @@ def test_a_translated_questionnaire_is_offered_and_answered_in_its_language(app,
     # the count of responses given in Polish.
     assert "not translated into Polish yet, so they show in English: ask an administrator. 1 " \
         in staff_page
-    assert "0 of 1 responses were given in English" in staff_page
+    assert "0 of 1 responses were given in English." in staff_page
 
 
 def test_back_to_english_is_one_link_and_english_pages_are_untouched(app, client, other_client):
