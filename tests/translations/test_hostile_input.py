@@ -1,0 +1,31 @@
+"""Translations against what a stranger or a careless file may send: codes nobody speaks, files
+that are not what they claim, and translations that are bigger or stranger than any engage
+made."""
+
+from __future__ import annotations
+
+from engage.translations import formats, languages
+from engage.translations.languages import CODES
+from tests.surveys.answering_support import make_every_kind, start_url
+from tests.surveys.support import sign_in_staff
+from tests.translations.support import languages_url
+
+
+def _cached() -> dict[str, int]:
+    """How many entries each cache of the translations' modules holds."""
+    return {f"{module.__name__}.{name}": function.cache_info().currsize
+            for module in (languages, formats) for name, function in vars(module).items()
+            if hasattr(function, "cache_info")}
+
+
+def test_a_code_nobody_speaks_is_not_remembered(app, client, other_client):
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    for number in range(60):
+        code = f"xx-{number}-" + "é" * 500
+        other_client.get(f"{start_url(made.questionnaire_id)}?language={code}")
+        other_client.get(f"/api/consultations/{made.slug}/questionnaires/residents"
+                         f"?language={code}")
+        client.get(f"{languages_url(made.slug)}/{code}/delete")
+    # A cache keeps what engage offers, not every code a link may carry.
+    assert all(size <= len(CODES) + 1 for size in _cached().values()), _cached()
