@@ -29,6 +29,9 @@ from engage.uploads import LineError
 
 MAX_CHARS = 5_000
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+# What a phrase's translation may hold of Python's % formatting: %(name)s and %%. Anything else
+# would be filled in too: "%(count)100000000s" is a hundred million spaces on every page.
+FORMATTING = re.compile(r"%(?:%|\((\w+)\)[sd])")
 # Tabs and line breaks are a translator's; other control characters come from pasting.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SHEET = "Translation"
@@ -158,20 +161,19 @@ def _problem(english: str, translation: str, formatted: bool) -> str | None:
     if CONTROL.search(translation):
         return "The translation holds a control character (often from pasting): type it again"
     if formatted:
-        wanted, given = set(PLACEHOLDER.findall(english)), set(PLACEHOLDER.findall(translation))
+        # Each as the English writes it: a %(name)d given text would stop the page.
+        wanted = {found.group(0) for found in PLACEHOLDER.finditer(english)}
+        given = {found.group(0) for found in FORMATTING.finditer(translation) if found.group(1)}
         if wanted != given:
             missing, extra = sorted(wanted - given), sorted(given - wanted)
             said = []
             if missing:
-                said.append("keep " + ", ".join(f"%({name})s" for name in missing))
+                said.append("keep " + ", ".join(missing))
             if extra:
-                said.append("take out " + ", ".join(f"%({name})s" for name in extra) +
-                            ", which engage does not fill in")
+                said.append("take out " + ", ".join(extra) + ", which engage does not fill in")
             return "The translation must have the same words in %(...)s as the English: " + \
                 " and ".join(said)
-        try:
-            translation % dict.fromkeys(wanted, "")
-        except (ValueError, TypeError, KeyError):
+        if "%" in FORMATTING.sub("", translation):
             return "Write a percent sign as %% (only %(name)s words are filled in)"
     return None
 

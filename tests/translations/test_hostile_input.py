@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from engage.translations import formats, languages
 from engage.translations.languages import CODES
+from tests.helpers import page_text
 from tests.surveys.answering_support import make_every_kind, start_url
 from tests.surveys.support import sign_in_staff
-from tests.translations.support import languages_url
+from tests.translations.support import filled, languages_url, upload
 
 
 def _cached() -> dict[str, int]:
@@ -29,3 +30,25 @@ def test_a_code_nobody_speaks_is_not_remembered(app, client, other_client):
         client.get(f"{languages_url(made.slug)}/{code}/delete")
     # A cache keeps what engage offers, not every code a link may carry.
     assert all(size <= len(CODES) + 1 for size in _cached().values()), _cached()
+
+
+def test_a_phrase_fills_in_its_values_and_nothing_more(app, client):
+    """Python's % takes a width ("%(count)100000000s" is a hundred million spaces): a phrase's
+    translation may hold only its own %(name)s words, as the English writes them, and %%, or
+    every page showing it would be that big (or stop, for a %(name)d given text)."""
+    sign_in_staff(client, app)
+    words = client.get("/admin/languages/words?language=pl&format=xlsx").data
+    choose = "Choose up to %(count)s, starting with the most important."
+
+    def upload_choose(said: str):
+        return upload(client, "/admin/languages", "pl", filled(
+            words, lambda english: said if english == choose else None))
+
+    for wide, problem in (("Wybierz do %(count)s %(count)100000000s", "a percent sign as %%"),
+                          ("Wybierz do %(count)s %100000000s", "a percent sign as %%"),
+                          ("Wybierz do %(count)s %%%(count)9d", "a percent sign as %%"),
+                          ("Wybierz do %(count)d", "keep %(count)s and take out %(count)d")):
+        response = upload_choose(wide)
+        assert response.status_code == 400, wide
+        assert problem in page_text(response), wide
+    assert upload_choose("Wybierz do %(count)s (100%%)").status_code == 302
