@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,7 +20,6 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, Protection
-from openpyxl.utils.exceptions import InvalidFileException
 
 from engage.reports.documents import text_cell
 from engage.translations.languages import Language
@@ -186,8 +184,18 @@ _NOT_WORKBOOK = Read(problems=[LineError(1, "File", "This is not an Excel workbo
 def _workbook_entries(data: bytes, found: Language):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
+        try:
+            return _sheet_entries(book, found)
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001
+        # openpyxl reads the sheet as it goes, and a damaged file stops it with whatever its
+        # parser met (a ParseError, a TypeError for a setting it does not know, a KeyError...):
+        # each is a file that is not the workbook engage made.
         return _NOT_WORKBOOK
+
+
+def _sheet_entries(book, found: Language):
     if SHEET not in book.sheetnames:
         return Read(problems=[LineError(1, "File", f'The workbook has no sheet called "{SHEET}": '
                                                    "upload the workbook engage made")])
@@ -229,9 +237,14 @@ def _po_entries(data: bytes, found: Language):
     except PoFileError as error:
         return Read(problems=[LineError(getattr(error, "lineno", 0) or 1, "File",
                                         f"This PO file cannot be read: {error}")])
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeError, LookupError):  # not UTF-8, or a character set Python lacks
         return Read(problems=[LineError(1, "File", "This PO file cannot be read: save it as "
                                                    "UTF-8")])
+    except Exception:  # noqa: BLE001
+        # Babel stops on some damaged headers with whatever it met (an AttributeError for a
+        # date it cannot read, a ValueError).
+        return Read(problems=[LineError(1, "File", "This PO file cannot be read: upload the "
+                                                   "file engage made, filled in")])
     if catalog.locale is not None and str(catalog.locale) != found.code.replace("-", "_"):
         return Read(problems=[LineError(1, "Header", f"This PO file is for {catalog.locale}, "
                                                      f"not {translation_header(found)}: choose "
