@@ -6,12 +6,17 @@ one back checks every row before anything is kept, and reports problems by row (
 line): a file with any problem keeps nothing. A row whose translation is empty is simply not
 translated yet. A row whose English engage no longer has (a question reworded since the file
 was made) is kept and said so: its translation is shown to nobody, and is there again should
-the words come back."""
+the words come back.
+
+A file is refused, before it is read, when it is bigger than any engage makes: every
+translation kept is read by every page in its language (and the languages a questionnaire is
+in, by its English first page too)."""
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,7 +30,17 @@ from engage.reports.documents import text_cell
 from engage.translations.languages import Language
 from engage.uploads import LineError
 
-MAX_CHARS = 5_000
+MAX_CHARS = 5_000  # a text, English or translation (the longest engage has is 5,000)
+# A questionnaire has tens or hundreds of texts, the service's phrases about two hundred.
+MAX_ROWS = 5_000
+# Rows of a sheet, empty or not, read before giving up: a million empty ones take seconds.
+MAX_SHEET_ROWS = 20 * MAX_ROWS
+# Rows whose English engage does not have, in one file (and kept for one language: see
+# engage.translations.operations). More is another questionnaire's file.
+MAX_NOT_KNOWN = 200
+# What a workbook may unpack to: a zip of a few hundred kilobytes can hold gigabytes of
+# repeated text, which openpyxl would hold in memory. Engage's own are well under 1 MB.
+MAX_UNPACKED_MB = 25
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # What a phrase's translation may hold of Python's % formatting: %(name)s and %%. Anything else
 # would be filled in too: "%(count)100000000s" is a hundred million spaces on every page.
@@ -145,13 +160,28 @@ def read_file(name: str, data: bytes, found: Language, known: set[str], *,
             read.not_known.append(line)
         if translation:
             read.translations[english] = translation
+    if len(read.not_known) > MAX_NOT_KNOWN:
+        lines = ", ".join(str(line) for line in read.not_known[:10])
+        whose = "engage" if formatted else "this questionnaire"  # the phrases, or its words
+        read.problems.append(LineError(read.not_known[0], "English", (
+            f"{len(read.not_known):,} rows have English {whose} does not have ({lines}, ...): "
+            "upload the file engage made for it")))
     return read
+
+
+def _too_many_rows(line: int) -> Read:
+    return Read(problems=[LineError(line, "File", f"The file has more than {MAX_ROWS:,} rows, "
+                                                  "more than engage ever makes: upload the file "
+                                                  "engage made")])
 
 
 def _problem(english: str, translation: str, formatted: bool) -> str | None:
     if not english:
         return "The English is empty: the file's rows must be as engage made them" \
             if translation else None
+    if len(english) > MAX_CHARS:
+        return "The English is longer than any text engage has: the file's rows must be as " \
+            "engage made them"
     if not translation:
         return None
     if len(translation) > MAX_CHARS:
@@ -183,6 +213,13 @@ _NOT_WORKBOOK = Read(problems=[LineError(1, "File", "This is not an Excel workbo
 
 def _workbook_entries(data: bytes, found: Language):
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # The sizes its directory gives: zipfile never unpacks a member to more.
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+            return Read(problems=[LineError(1, "File", (
+                f"The workbook unpacks to more than {MAX_UNPACKED_MB} MB, far more than "
+                "engage ever makes: upload the file engage made"))])
         book = load_workbook(io.BytesIO(data), read_only=True)
         try:
             return _sheet_entries(book, found)
@@ -199,7 +236,8 @@ def _sheet_entries(book, found: Language):
     if SHEET not in book.sheetnames:
         return Read(problems=[LineError(1, "File", f'The workbook has no sheet called "{SHEET}": '
                                                    "upload the workbook engage made")])
-    rows = book[SHEET].iter_rows()
+    # Three columns: beyond them, openpyxl would fill every row out to the widest one.
+    rows = book[SHEET].iter_rows(max_col=3)
     header = [("" if cell.value is None else str(cell.value)).strip()
               for cell in next(rows, ())]
     if header[:2] != [WHERE, ENGLISH] or len(header) < 3:
@@ -211,7 +249,15 @@ def _sheet_entries(book, found: Language):
                                                      "its language, or upload the right file")])
     entries = []
     for number, cells in enumerate(rows, start=2):
+        if number > MAX_SHEET_ROWS:
+            return Read(problems=[LineError(number, "File", (
+                f"The sheet has rows below row {MAX_SHEET_ROWS:,}, far below engage's last: "
+                "delete them"))])
         values = [cell.value for cell in cells[:3]] + [None] * 3
+        if values[0] is None and values[1] is None and values[2] is None:
+            continue  # an empty row (a gap in the sheet's rows comes as one, cheaply)
+        if len(entries) == MAX_ROWS:
+            return _too_many_rows(number)
         english, translation = values[1], values[2]
         wrong = None
         if any(isinstance(value, (datetime, date)) for value in (english, translation)):
@@ -232,6 +278,9 @@ def _text(value) -> str:
 
 
 def _po_entries(data: bytes, found: Language):
+    # Counted before Babel reads every one (a few seconds for the largest upload).
+    if data.count(b"msgid ") > MAX_ROWS + 1:  # and the header's
+        return _too_many_rows(1)
     try:
         catalog = read_po(io.BytesIO(data), abort_invalid=True)
     except PoFileError as error:

@@ -5,14 +5,26 @@ made."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from engage.extensions import db
 from engage.translations import formats, languages
 from engage.translations.languages import CODES
+from engage.translations.models import ContentTranslation
 from tests.helpers import page_text
 from tests.surveys.answering_support import make_every_kind, start_url
 from tests.surveys.support import sign_in_staff
 from tests.translations.support import download_words, filled, languages_url, pseudo, upload
+
+
+def _texts(app, questionnaire_id: int) -> dict:
+    with app.app_context():
+        return db.session.scalar(select(ContentTranslation.texts).where(
+            ContentTranslation.questionnaire_id == questionnaire_id)) or {}
 
 
 def _cached() -> dict[str, int]:
@@ -60,7 +72,8 @@ def test_a_phrase_fills_in_its_values_and_nothing_more(app, client):
 def _rezipped(workbook: bytes, change) -> bytes:
     """The workbook with each member's bytes passed through change(name, data)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(workbook)) as book, zipfile.ZipFile(out, "w") as made:
+    with zipfile.ZipFile(io.BytesIO(workbook)) as book, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as made:
         for name in book.namelist():
             made.writestr(name, change(name, book.read(name)))
     return out.getvalue()
@@ -92,3 +105,82 @@ def test_a_damaged_file_is_refused_never_an_error(app, client):
         response = upload(client, languages_url(made.slug), "pl", data, filename=name)
         assert response.status_code == 400, name
         assert "no translation was saved" in page_text(response), name
+
+
+def _with_rows(workbook: bytes, rows) -> bytes:
+    """The workbook with `rows` (where, English, translation) added to its sheet."""
+    book = load_workbook(io.BytesIO(workbook))
+    sheet = book["Translation"]
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_file_bigger_than_any_engage_makes_is_refused_before_it_is_read(app, client):
+    """A workbook is a zip: a few hundred kilobytes may unpack to gigabytes, which openpyxl
+    would hold in memory; and a file of a million rows took a minute to read and was kept, every
+    row, in the column every page in that language reads."""
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    words = filled(download_words(client, made.slug, "pl").data, pseudo)
+    url = languages_url(made.slug)
+
+    def bomb(name: str, data: bytes) -> bytes:
+        if not name.startswith("xl/worksheets/"):
+            return data
+        cell = b'<c r="C2" t="inlineStr"><is><t>' + b"a" * 30_000_000 + b"</t></is></c>"
+        return re.sub(rb'<c r="C2"[^>]*>.*?</c>', cell, data, count=1, flags=re.S)
+
+    bombed = _rezipped(words, bomb)
+    assert len(bombed) < 1_000_000
+    response = upload(client, url, "pl", bombed)
+    assert response.status_code == 400
+    assert "The workbook unpacks to more than 25 MB" in page_text(response)
+
+    # The same English again and again (the same translation: not a problem in itself).
+    long = _with_rows(words, [("Question 1", "Burglary", "PL Burglary")] * 5_000)
+    response = upload(client, url, "pl", long)
+    assert response.status_code == 400
+    assert "The file has more than 5,000 rows" in page_text(response)
+    book = load_workbook(io.BytesIO(words))
+    book["Translation"].cell(row=1_000_000, column=1, value="Far down")
+    out = io.BytesIO()
+    book.save(out)
+    response = upload(client, url, "pl", out.getvalue())
+    assert response.status_code == 400
+    assert "The sheet has rows below row 100,000" in page_text(response)
+    po = (PO_HEADER + '\nmsgid "Burglary"\nmsgstr "PL Burglary"\n' * 5_001).encode()
+    response = upload(client, url, "pl", po, filename="words.po")
+    assert response.status_code == 400
+    assert "The file has more than 5,000 rows" in page_text(response)
+    assert _texts(app, made.questionnaire_id) == {}
+
+
+def test_english_engage_never_wrote_is_kept_only_a_little(app, client):
+    """Rows whose English the questionnaire does not have are kept (a question reworded since
+    the file was made), shown to nobody: a file made mostly of them is another questionnaire's,
+    and uploads one after another keep only the newest few hundred."""
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    words = filled(download_words(client, made.slug, "pl").data, pseudo)
+    url = languages_url(made.slug)
+    response = upload(client, url, "pl", _with_rows(
+        words, [("Question 1", f"Old words {number}", "Stare") for number in range(201)]))
+    assert response.status_code == 400
+    assert "201 rows have English this questionnaire does not have" in page_text(response)
+    assert "English" in page_text(response)
+    known = None
+    for batch in range(4):
+        response = upload(client, url, "pl", _with_rows(
+            words, [("Question 1", f"Old words {batch}.{number}", "Stare")
+                    for number in range(150)]))
+        assert response.status_code == 302
+        kept = _texts(app, made.questionnaire_id)
+        if known is None:
+            known = {english for english in kept if not english.startswith("Old words")}
+        assert known <= set(kept)
+    old = [english for english in kept if english.startswith("Old words")]
+    assert len(old) == 200
+    assert {f"Old words 3.{number}" for number in range(150)} <= set(old)  # the newest
