@@ -45,6 +45,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # What a phrase's translation may hold of Python's % formatting: %(name)s and %%. Anything else
 # would be filled in too: "%(count)100000000s" is a hundred million spaces on every page.
 FORMATTING = re.compile(r"%(?:%|\((\w+)\)[sd])")
+CARRIAGE_RETURN = re.compile(r"\r\n?")
 # Tabs and line breaks are a translator's; other control characters come from pasting.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SHEET = "Translation"
@@ -145,6 +146,9 @@ def read_file(name: str, data: bytes, found: Language, known: set[str], *,
     read = Read()
     seen: dict[str, tuple[int, str]] = {}
     for line, english, translation, read_wrong in entries:
+        # A line break as engage's pages and emails write one: a lone \r (a PO file's "\r",
+        # pasted Windows text) in an email's Subject would stop the email.
+        translation = CARRIAGE_RETURN.sub("\n", translation)
         problem = read_wrong or _problem(english, translation, formatted)
         if problem is None and english in seen and seen[english][1] != translation and \
                 translation and seen[english][1]:

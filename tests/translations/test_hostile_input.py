@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 
+from babel.messages.pofile import read_po, write_po
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from engage.translations import formats, languages
 from engage.translations.languages import CODES
 from engage.translations.models import ContentTranslation
 from tests.helpers import page_text
-from tests.surveys.answering_support import make_every_kind, start_url
+from tests.surveys.answering_support import begin, make_every_kind, start_url
 from tests.surveys.support import sign_in_staff
 from tests.translations.support import download_words, filled, languages_url, pseudo, upload
 
@@ -184,3 +185,28 @@ def test_english_engage_never_wrote_is_kept_only_a_little(app, client):
     old = [english for english in kept if english.startswith("Old words")]
     assert len(old) == 200
     assert {f"Old words 3.{number}" for number in range(150)} <= set(old)  # the newest
+
+
+def test_a_carriage_return_in_a_translation_is_a_line_break(app, client, other_client,
+                                                            mailbox, run_tasks):
+    """A PO file may write \\r, and Excel keeps one from pasted Windows text: the title's
+    translation goes into an email's Subject, where a lone one stopped every such email."""
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    catalog = read_po(io.BytesIO(download_words(client, made.slug, "pl", kind="po").data))
+    for message in catalog:
+        if message.id:
+            message.string = ("PL Tytu\u0142\rdalej" if message.id == "Have your say: residents"
+                              else pseudo(message.id))
+    out = io.BytesIO()
+    write_po(out, catalog)
+    response = upload(client, languages_url(made.slug), "pl", out.getvalue(), "words.po")
+    assert response.status_code == 302
+    assert "\r" not in "".join(_texts(app, made.questionnaire_id).values())
+    other_client.get(start_url(made.questionnaire_id) + "?language=pl")
+    begin(other_client, made.questionnaire_id)
+    other_client.submit(f"/have-your-say/{made.questionnaire_id}/save",
+                        {"email": "ada@example.org"})
+    run_tasks()
+    [message] = [m for m in mailbox.messages if "ada@example.org" in m["To"]]
+    assert message["Subject"] == "Come back to your answers: PL Tytu\u0142"
