@@ -244,7 +244,7 @@ def _sheet_entries(book, found: Language):
     rows = book[SHEET].iter_rows(max_col=3)
     header = [("" if cell.value is None else str(cell.value)).strip()
               for cell in next(rows, ())]
-    if header[:2] != [WHERE, ENGLISH] or len(header) < 3:
+    if header[:2] != [WHERE, ENGLISH] or len(header) < 3 or not header[2]:
         return Read(problems=[LineError(1, "Header", f'The first row must be "{WHERE}", '
                                                      f'"{ENGLISH}" and the language')])
     if header[2] != translation_header(found):
