@@ -6,7 +6,11 @@ one back checks every row before anything is kept, and reports problems by row (
 line): a file with any problem keeps nothing. A row whose translation is empty is simply not
 translated yet. A row whose English engage no longer has (a question reworded since the file
 was made) is kept and said so: its translation is shown to nobody, and is there again should
-the words come back."""
+the words come back.
+
+A file is refused, before it is read, when it is bigger than any engage makes: every
+translation kept is read by every page in its language (and the languages a questionnaire is
+in, by its English first page too)."""
 
 from __future__ import annotations
 
@@ -21,14 +25,27 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, Protection
-from openpyxl.utils.exceptions import InvalidFileException
 
 from engage.reports.documents import text_cell
 from engage.translations.languages import Language
 from engage.uploads import LineError
 
-MAX_CHARS = 5_000
+MAX_CHARS = 5_000  # a text, English or translation (the longest engage has is 5,000)
+# A questionnaire has tens or hundreds of texts, the service's phrases about two hundred.
+MAX_ROWS = 5_000
+# Rows of a sheet, empty or not, read before giving up: a million empty ones take seconds.
+MAX_SHEET_ROWS = 20 * MAX_ROWS
+# Rows whose English engage does not have, in one file (and kept for one language: see
+# engage.translations.operations). More is another questionnaire's file.
+MAX_NOT_KNOWN = 200
+# What a workbook may unpack to: a zip of a few hundred kilobytes can hold gigabytes of
+# repeated text, which openpyxl would hold in memory. Engage's own are well under 1 MB.
+MAX_UNPACKED_MB = 25
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+# What a phrase's translation may hold of Python's % formatting: %(name)s and %%. Anything else
+# would be filled in too: "%(count)100000000s" is a hundred million spaces on every page.
+FORMATTING = re.compile(r"%(?:%|\((\w+)\)[sd])")
+CARRIAGE_RETURN = re.compile(r"\r\n?")
 # Tabs and line breaks are a translator's; other control characters come from pasting.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SHEET = "Translation"
@@ -129,6 +146,9 @@ def read_file(name: str, data: bytes, found: Language, known: set[str], *,
     read = Read()
     seen: dict[str, tuple[int, str]] = {}
     for line, english, translation, read_wrong in entries:
+        # A line break as engage's pages and emails write one: a lone \r (a PO file's "\r",
+        # pasted Windows text) in an email's Subject would stop the email.
+        translation = CARRIAGE_RETURN.sub("\n", translation)
         problem = read_wrong or _problem(english, translation, formatted)
         if problem is None and english in seen and seen[english][1] != translation and \
                 translation and seen[english][1]:
@@ -144,13 +164,28 @@ def read_file(name: str, data: bytes, found: Language, known: set[str], *,
             read.not_known.append(line)
         if translation:
             read.translations[english] = translation
+    if len(read.not_known) > MAX_NOT_KNOWN:
+        lines = ", ".join(str(line) for line in read.not_known[:10])
+        whose = "engage" if formatted else "this questionnaire"  # the phrases, or its words
+        read.problems.append(LineError(read.not_known[0], "English", (
+            f"{len(read.not_known):,} rows have English {whose} does not have ({lines}, ...): "
+            "upload the file engage made for it")))
     return read
+
+
+def _too_many_rows(line: int) -> Read:
+    return Read(problems=[LineError(line, "File", f"The file has more than {MAX_ROWS:,} rows, "
+                                                  "more than engage ever makes: upload the file "
+                                                  "engage made")])
 
 
 def _problem(english: str, translation: str, formatted: bool) -> str | None:
     if not english:
         return "The English is empty: the file's rows must be as engage made them" \
             if translation else None
+    if len(english) > MAX_CHARS:
+        return "The English is longer than any text engage has: the file's rows must be as " \
+            "engage made them"
     if not translation:
         return None
     if len(translation) > MAX_CHARS:
@@ -158,20 +193,19 @@ def _problem(english: str, translation: str, formatted: bool) -> str | None:
     if CONTROL.search(translation):
         return "The translation holds a control character (often from pasting): type it again"
     if formatted:
-        wanted, given = set(PLACEHOLDER.findall(english)), set(PLACEHOLDER.findall(translation))
+        # Each as the English writes it: a %(name)d given text would stop the page.
+        wanted = {found.group(0) for found in PLACEHOLDER.finditer(english)}
+        given = {found.group(0) for found in FORMATTING.finditer(translation) if found.group(1)}
         if wanted != given:
             missing, extra = sorted(wanted - given), sorted(given - wanted)
             said = []
             if missing:
-                said.append("keep " + ", ".join(f"%({name})s" for name in missing))
+                said.append("keep " + ", ".join(missing))
             if extra:
-                said.append("take out " + ", ".join(f"%({name})s" for name in extra) +
-                            ", which engage does not fill in")
+                said.append("take out " + ", ".join(extra) + ", which engage does not fill in")
             return "The translation must have the same words in %(...)s as the English: " + \
                 " and ".join(said)
-        try:
-            translation % dict.fromkeys(wanted, "")
-        except (ValueError, TypeError, KeyError):
+        if "%" in FORMATTING.sub("", translation):
             return "Write a percent sign as %% (only %(name)s words are filled in)"
     return None
 
@@ -183,16 +217,34 @@ _NOT_WORKBOOK = Read(problems=[LineError(1, "File", "This is not an Excel workbo
 
 def _workbook_entries(data: bytes, found: Language):
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # The sizes its directory gives: zipfile never unpacks a member to more.
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+            return Read(problems=[LineError(1, "File", (
+                f"The workbook unpacks to more than {MAX_UNPACKED_MB} MB, far more than "
+                "engage ever makes: upload the file engage made"))])
         book = load_workbook(io.BytesIO(data), read_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
+        try:
+            return _sheet_entries(book, found)
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001
+        # openpyxl reads the sheet as it goes, and a damaged file stops it with whatever its
+        # parser met (a ParseError, a TypeError for a setting it does not know, a KeyError...):
+        # each is a file that is not the workbook engage made.
         return _NOT_WORKBOOK
+
+
+def _sheet_entries(book, found: Language):
     if SHEET not in book.sheetnames:
         return Read(problems=[LineError(1, "File", f'The workbook has no sheet called "{SHEET}": '
                                                    "upload the workbook engage made")])
-    rows = book[SHEET].iter_rows()
+    # Three columns: beyond them, openpyxl would fill every row out to the widest one.
+    rows = book[SHEET].iter_rows(max_col=3)
     header = [("" if cell.value is None else str(cell.value)).strip()
               for cell in next(rows, ())]
-    if header[:2] != [WHERE, ENGLISH] or len(header) < 3:
+    if header[:2] != [WHERE, ENGLISH] or len(header) < 3 or not header[2]:
         return Read(problems=[LineError(1, "Header", f'The first row must be "{WHERE}", '
                                                      f'"{ENGLISH}" and the language')])
     if header[2] != translation_header(found):
@@ -201,7 +253,15 @@ def _workbook_entries(data: bytes, found: Language):
                                                      "its language, or upload the right file")])
     entries = []
     for number, cells in enumerate(rows, start=2):
+        if number > MAX_SHEET_ROWS:
+            return Read(problems=[LineError(number, "File", (
+                f"The sheet has rows below row {MAX_SHEET_ROWS:,}, far below engage's last: "
+                "delete them"))])
         values = [cell.value for cell in cells[:3]] + [None] * 3
+        if values[0] is None and values[1] is None and values[2] is None:
+            continue  # an empty row (a gap in the sheet's rows comes as one, cheaply)
+        if len(entries) == MAX_ROWS:
+            return _too_many_rows(number)
         english, translation = values[1], values[2]
         wrong = None
         if any(isinstance(value, (datetime, date)) for value in (english, translation)):
@@ -222,14 +282,22 @@ def _text(value) -> str:
 
 
 def _po_entries(data: bytes, found: Language):
+    # Counted before Babel reads every one (a few seconds for the largest upload).
+    if data.count(b"msgid ") > MAX_ROWS + 1:  # and the header's
+        return _too_many_rows(1)
     try:
         catalog = read_po(io.BytesIO(data), abort_invalid=True)
     except PoFileError as error:
         return Read(problems=[LineError(getattr(error, "lineno", 0) or 1, "File",
                                         f"This PO file cannot be read: {error}")])
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeError, LookupError):  # not UTF-8, or a character set Python lacks
         return Read(problems=[LineError(1, "File", "This PO file cannot be read: save it as "
                                                    "UTF-8")])
+    except Exception:  # noqa: BLE001
+        # Babel stops on some damaged headers with whatever it met (an AttributeError for a
+        # date it cannot read, a ValueError).
+        return Read(problems=[LineError(1, "File", "This PO file cannot be read: upload the "
+                                                   "file engage made, filled in")])
     if catalog.locale is not None and str(catalog.locale) != found.code.replace("-", "_"):
         return Read(problems=[LineError(1, "Header", f"This PO file is for {catalog.locale}, "
                                                      f"not {translation_header(found)}: choose "

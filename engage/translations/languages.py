@@ -35,11 +35,15 @@ class Language:
         return "rtl" if self.right_to_left else "ltr"
 
 
-@cache
 def language(code: str) -> Language | None:
     """The language for a BCP 47 tag offered here, or None for any other (or for English)."""
-    if code not in CODES:
-        return None
+    # Looked at before the cache: a code is whatever a link, a form or an address carried, and
+    # a cache of every one asked for would grow for as long as the process runs.
+    return _described(code) if code in CODES else None
+
+
+@cache
+def _described(code: str) -> Language:
     locale = Locale.parse(code.replace("-", "_"))
     own = locale.get_display_name()
     return Language(code=code, name=ENGLISH_NAMES.get(code) or locale.get_display_name("en"),

@@ -11,7 +11,7 @@ from engage.extensions import db
 from engage.surveys.models import Questionnaire, Response
 from engage.translations import catalogue
 from engage.translations.content import Text, texts_of, translation_memory, untranslated
-from engage.translations.files import Read, Row
+from engage.translations.files import MAX_NOT_KNOWN, Read, Row
 from engage.translations.languages import Language, language
 from engage.translations.models import ContentTranslation, PhraseTranslation
 from engage.translations.public import offered
@@ -29,6 +29,19 @@ class Progress:
     @property
     def complete(self) -> bool:
         return self.done == self.total
+
+
+def _kept(held: dict | None, read: Read, known: set[str]) -> dict[str, str]:
+    """What a translation holds after an upload: the file's translations over what it held.
+    Of translations whose English engage does not have (shown to nobody, but there should the
+    words come back) only the newest MAX_NOT_KNOWN: every page in the language reads them all,
+    and uploads one after another would otherwise pile them up without end."""
+    kept = {english: said for english, said in (held or {}).items()
+            if english not in read.translations}
+    kept.update(read.translations)  # the newest last
+    for english in [english for english in kept if english not in known][:-MAX_NOT_KNOWN]:
+        del kept[english]
+    return kept
 
 
 # A questionnaire's own words ---------------------------------------------------------------------
@@ -69,7 +82,7 @@ def save_content(questionnaire: Questionnaire, found: Language, read: Read, file
                                  texts={})
         db.session.add(row)
     # A new dict, not the old one changed: the JSON column notices only an assignment.
-    row.texts = {**(row.texts or {}), **read.translations}
+    row.texts = _kept(row.texts, read, {text.english for text in content_texts(questionnaire)})
     row.updated_by_id = user.id
     consultation = questionnaire.consultation
     only = (consultation.boroughs[0]
@@ -141,7 +154,7 @@ def save_phrases(found: Language, read: Read, filename: str, user) -> PhraseTran
     if row is None:
         row = PhraseTranslation(language=found.code, texts={})
         db.session.add(row)
-    row.texts = {**(row.texts or {}), **read.translations}
+    row.texts = _kept(row.texts, read, {text.english for text in phrase_texts()})
     row.updated_by_id = user.id
     record("phrases.translation_uploaded", language=found.code, file=filename,
            translations=len(read.translations))
