@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from engage import numbers
-from engage.translations.phrases import N_, current_language, translate
+from engage.translations.phrases import N_, current_language, translate, translate_text
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
@@ -94,17 +94,17 @@ class FlaskForm(_FlaskForm):
         valid = super().validate(extra_validators)
         if current_language() is not None:
             for field in self:
-                field.errors = [translate(error) for error in field.errors]
+                field.errors = [translate_text(error) for error in field.errors]
         return valid
 
 
 def _translate_field(field) -> None:
-    field.label.text = translate(field.label.text)
+    field.label.text = translate_text(field.label.text)
     if field.description:
-        field.description = translate(field.description)
+        field.description = translate_text(field.description)
     choices = getattr(field, "choices", None)
     if isinstance(choices, list):  # the field's own list, made from what its class gave
-        field.choices = [replace(c, label=translate(c.label)) if isinstance(c, SelectChoice)
+        field.choices = [replace(c, label=translate_text(c.label)) if isinstance(c, SelectChoice)
                          else c for c in choices]
 
 

@@ -107,9 +107,18 @@ def translate(message: str) -> str:
     return phrases.get(message) or message
 
 
-def gettext(message: str, **variables) -> str:
+def translate_text(message: str) -> str:
+    """`translate`, for words shown as they are, never filled in (a form's label, a message
+    already made): a translation writes a percent sign as %%, since templates fill in every
+    phrase, so here it is made one again. English is returned untouched."""
     translated = translate(message)
-    return translated % variables if variables else translated
+    return translated if translated is message else translated.replace("%%", "%")
+
+
+def gettext(message: str, **variables) -> str:
+    if not variables:
+        return translate_text(message)
+    return translate(message) % variables
 
 
 def ngettext(singular: str, plural: str, n: int, **variables) -> str:

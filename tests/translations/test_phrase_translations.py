@@ -124,3 +124,19 @@ def test_deleting_the_phrases_asks_first(app, client):
     assert client.submit(f"{PHRASES}/pl/delete").status_code == 302
     assert _phrases(app) == {}
     assert client.get(f"{PHRASES}/pl/delete").status_code == 404
+
+
+def test_a_percent_sign_shows_once_wherever_the_phrase_is_used(app, client, other_client):
+    """A translator writes a percent sign as %% (templates fill in every phrase); a form's
+    label, translated in code and never filled in, shows it once too."""
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    translate_questionnaire(client, made.slug, "pl")
+    assert _translate_phrases(client, translate=lambda english: "100%% kod pocztowy?"
+                              if english == "What is your postcode?"
+                              else pseudo(english)).status_code == 302
+    other_client.get(start_url(made.questionnaire_id) + "?language=pl")
+    begin(other_client, made.questionnaire_id)
+    postcode = page_text(other_client.get(f"/have-your-say/{made.questionnaire_id}/postcode"))
+    assert "100% kod pocztowy?" in postcode
+    assert "%%" not in postcode
