@@ -103,6 +103,10 @@ def number_rule(question: Question) -> str:
     return gettext("Enter a whole number.")
 
 
+# A box for words, in any language: what is typed reads in its own direction (English typed on a
+# page in Arabic, or Arabic on an English page), from its first letter.
+TYPED_TEXT = {"dir": "auto"}
+
 # A ranking's boxes, in order; after the fifth, "Choice 6" and on.
 ORDINAL_CHOICES = {1: N_("First choice"), 2: N_("Second choice"), 3: N_("Third choice"),
                    4: N_("Fourth choice"), 5: N_("Fifth choice")}
@@ -144,9 +148,11 @@ def _fields(question: Question) -> dict[str, Field]:
         fields[name] = StringField(label, description=hint, widget=GovTextInput(),
                                    render_kw={"inputmode": "numeric", "spellcheck": "false"})
     elif kind == QuestionKind.SHORT_TEXT:
-        fields[name] = StringField(label, description=hint, widget=GovTextInput())
+        fields[name] = StringField(label, description=hint, widget=GovTextInput(),
+                                   render_kw=TYPED_TEXT)
     elif kind == QuestionKind.LONG_TEXT:
-        fields[name] = TextAreaField(label, description=hint, widget=GovTextArea())
+        fields[name] = TextAreaField(label, description=hint, widget=GovTextArea(),
+                                     render_kw=TYPED_TEXT)
     elif kind == QuestionKind.POSTCODE:
         fields[name] = StringField(label, description=hint or N_("For example, SW1A 2AA"),
                                    widget=GovTextInput(),
@@ -157,7 +163,7 @@ def _fields(question: Question) -> dict[str, Field]:
         fields[name] = DayMonthYearField(label, description=hint or N_("For example, 27 3 2027"))
     if any(o.asks_other for o in question.options):
         fields[other_field_name(question)] = StringField(
-            N_("Please say"), widget=GovTextInput())
+            N_("Please say"), widget=GovTextInput(), render_kw=TYPED_TEXT)
     return fields
 
 

@@ -120,7 +120,7 @@ class ReplyForm(FlaskForm):
                        validators=[Length(max=200, message=N_("Your name must be 200 characters "
                                                               "or fewer"))],
                        widget=GovTextInput(), render_kw={"autocomplete": "name",
-                                                         "spellcheck": "false"})
+                                                         "spellcheck": "false", "dir": "auto"})
     email = StringField(N_("Email address"), filters=[normalise_email], widget=GovTextInput(),
                         render_kw={"autocomplete": "email", "spellcheck": "false",
                                    "type": "email"})
