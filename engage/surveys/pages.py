@@ -34,6 +34,7 @@ from engage.forms import FlaskForm
 from engage.numbers import digits
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
 from engage.surveys.questions import AnswerError, check, is_shown
+from engage.translations.formats import number
 from engage.translations.phrases import N_, gettext
 
 
@@ -95,11 +96,11 @@ def number_rule(question: Question) -> str:
     low, high = question.min_value, question.max_value
     if low is not None and high is not None:
         return gettext("Enter a whole number between %(low)s and %(high)s.",
-                       low=format(low, ","), high=format(high, ","))
+                       low=number(low), high=number(high))
     if low is not None:
-        return gettext("Enter a whole number that is %(low)s or more.", low=format(low, ","))
+        return gettext("Enter a whole number that is %(low)s or more.", low=number(low))
     if high is not None:
-        return gettext("Enter a whole number that is %(high)s or less.", high=format(high, ","))
+        return gettext("Enter a whole number that is %(high)s or less.", high=number(high))
     return gettext("Enter a whole number.")
 
 

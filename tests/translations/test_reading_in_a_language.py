@@ -6,22 +6,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from engage.clock import utcnow
 from engage.extensions import db
-from engage.surveys.models import Consultation, ResponseDraft
+from engage.surveys.models import Consultation, Question, ResponseDraft
+from engage.translations.formats import number, read_number
+from engage.translations.languages import language
+from engage.translations.phrases import activate
 from tests.helpers import Browser, page_text
 from tests.surveys.answering_support import (
+    ANSWERS,
     begin,
     check_answers,
     complete,
     make_every_kind,
     page,
+    post,
     start_url,
+    step,
 )
 from tests.surveys.support import sign_in_staff
-from tests.translations.support import translate_questionnaire
+from tests.translations.support import filled, pseudo, translate_questionnaire, upload
 
 
 def _reading_polish(app, client, person):
@@ -73,3 +80,71 @@ def test_answers_sent_from_another_device_are_said_to_be_in_the_language_read(ap
         sent = browser.get(url)
         assert sent.status_code == 409, url
         assert '<html lang="pl"' in sent.get_data(as_text=True), url
+
+
+def _reading(app, client, person, code: str, **bounds):
+    """A questionnaire, its years question given `bounds`, translated (its words and the
+    service's phrases) into `code`, and `person` on its number page in that language."""
+    made = make_every_kind(app)
+    with app.app_context():
+        years = db.session.scalar(select(Question).where(Question.version_id == made.version_id,
+                                                         Question.key == "years"))
+        years.min_value, years.max_value = bounds["low"], bounds["high"]
+        db.session.commit()
+    sign_in_staff(client, app)
+    translate_questionnaire(client, made.slug, code)
+    words = client.get(f"/admin/languages/words?language={code}&format=xlsx")
+    assert upload(client, "/admin/languages", code, filled(words.data, pseudo)).status_code == 302
+    person.get(start_url(made.questionnaire_id) + f"?language={code}")
+    complete(person, made.questionnaire_id, answers={4: {**ANSWERS[4], "q_years": "1500"}})
+    return made
+
+
+def _years(person, made, typed: str):
+    return post(person, page(made.questionnaire_id, 4), {**ANSWERS[4], "q_years": typed})
+
+
+def test_numbers_are_written_as_the_language_writes_them(app, client, other_client):
+    made = _reading(app, client, other_client, "es", low=1000, high=5000)
+    # Spanish groups thousands with a full stop: "1,000" would read as one.
+    number_page = page_text(other_client.get(page(made.questionnaire_id, 4)))
+    assert "PL Enter a whole number between 1.000 and 5.000." in number_page
+    refused = page_text(_years(other_client, made, "500"))
+    assert "PL Enter a number between 1.000 and 5.000" in refused
+    assert "1,000" not in refused
+    # A number typed as Spanish writes it is read; a comma, Spanish's decimal mark, is not
+    # taken for thousands.
+    assert _years(other_client, made, "2.500").status_code == 302
+    assert "2.500" in page_text(other_client.get(step(made.questionnaire_id, "check-answers")))
+    assert "PL Enter a whole number, like 12" in page_text(_years(other_client, made, "2,500"))
+    for typed in ("2500", "2 500", "2\u00a0500"):
+        assert _years(other_client, made, typed).status_code == 302, typed
+
+
+def test_a_number_on_an_english_page_is_read_as_before(app, client, other_client):
+    made = _reading(app, client, other_client, "pl", low=1000, high=5000)
+    # Polish groups with a space, one that never breaks the number across two lines.
+    polish = other_client.get(page(made.questionnaire_id, 4)).get_data(as_text=True)
+    assert "PL Enter a whole number between 1\u00a0000 and 5\u00a0000." in polish
+    other_client.get(page(made.questionnaire_id, 4) + "?language=en")
+    assert "Enter a whole number between 1,000 and 5,000." in page_text(
+        other_client.get(page(made.questionnaire_id, 4)))
+    assert _years(other_client, made, "2,500").status_code == 302
+    assert "Enter a whole number, like 12" in page_text(_years(other_client, made, "2.500"))
+
+
+def test_a_number_is_read_back_as_the_page_writes_it(app):
+    with app.test_request_context():
+        for code, written in (("hi", "12,34,567"), ("es", "1.234.567"), ("ar", "1,234,567"),
+                              ("fr", "1\u202f234\u202f567"), ("pl", "1\u00a0234\u00a0567")):
+            activate(language(code), {})
+            assert number(1234567) == written, code
+            assert read_number(written) == read_number("1234567") == 1234567, code
+            assert read_number("1 234 567") == 1234567, code  # typed with spaces
+            for slip in ("1.5", "12,3", "1_0", "\u0661\u0662", "1,2,3", "", "+"):
+                with pytest.raises(ValueError):
+                    read_number(slip)
+        activate(None)
+        assert number(1234567) == "1,234,567" and read_number("1,234,567") == 1234567
+        with pytest.raises(ValueError):
+            read_number("12,34,567")
