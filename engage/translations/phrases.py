@@ -73,6 +73,15 @@ def speaking(found: Language | None):
             activate(*before)
 
 
+def translated_into(found: Language, message: str) -> str | None:
+    """`message` in `found`, on a page not shown in it; None where it is not translated."""
+    from engage.translations.models import PhraseTranslation
+
+    texts = db.session.scalar(select(PhraseTranslation.texts)
+                              .where(PhraseTranslation.language == found.code)) or {}
+    return texts.get(message) or None
+
+
 def translate(message: str) -> str:
     """`message` in the active language, or as it is when there is none or it has no
     translation."""

@@ -148,3 +148,23 @@ def test_a_number_is_read_back_as_the_page_writes_it(app):
         assert number(1234567) == "1,234,567" and read_number("1,234,567") == 1234567
         with pytest.raises(ValueError):
             read_number("12,34,567")
+
+
+def test_a_language_the_questionnaire_is_not_in_is_told_so_in_that_language(app, client,
+                                                                             other_client):
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    # The service's phrases are in Arabic; this questionnaire is not.
+    words = client.get("/admin/languages/words?language=ar&format=xlsx")
+    assert upload(client, "/admin/languages", "ar", filled(words.data, pseudo)).status_code == 302
+    asked = other_client.get(start_url(made.questionnaire_id) + "?language=ar")
+    html = asked.get_data(as_text=True)
+    assert '<html lang="en-GB"' in html and "PL Start now" not in html  # the page: English
+    # Said in English, and in Arabic for the person who asked for it, marked as Arabic.
+    assert "This questionnaire is not in Arabic" in page_text(asked)
+    assert ('<p class="govuk-body" lang="ar" dir="rtl">PL This questionnaire is not in your '
+            "language yet. You can answer it in English.</p>") in html
+    # Polish has no phrases translated: English alone.
+    polish = other_client.get(start_url(made.questionnaire_id) + "?language=pl")
+    assert "This questionnaire is not in Polish" in page_text(polish)
+    assert 'lang="pl" dir=' not in polish.get_data(as_text=True)
