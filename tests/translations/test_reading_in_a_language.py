@@ -168,3 +168,21 @@ def test_a_language_the_questionnaire_is_not_in_is_told_so_in_that_language(app,
     polish = other_client.get(start_url(made.questionnaire_id) + "?language=pl")
     assert "This questionnaire is not in Polish" in page_text(polish)
     assert 'lang="pl" dir=' not in polish.get_data(as_text=True)
+
+
+def test_the_first_page_in_one_language_offers_the_others(app, client, other_client):
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    for code in ("pl", "ar"):
+        translate_questionnaire(client, made.slug, code)
+    first = other_client.get(start_url(made.questionnaire_id) + "?language=pl")
+    html = first.get_data(as_text=True)
+    # Chosen by mistake, another is one click away, not two through English.
+    assert (f'<a class="govuk-link" href="/have-your-say/{made.questionnaire_id}?language=ar" '
+            'lang="ar" hreflang="ar">العربية</a>') in html
+    assert '<li class="engage-languages__item" aria-current="true"><span lang="pl">Polski' in html
+    assert 'hreflang="en">English</a>' in html
+    # Later pages keep to the way back to English.
+    begin(other_client, made.questionnaire_id)
+    later = other_client.get(step(made.questionnaire_id, "postcode")).get_data(as_text=True)
+    assert 'hreflang="en">English</a>' in later and 'hreflang="ar"' not in later
