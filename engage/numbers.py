@@ -5,7 +5,9 @@ groups of three digits, as thousands: "1,2" is a slip (or two numbers), and read
 would store an answer nobody gave, so it is refused with the rest.
 
 Python's int() is never given what someone typed: it reads "1_2" as 12 and full-width or
-Arabic-Indic digits as ours, so a slip would become a number nobody wrote.
+Arabic-Indic digits as ours, so a slip would become a number nobody wrote. (A questionnaire's
+page in another language reads its language's marks and digits on purpose, first:
+engage.translations.formats.read_number.)
 """
 
 from __future__ import annotations

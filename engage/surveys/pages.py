@@ -34,7 +34,7 @@ from engage.forms import FlaskForm
 from engage.numbers import digits
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
 from engage.surveys.questions import AnswerError, check, is_shown
-from engage.translations.formats import number
+from engage.translations.formats import number, own_digits
 from engage.translations.phrases import N_, gettext
 
 
@@ -58,15 +58,16 @@ class DayMonthYearField(Field):
     """A GOV.UK date input: three boxes of digits ("3" or "03", "2027"), checked later.
 
     Unlike WTForms' DateField it never fails on odd input (a missing box, text in a box); the
-    canonical check gives the plain-English error instead. Only digits 0-9 count: int() would
-    read "1_2" as 12, "+1" as 1 and full-width digits as ours."""
+    canonical check gives the plain-English error instead. Only digits 0-9 count (or, on a
+    page in another language, digits of one other script: formats.own_digits): int() would
+    read "1_2" as 12, "+1" as 1 and a mix of scripts as ours."""
 
     widget = GovDateInput()
 
     def process_formdata(self, valuelist):
         parts = [str(v).strip() for v in valuelist[:3]]
         self.raw_data = (parts + ["", "", ""])[:3]
-        day, month, year = self.raw_data
+        day, month, year = (own_digits(part) for part in self.raw_data)
         if not (day or month or year):
             self.data = None
             return

@@ -11,6 +11,7 @@ GOV.UK's, as it always was.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from functools import cache
 
@@ -97,11 +98,26 @@ def number_groups() -> str:
     return "".join(sorted(marks))
 
 
+def own_digits(text: str) -> str:
+    """`text` with its digits written 0 to 9 on a page in another language, where they are all
+    of one other script: a Persian keyboard types ۱۲ for 12, a Bengali one ১২. As it is
+    otherwise, for the reader to refuse: a mix of scripts in one number is a slip, and an
+    English page reads 0 to 9 only (engage.numbers)."""
+    if current_language() is None:
+        return text
+    zeros = {ord(c) - unicodedata.decimal(c) for c in text if c.isdecimal()}
+    if len(zeros) != 1 or ord("0") in zeros:
+        return text
+    zero = zeros.pop()
+    return "".join(chr(ord("0") + ord(c) - zero) if c.isdecimal() else c for c in text)
+
+
 def read_number(text: str) -> int:
     """The whole number typed in a box on this page (engage.numbers.whole_number, with the
-    page's language's marks between groups of three), or written as the page writes one: in
-    Bengali, Hindi and other languages of India, "12,34,567" groups in twos after the first
-    three. ValueError for anything else."""
+    page's language's marks between groups of three, and its own digits: own_digits), or
+    written as the page writes one: in Bengali, Hindi and other languages of India,
+    "12,34,567" groups in twos after the first three. ValueError for anything else."""
+    text = own_digits(text)
     try:
         return whole_number(text, number_groups())
     except ValueError:

@@ -82,21 +82,21 @@ def test_answers_sent_from_another_device_are_said_to_be_in_the_language_read(ap
         assert '<html lang="pl"' in sent.get_data(as_text=True), url
 
 
-def _reading(app, client, person, code: str, **bounds):
-    """A questionnaire, its years question given `bounds`, translated (its words and the
-    service's phrases) into `code`, and `person` on its number page in that language."""
+def _reading(app, client, person, code: str, low: int = 0, high: int = 100):
+    """A questionnaire, its years question between `low` and `high`, translated (its words and
+    the service's phrases) into `code`, and `person` through it in that language."""
     made = make_every_kind(app)
     with app.app_context():
         years = db.session.scalar(select(Question).where(Question.version_id == made.version_id,
                                                          Question.key == "years"))
-        years.min_value, years.max_value = bounds["low"], bounds["high"]
+        years.min_value, years.max_value = low, high
         db.session.commit()
     sign_in_staff(client, app)
     translate_questionnaire(client, made.slug, code)
     words = client.get(f"/admin/languages/words?language={code}&format=xlsx")
     assert upload(client, "/admin/languages", code, filled(words.data, pseudo)).status_code == 302
     person.get(start_url(made.questionnaire_id) + f"?language={code}")
-    complete(person, made.questionnaire_id, answers={4: {**ANSWERS[4], "q_years": "1500"}})
+    complete(person, made.questionnaire_id, answers={4: {**ANSWERS[4], "q_years": str(low)}})
     return made
 
 
@@ -141,13 +141,15 @@ def test_a_number_is_read_back_as_the_page_writes_it(app):
             assert number(1234567) == written, code
             assert read_number(written) == read_number("1234567") == 1234567, code
             assert read_number("1 234 567") == 1234567, code  # typed with spaces
-            for slip in ("1.5", "12,3", "1_0", "\u0661\u0662", "1,2,3", "", "+"):
+            assert read_number("\u0661\u0662") == 12, code  # Arabic-Indic digits
+            for slip in ("1.5", "12,3", "1_0", "\u06612", "\u00b2", "1,2,3", "", "+"):
                 with pytest.raises(ValueError):
                     read_number(slip)
         activate(None)
         assert number(1234567) == "1,234,567" and read_number("1,234,567") == 1234567
-        with pytest.raises(ValueError):
-            read_number("12,34,567")
+        for english_slip in ("12,34,567", "\u0661\u0662"):
+            with pytest.raises(ValueError):
+                read_number(english_slip)
 
 
 def test_a_language_the_questionnaire_is_not_in_is_told_so_in_that_language(app, client,
@@ -186,3 +188,22 @@ def test_the_first_page_in_one_language_offers_the_others(app, client, other_cli
     begin(other_client, made.questionnaire_id)
     later = other_client.get(step(made.questionnaire_id, "postcode")).get_data(as_text=True)
     assert 'hreflang="en">English</a>' in later and 'hreflang="ar"' not in later
+
+
+def test_digits_are_read_in_the_script_a_keyboard_types_them(app, client, other_client):
+    """A Persian keyboard types ۱۲ for 12 (and a translator's "like 12" may well say ۱۲): on a
+    page in another language, digits of one script are read as the number they are."""
+    made = _reading(app, client, other_client, "fa")
+    qid = made.questionnaire_id
+    assert _years(other_client, made, "\u06f1\u06f2").status_code == 302
+    assert "12" in page_text(other_client.get(step(qid, "check-answers")))
+    answered = post(other_client, page(qid, 2), {**ANSWERS[2], "q_victim": "yes"})
+    assert answered.status_code == 302
+    when = {"q_crimes": ["theft"], "q_when": ["\u06f3", "\u06f2", "\u06f2\u06f0\u06f2\u06f7"]}
+    assert post(other_client, page(qid, 3), when).status_code == 302
+    # A mix of scripts in one number is a slip, refused as before.
+    assert "PL Enter a whole number, like 12" in page_text(
+        _years(other_client, made, "\u06f12"))
+    # An English page reads 0 to 9 only.
+    other_client.get(page(qid, 4) + "?language=en")
+    assert "Enter a whole number, like 12" in page_text(_years(other_client, made, "\u06f1\u06f2"))
