@@ -323,6 +323,11 @@ def test_a_resident_answers_a_questionnaire_written_right_to_left(page, live_ser
     check_choices(page, "checkboxes")
     page.get_by_label("Your name (optional)").fill("Ada Lovelace")
     page.get_by_label("Phone number").fill("020 7946 0000")
+    # An email address is written left to right whatever the page: "123@example.org" right to
+    # left shows as "example.org@123".
+    email = page.get_by_label("Email address")
+    email.fill("123@example.org")
+    assert css(email, "direction") == "ltr", "an email address is typed right to left"
     page.get_by_label("I agree that engage may keep these details to reply to me").check()
     walk.carry_on()
 

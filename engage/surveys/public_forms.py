@@ -123,7 +123,7 @@ class ReplyForm(FlaskForm):
                                                          "spellcheck": "false", "dir": "auto"})
     email = StringField(N_("Email address"), filters=[normalise_email], widget=GovTextInput(),
                         render_kw={"autocomplete": "email", "spellcheck": "false",
-                                   "type": "email"})
+                                   "type": "email", "dir": "ltr"})  # as forms.email_field
     phone = StringField(N_("Phone number"), filters=[strip], widget=GovTextInput(),
                         validators=[Length(max=40, message=PHONE_EXAMPLE)],
                         render_kw={"autocomplete": "tel", "type": "tel"})
