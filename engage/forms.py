@@ -164,7 +164,10 @@ def email_field(label: str = N_("Email address"), hint: str | None = None,
         validators=[InputRequired(missing), Length(max=254, message=too_long), EmailAddress()],
         widget=GovTextInput(),
         description=hint or "",
-        render_kw={"type": "email", "autocomplete": autocomplete, "spellcheck": "false"},
+        # Left to right on every page: "123@example.org" would read "example.org@123" on a page
+        # written right to left.
+        render_kw={"type": "email", "autocomplete": autocomplete, "spellcheck": "false",
+                   "dir": "ltr"},
     )
 
 

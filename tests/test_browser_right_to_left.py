@@ -65,6 +65,27 @@ def app(fresh_app):
     return fresh_app
 
 
+# Whether `text` (words with spaces between, in one text node of the element) is drawn with its
+# first word left of its last, as a phone number or an English street is read.
+LEFT_TO_RIGHT = """(el, text) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.textContent.indexOf(text);
+    if (at < 0) continue;
+    const range = document.createRange();
+    const left = (start, end) => {
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      return range.getBoundingClientRect().left;
+    };
+    const words = text.split(" ");
+    const end = at + text.length;
+    return left(at, at + words[0].length) < left(end - words.at(-1).length, end);
+  }
+  return null;
+}"""
+
+
 def box(locator) -> dict:
     rect = locator.bounding_box()
     return rect | {"right": rect["x"] + rect["width"]}
@@ -284,6 +305,10 @@ def test_a_resident_answers_a_questionnaire_written_right_to_left(page, live_ser
 
     walk.check("A little more")
     page.get_by_label("How many years have you lived here?").fill("12")
+    # Words typed in English read left to right in their box (and on Check your answers).
+    street = page.get_by_label("Which street do you live on?")
+    street.fill("12 Acacia Avenue")
+    assert css(street, "direction") == "ltr", "an English street is typed right to left"
     walk.carry_on()
     walk.check("Would you like to answer some optional questions about yourself?")
     check_choices(page, "radios")
@@ -296,7 +321,14 @@ def test_a_resident_answers_a_questionnaire_written_right_to_left(page, live_ser
     walk.check("Would you like a reply?")
     page.get_by_label("Yes, I would like a reply").check()
     check_choices(page, "checkboxes")
-    page.get_by_label("Yes, I would like a reply").uncheck()
+    page.get_by_label("Your name (optional)").fill("Ada Lovelace")
+    page.get_by_label("Phone number").fill("020 7946 0000")
+    # An email address is written left to right whatever the page: "123@example.org" right to
+    # left shows as "example.org@123".
+    email = page.get_by_label("Email address")
+    email.fill("123@example.org")
+    assert css(email, "direction") == "ltr", "an email address is typed right to left"
+    page.get_by_label("I agree that engage may keep these details to reply to me").check()
     walk.carry_on()
 
     # Check your answers: each question at the right, its answer to its left, Change at the left.
@@ -309,6 +341,11 @@ def test_a_resident_answers_a_questionnaire_written_right_to_left(page, live_ser
     assert near(text_box(key)["right"], box(lists.first)["right"]), "the question is inset"
     assert near(text_box(actions)["left"], box(lists.first)["x"]), "Change is not at the left"
     assert near(text_box(value)["right"], content_right(value))
+    # What the person typed reads as they typed it: a phone number's groups and an English
+    # street are not reversed by the page's direction.
+    for typed in ("020 7946 0000", "12 Acacia Avenue"):
+        answer = page.locator(".govuk-summary-list__value").filter(has_text=typed)
+        assert answer.evaluate(LEFT_TO_RIGHT, typed), f"{typed} reads right to left"
     page.get_by_role("button", name="Send my answers").click()
 
     walk.check("Your answers have been sent")

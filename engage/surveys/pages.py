@@ -34,6 +34,7 @@ from engage.forms import FlaskForm
 from engage.numbers import digits
 from engage.surveys.models import Question, QuestionKind, QuestionnaireVersion, Section
 from engage.surveys.questions import AnswerError, check, is_shown
+from engage.translations.formats import number, own_digits
 from engage.translations.phrases import N_, gettext
 
 
@@ -57,15 +58,16 @@ class DayMonthYearField(Field):
     """A GOV.UK date input: three boxes of digits ("3" or "03", "2027"), checked later.
 
     Unlike WTForms' DateField it never fails on odd input (a missing box, text in a box); the
-    canonical check gives the plain-English error instead. Only digits 0-9 count: int() would
-    read "1_2" as 12, "+1" as 1 and full-width digits as ours."""
+    canonical check gives the plain-English error instead. Only digits 0-9 count (or, on a
+    page in another language, digits of one other script: formats.own_digits): int() would
+    read "1_2" as 12, "+1" as 1 and a mix of scripts as ours."""
 
     widget = GovDateInput()
 
     def process_formdata(self, valuelist):
         parts = [str(v).strip() for v in valuelist[:3]]
         self.raw_data = (parts + ["", "", ""])[:3]
-        day, month, year = self.raw_data
+        day, month, year = (own_digits(part) for part in self.raw_data)
         if not (day or month or year):
             self.data = None
             return
@@ -95,13 +97,17 @@ def number_rule(question: Question) -> str:
     low, high = question.min_value, question.max_value
     if low is not None and high is not None:
         return gettext("Enter a whole number between %(low)s and %(high)s.",
-                       low=format(low, ","), high=format(high, ","))
+                       low=number(low), high=number(high))
     if low is not None:
-        return gettext("Enter a whole number that is %(low)s or more.", low=format(low, ","))
+        return gettext("Enter a whole number that is %(low)s or more.", low=number(low))
     if high is not None:
-        return gettext("Enter a whole number that is %(high)s or less.", high=format(high, ","))
+        return gettext("Enter a whole number that is %(high)s or less.", high=number(high))
     return gettext("Enter a whole number.")
 
+
+# A box for words, in any language: what is typed reads in its own direction (English typed on a
+# page in Arabic, or Arabic on an English page), from its first letter.
+TYPED_TEXT = {"dir": "auto"}
 
 # A ranking's boxes, in order; after the fifth, "Choice 6" and on.
 ORDINAL_CHOICES = {1: N_("First choice"), 2: N_("Second choice"), 3: N_("Third choice"),
@@ -144,9 +150,11 @@ def _fields(question: Question) -> dict[str, Field]:
         fields[name] = StringField(label, description=hint, widget=GovTextInput(),
                                    render_kw={"inputmode": "numeric", "spellcheck": "false"})
     elif kind == QuestionKind.SHORT_TEXT:
-        fields[name] = StringField(label, description=hint, widget=GovTextInput())
+        fields[name] = StringField(label, description=hint, widget=GovTextInput(),
+                                   render_kw=TYPED_TEXT)
     elif kind == QuestionKind.LONG_TEXT:
-        fields[name] = TextAreaField(label, description=hint, widget=GovTextArea())
+        fields[name] = TextAreaField(label, description=hint, widget=GovTextArea(),
+                                     render_kw=TYPED_TEXT)
     elif kind == QuestionKind.POSTCODE:
         fields[name] = StringField(label, description=hint or N_("For example, SW1A 2AA"),
                                    widget=GovTextInput(),
@@ -157,7 +165,7 @@ def _fields(question: Question) -> dict[str, Field]:
         fields[name] = DayMonthYearField(label, description=hint or N_("For example, 27 3 2027"))
     if any(o.asks_other for o in question.options):
         fields[other_field_name(question)] = StringField(
-            N_("Please say"), widget=GovTextInput())
+            N_("Please say"), widget=GovTextInput(), render_kw=TYPED_TEXT)
     return fields
 
 

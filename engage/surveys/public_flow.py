@@ -357,7 +357,7 @@ def _send(questionnaire_id: int):
     key = form.submission_key.data or ""
     earlier = response_for_key(key)
     if earlier is None:
-        refused = unavailable(questionnaire.consultation)
+        refused = unavailable(questionnaire.consultation, questionnaire)
         if refused is not None:
             return refused
         # With its borough, which the response stores and the consultation must cover.

@@ -120,10 +120,10 @@ class ReplyForm(FlaskForm):
                        validators=[Length(max=200, message=N_("Your name must be 200 characters "
                                                               "or fewer"))],
                        widget=GovTextInput(), render_kw={"autocomplete": "name",
-                                                         "spellcheck": "false"})
+                                                         "spellcheck": "false", "dir": "auto"})
     email = StringField(N_("Email address"), filters=[normalise_email], widget=GovTextInput(),
                         render_kw={"autocomplete": "email", "spellcheck": "false",
-                                   "type": "email"})
+                                   "type": "email", "dir": "ltr"})  # as forms.email_field
     phone = StringField(N_("Phone number"), filters=[strip], widget=GovTextInput(),
                         validators=[Length(max=40, message=PHONE_EXAMPLE)],
                         render_kw={"autocomplete": "tel", "type": "tel"})

@@ -117,11 +117,21 @@ def _require_staff():
     return None
 
 
-def unavailable(consultation: Consultation):
+def _in_language_chosen(questionnaire: Questionnaire) -> None:
+    """A page with none of the questionnaire's questions, in the language chosen for it (when
+    its current version is translated into it). English loads nothing."""
+    if asked_for() is not None:
+        use_language(questionnaire, version_for_pages(questionnaire.current_version.id))
+
+
+def unavailable(consultation: Consultation, questionnaire: Questionnaire | None = None):
     """The page for a consultation not open now (None when it is open): not yet, or closed. A
-    person halfway through is told the same, and nothing of theirs is sent."""
+    person halfway through is told the same, and nothing of theirs is sent; in the language
+    they were reading `questionnaire` in, as every page before it was."""
     if consultation.is_open():
         return None
+    if questionnaire is not None:
+        _in_language_chosen(questionnaire)
     closed = consultation.has_closed()
     return render_template("surveys/public/unavailable.html", consultation=consultation,
                            closed=closed), 410 if closed else 200
@@ -153,7 +163,8 @@ def flow_step(view):
         draft = draft_in_session(questionnaire_id, preview, with_questionnaire=True)
         questionnaire = (draft.questionnaire if draft is not None
                          else questionnaire_or_404(questionnaire_id))
-        refused = _require_staff() if preview else unavailable(questionnaire.consultation)
+        refused = (_require_staff() if preview
+                   else unavailable(questionnaire.consultation, questionnaire))
         if refused is not None:
             return refused
         if preview and draft is not None and draft.version_id != questionnaire.current_version.id:
@@ -171,6 +182,9 @@ def flow_step(view):
 
 
 def already_sent(questionnaire: Questionnaire, reference: str | None):
+    # In the language the person was reading: sent from their other device, or the emailed
+    # link (which carries the language) opened again.
+    _in_language_chosen(questionnaire)
     return render_template("surveys/public/already_sent.html", questionnaire=questionnaire,
                            reference=reference), 409
 
@@ -218,7 +232,8 @@ def _start_page(questionnaire: Questionnaire, preview: bool):
 def start(questionnaire_id: int):
     read_only_request()
     questionnaire = questionnaire_or_404(questionnaire_id)
-    return unavailable(questionnaire.consultation) or _start_page(questionnaire, preview=False)
+    return (unavailable(questionnaire.consultation, questionnaire)
+            or _start_page(questionnaire, preview=False))
 
 
 @surveys_public.route("/preview/<int:questionnaire_id>")
@@ -233,7 +248,8 @@ def preview(questionnaire_id: int):
 def begin(questionnaire_id: int, preview: bool):
     """Start now: continue this browser's draft, or begin a new one."""
     questionnaire = questionnaire_or_404(questionnaire_id)
-    refused = _require_staff() if preview else unavailable(questionnaire.consultation)
+    refused = (_require_staff() if preview
+               else unavailable(questionnaire.consultation, questionnaire))
     if refused is not None:
         return refused
     if not StartForm().validate_on_submit():
@@ -254,7 +270,7 @@ def begin(questionnaire_id: int, preview: bool):
 def save(questionnaire_id: int):
     """Save and come back later: email a link that brings this draft back."""
     questionnaire = questionnaire_or_404(questionnaire_id)
-    refused = unavailable(questionnaire.consultation)
+    refused = unavailable(questionnaire.consultation, questionnaire)
     if refused is not None:
         return refused
     draft = draft_in_session(questionnaire, preview=False)
@@ -289,7 +305,7 @@ def resume(token: str):
     if draft is None or is_preview(draft):
         return render_template("surveys/public/link_expired.html"), 404
     questionnaire = draft.questionnaire
-    refused = unavailable(questionnaire.consultation)
+    refused = unavailable(questionnaire.consultation, questionnaire)
     if refused is not None:
         return refused
     if draft.response_id is not None:

@@ -22,9 +22,8 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from engage.numbers import whole_number
 from engage.surveys.models import Option, Question, QuestionKind
-from engage.translations.formats import long_date
+from engage.translations.formats import long_date, number, read_number
 from engage.translations.phrases import gettext
 
 SHORT_TEXT_LIMIT = 500
@@ -112,7 +111,7 @@ def _text(raw: object, limit: int) -> str:
     text = raw.replace("\x00", "").strip()
     if len(text) > limit:
         raise AnswerError(gettext("Your answer must be %(count)s characters or fewer",
-                                  count=format(limit, ",")))
+                                  count=number(limit)))
     return text
 
 
@@ -277,7 +276,7 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
             return None
         if isinstance(raw, str):
             try:
-                raw = whole_number(raw)
+                raw = read_number(raw)
             except ValueError:
                 raise AnswerError(gettext("Enter a whole number, like 12")) from None
         if isinstance(raw, bool) or not isinstance(raw, int) or abs(raw) > NUMBER_LIMIT:
@@ -285,13 +284,13 @@ def _clean(question: Question, value: dict,  # noqa: C901 - one branch a kind
         low, high = question.min_value, question.max_value
         if low is not None and high is not None and not low <= raw <= high:
             raise AnswerError(gettext("Enter a number between %(low)s and %(high)s",
-                                      low=format(low, ","), high=format(high, ",")))
+                                      low=number(low), high=number(high)))
         if low is not None and raw < low:
             raise AnswerError(gettext("Enter a number that is %(low)s or more",
-                                      low=format(low, ",")))
+                                      low=number(low)))
         if high is not None and raw > high:
             raise AnswerError(gettext("Enter a number that is %(high)s or less",
-                                      high=format(high, ",")))
+                                      high=number(high)))
         return {"number": raw}
 
     if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
@@ -340,7 +339,7 @@ def describe(question: Question, value: dict | None) -> list[str]:
     if "ranked" in value:
         return [f"{n}. {labels.get(v, v)}" for n, v in enumerate(value["ranked"], start=1)]
     if "number" in value:
-        return [f"{value['number']:,}"]
+        return [number(value["number"])]
     if "date" in value:
         return [long_date(date.fromisoformat(value["date"]))]
     if "postcode" in value:

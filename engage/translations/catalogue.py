@@ -24,7 +24,8 @@ SOURCES = {
     "python": ["engage/components.py", "engage/forms.py", "engage/templating.py",
                "engage/surveys/pages.py", "engage/surveys/public_flow.py",
                "engage/surveys/public_forms.py", "engage/surveys/public_review.py",
-               "engage/surveys/questions.py", "engage/surveys/responses.py"],
+               "engage/surveys/questions.py", "engage/surveys/responses.py",
+               "engage/translations/public.py"],
     "jinja2": ["templates/base.html", "templates/_contact.html", "templates/public/_emergency.html",
                *(f"templates/surveys/public/{name}.html" for name in (
                    "_borough_reports", "_invited", "_languages", "about_you", "already_sent",

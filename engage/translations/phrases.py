@@ -96,6 +96,11 @@ def read_aloud_in(found: Language | None):
     return read_aloud
 
 
+def translated_into(found: Language, message: str) -> str | None:
+    """`message` in `found`, on a page not shown in it; None where it is not translated."""
+    return phrases_in(found).get(message) or None
+
+
 def translate(message: str) -> str:
     """`message` in the active language, or as it is when there is none or it has no
     translation."""

@@ -21,7 +21,7 @@ from engage.surveys.models import Questionnaire, QuestionnaireVersion
 from engage.translations.content import texts_of, translated_version, untranslated
 from engage.translations.languages import ENGLISH, Language, language
 from engage.translations.models import ContentTranslation
-from engage.translations.phrases import activate
+from engage.translations.phrases import N_, activate, translated_into
 
 SESSION_KEY = "language"
 _CHOSEN = "engage_content"
@@ -99,6 +99,18 @@ def language_missing() -> Language | None:
     return g.get("engage_language_missing")
 
 
+# Translators: On a questionnaire not translated into this language, the page being in English.
+NOT_IN_IT = N_("This questionnaire is not in your language yet. You can answer it in English.")
+
+
+def language_missing_said() -> str | None:
+    """That the questionnaire is not in the language chosen, said in that language too, where
+    an administrator has translated the service's phrases into it: the person who chose it
+    may read no English."""
+    missing = language_missing()
+    return translated_into(missing, NOT_IN_IT) if missing is not None else None
+
+
 def language_url(code: str) -> str:
     """This page again, in the language `code` ("en" for English)."""
     return request.path + "?" + urlencode({**request.args, "language": code})
@@ -108,4 +120,5 @@ def init_app(app) -> None:
     app.add_template_global(language_url)
     app.add_template_filter(said, "content")
     app.add_template_global(language_missing)
+    app.add_template_global(language_missing_said)
     app.add_template_global(chosen, "chosen_language")
