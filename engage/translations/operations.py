@@ -84,25 +84,25 @@ def save_content(questionnaire: Questionnaire, found: Language, read: Read, file
     # A new dict, not the old one changed: the JSON column notices only an assignment.
     row.texts = _kept(row.texts, read, {text.english for text in content_texts(questionnaire)})
     row.updated_by_id = user.id
-    consultation = questionnaire.consultation
-    only = (consultation.boroughs[0]
-            if not consultation.all_boroughs and len(consultation.boroughs) == 1 else None)
-    record("questionnaire.translation_uploaded", borough=only,
-           target=f"consultation:{consultation.id}", consultation=consultation.slug,
-           audience=questionnaire.audience.value, language=found.code, file=filename,
-           translations=len(read.translations))
+    _audit("questionnaire.translation_uploaded", questionnaire, language=found.code,
+           file=filename, translations=len(read.translations))
     db.session.flush()
     return row
 
 
 def delete_content(questionnaire: Questionnaire, row: ContentTranslation) -> None:
+    _audit("questionnaire.translation_deleted", questionnaire, language=row.language)
+    db.session.delete(row)
+
+
+def _audit(action: str, questionnaire: Questionnaire, **details) -> None:
+    """Recorded against the borough when the consultation covers exactly one, as the
+    questionnaire's other changes are (engage.surveys.staff_views.audit)."""
     consultation = questionnaire.consultation
     only = (consultation.boroughs[0]
             if not consultation.all_boroughs and len(consultation.boroughs) == 1 else None)
-    record("questionnaire.translation_deleted", borough=only,
-           target=f"consultation:{consultation.id}", consultation=consultation.slug,
-           audience=questionnaire.audience.value, language=row.language)
-    db.session.delete(row)
+    record(action, borough=only, target=f"consultation:{consultation.id}",
+           consultation=consultation.slug, audience=questionnaire.audience.value, **details)
 
 
 def responses_by_language(questionnaire: Questionnaire) -> dict[str, int]:
