@@ -19,6 +19,7 @@ from engage.staff.forms import BoroughContactForm
 from engage.staff.waiting import acts_in, nothing_waiting, waiting_for
 from engage.surveys import replies
 from engage.surveys.models import Consultation
+from engage.translations import operations as translations
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -37,7 +38,9 @@ def dashboard():
                            reads_reports=reads_reports(),
                            jobs_needing_attention=(runs.needing_attention()
                                                    if current_user.is_admin else 0),
-                           failed_emails=failed_to_send() if current_user.is_admin else 0)
+                           failed_emails=failed_to_send() if current_user.is_admin else 0,
+                           phrases_behind=(translations.phrases_behind()
+                                           if current_user.is_admin else []))
 
 
 @staff.route("/boroughs/<slug>")

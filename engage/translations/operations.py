@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from engage.audit.operations import record
+from engage.clock import utcnow
 from engage.extensions import db
-from engage.surveys.models import Questionnaire, Response
+from engage.surveys.models import Consultation, Questionnaire, Response
 from engage.translations import catalogue
 from engage.translations.content import Text, texts_of, translation_memory, untranslated
 from engage.translations.files import MAX_NOT_KNOWN, Read, Row
@@ -165,3 +167,28 @@ def save_phrases(found: Language, read: Read, filename: str, user) -> PhraseTran
 def delete_phrases(row: PhraseTranslation) -> None:
     record("phrases.translation_deleted", language=row.language)
     db.session.delete(row)
+
+
+def phrases_behind(now: datetime | None = None) -> list[Progress]:
+    """Languages a questionnaire still open (or not yet open) is translated into, whose service
+    phrases are not all translated: their pages show those in English, on a page marked as the
+    language (a new release's phrases, most often). For administrators' staff home."""
+    now = now or utcnow()
+    wanted = set(db.session.scalars(
+        select(ContentTranslation.language).distinct()
+        .join(Questionnaire, Questionnaire.id == ContentTranslation.questionnaire_id)
+        .join(Consultation, Consultation.id == Questionnaire.consultation_id)
+        .where(Consultation.closes_at > now)))
+    if not wanted:
+        return []
+    done = {progress.language.code: progress for progress in phrase_progress()}
+    total = len(phrase_texts())
+    behind = []
+    for code in sorted(wanted):
+        found = language(code)
+        if found is None:
+            continue
+        progress = done.get(code) or Progress(found, 0, total, None)
+        if not progress.complete:
+            behind.append(progress)
+    return sorted(behind, key=lambda progress: progress.language.name)
