@@ -140,3 +140,26 @@ def test_a_percent_sign_shows_once_wherever_the_phrase_is_used(app, client, othe
     postcode = page_text(other_client.get(f"/have-your-say/{made.questionnaire_id}/postcode"))
     assert "100% kod pocztowy?" in postcode
     assert "%%" not in postcode
+
+
+def test_administrators_are_told_when_phrases_lag_an_open_questionnaires_language(
+        app, client, other_client):
+    made = make_every_kind(app)
+    sign_in_staff(client, app)
+    translate_questionnaire(client, made.slug, "pl")
+    total = len([m for m in catalogue.phrases() if m.id])
+    home = page_text(client.get("/staff/"))
+    # (page_text leaves a space where the link ends.)
+    assert (f"{total} of the service's phrases are not translated into Polish : "
+            "questionnaires open in Polish show them in English.") in home
+    # All but one translated: the warning counts the one.
+    _translate_phrases(client, translate=lambda english: None if english == "Continue"
+                       else pseudo(english))
+    home = page_text(client.get("/staff/"))
+    assert ("1 of the service's phrases is not translated into Polish : questionnaires open "
+            "in Polish show it in English.") in home
+    _translate_phrases(client)
+    assert "not translated into Polish" not in page_text(client.get("/staff/"))
+    # Officers are not told: the phrases are administrators' to translate.
+    sign_in_staff(other_client, app, create_officer, "camden")
+    assert "phrases" not in page_text(other_client.get("/staff/"))
