@@ -36,7 +36,7 @@ SOURCES = {
                # What a telephone interviewer reads out, in the interview's language.
                "templates/telephone/question.html", "templates/telephone/about_them.html"],
 }
-KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2), "read_aloud": None}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "read_aloud": None}
 COMMENT_TAGS = ["Translators:"]
 
 

@@ -64,11 +64,6 @@ def translation_of(questionnaire_id: int, code: str) -> ContentTranslation | Non
         ContentTranslation.language == code))
 
 
-def translations_of(questionnaire_id: int) -> list[ContentTranslation]:
-    return list(db.session.scalars(select(ContentTranslation).where(
-        ContentTranslation.questionnaire_id == questionnaire_id)))
-
-
 def translation_memory(code: str, questionnaire_id: int) -> dict[str, str]:
     """What every questionnaire's translation into `code` says, this questionnaire's own last
     (so it wins): a new year's questionnaire, or the businesses' beside the residents', starts

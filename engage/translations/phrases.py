@@ -126,13 +126,6 @@ def gettext(message: str, **variables) -> str:
     return translate(message) % variables
 
 
-def ngettext(singular: str, plural: str, n: int, **variables) -> str:
-    """English's two forms. Phrases with counts on the translated pages are worded so one form
-    serves every number ("Choose up to %(count)s"): a language's own plural forms (Polish has
-    three, Arabic six) cannot come from an English pair."""
-    return gettext(singular if n == 1 else plural, n=n, **variables)
-
-
 @pass_eval_context
 def _template_gettext(eval_context, message: str) -> str:
     # Jinja's "newstyle" gettext marks what this returns as safe HTML, where the template
@@ -146,6 +139,9 @@ def _template_gettext(eval_context, message: str) -> str:
 
 @pass_eval_context
 def _template_ngettext(eval_context, singular: str, plural: str, n: int) -> str:
+    # Jinja's i18n wants one; the marked pages use none. Phrases with counts are worded so one
+    # form serves every number ("Choose up to %(count)s"): a language's own plural forms
+    # (Polish has three, Arabic six) cannot come from an English pair.
     return _template_gettext(eval_context, singular if n == 1 else plural)
 
 
